@@ -1,0 +1,459 @@
+//! The site configuration, `demarcate.yaml`, and the registries it holds (parties, owners,
+//! workstreams), which may also live in `parties.yaml`, `owners.yaml` and `workstreams.yaml`
+//! beside it. Parsing is strict: an unknown key is an error with its line and a did-you-mean,
+//! because a misspelt setting that is silently ignored is worse than a failed build.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos, did_you_mean};
+use crate::yaml_pos::YamlIndex;
+use crate::yaml_shapes::{OneOrMany, OrderedMap};
+
+pub const CONFIG_FILE: &str = "demarcate.yaml";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    #[default]
+    Internal,
+    Client,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Internal => "internal",
+            Audience::Client => "client",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum PartyKind {
+    Client,
+    Provider,
+    Vendor,
+}
+
+impl PartyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartyKind::Client => "client",
+            PartyKind::Provider => "provider",
+            PartyKind::Vendor => "vendor",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OwnerKind {
+    #[default]
+    Team,
+    Person,
+    Role,
+}
+
+/// Service hours of an owner, or the coverage a workstream promises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+pub enum Hours {
+    #[serde(rename = "business-hours")]
+    BusinessHours,
+    #[serde(rename = "extended-hours")]
+    ExtendedHours,
+    #[serde(rename = "24x7")]
+    AllHours,
+}
+
+impl Hours {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hours::BusinessHours => "business-hours",
+            Hours::ExtendedHours => "extended-hours",
+            Hours::AllHours => "24x7",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    pub name: String,
+    pub kind: PartyKind,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Owner {
+    pub name: String,
+    pub party: String,
+    #[serde(default)]
+    pub kind: OwnerKind,
+    #[serde(default)]
+    pub contact: OneOrMany,
+    #[serde(default)]
+    pub hours: Option<Hours>,
+    #[serde(default)]
+    pub internal_contact: OneOrMany,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workstream {
+    pub name: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownKeys {
+    #[default]
+    Error,
+    Extra,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatterConfig {
+    #[serde(default)]
+    pub unknown_keys: UnknownKeys,
+}
+
+/// Per-audience overrides of the site's identity.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudienceConfig {
+    pub title: Option<String>,
+    pub base_url: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    Error,
+    Warning,
+    Off,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    #[serde(default = "default_max_consulted")]
+    pub max_consulted: usize,
+    #[serde(default = "default_max_accountable")]
+    pub max_accountable: usize,
+}
+
+fn default_max_consulted() -> usize {
+    4
+}
+fn default_max_accountable() -> usize {
+    8
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds { max_consulted: default_max_consulted(), max_accountable: default_max_accountable() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaqConfig {
+    #[serde(default)]
+    pub generate: bool,
+    #[serde(default = "default_faq_headings")]
+    pub headings: Vec<String>,
+}
+
+fn default_faq_headings() -> Vec<String> {
+    vec!["Frequently asked questions".into(), "FAQ".into(), "FAQs".into()]
+}
+
+impl Default for FaqConfig {
+    fn default() -> Self {
+        FaqConfig { generate: false, headings: default_faq_headings() }
+    }
+}
+
+/// `demarcate.yaml`, as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default = "default_title")]
+    pub title: String,
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default)]
+    pub theme: Option<String>,
+    #[serde(default)]
+    pub audience: Audience,
+    #[serde(default)]
+    pub audiences: BTreeMap<Audience, AudienceConfig>,
+    #[serde(default)]
+    pub front_matter: FrontMatterConfig,
+    #[serde(default)]
+    pub checks: BTreeMap<String, RuleLevel>,
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    #[serde(default)]
+    pub required_workstreams: Option<Vec<String>>,
+    #[serde(default)]
+    pub faq: FaqConfig,
+    #[serde(default)]
+    pub parties: OrderedMap<Party>,
+    #[serde(default)]
+    pub owners: OrderedMap<Owner>,
+    #[serde(default)]
+    pub workstreams: OrderedMap<Workstream>,
+}
+
+fn default_title() -> String {
+    "Service boundaries".into()
+}
+fn default_base_url() -> String {
+    "/".into()
+}
+fn default_language() -> String {
+    "en".into()
+}
+
+/// Where each registry came from, so diagnostics about it can name the right file and line.
+#[derive(Debug, Clone)]
+pub struct RegistrySource {
+    pub file: String,
+    pub text: String,
+    /// The key under which the registry sits in that file (`owners`), or none for a file that
+    /// holds the registry at its top level (`owners.yaml`).
+    pub prefix: Option<&'static str>,
+}
+
+impl RegistrySource {
+    /// Position of a key path inside this registry, e.g. `["acme-it", "party"]`.
+    pub fn key(&self, path: &[&str]) -> Pos {
+        let idx = YamlIndex::new(&self.text, 1);
+        match self.prefix {
+            Some(p) => idx.key(&[&[p], path].concat()),
+            None => idx.key(path),
+        }
+    }
+    pub fn value(&self, path: &[&str], value: &str) -> Pos {
+        let idx = YamlIndex::new(&self.text, 1);
+        match self.prefix {
+            Some(p) => idx.value(&[&[p], path].concat(), value),
+            None => idx.value(path, value),
+        }
+    }
+}
+
+/// The loaded configuration with its registries merged in and their sources remembered.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub config: Config,
+    pub parties_src: RegistrySource,
+    pub owners_src: RegistrySource,
+    pub workstreams_src: RegistrySource,
+    /// True when no catalogue was given and the built-in nine workstreams apply.
+    pub default_catalogue: bool,
+    /// The raw text of every config file read, for the build cache and diagnostics.
+    pub files: Vec<(String, String)>,
+}
+
+/// The nine workstreams every buyer should be able to answer for (DOMAIN.md), all required.
+pub const DEFAULT_WORKSTREAMS: [(&str, &str, &str); 9] = [
+    ("help-desk", "Help desk", "First-line support: tickets, calls and chats from users."),
+    ("after-hours-escalation", "After-hours escalation", "Who answers outside business hours, and how."),
+    ("security-monitoring", "Security monitoring", "Watching alerts and logs, and acting on them."),
+    ("onboarding-offboarding", "Onboarding and offboarding", "Accounts, devices and access for joiners and leavers."),
+    ("vendor-coordination", "Vendor coordination", "Working with third-party vendors and their support."),
+    ("documentation", "Documentation", "Keeping the runbooks, diagrams and records current."),
+    ("reporting", "Reporting", "Service reports, metrics and reviews."),
+    ("project-delivery", "Project delivery", "Planning and delivering changes and projects."),
+    ("strategic-roadmap", "Strategic roadmap", "Technology planning, budgets and priorities."),
+];
+
+/// Turns a serde_yaml error into a diagnostic with a stable code, the position and, for unknown
+/// keys, a did-you-mean.
+pub fn yaml_error(file: &str, err: &serde_yaml::Error, line_offset: usize) -> Diagnostic {
+    let text = err.to_string();
+    // serde_yaml appends " at line L column C"; we report the position separately.
+    let message = match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text.clone(),
+    };
+    let pos = err
+        .location()
+        .map(|l| Pos { line: l.line() + line_offset, column: l.column(), width: 0 })
+        .unwrap_or(Pos::line(1 + line_offset));
+    if let Some(rest) = message.split("unknown field `").nth(1) {
+        let field = rest.split('`').next().unwrap_or_default().to_string();
+        let expected: Vec<&str> = message
+            .split("expected one of ")
+            .nth(1)
+            .or_else(|| message.split("expected ").nth(1))
+            .map(|list| list.split(", ").map(|s| s.trim_matches('`')).collect())
+            .unwrap_or_default();
+        let help = match did_you_mean(&field, expected.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if !expected.is_empty() => format!("known keys here: {}", expected.join(", ")),
+            None => "remove the key".into(),
+        };
+        let context = message.split(": unknown field").next().filter(|c| !c.starts_with("unknown field"));
+        let msg = match context {
+            Some(c) => format!("unknown key `{field}` in `{c}`"),
+            None => format!("unknown key `{field}`"),
+        };
+        return Diagnostic::error("unknown-key", file, msg).at(Pos { width: field.len(), ..pos }).help(help);
+    }
+    let code = if message.contains("invalid type")
+        || message.contains("unknown variant")
+        || message.contains("invalid value")
+        || message.contains("missing field")
+    {
+        "wrong-type"
+    } else {
+        "invalid-yaml"
+    };
+    Diagnostic::error(code, file, message)
+}
+
+fn read_registry_file(root: &Path, name: &str, files: &mut Vec<(String, String)>, diags: &mut Diagnostics) -> Option<String> {
+    let path = root.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            files.push((name.to_string(), text.clone()));
+            Some(text)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            diags.push(Diagnostic::error("io", name, format!("cannot read {name}: {e}")));
+            None
+        }
+    }
+}
+
+/// Reads `demarcate.yaml` and the optional registry files. Every problem is pushed to `diags`;
+/// `None` means the configuration is unusable.
+pub fn load(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
+    let path = root.join(CONFIG_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            let help = "run `demarcate init DIR` to create a site, or pass the site folder as an argument";
+            diags.push(Diagnostic::error("no-config", CONFIG_FILE, format!("cannot read {}: {e}", path.display())).help(help));
+            return None;
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+    let mut files = vec![(CONFIG_FILE.to_string(), text.clone())];
+    let mut config: Config = if text.trim().is_empty() {
+        match serde_yaml::from_str("{}") {
+            Ok(c) => c,
+            Err(_) => return None,
+        }
+    } else {
+        match serde_yaml::from_str(&text) {
+            Ok(c) => c,
+            Err(e) => {
+                diags.push(yaml_error(CONFIG_FILE, &e, 0));
+                return None;
+            }
+        }
+    };
+    let mut sources = Vec::new();
+    let mut ok = true;
+    for name in ["parties", "owners", "workstreams"] {
+        let file = format!("{name}.yaml");
+        let in_config = match name {
+            "parties" => !config.parties.is_empty(),
+            "owners" => !config.owners.is_empty(),
+            _ => !config.workstreams.is_empty(),
+        };
+        let prefix: &'static str = match name {
+            "parties" => "parties",
+            "owners" => "owners",
+            _ => "workstreams",
+        };
+        let mut source = RegistrySource { file: CONFIG_FILE.into(), text: text.clone(), prefix: Some(prefix) };
+        if let Some(reg_text) = read_registry_file(root, &file, &mut files, diags) {
+            if in_config {
+                diags.push(
+                    Diagnostic::error("duplicate-registry", file.as_str(), format!("`{name}` is defined both in {CONFIG_FILE} and in {file}"))
+                        .help(format!("keep one of them; {file} is meant for large sites")),
+                );
+                ok = false;
+            } else {
+                let parsed = match name {
+                    "parties" => serde_yaml::from_str(&reg_text).map(|v| config.parties = v),
+                    "owners" => serde_yaml::from_str(&reg_text).map(|v| config.owners = v),
+                    _ => serde_yaml::from_str(&reg_text).map(|v| config.workstreams = v),
+                };
+                if let Err(e) = parsed {
+                    diags.push(yaml_error(&file, &e, 0));
+                    ok = false;
+                }
+                source = RegistrySource { file: file.clone(), text: reg_text, prefix: None };
+            }
+        }
+        sources.push(source);
+    }
+    if !ok {
+        return None;
+    }
+    let default_catalogue = config.workstreams.is_empty();
+    if default_catalogue {
+        for (id, name, description) in DEFAULT_WORKSTREAMS {
+            config.workstreams.entries.push((
+                id.to_string(),
+                Workstream { name: name.into(), required: true, description: Some(description.into()), aliases: Vec::new() },
+            ));
+        }
+    }
+    let workstreams_src = sources.pop()?;
+    let owners_src = sources.pop()?;
+    let parties_src = sources.pop()?;
+    for (src, dups) in [
+        (&parties_src, &config.parties.duplicates),
+        (&owners_src, &config.owners.duplicates),
+        (&workstreams_src, &config.workstreams.duplicates),
+    ] {
+        for d in dups {
+            diags.push(Diagnostic::error("duplicate-key", src.file.as_str(), format!("`{d}` is defined twice")).at(src.key(&[d])));
+        }
+    }
+    Some(SiteConfig { config, parties_src, owners_src, workstreams_src, default_catalogue, files })
+}
+
+impl SiteConfig {
+    /// Title, base URL and description for one audience, with the per-audience overrides applied.
+    pub fn identity(&self, audience: Audience) -> (String, String, String) {
+        let c = &self.config;
+        let o = c.audiences.get(&audience);
+        let title = o.and_then(|o| o.title.clone()).unwrap_or_else(|| c.title.clone());
+        let base = o.and_then(|o| o.base_url.clone()).unwrap_or_else(|| c.base_url.clone());
+        let description = o.and_then(|o| o.description.clone()).unwrap_or_else(|| c.description.clone());
+        (title, base, description)
+    }
+}

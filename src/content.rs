@@ -1,0 +1,579 @@
+//! Walks `content/`, splits each Markdown file into YAML front-matter and body, deserializes the
+//! front-matter straight into [`FrontMatter`] and gives every page its URL. Reading and parsing
+//! run in parallel; the walk order (and so every list built from it) is deterministic.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use walkdir::WalkDir;
+
+use crate::config::{Audience, Hours, UnknownKeys, yaml_error};
+use crate::diagnostics::{Diagnostic, Pos, did_you_mean};
+use crate::yaml_pos::YamlIndex;
+use crate::yaml_shapes::{OneOrMany, OrderedMap, opt_string};
+
+pub const CONTENT_DIR: &str = "content";
+
+/// One workstream's assignment in a playbook. `documentation: acme-it` is shorthand for an
+/// assignment whose accountable and responsible owner is `acme-it`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    #[serde(default)]
+    pub accountable: OneOrMany,
+    #[serde(default)]
+    pub responsible: OneOrMany,
+    #[serde(default)]
+    pub consulted: OneOrMany,
+    #[serde(default)]
+    pub informed: OneOrMany,
+    #[serde(default)]
+    pub coverage: Option<Hours>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub after_hours: Option<String>,
+    #[serde(default)]
+    pub escalation: OneOrMany,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub handoff: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub internal_notes: Option<String>,
+    /// True when written as the `workstream: owner` shorthand.
+    #[serde(skip)]
+    pub shorthand: bool,
+}
+
+impl<'de> Deserialize<'de> for AssignmentEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = AssignmentEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an owner id, or a mapping with accountable, responsible, consulted, informed, …")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<AssignmentEntry, E> {
+                Ok(AssignmentEntry(shorthand(v)))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<AssignmentEntry, E> {
+                Ok(AssignmentEntry(Assignment::default()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<AssignmentEntry, A::Error> {
+                Assignment::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(AssignmentEntry)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn shorthand(owner: &str) -> Assignment {
+    Assignment {
+        accountable: OneOrMany(vec![owner.to_string()]),
+        responsible: OneOrMany(vec![owner.to_string()]),
+        shorthand: true,
+        ..Assignment::default()
+    }
+}
+
+/// Wrapper so a workstream value can be either shape without serde's buffering `untagged`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssignmentEntry(pub Assignment);
+
+impl Serialize for AssignmentEntry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FaqEntry {
+    #[serde(default, deserialize_with = "opt_string")]
+    pub q: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub a: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub tags: OneOrMany,
+    #[serde(default)]
+    pub workstreams: OneOrMany,
+    #[serde(default)]
+    pub audience: Option<Audience>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRef {
+    #[serde(default, deserialize_with = "opt_string")]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub url: Option<String>,
+}
+
+/// The front-matter keys a page may use. Anything else is an `unknown-key` error, unless the
+/// site moves unknown keys to `extra` (`front_matter: {unknown_keys: extra}`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    #[serde(default, deserialize_with = "opt_string")]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub client: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub audience: Option<Audience>,
+    #[serde(default)]
+    pub tags: OneOrMany,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub updated: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub review_by: Option<String>,
+    #[serde(default)]
+    pub draft: bool,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub workstreams: OrderedMap<AssignmentEntry>,
+    #[serde(default)]
+    pub faq: Vec<FaqEntry>,
+    #[serde(default)]
+    pub sources: Vec<SourceRef>,
+    #[serde(default)]
+    pub weight: Option<i64>,
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_yaml::Value>,
+}
+
+pub const FRONT_MATTER_KEYS: [&str; 15] = [
+    "title", "summary", "client", "model", "audience", "tags", "updated", "review_by", "draft", "slug", "workstreams",
+    "faq", "sources", "weight", "extra",
+];
+
+/// A Markdown file under `content/`: a playbook, or a section's `_index.md`.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Path relative to the site root with `/` separators (`content/clients/acme/x.md`).
+    pub file: String,
+    /// Path relative to `content/` (`clients/acme/x.md`).
+    pub rel: String,
+    pub raw: String,
+    pub fm: FrontMatter,
+    /// The YAML text of the front-matter and the 1-based file line of its first line.
+    pub fm_range: std::ops::Range<usize>,
+    pub fm_line: usize,
+    /// Byte offset and 1-based line of the body.
+    pub body_start: usize,
+    pub body_line: usize,
+    pub is_section: bool,
+    /// URL path below the site root, without leading slash, ending in `/` (empty: the home).
+    pub path: String,
+    /// Effective audience after section inheritance.
+    pub audience: Audience,
+    pub title: String,
+}
+
+impl Page {
+    pub fn body(&self) -> &str {
+        &self.raw[self.body_start..]
+    }
+    pub fn yaml(&self) -> &str {
+        &self.raw[self.fm_range.clone()]
+    }
+    pub fn yaml_index(&self) -> YamlIndex<'_> {
+        YamlIndex::new(self.yaml(), self.fm_line)
+    }
+    /// Folder of this page's source, relative to `content/` (`clients/acme`).
+    pub fn dir(&self) -> &str {
+        match self.rel.rfind('/') {
+            Some(i) => &self.rel[..i],
+            None => "",
+        }
+    }
+    /// For a section: the folder it describes.
+    pub fn section_dir(&self) -> &str {
+        self.dir()
+    }
+    pub fn is_playbook(&self) -> bool {
+        !self.is_section
+    }
+}
+
+/// A file under `content/` that is not Markdown: copied to the same place in the output.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub source: PathBuf,
+    pub rel: String,
+}
+
+pub struct Loaded {
+    pub pages: Vec<Page>,
+    pub assets: Vec<Asset>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Editor leftovers and hidden files that must never become pages.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || name.ends_with(".bak")
+}
+
+/// Lists the Markdown files and assets of `content/` in a deterministic order.
+pub fn walk(root: &Path) -> (Vec<(PathBuf, String)>, Vec<Asset>, Vec<Diagnostic>) {
+    let content = root.join(CONTENT_DIR);
+    let mut md = Vec::new();
+    let mut assets = Vec::new();
+    let mut diags = Vec::new();
+    if !content.is_dir() {
+        diags.push(
+            Diagnostic::error("no-content", CONTENT_DIR, format!("{} has no content/ folder", root.display()))
+                .help("put your playbooks (.md files) under content/"),
+        );
+        return (md, assets, diags);
+    }
+    let walker = WalkDir::new(&content)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let file = e.path().map(|p| rel_to(root, p)).unwrap_or_else(|| CONTENT_DIR.into());
+                diags.push(Diagnostic::error("io", file, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = rel_to(&content, entry.path());
+        if rel.ends_with(".md") {
+            md.push((entry.path().to_path_buf(), rel));
+        } else {
+            assets.push(Asset { source: entry.path().to_path_buf(), rel });
+        }
+    }
+    (md, assets, diags)
+}
+
+pub fn rel_to(base: &Path, p: &Path) -> String {
+    let r = p.strip_prefix(base).unwrap_or(p);
+    r.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Splits a file into (front-matter range, its first line, body start, body line). A file
+/// without a `---` first line has no front-matter. An unclosed block is an error.
+pub fn split_front_matter(raw: &str) -> Result<(std::ops::Range<usize>, usize, usize, usize), String> {
+    let first_end = raw.find('\n').map(|i| i + 1).unwrap_or(raw.len());
+    let first = raw[..first_end].trim_end_matches(['\n', '\r']);
+    if first.trim_end() != "---" {
+        if first.trim_end() == "+++" {
+            return Err("TOML front-matter (`+++`) is not supported; demarcate reads YAML between `---` lines".into());
+        }
+        return Ok((0..0, 1, 0, 1));
+    }
+    let mut pos = first_end;
+    let mut line = 2;
+    while pos < raw.len() {
+        let end = raw[pos..].find('\n').map(|i| pos + i + 1).unwrap_or(raw.len());
+        let text = raw[pos..end].trim_end_matches(['\n', '\r']).trim_end();
+        if text == "---" || text == "..." {
+            return Ok((first_end..pos, 2, end, line + 1));
+        }
+        pos = end;
+        line += 1;
+    }
+    Err("front-matter starts with `---` on line 1 but is never closed".into())
+}
+
+/// Reads and parses one file. Errors become diagnostics; a page with broken front-matter is
+/// still returned (with empty front-matter) so that later stages can report more problems.
+fn load_page(path: &Path, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec<Diagnostic>) {
+    let file = format!("{CONTENT_DIR}/{rel}");
+    let mut diags = Vec::new();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return (None, vec![Diagnostic::error("io", file, format!("cannot read: {e}"))]),
+    };
+    let mut raw = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let d = Diagnostic::error("invalid-utf8", file, format!("not valid UTF-8 text (byte {})", e.utf8_error().valid_up_to()));
+            return (None, vec![d]);
+        }
+    };
+    if raw.starts_with('\u{feff}') {
+        raw.drain(..3);
+    }
+    let (fm_range, fm_line, body_start, body_line) = match split_front_matter(&raw) {
+        Ok(s) => s,
+        Err(msg) => {
+            diags.push(Diagnostic::error("invalid-front-matter", file.clone(), msg).at(Pos::line(1)));
+            (0..0, 1, 0, 1)
+        }
+    };
+    let yaml = &raw[fm_range.clone()];
+    let fm = if yaml.trim().is_empty() {
+        FrontMatter::default()
+    } else {
+        match parse_front_matter(yaml, unknown, fm_line, &file, &mut diags) {
+            Some(fm) => fm,
+            None => FrontMatter::default(),
+        }
+    };
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let is_section = name == "_index.md";
+    let path = url_path(rel, fm.slug.as_deref());
+    let title = fm.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
+        first_heading(&raw[body_start..]).unwrap_or_else(|| title_from_file(rel, is_section))
+    });
+    let page = Page {
+        file,
+        rel: rel.to_string(),
+        fm,
+        fm_range,
+        fm_line,
+        body_start,
+        body_line,
+        is_section,
+        path,
+        audience: Audience::Internal,
+        title,
+        raw,
+    };
+    (Some(page), diags)
+}
+
+fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &str, diags: &mut Vec<Diagnostic>) -> Option<FrontMatter> {
+    let offset = fm_line - 1;
+    match unknown {
+        UnknownKeys::Error => match serde_yaml::from_str::<FrontMatter>(yaml) {
+            Ok(fm) => Some(fm),
+            Err(e) => {
+                let mut d = yaml_error(file, &e, offset);
+                if d.code == "unknown-key" && !d.message.contains(" in `") {
+                    let help = d.help.take().unwrap_or_default();
+                    d = d.help(format!(
+                        "{help} (to keep keys written for another generator, set `front_matter: {{unknown_keys: extra}}` in demarcate.yaml)"
+                    ));
+                }
+                diags.push(d);
+                None
+            }
+        },
+        UnknownKeys::Extra => {
+            // Migration mode: move unknown top-level keys under `extra`, then read the rest.
+            let mut map: serde_yaml::Mapping = match serde_yaml::from_str(yaml) {
+                Ok(serde_yaml::Value::Mapping(m)) => m,
+                Ok(serde_yaml::Value::Null) => return Some(FrontMatter::default()),
+                Ok(_) => {
+                    diags.push(Diagnostic::error("wrong-type", file, "front-matter must be a mapping of keys to values").at(Pos::line(fm_line)));
+                    return None;
+                }
+                Err(e) => {
+                    diags.push(yaml_error(file, &e, offset));
+                    return None;
+                }
+            };
+            let mut moved = Vec::new();
+            let keys: Vec<serde_yaml::Value> = map.keys().cloned().collect();
+            for k in keys {
+                let name = match &k {
+                    serde_yaml::Value::String(s) => s.clone(),
+                    other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+                };
+                if !FRONT_MATTER_KEYS.contains(&name.as_str()) {
+                    if let Some(v) = map.remove(&k) {
+                        moved.push((name, v));
+                    }
+                }
+            }
+            let idx = YamlIndex::new(yaml, fm_line);
+            let mut fm: FrontMatter = match serde_yaml::from_value(serde_yaml::Value::Mapping(map)) {
+                Ok(fm) => fm,
+                Err(e) => {
+                    let msg = e.to_string();
+                    let key = FRONT_MATTER_KEYS.iter().find(|k| msg.starts_with(&format!("{k}"))).copied().unwrap_or("");
+                    let pos = if key.is_empty() { Pos::line(fm_line) } else { idx.key(&[key]) };
+                    diags.push(Diagnostic::error("wrong-type", file, msg).at(pos));
+                    return None;
+                }
+            };
+            for (name, v) in moved {
+                let help = match did_you_mean(&name, FRONT_MATTER_KEYS) {
+                    Some(s) => format!("did you mean `{s}`? Otherwise templates can read it as `page.extra.{name}`"),
+                    None => format!("templates can read it as `page.extra.{name}`"),
+                };
+                diags.push(
+                    Diagnostic::warning("unknown-key", file, format!("unknown key `{name}` moved to `extra`")).at(idx.key(&[&name])).help(help),
+                );
+                fm.extra.entry(name).or_insert(v);
+            }
+            Some(fm)
+        }
+    }
+}
+
+/// The URL path of a source file: `clients/acme/co-managed.md` → `clients/acme/co-managed/`,
+/// `clients/_index.md` → `clients/`, `guide/index.md` → `guide/`. `slug` replaces the last part.
+pub fn url_path(rel: &str, slug: Option<&str>) -> String {
+    let (dir, name) = match rel.rfind('/') {
+        Some(i) => (&rel[..i], &rel[i + 1..]),
+        None => ("", rel),
+    };
+    let stem = name.strip_suffix(".md").unwrap_or(name);
+    let stem = stem.strip_suffix(".html").unwrap_or(stem);
+    let mut parts: Vec<String> = dir.split('/').filter(|s| !s.is_empty()).map(url_segment).collect();
+    if stem == "_index" || stem == "index" {
+        if let Some(s) = slug.filter(|s| !s.trim().is_empty()) {
+            if !parts.is_empty() {
+                parts.pop();
+                parts.push(slug::slugify(s));
+            }
+        }
+    } else {
+        match slug.filter(|s| !s.trim().is_empty()) {
+            Some(s) => parts.push(slug::slugify(s)),
+            None => parts.push(url_segment(stem)),
+        }
+    }
+    if parts.is_empty() { String::new() } else { format!("{}/", parts.join("/")) }
+}
+
+fn url_segment(s: &str) -> String {
+    s.chars().map(|c| if c.is_whitespace() || matches!(c, '?' | '#' | '%' | '"' | '<' | '>') { '-' } else { c }).collect()
+}
+
+fn first_heading(body: &str) -> Option<String> {
+    let mut in_fence = false;
+    for line in body.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_fence = !in_fence;
+        }
+        if !in_fence && t.starts_with("# ") {
+            let title = t.trim_start_matches('#').trim().trim_end_matches('#').trim();
+            if !title.is_empty() {
+                return Some(title.to_string());
+            }
+        }
+    }
+    None
+}
+
+fn title_from_file(rel: &str, is_section: bool) -> String {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let name = if is_section && parts.len() >= 2 { parts[parts.len() - 2] } else { parts.last().copied().unwrap_or(rel) };
+    let stem = name.trim_end_matches(".md").trim_end_matches(".html");
+    if stem == "_index" {
+        return "Home".into();
+    }
+    let words = stem.replace(['-', '_'], " ");
+    let mut c = words.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => stem.to_string(),
+    }
+}
+
+/// Walks and parses every page in parallel, then applies section audience inheritance.
+pub fn load(root: &Path, unknown: UnknownKeys, default_audience: Audience) -> Loaded {
+    let (files, assets, mut diagnostics) = walk(root);
+    let results: Vec<(Option<Page>, Vec<Diagnostic>)> = files.par_iter().map(|(p, rel)| load_page(p, rel, unknown)).collect();
+    let mut pages = Vec::with_capacity(results.len());
+    for (page, diags) in results {
+        diagnostics.extend(diags);
+        pages.extend(page);
+    }
+    apply_audience(&mut pages, default_audience);
+    Loaded { pages, assets, diagnostics }
+}
+
+/// A page's audience is its own, else its nearest section's, else the site default.
+fn apply_audience(pages: &mut [Page], default: Audience) {
+    let sections: BTreeMap<String, Audience> = pages
+        .iter()
+        .filter(|p| p.is_section)
+        .filter_map(|p| p.fm.audience.map(|a| (p.dir().to_string(), a)))
+        .collect();
+    for p in pages.iter_mut() {
+        if let Some(a) = p.fm.audience {
+            p.audience = a;
+            continue;
+        }
+        let mut dir = if p.is_section { parent_dir(p.dir()) } else { Some(p.dir().to_string()) };
+        p.audience = default;
+        while let Some(d) = dir {
+            if let Some(a) = sections.get(&d) {
+                p.audience = *a;
+                break;
+            }
+            dir = parent_dir(&d);
+        }
+    }
+}
+
+fn parent_dir(d: &str) -> Option<String> {
+    if d.is_empty() {
+        return None;
+    }
+    Some(d.rfind('/').map(|i| d[..i].to_string()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_follow_folders_and_slugs() {
+        assert_eq!(url_path("clients/acme/co-managed.md", None), "clients/acme/co-managed/");
+        assert_eq!(url_path("clients/_index.md", None), "clients/");
+        assert_eq!(url_path("_index.md", None), "");
+        assert_eq!(url_path("a/b.md", Some("Better Name")), "a/better-name/");
+        assert_eq!(url_path("manual/alerts.html.md", None), "manual/alerts/");
+    }
+
+    #[test]
+    fn splits_front_matter_with_crlf_and_without() {
+        let (fm, line, body, body_line) = split_front_matter("---\r\ntitle: x\r\n---\r\nbody").unwrap();
+        assert_eq!((fm, line, body, body_line), (5..15, 2, 20, 4));
+        assert_eq!(split_front_matter("# Hi\n").unwrap().2, 0);
+        assert!(split_front_matter("---\ntitle: x\n").is_err());
+    }
+
+    #[test]
+    fn shorthand_and_full_assignments_deserialize() {
+        let fm: FrontMatter = serde_yaml::from_str(
+            "workstreams:\n  documentation: acme-it\n  help-desk:\n    accountable: desk\n    responsible: [desk, acme-it]\n",
+        )
+        .unwrap();
+        let doc = &fm.workstreams.get("documentation").unwrap().0;
+        assert!(doc.shorthand);
+        assert_eq!(doc.responsible.0, ["acme-it"]);
+        let hd = &fm.workstreams.get("help-desk").unwrap().0;
+        assert_eq!(hd.responsible.0, ["desk", "acme-it"]);
+    }
+
+    #[test]
+    fn unknown_keys_in_assignments_are_errors() {
+        let err = serde_yaml::from_str::<FrontMatter>("workstreams:\n  help-desk:\n    acountable: x\n").unwrap_err();
+        assert!(err.to_string().contains("unknown field `acountable`"), "{err}");
+    }
+
+    #[test]
+    fn editor_leftovers_are_ignored() {
+        for n in [".#a.md", "a.md~", ".a.md.swp", ".hidden"] {
+            assert!(is_ignored_name(n), "{n}");
+        }
+        assert!(!is_ignored_name("a.md"));
+    }
+}

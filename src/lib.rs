@@ -1,0 +1,17 @@
+//! demarcate turns a folder of Markdown playbooks with YAML front-matter into a static site that
+//! answers "who owns what" between a provider and its clients. See ARCHITECTURE.md for the map.
+
+pub mod build;
+pub mod check;
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod init;
+pub mod markdown;
+pub mod output;
+pub mod ownership;
+pub mod render;
+pub mod site;
+pub mod theme;
+pub mod yaml_pos;
+pub mod yaml_shapes;

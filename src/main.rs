@@ -1,0 +1,213 @@
+//! The `demarcate` command line: parses arguments (clap), calls the library, prints
+//! diagnostics and maps outcomes to exit codes (0 success, 1 content errors, 2 usage errors).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+
+use clap::{Parser, Subcommand};
+
+use demarcate::build::{self, BuildError};
+use demarcate::config::Audience;
+use demarcate::diagnostics::{self, Diagnostics, Format};
+use demarcate::site::BuildOptions;
+
+#[derive(Parser)]
+#[command(name = "demarcate", version, about = "Service-boundary playbooks in, a static site of who owns what out.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new site with a config, two example playbooks and a .gitignore.
+    Init {
+        /// Folder to create (must not exist or be empty).
+        dir: PathBuf,
+        /// Also copy the default theme into DIR/themes/default for editing.
+        #[arg(long)]
+        theme: bool,
+    },
+    /// Check the playbooks and build the site.
+    Build {
+        /// The site folder (holding demarcate.yaml and content/).
+        #[arg(default_value = ".")]
+        site: PathBuf,
+        /// Output folder [default: SITE/site].
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Override base_url from demarcate.yaml.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Which audience to build for: the internal runbook site or the client guide.
+        #[arg(long, value_enum, default_value = "internal")]
+        audience: AudienceArg,
+        /// Print nothing but errors.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Check the playbooks and report every problem, writing nothing.
+    Check {
+        /// The site folder.
+        #[arg(default_value = ".")]
+        site: PathBuf,
+        /// Output format of the diagnostics.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Treat warnings as errors (`--deny warnings`).
+        #[arg(long, value_parser = ["warnings"])]
+        deny: Option<String>,
+        /// Which audience to check for.
+        #[arg(long, value_enum, default_value = "internal")]
+        audience: AudienceArg,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum AudienceArg {
+    Internal,
+    Client,
+}
+
+impl From<AudienceArg> for Audience {
+    fn from(a: AudienceArg) -> Self {
+        match a {
+            AudienceArg::Internal => Audience::Internal,
+            AudienceArg::Client => Audience::Client,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Init { dir, theme } => match demarcate::init::init(&dir, theme) {
+            Ok(()) => {
+                println!("Created a new site in {}. Next: demarcate build {}", dir.display(), dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Build { site, output, base_url, drafts, audience, quiet } => {
+            let opts = BuildOptions { audience: Some(audience.into()), drafts, base_url };
+            let output = output.unwrap_or_else(|| site.join("site"));
+            run_build(&site, &opts, &output, quiet)
+        }
+        Command::Check { site, format, deny, audience, drafts } => {
+            let opts = BuildOptions { audience: Some(audience.into()), drafts, base_url: None };
+            run_check(&site, &opts, format, deny.is_some())
+        }
+    }
+}
+
+fn print_diagnostics(root: &Path, diags: &Diagnostics, errors_only: bool) {
+    let items: Vec<_> = diags.items.iter().filter(|d| !errors_only || d.severity == diagnostics::Severity::Error).cloned().collect();
+    if items.is_empty() {
+        return;
+    }
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = diagnostics::render_human(&items, root, color);
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+fn summary(diags: &Diagnostics, playbooks: usize) -> String {
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    format!("{}, {} in {}", plural(diags.errors(), "error"), plural(diags.warnings(), "warning"), plural(playbooks, "playbook"))
+}
+
+/// Shows the build stage on a terminal when a build takes more than a moment.
+fn progress(enabled: bool) -> Option<std::sync::mpsc::Sender<()>> {
+    if !enabled {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let mut shown = false;
+        let mut waited = 0;
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    waited += 100;
+                    if waited >= 400 {
+                        let stage = build::STAGES[usize::from(build::STAGE.load(Ordering::Relaxed)).min(4)];
+                        eprint!("\r\x1b[2K  building: {stage}…");
+                        shown = true;
+                    }
+                }
+                _ => {
+                    if shown {
+                        eprint!("\r\x1b[2K");
+                    }
+                    return;
+                }
+            }
+        }
+    });
+    Some(tx)
+}
+
+fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool) -> ExitCode {
+    let ticker = progress(!quiet && std::io::stderr().is_terminal());
+    let result = build::build(root, opts, output);
+    if let Some(t) = ticker {
+        let _ = t.send(());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    match result {
+        Ok(report) => {
+            if !quiet {
+                print_diagnostics(root, &report.diagnostics, false);
+                let warn = if report.diagnostics.warnings() > 0 { format!(" ({} warnings)", report.diagnostics.warnings()) } else { String::new() };
+                println!(
+                    "Built {} playbooks ({} pages, {} files) into {} in {:.2} s{warn}",
+                    report.playbooks,
+                    report.pages,
+                    report.files,
+                    report.output.display(),
+                    report.elapsed.as_secs_f64()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(BuildError::Content(diags)) => {
+            print_diagnostics(root, &diags, quiet);
+            eprintln!("build failed: {}; the previous output was left as it was", summary(&diags, 0).rsplit_once(" in ").map(|x| x.0).unwrap_or(""));
+            ExitCode::from(1)
+        }
+        Err(BuildError::Output(e, diags)) => {
+            print_diagnostics(root, &diags, quiet);
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_check(root: &Path, opts: &BuildOptions, format: Format, deny_warnings: bool) -> ExitCode {
+    let (site, diags) = build::check(root, opts);
+    let playbooks = site.as_ref().map(|s| s.playbook_count()).unwrap_or(0);
+    match format {
+        Format::Human => {
+            print_diagnostics(root, &diags, false);
+            if diags.items.is_empty() {
+                println!("{playbooks} playbooks checked: no problems found");
+            } else {
+                eprintln!("{}", summary(&diags, playbooks));
+            }
+        }
+        Format::Json => println!("{}", diagnostics::render_json(&diags.items)),
+        Format::Github => print!("{}", diagnostics::render_github(&diags.items)),
+    }
+    let failed = diags.has_errors() || (deny_warnings && diags.warnings() > 0);
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}

@@ -1,0 +1,626 @@
+//! Markdown to HTML with pulldown-cmark, plus what a playbook site needs on top: unique heading
+//! ids with visible anchors and a table of contents, relative `.md` links rewritten to page URLs
+//! (and recorded for the link check), GFM alerts, class-based syntax highlighting (syntect, no
+//! JavaScript), `::: internal` blocks for the two audiences, and questions taken from a
+//! "Frequently asked questions" section.
+//!
+//! Rendering is a pure function of the page text and a URL resolver, so pages render in
+//! parallel and a body edit re-renders exactly one page.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use serde::Serialize;
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+use syntect::parsing::SyntaxSet;
+use syntect::util::LinesWithEndings;
+
+use crate::config::Audience;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+/// A link from a page to another page (or to a heading of its own page), for the link check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageLink {
+    /// Target source path relative to `content/`, or `None` for `#fragment` links to this page.
+    pub target: Option<String>,
+    pub fragment: Option<String>,
+    /// Position of the link in the source file (1-based).
+    pub line: usize,
+    pub column: usize,
+    pub width: usize,
+    /// The text as written, for messages.
+    pub written: String,
+}
+
+/// A question found under a "Frequently asked questions" heading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarkdownFaq {
+    pub question: String,
+    pub anchor: String,
+    pub answer_html: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub links: Vec<PageLink>,
+    pub faq: Vec<MarkdownFaq>,
+}
+
+/// A malformed `::: internal` block: an error, never a leak.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockError {
+    pub line: usize,
+    pub message: String,
+}
+
+pub struct MarkdownContext<'a> {
+    /// Folder of the page relative to `content/` (`clients/acme`).
+    pub page_dir: &'a str,
+    /// 1-based file line of the first body line.
+    pub first_line: usize,
+    pub audience: Audience,
+    /// Site base path (`/` or `/guide/`), prefixed to rewritten links.
+    pub base_path: &'a str,
+    /// Maps a source path relative to `content/` to its URL path (without base path).
+    pub resolve: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    /// Headings that open an FAQ section (case-insensitive).
+    pub faq_headings: &'a [String],
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_GFM
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+fn syntaxes() -> &'static SyntaxSet {
+    static SET: OnceLock<SyntaxSet> = OnceLock::new();
+    SET.get_or_init(SyntaxSet::load_defaults_newlines)
+}
+
+/// Byte ranges (in the prepared text) of `::: internal` blocks, and the text with marker lines
+/// blanked out (and, for the client audience, the blocks' contents too). Line numbers are kept.
+pub fn prepare_internal_blocks(body: &str, audience: Audience) -> Result<(String, Vec<std::ops::Range<usize>>), BlockError> {
+    let mut out = String::with_capacity(body.len());
+    let mut regions = Vec::new();
+    let mut fence: Option<(char, usize)> = None;
+    let mut open: Option<(usize, usize)> = None; // (start offset in out, line)
+    let mut nested = 0usize;
+    for (i, line) in body.split_inclusive('\n').enumerate() {
+        let t = line.trim();
+        let trimmed_start = line.trim_start();
+        // Fenced code is opaque: markers inside it are text.
+        let fence_char = trimmed_start.chars().next().filter(|c| *c == '`' || *c == '~');
+        if let Some(c) = fence_char {
+            let n = trimmed_start.chars().take_while(|x| *x == c).count();
+            if n >= 3 {
+                match fence {
+                    None => fence = Some((c, n)),
+                    Some((fc, fn_)) if fc == c && n >= fn_ && trimmed_start[n..].trim().is_empty() => fence = None,
+                    _ => {}
+                }
+            }
+        } else if fence.is_none() && t.starts_with(":::") {
+            let word = t.trim_start_matches(':').trim();
+            if word.eq_ignore_ascii_case("internal") {
+                if open.is_some() {
+                    return Err(BlockError { line: i + 1, message: "`::: internal` inside another internal block".into() });
+                }
+                open = Some((out.len(), i + 1));
+                out.push_str(newline_of(line));
+                continue;
+            }
+            if let Some((start, _)) = open {
+                if word.is_empty() {
+                    if nested > 0 {
+                        nested -= 1;
+                    } else {
+                        out.push_str(newline_of(line));
+                        regions.push(start..out.len());
+                        open = None;
+                        continue;
+                    }
+                } else {
+                    nested += 1;
+                }
+            }
+        }
+        if open.is_some() && audience == Audience::Client {
+            out.push_str(newline_of(line));
+        } else {
+            out.push_str(line);
+        }
+    }
+    if let Some((_, line)) = open {
+        return Err(BlockError { line, message: "`::: internal` block is never closed".into() });
+    }
+    Ok((out, regions))
+}
+
+fn newline_of(line: &str) -> &'static str {
+    if line.ends_with('\n') { "\n" } else { "" }
+}
+
+/// Offsets of line starts, to turn byte offsets into 1-based lines and columns.
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut v = vec![0];
+        v.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex(v)
+    }
+    fn locate(&self, offset: usize) -> (usize, usize) {
+        let line = self.0.partition_point(|&s| s <= offset).saturating_sub(1);
+        (line, offset - self.0[line])
+    }
+}
+
+fn is_external(url: &str) -> bool {
+    url.starts_with("//")
+        || url.starts_with("mailto:")
+        || url.starts_with("tel:")
+        || url.split_once(':').is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) && !scheme.contains('/'))
+}
+
+/// Joins a relative link onto a folder and normalises `.` and `..`. `None` if it climbs above
+/// `content/`.
+pub fn join_path(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if rel.starts_with('/') { Vec::new() } else { dir.split('/').filter(|s| !s.is_empty()).collect() };
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() && s.is_char_boundary(i + 3) {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Ids for headings: explicit `{#id}` wins, else a slug of the text; repeats get `-1`, `-2`.
+#[derive(Default)]
+pub struct IdAllocator {
+    used: HashMap<String, usize>,
+}
+
+impl IdAllocator {
+    pub fn allocate(&mut self, wanted: &str) -> String {
+        let base = if wanted.is_empty() { "section".to_string() } else { wanted.to_string() };
+        if !self.used.contains_key(&base) {
+            self.used.insert(base.clone(), 0);
+            return base;
+        }
+        let mut n = self.used[&base];
+        loop {
+            n += 1;
+            let candidate = format!("{base}-{n}");
+            if !self.used.contains_key(&candidate) {
+                self.used.insert(base, n);
+                self.used.insert(candidate.clone(), 0);
+                return candidate;
+            }
+        }
+    }
+}
+
+pub fn slugify(text: &str) -> String {
+    slug::slugify(text)
+}
+
+fn highlight(code: &str, lang: &str) -> String {
+    let ss = syntaxes();
+    let token = lang.split([',', ' ', '{']).next().unwrap_or("");
+    let syntax = match token {
+        "" => None,
+        "sh" | "shell" | "console" | "zsh" => ss.find_syntax_by_token("bash"),
+        "ps1" | "powershell" | "pwsh" => None,
+        t => ss.find_syntax_by_token(t),
+    };
+    let lang_class = if token.is_empty() { String::new() } else { format!(" class=\"language-{}\"", escape_attr(token)) };
+    if let Some(syntax) = syntax {
+        let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, ss, ClassStyle::SpacedPrefixed { prefix: "hl-" });
+        let ok = LinesWithEndings::from(code).all(|line| generator.parse_html_for_line_which_includes_newline(line).is_ok());
+        if ok {
+            return format!("<pre class=\"code\"><code{lang_class}>{}</code></pre>\n", generator.finalize());
+        }
+    }
+    format!("<pre class=\"code\"><code{lang_class}>{}</code></pre>\n", escape_html(code))
+}
+
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn escape_attr(s: &str) -> String {
+    escape_html(s)
+}
+
+fn alert_parts(kind: BlockQuoteKind) -> (&'static str, &'static str) {
+    match kind {
+        BlockQuoteKind::Note => ("note", "Note"),
+        BlockQuoteKind::Tip => ("tip", "Tip"),
+        BlockQuoteKind::Important => ("important", "Important"),
+        BlockQuoteKind::Warning => ("warning", "Warning"),
+        BlockQuoteKind::Caution => ("caution", "Caution"),
+    }
+}
+
+fn level_num(l: HeadingLevel) -> u8 {
+    l as u8
+}
+
+/// Renders a short Markdown fragment (an FAQ answer, a handoff note) with the same options.
+/// Links are left as written.
+pub fn render_fragment(text: &str) -> String {
+    let mut out = String::new();
+    html::push_html(&mut out, Parser::new_ext(text, options()));
+    out
+}
+
+/// Plain text of a Markdown fragment (for JSON-LD names, titles).
+pub fn plain_text(text: &str) -> String {
+    let mut out = String::new();
+    for ev in Parser::new_ext(text, options()) {
+        match ev {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(TagEnd::Paragraph) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.trim().to_string()
+}
+
+struct FaqCapture {
+    section_level: u8,
+    question_level: Option<u8>,
+    current: Option<(String, String, usize, Vec<Event<'static>>)>,
+}
+
+/// Renders a page body. Errors in `::: internal` markers are returned, not rendered around.
+pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> {
+    let (text, regions) = prepare_internal_blocks(body, cx.audience).map_err(|e| BlockError { line: e.line + cx.first_line - 1, ..e })?;
+    let lines = LineIndex::new(&text);
+    let mut out = Rendered::default();
+    let mut ids = IdAllocator::default();
+    let mut events: Vec<Event> = Vec::new();
+    let mut depth = 0usize;
+    let mut region_i = 0usize;
+    let mut region_open = false;
+    let mut faq: Option<FaqCapture> = None;
+
+    let mut iter = Parser::new_ext(&text, options()).into_offset_iter().peekable();
+    while let Some((ev, range)) = iter.next() {
+        // Wrap top-level blocks inside an internal region (internal audience only; the client
+        // audience has had them blanked out already).
+        if depth == 0 && cx.audience == Audience::Internal {
+            while region_i < regions.len() && range.start >= regions[region_i].end {
+                if region_open {
+                    events.push(Event::Html("</div>\n".into()));
+                    region_open = false;
+                }
+                region_i += 1;
+            }
+            if !region_open && region_i < regions.len() && range.start >= regions[region_i].start {
+                events.push(Event::Html("<div class=\"internal-block\"><p class=\"internal-label\">Internal only</p>\n".into()));
+                region_open = true;
+            }
+        }
+        match ev {
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                let mut inner = Vec::new();
+                for (e, _) in iter.by_ref() {
+                    if matches!(e, Event::End(TagEnd::Heading(_))) {
+                        break;
+                    }
+                    inner.push(e);
+                }
+                let title: String = inner
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect::<String>()
+                    .trim()
+                    .to_string();
+                let lvl = level_num(level);
+                let (line, _) = lines.locate(range.start);
+                // FAQ sections: a heading closes the current question; a shallower one closes
+                // the section; a deeper one under an FAQ heading starts a question.
+                let mut is_question = false;
+                if let Some(f) = faq.as_mut() {
+                    if let Some((q, anchor, qline, answer)) = f.current.take() {
+                        out.faq.push(finish_faq(q, anchor, qline, answer));
+                    }
+                    if lvl <= f.section_level {
+                        faq = None;
+                    } else if f.question_level.is_none_or(|q| lvl <= q) {
+                        f.question_level = Some(lvl);
+                        is_question = true;
+                    }
+                }
+                let wanted = match &id {
+                    Some(explicit) => explicit.to_string(),
+                    None if is_question => format!("faq-{}", slugify(&title)),
+                    None => slugify(&title),
+                };
+                let hid = ids.allocate(&wanted);
+                if is_question {
+                    if let Some(f) = faq.as_mut() {
+                        f.current = Some((title.clone(), hid.clone(), line + cx.first_line, Vec::new()));
+                    }
+                }
+                if faq.is_none() && cx.faq_headings.iter().any(|h| h.eq_ignore_ascii_case(&title)) {
+                    faq = Some(FaqCapture { section_level: lvl, question_level: None, current: None });
+                }
+                let mut inner_html = String::new();
+                html::push_html(&mut inner_html, inner.into_iter());
+                let mut class_attr = String::new();
+                if !classes.is_empty() {
+                    class_attr = format!(" class=\"{}\"", escape_attr(&classes.join(" ")));
+                }
+                let mut extra = String::new();
+                for (k, v) in attrs {
+                    extra.push_str(&format!(" {}=\"{}\"", escape_attr(&k), escape_attr(v.as_deref().unwrap_or(""))));
+                }
+                events.push(Event::Html(
+                    format!(
+                        "<h{lvl} id=\"{id}\"{class_attr}{extra}>{inner_html} <a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">#</a></h{lvl}>\n",
+                        id = escape_attr(&hid)
+                    )
+                    .into(),
+                ));
+                out.toc.push(TocEntry { level: lvl, id: hid, title });
+                continue;
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let mut code = String::new();
+                for (e, _) in iter.by_ref() {
+                    match e {
+                        Event::End(TagEnd::CodeBlock) => break,
+                        Event::Text(t) => code.push_str(&t),
+                        _ => {}
+                    }
+                }
+                let lang = match &kind {
+                    CodeBlockKind::Fenced(l) => l.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                let e = Event::Html(highlight(&code, &lang).into());
+                push_event(&mut events, &mut faq, e);
+                continue;
+            }
+            Event::Start(Tag::BlockQuote(Some(kind))) => {
+                let (class, title) = alert_parts(kind);
+                depth += 1;
+                let e = Event::Html(format!("<div class=\"alert alert-{class}\"><p class=\"alert-title\">{title}</p>\n").into());
+                push_event(&mut events, &mut faq, e);
+                continue;
+            }
+            Event::End(TagEnd::BlockQuote(Some(_))) => {
+                depth = depth.saturating_sub(1);
+                push_event(&mut events, &mut faq, Event::Html("</div>\n".into()));
+                continue;
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let dest = rewrite_link(&dest_url, range.start, &lines, cx, &mut out.links);
+                depth += 1;
+                push_event(&mut events, &mut faq, Event::Start(Tag::Link { link_type, dest_url: dest, title, id }));
+                continue;
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                let dest = rewrite_link(&dest_url, range.start, &lines, cx, &mut out.links);
+                depth += 1;
+                push_event(&mut events, &mut faq, Event::Start(Tag::Image { link_type, dest_url: dest, title, id }));
+                continue;
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        push_event(&mut events, &mut faq, ev);
+    }
+    if let Some(f) = faq.as_mut() {
+        if let Some((q, anchor, qline, answer)) = f.current.take() {
+            out.faq.push(finish_faq(q, anchor, qline, answer));
+        }
+    }
+    if region_open {
+        events.push(Event::Html("</div>\n".into()));
+    }
+    out.html.reserve(text.len() * 3 / 2);
+    html::push_html(&mut out.html, events.into_iter());
+    Ok(out)
+}
+
+fn push_event<'a>(events: &mut Vec<Event<'a>>, faq: &mut Option<FaqCapture>, ev: Event<'a>) {
+    if let Some(FaqCapture { current: Some((_, _, _, answer)), .. }) = faq.as_mut() {
+        answer.push(ev.clone().into_static());
+    }
+    events.push(ev);
+}
+
+fn finish_faq(question: String, anchor: String, line: usize, answer: Vec<Event<'static>>) -> MarkdownFaq {
+    let mut answer_html = String::new();
+    html::push_html(&mut answer_html, answer.into_iter());
+    MarkdownFaq { question, anchor, answer_html, line }
+}
+
+fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, lines: &LineIndex, cx: &MarkdownContext, links: &mut Vec<PageLink>) -> CowStr<'a> {
+    let url: &str = dest;
+    if url.is_empty() || is_external(url) {
+        return dest.clone();
+    }
+    let (line0, col0) = lines.locate(offset);
+    let mut record = |target: Option<String>, fragment: Option<String>| {
+        links.push(PageLink {
+            target,
+            fragment,
+            line: line0 + cx.first_line,
+            column: col0 + 1,
+            width: url.chars().count(),
+            written: url.to_string(),
+        })
+    };
+    if let Some(frag) = url.strip_prefix('#') {
+        record(None, Some(percent_decode(frag)));
+        return dest.clone();
+    }
+    let (path_part, fragment) = match url.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (url, None),
+    };
+    let path_part = path_part.split('?').next().unwrap_or(path_part);
+    let decoded = percent_decode(path_part);
+    let Some(joined) = join_path(cx.page_dir, &decoded) else {
+        record(Some(decoded.clone()), None);
+        return dest.clone();
+    };
+    if decoded.ends_with(".md") {
+        record(Some(joined.clone()), fragment.map(percent_decode));
+        return match (cx.resolve)(&joined) {
+            Some(path) => {
+                let mut u = format!("{}{}", cx.base_path, path);
+                if let Some(f) = fragment {
+                    u.push('#');
+                    u.push_str(f);
+                }
+                u.into()
+            }
+            None => dest.clone(),
+        };
+    }
+    if url.starts_with('/') {
+        // Site-absolute links get the base path so a site can live below a folder.
+        return format!("{}{}", cx.base_path, url.trim_start_matches('/')).into();
+    }
+    // Other relative links (images, files beside the page) point into content/, which is
+    // copied as is; the page itself lives one folder deeper than its source file.
+    let mut u = format!("{}{}", cx.base_path, joined);
+    if let Some(f) = fragment {
+        u.push('#');
+        u.push_str(f);
+    }
+    u.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx<'a>(resolve: &'a (dyn Fn(&str) -> Option<String> + Sync), faq: &'a [String]) -> MarkdownContext<'a> {
+        MarkdownContext { page_dir: "clients/acme", first_line: 1, audience: Audience::Internal, base_path: "/", resolve, faq_headings: faq }
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_toc() {
+        let r = |_: &str| None;
+        let out = render("# A\n\n## Escalation path\n\n## Escalation path\n", &cx(&r, &[])).unwrap();
+        let ids: Vec<_> = out.toc.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["a", "escalation-path", "escalation-path-1"]);
+        assert!(out.html.contains("<h2 id=\"escalation-path\">Escalation path <a class=\"anchor\""));
+    }
+
+    #[test]
+    fn md_links_are_rewritten_and_recorded_with_line() {
+        let r = |p: &str| (p == "clients/beta/managed.md").then(|| "clients/beta/managed/".to_string());
+        let out = render("Intro\n\nSee [beta](../beta/managed.md#scope).\n", &cx(&r, &[])).unwrap();
+        assert!(out.html.contains("href=\"/clients/beta/managed/#scope\""), "{}", out.html);
+        assert_eq!(out.links[0].target.as_deref(), Some("clients/beta/managed.md"));
+        assert_eq!(out.links[0].fragment.as_deref(), Some("scope"));
+        assert_eq!(out.links[0].line, 3);
+    }
+
+    #[test]
+    fn internal_blocks_are_wrapped_or_removed() {
+        let r = |_: &str| None;
+        let src = "Public.\n\n::: internal\nSecret canary.\n:::\n\nAfter.\n";
+        let internal = render(src, &cx(&r, &[])).unwrap();
+        assert!(internal.html.contains("internal-block"));
+        assert!(internal.html.contains("Secret canary"));
+        let mut c = cx(&r, &[]);
+        c.audience = Audience::Client;
+        let client = render(src, &c).unwrap();
+        assert!(!client.html.contains("Secret"));
+        assert!(client.html.contains("After."));
+    }
+
+    #[test]
+    fn unclosed_internal_block_is_an_error_with_line() {
+        let err = prepare_internal_blocks("a\n\n::: internal\nsecret\n", Audience::Client).unwrap_err();
+        assert_eq!(err.line, 3);
+    }
+
+    #[test]
+    fn markers_inside_code_fences_are_text() {
+        let (text, regions) = prepare_internal_blocks("```\n::: internal\n```\n", Audience::Client).unwrap();
+        assert!(regions.is_empty());
+        assert!(text.contains("::: internal"));
+    }
+
+    #[test]
+    fn faq_sections_become_questions() {
+        let r = |_: &str| None;
+        let faq = vec!["Frequently asked questions".to_string()];
+        let src = "## Frequently asked questions\n\n### Is it cheaper?\n\nOften.\n\n```sh\nls\n```\n\n### Can we switch?\n\n- yes\n- later\n\n## Sources\n\nx\n";
+        let out = render(src, &cx(&r, &faq)).unwrap();
+        assert_eq!(out.faq.len(), 2);
+        assert_eq!(out.faq[0].anchor, "faq-is-it-cheaper");
+        assert!(out.faq[0].answer_html.contains("<pre class=\"code\">"));
+        assert!(out.faq[1].answer_html.contains("<li>later</li>"));
+        assert!(!out.faq[1].answer_html.contains("Sources"));
+    }
+
+    #[test]
+    fn alerts_and_code_are_classed() {
+        let r = |_: &str| None;
+        let out = render("> [!NOTE]\n> Hi\n\n```sh\necho hi # c\n```\n", &cx(&r, &[])).unwrap();
+        assert!(out.html.contains("<div class=\"alert alert-note\">"));
+        assert!(out.html.contains("hl-"), "{}", out.html);
+    }
+}

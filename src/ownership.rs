@@ -1,0 +1,322 @@
+//! The ownership graph: the registries (parties, owners, workstreams) with their lookup rules,
+//! every playbook's assignments resolved to registry indices, and the indexes every view needs
+//! (per owner, per workstream, per party), built in one pass over the assignments.
+//!
+//! Owner and workstream references are matched case-insensitively against ids and aliases; an
+//! owner may list `aliases` and a workstream too. Anything that does not resolve is reported
+//! here with its line, and left out of the graph, so views never show a dangling name.
+
+use std::collections::HashMap;
+
+use crate::config::{Hours, Owner, Party, PartyKind, SiteConfig, Workstream};
+use crate::content::Page;
+use crate::diagnostics::{Diagnostic, did_you_mean};
+
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pub parties: Vec<(String, Party)>,
+    pub owners: Vec<(String, Owner)>,
+    pub workstreams: Vec<(String, Workstream)>,
+    /// Party index of each owner (`None` when the owner names an unknown party).
+    pub owner_party: Vec<Option<usize>>,
+    party_lookup: HashMap<String, usize>,
+    owner_lookup: HashMap<String, usize>,
+    ws_lookup: HashMap<String, usize>,
+}
+
+impl Registry {
+    pub fn new(cfg: &SiteConfig, diags: &mut Vec<Diagnostic>) -> Self {
+        let c = &cfg.config;
+        let parties: Vec<(String, Party)> = c.parties.entries.clone();
+        let owners: Vec<(String, Owner)> = c.owners.entries.clone();
+        let workstreams: Vec<(String, Workstream)> = c.workstreams.entries.clone();
+        let party_lookup: HashMap<String, usize> = parties.iter().enumerate().map(|(i, (id, _))| (id.to_lowercase(), i)).collect();
+        let mut owner_lookup = HashMap::new();
+        for (i, (id, o)) in owners.iter().enumerate() {
+            owner_lookup.insert(id.to_lowercase(), i);
+            for a in &o.aliases {
+                if let Some(prev) = owner_lookup.insert(a.to_lowercase(), i).filter(|p| *p != i) {
+                    let src = &cfg.owners_src;
+                    diags.push(
+                        Diagnostic::error("duplicate-alias", src.file.as_str(), format!("alias `{a}` of `{id}` is already the id or alias of `{}`", owners[prev].0))
+                            .at(src.value(&[id, "aliases"], a)),
+                    );
+                }
+            }
+        }
+        let mut ws_lookup = HashMap::new();
+        for (i, (id, w)) in workstreams.iter().enumerate() {
+            ws_lookup.insert(id.to_lowercase(), i);
+            for a in &w.aliases {
+                ws_lookup.insert(a.to_lowercase(), i);
+            }
+        }
+        let mut owner_party = Vec::with_capacity(owners.len());
+        for (id, o) in &owners {
+            let p = party_lookup.get(&o.party.to_lowercase()).copied();
+            if p.is_none() {
+                let src = &cfg.owners_src;
+                let help = did_you_mean(&o.party, parties.iter().map(|(id, _)| id.as_str()));
+                diags.push(
+                    Diagnostic::error("unknown-party", src.file.as_str(), format!("owner `{id}` belongs to unknown party `{}`", o.party))
+                        .at(src.value(&[id, "party"], &o.party))
+                        .maybe_help(help.map(|h| format!("did you mean `{h}`?")).or(Some("add the party under `parties:` in demarcate.yaml".into()))),
+                );
+            }
+            owner_party.push(p);
+        }
+        Registry { parties, owners, workstreams, owner_party, party_lookup, owner_lookup, ws_lookup }
+    }
+
+    pub fn owner(&self, name: &str) -> Option<usize> {
+        self.owner_lookup.get(&name.to_lowercase()).copied()
+    }
+    pub fn workstream(&self, name: &str) -> Option<usize> {
+        self.ws_lookup.get(&name.to_lowercase()).copied()
+    }
+    pub fn party(&self, name: &str) -> Option<usize> {
+        self.party_lookup.get(&name.to_lowercase()).copied()
+    }
+    pub fn owner_party_kind(&self, owner: usize) -> Option<PartyKind> {
+        self.owner_party[owner].map(|p| self.parties[p].1.kind)
+    }
+    pub fn suggest_owner(&self, name: &str) -> Option<String> {
+        did_you_mean(name, self.owners.iter().map(|(id, _)| id.as_str())).map(|s| format!("did you mean `{s}`?"))
+    }
+    pub fn suggest_workstream(&self, name: &str) -> Option<String> {
+        let names = self.workstreams.iter().flat_map(|(id, w)| std::iter::once(id.as_str()).chain(w.aliases.iter().map(|a| a.as_str())));
+        did_you_mean(name, names).map(|s| format!("did you mean `{s}`?"))
+    }
+}
+
+/// The role an owner plays in one assignment; a bit set so one owner can hold several.
+pub mod role {
+    pub const ACCOUNTABLE: u8 = 1;
+    pub const RESPONSIBLE: u8 = 2;
+    pub const CONSULTED: u8 = 4;
+    pub const INFORMED: u8 = 8;
+    pub const AFTER_HOURS: u8 = 16;
+    pub const ESCALATION: u8 = 32;
+
+    pub fn names(bits: u8) -> Vec<&'static str> {
+        [
+            (ACCOUNTABLE, "accountable"),
+            (RESPONSIBLE, "responsible"),
+            (CONSULTED, "consulted"),
+            (INFORMED, "informed"),
+            (AFTER_HOURS, "after-hours"),
+            (ESCALATION, "escalation"),
+        ]
+        .iter()
+        .filter(|(b, _)| bits & b != 0)
+        .map(|(_, n)| *n)
+        .collect()
+    }
+}
+
+/// One workstream row of one playbook, with every owner resolved.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub ws: usize,
+    /// The key as written (for positions in diagnostics).
+    pub key: String,
+    pub accountable: Vec<usize>,
+    pub responsible: Vec<usize>,
+    pub consulted: Vec<usize>,
+    pub informed: Vec<usize>,
+    pub coverage: Option<Hours>,
+    pub after_hours: Option<usize>,
+    pub escalation: Vec<usize>,
+    pub handoff: Option<String>,
+    pub internal_notes: Option<String>,
+}
+
+impl Row {
+    /// Every (owner, role bits) pair of this row, each owner once.
+    pub fn owner_roles(&self) -> Vec<(usize, u8)> {
+        let mut out: Vec<(usize, u8)> = Vec::new();
+        let mut add = |o: usize, bit: u8| match out.iter_mut().find(|(x, _)| *x == o) {
+            Some((_, b)) => *b |= bit,
+            None => out.push((o, bit)),
+        };
+        self.accountable.iter().for_each(|&o| add(o, role::ACCOUNTABLE));
+        self.responsible.iter().for_each(|&o| add(o, role::RESPONSIBLE));
+        self.consulted.iter().for_each(|&o| add(o, role::CONSULTED));
+        self.informed.iter().for_each(|&o| add(o, role::INFORMED));
+        self.after_hours.iter().for_each(|&o| add(o, role::AFTER_HOURS));
+        self.escalation.iter().for_each(|&o| add(o, role::ESCALATION));
+        out
+    }
+
+    /// Which side of the boundary holds the work: the party kind of the responsible owners (the
+    /// accountable owner when nobody is responsible), or `shared` when they sit on more than
+    /// one side.
+    pub fn side(&self, reg: &Registry) -> &'static str {
+        let doers = if self.responsible.is_empty() { &self.accountable } else { &self.responsible };
+        let mut kinds: Vec<PartyKind> = doers.iter().filter_map(|&o| reg.owner_party_kind(o)).collect();
+        kinds.sort();
+        kinds.dedup();
+        match kinds.as_slice() {
+            [] => "unassigned",
+            [k] => k.as_str(),
+            _ => "shared",
+        }
+    }
+}
+
+/// A reference from an owner or workstream index back to a playbook row.
+#[derive(Debug, Clone, Copy)]
+pub struct Holding {
+    pub page: usize,
+    pub row: usize,
+    pub roles: u8,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Ownership {
+    /// Rows of each page, indexed like the site's pages (sections have none).
+    pub rows: Vec<Vec<Row>>,
+    /// Client party of each page, when it names a known one.
+    pub client: Vec<Option<usize>>,
+    /// Per owner: every row they hold, in page order.
+    pub by_owner: Vec<Vec<Holding>>,
+    /// Per workstream: (page, row) in page order.
+    pub by_workstream: Vec<Vec<(usize, usize)>>,
+    /// Per party: pages whose client it is.
+    pub pages_by_party: Vec<Vec<usize>>,
+}
+
+impl Ownership {
+    /// Resolves every visible page's assignments and builds all indexes in one pass.
+    /// `visible[i]` says whether page `i` is part of this build (audience, drafts).
+    pub fn build(reg: &Registry, pages: &[Page], visible: &[bool], diags: &mut Vec<Diagnostic>) -> Self {
+        let mut own = Ownership {
+            rows: Vec::with_capacity(pages.len()),
+            client: Vec::with_capacity(pages.len()),
+            by_owner: vec![Vec::new(); reg.owners.len()],
+            by_workstream: vec![Vec::new(); reg.workstreams.len()],
+            pages_by_party: vec![Vec::new(); reg.parties.len()],
+        };
+        let resolved: Vec<(Vec<Row>, Option<usize>, Vec<Diagnostic>)> = {
+            use rayon::prelude::*;
+            pages.par_iter().map(|p| resolve_page(reg, p)).collect()
+        };
+        for (i, (rows, client, d)) in resolved.into_iter().enumerate() {
+            diags.extend(d);
+            if visible[i] {
+                for (r, row) in rows.iter().enumerate() {
+                    own.by_workstream[row.ws].push((i, r));
+                    for (o, roles) in row.owner_roles() {
+                        own.by_owner[o].push(Holding { page: i, row: r, roles });
+                    }
+                }
+                if let Some(c) = client {
+                    own.pages_by_party[c].push(i);
+                }
+                own.rows.push(rows);
+            } else {
+                own.rows.push(Vec::new());
+            }
+            own.client.push(client);
+        }
+        own
+    }
+}
+
+fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let fm = &page.fm;
+    if fm.workstreams.is_empty() && fm.client.is_none() {
+        return (Vec::new(), None, diags);
+    }
+    let idx = page.yaml_index();
+    let client = fm.client.as_deref().and_then(|c| {
+        let found = reg.party(c);
+        match found {
+            None => {
+                let help = did_you_mean(c, reg.parties.iter().filter(|(_, p)| p.kind == PartyKind::Client).map(|(id, _)| id.as_str()));
+                diags.push(
+                    Diagnostic::error("unknown-client", page.file.as_str(), format!("`client: {c}` is not a party in demarcate.yaml"))
+                        .at(idx.value(&["client"], c))
+                        .maybe_help(help.map(|h| format!("did you mean `{h}`?"))),
+                );
+            }
+            Some(p) if reg.parties[p].1.kind != PartyKind::Client => {
+                diags.push(
+                    Diagnostic::error("unknown-client", page.file.as_str(), format!("`client: {c}` is a {} party, not a client", reg.parties[p].1.kind.as_str()))
+                        .at(idx.value(&["client"], c))
+                        .help("`client:` names the party whose engagement this playbook describes (kind: client)"),
+                );
+            }
+            _ => {}
+        }
+        found.filter(|&p| reg.parties[p].1.kind == PartyKind::Client)
+    });
+    for dup in &fm.workstreams.duplicates {
+        diags.push(
+            Diagnostic::error("duplicate-workstream", page.file.as_str(), format!("workstream `{dup}` is listed twice"))
+                .at(idx.key(&["workstreams", dup]))
+                .help("merge the two entries into one"),
+        );
+    }
+    let mut rows = Vec::new();
+    let mut seen: HashMap<usize, String> = HashMap::new();
+    for (key, entry) in fm.workstreams.iter() {
+        let a = &entry.0;
+        let Some(ws) = reg.workstream(key) else {
+            let help = reg.suggest_workstream(key).or(Some("add it to `workstreams:` in demarcate.yaml".into()));
+            diags.push(
+                Diagnostic::error("unknown-workstream", page.file.as_str(), format!("unknown workstream `{key}`"))
+                    .at(idx.key(&["workstreams", key]))
+                    .maybe_help(help),
+            );
+            continue;
+        };
+        if let Some(first) = seen.get(&ws) {
+            diags.push(
+                Diagnostic::error("duplicate-workstream", page.file.as_str(), format!("`{key}` and `{first}` are the same workstream"))
+                    .at(idx.key(&["workstreams", key]))
+                    .help("an alias names the same workstream; merge the entries"),
+            );
+            continue;
+        }
+        seen.insert(ws, key.clone());
+        let mut resolve_list = |field: &str, names: &[String]| -> Vec<usize> {
+            let mut out = Vec::new();
+            for n in names {
+                match reg.owner(n) {
+                    Some(o) => out.push(o),
+                    None => {
+                        let path: Vec<&str> = if a.shorthand { vec!["workstreams", key] } else { vec!["workstreams", key, field] };
+                        diags.push(
+                            Diagnostic::error("unknown-owner", page.file.as_str(), format!("unknown owner `{n}` ({field} of `{key}`)"))
+                                .at(idx.value(&path, n))
+                                .maybe_help(reg.suggest_owner(n).or(Some("add the owner under `owners:` in demarcate.yaml".into()))),
+                        );
+                    }
+                }
+            }
+            out
+        };
+        let accountable = resolve_list("accountable", &a.accountable.0);
+        let responsible = resolve_list("responsible", &a.responsible.0);
+        let consulted = resolve_list("consulted", &a.consulted.0);
+        let informed = resolve_list("informed", &a.informed.0);
+        let after_hours = a.after_hours.as_ref().and_then(|n| resolve_list("after_hours", std::slice::from_ref(n)).first().copied());
+        let escalation = resolve_list("escalation", &a.escalation.0);
+        rows.push(Row {
+            ws,
+            key: key.clone(),
+            accountable,
+            responsible,
+            consulted,
+            informed,
+            coverage: a.coverage,
+            after_hours,
+            escalation,
+            handoff: a.handoff.clone(),
+            internal_notes: a.internal_notes.clone(),
+        });
+    }
+    (rows, client, diags)
+}

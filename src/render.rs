@@ -1,0 +1,912 @@
+//! Turns a loaded [`Site`] into files: every page through its Tera template (in parallel),
+//! the ownership views (owners, workstreams, parties, matrix), the FAQ, the 404 page, the
+//! sitemap, robots.txt and the exports (`ownership.json`, `matrix.csv`).
+//!
+//! Template contexts are built from shared, precomputed references (one owner or page reference
+//! is computed once and cloned), and every index comes from the one-pass ownership indexes, so
+//! nothing here scans all pages per page.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde_json::{Value, json};
+use tera::{Context, Tera};
+
+use crate::config::{Audience, PartyKind};
+use crate::diagnostics::{Diagnostic, Pos};
+use crate::markdown;
+use crate::output::Sink;
+use crate::ownership::role;
+use crate::site::Site;
+use crate::theme::ThemeFiles;
+
+pub const TEMPLATES: [&str; 12] = [
+    "base.html",
+    "page.html",
+    "section.html",
+    "index.html",
+    "owners.html",
+    "owner.html",
+    "workstreams.html",
+    "workstream.html",
+    "party.html",
+    "matrix.html",
+    "faq.html",
+    "404.html",
+];
+
+/// Compiles the theme's templates. Parse errors name the template file and line.
+pub fn compile(theme: &ThemeFiles) -> Result<Tera, Vec<Diagnostic>> {
+    let mut tera = Tera::new();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    let list: Vec<(String, String)> = theme.templates.iter().map(|(name, (_, text))| (name.clone(), text.clone())).collect();
+    if let Err(e) = tera.add_raw_templates(list) {
+        return Err(vec![template_error(theme, &e, None)]);
+    }
+    let missing: Vec<&str> = TEMPLATES.iter().copied().filter(|t| !tera.contains_template(t)).collect();
+    if !missing.is_empty() {
+        return Err(missing
+            .iter()
+            .map(|t| Diagnostic::error("template-error", format!("templates/{t}"), format!("the theme has no `{t}` template")))
+            .collect());
+    }
+    Ok(tera)
+}
+
+fn template_error(theme: &ThemeFiles, e: &tera::Error, page: Option<&str>) -> Diagnostic {
+    let mut file = "templates".to_string();
+    let mut pos = Pos::line(1);
+    let mut message = e.to_string();
+    let mut src_err: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = src_err {
+        if let Some(te) = err.downcast_ref::<tera::Error>() {
+            if let tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) = te.kind() {
+                let name = report.filename();
+                file = theme.templates.get(name).map(|(f, _)| f.clone()).unwrap_or_else(|| name.to_string());
+                if let Some((_, text)) = theme.templates.get(name) {
+                    let span = report.span();
+                    let start = span.range.start.min(text.len());
+                    let line = text[..start].matches('\n').count() + 1;
+                    let col = start - text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+                    pos = Pos { line, column: col, width: span.range.len() };
+                }
+                message = report.message().to_string();
+            }
+        }
+        src_err = err.source();
+    }
+    if let Some(p) = page {
+        message = format!("{message} (while rendering {p})");
+    }
+    Diagnostic::error("template-error", file, message).at(pos)
+}
+
+/// Shared pieces of every template context.
+struct Refs {
+    owners: Vec<Value>,
+    parties: Vec<Value>,
+    pages: Vec<Value>,
+    site: Value,
+    nav: Value,
+    /// Which owners have a page in this build.
+    owner_shown: Vec<bool>,
+}
+
+fn owner_url(site: &Site, o: usize) -> String {
+    format!("{}owners/{}/", site.base_path, site.reg.owners[o].0)
+}
+fn ws_url(site: &Site, w: usize) -> String {
+    format!("{}workstreams/{}/", site.base_path, site.reg.workstreams[w].0)
+}
+fn party_url(site: &Site, p: usize) -> String {
+    format!("{}parties/{}/", site.base_path, site.reg.parties[p].0)
+}
+
+fn build_refs(site: &Site) -> Refs {
+    let parties: Vec<Value> = site
+        .reg
+        .parties
+        .iter()
+        .enumerate()
+        .map(|(i, (id, p))| json!({"id": id, "name": p.name, "kind": p.kind.as_str(), "url": party_url(site, i)}))
+        .collect();
+    let owner_shown: Vec<bool> =
+        (0..site.reg.owners.len()).map(|o| site.audience == Audience::Internal || !site.own.by_owner[o].is_empty()).collect();
+    let owners: Vec<Value> = site
+        .reg
+        .owners
+        .iter()
+        .enumerate()
+        .map(|(i, (id, o))| {
+            let party = site.reg.owner_party[i].map(|p| parties[p].clone()).unwrap_or(Value::Null);
+            json!({"id": id, "name": o.name, "url": owner_url(site, i), "kind": format!("{:?}", o.kind).to_lowercase(), "party": party})
+        })
+        .collect();
+    let pages: Vec<Value> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let client = site.own.client.get(i).copied().flatten().map(|c| parties[c].clone()).unwrap_or(Value::Null);
+            json!({
+                "title": p.title, "url": site.url(i), "summary": p.fm.summary.clone().unwrap_or_default(),
+                "client": client, "model": p.fm.model.clone().unwrap_or_default(), "audience": p.audience.as_str(),
+                "updated": p.fm.updated.clone().unwrap_or_default(), "tags": p.fm.tags.0,
+            })
+        })
+        .collect();
+    let mut nav = Vec::new();
+    for (i, p) in site.visible_pages() {
+        if p.is_section && !p.dir().is_empty() && !p.dir().contains('/') {
+            nav.push(json!({"title": p.title, "url": site.url(i)}));
+        }
+    }
+    for (title, path) in [("Matrix", "matrix/"), ("Owners", "owners/"), ("Workstreams", "workstreams/"), ("FAQ", "faq/")] {
+        nav.push(json!({"title": title, "url": format!("{}{path}", site.base_path)}));
+    }
+    let site_v = json!({
+        "title": site.title, "description": site.description, "language": site.cfg.config.language,
+        "base_url": site.base_url, "base_path": site.base_path, "audience": site.audience.as_str(),
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    Refs { owners, parties, pages, site: site_v, nav: Value::Array(nav), owner_shown }
+}
+
+/// Renders the whole site into `sink`. Returns the number of files written, or every error.
+pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink) -> Result<usize, Vec<Diagnostic>> {
+    let refs = build_refs(site);
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut has_home = false;
+    for (i, p) in site.visible_pages() {
+        if p.is_section && p.path.is_empty() {
+            has_home = true;
+        }
+        jobs.push(Job::Page(i));
+    }
+    if !has_home {
+        jobs.push(Job::Home);
+    }
+    jobs.push(Job::Owners);
+    for o in 0..site.reg.owners.len() {
+        if refs.owner_shown[o] {
+            jobs.push(Job::Owner(o));
+        }
+    }
+    jobs.push(Job::Workstreams);
+    for w in 0..site.reg.workstreams.len() {
+        jobs.push(Job::Workstream(w));
+    }
+    for p in 0..site.reg.parties.len() {
+        jobs.push(Job::Party(p));
+    }
+    jobs.extend([Job::Matrix, Job::Faq, Job::NotFound]);
+
+    let errors: Vec<Diagnostic> = jobs
+        .par_iter()
+        .filter_map(|job| {
+            let (template, path, cx, label) = job.context(site, &refs);
+            let result = tera.render(template, &cx).map_err(|e| template_error(theme, &e, Some(&label)));
+            match result {
+                Ok(html) => sink.put(&path, html.into_bytes()).err().map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}"))),
+                Err(d) => Some(d),
+            }
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut count = jobs.len();
+    let mut extra: Vec<(String, Vec<u8>)> = vec![
+        ("sitemap.xml".into(), sitemap(site, &jobs).into_bytes()),
+        ("robots.txt".into(), format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes()),
+        ("ownership.json".into(), ownership_json(site, &refs).into_bytes()),
+        ("matrix.csv".into(), matrix_csv(site).into_bytes()),
+    ];
+    for (path, bytes) in &theme.statics {
+        extra.push((format!("static/{path}"), bytes.clone()));
+    }
+    let mut errs = Vec::new();
+    for (path, bytes) in extra {
+        if let Err(e) = sink.put(&path, bytes) {
+            errs.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
+        }
+        count += 1;
+    }
+    for a in &site.assets {
+        match std::fs::read(&a.source) {
+            Ok(bytes) => {
+                if let Err(e) = sink.put(&a.rel, bytes) {
+                    errs.push(Diagnostic::error("io", a.rel.clone(), format!("cannot write: {e}")));
+                }
+                count += 1;
+            }
+            Err(e) => errs.push(Diagnostic::error("io", format!("content/{}", a.rel), format!("cannot read: {e}"))),
+        }
+    }
+    if errs.is_empty() { Ok(count) } else { Err(errs) }
+}
+
+enum Job {
+    Page(usize),
+    Home,
+    Owners,
+    Owner(usize),
+    Workstreams,
+    Workstream(usize),
+    Party(usize),
+    Matrix,
+    Faq,
+    NotFound,
+}
+
+impl Job {
+    fn context(&self, site: &Site, refs: &Refs) -> (&'static str, String, Context, String) {
+        let mut cx = Context::new();
+        cx.insert("site", &refs.site);
+        cx.insert("nav", &refs.nav);
+        let (template, rel, label): (&'static str, String, String) = match *self {
+            Job::Page(i) => {
+                let p = &site.pages[i];
+                let label = p.file.clone();
+                if p.is_section && p.path.is_empty() {
+                    cx.insert("home", &home_value(site, refs, Some(i)));
+                    ("index.html", String::new(), label)
+                } else if p.is_section {
+                    cx.insert("section", &section_value(site, refs, i));
+                    ("section.html", p.path.clone(), label)
+                } else {
+                    cx.insert("page", &page_value(site, refs, i));
+                    ("page.html", p.path.clone(), label)
+                }
+            }
+            Job::Home => {
+                cx.insert("home", &home_value(site, refs, None));
+                ("index.html", String::new(), "the home page".into())
+            }
+            Job::Owners => {
+                cx.insert("parties", &owners_index(site, refs));
+                ("owners.html", "owners/".into(), "/owners/".into())
+            }
+            Job::Owner(o) => {
+                cx.insert("owner", &owner_value(site, refs, o));
+                ("owner.html", format!("owners/{}/", site.reg.owners[o].0), format!("/owners/{}/", site.reg.owners[o].0))
+            }
+            Job::Workstreams => {
+                cx.insert("workstreams", &workstreams_index(site));
+                ("workstreams.html", "workstreams/".into(), "/workstreams/".into())
+            }
+            Job::Workstream(w) => {
+                cx.insert("workstream", &workstream_value(site, refs, w));
+                let id = &site.reg.workstreams[w].0;
+                ("workstream.html", format!("workstreams/{id}/"), format!("/workstreams/{id}/"))
+            }
+            Job::Party(p) => {
+                cx.insert("party", &party_value(site, refs, p));
+                let id = &site.reg.parties[p].0;
+                ("party.html", format!("parties/{id}/"), format!("/parties/{id}/"))
+            }
+            Job::Matrix => {
+                cx.insert("matrix", &matrix_value(site, refs));
+                ("matrix.html", "matrix/".into(), "/matrix/".into())
+            }
+            Job::Faq => {
+                cx.insert("faq", &faq_value(site, refs));
+                ("faq.html", "faq/".into(), "/faq/".into())
+            }
+            Job::NotFound => ("404.html", "404.html".into(), "/404.html".into()),
+        };
+        let url = if rel.ends_with(".html") { format!("{}{rel}", site.base_path) } else { format!("{}{rel}", site.base_path) };
+        cx.insert("current_url", &url);
+        let path = if rel.is_empty() {
+            "index.html".to_string()
+        } else if rel.ends_with('/') {
+            format!("{rel}index.html")
+        } else {
+            rel
+        };
+        (template, path, cx, label)
+    }
+
+    fn url(&self, site: &Site) -> Option<String> {
+        Some(match *self {
+            Job::Page(i) => site.url(i),
+            Job::Home => site.base_path.clone(),
+            Job::Owners => format!("{}owners/", site.base_path),
+            Job::Owner(o) => owner_url(site, o),
+            Job::Workstreams => format!("{}workstreams/", site.base_path),
+            Job::Workstream(w) => ws_url(site, w),
+            Job::Party(p) => party_url(site, p),
+            Job::Matrix => format!("{}matrix/", site.base_path),
+            Job::Faq => format!("{}faq/", site.base_path),
+            Job::NotFound => return None,
+        })
+    }
+}
+
+fn owner_list(refs: &Refs, list: &[usize]) -> Value {
+    Value::Array(list.iter().map(|&o| refs.owners[o].clone()).collect())
+}
+
+fn opt_owner(refs: &Refs, o: Option<usize>) -> Value {
+    o.map(|o| refs.owners[o].clone()).unwrap_or(Value::Null)
+}
+
+fn breadcrumbs(site: &Site, i: usize) -> Value {
+    let page = &site.pages[i];
+    let mut crumbs = Vec::new();
+    let mut prefix = String::new();
+    let dirs: Vec<&str> = page.dir().split('/').filter(|s| !s.is_empty()).collect();
+    let upto = if page.is_section { dirs.len().saturating_sub(1) } else { dirs.len() };
+    crumbs.push(json!({"title": "Home", "url": site.base_path}));
+    for d in &dirs[..upto] {
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        prefix.push_str(d);
+        if let Some(&s) = site.by_rel.get(&format!("{prefix}/_index.md")) {
+            if site.visible[s] {
+                crumbs.push(json!({"title": site.pages[s].title, "url": site.url(s)}));
+            }
+        }
+    }
+    Value::Array(crumbs)
+}
+
+fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
+    let p = &site.pages[i];
+    let r = site.rendered[i].as_ref();
+    let internal_build = site.audience == Audience::Internal;
+    let mut boundary: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for k in ["client", "provider", "vendor", "shared"] {
+        boundary.insert(k, Vec::new());
+    }
+    let rows: Vec<Value> = site.own.rows[i]
+        .iter()
+        .map(|row| {
+            let (wid, w) = &site.reg.workstreams[row.ws];
+            let side = row.side(&site.reg);
+            let anchor = format!("ws-{wid}");
+            if let Some(list) = boundary.get_mut(side) {
+                list.push(json!({"id": wid, "name": w.name, "anchor": anchor}));
+            }
+            let notes = if internal_build { row.internal_notes.as_deref().map(markdown::render_fragment).unwrap_or_default() } else { String::new() };
+            json!({
+                "id": wid, "name": w.name, "url": ws_url(site, row.ws), "anchor": anchor,
+                "accountable": opt_owner(refs, row.accountable.first().copied()),
+                "responsible": owner_list(refs, &row.responsible), "consulted": owner_list(refs, &row.consulted),
+                "informed": owner_list(refs, &row.informed), "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""),
+                "after_hours": opt_owner(refs, row.after_hours), "escalation": owner_list(refs, &row.escalation),
+                "handoff": row.handoff.as_deref().map(markdown::render_fragment).unwrap_or_default(),
+                "internal_notes": notes, "side": side,
+            })
+        })
+        .collect();
+    // RACI grid: owners in order of first appearance.
+    let mut raci_owners: Vec<usize> = Vec::new();
+    for row in &site.own.rows[i] {
+        for o in row.accountable.iter().chain(&row.responsible).chain(&row.consulted).chain(&row.informed) {
+            if !raci_owners.contains(o) {
+                raci_owners.push(*o);
+            }
+        }
+    }
+    let raci_rows: Vec<Value> = site.own.rows[i]
+        .iter()
+        .map(|row| {
+            let cells: Vec<String> = raci_owners
+                .iter()
+                .map(|o| {
+                    let mut s = String::new();
+                    if row.accountable.contains(o) {
+                        s.push('A');
+                    }
+                    if row.responsible.contains(o) {
+                        s.push('R');
+                    }
+                    if row.consulted.contains(o) {
+                        s.push('C');
+                    }
+                    if row.informed.contains(o) {
+                        s.push('I');
+                    }
+                    s
+                })
+                .collect();
+            let (wid, w) = &site.reg.workstreams[row.ws];
+            json!({"id": wid, "name": w.name, "anchor": format!("ws-{wid}"), "cells": cells})
+        })
+        .collect();
+    let faq: Vec<Value> = site.faqs[i]
+        .iter()
+        .filter(|f| !f.inline)
+        .map(|f| json!({"id": f.anchor.trim_start_matches("faq-"), "anchor": f.anchor, "question": f.question, "answer": f.answer_html}))
+        .collect();
+    let sources: Vec<Value> = p
+        .fm
+        .sources
+        .iter()
+        .map(|s| json!({"title": s.title.clone().or(s.url.clone()).unwrap_or_default(), "url": s.url.clone().unwrap_or_default()}))
+        .collect();
+    let client = site.own.client[i].map(|c| refs.parties[c].clone()).unwrap_or(Value::Null);
+    json!({
+        "title": p.title, "summary": p.fm.summary.clone().unwrap_or_default(), "url": site.url(i), "source": p.file,
+        "client": client, "model": p.fm.model.clone().unwrap_or_default(), "audience": p.audience.as_str(),
+        "tags": p.fm.tags.0, "updated": p.fm.updated.clone().unwrap_or_default(), "review_by": p.fm.review_by.clone().unwrap_or_default(),
+        "draft": p.fm.draft, "weight": p.fm.weight, "extra": p.fm.extra, "sources": sources,
+        "content": r.map(|r| r.html.as_str()).unwrap_or(""), "toc": r.map(|r| r.toc.clone()).unwrap_or_default(),
+        "breadcrumbs": breadcrumbs(site, i), "internal": p.audience == Audience::Internal && site.audience == Audience::Internal,
+        "ownership": rows, "boundary": boundary,
+        "raci": {"owners": owner_list(refs, &raci_owners), "rows": raci_rows},
+        "faq": faq, "faq_jsonld": faq_jsonld(site, i),
+    })
+}
+
+/// Playbooks and subsections directly inside a section folder.
+fn section_value(site: &Site, refs: &Refs, i: usize) -> Value {
+    let p = &site.pages[i];
+    let dir = p.dir();
+    let mut pages: Vec<(Option<i64>, String, usize)> = Vec::new();
+    let mut subs = Vec::new();
+    for (j, q) in site.visible_pages() {
+        if j == i {
+            continue;
+        }
+        let qdir = q.dir();
+        if !q.is_section && qdir == dir {
+            pages.push((q.fm.weight, q.title.to_lowercase(), j));
+        } else if q.is_section && parent(qdir) == Some(dir) {
+            let count = site.visible_pages().filter(|(_, x)| !x.is_section && x.dir().starts_with(qdir)).count();
+            subs.push(json!({"title": q.title, "url": site.url(j), "summary": q.fm.summary.clone().unwrap_or_default(), "count": count}));
+        }
+    }
+    pages.sort_by(|a, b| (a.0.unwrap_or(i64::MAX), &a.1).cmp(&(b.0.unwrap_or(i64::MAX), &b.1)));
+    let r = site.rendered[i].as_ref();
+    json!({
+        "title": p.title, "summary": p.fm.summary.clone().unwrap_or_default(), "url": site.url(i),
+        "content": r.map(|r| r.html.as_str()).unwrap_or(""), "breadcrumbs": breadcrumbs(site, i),
+        "pages": pages.iter().map(|(_, _, j)| refs.pages[*j].clone()).collect::<Vec<_>>(), "subsections": subs,
+    })
+}
+
+fn parent(dir: &str) -> Option<&str> {
+    if dir.is_empty() {
+        return None;
+    }
+    Some(dir.rfind('/').map(|k| &dir[..k]).unwrap_or(""))
+}
+
+fn home_value(site: &Site, refs: &Refs, i: Option<usize>) -> Value {
+    let mut clients = Vec::new();
+    for (p, (id, party)) in site.reg.parties.iter().enumerate() {
+        if party.kind != PartyKind::Client || site.own.pages_by_party[p].is_empty() {
+            continue;
+        }
+        let playbooks: Vec<Value> = site.own.pages_by_party[p].iter().map(|&j| refs.pages[j].clone()).collect();
+        clients.push(json!({"id": id, "name": party.name, "url": party_url(site, p), "playbooks": playbooks}));
+    }
+    let mut models: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut other = Vec::new();
+    for (j, q) in site.visible_pages() {
+        if q.is_section {
+            continue;
+        }
+        if let Some(m) = &q.fm.model {
+            models.entry(m.clone()).or_default().push(refs.pages[j].clone());
+        }
+        if site.own.client[j].is_none() {
+            other.push(refs.pages[j].clone());
+        }
+    }
+    let r = i.and_then(|i| site.rendered[i].as_ref());
+    json!({
+        "title": i.map(|i| site.pages[i].title.clone()).unwrap_or_else(|| site.title.clone()),
+        "content": r.map(|r| r.html.as_str()).unwrap_or(""),
+        "clients": clients,
+        "models": models.into_iter().map(|(m, p)| json!({"model": m, "playbooks": p})).collect::<Vec<_>>(),
+        "other": other,
+        "stats": {
+            "playbooks": site.playbook_count(), "owners": refs.owner_shown.iter().filter(|s| **s).count(),
+            "workstreams": site.reg.workstreams.len(), "parties": site.reg.parties.len(),
+        },
+    })
+}
+
+fn counts(site: &Site, o: usize) -> Value {
+    let (mut a, mut r, mut c, mut i) = (0, 0, 0, 0);
+    for h in &site.own.by_owner[o] {
+        a += usize::from(h.roles & role::ACCOUNTABLE != 0);
+        r += usize::from(h.roles & role::RESPONSIBLE != 0);
+        c += usize::from(h.roles & role::CONSULTED != 0);
+        i += usize::from(h.roles & role::INFORMED != 0);
+    }
+    json!({"a": a, "r": r, "c": c, "i": i})
+}
+
+fn owners_index(site: &Site, refs: &Refs) -> Value {
+    let mut by_party: Vec<Vec<Value>> = vec![Vec::new(); site.reg.parties.len()];
+    let mut orphans = Vec::new();
+    for (o, (id, owner)) in site.reg.owners.iter().enumerate() {
+        if !refs.owner_shown[o] {
+            continue;
+        }
+        let v = json!({"id": id, "name": owner.name, "url": owner_url(site, o), "kind": refs.owners[o]["kind"], "counts": counts(site, o)});
+        match site.reg.owner_party[o] {
+            Some(p) => by_party[p].push(v),
+            None => orphans.push(v),
+        }
+    }
+    let mut out: Vec<Value> = site
+        .reg
+        .parties
+        .iter()
+        .enumerate()
+        .filter(|(p, _)| !by_party[*p].is_empty())
+        .map(|(p, (id, party))| json!({"id": id, "name": party.name, "kind": party.kind.as_str(), "url": party_url(site, p), "owners": by_party[p]}))
+        .collect();
+    if !orphans.is_empty() {
+        out.push(json!({"id": "", "name": "No party", "kind": "", "url": "", "owners": orphans}));
+    }
+    Value::Array(out)
+}
+
+fn contact_links(list: &[String]) -> Vec<Value> {
+    list.iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| {
+            let c = c.trim();
+            let href = if c.contains("://") {
+                c.to_string()
+            } else if c.contains('@') {
+                format!("mailto:{c}")
+            } else if c.chars().filter(|ch| ch.is_ascii_digit()).count() >= 5 {
+                format!("tel:{}", c.chars().filter(|ch| ch.is_ascii_digit() || *ch == '+').collect::<String>())
+            } else {
+                String::new()
+            };
+            json!({"label": c, "href": href})
+        })
+        .collect()
+}
+
+fn owner_value(site: &Site, refs: &Refs, o: usize) -> Value {
+    let (id, owner) = &site.reg.owners[o];
+    let mut by_ws: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
+    for h in &site.own.by_owner[o] {
+        let row = &site.own.rows[h.page][h.row];
+        let wid = &site.reg.workstreams[row.ws].0;
+        by_ws.entry(row.ws).or_default().push(json!({
+            "playbook": refs.pages[h.page], "link": format!("{}#ws-{wid}", site.url(h.page)), "roles": role::names(h.roles),
+        }));
+    }
+    let workstreams: Vec<Value> = by_ws
+        .into_iter()
+        .map(|(w, rows)| json!({"id": site.reg.workstreams[w].0, "name": site.reg.workstreams[w].1.name, "url": ws_url(site, w), "rows": rows}))
+        .collect();
+    let internal_contact = if site.audience == Audience::Internal { contact_links(&owner.internal_contact.0) } else { Vec::new() };
+    json!({
+        "id": id, "name": owner.name, "kind": refs.owners[o]["kind"], "url": owner_url(site, o), "party": refs.owners[o]["party"],
+        "contact": contact_links(&owner.contact.0), "hours": owner.hours.map(|h| h.as_str()).unwrap_or(""),
+        "internal_contact": internal_contact, "description": owner.description.clone().unwrap_or_default(),
+        "counts": counts(site, o), "workstreams": workstreams,
+    })
+}
+
+fn workstreams_index(site: &Site) -> Value {
+    Value::Array(
+        site.reg
+            .workstreams
+            .iter()
+            .enumerate()
+            .map(|(w, (id, ws))| {
+                json!({"id": id, "name": ws.name, "description": ws.description.clone().unwrap_or_default(), "required": ws.required,
+                       "aliases": ws.aliases, "url": ws_url(site, w), "count": site.own.by_workstream[w].len()})
+            })
+            .collect(),
+    )
+}
+
+fn workstream_value(site: &Site, refs: &Refs, w: usize) -> Value {
+    let (id, ws) = &site.reg.workstreams[w];
+    let rows: Vec<Value> = site.own.by_workstream[w]
+        .iter()
+        .map(|&(p, r)| {
+            let row = &site.own.rows[p][r];
+            json!({
+                "playbook": refs.pages[p], "link": format!("{}#ws-{id}", site.url(p)),
+                "accountable": opt_owner(refs, row.accountable.first().copied()), "responsible": owner_list(refs, &row.responsible),
+                "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""), "side": row.side(&site.reg),
+            })
+        })
+        .collect();
+    let mut faq = Vec::new();
+    for &(p, _) in &site.own.by_workstream[w] {
+        for f in site.faqs[p].iter().filter(|f| f.workstreams.contains(&w)) {
+            faq.push(json!({"question": f.question, "link": format!("{}#{}", site.url(p), f.anchor)}));
+        }
+    }
+    json!({"id": id, "name": ws.name, "description": ws.description.clone().unwrap_or_default(), "required": ws.required,
+           "aliases": ws.aliases, "url": ws_url(site, w), "rows": rows, "faq": faq})
+}
+
+fn party_value(site: &Site, refs: &Refs, p: usize) -> Value {
+    let (id, party) = &site.reg.parties[p];
+    let playbooks: Vec<Value> = site.own.pages_by_party[p].iter().map(|&j| refs.pages[j].clone()).collect();
+    let owners: Vec<Value> = (0..site.reg.owners.len())
+        .filter(|&o| site.reg.owner_party[o] == Some(p) && refs.owner_shown[o])
+        .map(|o| {
+            let holds: Vec<Value> = site.own.by_owner[o]
+                .iter()
+                .map(|h| {
+                    let row = &site.own.rows[h.page][h.row];
+                    let (wid, w) = &site.reg.workstreams[row.ws];
+                    json!({"playbook": refs.pages[h.page], "workstream": {"id": wid, "name": w.name},
+                           "link": format!("{}#ws-{wid}", site.url(h.page)), "roles": role::names(h.roles)})
+                })
+                .collect();
+            json!({"owner": refs.owners[o], "holds": holds})
+        })
+        .collect();
+    json!({"id": id, "name": party.name, "kind": party.kind.as_str(), "url": party_url(site, p), "playbooks": playbooks, "owners": owners})
+}
+
+fn matrix_value(site: &Site, refs: &Refs) -> Value {
+    let used: Vec<usize> = (0..site.reg.workstreams.len()).filter(|&w| !site.own.by_workstream[w].is_empty()).collect();
+    let col: HashMap<usize, usize> = used.iter().enumerate().map(|(c, &w)| (w, c)).collect();
+    let mut rows = Vec::new();
+    for (i, p) in site.visible_pages() {
+        if p.is_section || site.own.rows[i].is_empty() {
+            continue;
+        }
+        let mut cells = vec![json!({"accountable": Value::Null, "side": "", "link": ""}); used.len()];
+        for row in &site.own.rows[i] {
+            if let Some(&c) = col.get(&row.ws) {
+                cells[c] = json!({
+                    "accountable": opt_owner(refs, row.accountable.first().copied()), "side": row.side(&site.reg),
+                    "link": format!("{}#ws-{}", site.url(i), site.reg.workstreams[row.ws].0),
+                });
+            }
+        }
+        rows.push(json!({"playbook": refs.pages[i], "cells": cells}));
+    }
+    let workstreams: Vec<Value> =
+        used.iter().map(|&w| json!({"id": site.reg.workstreams[w].0, "name": site.reg.workstreams[w].1.name, "url": ws_url(site, w)})).collect();
+    json!({"workstreams": workstreams, "rows": rows})
+}
+
+fn faq_value(site: &Site, refs: &Refs) -> Value {
+    // Identical questions from several playbooks appear once, with a link to each.
+    let mut by_playbook = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut unique: Vec<(String, String, Vec<Value>, Vec<String>, Vec<usize>)> = Vec::new();
+    for (i, _) in site.visible_pages() {
+        if site.faqs[i].is_empty() {
+            continue;
+        }
+        let mut qs = Vec::new();
+        for f in &site.faqs[i] {
+            let link = format!("{}#{}", site.url(i), f.anchor);
+            qs.push(json!({"question": f.question, "anchor": f.anchor, "link": link, "answer": f.answer_html}));
+            let key = f.question.trim().to_lowercase();
+            let at_link = json!({"title": site.pages[i].title, "link": link});
+            match seen.get(&key) {
+                Some(&u) => unique[u].2.push(at_link),
+                None => {
+                    seen.insert(key, unique.len());
+                    unique.push((f.question.clone(), f.answer_html.clone(), vec![at_link], f.tags.clone(), f.workstreams.clone()));
+                }
+            }
+        }
+        by_playbook.push(json!({"playbook": refs.pages[i], "questions": qs}));
+    }
+    let mut topics: BTreeMap<(u8, String), (String, Vec<Value>)> = BTreeMap::new();
+    let mut questions = Vec::new();
+    for (q, a, links, tags, wss) in &unique {
+        let v = json!({"question": q, "answer": a, "links": links, "link": links[0]["link"], "tags": tags});
+        for &w in wss {
+            let (id, ws) = &site.reg.workstreams[w];
+            topics.entry((0, id.clone())).or_insert_with(|| (ws.name.clone(), Vec::new())).1.push(v.clone());
+        }
+        for t in tags {
+            topics.entry((1, t.clone())).or_insert_with(|| (t.clone(), Vec::new())).1.push(v.clone());
+        }
+        questions.push(v);
+    }
+    let by_topic: Vec<Value> = topics.into_iter().map(|((_, id), (name, qs))| json!({"id": id, "name": name, "questions": qs})).collect();
+    json!({"by_playbook": by_playbook, "by_topic": by_topic, "questions": questions})
+}
+
+/// Keeps only the tags Google allows in FAQ answers (and `href` on links); drops the rest but
+/// keeps their text.
+pub fn sanitize_answer(html: &str) -> String {
+    const ALLOWED: [&str; 15] = ["h1", "h2", "h3", "h4", "h5", "h6", "br", "ol", "ul", "li", "a", "p", "div", "b", "strong"];
+    let allowed = |t: &str| ALLOWED.contains(&t) || t == "i" || t == "em";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            out.push_str(&rest[start..].replace('<', "&lt;"));
+            return out;
+        };
+        let tag = &rest[start + 1..start + end];
+        let closing = tag.starts_with('/');
+        let name: String = tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+        if allowed(&name) {
+            if closing {
+                out.push_str(&format!("</{name}>"));
+            } else if name == "a" {
+                let href = tag.split("href=\"").nth(1).and_then(|h| h.split('"').next()).unwrap_or("");
+                out.push_str(&format!("<a href=\"{href}\">"));
+            } else {
+                out.push_str(&format!("<{name}>"));
+            }
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// JSON that can sit inside `<script>`: `<`, `>` and `&` are escaped so no text can close it.
+pub fn script_safe_json(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+fn faq_jsonld(site: &Site, i: usize) -> String {
+    let faqs = &site.faqs[i];
+    if faqs.is_empty() {
+        return String::new();
+    }
+    let entities: Vec<Value> = faqs
+        .iter()
+        .map(|f| json!({"@type": "Question", "name": f.question, "acceptedAnswer": {"@type": "Answer", "text": sanitize_answer(&f.answer_html).trim()}}))
+        .collect();
+    script_safe_json(&json!({"@context": "https://schema.org", "@type": "FAQPage", "mainEntity": entities}))
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn sitemap(site: &Site, jobs: &[Job]) -> String {
+    let origin = site.base_url.trim_end_matches('/');
+    let origin = match origin.strip_suffix(site.base_path.trim_end_matches('/')) {
+        Some(o) if !site.base_path.trim_end_matches('/').is_empty() => o,
+        _ => origin,
+    };
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for job in jobs {
+        let Some(url) = job.url(site) else { continue };
+        out.push_str(&format!("  <url><loc>{}</loc>", xml_escape(&format!("{origin}{url}"))));
+        if let Job::Page(i) = job {
+            if let Some(d) = site.pages[*i].fm.updated.as_deref().filter(|d| crate::check::valid_date(d)) {
+                out.push_str(&format!("<lastmod>{d}</lastmod>"));
+            }
+        }
+        out.push_str("</url>\n");
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+/// The schema version of `ownership.json`; bump it on any incompatible change.
+pub const OWNERSHIP_SCHEMA_VERSION: u32 = 1;
+
+fn ownership_json(site: &Site, refs: &Refs) -> String {
+    let id = |o: usize| site.reg.owners[o].0.clone();
+    let ids = |l: &[usize]| l.iter().map(|&o| id(o)).collect::<Vec<_>>();
+    let playbooks: Vec<Value> = site
+        .visible_pages()
+        .filter(|(i, p)| p.is_playbook() && !site.own.rows[*i].is_empty())
+        .map(|(i, p)| {
+            let assignments: Vec<Value> = site.own.rows[i]
+                .iter()
+                .map(|r| {
+                    let mut v = json!({
+                        "workstream": site.reg.workstreams[r.ws].0, "accountable": r.accountable.first().map(|&o| id(o)),
+                        "responsible": ids(&r.responsible), "consulted": ids(&r.consulted), "informed": ids(&r.informed),
+                        "coverage": r.coverage.map(|c| c.as_str()), "after_hours": r.after_hours.map(id),
+                        "escalation": ids(&r.escalation), "handoff": r.handoff, "side": r.side(&site.reg),
+                    });
+                    if site.audience == Audience::Internal {
+                        v["internal_notes"] = json!(r.internal_notes);
+                    }
+                    v
+                })
+                .collect();
+            json!({
+                "source": p.file, "title": p.title, "url": site.url(i),
+                "client": site.own.client[i].map(|c| site.reg.parties[c].0.clone()), "model": p.fm.model,
+                "audience": p.audience.as_str(), "updated": p.fm.updated, "review_by": p.fm.review_by, "assignments": assignments,
+            })
+        })
+        .collect();
+    let owners: Vec<Value> = site
+        .reg
+        .owners
+        .iter()
+        .enumerate()
+        .filter(|(o, _)| refs.owner_shown[*o])
+        .map(|(o, (oid, owner))| {
+            let mut v = json!({
+                "id": oid, "name": owner.name, "party": owner.party, "kind": refs.owners[o]["kind"], "contact": owner.contact.0,
+                "hours": owner.hours.map(|h| h.as_str()), "url": owner_url(site, o),
+            });
+            if site.audience == Audience::Internal {
+                v["internal_contact"] = json!(owner.internal_contact.0);
+            }
+            v
+        })
+        .collect();
+    let parties: Vec<Value> =
+        site.reg.parties.iter().map(|(pid, p)| json!({"id": pid, "name": p.name, "kind": p.kind.as_str()})).collect();
+    let workstreams: Vec<Value> = site
+        .reg
+        .workstreams
+        .iter()
+        .map(|(wid, w)| json!({"id": wid, "name": w.name, "required": w.required, "description": w.description, "aliases": w.aliases}))
+        .collect();
+    let doc = json!({
+        "schema_version": OWNERSHIP_SCHEMA_VERSION,
+        "site": {"title": site.title, "base_url": site.base_url, "audience": site.audience.as_str()},
+        "parties": parties, "owners": owners, "workstreams": workstreams, "playbooks": playbooks,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+/// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled, CRLF rows.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+fn matrix_csv(site: &Site) -> String {
+    let id = |o: &usize| site.reg.owners[*o].0.clone();
+    let join = |l: &[usize], sep: &str| l.iter().map(id).collect::<Vec<_>>().join(sep);
+    let mut out = String::from("playbook,title,client,model,workstream,accountable,responsible,consulted,informed,coverage,after_hours,escalation\r\n");
+    for (i, p) in site.visible_pages() {
+        for r in &site.own.rows[i] {
+            let fields = [
+                site.url(i),
+                p.title.clone(),
+                site.own.client[i].map(|c| site.reg.parties[c].0.clone()).unwrap_or_default(),
+                p.fm.model.clone().unwrap_or_default(),
+                site.reg.workstreams[r.ws].0.clone(),
+                r.accountable.first().map(id).unwrap_or_default(),
+                join(&r.responsible, "; "),
+                join(&r.consulted, "; "),
+                join(&r.informed, "; "),
+                r.coverage.map(|c| c.as_str().to_string()).unwrap_or_default(),
+                r.after_hours.as_ref().map(id).unwrap_or_default(),
+                join(&r.escalation, " > "),
+            ];
+            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_keep_only_allowed_tags() {
+        let s = sanitize_answer("<p>Hi <code>x</code> <a href=\"/a\" class=\"c\">l</a></p><pre><code>y</code></pre>");
+        assert_eq!(s, "<p>Hi x <a href=\"/a\">l</a></p>y");
+    }
+
+    #[test]
+    fn json_in_script_cannot_close_it() {
+        let s = script_safe_json(&json!({"q": "</script><b>"}));
+        assert!(!s.contains("</script"));
+        assert!(!s.contains('<'));
+    }
+
+    #[test]
+    fn csv_quotes_per_rfc4180() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}

@@ -1,0 +1,397 @@
+//! The build pipeline up to (not including) templates: config → content → ownership →
+//! markdown → links and FAQ → checks. A [`Site`] is everything the renderer and the checker
+//! need, loaded once. It knows nothing about HTTP or file watching; `serve` calls into it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::{self, Audience, SiteConfig};
+use crate::content::{self, Asset, Page};
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::markdown::{self, IdAllocator, MarkdownContext, Rendered};
+use crate::ownership::{Ownership, Registry};
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub audience: Option<Audience>,
+    pub drafts: bool,
+    pub base_url: Option<String>,
+}
+
+/// One question shown on a playbook page.
+#[derive(Debug, Clone)]
+pub struct FaqItem {
+    pub question: String,
+    pub answer_html: String,
+    pub anchor: String,
+    pub tags: Vec<String>,
+    pub workstreams: Vec<usize>,
+    /// Written in the page's Markdown (already shown in place) rather than in front-matter.
+    pub inline: bool,
+    pub line: usize,
+}
+
+pub struct Site {
+    pub root: PathBuf,
+    pub cfg: SiteConfig,
+    pub reg: Registry,
+    pub audience: Audience,
+    pub title: String,
+    pub description: String,
+    /// Absolute, ends with `/`.
+    pub base_url: String,
+    /// Path part of `base_url`, starts and ends with `/`.
+    pub base_path: String,
+    pub pages: Vec<Page>,
+    /// Whether each page is part of this build (not a draft, right audience).
+    pub visible: Vec<bool>,
+    pub assets: Vec<Asset>,
+    pub own: Ownership,
+    /// Rendered Markdown of each visible page.
+    pub rendered: Vec<Option<Rendered>>,
+    pub faqs: Vec<Vec<FaqItem>>,
+    pub by_rel: HashMap<String, usize>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Loading stopped before a site could be assembled (no config, unreadable config).
+pub struct LoadFailure {
+    pub diagnostics: Diagnostics,
+}
+
+pub fn base_path_of(base_url: &str) -> String {
+    let after_scheme = match base_url.find("://") {
+        Some(i) => &base_url[i + 3..],
+        None => base_url,
+    };
+    let path = if base_url.contains("://") {
+        after_scheme.find('/').map(|i| &after_scheme[i..]).unwrap_or("/")
+    } else {
+        after_scheme
+    };
+    let trimmed = path.trim_matches('/');
+    if trimmed.is_empty() { "/".into() } else { format!("/{trimmed}/") }
+}
+
+impl Site {
+    pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site, LoadFailure> {
+        let mut diagnostics = Diagnostics::default();
+        let Some(cfg) = config::load(root, &mut diagnostics) else {
+            return Err(LoadFailure { diagnostics });
+        };
+        let audience = opts.audience.unwrap_or(Audience::Internal);
+        let (title, mut base_url, description) = cfg.identity(audience);
+        if let Some(b) = &opts.base_url {
+            base_url = b.clone();
+        }
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        let base_path = base_path_of(&base_url);
+        let mut d = Vec::new();
+        let reg = Registry::new(&cfg, &mut d);
+        diagnostics.extend(d);
+        let loaded = content::load(root, cfg.config.front_matter.unknown_keys, cfg.config.audience);
+        diagnostics.extend(loaded.diagnostics);
+        let pages = loaded.pages;
+        let visible: Vec<bool> =
+            pages.iter().map(|p| (opts.drafts || !p.fm.draft) && !(audience == Audience::Client && p.audience == Audience::Internal)).collect();
+        let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
+        check_duplicate_urls(&pages, &visible, &mut diagnostics);
+        let mut d = Vec::new();
+        let own = Ownership::build(&reg, &pages, &visible, &mut d);
+        diagnostics.extend(d);
+
+        let mut site = Site {
+            root: root.to_path_buf(),
+            cfg,
+            reg,
+            audience,
+            title,
+            description,
+            base_url,
+            base_path,
+            pages,
+            visible,
+            assets: loaded.assets,
+            own,
+            rendered: Vec::new(),
+            faqs: Vec::new(),
+            by_rel,
+            diagnostics,
+        };
+        site.render_markdown();
+        site.collect_faqs();
+        site.check_links();
+        let found = crate::check::run(&site);
+        site.diagnostics.extend(found);
+        crate::check::apply_levels(&site.cfg, &mut site.diagnostics);
+        site.diagnostics.sort();
+        Ok(site)
+    }
+
+    /// URL path (with base path) of a page.
+    pub fn url(&self, page: usize) -> String {
+        format!("{}{}", self.base_path, self.pages[page].path)
+    }
+
+    fn render_markdown(&mut self) {
+        let by_rel = &self.by_rel;
+        let pages = &self.pages;
+        let resolve = |rel: &str| by_rel.get(rel).map(|&i| pages[i].path.clone());
+        let headings = &self.cfg.config.faq.headings;
+        let base_path = self.base_path.as_str();
+        let audience = self.audience;
+        let results: Vec<Result<Option<Rendered>, Diagnostic>> = pages
+            .par_iter()
+            .zip(self.visible.par_iter())
+            .map(|(p, &vis)| {
+                if !vis {
+                    return Ok(None);
+                }
+                let cx = MarkdownContext {
+                    page_dir: p.dir(),
+                    first_line: p.body_line,
+                    audience,
+                    base_path,
+                    resolve: &resolve,
+                    faq_headings: headings,
+                };
+                markdown::render(p.body(), &cx)
+                    .map(Some)
+                    .map_err(|e| Diagnostic::error("internal-block", p.file.as_str(), e.message).at(Pos::line(e.line)).help("close the block with a line holding only `:::`"))
+            })
+            .collect();
+        self.rendered = results
+            .into_iter()
+            .map(|r| match r {
+                Ok(r) => r,
+                Err(d) => {
+                    self.diagnostics.push(d);
+                    None
+                }
+            })
+            .collect();
+    }
+
+    fn collect_faqs(&mut self) {
+        let generate = self.cfg.config.faq.generate;
+        let mut all = Vec::with_capacity(self.pages.len());
+        for (i, p) in self.pages.iter().enumerate() {
+            let Some(r) = &self.rendered[i] else {
+                all.push(Vec::new());
+                continue;
+            };
+            let mut ids = IdAllocator::default();
+            for t in &r.toc {
+                ids.allocate(&t.id);
+            }
+            let idx = p.yaml_index();
+            let mut items = Vec::new();
+            for (n, f) in p.fm.faq.iter().enumerate() {
+                if self.audience == Audience::Client && f.audience == Some(Audience::Internal) {
+                    continue;
+                }
+                let q = f.q.clone().unwrap_or_default();
+                let a = f.a.clone().unwrap_or_default();
+                if q.trim().is_empty() || a.trim().is_empty() {
+                    continue; // reported by the `empty-faq` check
+                }
+                let wanted = format!("faq-{}", f.id.clone().map(|s| markdown::slugify(&s)).unwrap_or_else(|| markdown::slugify(&q)));
+                items.push(FaqItem {
+                    question: q,
+                    answer_html: markdown::render_fragment(&a),
+                    anchor: ids.allocate(&wanted),
+                    tags: f.tags.0.clone(),
+                    workstreams: f.workstreams.0.iter().filter_map(|w| self.reg.workstream(w)).collect(),
+                    inline: false,
+                    line: idx.key(&["faq", &format!("#{n}")]).line,
+                });
+            }
+            for m in &r.faq {
+                items.push(FaqItem {
+                    question: m.question.clone(),
+                    answer_html: m.answer_html.clone(),
+                    anchor: m.anchor.clone(),
+                    tags: Vec::new(),
+                    workstreams: Vec::new(),
+                    inline: true,
+                    line: m.line,
+                });
+            }
+            if generate && p.is_playbook() {
+                let client = self.own.client[i].map(|c| self.reg.parties[c].1.name.clone());
+                for row in &self.own.rows[i] {
+                    let ws = &self.reg.workstreams[row.ws].1.name;
+                    let question = match &client {
+                        Some(c) => format!("Who owns {} for {c}?", ws.to_lowercase()),
+                        None => format!("Who owns {}?", ws.to_lowercase()),
+                    };
+                    let name = |o: usize| self.reg.owners[o].1.name.clone();
+                    let mut answer = String::new();
+                    if let Some(&a) = row.accountable.first() {
+                        answer.push_str(&format!("<p><strong>{}</strong> is accountable.", markdown::escape_html(&name(a))));
+                    }
+                    let doers: Vec<String> = row.responsible.iter().map(|&o| markdown::escape_html(&name(o))).collect();
+                    if !doers.is_empty() {
+                        answer.push_str(&format!(" The work is done by {}.", doers.join(", ")));
+                    }
+                    if let Some(ah) = row.after_hours {
+                        answer.push_str(&format!(" Out of hours: {}.", markdown::escape_html(&name(ah))));
+                    }
+                    if !row.escalation.is_empty() {
+                        let chain: Vec<String> = row.escalation.iter().map(|&o| markdown::escape_html(&name(o))).collect();
+                        answer.push_str(&format!(" Escalation: {}.", chain.join(" → ")));
+                    }
+                    answer.push_str("</p>");
+                    let wid = &self.reg.workstreams[row.ws].0;
+                    items.push(FaqItem {
+                        question,
+                        answer_html: answer,
+                        anchor: ids.allocate(&format!("faq-who-owns-{wid}")),
+                        tags: Vec::new(),
+                        workstreams: vec![row.ws],
+                        inline: false,
+                        line: 1,
+                    });
+                }
+            }
+            all.push(items);
+        }
+        self.faqs = all;
+    }
+
+    /// Every anchor a page offers: its headings, its ownership rows and its questions.
+    pub fn anchors(&self, page: usize) -> HashSet<String> {
+        let mut set = HashSet::new();
+        if let Some(r) = &self.rendered[page] {
+            set.extend(r.toc.iter().map(|t| t.id.clone()));
+        }
+        for row in &self.own.rows[page] {
+            set.insert(format!("ws-{}", self.reg.workstreams[row.ws].0));
+        }
+        set.extend(self.faqs[page].iter().map(|f| f.anchor.clone()));
+        for extra in ["top", "content", "main", "ownership", "raci", "faq", "sources", "toc", "boundary"] {
+            set.insert(extra.to_string());
+        }
+        set
+    }
+
+    fn check_links(&mut self) {
+        let mut anchors: HashMap<usize, HashSet<String>> = HashMap::new();
+        let mut found = Vec::new();
+        for (i, r) in self.rendered.iter().enumerate() {
+            let Some(r) = r else { continue };
+            let page = &self.pages[i];
+            for link in &r.links {
+                let pos = Pos { line: link.line, column: link.column, width: link.width };
+                let target = match &link.target {
+                    None => Some(i),
+                    Some(rel) => match self.by_rel.get(rel) {
+                        None => {
+                            let help = crate::diagnostics::did_you_mean(rel, self.by_rel.keys().map(|k| k.as_str()))
+                                .map(|s| format!("did you mean `{}`?", relative_from(page.dir(), s)));
+                            found.push(
+                                Diagnostic::error("broken-link", page.file.as_str(), format!("link to `{}`: no such page (content/{rel})", link.written))
+                                    .at(pos)
+                                    .maybe_help(help),
+                            );
+                            None
+                        }
+                        Some(&t) if !self.visible[t] => {
+                            let (code, why) = if self.pages[t].fm.draft {
+                                ("broken-link", "a draft, left out of this build (build with --drafts to include it)")
+                            } else {
+                                ("internal-link", "internal-only, so it is not part of the client build")
+                            };
+                            found.push(Diagnostic::error(code, page.file.as_str(), format!("link to `{}`: that page is {why}", link.written)).at(pos));
+                            None
+                        }
+                        Some(&t) => Some(t),
+                    },
+                };
+                let (Some(t), Some(frag)) = (target, &link.fragment) else { continue };
+                if frag.is_empty() {
+                    continue;
+                }
+                let set = anchors.entry(t).or_insert_with(|| self.anchors(t));
+                if !set.contains(frag) {
+                    let mut candidates: Vec<&str> = set.iter().map(|s| s.as_str()).collect();
+                    candidates.sort();
+                    let help = crate::diagnostics::did_you_mean(frag, candidates).map(|s| format!("did you mean `#{s}`?"));
+                    found.push(
+                        Diagnostic::error("broken-anchor", page.file.as_str(), format!("link to `{}`: {} has no heading `#{frag}`", link.written, self.pages[t].file))
+                            .at(pos)
+                            .maybe_help(help),
+                    );
+                }
+            }
+        }
+        self.diagnostics.extend(found);
+    }
+
+    pub fn visible_pages(&self) -> impl Iterator<Item = (usize, &Page)> {
+        self.pages.iter().enumerate().filter(|(i, _)| self.visible[*i])
+    }
+
+    pub fn playbook_count(&self) -> usize {
+        self.visible_pages().filter(|(_, p)| p.is_playbook()).count()
+    }
+}
+
+fn relative_from(dir: &str, target: &str) -> String {
+    let from: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    let to: Vec<&str> = target.split('/').collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len() - common];
+    parts.extend(&to[common..]);
+    parts.join("/")
+}
+
+fn check_duplicate_urls(pages: &[Page], visible: &[bool], diags: &mut Diagnostics) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let reserved = ["owners/", "workstreams/", "parties/", "matrix/", "faq/", "static/"];
+    for (i, p) in pages.iter().enumerate() {
+        if !visible[i] {
+            continue;
+        }
+        if let Some(r) = reserved.iter().find(|r| p.path == **r || (p.path.starts_with(**r) && **r != "faq/")) {
+            diags.push(
+                Diagnostic::error("duplicate-url", p.file.as_str(), format!("/{} is reserved for the generated {} pages", p.path, r.trim_end_matches('/')))
+                    .help("move the page to another folder or give it a `slug`"),
+            );
+            continue;
+        }
+        if let Some(&first) = seen.get(p.path.as_str()) {
+            let pos = if p.fm.slug.is_some() { p.yaml_index().key(&["slug"]) } else { Pos::line(1) };
+            diags.push(
+                Diagnostic::error("duplicate-url", p.file.as_str(), format!("/{} is also the URL of {}", p.path, pages[first].file))
+                    .at(pos)
+                    .help("rename one of the files or give one a different `slug`"),
+            );
+        } else {
+            seen.insert(&p.path, i);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_path_comes_from_the_url() {
+        assert_eq!(base_path_of("https://x.example/"), "/");
+        assert_eq!(base_path_of("https://x.example"), "/");
+        assert_eq!(base_path_of("https://x.example/guide"), "/guide/");
+        assert_eq!(base_path_of("/docs/"), "/docs/");
+    }
+
+    #[test]
+    fn relative_paths_for_suggestions() {
+        assert_eq!(relative_from("clients/acme", "clients/beta/x.md"), "../beta/x.md");
+        assert_eq!(relative_from("", "a.md"), "a.md");
+    }
+}

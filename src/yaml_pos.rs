@@ -1,0 +1,248 @@
+//! Finds where a key or value sits in YAML text, so that semantic diagnostics ("unknown owner",
+//! "no accountable owner") can point at a line and column even though serde_yaml only reports
+//! positions for syntax and type errors.
+//!
+//! This is deliberately a small line scanner, not a YAML parser: it understands block mappings,
+//! block sequences (`- item`), block scalars (`|`, `>`) and finds keys or values inside flow
+//! collections (`{a: 1}`, `[a, b]`) by text search on the owning line. It runs only when a
+//! diagnostic needs a position, never on the build's hot path.
+
+use crate::diagnostics::Pos;
+
+#[derive(Debug)]
+struct Node {
+    path: Vec<String>,
+    line: usize,
+    indent: usize,
+    key_col: usize,
+    key_len: usize,
+}
+
+/// An index of the keys of one YAML document. Lines are 1-based and offset by `first_line - 1`
+/// so positions are in the coordinates of the enclosing file.
+#[derive(Debug)]
+pub struct YamlIndex<'a> {
+    lines: Vec<&'a str>,
+    first_line: usize,
+    nodes: Vec<Node>,
+}
+
+struct Frame {
+    indent: usize,
+    seg: String,
+    items: usize,
+}
+
+impl<'a> YamlIndex<'a> {
+    pub fn new(text: &'a str, first_line: usize) -> Self {
+        let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+        let mut nodes = Vec::new();
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut block_scalar: Option<usize> = None;
+        for (i, raw) in lines.iter().enumerate() {
+            let trimmed = raw.trim_start();
+            let indent = raw.len() - trimmed.len();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            if let Some(parent) = block_scalar {
+                if indent > parent {
+                    continue;
+                }
+                block_scalar = None;
+            }
+            let mut col = indent;
+            let mut rest = trimmed;
+            // Sequence items, possibly nested on one line (`- - a`).
+            while rest == "-" || rest.starts_with("- ") {
+                while stack.last().is_some_and(|f| f.indent > col || (f.indent == col && f.seg.starts_with('#'))) {
+                    stack.pop();
+                }
+                let index = match stack.last_mut() {
+                    Some(parent) => {
+                        parent.items += 1;
+                        parent.items - 1
+                    }
+                    None => 0,
+                };
+                stack.push(Frame { indent: col, seg: format!("#{index}"), items: 0 });
+                let after = rest[1..].trim_start();
+                col += rest.len() - after.len();
+                rest = after;
+            }
+            let Some((key, value)) = split_key(rest) else { continue };
+            while stack.last().is_some_and(|f| f.indent >= col) {
+                stack.pop();
+            }
+            stack.push(Frame { indent: col, seg: key.to_string(), items: 0 });
+            let v = value.trim_start();
+            if v.starts_with('|') || v.starts_with('>') {
+                block_scalar = Some(col);
+            }
+            nodes.push(Node {
+                path: stack.iter().map(|f| f.seg.clone()).collect(),
+                line: i,
+                indent: col,
+                key_col: col,
+                key_len: key.chars().count(),
+            });
+        }
+        YamlIndex { lines, first_line, nodes }
+    }
+
+    fn node(&self, path: &[&str]) -> Option<usize> {
+        self.nodes.iter().position(|n| n.path.len() == path.len() && n.path.iter().zip(path).all(|(a, b)| a == b))
+    }
+
+    /// The deepest node whose path is a prefix of `path`, with how many segments it matched.
+    fn deepest(&self, path: &[&str]) -> Option<(usize, usize)> {
+        (1..=path.len()).rev().find_map(|k| self.node(&path[..k]).map(|n| (n, k)))
+    }
+
+    /// Lines (0-based, end exclusive) belonging to node `n`: its own and its children's.
+    fn block(&self, n: usize) -> std::ops::Range<usize> {
+        let node = &self.nodes[n];
+        let end = self.nodes[n + 1..]
+            .iter()
+            .find(|m| m.indent <= node.indent && m.path.len() <= node.path.len())
+            .map(|m| m.line)
+            .unwrap_or(self.lines.len());
+        node.line..end
+    }
+
+    fn pos(&self, line: usize, col: usize, width: usize) -> Pos {
+        Pos { line: line + self.first_line, column: col + 1, width }
+    }
+
+    /// Position of the key at `path` (segments are keys, or `#N` for the Nth sequence item).
+    /// Falls back to a text search on the deepest known ancestor's lines (flow mappings), then
+    /// to the ancestor itself, then to the first line.
+    pub fn key(&self, path: &[&str]) -> Pos {
+        if let Some(n) = self.node(path) {
+            let node = &self.nodes[n];
+            return self.pos(node.line, node.key_col, node.key_len);
+        }
+        if let Some((n, matched)) = self.deepest(path) {
+            if let Some(last) = path.last().filter(|_| matched < path.len()) {
+                let needle = format!("{last}:");
+                for line in self.block(n) {
+                    if let Some(c) = find_token(self.lines[line], &needle) {
+                        return self.pos(line, c, last.chars().count());
+                    }
+                }
+            }
+            let node = &self.nodes[n];
+            return self.pos(node.line, node.key_col, node.key_len);
+        }
+        self.pos(0, 0, 0)
+    }
+
+    /// Position of `value` written under the key at `path` (a scalar, or an item of a list),
+    /// or of the key when the value cannot be found.
+    pub fn value(&self, path: &[&str], value: &str) -> Pos {
+        let start = self.node(path).or_else(|| self.deepest(path).map(|(n, _)| n));
+        if let Some(n) = start {
+            let node = &self.nodes[n];
+            // Skip the key itself so `help-desk: help-desk` points at the value.
+            let first = &self.lines[node.line];
+            let skip = (node.key_col + node.key_len + 1).min(first.len());
+            if let Some(c) = find_token(&first[skip..], value) {
+                return self.pos(node.line, skip + c, value.chars().count());
+            }
+            for line in self.block(n).skip(1) {
+                if let Some(c) = find_token(self.lines[line], value) {
+                    return self.pos(line, c, value.chars().count());
+                }
+            }
+        }
+        self.key(path)
+    }
+}
+
+/// Splits `key: value` (or `key:`) off a line; quoted keys are unquoted.
+fn split_key(s: &str) -> Option<(&str, &str)> {
+    if s.starts_with(['"', '\'']) {
+        let q = s.chars().next()?;
+        let end = s[1..].find(q)? + 1;
+        let after = &s[end + 1..];
+        let value = after.strip_prefix(':')?;
+        if !(value.is_empty() || value.starts_with(' ')) {
+            return None;
+        }
+        return Some((&s[1..end], value));
+    }
+    if s.starts_with(['[', '{', '#', '&', '*', '!', '|', '>', '%', '@', '`']) {
+        return None;
+    }
+    let mut search = 0;
+    while let Some(i) = s[search..].find(':') {
+        let at = search + i;
+        let after = &s[at + 1..];
+        if after.is_empty() || after.starts_with([' ', '\t']) {
+            return Some((s[..at].trim_end(), after));
+        }
+        search = at + 1;
+    }
+    None
+}
+
+/// Column (byte offset) of `needle` in `line` where it stands as a whole token, not as part of a
+/// longer identifier (`it` must not match inside `acme-it`).
+fn find_token(line: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    let is_word = |c: char| c.is_alphanumeric() || c == '-' || c == '_' || c == '.';
+    let mut from = 0;
+    while let Some(i) = line[from..].find(needle) {
+        let at = from + i;
+        let before = line[..at].chars().next_back();
+        let after = line[at + needle.len()..].chars().next();
+        let needle_ends_word = needle.ends_with(':');
+        if !before.is_some_and(is_word) && (needle_ends_word || !after.is_some_and(is_word)) {
+            return Some(at);
+        }
+        from = at + needle.len().max(1);
+        while !line.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "title: A\nworkstreams:\n  help-desk:\n    accountable: acme-it\n    responsible: [acme-it, northwind-desk]\n  documentation: acme-docs\nfaq:\n  - q: One?\n    a: |\n      text: not a key\n  - q: Two?\n    a: yes\nparties:\n  acme: {name: Acme, kind: client}\n";
+
+    #[test]
+    fn finds_nested_keys_with_file_offset() {
+        let idx = YamlIndex::new(DOC, 2);
+        assert_eq!(idx.key(&["workstreams", "help-desk", "accountable"]), Pos { line: 5, column: 5, width: 11 });
+        assert_eq!(idx.key(&["workstreams", "documentation"]).line, 7);
+    }
+
+    #[test]
+    fn finds_sequence_items_and_skips_block_scalars() {
+        let idx = YamlIndex::new(DOC, 1);
+        assert_eq!(idx.key(&["faq", "#1", "q"]).line, 11);
+        assert_eq!(idx.key(&["faq", "#0", "a"]).line, 9);
+    }
+
+    #[test]
+    fn finds_values_in_flow_lists_as_whole_tokens() {
+        let idx = YamlIndex::new(DOC, 1);
+        let p = idx.value(&["workstreams", "help-desk", "responsible"], "northwind-desk");
+        assert_eq!((p.line, p.column), (5, 28));
+        let p = idx.value(&["workstreams", "documentation"], "acme-docs");
+        assert_eq!((p.line, p.column), (6, 18));
+    }
+
+    #[test]
+    fn finds_keys_inside_flow_mappings() {
+        let idx = YamlIndex::new(DOC, 1);
+        let p = idx.key(&["parties", "acme", "kind"]);
+        assert_eq!((p.line, p.column), (14, 22));
+    }
+}

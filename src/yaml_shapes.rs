@@ -1,0 +1,180 @@
+//! Small YAML shapes shared by the config and front-matter models: an order-keeping map that
+//! reports duplicate keys, "one or many" values (`owner` or `[a, b]`), and lenient strings that
+//! accept numbers and booleans (`title: 2024`). Each deserializes straight from the YAML
+//! events, without going through `serde_yaml::Value`, because front-matter parsing is the largest
+//! cost of a build.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+/// A mapping that keeps the order it was written in and remembers keys written twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderedMap<V> {
+    pub entries: Vec<(String, V)>,
+    /// Keys that appeared more than once; the first occurrence is kept in `entries`.
+    pub duplicates: Vec<String>,
+}
+
+impl<V> Default for OrderedMap<V> {
+    fn default() -> Self {
+        OrderedMap { entries: Vec::new(), duplicates: Vec::new() }
+    }
+}
+
+impl<V> OrderedMap<V> {
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| k.as_str())
+    }
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V2<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for V2<V> {
+            type Value = OrderedMap<V>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(OrderedMap::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = OrderedMap::default();
+                while let Some(key) = map.next_key::<LenientString>()? {
+                    let value = map.next_value::<V>()?;
+                    if out.entries.iter().any(|(k, _)| *k == key.0) {
+                        out.duplicates.push(key.0);
+                    } else {
+                        out.entries.push((key.0, value));
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(V2(PhantomData))
+    }
+}
+
+impl<V: Serialize> Serialize for OrderedMap<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.entries.len()))?;
+        for (k, v) in &self.entries {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// `key: one` or `key: [one, two]`, always a list once read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct OneOrMany(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a name or a list of names")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(Vec::new()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<LenientString>()? {
+                    out.push(s.0);
+                }
+                Ok(OneOrMany(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A string that also accepts a number or boolean scalar, written back as text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct LenientString(pub String);
+
+impl<'de> Deserialize<'de> for LenientString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LenientString;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientString, E> {
+                Ok(LenientString(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<LenientString, E> {
+                Ok(LenientString(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<LenientString, E> {
+                Ok(LenientString(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LenientString, E> {
+                Ok(LenientString(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LenientString, E> {
+                Ok(LenientString(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LenientString, E> {
+                Ok(LenientString(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Deserializes an optional lenient string field.
+pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<LenientString>::deserialize(d)?.map(|s| s.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordered_map_keeps_order_and_duplicates() {
+        let m: OrderedMap<u32> = serde_yaml::from_str("b: 1\na: 2\n").unwrap();
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["b", "a"]);
+    }
+
+    #[test]
+    fn one_or_many_accepts_both_shapes() {
+        let one: OneOrMany = serde_yaml::from_str("x").unwrap();
+        let many: OneOrMany = serde_yaml::from_str("[x, y]").unwrap();
+        assert_eq!(one.0, ["x"]);
+        assert_eq!(many.0, ["x", "y"]);
+        assert!(serde_yaml::from_str::<OneOrMany>("{a: 1}").is_err());
+    }
+}
