@@ -77,6 +77,7 @@ pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildRep
         Err(e) => return Err(BuildError::Output(e, diagnostics)),
     };
     STAGE.store(3, Ordering::Relaxed);
+    let t = Instant::now();
     let written = match render::render_site(&site, &files, &tera, &out) {
         Ok(n) => n,
         Err(errs) => {
@@ -86,10 +87,13 @@ pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildRep
             return Err(BuildError::Content(diagnostics));
         }
     };
+    crate::site::timing("render + write", t);
     STAGE.store(4, Ordering::Relaxed);
+    let t = Instant::now();
     if let Err(e) = out.commit() {
         return Err(BuildError::Output(e, diagnostics));
     }
+    crate::site::timing("swap", t);
     STAGE.store(0, Ordering::Relaxed);
     Ok(BuildReport {
         diagnostics,

@@ -37,6 +37,13 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("duplicate-url", Severity::Error, "two pages with one URL"),
     ("invalid-date", Severity::Error, "a date that is not YYYY-MM-DD"),
     ("template-error", Severity::Error, "a template that fails to parse or render"),
+    ("unknown-theme", Severity::Error, "`theme:` names a folder that does not exist"),
+    ("duplicate-alias", Severity::Error, "an owner alias that is already another owner's id or alias"),
+    ("duplicate-registry", Severity::Error, "a registry both in demarcate.yaml and in its own file"),
+    ("no-config", Severity::Error, "no demarcate.yaml in the site folder"),
+    ("no-content", Severity::Error, "no content/ folder"),
+    ("invalid-utf8", Severity::Error, "a file that is not UTF-8 text"),
+    ("io", Severity::Error, "a file that cannot be read or written"),
     ("raci-overlap", Severity::Warning, "one owner in two of responsible, consulted and informed"),
     ("no-contact", Severity::Warning, "an owner with no contact"),
     ("stale-review", Severity::Warning, "`review_by` in the past"),
@@ -90,15 +97,15 @@ pub fn run(site: &Site) -> Vec<Diagnostic> {
             out.push(
                 Diagnostic::error("unknown-workstream", "demarcate.yaml", format!("required workstream `{w}` is not in the catalogue"))
                     .at(crate::yaml_pos::YamlIndex::new(&site.cfg.files[0].1, 1).value(&["required_workstreams"], w))
-                    .maybe_help(site.reg.suggest_workstream(w))
-                    .help(format!("the catalogue is in {}", src.file)),
+                    .help(format!("the catalogue is in {}", src.file))
+                    .maybe_help(site.reg.suggest_workstream(w)),
             );
         }
     }
     for (i, page) in site.pages.iter().enumerate() {
         let file = page.file.as_str();
         let fm = &page.fm;
-        let idx = page.yaml_index();
+        let idx = page.lazy_index();
         for (key, label) in [("updated", fm.updated.as_deref()), ("review_by", fm.review_by.as_deref())] {
             let Some(date) = label else { continue };
             if !valid_date(date) {

@@ -259,6 +259,13 @@ impl RegistrySource {
             None => idx.key(path),
         }
     }
+    pub fn key_last(&self, path: &[&str]) -> Pos {
+        let idx = YamlIndex::new(&self.text, 1);
+        match self.prefix {
+            Some(p) => idx.key_last(&[&[p], path].concat()),
+            None => idx.key_last(path),
+        }
+    }
     pub fn value(&self, path: &[&str], value: &str) -> Pos {
         let idx = YamlIndex::new(&self.text, 1);
         match self.prefix {
@@ -336,7 +343,7 @@ pub fn yaml_error(file: &str, err: &serde_yaml::Error, line_offset: usize) -> Di
     } else {
         "invalid-yaml"
     };
-    Diagnostic::error(code, file, message)
+    Diagnostic::error(code, file, message).at(pos)
 }
 
 fn read_registry_file(root: &Path, name: &str, files: &mut Vec<(String, String)>, diags: &mut Diagnostics) -> Option<String> {
@@ -440,7 +447,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
         (&workstreams_src, &config.workstreams.duplicates),
     ] {
         for d in dups {
-            diags.push(Diagnostic::error("duplicate-key", src.file.as_str(), format!("`{d}` is defined twice")).at(src.key(&[d])));
+            diags.push(Diagnostic::error("duplicate-key", src.file.as_str(), format!("`{d}` is defined twice")).at(src.key_last(&[d])));
         }
     }
     Some(SiteConfig { config, parties_src, owners_src, workstreams_src, default_catalogue, files })

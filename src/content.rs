@@ -128,6 +128,9 @@ pub struct FrontMatter {
     pub audience: Option<Audience>,
     #[serde(default)]
     pub tags: OneOrMany,
+    /// Frameworks the engagement answers to (HIPAA, SOC 2, PCI DSS, …).
+    #[serde(default)]
+    pub compliance: OneOrMany,
     #[serde(default, deserialize_with = "opt_string")]
     pub updated: Option<String>,
     #[serde(default, deserialize_with = "opt_string")]
@@ -148,8 +151,8 @@ pub struct FrontMatter {
     pub extra: BTreeMap<String, serde_yaml::Value>,
 }
 
-pub const FRONT_MATTER_KEYS: [&str; 15] = [
-    "title", "summary", "client", "model", "audience", "tags", "updated", "review_by", "draft", "slug", "workstreams",
+pub const FRONT_MATTER_KEYS: [&str; 16] = [
+    "title", "summary", "client", "model", "audience", "tags", "compliance", "updated", "review_by", "draft", "slug", "workstreams",
     "faq", "sources", "weight", "extra",
 ];
 
@@ -186,6 +189,10 @@ impl Page {
     pub fn yaml_index(&self) -> YamlIndex<'_> {
         YamlIndex::new(self.yaml(), self.fm_line)
     }
+    /// A position index built only when a diagnostic first needs it.
+    pub fn lazy_index(&self) -> LazyIndex<'_> {
+        LazyIndex { page: self, cell: std::cell::OnceCell::new() }
+    }
     /// Folder of this page's source, relative to `content/` (`clients/acme`).
     pub fn dir(&self) -> &str {
         match self.rel.rfind('/') {
@@ -202,11 +209,34 @@ impl Page {
     }
 }
 
+/// Finding positions costs a scan of the front-matter, so it happens only on the error path.
+pub struct LazyIndex<'a> {
+    page: &'a Page,
+    cell: std::cell::OnceCell<YamlIndex<'a>>,
+}
+
+impl LazyIndex<'_> {
+    fn get(&self) -> &YamlIndex<'_> {
+        self.cell.get_or_init(|| self.page.yaml_index())
+    }
+    pub fn key(&self, path: &[&str]) -> Pos {
+        self.get().key(path)
+    }
+    pub fn key_last(&self, path: &[&str]) -> Pos {
+        self.get().key_last(path)
+    }
+    pub fn value(&self, path: &[&str], value: &str) -> Pos {
+        self.get().value(path, value)
+    }
+}
+
 /// A file under `content/` that is not Markdown: copied to the same place in the output.
 #[derive(Debug, Clone)]
 pub struct Asset {
     pub source: PathBuf,
     pub rel: String,
+    /// Inherited from the nearest section, like a page's.
+    pub audience: Audience,
 }
 
 pub struct Loaded {
@@ -239,7 +269,10 @@ pub fn walk(root: &Path) -> (Vec<(PathBuf, String)>, Vec<Asset>, Vec<Diagnostic>
         );
         return (md, assets, diags);
     }
+    // Links are followed so a playbook can be shared between sites; a dangling link or a loop
+    // is reported, not skipped.
     let walker = WalkDir::new(&content)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()));
@@ -259,7 +292,7 @@ pub fn walk(root: &Path) -> (Vec<(PathBuf, String)>, Vec<Asset>, Vec<Diagnostic>
         if rel.ends_with(".md") {
             md.push((entry.path().to_path_buf(), rel));
         } else {
-            assets.push(Asset { source: entry.path().to_path_buf(), rel });
+            assets.push(Asset { source: entry.path().to_path_buf(), rel, audience: Audience::Internal });
         }
     }
     (md, assets, diags)
@@ -371,6 +404,17 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
             }
         },
         UnknownKeys::Extra => {
+            // Fast path: most pages have no foreign keys; their errors keep exact positions.
+            match serde_yaml::from_str::<FrontMatter>(yaml) {
+                Ok(fm) => return Some(fm),
+                Err(e) => {
+                    let d = yaml_error(file, &e, offset);
+                    if d.code != "unknown-key" || d.message.contains(" in `") {
+                        diags.push(d);
+                        return None;
+                    }
+                }
+            }
             // Migration mode: move unknown top-level keys under `extra`, then read the rest.
             let mut map: serde_yaml::Mapping = match serde_yaml::from_str(yaml) {
                 Ok(serde_yaml::Value::Mapping(m)) => m,
@@ -495,31 +539,39 @@ pub fn load(root: &Path, unknown: UnknownKeys, default_audience: Audience) -> Lo
         pages.extend(page);
     }
     apply_audience(&mut pages, default_audience);
+    let mut assets = assets;
+    let sections = section_audiences(&pages);
+    for a in &mut assets {
+        let dir = a.rel.rfind('/').map(|i| a.rel[..i].to_string()).unwrap_or_default();
+        a.audience = inherited(&sections, Some(dir), default_audience);
+    }
     Loaded { pages, assets, diagnostics }
 }
 
 /// A page's audience is its own, else its nearest section's, else the site default.
 fn apply_audience(pages: &mut [Page], default: Audience) {
-    let sections: BTreeMap<String, Audience> = pages
-        .iter()
-        .filter(|p| p.is_section)
-        .filter_map(|p| p.fm.audience.map(|a| (p.dir().to_string(), a)))
-        .collect();
+    let sections = section_audiences(pages);
     for p in pages.iter_mut() {
-        if let Some(a) = p.fm.audience {
-            p.audience = a;
-            continue;
-        }
-        let mut dir = if p.is_section { parent_dir(p.dir()) } else { Some(p.dir().to_string()) };
-        p.audience = default;
-        while let Some(d) = dir {
-            if let Some(a) = sections.get(&d) {
-                p.audience = *a;
-                break;
-            }
-            dir = parent_dir(&d);
-        }
+        p.audience = match p.fm.audience {
+            Some(a) => a,
+            None => inherited(&sections, if p.is_section { parent_dir(p.dir()) } else { Some(p.dir().to_string()) }, default),
+        };
     }
+}
+
+fn section_audiences(pages: &[Page]) -> BTreeMap<String, Audience> {
+    pages.iter().filter(|p| p.is_section).filter_map(|p| p.fm.audience.map(|a| (p.dir().to_string(), a))).collect()
+}
+
+/// The audience of the nearest section at or above `dir` that sets one.
+fn inherited(sections: &BTreeMap<String, Audience>, mut dir: Option<String>, default: Audience) -> Audience {
+    while let Some(d) = dir {
+        if let Some(a) = sections.get(&d) {
+            return *a;
+        }
+        dir = parent_dir(&d);
+    }
+    default
 }
 
 fn parent_dir(d: &str) -> Option<String> {

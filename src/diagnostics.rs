@@ -66,8 +66,11 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the help text when there is one; keeps the current one otherwise.
     pub fn maybe_help(mut self, help: Option<String>) -> Self {
-        self.help = help;
+        if help.is_some() {
+            self.help = help;
+        }
         self
     }
 }
@@ -150,7 +153,7 @@ pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
     if color {
         buffer = termcolor::Buffer::ansi();
     }
-    let config = term::Config::default();
+    let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
     for d in diags {
         let id = *ids.entry(d.file.as_str()).or_insert_with(|| {
             let text = std::fs::read_to_string(root.join(&d.file)).unwrap_or_default();

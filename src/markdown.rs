@@ -115,7 +115,7 @@ pub fn prepare_internal_blocks(body: &str, audience: Audience) -> Result<(String
             }
         } else if fence.is_none() && t.starts_with(":::") {
             let word = t.trim_start_matches(':').trim();
-            if word.eq_ignore_ascii_case("internal") {
+            if is_internal_opener(word) {
                 if open.is_some() {
                     return Err(BlockError { line: i + 1, message: "`::: internal` inside another internal block".into() });
                 }
@@ -137,6 +137,16 @@ pub fn prepare_internal_blocks(body: &str, audience: Audience) -> Result<(String
                     nested += 1;
                 }
             }
+        } else if fence.is_none() {
+            // A marker behind a quote or list marker would not be seen as a marker and its
+            // content would be published: refuse it.
+            let inner = t.trim_start_matches(|c: char| c == '>' || c == '-' || c == '*' || c == '+' || c.is_ascii_digit() || c == '.' || c == ')' || c.is_whitespace());
+            if inner.starts_with(":::") && is_internal_opener(inner.trim_start_matches(':').trim()) {
+                return Err(BlockError {
+                    line: i + 1,
+                    message: "`::: internal` must stand on a line of its own, not inside a quote or a list item".into(),
+                });
+            }
         }
         if open.is_some() && audience == Audience::Client {
             out.push_str(newline_of(line));
@@ -148,6 +158,11 @@ pub fn prepare_internal_blocks(body: &str, audience: Audience) -> Result<(String
         return Err(BlockError { line, message: "`::: internal` block is never closed".into() });
     }
     Ok((out, regions))
+}
+
+/// `internal`, optionally followed by a label (`::: internal on-call numbers`).
+fn is_internal_opener(word: &str) -> bool {
+    word.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("internal"))
 }
 
 fn newline_of(line: &str) -> &'static str {
@@ -163,9 +178,11 @@ impl LineIndex {
         v.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex(v)
     }
-    fn locate(&self, offset: usize) -> (usize, usize) {
+    /// 0-based line and character column of a byte offset.
+    fn locate(&self, text: &str, offset: usize) -> (usize, usize) {
         let line = self.0.partition_point(|&s| s <= offset).saturating_sub(1);
-        (line, offset - self.0[line])
+        let col = text.get(self.0[line]..offset).map(|t| t.chars().count()).unwrap_or(offset - self.0[line]);
+        (line, col)
     }
 }
 
@@ -210,6 +227,20 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Ids the default theme gives the parts of a playbook page. Headings never take them (a
+/// heading "Ownership" becomes `ownership-1`), and links may point at them.
+pub const PAGE_IDS: [&str; 9] = [
+    "main",
+    "toc-title",
+    "playbook-boundary",
+    "playbook-ownership",
+    "ownership-caption",
+    "playbook-raci",
+    "raci-caption",
+    "playbook-faq",
+    "playbook-sources",
+];
+
 /// Ids for headings: explicit `{#id}` wins, else a slug of the text; repeats get `-1`, `-2`.
 #[derive(Default)]
 pub struct IdAllocator {
@@ -217,6 +248,15 @@ pub struct IdAllocator {
 }
 
 impl IdAllocator {
+    /// An allocator that never hands out the theme's own ids.
+    pub fn for_page() -> Self {
+        let mut a = IdAllocator::default();
+        for id in PAGE_IDS {
+            a.used.insert(id.to_string(), 0);
+        }
+        a
+    }
+
     pub fn allocate(&mut self, wanted: &str) -> String {
         let base = if wanted.is_empty() { "section".to_string() } else { wanted.to_string() };
         if !self.used.contains_key(&base) {
@@ -240,7 +280,30 @@ pub fn slugify(text: &str) -> String {
     slug::slugify(text)
 }
 
+/// Highlighted code by (language, code). Playbooks repeat the same snippets across clients,
+/// and highlighting is the costliest part of rendering Markdown.
 fn highlight(code: &str, lang: &str) -> String {
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+    use std::sync::Mutex;
+    static CACHE: OnceLock<Mutex<HashMap<u64, String>>> = OnceLock::new();
+    let mut h = DefaultHasher::new();
+    (code, lang).hash(&mut h);
+    let key = h.finish();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return hit;
+    }
+    let html = highlight_uncached(code, lang);
+    if let Ok(mut c) = cache.lock() {
+        if c.len() < 50_000 {
+            c.insert(key, html.clone());
+        }
+    }
+    html
+}
+
+fn highlight_uncached(code: &str, lang: &str) -> String {
     let ss = syntaxes();
     let token = lang.split([',', ' ', '{']).next().unwrap_or("");
     let syntax = match token {
@@ -326,28 +389,37 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
     let (text, regions) = prepare_internal_blocks(body, cx.audience).map_err(|e| BlockError { line: e.line + cx.first_line - 1, ..e })?;
     let lines = LineIndex::new(&text);
     let mut out = Rendered::default();
-    let mut ids = IdAllocator::default();
+    let mut ids = IdAllocator::for_page();
     let mut events: Vec<Event> = Vec::new();
     let mut depth = 0usize;
     let mut region_i = 0usize;
-    let mut region_open = false;
+    let mut region_open: Option<usize> = None;
     let mut faq: Option<FaqCapture> = None;
 
     let mut iter = Parser::new_ext(&text, options()).into_offset_iter().peekable();
     while let Some((ev, range)) = iter.next() {
-        // Wrap top-level blocks inside an internal region (internal audience only; the client
-        // audience has had them blanked out already).
-        if depth == 0 && cx.audience == Audience::Internal {
-            while region_i < regions.len() && range.start >= regions[region_i].end {
-                if region_open {
-                    events.push(Event::Html("</div>\n".into()));
-                    region_open = false;
+        // Wrap the blocks of an internal region (internal audience only; the client audience
+        // has had them blanked out already). The wrapper opens at the depth of the region's
+        // first block and closes before anything outside the region at that depth, or before
+        // the end of the element it opened in, so the HTML stays well nested.
+        if cx.audience == Audience::Internal && region_i < regions.len() {
+            let region = &regions[region_i];
+            let is_end = matches!(ev, Event::End(_));
+            match region_open {
+                Some(open_depth) => {
+                    let leaving = is_end && depth <= open_depth;
+                    if leaving || (!is_end && depth == open_depth && range.start >= region.end) {
+                        events.push(Event::Html("</div>\n".into()));
+                        region_open = None;
+                        region_i += 1;
+                    }
                 }
-                region_i += 1;
-            }
-            if !region_open && region_i < regions.len() && range.start >= regions[region_i].start {
-                events.push(Event::Html("<div class=\"internal-block\"><p class=\"internal-label\">Internal only</p>\n".into()));
-                region_open = true;
+                None if !is_end && range.start >= region.start && range.start < region.end => {
+                    events.push(Event::Html("<div class=\"internal-block\"><p class=\"internal-label\">Internal only</p>\n".into()));
+                    region_open = Some(depth);
+                }
+                None if range.start >= region.end => region_i += 1,
+                None => {}
             }
         }
         match ev {
@@ -369,7 +441,7 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
                     .trim()
                     .to_string();
                 let lvl = level_num(level);
-                let (line, _) = lines.locate(range.start);
+                let (line, _) = lines.locate(&text, range.start);
                 // FAQ sections: a heading closes the current question; a shallower one closes
                 // the section; a deeper one under an FAQ heading starts a question.
                 let mut is_question = false;
@@ -448,13 +520,13 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
                 continue;
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let dest = rewrite_link(&dest_url, range.start, &lines, cx, &mut out.links);
+                let dest = rewrite_link(&dest_url, lines.locate(&text, range.start), cx, &mut out.links);
                 depth += 1;
                 push_event(&mut events, &mut faq, Event::Start(Tag::Link { link_type, dest_url: dest, title, id }));
                 continue;
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                let dest = rewrite_link(&dest_url, range.start, &lines, cx, &mut out.links);
+                let dest = rewrite_link(&dest_url, lines.locate(&text, range.start), cx, &mut out.links);
                 depth += 1;
                 push_event(&mut events, &mut faq, Event::Start(Tag::Image { link_type, dest_url: dest, title, id }));
                 continue;
@@ -470,7 +542,7 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
             out.faq.push(finish_faq(q, anchor, qline, answer));
         }
     }
-    if region_open {
+    if region_open.is_some() {
         events.push(Event::Html("</div>\n".into()));
     }
     out.html.reserve(text.len() * 3 / 2);
@@ -491,12 +563,11 @@ fn finish_faq(question: String, anchor: String, line: usize, answer: Vec<Event<'
     MarkdownFaq { question, anchor, answer_html, line }
 }
 
-fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, lines: &LineIndex, cx: &MarkdownContext, links: &mut Vec<PageLink>) -> CowStr<'a> {
+fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &MarkdownContext, links: &mut Vec<PageLink>) -> CowStr<'a> {
     let url: &str = dest;
     if url.is_empty() || is_external(url) {
         return dest.clone();
     }
-    let (line0, col0) = lines.locate(offset);
     let mut record = |target: Option<String>, fragment: Option<String>| {
         links.push(PageLink {
             target,

@@ -229,7 +229,7 @@ fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Vec<Di
     if fm.workstreams.is_empty() && fm.client.is_none() {
         return (Vec::new(), None, diags);
     }
-    let idx = page.yaml_index();
+    let idx = page.lazy_index();
     let client = fm.client.as_deref().and_then(|c| {
         let found = reg.party(c);
         match found {
@@ -255,7 +255,7 @@ fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Vec<Di
     for dup in &fm.workstreams.duplicates {
         diags.push(
             Diagnostic::error("duplicate-workstream", page.file.as_str(), format!("workstream `{dup}` is listed twice"))
-                .at(idx.key(&["workstreams", dup]))
+                .at(idx.key_last(&["workstreams", dup]))
                 .help("merge the two entries into one"),
         );
     }
@@ -286,6 +286,8 @@ fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Vec<Di
             for n in names {
                 match reg.owner(n) {
                     Some(o) => out.push(o),
+                    // The shorthand names one owner twice (accountable and responsible): report once.
+                    None if a.shorthand && field == "responsible" => {}
                     None => {
                         let path: Vec<&str> = if a.shorthand { vec!["workstreams", key] } else { vec!["workstreams", key, field] };
                         diags.push(

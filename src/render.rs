@@ -9,16 +9,33 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
-use serde_json::{Value, json};
-use tera::{Context, Tera};
+use serde_json::json;
+use tera::{Context, Tera, Value};
 
 use crate::config::{Audience, PartyKind};
 use crate::diagnostics::{Diagnostic, Pos};
-use crate::markdown;
 use crate::output::Sink;
 use crate::ownership::role;
 use crate::site::Site;
 use crate::theme::ThemeFiles;
+
+/// Builds a template map value. Values are tera's reference-counted `Value`s, so sharing an
+/// owner or page reference between thousands of rows costs a pointer copy, not a deep copy.
+macro_rules! obj {
+    ($($k:literal : $v:expr),* $(,)?) => {{
+        let mut m = tera::Map::default();
+        $( m.insert(tera::value::Key::from($k), Value::from($v)); )*
+        Value::from(m)
+    }};
+}
+
+fn ser<T: serde::Serialize + ?Sized>(v: &T) -> Value {
+    Value::from_serializable(v)
+}
+
+fn arr(v: Vec<Value>) -> Value {
+    Value::from(v)
+}
 
 pub const TEMPLATES: [&str; 12] = [
     "base.html",
@@ -81,7 +98,7 @@ fn template_error(theme: &ThemeFiles, e: &tera::Error, page: Option<&str>) -> Di
     Diagnostic::error("template-error", file, message).at(pos)
 }
 
-/// Shared pieces of every template context.
+/// Shared pieces of every template context, built once per build.
 struct Refs {
     owners: Vec<Value>,
     parties: Vec<Value>,
@@ -90,6 +107,7 @@ struct Refs {
     nav: Value,
     /// Which owners have a page in this build.
     owner_shown: Vec<bool>,
+    owner_kind: Vec<&'static str>,
 }
 
 fn owner_url(site: &Site, o: usize) -> String {
@@ -102,24 +120,38 @@ fn party_url(site: &Site, p: usize) -> String {
     format!("{}parties/{}/", site.base_path, site.reg.parties[p].0)
 }
 
+fn opt_str(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
 fn build_refs(site: &Site) -> Refs {
     let parties: Vec<Value> = site
         .reg
         .parties
         .iter()
         .enumerate()
-        .map(|(i, (id, p))| json!({"id": id, "name": p.name, "kind": p.kind.as_str(), "url": party_url(site, i)}))
+        .map(|(i, (id, p))| obj!("id": id.as_str(), "name": p.name.as_str(), "kind": p.kind.as_str(), "url": party_url(site, i)))
         .collect();
     let owner_shown: Vec<bool> =
         (0..site.reg.owners.len()).map(|o| site.audience == Audience::Internal || !site.own.by_owner[o].is_empty()).collect();
+    let owner_kind: Vec<&'static str> = site
+        .reg
+        .owners
+        .iter()
+        .map(|(_, o)| match o.kind {
+            crate::config::OwnerKind::Team => "team",
+            crate::config::OwnerKind::Person => "person",
+            crate::config::OwnerKind::Role => "role",
+        })
+        .collect();
     let owners: Vec<Value> = site
         .reg
         .owners
         .iter()
         .enumerate()
         .map(|(i, (id, o))| {
-            let party = site.reg.owner_party[i].map(|p| parties[p].clone()).unwrap_or(Value::Null);
-            json!({"id": id, "name": o.name, "url": owner_url(site, i), "kind": format!("{:?}", o.kind).to_lowercase(), "party": party})
+            let party = site.reg.owner_party[i].map(|p| parties[p].clone()).unwrap_or(Value::none());
+            obj!("id": id.as_str(), "name": o.name.as_str(), "url": owner_url(site, i), "kind": owner_kind[i], "party": party)
         })
         .collect();
     let pages: Vec<Value> = site
@@ -127,29 +159,29 @@ fn build_refs(site: &Site) -> Refs {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let client = site.own.client.get(i).copied().flatten().map(|c| parties[c].clone()).unwrap_or(Value::Null);
-            json!({
-                "title": p.title, "url": site.url(i), "summary": p.fm.summary.clone().unwrap_or_default(),
-                "client": client, "model": p.fm.model.clone().unwrap_or_default(), "audience": p.audience.as_str(),
-                "updated": p.fm.updated.clone().unwrap_or_default(), "tags": p.fm.tags.0,
-            })
+            let client = site.own.client.get(i).copied().flatten().map(|c| parties[c].clone()).unwrap_or(Value::none());
+            obj!(
+                "title": p.title.as_str(), "url": site.url(i), "summary": opt_str(&p.fm.summary),
+                "client": client, "model": opt_str(&p.fm.model), "audience": p.audience.as_str(),
+                "updated": opt_str(&p.fm.updated), "tags": p.fm.tags.0.clone(),
+            )
         })
         .collect();
     let mut nav = Vec::new();
     for (i, p) in site.visible_pages() {
         if p.is_section && !p.dir().is_empty() && !p.dir().contains('/') {
-            nav.push(json!({"title": p.title, "url": site.url(i)}));
+            nav.push(obj!("title": p.title.as_str(), "url": site.url(i)));
         }
     }
     for (title, path) in [("Matrix", "matrix/"), ("Owners", "owners/"), ("Workstreams", "workstreams/"), ("FAQ", "faq/")] {
-        nav.push(json!({"title": title, "url": format!("{}{path}", site.base_path)}));
+        nav.push(obj!("title": title, "url": format!("{}{path}", site.base_path)));
     }
-    let site_v = json!({
-        "title": site.title, "description": site.description, "language": site.cfg.config.language,
-        "base_url": site.base_url, "base_path": site.base_path, "audience": site.audience.as_str(),
+    let site_v = obj!(
+        "title": site.title.as_str(), "description": site.description.as_str(), "language": site.cfg.config.language.as_str(),
+        "base_url": site.base_url.as_str(), "base_path": site.base_path.as_str(), "audience": site.audience.as_str(),
         "version": env!("CARGO_PKG_VERSION"),
-    });
-    Refs { owners, parties, pages, site: site_v, nav: Value::Array(nav), owner_shown }
+    );
+    Refs { owners, parties, pages, site: site_v, nav: arr(nav), owner_shown, owner_kind }
 }
 
 /// Renders the whole site into `sink`. Returns the number of files written, or every error.
@@ -184,8 +216,13 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     let errors: Vec<Diagnostic> = jobs
         .par_iter()
         .filter_map(|job| {
+            let t = std::time::Instant::now();
             let (template, path, cx, label) = job.context(site, &refs);
+            let t_cx = t.elapsed();
             let result = tera.render(template, &cx).map_err(|e| template_error(theme, &e, Some(&label)));
+            if t.elapsed().as_millis() > 100 {
+                crate::site::timing(&format!("{label} (context {} ms)", t_cx.as_millis()), t);
+            }
             match result {
                 Ok(html) => sink.put(&path, html.into_bytes()).err().map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}"))),
                 Err(d) => Some(d),
@@ -212,7 +249,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
         }
         count += 1;
     }
-    for a in &site.assets {
+    for a in site.assets.iter().filter(|a| site.audience == Audience::Internal || a.audience == Audience::Client) {
         match std::fs::read(&a.source) {
             Ok(bytes) => {
                 if let Err(e) = sink.put(&a.rel, bytes) {
@@ -242,61 +279,60 @@ enum Job {
 impl Job {
     fn context(&self, site: &Site, refs: &Refs) -> (&'static str, String, Context, String) {
         let mut cx = Context::new();
-        cx.insert("site", &refs.site);
-        cx.insert("nav", &refs.nav);
+        cx.insert_value("site", refs.site.clone());
+        cx.insert_value("nav", refs.nav.clone());
         let (template, rel, label): (&'static str, String, String) = match *self {
             Job::Page(i) => {
                 let p = &site.pages[i];
                 let label = p.file.clone();
                 if p.is_section && p.path.is_empty() {
-                    cx.insert("home", &home_value(site, refs, Some(i)));
+                    cx.insert_value("home", home_value(site, refs, Some(i)));
                     ("index.html", String::new(), label)
                 } else if p.is_section {
-                    cx.insert("section", &section_value(site, refs, i));
+                    cx.insert_value("section", section_value(site, refs, i));
                     ("section.html", p.path.clone(), label)
                 } else {
-                    cx.insert("page", &page_value(site, refs, i));
+                    cx.insert_value("page", page_value(site, refs, i));
                     ("page.html", p.path.clone(), label)
                 }
             }
             Job::Home => {
-                cx.insert("home", &home_value(site, refs, None));
+                cx.insert_value("home", home_value(site, refs, None));
                 ("index.html", String::new(), "the home page".into())
             }
             Job::Owners => {
-                cx.insert("parties", &owners_index(site, refs));
+                cx.insert_value("parties", owners_index(site, refs));
                 ("owners.html", "owners/".into(), "/owners/".into())
             }
             Job::Owner(o) => {
-                cx.insert("owner", &owner_value(site, refs, o));
+                cx.insert_value("owner", owner_value(site, refs, o));
                 ("owner.html", format!("owners/{}/", site.reg.owners[o].0), format!("/owners/{}/", site.reg.owners[o].0))
             }
             Job::Workstreams => {
-                cx.insert("workstreams", &workstreams_index(site));
+                cx.insert_value("workstreams", workstreams_index(site));
                 ("workstreams.html", "workstreams/".into(), "/workstreams/".into())
             }
             Job::Workstream(w) => {
-                cx.insert("workstream", &workstream_value(site, refs, w));
+                cx.insert_value("workstream", workstream_value(site, refs, w));
                 let id = &site.reg.workstreams[w].0;
                 ("workstream.html", format!("workstreams/{id}/"), format!("/workstreams/{id}/"))
             }
             Job::Party(p) => {
-                cx.insert("party", &party_value(site, refs, p));
+                cx.insert_value("party", party_value(site, refs, p));
                 let id = &site.reg.parties[p].0;
                 ("party.html", format!("parties/{id}/"), format!("/parties/{id}/"))
             }
             Job::Matrix => {
-                cx.insert("matrix", &matrix_value(site, refs));
+                cx.insert_value("matrix", matrix_value(site, refs));
                 ("matrix.html", "matrix/".into(), "/matrix/".into())
             }
             Job::Faq => {
-                cx.insert("faq", &faq_value(site, refs));
+                cx.insert_value("faq", faq_value(site, refs));
                 ("faq.html", "faq/".into(), "/faq/".into())
             }
             Job::NotFound => ("404.html", "404.html".into(), "/404.html".into()),
         };
-        let url = if rel.ends_with(".html") { format!("{}{rel}", site.base_path) } else { format!("{}{rel}", site.base_path) };
-        cx.insert("current_url", &url);
+        cx.insert_value("current_url", Value::from(format!("{}{rel}", site.base_path)));
         let path = if rel.is_empty() {
             "index.html".to_string()
         } else if rel.ends_with('/') {
@@ -324,11 +360,11 @@ impl Job {
 }
 
 fn owner_list(refs: &Refs, list: &[usize]) -> Value {
-    Value::Array(list.iter().map(|&o| refs.owners[o].clone()).collect())
+    arr(list.iter().map(|&o| refs.owners[o].clone()).collect())
 }
 
 fn opt_owner(refs: &Refs, o: Option<usize>) -> Value {
-    o.map(|o| refs.owners[o].clone()).unwrap_or(Value::Null)
+    o.map(|o| refs.owners[o].clone()).unwrap_or(Value::none())
 }
 
 fn breadcrumbs(site: &Site, i: usize) -> Value {
@@ -337,7 +373,7 @@ fn breadcrumbs(site: &Site, i: usize) -> Value {
     let mut prefix = String::new();
     let dirs: Vec<&str> = page.dir().split('/').filter(|s| !s.is_empty()).collect();
     let upto = if page.is_section { dirs.len().saturating_sub(1) } else { dirs.len() };
-    crumbs.push(json!({"title": "Home", "url": site.base_path}));
+    crumbs.push(obj!("title": "Home", "url": site.base_path.as_str()));
     for d in &dirs[..upto] {
         if !prefix.is_empty() {
             prefix.push('/');
@@ -345,40 +381,40 @@ fn breadcrumbs(site: &Site, i: usize) -> Value {
         prefix.push_str(d);
         if let Some(&s) = site.by_rel.get(&format!("{prefix}/_index.md")) {
             if site.visible[s] {
-                crumbs.push(json!({"title": site.pages[s].title, "url": site.url(s)}));
+                crumbs.push(obj!("title": site.pages[s].title.as_str(), "url": site.url(s)));
             }
         }
     }
-    Value::Array(crumbs)
+    arr(crumbs)
+}
+
+fn ws_brief(site: &Site, w: usize) -> Value {
+    let (wid, ws) = &site.reg.workstreams[w];
+    obj!("id": wid.as_str(), "name": ws.name.as_str(), "anchor": format!("ws-{wid}"), "url": ws_url(site, w))
 }
 
 fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
     let p = &site.pages[i];
     let r = site.rendered[i].as_ref();
-    let internal_build = site.audience == Audience::Internal;
-    let mut boundary: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    for k in ["client", "provider", "vendor", "shared"] {
-        boundary.insert(k, Vec::new());
-    }
+    let mut boundary: Vec<(&str, Vec<Value>)> = ["client", "provider", "vendor", "shared"].iter().map(|k| (*k, Vec::new())).collect();
     let rows: Vec<Value> = site.own.rows[i]
         .iter()
-        .map(|row| {
+        .enumerate()
+        .map(|(n, row)| {
             let (wid, w) = &site.reg.workstreams[row.ws];
             let side = row.side(&site.reg);
-            let anchor = format!("ws-{wid}");
-            if let Some(list) = boundary.get_mut(side) {
-                list.push(json!({"id": wid, "name": w.name, "anchor": anchor}));
+            if let Some((_, list)) = boundary.iter_mut().find(|(k, _)| *k == side) {
+                list.push(ws_brief(site, row.ws));
             }
-            let notes = if internal_build { row.internal_notes.as_deref().map(markdown::render_fragment).unwrap_or_default() } else { String::new() };
-            json!({
-                "id": wid, "name": w.name, "url": ws_url(site, row.ws), "anchor": anchor,
+            let (handoff, notes) = site.row_html[i].get(n).cloned().unwrap_or_default();
+            obj!(
+                "id": wid.as_str(), "name": w.name.as_str(), "url": ws_url(site, row.ws), "anchor": format!("ws-{wid}"),
                 "accountable": opt_owner(refs, row.accountable.first().copied()),
                 "responsible": owner_list(refs, &row.responsible), "consulted": owner_list(refs, &row.consulted),
                 "informed": owner_list(refs, &row.informed), "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""),
                 "after_hours": opt_owner(refs, row.after_hours), "escalation": owner_list(refs, &row.escalation),
-                "handoff": row.handoff.as_deref().map(markdown::render_fragment).unwrap_or_default(),
-                "internal_notes": notes, "side": side,
-            })
+                "handoff": handoff, "internal_notes": notes, "side": side,
+            )
         })
         .collect();
     // RACI grid: owners in order of first appearance.
@@ -397,82 +433,68 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
                 .iter()
                 .map(|o| {
                     let mut s = String::new();
-                    if row.accountable.contains(o) {
-                        s.push('A');
-                    }
-                    if row.responsible.contains(o) {
-                        s.push('R');
-                    }
-                    if row.consulted.contains(o) {
-                        s.push('C');
-                    }
-                    if row.informed.contains(o) {
-                        s.push('I');
+                    for (list, letter) in [(&row.accountable, 'A'), (&row.responsible, 'R'), (&row.consulted, 'C'), (&row.informed, 'I')] {
+                        if list.contains(o) {
+                            s.push(letter);
+                        }
                     }
                     s
                 })
                 .collect();
             let (wid, w) = &site.reg.workstreams[row.ws];
-            json!({"id": wid, "name": w.name, "anchor": format!("ws-{wid}"), "cells": cells})
+            obj!("id": wid.as_str(), "name": w.name.as_str(), "anchor": format!("ws-{wid}"), "cells": cells)
         })
         .collect();
     let faq: Vec<Value> = site.faqs[i]
         .iter()
         .filter(|f| !f.inline)
-        .map(|f| json!({"id": f.anchor.trim_start_matches("faq-"), "anchor": f.anchor, "question": f.question, "answer": f.answer_html}))
+        .map(|f| obj!("id": f.anchor.trim_start_matches("faq-"), "anchor": f.anchor.as_str(), "question": f.question.as_str(), "answer": f.answer_html.as_str()))
         .collect();
     let sources: Vec<Value> = p
         .fm
         .sources
         .iter()
-        .map(|s| json!({"title": s.title.clone().or(s.url.clone()).unwrap_or_default(), "url": s.url.clone().unwrap_or_default()}))
+        .map(|s| obj!("title": s.title.clone().or(s.url.clone()).unwrap_or_default(), "url": opt_str(&s.url)))
         .collect();
-    let client = site.own.client[i].map(|c| refs.parties[c].clone()).unwrap_or(Value::Null);
-    json!({
-        "title": p.title, "summary": p.fm.summary.clone().unwrap_or_default(), "url": site.url(i), "source": p.file,
-        "client": client, "model": p.fm.model.clone().unwrap_or_default(), "audience": p.audience.as_str(),
-        "tags": p.fm.tags.0, "updated": p.fm.updated.clone().unwrap_or_default(), "review_by": p.fm.review_by.clone().unwrap_or_default(),
-        "draft": p.fm.draft, "weight": p.fm.weight, "extra": p.fm.extra, "sources": sources,
-        "content": r.map(|r| r.html.as_str()).unwrap_or(""), "toc": r.map(|r| r.toc.clone()).unwrap_or_default(),
+    let client = site.own.client[i].map(|c| refs.parties[c].clone()).unwrap_or(Value::none());
+    let mut bmap = tera::Map::default();
+    for (k, list) in boundary {
+        bmap.insert(tera::value::Key::from(k), arr(list));
+    }
+    obj!(
+        "title": p.title.as_str(), "summary": opt_str(&p.fm.summary), "url": site.url(i), "source": p.file.as_str(),
+        "client": client, "model": opt_str(&p.fm.model), "audience": p.audience.as_str(),
+        "tags": p.fm.tags.0.clone(), "compliance": p.fm.compliance.0.clone(), "updated": opt_str(&p.fm.updated),
+        "review_by": opt_str(&p.fm.review_by), "draft": p.fm.draft, "weight": p.fm.weight, "extra": ser(&p.fm.extra), "sources": sources,
+        "content": r.map(|r| r.html.as_str()).unwrap_or(""), "toc": ser(&r.map(|r| r.toc.clone()).unwrap_or_default()),
         "breadcrumbs": breadcrumbs(site, i), "internal": p.audience == Audience::Internal && site.audience == Audience::Internal,
-        "ownership": rows, "boundary": boundary,
-        "raci": {"owners": owner_list(refs, &raci_owners), "rows": raci_rows},
+        "ownership": rows, "boundary": Value::from(bmap),
+        "raci": obj!("owners": owner_list(refs, &raci_owners), "rows": raci_rows),
         "faq": faq, "faq_jsonld": faq_jsonld(site, i),
-    })
+    )
 }
 
 /// Playbooks and subsections directly inside a section folder.
 fn section_value(site: &Site, refs: &Refs, i: usize) -> Value {
     let p = &site.pages[i];
     let dir = p.dir();
-    let mut pages: Vec<(Option<i64>, String, usize)> = Vec::new();
-    let mut subs = Vec::new();
-    for (j, q) in site.visible_pages() {
-        if j == i {
-            continue;
-        }
-        let qdir = q.dir();
-        if !q.is_section && qdir == dir {
-            pages.push((q.fm.weight, q.title.to_lowercase(), j));
-        } else if q.is_section && parent(qdir) == Some(dir) {
-            let count = site.visible_pages().filter(|(_, x)| !x.is_section && x.dir().starts_with(qdir)).count();
-            subs.push(json!({"title": q.title, "url": site.url(j), "summary": q.fm.summary.clone().unwrap_or_default(), "count": count}));
-        }
-    }
+    let mut pages: Vec<(Option<i64>, String, usize)> = site.children[i].pages.iter().map(|&j| (site.pages[j].fm.weight, site.pages[j].title.to_lowercase(), j)).collect();
     pages.sort_by(|a, b| (a.0.unwrap_or(i64::MAX), &a.1).cmp(&(b.0.unwrap_or(i64::MAX), &b.1)));
+    let subs: Vec<Value> = site.children[i]
+        .sections
+        .iter()
+        .map(|&j| {
+            let q = &site.pages[j];
+            obj!("title": q.title.as_str(), "url": site.url(j), "summary": opt_str(&q.fm.summary), "count": site.children[j].total)
+        })
+        .collect();
+    let _ = dir;
     let r = site.rendered[i].as_ref();
-    json!({
-        "title": p.title, "summary": p.fm.summary.clone().unwrap_or_default(), "url": site.url(i),
+    obj!(
+        "title": p.title.as_str(), "summary": opt_str(&p.fm.summary), "url": site.url(i),
         "content": r.map(|r| r.html.as_str()).unwrap_or(""), "breadcrumbs": breadcrumbs(site, i),
         "pages": pages.iter().map(|(_, _, j)| refs.pages[*j].clone()).collect::<Vec<_>>(), "subsections": subs,
-    })
-}
-
-fn parent(dir: &str) -> Option<&str> {
-    if dir.is_empty() {
-        return None;
-    }
-    Some(dir.rfind('/').map(|k| &dir[..k]).unwrap_or(""))
+    )
 }
 
 fn home_value(site: &Site, refs: &Refs, i: Option<usize>) -> Value {
@@ -482,7 +504,7 @@ fn home_value(site: &Site, refs: &Refs, i: Option<usize>) -> Value {
             continue;
         }
         let playbooks: Vec<Value> = site.own.pages_by_party[p].iter().map(|&j| refs.pages[j].clone()).collect();
-        clients.push(json!({"id": id, "name": party.name, "url": party_url(site, p), "playbooks": playbooks}));
+        clients.push(obj!("id": id.as_str(), "name": party.name.as_str(), "url": party_url(site, p), "playbooks": playbooks));
     }
     let mut models: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut other = Vec::new();
@@ -498,28 +520,43 @@ fn home_value(site: &Site, refs: &Refs, i: Option<usize>) -> Value {
         }
     }
     let r = i.and_then(|i| site.rendered[i].as_ref());
-    json!({
+    obj!(
         "title": i.map(|i| site.pages[i].title.clone()).unwrap_or_else(|| site.title.clone()),
         "content": r.map(|r| r.html.as_str()).unwrap_or(""),
         "clients": clients,
-        "models": models.into_iter().map(|(m, p)| json!({"model": m, "playbooks": p})).collect::<Vec<_>>(),
+        "models": models.into_iter().map(|(m, p)| obj!("model": m, "playbooks": p)).collect::<Vec<_>>(),
         "other": other,
-        "stats": {
+        "stats": obj!(
             "playbooks": site.playbook_count(), "owners": refs.owner_shown.iter().filter(|s| **s).count(),
             "workstreams": site.reg.workstreams.len(), "parties": site.reg.parties.len(),
-        },
-    })
+        ),
+    )
+}
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    a: usize,
+    r: usize,
+    c: usize,
+    i: usize,
+}
+
+impl Counts {
+    fn add(&mut self, roles: u8) {
+        self.a += usize::from(roles & role::ACCOUNTABLE != 0);
+        self.r += usize::from(roles & role::RESPONSIBLE != 0);
+        self.c += usize::from(roles & role::CONSULTED != 0);
+        self.i += usize::from(roles & role::INFORMED != 0);
+    }
+    fn value(self) -> Value {
+        obj!("a": self.a, "r": self.r, "c": self.c, "i": self.i)
+    }
 }
 
 fn counts(site: &Site, o: usize) -> Value {
-    let (mut a, mut r, mut c, mut i) = (0, 0, 0, 0);
-    for h in &site.own.by_owner[o] {
-        a += usize::from(h.roles & role::ACCOUNTABLE != 0);
-        r += usize::from(h.roles & role::RESPONSIBLE != 0);
-        c += usize::from(h.roles & role::CONSULTED != 0);
-        i += usize::from(h.roles & role::INFORMED != 0);
-    }
-    json!({"a": a, "r": r, "c": c, "i": i})
+    let mut c = Counts::default();
+    site.own.by_owner[o].iter().for_each(|h| c.add(h.roles));
+    c.value()
 }
 
 fn owners_index(site: &Site, refs: &Refs) -> Value {
@@ -529,24 +566,24 @@ fn owners_index(site: &Site, refs: &Refs) -> Value {
         if !refs.owner_shown[o] {
             continue;
         }
-        let v = json!({"id": id, "name": owner.name, "url": owner_url(site, o), "kind": refs.owners[o]["kind"], "counts": counts(site, o)});
+        let v = obj!("id": id.as_str(), "name": owner.name.as_str(), "url": owner_url(site, o), "kind": refs.owner_kind[o], "counts": counts(site, o));
         match site.reg.owner_party[o] {
             Some(p) => by_party[p].push(v),
             None => orphans.push(v),
         }
     }
-    let mut out: Vec<Value> = site
-        .reg
-        .parties
-        .iter()
-        .enumerate()
-        .filter(|(p, _)| !by_party[*p].is_empty())
-        .map(|(p, (id, party))| json!({"id": id, "name": party.name, "kind": party.kind.as_str(), "url": party_url(site, p), "owners": by_party[p]}))
-        .collect();
-    if !orphans.is_empty() {
-        out.push(json!({"id": "", "name": "No party", "kind": "", "url": "", "owners": orphans}));
+    let mut out: Vec<Value> = Vec::new();
+    for (p, (id, party)) in site.reg.parties.iter().enumerate() {
+        if by_party[p].is_empty() {
+            continue;
+        }
+        let owners = std::mem::take(&mut by_party[p]);
+        out.push(obj!("id": id.as_str(), "name": party.name.as_str(), "kind": party.kind.as_str(), "url": party_url(site, p), "owners": owners));
     }
-    Value::Array(out)
+    if !orphans.is_empty() {
+        out.push(obj!("id": "", "name": "No party", "kind": "", "url": "", "owners": orphans));
+    }
+    arr(out)
 }
 
 fn contact_links(list: &[String]) -> Vec<Value> {
@@ -563,7 +600,7 @@ fn contact_links(list: &[String]) -> Vec<Value> {
             } else {
                 String::new()
             };
-            json!({"label": c, "href": href})
+            obj!("label": c, "href": href)
         })
         .collect()
 }
@@ -574,35 +611,35 @@ fn owner_value(site: &Site, refs: &Refs, o: usize) -> Value {
     for h in &site.own.by_owner[o] {
         let row = &site.own.rows[h.page][h.row];
         let wid = &site.reg.workstreams[row.ws].0;
-        by_ws.entry(row.ws).or_default().push(json!({
-            "playbook": refs.pages[h.page], "link": format!("{}#ws-{wid}", site.url(h.page)), "roles": role::names(h.roles),
-        }));
+        by_ws.entry(row.ws).or_default().push(obj!(
+            "playbook": refs.pages[h.page].clone(), "link": format!("{}#ws-{wid}", site.url(h.page)), "roles": role::names(h.roles),
+        ));
     }
     let workstreams: Vec<Value> = by_ws
         .into_iter()
-        .map(|(w, rows)| json!({"id": site.reg.workstreams[w].0, "name": site.reg.workstreams[w].1.name, "url": ws_url(site, w), "rows": rows}))
+        .map(|(w, rows)| obj!("id": site.reg.workstreams[w].0.as_str(), "name": site.reg.workstreams[w].1.name.as_str(), "url": ws_url(site, w), "rows": rows))
         .collect();
     let internal_contact = if site.audience == Audience::Internal { contact_links(&owner.internal_contact.0) } else { Vec::new() };
-    json!({
-        "id": id, "name": owner.name, "kind": refs.owners[o]["kind"], "url": owner_url(site, o), "party": refs.owners[o]["party"],
+    let party = site.reg.owner_party[o].map(|p| refs.parties[p].clone()).unwrap_or(Value::none());
+    obj!(
+        "id": id.as_str(), "name": owner.name.as_str(), "kind": refs.owner_kind[o], "url": owner_url(site, o), "party": party,
         "contact": contact_links(&owner.contact.0), "hours": owner.hours.map(|h| h.as_str()).unwrap_or(""),
-        "internal_contact": internal_contact, "description": owner.description.clone().unwrap_or_default(),
+        "internal_contact": internal_contact, "description": opt_str(&owner.description),
         "counts": counts(site, o), "workstreams": workstreams,
-    })
+    )
 }
 
 fn workstreams_index(site: &Site) -> Value {
-    Value::Array(
-        site.reg
-            .workstreams
-            .iter()
-            .enumerate()
-            .map(|(w, (id, ws))| {
-                json!({"id": id, "name": ws.name, "description": ws.description.clone().unwrap_or_default(), "required": ws.required,
-                       "aliases": ws.aliases, "url": ws_url(site, w), "count": site.own.by_workstream[w].len()})
-            })
-            .collect(),
-    )
+    arr(site
+        .reg
+        .workstreams
+        .iter()
+        .enumerate()
+        .map(|(w, (id, ws))| {
+            obj!("id": id.as_str(), "name": ws.name.as_str(), "description": opt_str(&ws.description), "required": ws.required,
+                 "aliases": ws.aliases.clone(), "url": ws_url(site, w), "count": site.own.by_workstream[w].len())
+        })
+        .collect())
 }
 
 fn workstream_value(site: &Site, refs: &Refs, w: usize) -> Value {
@@ -611,108 +648,122 @@ fn workstream_value(site: &Site, refs: &Refs, w: usize) -> Value {
         .iter()
         .map(|&(p, r)| {
             let row = &site.own.rows[p][r];
-            json!({
-                "playbook": refs.pages[p], "link": format!("{}#ws-{id}", site.url(p)),
+            obj!(
+                "playbook": refs.pages[p].clone(), "link": format!("{}#ws-{id}", site.url(p)),
                 "accountable": opt_owner(refs, row.accountable.first().copied()), "responsible": owner_list(refs, &row.responsible),
                 "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""), "side": row.side(&site.reg),
-            })
+            )
         })
         .collect();
     let mut faq = Vec::new();
     for &(p, _) in &site.own.by_workstream[w] {
         for f in site.faqs[p].iter().filter(|f| f.workstreams.contains(&w)) {
-            faq.push(json!({"question": f.question, "link": format!("{}#{}", site.url(p), f.anchor)}));
+            faq.push(obj!("question": f.question.as_str(), "link": format!("{}#{}", site.url(p), f.anchor)));
         }
     }
-    json!({"id": id, "name": ws.name, "description": ws.description.clone().unwrap_or_default(), "required": ws.required,
-           "aliases": ws.aliases, "url": ws_url(site, w), "rows": rows, "faq": faq})
+    obj!("id": id.as_str(), "name": ws.name.as_str(), "description": opt_str(&ws.description), "required": ws.required,
+         "aliases": ws.aliases.clone(), "url": ws_url(site, w), "rows": rows, "faq": faq)
 }
 
+/// A party: its playbooks (for a client) and, per owner, what they hold by workstream with
+/// A/R/C/I counts. Per-row detail lives on the owner pages, so a provider with thousands of
+/// assignments still gets a page of bounded size.
 fn party_value(site: &Site, refs: &Refs, p: usize) -> Value {
     let (id, party) = &site.reg.parties[p];
     let playbooks: Vec<Value> = site.own.pages_by_party[p].iter().map(|&j| refs.pages[j].clone()).collect();
     let owners: Vec<Value> = (0..site.reg.owners.len())
         .filter(|&o| site.reg.owner_party[o] == Some(p) && refs.owner_shown[o])
         .map(|o| {
-            let holds: Vec<Value> = site.own.by_owner[o]
-                .iter()
-                .map(|h| {
-                    let row = &site.own.rows[h.page][h.row];
-                    let (wid, w) = &site.reg.workstreams[row.ws];
-                    json!({"playbook": refs.pages[h.page], "workstream": {"id": wid, "name": w.name},
-                           "link": format!("{}#ws-{wid}", site.url(h.page)), "roles": role::names(h.roles)})
+            let mut per_ws: BTreeMap<usize, Counts> = BTreeMap::new();
+            for h in &site.own.by_owner[o] {
+                per_ws.entry(site.own.rows[h.page][h.row].ws).or_default().add(h.roles);
+            }
+            let holds: Vec<Value> = per_ws
+                .into_iter()
+                .map(|(w, c)| {
+                    let (wid, ws) = &site.reg.workstreams[w];
+                    obj!("workstream": obj!("id": wid.as_str(), "name": ws.name.as_str(), "url": ws_url(site, w)),
+                         "link": format!("{}#owner-ws-{wid}", owner_url(site, o)), "counts": c.value())
                 })
                 .collect();
-            json!({"owner": refs.owners[o], "holds": holds})
+            obj!("owner": refs.owners[o].clone(), "counts": counts(site, o), "holds": holds)
         })
         .collect();
-    json!({"id": id, "name": party.name, "kind": party.kind.as_str(), "url": party_url(site, p), "playbooks": playbooks, "owners": owners})
+    obj!("id": id.as_str(), "name": party.name.as_str(), "kind": party.kind.as_str(), "url": party_url(site, p), "playbooks": playbooks, "owners": owners)
 }
 
 fn matrix_value(site: &Site, refs: &Refs) -> Value {
     let used: Vec<usize> = (0..site.reg.workstreams.len()).filter(|&w| !site.own.by_workstream[w].is_empty()).collect();
     let col: HashMap<usize, usize> = used.iter().enumerate().map(|(c, &w)| (w, c)).collect();
+    let empty = obj!("accountable": Value::none(), "side": "", "link": "");
     let mut rows = Vec::new();
     for (i, p) in site.visible_pages() {
         if p.is_section || site.own.rows[i].is_empty() {
             continue;
         }
-        let mut cells = vec![json!({"accountable": Value::Null, "side": "", "link": ""}); used.len()];
+        let mut cells = vec![empty.clone(); used.len()];
         for row in &site.own.rows[i] {
             if let Some(&c) = col.get(&row.ws) {
-                cells[c] = json!({
+                cells[c] = obj!(
                     "accountable": opt_owner(refs, row.accountable.first().copied()), "side": row.side(&site.reg),
                     "link": format!("{}#ws-{}", site.url(i), site.reg.workstreams[row.ws].0),
-                });
+                );
             }
         }
-        rows.push(json!({"playbook": refs.pages[i], "cells": cells}));
+        rows.push(obj!("playbook": refs.pages[i].clone(), "cells": cells));
     }
-    let workstreams: Vec<Value> =
-        used.iter().map(|&w| json!({"id": site.reg.workstreams[w].0, "name": site.reg.workstreams[w].1.name, "url": ws_url(site, w)})).collect();
-    json!({"workstreams": workstreams, "rows": rows})
+    let workstreams: Vec<Value> = used.iter().map(|&w| ws_brief(site, w)).collect();
+    obj!("workstreams": workstreams, "rows": rows)
 }
 
+/// The site-wide FAQ. A question asked in several playbooks is listed once, under the first
+/// playbook that asks it, with a link to each place it is answered.
 fn faq_value(site: &Site, refs: &Refs) -> Value {
-    // Identical questions from several playbooks appear once, with a link to each.
-    let mut by_playbook = Vec::new();
+    struct Unique<'a> {
+        item: &'a crate::site::FaqItem,
+        home: usize,
+        links: Vec<Value>,
+    }
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut unique: Vec<(String, String, Vec<Value>, Vec<String>, Vec<usize>)> = Vec::new();
+    let mut unique: Vec<Unique> = Vec::new();
     for (i, _) in site.visible_pages() {
-        if site.faqs[i].is_empty() {
-            continue;
-        }
-        let mut qs = Vec::new();
         for f in &site.faqs[i] {
-            let link = format!("{}#{}", site.url(i), f.anchor);
-            qs.push(json!({"question": f.question, "anchor": f.anchor, "link": link, "answer": f.answer_html}));
+            let at = obj!("title": site.pages[i].title.as_str(), "link": format!("{}#{}", site.url(i), f.anchor));
             let key = f.question.trim().to_lowercase();
-            let at_link = json!({"title": site.pages[i].title, "link": link});
             match seen.get(&key) {
-                Some(&u) => unique[u].2.push(at_link),
+                Some(&u) => unique[u].links.push(at),
                 None => {
                     seen.insert(key, unique.len());
-                    unique.push((f.question.clone(), f.answer_html.clone(), vec![at_link], f.tags.clone(), f.workstreams.clone()));
+                    unique.push(Unique { item: f, home: i, links: vec![at] });
                 }
             }
         }
-        by_playbook.push(json!({"playbook": refs.pages[i], "questions": qs}));
     }
+    let mut by_playbook: Vec<(usize, Vec<Value>)> = Vec::new();
     let mut topics: BTreeMap<(u8, String), (String, Vec<Value>)> = BTreeMap::new();
     let mut questions = Vec::new();
-    for (q, a, links, tags, wss) in &unique {
-        let v = json!({"question": q, "answer": a, "links": links, "link": links[0]["link"], "tags": tags});
-        for &w in wss {
+    for u in unique {
+        let f = u.item;
+        let v = obj!(
+            "question": f.question.as_str(), "answer": f.answer_html.as_str(), "anchor": f.anchor.as_str(),
+            "link": format!("{}#{}", site.url(u.home), f.anchor), "links": u.links, "tags": f.tags.clone(),
+        );
+        match by_playbook.last_mut() {
+            Some((home, list)) if *home == u.home => list.push(v.clone()),
+            _ => by_playbook.push((u.home, vec![v.clone()])),
+        }
+        for &w in &f.workstreams {
             let (id, ws) = &site.reg.workstreams[w];
             topics.entry((0, id.clone())).or_insert_with(|| (ws.name.clone(), Vec::new())).1.push(v.clone());
         }
-        for t in tags {
+        for t in &f.tags {
             topics.entry((1, t.clone())).or_insert_with(|| (t.clone(), Vec::new())).1.push(v.clone());
         }
         questions.push(v);
     }
-    let by_topic: Vec<Value> = topics.into_iter().map(|((_, id), (name, qs))| json!({"id": id, "name": name, "questions": qs})).collect();
-    json!({"by_playbook": by_playbook, "by_topic": by_topic, "questions": questions})
+    let by_playbook: Vec<Value> = by_playbook.into_iter().map(|(i, qs)| obj!("playbook": refs.pages[i].clone(), "questions": qs)).collect();
+    let by_topic: Vec<Value> = topics.into_iter().map(|((_, id), (name, qs))| obj!("id": id, "name": name, "questions": qs)).collect();
+    obj!("by_playbook": by_playbook, "by_topic": by_topic, "questions": questions)
 }
 
 /// Keeps only the tags Google allows in FAQ answers (and `href` on links); drops the rest but
@@ -748,7 +799,7 @@ pub fn sanitize_answer(html: &str) -> String {
 }
 
 /// JSON that can sit inside `<script>`: `<`, `>` and `&` are escaped so no text can close it.
-pub fn script_safe_json(v: &Value) -> String {
+pub fn script_safe_json(v: &serde_json::Value) -> String {
     serde_json::to_string(v).unwrap_or_default().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
@@ -757,7 +808,7 @@ fn faq_jsonld(site: &Site, i: usize) -> String {
     if faqs.is_empty() {
         return String::new();
     }
-    let entities: Vec<Value> = faqs
+    let entities: Vec<serde_json::Value> = faqs
         .iter()
         .map(|f| json!({"@type": "Question", "name": f.question, "acceptedAnswer": {"@type": "Answer", "text": sanitize_answer(&f.answer_html).trim()}}))
         .collect();
@@ -795,11 +846,11 @@ pub const OWNERSHIP_SCHEMA_VERSION: u32 = 1;
 fn ownership_json(site: &Site, refs: &Refs) -> String {
     let id = |o: usize| site.reg.owners[o].0.clone();
     let ids = |l: &[usize]| l.iter().map(|&o| id(o)).collect::<Vec<_>>();
-    let playbooks: Vec<Value> = site
+    let playbooks: Vec<serde_json::Value> = site
         .visible_pages()
         .filter(|(i, p)| p.is_playbook() && !site.own.rows[*i].is_empty())
         .map(|(i, p)| {
-            let assignments: Vec<Value> = site.own.rows[i]
+            let assignments: Vec<serde_json::Value> = site.own.rows[i]
                 .iter()
                 .map(|r| {
                     let mut v = json!({
@@ -821,7 +872,7 @@ fn ownership_json(site: &Site, refs: &Refs) -> String {
             })
         })
         .collect();
-    let owners: Vec<Value> = site
+    let owners: Vec<serde_json::Value> = site
         .reg
         .owners
         .iter()
@@ -829,7 +880,7 @@ fn ownership_json(site: &Site, refs: &Refs) -> String {
         .filter(|(o, _)| refs.owner_shown[*o])
         .map(|(o, (oid, owner))| {
             let mut v = json!({
-                "id": oid, "name": owner.name, "party": owner.party, "kind": refs.owners[o]["kind"], "contact": owner.contact.0,
+                "id": oid, "name": owner.name, "party": owner.party, "kind": refs.owner_kind[o], "contact": owner.contact.0,
                 "hours": owner.hours.map(|h| h.as_str()), "url": owner_url(site, o),
             });
             if site.audience == Audience::Internal {
@@ -838,9 +889,9 @@ fn ownership_json(site: &Site, refs: &Refs) -> String {
             v
         })
         .collect();
-    let parties: Vec<Value> =
+    let parties: Vec<serde_json::Value> =
         site.reg.parties.iter().map(|(pid, p)| json!({"id": pid, "name": p.name, "kind": p.kind.as_str()})).collect();
-    let workstreams: Vec<Value> = site
+    let workstreams: Vec<serde_json::Value> = site
         .reg
         .workstreams
         .iter()

@@ -33,6 +33,15 @@ pub struct FaqItem {
     pub line: usize,
 }
 
+/// What sits directly in a section's folder.
+#[derive(Debug, Clone, Default)]
+pub struct Children {
+    pub pages: Vec<usize>,
+    pub sections: Vec<usize>,
+    /// Playbooks anywhere below the section.
+    pub total: usize,
+}
+
 pub struct Site {
     pub root: PathBuf,
     pub cfg: SiteConfig,
@@ -52,6 +61,13 @@ pub struct Site {
     /// Rendered Markdown of each visible page.
     pub rendered: Vec<Option<Rendered>>,
     pub faqs: Vec<Vec<FaqItem>>,
+    /// Per page and ownership row: (handoff, internal notes) rendered to HTML. Notes are empty
+    /// in the client build.
+    pub row_html: Vec<Vec<(String, String)>>,
+    /// Per page and front-matter FAQ entry: the answer rendered to HTML (none when hidden).
+    faq_answers: Vec<Vec<Option<String>>>,
+    /// Per section page: its children (empty for playbooks).
+    pub children: Vec<Children>,
     pub by_rel: HashMap<String, usize>,
     pub diagnostics: Diagnostics,
 }
@@ -75,9 +91,17 @@ pub fn base_path_of(base_url: &str) -> String {
     if trimmed.is_empty() { "/".into() } else { format!("/{trimmed}/") }
 }
 
+/// Prints how long a stage took when `DEMARCATE_TIMINGS` is set (for profiling builds).
+pub fn timing(stage: &str, since: std::time::Instant) {
+    if std::env::var_os("DEMARCATE_TIMINGS").is_some() {
+        eprintln!("timing: {stage:<22} {:>8.1} ms", since.elapsed().as_secs_f64() * 1000.0);
+    }
+}
+
 impl Site {
     pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site, LoadFailure> {
         let mut diagnostics = Diagnostics::default();
+        let t = std::time::Instant::now();
         let Some(cfg) = config::load(root, &mut diagnostics) else {
             return Err(LoadFailure { diagnostics });
         };
@@ -93,7 +117,11 @@ impl Site {
         let mut d = Vec::new();
         let reg = Registry::new(&cfg, &mut d);
         diagnostics.extend(d);
+        timing("config", t);
+        let t = std::time::Instant::now();
         let loaded = content::load(root, cfg.config.front_matter.unknown_keys, cfg.config.audience);
+        timing("read + front-matter", t);
+        let t = std::time::Instant::now();
         diagnostics.extend(loaded.diagnostics);
         let pages = loaded.pages;
         let visible: Vec<bool> =
@@ -103,6 +131,7 @@ impl Site {
         let mut d = Vec::new();
         let own = Ownership::build(&reg, &pages, &visible, &mut d);
         diagnostics.extend(d);
+        timing("ownership", t);
 
         let mut site = Site {
             root: root.to_path_buf(),
@@ -119,13 +148,25 @@ impl Site {
             own,
             rendered: Vec::new(),
             faqs: Vec::new(),
+            row_html: Vec::new(),
+            faq_answers: Vec::new(),
+            children: Vec::new(),
             by_rel,
             diagnostics,
         };
+        site.children = children(&site.pages, &site.visible, &site.by_rel);
+        let t = std::time::Instant::now();
         site.render_markdown();
+        timing("markdown", t);
+        let t = std::time::Instant::now();
         site.collect_faqs();
+        timing("faq", t);
+        let t = std::time::Instant::now();
         site.check_links();
+        timing("links", t);
+        let t = std::time::Instant::now();
         let found = crate::check::run(&site);
+        timing("checks", t);
         site.diagnostics.extend(found);
         crate::check::apply_levels(&site.cfg, &mut site.diagnostics);
         site.diagnostics.sort();
@@ -144,36 +185,87 @@ impl Site {
         let headings = &self.cfg.config.faq.headings;
         let base_path = self.base_path.as_str();
         let audience = self.audience;
-        let results: Vec<Result<Option<Rendered>, Diagnostic>> = pages
+        let own = &self.own;
+        type PageOut = (Option<Rendered>, Vec<(String, String)>, Vec<Option<String>>, Vec<Diagnostic>);
+        let results: Vec<PageOut> = pages
             .par_iter()
             .zip(self.visible.par_iter())
-            .map(|(p, &vis)| {
+            .enumerate()
+            .map(|(i, (p, &vis))| {
                 if !vis {
-                    return Ok(None);
+                    return (None, Vec::new(), Vec::new(), Vec::new());
                 }
-                let cx = MarkdownContext {
-                    page_dir: p.dir(),
-                    first_line: p.body_line,
-                    audience,
-                    base_path,
-                    resolve: &resolve,
-                    faq_headings: headings,
+                let cx = MarkdownContext { page_dir: p.dir(), first_line: p.body_line, audience, base_path, resolve: &resolve, faq_headings: headings };
+                let mut diags = Vec::new();
+                let mut rendered = match markdown::render(p.body(), &cx) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        diags.push(
+                            Diagnostic::error("internal-block", p.file.as_str(), e.message).at(Pos::line(e.line)).help("close the block with a line holding only `:::`"),
+                        );
+                        return (None, Vec::new(), Vec::new(), diags);
+                    }
                 };
-                markdown::render(p.body(), &cx)
-                    .map(Some)
-                    .map_err(|e| Diagnostic::error("internal-block", p.file.as_str(), e.message).at(Pos::line(e.line)).help("close the block with a line holding only `:::`"))
-            })
-            .collect();
-        self.rendered = results
-            .into_iter()
-            .map(|r| match r {
-                Ok(r) => r,
-                Err(d) => {
-                    self.diagnostics.push(d);
-                    None
+                // Markdown fields of the front-matter render like the body: links rewritten and
+                // checked, with positions at the field's key.
+                let idx = p.lazy_index();
+                let field_cx = MarkdownContext { faq_headings: &[], first_line: 1, ..cx };
+                let mut field = |text: &str, path: &[&str], diags: &mut Vec<Diagnostic>| -> String {
+                    match markdown::render(text, &field_cx) {
+                        Ok(mut r) => {
+                            if !r.links.is_empty() {
+                                let at = idx.key(path);
+                                for mut l in r.links.drain(..) {
+                                    l.line += at.line - 1;
+                                    if l.line != at.line {
+                                        l.column = 1;
+                                    } else {
+                                        l.column = at.column;
+                                    }
+                                    rendered.links.push(l);
+                                }
+                            }
+                            r.html
+                        }
+                        Err(e) => {
+                            let at = idx.key(path);
+                            diags.push(Diagnostic::error("internal-block", p.file.as_str(), e.message).at(Pos::line(at.line + e.line - 1)));
+                            String::new()
+                        }
+                    }
+                };
+                let mut rows = Vec::new();
+                for row in &own.rows[i] {
+                    let handoff = row.handoff.as_deref().map(|t| field(t, &["workstreams", &row.key, "handoff"], &mut diags)).unwrap_or_default();
+                    let notes = match (&row.internal_notes, audience) {
+                        (Some(t), Audience::Internal) => field(t, &["workstreams", &row.key, "internal_notes"], &mut diags),
+                        _ => String::new(),
+                    };
+                    rows.push((handoff, notes));
                 }
+                let mut answers = Vec::new();
+                for (n, f) in p.fm.faq.iter().enumerate() {
+                    let hidden = audience == Audience::Client && f.audience == Some(Audience::Internal);
+                    answers.push(match (&f.a, hidden) {
+                        (Some(a), false) if !a.trim().is_empty() => Some(field(a, &["faq", &format!("#{n}"), "a"], &mut diags)),
+                        _ => None,
+                    });
+                }
+                (Some(rendered), rows, answers, diags)
             })
             .collect();
+        let mut rendered = Vec::with_capacity(results.len());
+        let mut row_html = Vec::with_capacity(results.len());
+        let mut answers = Vec::with_capacity(results.len());
+        for (r, rows, a, d) in results {
+            self.diagnostics.extend(d);
+            rendered.push(r);
+            row_html.push(rows);
+            answers.push(a);
+        }
+        self.rendered = rendered;
+        self.row_html = row_html;
+        self.faq_answers = answers;
     }
 
     fn collect_faqs(&mut self) {
@@ -184,25 +276,24 @@ impl Site {
                 all.push(Vec::new());
                 continue;
             };
-            let mut ids = IdAllocator::default();
+            let mut ids = IdAllocator::for_page();
             for t in &r.toc {
                 ids.allocate(&t.id);
             }
-            let idx = p.yaml_index();
+            let idx = p.lazy_index();
             let mut items = Vec::new();
             for (n, f) in p.fm.faq.iter().enumerate() {
-                if self.audience == Audience::Client && f.audience == Some(Audience::Internal) {
-                    continue;
-                }
+                let Some(answer_html) = self.faq_answers[i].get(n).cloned().flatten() else {
+                    continue; // hidden from this audience, or empty (the `empty-faq` check)
+                };
                 let q = f.q.clone().unwrap_or_default();
-                let a = f.a.clone().unwrap_or_default();
-                if q.trim().is_empty() || a.trim().is_empty() {
-                    continue; // reported by the `empty-faq` check
+                if q.trim().is_empty() {
+                    continue;
                 }
                 let wanted = format!("faq-{}", f.id.clone().map(|s| markdown::slugify(&s)).unwrap_or_else(|| markdown::slugify(&q)));
                 items.push(FaqItem {
                     question: q,
-                    answer_html: markdown::render_fragment(&a),
+                    answer_html,
                     anchor: ids.allocate(&wanted),
                     tags: f.tags.0.clone(),
                     workstreams: f.workstreams.0.iter().filter_map(|w| self.reg.workstream(w)).collect(),
@@ -273,9 +364,7 @@ impl Site {
             set.insert(format!("ws-{}", self.reg.workstreams[row.ws].0));
         }
         set.extend(self.faqs[page].iter().map(|f| f.anchor.clone()));
-        for extra in ["top", "content", "main", "ownership", "raci", "faq", "sources", "toc", "boundary"] {
-            set.insert(extra.to_string());
-        }
+        set.extend(markdown::PAGE_IDS.iter().map(|s| s.to_string()));
         set
     }
 
@@ -339,6 +428,54 @@ impl Site {
     pub fn playbook_count(&self) -> usize {
         self.visible_pages().filter(|(_, p)| p.is_playbook()).count()
     }
+}
+
+/// Children of every section in one pass: a page belongs to the section of its folder, a
+/// section to the nearest section above it.
+fn children(pages: &[Page], visible: &[bool], by_rel: &HashMap<String, usize>) -> Vec<Children> {
+    let mut out = vec![Children::default(); pages.len()];
+    let section_of = |dir: &str| -> Option<usize> {
+        let key = if dir.is_empty() { "_index.md".to_string() } else { format!("{dir}/_index.md") };
+        by_rel.get(&key).copied().filter(|&s| visible[s])
+    };
+    for (i, p) in pages.iter().enumerate() {
+        if !visible[i] {
+            continue;
+        }
+        if p.is_section {
+            if p.dir().is_empty() {
+                continue;
+            }
+            let mut dir = p.dir().rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            loop {
+                if let Some(s) = section_of(dir) {
+                    out[s].sections.push(i);
+                    break;
+                }
+                match dir.rsplit_once('/') {
+                    Some((d, _)) => dir = d,
+                    None if !dir.is_empty() => dir = "",
+                    None => break,
+                }
+            }
+        } else {
+            if let Some(s) = section_of(p.dir()) {
+                out[s].pages.push(i);
+            }
+            // Count the playbook in every section above it.
+            let mut dir = p.dir();
+            loop {
+                if let Some(s) = section_of(dir) {
+                    out[s].total += 1;
+                }
+                if dir.is_empty() {
+                    break;
+                }
+                dir = dir.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            }
+        }
+    }
+    out
 }
 
 fn relative_from(dir: &str, target: &str) -> String {

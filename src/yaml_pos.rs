@@ -66,6 +66,7 @@ impl<'a> YamlIndex<'a> {
                     None => 0,
                 };
                 stack.push(Frame { indent: col, seg: format!("#{index}"), items: 0 });
+                nodes.push(Node { path: stack.iter().map(|f| f.seg.clone()).collect(), line: i, indent: col, key_col: col, key_len: 1 });
                 let after = rest[1..].trim_start();
                 col += rest.len() - after.len();
                 rest = after;
@@ -110,8 +111,23 @@ impl<'a> YamlIndex<'a> {
         node.line..end
     }
 
+    /// `col` is a byte offset in the line; positions count characters, as editors do.
     fn pos(&self, line: usize, col: usize, width: usize) -> Pos {
-        Pos { line: line + self.first_line, column: col + 1, width }
+        let text = self.lines.get(line).copied().unwrap_or("");
+        let chars = text.get(..col.min(text.len())).map(|t| t.chars().count()).unwrap_or(col);
+        Pos { line: line + self.first_line, column: chars + 1, width }
+    }
+
+    /// Like [`YamlIndex::key`] but for the last of several keys with the same path (a key
+    /// written twice: the second one is the one that is dropped).
+    pub fn key_last(&self, path: &[&str]) -> Pos {
+        match self.nodes.iter().rposition(|n| n.path.len() == path.len() && n.path.iter().zip(path).all(|(a, b)| a == b)) {
+            Some(n) => {
+                let node = &self.nodes[n];
+                self.pos(node.line, node.key_col, node.key_len)
+            }
+            None => self.key(path),
+        }
     }
 
     /// Position of the key at `path` (segments are keys, or `#N` for the Nth sequence item).

@@ -9,6 +9,7 @@
   var status = box.querySelector("[role=status]");
   var items = Array.prototype.slice.call(document.querySelectorAll("[data-faq-item]"));
   var groups = Array.prototype.slice.call(document.querySelectorAll("[data-faq-group]"));
+  var sets = Array.prototype.slice.call(document.querySelectorAll("[data-faq-set]"));
   var texts = items.map(function (el) { return el.textContent.toLowerCase(); });
   var questions = {};
   items.forEach(function (el) {
@@ -24,8 +25,8 @@
     items.forEach(function (el, i) {
       var hit = terms.every(function (t) { return texts[i].indexOf(t) !== -1; });
       el.hidden = !hit;
-      if (terms.length) el.open = hit && terms.length > 0;
-      else el.open = false;
+      /* open what matches while filtering; fold everything back when the box is cleared */
+      el.open = terms.length > 0 && hit;
       if (hit) {
         var q = el.querySelector("summary");
         if (q) seen[q.textContent.trim().toLowerCase()] = true;
@@ -33,6 +34,9 @@
     });
     groups.forEach(function (g) {
       g.hidden = !g.querySelector("[data-faq-item]:not([hidden])");
+    });
+    sets.forEach(function (set) {
+      set.hidden = !set.querySelector("[data-faq-group]:not([hidden])");
     });
     var n = Object.keys(seen).length;
     status.textContent = terms.length

@@ -1,0 +1,1123 @@
+//! `demarcate check` (issue 4): one small fixture per diagnostic code in `check::RULES`, each
+//! asserting code, file and position; severity overrides, output formats and exit codes; and
+//! the example site and a generated corpus checking clean.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// Every diagnostic with `code`.
+fn with_code<'a>(diags: &'a [Diag], code: &str) -> Vec<&'a Diag> {
+    diags.iter().filter(|d| d.code == code).collect()
+}
+
+/// The one diagnostic with `code`; panics (listing everything) if there is not exactly one.
+fn one<'a>(diags: &'a [Diag], code: &str) -> &'a Diag {
+    let found = with_code(diags, code);
+    assert_eq!(found.len(), 1, "expected exactly one `{code}` diagnostic, got:\n{diags:#?}");
+    found[0]
+}
+
+fn none_of(diags: &[Diag], code: &str) {
+    assert!(with_code(diags, code).is_empty(), "expected no `{code}` diagnostic, got:\n{diags:#?}");
+}
+
+#[track_caller]
+fn at(d: &Diag, file: &str, line: usize) {
+    assert_eq!((d.file.as_str(), d.line), (file, line), "wrong place for `{}`: {d:#?}", d.code);
+}
+
+#[track_caller]
+fn at_col(d: &Diag, file: &str, (line, column): (usize, usize)) {
+    assert_eq!((d.file.as_str(), d.line, d.column), (file, line, column), "wrong place for `{}`: {d:#?}", d.code);
+}
+
+#[track_caller]
+fn help_contains(d: &Diag, text: &str) {
+    let help = d.help.as_deref().unwrap_or_else(|| panic!("`{}` has no help, expected `{text}`: {d:#?}", d.code));
+    assert!(help.contains(text), "help of `{}` should contain `{text}`: {d:#?}", d.code);
+}
+
+/// A site with [`CONFIG`] and one page at content/`rel`; returns it with the page text.
+fn site_with_page(rel: &str, text: &str) -> Site {
+    let s = Site::with_config();
+    s.file(&format!("content/{rel}"), text);
+    s
+}
+
+fn check(s: &Site) -> (Run, Vec<Diag>) {
+    s.check_json(&[])
+}
+
+/// Codes of `check::RULES` as written in src/check.rs.
+fn rules_in_source() -> Vec<String> {
+    let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/check.rs")).expect("read src/check.rs");
+    let start = src.find("pub const RULES").expect("RULES in src/check.rs");
+    let end = start + src[start..].find("];").expect("end of RULES");
+    src[start..end]
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("(\"").and_then(|r| r.split('"').next()).map(str::to_string))
+        .collect()
+}
+
+/// Codes with a fixture below (internal-link and internal-block also in tests/audience.rs).
+const COVERED: &[&str] = &[
+    "invalid-yaml",
+    "invalid-front-matter",
+    "wrong-type",
+    "unknown-key",
+    "duplicate-key",
+    "unknown-owner",
+    "unknown-party",
+    "unknown-workstream",
+    "duplicate-workstream",
+    "missing-accountable",
+    "multiple-accountable",
+    "missing-required",
+    "unknown-client",
+    "foreign-owner",
+    "duplicate-escalation",
+    "coverage-gap",
+    "broken-link",
+    "broken-anchor",
+    "internal-link",
+    "internal-block",
+    "duplicate-url",
+    "invalid-date",
+    "template-error",
+    "raci-overlap",
+    "no-contact",
+    "stale-review",
+    "future-update",
+    "too-many-consulted",
+    "overload",
+    "unused-owner",
+    "empty-faq",
+    "unknown-theme",
+    "duplicate-alias",
+    "duplicate-registry",
+    "no-config",
+    "no-content",
+    "invalid-utf8",
+    "io",
+];
+
+#[test]
+fn every_rule_in_rules_has_a_fixture() {
+    let rules = rules_in_source();
+    assert!(rules.len() >= 20, "could not read RULES: {rules:?}");
+    let missing: Vec<&String> = rules.iter().filter(|r| !COVERED.contains(&r.as_str())).collect();
+    assert!(missing.is_empty(), "rules without a fixture in tests/check.rs: {missing:?}");
+    let stale: Vec<&&str> = COVERED.iter().filter(|c| !rules.iter().any(|r| r == *c)).collect();
+    assert!(stale.is_empty(), "fixtures for codes no longer in RULES: {stale:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A clean baseline
+
+#[test]
+fn fixture_playbook_is_clean() {
+    let s = site_with_page("acme.md", &acme_playbook("Acme", "## Overview\n\nHello.\n"));
+    let (run, diags) = check(&s);
+    run.ok();
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(run.stdout.trim(), "[]");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading: YAML, front-matter, types, keys
+
+#[test]
+fn invalid_yaml_in_front_matter_points_at_its_line() {
+    let text = "---\ntitle: X\nsummary: a: b\n---\nBody\n";
+    let (run, diags) = check(&site_with_page("x.md", text));
+    run.fails_with(1);
+    at(one(&diags, "invalid-yaml"), "content/x.md", 3);
+}
+
+#[test]
+fn invalid_yaml_in_config_points_at_its_line() {
+    let cfg = config_replacing(&[("base_url: https://fixture.example/\n", "base_url: https://fixture.example/\ndescription: a: b\n")]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    at(one(&diags, "invalid-yaml"), "demarcate.yaml", pos_of(&cfg, "description: a: b").0);
+}
+
+#[test]
+fn unclosed_front_matter_is_invalid_front_matter() {
+    let (run, diags) = check(&site_with_page("x.md", "---\ntitle: X\n\nBody without a closing line\n"));
+    run.fails_with(1);
+    at(one(&diags, "invalid-front-matter"), "content/x.md", 1);
+}
+
+#[test]
+fn toml_front_matter_is_invalid_front_matter() {
+    let (run, diags) = check(&site_with_page("x.md", "+++\ntitle = \"X\"\n+++\nBody\n"));
+    run.fails_with(1);
+    let d = one(&diags, "invalid-front-matter");
+    at(d, "content/x.md", 1);
+    assert!(d.message.contains("TOML"), "{d:#?}");
+}
+
+#[test]
+fn wrong_type_tags_mapping_points_at_the_value() {
+    let text = "---\ntitle: X\ntags: {x: 1}\n---\nBody\n";
+    let (run, diags) = check(&site_with_page("x.md", text));
+    run.fails_with(1);
+    let d = one(&diags, "wrong-type");
+    assert!(d.message.contains("tags"), "{d:#?}");
+    at_col(d, "content/x.md", pos_of(text, "{x: 1}"));
+}
+
+#[test]
+fn wrong_type_accountable_mapping_points_at_the_value() {
+    let text = acme_playbook_replacing("Body\n", &[("accountable: desk", "accountable: {a: 1}")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "wrong-type");
+    assert!(d.message.contains("accountable"), "{d:#?}");
+    at_col(d, "content/acme.md", pos_of(&text, "{a: 1}"));
+}
+
+#[test]
+fn wrong_type_unknown_coverage_value_points_at_its_line() {
+    let text = acme_playbook_replacing("Body\n", &[("coverage: 24x7", "coverage: always")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    at(one(&diags, "wrong-type"), "content/acme.md", pos_of(&text, "coverage: always").0);
+}
+
+#[test]
+fn unknown_front_matter_key_suggests_the_known_one() {
+    let text = "---\ntitel: X\n---\nBody\n";
+    let (run, diags) = check(&site_with_page("x.md", text));
+    run.fails_with(1);
+    let d = one(&diags, "unknown-key");
+    at_col(d, "content/x.md", (2, 1));
+    help_contains(d, "did you mean `title`?");
+}
+
+#[test]
+fn unknown_assignment_key_suggests_the_known_one() {
+    let text = acme_playbook_replacing("Body\n", &[("    consulted: [eng]\n", "    consulted: [eng]\n    acountable: desk\n")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "unknown-key");
+    at_col(d, "content/acme.md", pos_of(&text, "acountable"));
+    help_contains(d, "did you mean `accountable`?");
+}
+
+#[test]
+fn unknown_config_keys_suggest_the_known_one() {
+    let cfg = config_replacing(&[("title: Fixture", "tittle: Fixture")]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "unknown-key");
+    at_col(d, "demarcate.yaml", (1, 1));
+    help_contains(d, "did you mean `title`?");
+
+    let cfg = config_replacing(&[("contact: eng@n.example", "contcat: eng@n.example")]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "unknown-key");
+    at_col(d, "demarcate.yaml", pos_of(&cfg, "contcat"));
+    help_contains(d, "did you mean `contact`?");
+}
+
+#[test]
+fn duplicate_registry_entry_is_duplicate_key_at_the_second_definition() {
+    let cfg = config_replacing(&[("  soc-team: {", "  eng: {name: Engineering again, party: northwind, contact: e2@n.example}\n  soc-team: {")]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "duplicate-key");
+    assert!(d.message.contains("eng"), "{d:#?}");
+    at(d, "demarcate.yaml", pos_of(&cfg, "  eng: {name: Engineering again").0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Owners, parties, workstreams
+
+#[test]
+fn unknown_owner_in_flow_list_points_at_the_name() {
+    let text = acme_playbook_replacing("Body\n", &[("responsible: [desk, acme-it]", "responsible: [desk, acem-it]")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "unknown-owner");
+    at_col(d, "content/acme.md", pos_after(&text, "responsible:", "acem-it"));
+    assert!(d.message.contains("acem-it"), "{d:#?}");
+    help_contains(d, "did you mean `acme-it`?");
+}
+
+#[test]
+fn unknown_owner_in_shorthand_points_at_the_value() {
+    let text = acme_playbook_replacing("Body\n", &[("security-monitoring: soc-team", "security-monitoring: soc-tem")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "unknown-owner");
+    at_col(d, "content/acme.md", pos_of(&text, "soc-tem"));
+    help_contains(d, "did you mean `soc-team`?");
+}
+
+#[test]
+fn unknown_owner_in_block_list_and_after_hours() {
+    let text = acme_playbook_replacing(
+        "Body\n",
+        &[("informed: [acme-boss]", "informed:\n      - acme-boss\n      - zzqx"), ("after_hours: desk", "after_hours: dsek")],
+    );
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let found = with_code(&diags, "unknown-owner");
+    assert_eq!(found.len(), 2, "{diags:#?}");
+    let zz = found.iter().find(|d| d.message.contains("zzqx")).expect("zzqx reported");
+    at_col(zz, "content/acme.md", pos_of(&text, "zzqx"));
+    help_contains(zz, "owners:");
+    let ah = found.iter().find(|d| d.message.contains("dsek")).expect("dsek reported");
+    at_col(ah, "content/acme.md", pos_of(&text, "dsek"));
+    help_contains(ah, "did you mean `desk`?");
+}
+
+#[test]
+fn unknown_party_of_an_owner_points_at_it_in_the_config() {
+    let cfg = config_replacing(&[("party: beta,", "party: betta,")]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "unknown-party");
+    at_col(d, "demarcate.yaml", pos_of(&cfg, "betta"));
+    help_contains(d, "did you mean `beta`?");
+}
+
+#[test]
+fn unknown_workstream_suggests_the_catalogue_entry() {
+    let text = acme_playbook_replacing("Body\n", &[("  security-monitoring: soc-team", "  security-monitorng: soc-team")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "unknown-workstream");
+    at_col(d, "content/acme.md", pos_of(&text, "security-monitorng"));
+    help_contains(d, "did you mean `security-monitoring`?");
+}
+
+#[test]
+fn workstream_alias_is_honoured() {
+    let text = acme_playbook_replacing("Body\n", &[("  help-desk:\n", "  service-desk:\n")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.ok();
+    assert!(diags.is_empty(), "using the alias `service-desk` alone should be clean: {diags:#?}");
+}
+
+#[test]
+fn workstream_and_its_alias_together_are_duplicate_workstream() {
+    let text = acme_playbook_replacing("Body\n", &[("  security-monitoring: soc-team\n", "  security-monitoring: soc-team\n  service-desk: desk\n")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "duplicate-workstream");
+    at_col(d, "content/acme.md", pos_of(&text, "service-desk"));
+}
+
+#[test]
+fn same_workstream_key_twice_is_duplicate_workstream_at_the_second() {
+    let text = acme_playbook_replacing("Body\n", &[("  security-monitoring: soc-team\n", "  security-monitoring: soc-team\n  help-desk: desk\n")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "duplicate-workstream");
+    at(d, "content/acme.md", pos_of(&text, "  help-desk: desk").0);
+}
+
+#[test]
+fn missing_accountable_points_at_the_workstream() {
+    let text = acme_playbook_replacing("Body\n", &[("    accountable: desk\n", "")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    at_col(one(&diags, "missing-accountable"), "content/acme.md", pos_of(&text, "help-desk:"));
+}
+
+#[test]
+fn multiple_accountable_points_at_the_key() {
+    let text = acme_playbook_replacing("Body\n", &[("accountable: desk", "accountable: [desk, eng]")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "multiple-accountable");
+    at_col(d, "content/acme.md", pos_of(&text, "accountable: [desk, eng]"));
+    assert!(d.message.contains("help-desk"), "{d:#?}");
+}
+
+#[test]
+fn missing_required_workstream_is_reported() {
+    let text = acme_playbook_replacing("Body\n", &[("  security-monitoring: soc-team\n", "")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "missing-required");
+    at_col(d, "content/acme.md", pos_of(&text, "workstreams:"));
+    assert!(d.message.contains("security-monitoring") && !d.message.contains("help-desk"), "{d:#?}");
+}
+
+#[test]
+fn client_playbook_without_workstreams_is_missing_all_required() {
+    let text = "---\ntitle: Bare\nclient: acme\n---\nBody\n";
+    let (run, diags) = check(&site_with_page("bare.md", text));
+    run.fails_with(1);
+    let d = one(&diags, "missing-required");
+    at(d, "content/bare.md", 3);
+    assert!(d.message.contains("help-desk") && d.message.contains("security-monitoring"), "{d:#?}");
+}
+
+#[test]
+fn required_workstreams_overrides_the_catalogue() {
+    let cfg = format!("{CONFIG}required_workstreams: [documentation]\n");
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    s.file("content/docs-only.md", "---\ntitle: Docs\nclient: acme\nworkstreams:\n  documentation: acme-it\n---\nBody\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "missing-required");
+    assert_eq!(d.file, "content/acme.md", "{diags:#?}");
+    assert!(d.message.contains("documentation") && !d.message.contains("security-monitoring"), "{d:#?}");
+}
+
+#[test]
+fn unknown_name_in_required_workstreams_is_unknown_workstream() {
+    let cfg = format!("{CONFIG}required_workstreams: [help-desk, documentaton]\n");
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "unknown-workstream");
+    at_col(d, "demarcate.yaml", pos_of(&cfg, "documentaton"));
+    help_contains(d, "did you mean `documentation`?");
+}
+
+#[test]
+fn unknown_client_suggests_a_client() {
+    let text = acme_playbook_replacing("Body\n", &[("client: acme", "client: acmee")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "unknown-client");
+    at_col(d, "content/acme.md", pos_of(&text, "acmee"));
+    help_contains(d, "did you mean `acme`?");
+}
+
+#[test]
+fn client_that_is_a_provider_party_is_unknown_client() {
+    let text = acme_playbook_replacing("Body\n", &[("client: acme", "client: northwind")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "unknown-client");
+    at_col(d, "content/acme.md", pos_of(&text, "northwind"));
+    assert!(d.message.contains("provider"), "{d:#?}");
+}
+
+#[test]
+fn owner_of_another_client_is_foreign_owner() {
+    let text = acme_playbook_replacing("Body\n", &[("informed: [acme-boss]", "informed: [acme-boss, beta-it]")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "foreign-owner");
+    at_col(d, "content/acme.md", pos_of(&text, "beta-it"));
+    assert!(d.message.contains("beta-it") && d.message.contains("Beta Ltd"), "{d:#?}");
+}
+
+#[test]
+fn provider_and_vendor_owners_are_not_foreign() {
+    let text = acme_playbook_replacing("Body\n", &[("consulted: [eng]", "consulted: [eng, soc-team]")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.ok();
+    none_of(&diags, "foreign-owner");
+}
+
+#[test]
+fn duplicate_escalation_points_at_the_path() {
+    let text = acme_playbook_replacing("Body\n", &[("escalation: [desk, eng]", "escalation: [desk, eng, desk]")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let d = one(&diags, "duplicate-escalation");
+    at_col(d, "content/acme.md", pos_of(&text, "escalation:"));
+    assert!(d.message.contains("desk"), "{d:#?}");
+}
+
+#[test]
+fn coverage_gap_without_a_24x7_owner() {
+    let text = acme_playbook_replacing("Body\n", &[("after_hours: desk", "after_hours: acme-it"), ("escalation: [desk, eng]", "escalation: [acme-it, eng]")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    at_col(one(&diags, "coverage-gap"), "content/acme.md", pos_of(&text, "coverage: 24x7"));
+}
+
+#[test]
+fn a_24x7_owner_on_the_escalation_path_closes_the_gap() {
+    let text = acme_playbook_replacing("Body\n", &[("after_hours: desk", "after_hours: acme-it"), ("escalation: [desk, eng]", "escalation: [eng, soc-team]")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.ok();
+    none_of(&diags, "coverage-gap");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links and URLs
+
+#[test]
+fn broken_link_points_at_the_link_and_suggests() {
+    let text = acme_playbook("Acme", "Intro.\n\nSee [the plan](plan.md) for details.\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/plans.md", "---\ntitle: Plans\n---\nPlans.\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "broken-link");
+    at_col(d, "content/acme.md", pos_of(&text, "[the plan]"));
+    help_contains(d, "plans.md");
+}
+
+#[test]
+fn link_to_a_draft_is_broken_unless_drafts_are_built() {
+    let text = acme_playbook("Acme", "See [next](next.md).\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/next.md", "---\ntitle: Next\ndraft: true\n---\nNext.\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "broken-link");
+    at_col(d, "content/acme.md", pos_of(&text, "[next]"));
+    assert!(d.message.contains("draft"), "{d:#?}");
+    let (run, diags) = s.check_json(&["--drafts"]);
+    run.ok();
+    none_of(&diags, "broken-link");
+}
+
+#[test]
+fn broken_anchor_points_at_the_link_and_suggests() {
+    let text = acme_playbook("Acme", "## Scope\n\nSee [other](other.md#scop) and [here](#nowhere-at-all).\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/other.md", "---\ntitle: Other\n---\n## Scope\n\nText.\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let found = with_code(&diags, "broken-anchor");
+    assert_eq!(found.len(), 2, "{diags:#?}");
+    let other = found.iter().find(|d| d.message.contains("other.md")).expect("link to other.md");
+    at_col(other, "content/acme.md", pos_of(&text, "[other]"));
+    help_contains(other, "did you mean `#scope`?");
+    let own = found.iter().find(|d| d.message.contains("nowhere-at-all")).expect("self link");
+    at_col(own, "content/acme.md", pos_of(&text, "[here]"));
+}
+
+#[test]
+fn link_to_an_internal_page_is_internal_link_in_the_client_check_only() {
+    let text = acme_playbook("Acme", "Intro.\n\nSee [the runbook](runbook.md).\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/runbook.md", "---\ntitle: Runbook\naudience: internal\n---\nSecret.\n");
+    let (run, diags) = s.check_json(&["--audience", "client"]);
+    run.fails_with(1);
+    at_col(one(&diags, "internal-link"), "content/acme.md", pos_of(&text, "[the runbook]"));
+    let (run, diags) = s.check_json(&["--audience", "internal"]);
+    run.ok();
+    assert!(diags.is_empty(), "{diags:#?}");
+}
+
+#[test]
+fn unclosed_internal_block_is_internal_block_at_the_opener() {
+    let text = acme_playbook("Acme", "Intro.\n\n::: internal\nSecret.\n\nMore.\n");
+    let s = site_with_page("acme.md", &text);
+    for audience in ["internal", "client"] {
+        let (run, diags) = s.check_json(&["--audience", audience]);
+        run.fails_with(1);
+        at(one(&diags, "internal-block"), "content/acme.md", pos_of(&text, "::: internal").0);
+    }
+}
+
+#[test]
+fn two_pages_with_one_url_are_duplicate_url() {
+    let s = Site::with_config();
+    s.file("content/a.md", "---\ntitle: A\n---\nA.\n");
+    let b = "---\ntitle: B\nslug: a\n---\nB.\n";
+    s.file("content/b.md", b);
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "duplicate-url");
+    at(d, "content/b.md", pos_of(b, "slug:").0);
+    assert!(d.message.contains("content/a.md"), "{d:#?}");
+}
+
+#[test]
+fn page_under_a_generated_url_is_duplicate_url() {
+    let s = Site::with_config();
+    s.file("content/owners/desk.md", "---\ntitle: Desk notes\n---\nNotes.\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    assert_eq!(one(&diags, "duplicate-url").file, "content/owners/desk.md");
+}
+
+#[test]
+fn invalid_dates_point_at_the_value() {
+    let text = acme_playbook_replacing("Body\n", &[("model: co-managed\n", "model: co-managed\nupdated: 2026-13-01\nreview_by: 27/11/2027\n")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let found = with_code(&diags, "invalid-date");
+    assert_eq!(found.len(), 2, "{diags:#?}");
+    at_col(found.iter().find(|d| d.message.contains("updated")).unwrap(), "content/acme.md", pos_of(&text, "2026-13-01"));
+    let rb = found.iter().find(|d| d.message.contains("review_by")).unwrap();
+    at_col(rb, "content/acme.md", pos_of(&text, "27/11/2027"));
+    help_contains(rb, "YYYY-MM-DD");
+    none_of(&diags, "stale-review");
+    none_of(&diags, "future-update");
+}
+
+#[test]
+fn broken_site_template_is_template_error() {
+    let s = site_with_page("acme.md", &acme_playbook("Acme", "Hi.\n"));
+    s.file("templates/page.html", "{% extends \"base.html\" %}\n{% block content %}{% if %}{% endblock content %}\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "template-error");
+    at(d, "templates/page.html", 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Warnings
+
+#[test]
+fn raci_overlap_points_at_the_second_role() {
+    let text = acme_playbook_replacing("Body\n", &[("informed: [acme-boss]", "informed: [acme-boss, acme-it]")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.ok();
+    let d = one(&diags, "raci-overlap");
+    assert_eq!(d.severity, "warning");
+    at_col(d, "content/acme.md", pos_after(&text, "informed:", "acme-it"));
+    assert!(d.message.contains("responsible") && d.message.contains("informed"), "{d:#?}");
+}
+
+#[test]
+fn owner_without_contact_is_no_contact() {
+    let cfg = config_replacing(&[("  soc-team: {", "  ghost: {name: Ghost team, party: northwind}\n  soc-team: {")]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.ok();
+    let d = one(&diags, "no-contact");
+    assert_eq!(d.severity, "warning");
+    at_col(d, "demarcate.yaml", pos_of(&cfg, "ghost:"));
+}
+
+#[test]
+fn review_by_in_the_past_is_stale_review() {
+    let text = acme_playbook_replacing("Body\n", &[("model: co-managed\n", "model: co-managed\nreview_by: 2026-11-26\n")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.ok();
+    let d = one(&diags, "stale-review");
+    assert_eq!(d.severity, "warning");
+    at_col(d, "content/acme.md", pos_of(&text, "2026-11-26"));
+
+    let today = acme_playbook_replacing("Body\n", &[("model: co-managed\n", "model: co-managed\nreview_by: 2026-11-27\n")]);
+    let (run, diags) = check(&site_with_page("acme.md", &today));
+    run.ok();
+    assert!(diags.is_empty(), "review due today is not stale: {diags:#?}");
+}
+
+#[test]
+fn updated_in_the_future_is_future_update() {
+    let text = acme_playbook_replacing("Body\n", &[("model: co-managed\n", "model: co-managed\nupdated: 2026-11-28\n")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.ok();
+    let d = one(&diags, "future-update");
+    assert_eq!(d.severity, "warning");
+    at_col(d, "content/acme.md", pos_of(&text, "2026-11-28"));
+
+    let today = acme_playbook_replacing("Body\n", &[("model: co-managed\n", "model: co-managed\nupdated: 2026-11-27\n")]);
+    let (run, diags) = check(&site_with_page("acme.md", &today));
+    run.ok();
+    assert!(diags.is_empty(), "updated today is not in the future: {diags:#?}");
+}
+
+#[test]
+fn too_many_consulted_follows_the_threshold() {
+    let text = acme_playbook_replacing("Body\n", &[("consulted: [eng]", "consulted: [eng, soc-team]")]);
+    let s = Site::with_config_text(&format!("{CONFIG}thresholds: {{max_consulted: 1}}\n"));
+    s.file("content/acme.md", &text);
+    let (run, diags) = check(&s);
+    run.ok();
+    let d = one(&diags, "too-many-consulted");
+    assert_eq!(d.severity, "warning");
+    at_col(d, "content/acme.md", pos_of(&text, "consulted:"));
+
+    s.file("demarcate.yaml", &format!("{CONFIG}thresholds: {{max_consulted: 2}}\n"));
+    let (run, diags) = check(&s);
+    run.ok();
+    none_of(&diags, "too-many-consulted");
+}
+
+#[test]
+fn overload_follows_the_threshold() {
+    let text = acme_playbook_replacing("Body\n", &[("  security-monitoring: soc-team\n", "  security-monitoring: soc-team\n  documentation: desk\n")]);
+    let s = Site::with_config_text(&format!("{CONFIG}thresholds: {{max_accountable: 1}}\n"));
+    s.file("content/acme.md", &text);
+    let (run, diags) = check(&s);
+    run.ok();
+    let d = one(&diags, "overload");
+    assert_eq!(d.severity, "warning");
+    assert!(d.message.contains("desk"), "{d:#?}");
+    at_col(d, "content/acme.md", pos_of(&text, "workstreams:"));
+
+    s.file("demarcate.yaml", &format!("{CONFIG}thresholds: {{max_accountable: 2}}\n"));
+    let (run, diags) = check(&s);
+    run.ok();
+    none_of(&diags, "overload");
+}
+
+#[test]
+fn unused_owner_when_re_enabled() {
+    let cfg = config_replacing(&[("unused-owner: off", "unused-owner: warning")]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.ok();
+    let d = one(&diags, "unused-owner");
+    assert_eq!(d.severity, "warning");
+    assert!(d.message.contains("beta-it"), "{d:#?}");
+    at_col(d, "demarcate.yaml", pos_of(&cfg, "beta-it:"));
+    // The fixture CONFIG turns it off.
+    let s2 = site_with_page("acme.md", &acme_playbook("Acme", "Hi.\n"));
+    none_of(&check(&s2).1, "unused-owner");
+    // With no `checks:` at all it is on by default.
+    let cfg = config_replacing(&[("checks:\n  unused-owner: off\n", "")]);
+    s.file("demarcate.yaml", &cfg);
+    assert_eq!(one(&check(&s).1, "unused-owner").severity, "warning");
+}
+
+#[test]
+fn empty_faq_entries_point_at_the_entry() {
+    let text = acme_playbook_replacing(
+        "Body\n",
+        &[("model: co-managed\n", "model: co-managed\nfaq:\n  - q: Who answers at night?\n    a: ''\n  - q: ''\n    a: Somebody.\n  - q: Fine?\n    a: Yes.\n")],
+    );
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.ok();
+    let found = with_code(&diags, "empty-faq");
+    assert_eq!(found.len(), 2, "{diags:#?}");
+    assert!(found.iter().all(|d| d.severity == "warning"));
+    let answer = found.iter().find(|d| d.message.contains("answer")).unwrap();
+    at(answer, "content/acme.md", pos_of(&text, "- q: Who answers").0);
+    let question = found.iter().find(|d| d.message.contains("question")).unwrap();
+    at(question, "content/acme.md", pos_of(&text, "- q: ''").0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Severity overrides and --deny warnings
+
+fn stale_site(checks: &str) -> Site {
+    let s = Site::with_config_text(&config_replacing(&[("checks:\n  unused-owner: off\n", checks)]));
+    s.file("content/acme.md", &acme_playbook_replacing("Body\n", &[("model: co-managed\n", "model: co-managed\nreview_by: 2026-01-01\n")]));
+    s
+}
+
+#[test]
+fn checks_can_raise_a_warning_to_an_error() {
+    let s = stale_site("checks:\n  unused-owner: off\n  stale-review: error\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    assert_eq!(one(&diags, "stale-review").severity, "error");
+    s.run(&["build"]).fails_with(1);
+}
+
+#[test]
+fn checks_can_turn_a_rule_off() {
+    let s = stale_site("checks:\n  unused-owner: off\n  stale-review: off\n");
+    let (run, diags) = check(&s);
+    run.ok();
+    assert!(diags.is_empty(), "{diags:#?}");
+    let human = s.run(&["check"]);
+    human.ok();
+    assert_eq!(human.stdout, "1 playbooks checked: no problems found\n");
+}
+
+#[test]
+fn checks_can_lower_an_error_to_a_warning() {
+    let s = Site::with_config_text(&config_replacing(&[("unused-owner: off", "unused-owner: off\n  coverage-gap: warning")]));
+    s.file("content/acme.md", &acme_playbook_replacing("Body\n", &[("after_hours: desk", "after_hours: acme-it"), ("escalation: [desk, eng]", "escalation: [eng]")]));
+    let (run, diags) = check(&s);
+    run.ok();
+    assert_eq!(one(&diags, "coverage-gap").severity, "warning");
+    s.run(&["build"]).ok();
+    s.run(&["check", "--deny", "warnings"]).fails_with(1);
+}
+
+#[test]
+fn unknown_check_name_is_an_error_with_suggestion() {
+    let cfg = config_replacing(&[("unused-owner: off", "unused-owner: off\n  stale-reveiw: error")]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "unknown-key");
+    assert_eq!(d.severity, "error");
+    at_col(d, "demarcate.yaml", pos_of(&cfg, "stale-reveiw"));
+    help_contains(d, "did you mean `stale-review`?");
+}
+
+#[test]
+fn unknown_check_level_is_wrong_type_at_its_line() {
+    let cfg = config_replacing(&[("unused-owner: off", "unused-owner: fatal")]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    at(one(&diags, "wrong-type"), "demarcate.yaml", pos_of(&cfg, "unused-owner: fatal").0);
+}
+
+#[test]
+fn deny_warnings_turns_warnings_into_failure() {
+    let s = stale_site("checks:\n  unused-owner: off\n");
+    let plain = s.run(&["check"]);
+    plain.ok();
+    assert!(plain.stderr.contains("warning[stale-review]"), "{}", plain.stderr);
+    let denied = s.run(&["check", "--deny", "warnings"]);
+    denied.fails_with(1);
+    assert!(denied.stderr.contains("warning[stale-review]"), "{}", denied.stderr);
+    let (run, diags) = s.check_json(&["--deny", "warnings"]);
+    run.fails_with(1);
+    assert_eq!(one(&diags, "stale-review").severity, "warning");
+    // A clean site stays clean under --deny warnings.
+    site_with_page("acme.md", &acme_playbook("Acme", "Hi.\n")).run(&["check", "--deny", "warnings"]).ok();
+}
+
+#[test]
+fn build_prints_warnings_and_stops_on_errors() {
+    let s = stale_site("checks:\n  unused-owner: off\n");
+    let run = s.run(&["build"]);
+    run.ok();
+    assert!(run.stderr.contains("warning[stale-review]"), "{}", run.stderr);
+    assert!(s.exists("site/acme/index.html"));
+
+    let bad = site_with_page("acme.md", &acme_playbook_replacing("Body\n", &[("responsible: [desk, acme-it]", "responsible: [desk, acem-it]")]));
+    let run = bad.run(&["build"]);
+    run.fails_with(1);
+    assert!(run.stderr.contains("error[unknown-owner]"), "{}", run.stderr);
+    assert!(!bad.exists("site/index.html"), "a failed build must not write the site");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output formats and exit codes
+
+fn two_problem_site() -> (Site, String) {
+    let text = acme_playbook_replacing(
+        "Body\n",
+        &[("responsible: [desk, acme-it]", "responsible: [desk, acem-it]"), ("model: co-managed\n", "model: co-managed\nreview_by: 2026-01-01\n")],
+    );
+    (site_with_page("acme.md", &text), text)
+}
+
+#[test]
+fn json_output_is_only_a_sorted_array_of_diagnostics() {
+    let (s, text) = two_problem_site();
+    let run = s.run(&["check", "--format", "json"]);
+    run.fails_with(1);
+    // The whole of stdout is one JSON value, and nothing goes to stderr.
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    assert!(run.stderr.is_empty(), "stderr: {}", run.stderr);
+    let arr = v.as_array().expect("an array");
+    assert_eq!(arr.len(), 2, "{v:#}");
+    for d in arr {
+        let obj = d.as_object().unwrap();
+        let mut keys: Vec<&str> = obj.keys().map(|k| k.as_str()).collect();
+        keys.sort();
+        assert_eq!(keys, ["code", "column", "file", "help", "line", "message", "severity"]);
+        assert!(obj["line"].as_u64().unwrap() >= 1 && obj["column"].as_u64().unwrap() >= 1);
+        assert!(obj["help"].is_null() || obj["help"].is_string());
+    }
+    let diags = parse_json_diags(&run);
+    let stale = one(&diags, "stale-review");
+    assert_eq!((stale.severity.as_str(), stale.file.as_str()), ("warning", "content/acme.md"));
+    assert_eq!(stale.line, pos_of(&text, "review_by").0);
+    let owner = one(&diags, "unknown-owner");
+    assert_eq!(owner.severity, "error");
+    at_col(owner, "content/acme.md", pos_of(&text, "acem-it"));
+    // Sorted by file, then line.
+    assert!(diags[0].line <= diags[1].line);
+}
+
+#[test]
+fn json_output_of_a_clean_site_is_an_empty_array() {
+    let s = site_with_page("acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let run = s.run(&["check", "--format", "json"]);
+    run.ok();
+    assert_eq!(run.stdout.trim(), "[]");
+    assert!(run.stderr.is_empty(), "stderr: {}", run.stderr);
+}
+
+#[test]
+fn json_file_paths_are_relative_to_the_site_root_when_run_from_elsewhere() {
+    let (s, text) = two_problem_site();
+    let root = s.path().to_str().unwrap().to_string();
+    let run = run_in(Path::new("/"), &["check", &root, "--format", "json"]);
+    run.fails_with(1);
+    let diags = parse_json_diags(&run);
+    at_col(one(&diags, "unknown-owner"), "content/acme.md", pos_of(&text, "acem-it"));
+}
+
+#[test]
+fn github_format_prints_workflow_commands() {
+    let (s, text) = two_problem_site();
+    let run = s.run(&["check", "--format", "github"]);
+    run.fails_with(1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(lines.iter().all(|l| l.starts_with("::")), "{}", run.stdout);
+    let (l, c) = pos_of(&text, "acem-it");
+    let err = format!("::error file=content/acme.md,line={l},col={c},title=unknown-owner::unknown owner `acem-it`");
+    assert!(lines.iter().any(|x| x.starts_with(&err)), "missing `{err}` in\n{}", run.stdout);
+    let rl = pos_of(&text, "review_by").0;
+    let warn = format!("::warning file=content/acme.md,line={rl},");
+    assert!(lines.iter().any(|x| x.starts_with(&warn) && x.contains("title=stale-review::")), "missing `{warn}` in\n{}", run.stdout);
+    // Help travels in the message, escaped as one line.
+    assert!(run.stdout.contains("%0Ahelp: did you mean `acme-it`?"), "{}", run.stdout);
+}
+
+#[test]
+fn human_output_is_rustc_like() {
+    let (s, text) = two_problem_site();
+    let run = s.run(&["check"]);
+    run.fails_with(1);
+    let (l, c) = pos_of(&text, "acem-it");
+    let err = &run.stderr;
+    assert!(err.contains("error[unknown-owner]: unknown owner `acem-it`"), "{err}");
+    assert!(err.contains(&format!(" --> content/acme.md:{l}:{c}")), "expected ` --> content/acme.md:{l}:{c}` in\n{err}");
+    assert!(err.contains("responsible: [desk, acem-it]"), "source line shown:\n{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    let src_at = lines.iter().position(|x| x.contains("responsible: [desk, acem-it]")).unwrap_or_else(|| panic!("no source line:\n{err}"));
+    let source_line = lines[src_at];
+    let marker_line = lines[src_at + 1..].iter().find(|x| x.contains('^')).unwrap_or_else(|| panic!("no marker under the source line:\n{err}"));
+    let src_col = source_line.find("acem-it").unwrap();
+    assert_eq!(marker_line.find('^'), Some(src_col), "marker should sit under `acem-it`:\n{err}");
+    assert!(err.contains("help: did you mean `acme-it`?"), "{err}");
+    assert!(err.contains("warning[stale-review]"), "{err}");
+    assert_eq!(err.trim_end().lines().last(), Some("1 error, 1 warning in 1 playbook"), "{err}");
+    assert!(run.stdout.is_empty(), "stdout: {}", run.stdout);
+}
+
+#[test]
+fn clean_site_human_output_is_one_line() {
+    let s = site_with_page("acme.md", &acme_playbook("Acme", "Hi.\n"));
+    s.file("content/beta.md", &acme_playbook("Acme two", "Hi.\n"));
+    let run = s.run(&["check"]);
+    run.ok();
+    assert_eq!(run.stdout, "2 playbooks checked: no problems found\n");
+    assert!(run.stderr.is_empty(), "stderr: {}", run.stderr);
+}
+
+#[test]
+fn check_writes_nothing() {
+    let (s, _) = two_problem_site();
+    s.run(&["check"]).fails_with(1);
+    let clean = site_with_page("acme.md", &acme_playbook("Acme", "Hi.\n"));
+    clean.run(&["check"]).ok();
+    for site in [&s, &clean] {
+        let mut names: Vec<String> = std::fs::read_dir(site.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        assert_eq!(names, ["content", "demarcate.yaml"], "check must not write files");
+    }
+}
+
+#[test]
+fn exit_codes() {
+    let clean = site_with_page("acme.md", &acme_playbook("Acme", "Hi.\n"));
+    clean.run(&["check"]).fails_with(0);
+    let (bad, _) = two_problem_site();
+    bad.run(&["check"]).fails_with(1);
+    // Usage errors.
+    clean.run(&["check", "--format", "xml"]).fails_with(2);
+    clean.run(&["check", "--deny", "errors"]).fails_with(2);
+    clean.run(&["check", "--audience", "everyone"]).fails_with(2);
+    clean.run(&["check", "--no-such-flag"]).fails_with(2);
+    bad.run(&["check", "--format", "xml"]).fails_with(2);
+    // Warnings alone pass, unless denied.
+    let warn = stale_site("checks:\n  unused-owner: off\n");
+    warn.run(&["check"]).fails_with(0);
+    warn.run(&["check", "--deny", "warnings"]).fails_with(1);
+}
+
+#[test]
+fn site_folder_without_config_fails_with_a_hint() {
+    let empty = Site::new();
+    let run = empty.run(&["check"]);
+    assert_ne!(run.code, 0, "{}", run.all());
+    assert!(run.all().contains("demarcate.yaml"), "{}", run.all());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real sites
+
+#[test]
+fn example_site_checks_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (run, diags) = {
+        let run = run_in(root, &["check", "--format", "json"]);
+        let d = parse_json_diags(&run);
+        (run, d)
+    };
+    run.ok();
+    assert!(diags.is_empty(), "the example site should have no diagnostics at all: {diags:#?}");
+    let human = run_in(root, &["check"]);
+    human.ok();
+    assert!(human.stdout.ends_with("playbooks checked: no problems found\n") && human.stdout.lines().count() == 1, "{}", human.stdout);
+    assert!(human.stderr.is_empty(), "{}", human.stderr);
+    let client = run_in(root, &["check", "--audience", "client", "--format", "json"]);
+    client.ok();
+    assert!(parse_json_diags(&client).is_empty(), "{}", client.stdout);
+}
+
+#[test]
+fn generated_corpus_checks_clean() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen-corpus.py");
+    if !script.is_file() {
+        eprintln!("note: skipping generated_corpus_checks_clean: {} is missing", script.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("corpus");
+    let generated = std::process::Command::new("python3").arg(&script).args(["--pages", "200", "--out"]).arg(&out).output();
+    let generated = match generated {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("note: skipping generated_corpus_checks_clean: cannot run python3: {e}");
+            return;
+        }
+    };
+    assert!(generated.status.success(), "gen-corpus.py failed: {}", String::from_utf8_lossy(&generated.stderr));
+    let run = run_in(&out, &["check", "--format", "json"]);
+    run.ok();
+    let diags = parse_json_diags(&run);
+    let errors: Vec<&Diag> = diags.iter().filter(|d| d.severity == "error").collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The corpus dates its playbooks throughout 2026; with today after all of them the site is
+    // entirely clean (the pinned 2026-11-27 makes December dates `future-update` warnings).
+    let late = run_in_env(&out, &["check", "--format", "json"], &[("DEMARCATE_TODAY", "2026-12-31")]);
+    late.ok();
+    let all = parse_json_diags(&late);
+    assert!(all.is_empty(), "{all:#?}");
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    // Non-ASCII text before the culprit on the same line: columns count characters, as the
+    // human renderer (which places its marker by characters) and editors expect.
+    let text = acme_playbook_replacing("Übergabe: see [the plan](plan.md).\n", &[("informed: [acme-boss]", "informed: [acme-boss, ünknown, acem-it]")]);
+    let s = site_with_page("acme.md", &text);
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let owners = with_code(&diags, "unknown-owner");
+    let acem = owners.iter().find(|d| d.message.contains("acem-it")).expect("acem-it reported");
+    at_col(acem, "content/acme.md", pos_of(&text, "acem-it"));
+    at_col(one(&diags, "broken-link"), "content/acme.md", pos_of(&text, "[the plan]"));
+
+    // The human marker sits under the name.
+    let human = s.run(&["check"]);
+    let blocks: Vec<&str> = human.stderr.split("error[").filter(|b| b.contains("`acem-it`")).collect();
+    assert_eq!(blocks.len(), 1, "{}", human.stderr);
+    let block = blocks[0];
+    let src = block.lines().find(|l| l.contains("informed: [")).expect("source line");
+    let marker = block.lines().skip_while(|l| !l.contains("informed: [")).nth(1).expect("marker line");
+    let src_chars: Vec<char> = src.chars().collect();
+    let name_col = (0..src_chars.len()).find(|&i| src_chars[i..].iter().collect::<String>().starts_with("acem-it")).unwrap();
+    assert_eq!(marker.chars().position(|c| c == '^'), Some(name_col), "marker under `acem-it`:\n{block}");
+}
+
+#[test]
+fn unknown_theme_points_at_the_theme_key() {
+    let cfg = format!("{CONFIG}theme: fancy\n");
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "unknown-theme");
+    at(d, "demarcate.yaml", pos_of(&cfg, "theme: fancy").0);
+}
+
+#[test]
+fn owner_alias_taken_by_another_owner_is_duplicate_alias() {
+    let cfg = config_replacing(&[("eng: {name: Engineering,", "eng: {aliases: [desk], name: Engineering,")]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "duplicate-alias");
+    assert_eq!(d.file, "demarcate.yaml");
+}
+
+#[test]
+fn registry_in_config_and_in_its_own_file_is_duplicate_registry() {
+    let s = Site::with_config();
+    s.file("owners.yaml", "desk: {name: Desk, party: northwind, contact: d@x.example}\n");
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "duplicate-registry");
+    assert_eq!(d.file, "owners.yaml");
+}
+
+#[test]
+fn registries_may_live_in_their_own_files() {
+    let cfg = CONFIG.to_string();
+    let start = cfg.find("owners:\n").unwrap();
+    let end = cfg.find("workstreams:\n").unwrap();
+    let owners: String = cfg[start + "owners:\n".len()..end].lines().map(|l| format!("{}\n", &l[2..])).collect();
+    let s = Site::with_config_text(&format!("{}{}", &cfg[..start], &cfg[end..]));
+    s.file("owners.yaml", &owners);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.ok();
+    assert!(diags.is_empty(), "{diags:?}");
+}
+
+#[test]
+fn a_folder_without_config_is_no_config() {
+    let s = Site::new();
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    one(&diags, "no-config");
+    assert!(one(&diags, "no-config").help.as_deref().unwrap_or("").contains("demarcate init"));
+}
+
+#[test]
+fn a_site_without_content_folder_is_no_content() {
+    let s = Site::with_config();
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    one(&diags, "no-content");
+}
+
+#[test]
+fn a_page_that_is_not_utf8_is_invalid_utf8() {
+    let s = Site::with_config();
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    std::fs::write(s.path().join("content/latin1.md"), b"---\ntitle: caf\xe9\n---\n").unwrap();
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    assert_eq!(one(&diags, "invalid-utf8").file, "content/latin1.md");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_page_is_an_io_error_naming_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Site::with_config();
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    // A directory named like a page cannot be read as a file.
+    std::fs::create_dir_all(s.path().join("content/locked")).unwrap();
+    s.file("content/locked/page.md", "# Locked\n");
+    std::fs::set_permissions(s.path().join("content/locked/page.md"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(s.path().join("content/locked/page.md")).is_ok() {
+        // Running as root: permissions do not stop reads; use a dangling symlink instead.
+        std::fs::remove_file(s.path().join("content/locked/page.md")).unwrap();
+        std::os::unix::fs::symlink("/nonexistent/target.md", s.path().join("content/locked/page.md")).unwrap();
+    }
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    assert!(diags.iter().any(|d| d.code == "io" && d.file == "content/locked/page.md"), "{diags:?}");
+}

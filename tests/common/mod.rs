@@ -1,0 +1,523 @@
+//! Shared harness for the integration tests: a fixture site in a temporary folder and a runner
+//! for the real `demarcate` binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+    pub fn fails_with(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// A small valid registry: one provider, two clients, a vendor, six owners, a four-workstream
+/// catalogue of which two are required.
+pub const CONFIG: &str = "title: Fixture
+base_url: https://fixture.example/
+parties:
+  northwind: {name: Northwind, kind: provider}
+  acme: {name: Acme Corp, kind: client}
+  beta: {name: Beta Ltd, kind: client}
+  soc: {name: SOC Vendor, kind: vendor}
+owners:
+  desk: {name: Service desk, party: northwind, contact: desk@n.example, hours: 24x7}
+  eng: {name: Engineering, party: northwind, contact: eng@n.example, hours: business-hours}
+  acme-it: {name: Acme IT, party: acme, contact: it@acme.example, hours: business-hours, internal_contact: '+1 555 0100'}
+  acme-boss: {name: Acme leadership, party: acme, contact: boss@acme.example}
+  beta-it: {name: Beta IT, party: beta, contact: it@beta.example}
+  soc-team: {name: SOC team, party: soc, contact: soc@soc.example, hours: 24x7}
+workstreams:
+  help-desk: {name: Help desk, required: true, aliases: [service-desk]}
+  security-monitoring: {name: Security monitoring, required: true}
+  documentation: {name: Documentation}
+  reporting: {name: Reporting}
+checks:
+  unused-owner: off
+";
+
+impl Site {
+    pub fn new() -> Self {
+        Site { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    /// A site with [`CONFIG`] and nothing under content/.
+    pub fn with_config() -> Self {
+        let s = Site::new();
+        s.file("demarcate.yaml", CONFIG);
+        s
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn file(&self, rel: &str, text: &str) -> &Self {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.dir.path().join(rel).exists()
+    }
+
+    /// Runs `demarcate ARGS` with the site folder as the working directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_in(self.dir.path(), args)
+    }
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_demarcate"))
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(bin()).args(args).current_dir(dir).env("NO_COLOR", "1").env("DEMARCATE_TODAY", "2026-11-27").output().expect("run demarcate");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A valid playbook for client `acme` covering both required workstreams.
+pub fn acme_playbook(title: &str, body: &str) -> String {
+    format!(
+        "---
+title: {title}
+client: acme
+model: co-managed
+audience: client
+workstreams:
+  help-desk:
+    accountable: desk
+    responsible: [desk, acme-it]
+    consulted: [eng]
+    informed: [acme-boss]
+    coverage: 24x7
+    after_hours: desk
+    escalation: [desk, eng]
+    handoff: Desk hands to **Acme IT** for on-site work.
+  security-monitoring: soc-team
+---
+{body}"
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers added for tests/build.rs, tests/ownership.rs and tests/faq.rs.
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `demarcate ARGS` in `dir`, killing it after `limit`. `None` means it timed out.
+pub fn run_with_timeout(dir: &Path, args: &[&str], limit: std::time::Duration) -> Option<Run> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("DEMARCATE_TODAY", "2026-11-27")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn demarcate");
+    // Drain both pipes on threads so a chatty child never blocks on a full pipe.
+    let mut out_pipe = child.stdout.take().expect("stdout");
+    let mut err_pipe = child.stderr.take().expect("stderr");
+    let out_t = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = out_pipe.read_to_end(&mut b);
+        b
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err_pipe.read_to_end(&mut b);
+        b
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break Some(s);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let stdout = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
+    let stderr = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
+    status.map(|s| Run { code: s.code().unwrap_or(-1), stdout, stderr })
+}
+
+/// `demarcate check --format json` in `dir`, parsed. Panics if stdout is not a JSON array.
+pub fn check_json(dir: &Path, extra: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let mut args = vec!["check", "--format", "json"];
+    args.extend_from_slice(extra);
+    let r = run_in(dir, &args);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("check --format json printed no JSON ({e})\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr));
+    match v {
+        serde_json::Value::Array(items) => (r.code, items),
+        other => panic!("check --format json printed {other}, not an array"),
+    }
+}
+
+/// Every file below `dir`, as sorted `/`-separated paths relative to it.
+pub fn files_below(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(d).unwrap_or_else(|e| panic!("read {}: {e}", d.display())).flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).expect("below base");
+                out.push(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Copies a folder tree (files and folders only; symlinks are followed).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())).flatten() {
+        let src = e.path();
+        let dst = to.join(e.file_name());
+        if src.is_dir() {
+            copy_tree(&src, &dst);
+        } else if src.is_file() {
+            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
+        }
+    }
+}
+
+/// Decodes the entities the templates and Markdown renderer produce.
+pub fn html_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let Some(end) = tail.find(';').filter(|e| *e <= 10) else {
+            out.push('&');
+            rest = &tail[1..];
+            continue;
+        };
+        let ent = &tail[1..end];
+        let decoded = match ent {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some('\u{a0}'),
+            _ => ent
+                .strip_prefix("#x")
+                .or_else(|| ent.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| ent.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Values of every `NAME="…"` attribute in an HTML text, entity-decoded, in document order.
+pub fn attr_values(html: &str, name: &str) -> Vec<String> {
+    let needle = format!(" {name}=\"");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(&needle) {
+        let after = &rest[i + needle.len()..];
+        let end = after.find('"').unwrap_or(after.len());
+        out.push(html_unescape(&after[..end]));
+        rest = &after[end..];
+    }
+    out
+}
+
+/// Every `href` of an HTML text.
+pub fn hrefs(html: &str) -> Vec<String> {
+    attr_values(html, "href")
+}
+
+/// Every `id` of an HTML text.
+pub fn ids(html: &str) -> Vec<String> {
+    attr_values(html, "id")
+}
+
+/// Removes tags and decodes entities: the text a reader sees.
+pub fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    html_unescape(&out)
+}
+
+/// The inner HTML of the first element that starts at `open_at` (the index of its `<`), found
+/// by counting nested tags of the same name. Loose, for the templates' well-formed output.
+pub fn element_at(html: &str, open_at: usize) -> &str {
+    let rest = &html[open_at..];
+    let name: String = rest[1..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+    let open = format!("<{name}");
+    let close = format!("</{name}>");
+    let start = rest.find('>').map(|i| i + 1).unwrap_or(rest.len());
+    let mut depth = 1;
+    let mut pos = start;
+    while pos < rest.len() {
+        let next_open = rest[pos..].find(&open).map(|i| i + pos);
+        let next_close = rest[pos..].find(&close).map(|i| i + pos);
+        match (next_open, next_close) {
+            (Some(o), Some(c)) if o < c => {
+                let after = rest[o + open.len()..].chars().next();
+                if matches!(after, Some(' ') | Some('>') | Some('\n')) {
+                    depth += 1;
+                }
+                pos = o + open.len();
+            }
+            (_, Some(c)) => {
+                depth -= 1;
+                if depth == 0 {
+                    return &rest[start..c];
+                }
+                pos = c + close.len();
+            }
+            _ => break,
+        }
+    }
+    &rest[start..]
+}
+
+/// The output file a root-relative URL path is served from (`/a/b/` → `a/b/index.html`).
+pub fn output_file_for(url_path: &str) -> String {
+    let p = url_path.trim_start_matches('/');
+    if p.is_empty() || p.ends_with('/') { format!("{p}index.html") } else { p.to_string() }
+}
+
+/// A strict RFC 4180 reader: CRLF record ends, fields quoted when they hold `,`, `"` or a line
+/// break, quotes doubled inside quoted fields. Anything else is an error.
+pub fn parse_csv_rfc4180(text: &str) -> Result<Vec<Vec<String>>, String> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut line = 1;
+    if text.is_empty() {
+        return Ok(records);
+    }
+    loop {
+        // Start of a field.
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    None => return Err(format!("record {line}: quoted field never closed")),
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        field.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => field.push(c),
+                }
+            }
+            match chars.peek() {
+                None | Some(',') | Some('\r') => {}
+                Some(c) => return Err(format!("record {line}: `{c}` after a closing quote")),
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                match c {
+                    ',' | '\r' => break,
+                    '"' => return Err(format!("record {line}: bare quote in an unquoted field")),
+                    '\n' => return Err(format!("record {line}: bare LF (records must end with CRLF)")),
+                    c => {
+                        field.push(c);
+                        chars.next();
+                    }
+                }
+            }
+        }
+        record.push(std::mem::take(&mut field));
+        match chars.next() {
+            Some(',') => continue,
+            Some('\r') => {
+                if chars.next() != Some('\n') {
+                    return Err(format!("record {line}: CR not followed by LF"));
+                }
+                records.push(std::mem::take(&mut record));
+                line += 1;
+                if chars.peek().is_none() {
+                    return Ok(records);
+                }
+            }
+            None => return Err(format!("record {line}: last record does not end with CRLF")),
+            Some(c) => return Err(format!("record {line}: unexpected `{c}`")),
+        }
+    }
+}
+
+/// `CARGO_MANIFEST_DIR/../shared` or `$DEMARCATE_SHARED`, when it exists.
+pub fn shared_dir() -> Option<PathBuf> {
+    let p = std::env::var_os("DEMARCATE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    p.is_dir().then_some(p)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers added for tests/check.rs and tests/audience.rs.
+
+/// One diagnostic as printed by `demarcate check --format json`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Diag {
+    pub code: String,
+    pub severity: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Parses stdout of `check --format json`: it must be exactly one JSON array of diagnostics.
+pub fn parse_json_diags(run: &Run) -> Vec<Diag> {
+    serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| {
+        panic!("stdout of --format json is not a JSON array of diagnostics ({e})\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr)
+    })
+}
+
+/// [`CONFIG`] with textual replacements; each `from` must occur in it.
+pub fn config_replacing(pairs: &[(&str, &str)]) -> String {
+    let mut c = CONFIG.to_string();
+    for (from, to) in pairs {
+        assert!(c.contains(from), "CONFIG has no `{from}`");
+        c = c.replacen(from, to, 1);
+    }
+    c
+}
+
+/// 1-based line and column (in characters) of the first `needle` found after the first
+/// `anchor` in `text` (use `""` as anchor to search from the start).
+pub fn pos_after(text: &str, anchor: &str, needle: &str) -> (usize, usize) {
+    let a = text.find(anchor).unwrap_or_else(|| panic!("anchor `{anchor}` not in text"));
+    let at = a + text[a..].find(needle).unwrap_or_else(|| panic!("`{needle}` not after `{anchor}`"));
+    let line = text[..at].matches('\n').count() + 1;
+    let line_start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    (line, text[line_start..at].chars().count() + 1)
+}
+
+/// 1-based line and column of the first `needle` in `text`.
+pub fn pos_of(text: &str, needle: &str) -> (usize, usize) {
+    pos_after(text, "", needle)
+}
+
+impl Site {
+    /// A site with the given `demarcate.yaml` text and nothing under content/.
+    pub fn with_config_text(config: &str) -> Self {
+        let s = Site::new();
+        s.file("demarcate.yaml", config);
+        s
+    }
+
+    /// Runs `demarcate check --format json EXTRA…` and parses its stdout.
+    pub fn check_json(&self, extra: &[&str]) -> (Run, Vec<Diag>) {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend_from_slice(extra);
+        let run = self.run(&args);
+        let diags = parse_json_diags(&run);
+        (run, diags)
+    }
+}
+
+/// Every file below `dir`: (path relative to `dir` with `/` separators, bytes).
+pub fn walk_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn go(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())).flatten().collect();
+        entries.sort_by_key(|e| e.path());
+        for e in entries {
+            let p = e.path();
+            if p.is_dir() {
+                go(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
+                out.push((rel, std::fs::read(&p).expect("read output file")));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    go(dir, dir, &mut out);
+    out
+}
+
+/// Like [`run_in`], with extra environment variables (e.g. another `DEMARCATE_TODAY`).
+pub fn run_in_env(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).current_dir(dir).env("NO_COLOR", "1").env("DEMARCATE_TODAY", "2026-11-27");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run demarcate");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// [`acme_playbook`] with textual replacements; each `from` must occur in it.
+pub fn acme_playbook_replacing(body: &str, pairs: &[(&str, &str)]) -> String {
+    let mut p = acme_playbook("Acme", body);
+    for (from, to) in pairs {
+        assert!(p.contains(from), "acme_playbook has no `{from}`");
+        p = p.replacen(from, to, 1);
+    }
+    p
+}

@@ -1,0 +1,473 @@
+//! Issue 3: the ownership views. Three playbooks and five owners, written out here, and every
+//! view that is derived from them: owner pages, the links between playbooks and owners, the
+//! matrix, ownership.json and matrix.csv.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::*;
+use serde_json::Value;
+
+const OWN_CONFIG: &str = "title: Ownership fixture
+base_url: https://own.example/
+parties:
+  msp: {name: Managed Co, kind: provider}
+  acme: {name: Acme Corp, kind: client}
+  beta: {name: Beta Ltd, kind: client}
+  soc: {name: SOC Vendor, kind: vendor}
+owners:
+  desk: {name: Service desk, party: msp, contact: desk@msp.example, hours: 24x7}
+  eng: {name: Engineering, party: msp, contact: eng@msp.example, hours: business-hours}
+  acme-it: {name: Acme IT, party: acme, contact: it@acme.example}
+  beta-it: {name: Beta IT, party: beta, contact: it@beta.example}
+  soc-team: {name: SOC team, party: soc, contact: soc@soc.example, hours: 24x7}
+workstreams:
+  help-desk: {name: Help desk, required: true}
+  security-monitoring: {name: Security monitoring}
+  patching: {name: Patching}
+  reporting: {name: Reporting}
+";
+
+/// `clients/acme/managed.md`: a title with a comma and quotes, to exercise CSV quoting.
+const ACME_MANAGED: &str = r#"---
+title: 'Acme, "fully" managed'
+client: acme
+model: managed
+workstreams:
+  help-desk:
+    accountable: desk
+    responsible: [desk]
+    consulted: [eng]
+    informed: [acme-it]
+    coverage: 24x7
+    after_hours: desk
+    escalation: [desk, eng]
+    handoff: Desk hands on-site work to [Acme IT](../beta/managed.md#ws-help-desk).
+  security-monitoring: soc-team
+  patching:
+    accountable: eng
+    responsible: [eng, acme-it]
+---
+## Overview
+
+See the [co-managed option](co-managed.md#ws-reporting).
+"#;
+
+const ACME_CO: &str = r#"---
+title: Acme co-managed
+client: acme
+model: co-managed
+workstreams:
+  help-desk:
+    accountable: acme-it
+    responsible: [acme-it]
+    consulted: [desk]
+  reporting: eng
+---
+## Overview
+
+Acme runs its own desk.
+"#;
+
+const BETA_MANAGED: &str = r#"---
+title: Beta managed
+client: beta
+model: managed
+workstreams:
+  help-desk:
+    accountable: desk
+    responsible: [desk, beta-it]
+    after_hours: desk
+  security-monitoring:
+    accountable: soc-team
+    responsible: [soc-team]
+    informed: [beta-it]
+  patching: beta-it
+---
+## Overview
+
+Beta.
+"#;
+
+const AM: &str = "/clients/acme/managed/";
+const AC: &str = "/clients/acme/co-managed/";
+const BM: &str = "/clients/beta/managed/";
+
+fn fixture() -> Site {
+    let s = Site::new();
+    s.file("demarcate.yaml", OWN_CONFIG);
+    s.file("content/clients/acme/managed.md", ACME_MANAGED);
+    s.file("content/clients/acme/co-managed.md", ACME_CO);
+    s.file("content/clients/beta/managed.md", BETA_MANAGED);
+    s
+}
+
+fn built() -> Site {
+    let s = fixture();
+    let r = s.run(&["build"]);
+    r.ok();
+    assert!(!r.stderr.contains("warning"), "the fixture should build without warnings:\n{}", r.stderr);
+    s
+}
+
+/// One row of the fixture: (playbook URL, workstream, accountable, responsible, consulted,
+/// informed, after_hours, escalation).
+struct Row {
+    playbook: &'static str,
+    ws: &'static str,
+    a: &'static str,
+    r: &'static [&'static str],
+    c: &'static [&'static str],
+    i: &'static [&'static str],
+    after: Option<&'static str>,
+    esc: &'static [&'static str],
+}
+
+const ROWS: [Row; 8] = [
+    Row { playbook: AM, ws: "help-desk", a: "desk", r: &["desk"], c: &["eng"], i: &["acme-it"], after: Some("desk"), esc: &["desk", "eng"] },
+    Row { playbook: AM, ws: "security-monitoring", a: "soc-team", r: &["soc-team"], c: &[], i: &[], after: None, esc: &[] },
+    Row { playbook: AM, ws: "patching", a: "eng", r: &["eng", "acme-it"], c: &[], i: &[], after: None, esc: &[] },
+    Row { playbook: AC, ws: "help-desk", a: "acme-it", r: &["acme-it"], c: &["desk"], i: &[], after: None, esc: &[] },
+    Row { playbook: AC, ws: "reporting", a: "eng", r: &["eng"], c: &[], i: &[], after: None, esc: &[] },
+    Row { playbook: BM, ws: "help-desk", a: "desk", r: &["desk", "beta-it"], c: &[], i: &[], after: Some("desk"), esc: &[] },
+    Row { playbook: BM, ws: "security-monitoring", a: "soc-team", r: &["soc-team"], c: &[], i: &["beta-it"], after: None, esc: &[] },
+    Row { playbook: BM, ws: "patching", a: "beta-it", r: &["beta-it"], c: &[], i: &[], after: None, esc: &[] },
+];
+
+const OWNERS: [&str; 5] = ["desk", "eng", "acme-it", "beta-it", "soc-team"];
+
+/// Roles an owner holds in a row, with the names the owner page uses.
+fn roles_of(row: &Row, owner: &str) -> BTreeSet<&'static str> {
+    let mut out = BTreeSet::new();
+    if row.a == owner {
+        out.insert("accountable");
+    }
+    for (list, name) in [(row.r, "responsible"), (row.c, "consulted"), (row.i, "informed"), (row.esc, "escalation")] {
+        if list.contains(&owner) {
+            out.insert(name);
+        }
+    }
+    if row.after == Some(owner) {
+        out.insert("after-hours");
+    }
+    out
+}
+
+/// Expected rows of an owner page: link → roles.
+fn expected_owner_rows(owner: &str) -> BTreeMap<String, BTreeSet<&'static str>> {
+    ROWS.iter()
+        .filter_map(|row| {
+            let roles = roles_of(row, owner);
+            (!roles.is_empty()).then(|| (format!("{}#ws-{}", row.playbook, row.ws), roles))
+        })
+        .collect()
+}
+
+/// The `<tr>…</tr>` chunks of an HTML text.
+fn table_rows(html: &str) -> Vec<&str> {
+    html.match_indices("<tr").map(|(i, _)| element_at(html, i)).collect()
+}
+
+#[test]
+fn each_owner_page_lists_exactly_the_rows_the_owner_holds() {
+    let s = built();
+    for owner in OWNERS {
+        let html = s.read(&format!("site/owners/{owner}/index.html"));
+        let expected = expected_owner_rows(owner);
+        assert!(!expected.is_empty());
+        let shown: BTreeSet<String> = hrefs(&html).into_iter().filter(|h| h.contains("#ws-")).collect();
+        let want: BTreeSet<String> = expected.keys().cloned().collect();
+        assert_eq!(shown, want, "owner {owner}: rows shown differ from the fixture");
+        // Each row names the roles the owner holds there, and no others.
+        for (link, roles) in &expected {
+            let rows: Vec<&str> = table_rows(&html).into_iter().filter(|r| hrefs(r).contains(link)).collect();
+            assert_eq!(rows.len(), 1, "owner {owner}: {link} should be one table row");
+            let shown: BTreeSet<&str> = ["accountable", "responsible", "consulted", "informed", "after-hours", "escalation"]
+                .into_iter()
+                .filter(|role| rows[0].contains(&format!("role-{role}\"")) || rows[0].contains(&format!("role-{role} ")))
+                .collect();
+            assert_eq!(&shown, roles, "owner {owner}, row {link}: roles");
+        }
+    }
+}
+
+#[test]
+fn owners_index_lists_every_owner_by_party() {
+    let s = built();
+    let html = s.read("site/owners/index.html");
+    let links: BTreeSet<String> = hrefs(&html).into_iter().filter(|h| h.starts_with("/owners/") && h.len() > "/owners/".len()).collect();
+    let want: BTreeSet<String> = OWNERS.iter().map(|o| format!("/owners/{o}/")).collect();
+    assert_eq!(links, want);
+    for party in ["Managed Co", "Acme Corp", "Beta Ltd", "SOC Vendor"] {
+        assert!(html.contains(party), "owners index does not name party {party}");
+    }
+}
+
+#[test]
+fn playbook_rows_carry_ws_ids_and_link_their_owners() {
+    let s = built();
+    for pb in [AM, AC, BM] {
+        let html = s.read(&format!("site{pb}index.html"));
+        let page_ids = ids(&html);
+        for row in ROWS.iter().filter(|r| r.playbook == pb) {
+            let anchor = format!("ws-{}", row.ws);
+            assert_eq!(page_ids.iter().filter(|i| **i == anchor).count(), 1, "{pb}: id={anchor} should exist once");
+            let tr_at = html.find(&format!("id=\"{anchor}\"")).and_then(|i| html[..i].rfind("<tr")).expect("ownership row is a <tr>");
+            let tr = element_at(&html, tr_at);
+            let owner_links: BTreeSet<String> = hrefs(tr).into_iter().filter(|h| h.starts_with("/owners/")).collect();
+            let mut want: BTreeSet<String> = BTreeSet::new();
+            for o in std::iter::once(row.a).chain(row.r.iter().copied()).chain(row.c.iter().copied()).chain(row.i.iter().copied()).chain(row.after).chain(row.esc.iter().copied()) {
+                want.insert(format!("/owners/{o}/"));
+            }
+            assert_eq!(owner_links, want, "{pb}#{anchor}: owner links in the row");
+        }
+        // No row for workstreams the playbook does not have.
+        let have: BTreeSet<&str> = ROWS.iter().filter(|r| r.playbook == pb).map(|r| r.ws).collect();
+        for ws in ["help-desk", "security-monitoring", "patching", "reporting"].iter().filter(|w| !have.contains(*w)) {
+            assert!(!page_ids.contains(&format!("ws-{ws}")), "{pb} has a row for {ws}, which it does not assign");
+        }
+    }
+}
+
+/// Follows every root-relative and same-page link in the output: the target file must exist and
+/// its fragment must be an id in it.
+#[test]
+fn every_internal_link_in_the_output_resolves() {
+    let s = built();
+    let out = s.path().join("site");
+    let files = files_below(&out);
+    let mut id_cache: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut ids_of = |file: &str| -> Option<BTreeSet<String>> {
+        if !id_cache.contains_key(file) {
+            let text = std::fs::read_to_string(out.join(file)).ok()?;
+            id_cache.insert(file.to_string(), ids(&text).into_iter().collect());
+        }
+        id_cache.get(file).cloned()
+    };
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    for f in files.iter().filter(|f| f.ends_with(".html")) {
+        let html = std::fs::read_to_string(out.join(f)).unwrap();
+        for h in hrefs(&html) {
+            let (path, frag) = match h.split_once('#') {
+                Some((p, fr)) => (p.to_string(), Some(fr.to_string())),
+                None => (h.clone(), None),
+            };
+            let target = if path.is_empty() {
+                f.clone()
+            } else if path.starts_with('/') && !path.starts_with("//") {
+                output_file_for(path.split('?').next().unwrap())
+            } else if path.contains(':') || path.starts_with("//") {
+                continue; // external, mailto:, tel:
+            } else {
+                // Relative to the page's own URL (its folder, for `…/index.html`).
+                let base = f.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+                for seg in path.split('?').next().unwrap().split('/') {
+                    match seg {
+                        "" | "." => {}
+                        ".." => {
+                            parts.pop();
+                        }
+                        s => parts.push(s),
+                    }
+                }
+                let joined = parts.join("/");
+                output_file_for(&if path.ends_with('/') { format!("{joined}/") } else { joined })
+            };
+            checked += 1;
+            if !out.join(&target).is_file() {
+                broken.push(format!("{f}: {h} -> no file {target}"));
+                continue;
+            }
+            if let Some(fr) = frag.filter(|fr| !fr.is_empty()) {
+                if target.ends_with(".html") && !ids_of(&target).unwrap_or_default().contains(&fr) {
+                    broken.push(format!("{f}: {h} -> {target} has no id=\"{fr}\""));
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "too few links followed ({checked})");
+    assert!(broken.is_empty(), "{} broken internal link(s):\n{}", broken.len(), broken.join("\n"));
+}
+
+#[test]
+fn playbook_to_owner_to_playbook_round_trip() {
+    let s = built();
+    for row in &ROWS {
+        let pb_html = s.read(&format!("site{}index.html", row.playbook));
+        let owner_url = format!("/owners/{}/", row.a);
+        assert!(hrefs(&pb_html).contains(&owner_url), "{} does not link its accountable owner {owner_url}", row.playbook);
+        let owner_html = s.read(&format!("site{owner_url}index.html"));
+        let back = format!("{}#ws-{}", row.playbook, row.ws);
+        assert!(hrefs(&owner_html).contains(&back), "{owner_url} does not link back to {back}");
+        assert!(ids(&pb_html).contains(&format!("ws-{}", row.ws)));
+    }
+}
+
+/// Cells of the matrix page: playbook URL → workstream id → (accountable owner URL, link).
+fn matrix_cells(html: &str) -> (Vec<String>, BTreeMap<String, BTreeMap<String, (Option<String>, Option<String>, String)>>) {
+    let table_at = html.find("<table").expect("matrix table");
+    let table = element_at(html, table_at);
+    let head = element_at(table, table.find("<thead").expect("thead"));
+    let columns: Vec<String> =
+        hrefs(head).into_iter().filter_map(|h| h.strip_prefix("/workstreams/").map(|w| w.trim_end_matches('/').to_string())).collect();
+    let body = element_at(table, table.find("<tbody").expect("tbody"));
+    let mut rows = BTreeMap::new();
+    for tr in table_rows(body) {
+        let th = element_at(tr, tr.find("<th").expect("row header"));
+        let playbook = hrefs(th).into_iter().next().expect("row links its playbook");
+        let tds: Vec<(&str, &str)> = tr
+            .match_indices("<td")
+            .map(|(i, _)| {
+                let open = &tr[i..i + tr[i..].find('>').unwrap()];
+                (open, element_at(tr, i))
+            })
+            .collect();
+        assert_eq!(tds.len(), columns.len(), "{playbook}: one cell per workstream column");
+        let mut cells = BTreeMap::new();
+        for ((open, td), ws) in tds.iter().zip(&columns) {
+            let links = hrefs(td);
+            let owner = links.iter().find(|h| h.starts_with("/owners/")).cloned();
+            let link = links.iter().find(|h| h.contains("#ws-")).cloned();
+            let side = open.split("cell-side-").nth(1).map(|x| x.split(['"', ' ']).next().unwrap_or("").to_string()).unwrap_or_default();
+            cells.insert(ws.clone(), (owner, link, side));
+        }
+        rows.insert(playbook, cells);
+    }
+    (columns, rows)
+}
+
+#[test]
+fn matrix_has_one_cell_per_playbook_and_workstream_with_the_accountable_owner() {
+    let s = built();
+    let (columns, rows) = matrix_cells(&s.read("site/matrix/index.html"));
+    assert_eq!(columns, ["help-desk", "security-monitoring", "patching", "reporting"], "matrix columns");
+    assert_eq!(rows.keys().cloned().collect::<BTreeSet<_>>(), [AM, AC, BM].iter().map(|s| s.to_string()).collect());
+    for (pb, cells) in &rows {
+        for ws in &columns {
+            let (owner, link, _) = &cells[ws];
+            match ROWS.iter().find(|r| r.playbook == pb && r.ws == ws) {
+                Some(row) => {
+                    assert_eq!(owner.as_deref(), Some(format!("/owners/{}/", row.a).as_str()), "matrix {pb} × {ws}: accountable");
+                    assert_eq!(link.as_deref(), Some(format!("{pb}#ws-{ws}").as_str()), "matrix {pb} × {ws}: link to the row");
+                }
+                None => {
+                    assert_eq!(owner, &None, "matrix {pb} × {ws} should be empty");
+                    assert_eq!(link, &None, "matrix {pb} × {ws} should be empty");
+                }
+            }
+        }
+    }
+    // Sides where accountable and responsible owners sit on one side of the boundary.
+    let side = |pb: &str, ws: &str| rows[pb][ws].2.clone();
+    assert_eq!(side(AC, "help-desk"), "client");
+    assert_eq!(side(AC, "reporting"), "provider");
+    assert_eq!(side(AM, "help-desk"), "provider");
+    assert_eq!(side(AM, "security-monitoring"), "vendor");
+    assert_eq!(side(BM, "patching"), "client");
+}
+
+#[test]
+fn ownership_json_matches_the_fixture() {
+    let s = built();
+    let doc: Value = serde_json::from_str(&s.read("site/ownership.json")).expect("ownership.json is JSON");
+    assert!(doc["schema_version"].as_u64().is_some_and(|v| v >= 1), "schema_version: {}", doc["schema_version"]);
+    let ids_of = |key: &str| -> BTreeSet<String> {
+        doc[key].as_array().unwrap_or_else(|| panic!("{key} is not a list")).iter().map(|v| v["id"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(ids_of("owners"), OWNERS.iter().map(|s| s.to_string()).collect());
+    assert_eq!(ids_of("parties"), ["msp", "acme", "beta", "soc"].iter().map(|s| s.to_string()).collect());
+    assert_eq!(ids_of("workstreams"), ["help-desk", "security-monitoring", "patching", "reporting"].iter().map(|s| s.to_string()).collect());
+    for o in doc["owners"].as_array().unwrap() {
+        let want_party = match o["id"].as_str().unwrap() {
+            "desk" | "eng" => "msp",
+            "acme-it" => "acme",
+            "beta-it" => "beta",
+            _ => "soc",
+        };
+        assert_eq!(o["party"], want_party, "owner {}", o["id"]);
+    }
+
+    let playbooks = doc["playbooks"].as_array().expect("playbooks");
+    assert_eq!(playbooks.len(), 3);
+    let by_url: BTreeMap<&str, &Value> = playbooks.iter().map(|p| (p["url"].as_str().unwrap(), p)).collect();
+    assert_eq!(by_url[AM]["client"], "acme");
+    assert_eq!(by_url[AC]["client"], "acme");
+    assert_eq!(by_url[BM]["client"], "beta");
+    assert_eq!(by_url[AM]["title"], "Acme, \"fully\" managed");
+    assert_eq!(by_url[AM]["source"], "content/clients/acme/managed.md");
+    let list = |v: &Value| -> Vec<String> { v.as_array().map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect()).unwrap_or_default() };
+    let strs = |l: &[&str]| -> Vec<String> { l.iter().map(|s| s.to_string()).collect() };
+    let mut seen = 0;
+    for (url, p) in &by_url {
+        let assignments = p["assignments"].as_array().expect("assignments");
+        let want: Vec<&Row> = ROWS.iter().filter(|r| r.playbook == *url).collect();
+        let got_ws: Vec<&str> = assignments.iter().map(|a| a["workstream"].as_str().unwrap()).collect();
+        assert_eq!(got_ws, want.iter().map(|r| r.ws).collect::<Vec<_>>(), "{url}: workstreams in front-matter order");
+        for (a, row) in assignments.iter().zip(&want) {
+            let ctx = format!("{url} {}", row.ws);
+            assert_eq!(a["accountable"], row.a, "{ctx}");
+            assert_eq!(list(&a["responsible"]), strs(row.r), "{ctx}");
+            assert_eq!(list(&a["consulted"]), strs(row.c), "{ctx}");
+            assert_eq!(list(&a["informed"]), strs(row.i), "{ctx}");
+            assert_eq!(list(&a["escalation"]), strs(row.esc), "{ctx}");
+            assert_eq!(a["after_hours"].as_str(), row.after, "{ctx}");
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, ROWS.len());
+    assert_eq!(by_url[AM]["assignments"][0]["coverage"], "24x7");
+}
+
+#[test]
+fn matrix_csv_is_rfc4180_with_one_row_per_playbook_and_workstream() {
+    let s = built();
+    let text = s.read("site/matrix.csv");
+    let records = parse_csv_rfc4180(&text).unwrap_or_else(|e| panic!("matrix.csv is not RFC 4180: {e}\n{text}"));
+    let (header, rows) = records.split_first().expect("a header row");
+    for r in rows {
+        assert_eq!(r.len(), header.len(), "every record has as many fields as the header: {r:?}");
+    }
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no `{name}` column in {header:?}"));
+    let (pb, ws, acc, resp, title) = (col("playbook"), col("workstream"), col("accountable"), col("responsible"), col("title"));
+    assert_eq!(rows.len(), ROWS.len(), "one record per (playbook, workstream)");
+    let keys: BTreeSet<(String, String)> = rows.iter().map(|r| (r[pb].clone(), r[ws].clone())).collect();
+    assert_eq!(keys.len(), rows.len(), "a (playbook, workstream) pair appears twice");
+    for row in &ROWS {
+        let rec = rows
+            .iter()
+            .find(|r| r[pb].trim_end_matches('/').ends_with(row.playbook.trim_end_matches('/')) && r[ws] == row.ws)
+            .unwrap_or_else(|| panic!("no record for {} {}", row.playbook, row.ws));
+        assert_eq!(rec[acc], row.a, "{} {}", row.playbook, row.ws);
+        let responsible: Vec<&str> = rec[resp].split(';').map(str::trim).filter(|x| !x.is_empty()).collect();
+        assert_eq!(responsible, row.r, "{} {}", row.playbook, row.ws);
+        if row.playbook == AM {
+            assert_eq!(rec[title], "Acme, \"fully\" managed", "a title with a comma and quotes survives the round trip");
+        }
+    }
+}
+
+/// Handoff notes are Markdown; a relative `.md` link in one must be rewritten like a body link.
+#[test]
+fn links_in_handoff_notes_are_rewritten_to_page_urls() {
+    let s = built();
+    let html = s.read(&format!("site{AM}index.html"));
+    let tr_at = html.find("id=\"ws-help-desk\"").and_then(|i| html[..i].rfind("<tr")).unwrap();
+    let links = hrefs(element_at(&html, tr_at));
+    assert!(links.contains(&format!("{BM}#ws-help-desk")), "handoff link not rewritten: {links:?}");
+    assert!(!links.iter().any(|l| l.contains(".md")), "a .md link survived in the handoff: {links:?}");
+}
+
+#[test]
+fn unknown_owner_in_a_playbook_is_reported_at_its_line() {
+    let s = fixture();
+    s.file("content/clients/beta/managed.md", &BETA_MANAGED.replace("informed: [beta-it]", "informed: [beta-itt]"));
+    let (code, diags) = check_json(s.path(), &[]);
+    assert_eq!(code, 1);
+    let d = diags.iter().find(|d| d["code"] == "unknown-owner").unwrap_or_else(|| panic!("{diags:?}"));
+    assert_eq!(d["file"], "content/clients/beta/managed.md");
+    assert_eq!(d["line"], 13);
+    assert!(d["help"].as_str().unwrap_or("").contains("beta-it"), "{d}");
+}
