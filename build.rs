@@ -29,7 +29,9 @@ fn main() {
     println!("cargo:rerun-if-changed=themes/default");
     let mut files = Vec::new();
     collect(base, base, &mut files);
-    let mut code = String::from("/// The default theme's files: path relative to the theme folder, and contents.\npub static DEFAULT_THEME: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// The default theme's files: path relative to the theme folder, and contents.\npub static DEFAULT_THEME: &[(&str, &[u8])] = &[\n",
+    );
     for (rel, abs) in &files {
         let _ = writeln!(code, "    ({rel:?}, include_bytes!({abs:?})),");
     }

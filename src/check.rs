@@ -146,13 +146,18 @@ pub fn run(site: &Site) -> Vec<Diagnostic> {
         let declared = page.is_playbook() && (fm.client.is_some() || !fm.workstreams.is_empty());
         if declared {
             let present: HashSet<usize> = fm.workstreams.keys().filter_map(|k| site.reg.workstream(k)).collect();
-            let missing: Vec<&str> = required.iter().filter(|w| !present.contains(w)).map(|&w| site.reg.workstreams[w].0.as_str()).collect();
+            let missing: Vec<&str> =
+                required.iter().filter(|w| !present.contains(w)).map(|&w| site.reg.workstreams[w].0.as_str()).collect();
             if !missing.is_empty() {
                 let pos = if fm.workstreams.is_empty() { idx.key(&["client"]) } else { idx.key(&["workstreams"]) };
                 out.push(
-                    Diagnostic::error("missing-required", file, format!("required workstream{} missing: {}", if missing.len() > 1 { "s" } else { "" }, missing.join(", ")))
-                        .at(pos)
-                        .help("say who owns each of them, even if the answer is the client's own team"),
+                    Diagnostic::error(
+                        "missing-required",
+                        file,
+                        format!("required workstream{} missing: {}", if missing.len() > 1 { "s" } else { "" }, missing.join(", ")),
+                    )
+                    .at(pos)
+                    .help("say who owns each of them, even if the answer is the client's own team"),
                 );
             }
         }
@@ -162,7 +167,8 @@ pub fn run(site: &Site) -> Vec<Diagnostic> {
             let a = &entry.0;
             let Some(row) = site.own.rows[i].iter().find(|r| &r.key == key) else { continue };
             let ws_path = ["workstreams", key.as_str()];
-            let field_path = |f: &'static str| -> Vec<&str> { if a.shorthand { ws_path.to_vec() } else { vec!["workstreams", key.as_str(), f] } };
+            let field_path =
+                |f: &'static str| -> Vec<&str> { if a.shorthand { ws_path.to_vec() } else { vec!["workstreams", key.as_str(), f] } };
             match a.accountable.0.len() {
                 0 => out.push(
                     Diagnostic::error("missing-accountable", file, format!("workstream `{key}` has no accountable owner"))
@@ -185,19 +191,23 @@ pub fn run(site: &Site) -> Vec<Diagnostic> {
             // Owners of another client in this client's playbook.
             if let Some(c) = client {
                 for (o, _) in row.owner_roles() {
-                    if let Some(p) = site.reg.owner_party[o] {
-                        if site.reg.parties[p].1.kind == PartyKind::Client && p != c {
-                            let oid = &site.reg.owners[o].0;
-                            out.push(
-                                Diagnostic::error(
-                                    "foreign-owner",
-                                    file,
-                                    format!("owner `{oid}` belongs to {}, not to this playbook's client {}", site.reg.parties[p].1.name, site.reg.parties[c].1.name),
-                                )
-                                .at(idx.value(&ws_path, oid))
-                                .help("a copy-paste from another client's playbook? Use this client's owner"),
-                            );
-                        }
+                    if let Some(p) = site.reg.owner_party[o]
+                        && site.reg.parties[p].1.kind == PartyKind::Client
+                        && p != c
+                    {
+                        let oid = &site.reg.owners[o].0;
+                        out.push(
+                            Diagnostic::error(
+                                "foreign-owner",
+                                file,
+                                format!(
+                                    "owner `{oid}` belongs to {}, not to this playbook's client {}",
+                                    site.reg.parties[p].1.name, site.reg.parties[c].1.name
+                                ),
+                            )
+                            .at(idx.value(&ws_path, oid))
+                            .help("a copy-paste from another client's playbook? Use this client's owner"),
+                        );
                     }
                 }
             }
@@ -205,9 +215,13 @@ pub fn run(site: &Site) -> Vec<Diagnostic> {
             for name in &a.escalation.0 {
                 if !seen.insert(name.to_lowercase()) {
                     out.push(
-                        Diagnostic::error("duplicate-escalation", file, format!("`{name}` appears twice on the escalation path of `{key}`"))
-                            .at(idx.key(&field_path("escalation")))
-                            .help("each step of an escalation path should reach someone new"),
+                        Diagnostic::error(
+                            "duplicate-escalation",
+                            file,
+                            format!("`{name}` appears twice on the escalation path of `{key}`"),
+                        )
+                        .at(idx.key(&field_path("escalation")))
+                        .help("each step of an escalation path should reach someone new"),
                     );
                 }
             }
@@ -215,9 +229,13 @@ pub fn run(site: &Site) -> Vec<Diagnostic> {
                 let covered = row.after_hours.iter().chain(&row.escalation).any(|&o| site.reg.owners[o].1.hours == Some(Hours::AllHours));
                 if !covered {
                     out.push(
-                        Diagnostic::error("coverage-gap", file, format!("`{key}` promises 24x7 coverage but no 24x7 owner is after hours or on the escalation path"))
-                            .at(idx.key(&field_path("coverage")))
-                            .help("name an owner with `hours: 24x7` as `after_hours`, or add one to `escalation`"),
+                        Diagnostic::error(
+                            "coverage-gap",
+                            file,
+                            format!("`{key}` promises 24x7 coverage but no 24x7 owner is after hours or on the escalation path"),
+                        )
+                        .at(idx.key(&field_path("coverage")))
+                        .help("name an owner with `hours: 24x7` as `after_hours`, or add one to `escalation`"),
                     );
                 }
             }
@@ -240,9 +258,13 @@ pub fn run(site: &Site) -> Vec<Diagnostic> {
             let max_c = cfg.thresholds.max_consulted;
             if row.consulted.len() > max_c {
                 out.push(
-                    Diagnostic::warning("too-many-consulted", file, format!("`{key}` consults {} owners (more than {max_c})", row.consulted.len()))
-                        .at(idx.key(&field_path("consulted")))
-                        .help("every consulted owner slows a decision; inform some instead"),
+                    Diagnostic::warning(
+                        "too-many-consulted",
+                        file,
+                        format!("`{key}` consults {} owners (more than {max_c})", row.consulted.len()),
+                    )
+                    .at(idx.key(&field_path("consulted")))
+                    .help("every consulted owner slows a decision; inform some instead"),
                 );
             }
         }
@@ -251,9 +273,13 @@ pub fn run(site: &Site) -> Vec<Diagnostic> {
             if n > max_a {
                 let oid = &site.reg.owners[o].0;
                 out.push(
-                    Diagnostic::warning("overload", file, format!("`{oid}` is accountable for {n} workstreams in this playbook (more than {max_a})"))
-                        .at(idx.key(&["workstreams"]))
-                        .help("spread accountability, or raise `thresholds.max_accountable`"),
+                    Diagnostic::warning(
+                        "overload",
+                        file,
+                        format!("`{oid}` is accountable for {n} workstreams in this playbook (more than {max_a})"),
+                    )
+                    .at(idx.key(&["workstreams"]))
+                    .help("spread accountability, or raise `thresholds.max_accountable`"),
                 );
             }
         }

@@ -310,10 +310,8 @@ pub fn yaml_error(file: &str, err: &serde_yaml::Error, line_offset: usize) -> Di
         Some(i) => text[..i].to_string(),
         None => text.clone(),
     };
-    let pos = err
-        .location()
-        .map(|l| Pos { line: l.line() + line_offset, column: l.column(), width: 0 })
-        .unwrap_or(Pos::line(1 + line_offset));
+    let pos =
+        err.location().map(|l| Pos { line: l.line() + line_offset, column: l.column(), width: 0 }).unwrap_or(Pos::line(1 + line_offset));
     if let Some(rest) = message.split("unknown field `").nth(1) {
         let field = rest.split('`').next().unwrap_or_default().to_string();
         let expected: Vec<&str> = message
@@ -407,8 +405,12 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
         if let Some(reg_text) = read_registry_file(root, &file, &mut files, diags) {
             if in_config {
                 diags.push(
-                    Diagnostic::error("duplicate-registry", file.as_str(), format!("`{name}` is defined both in {CONFIG_FILE} and in {file}"))
-                        .help(format!("keep one of them; {file} is meant for large sites")),
+                    Diagnostic::error(
+                        "duplicate-registry",
+                        file.as_str(),
+                        format!("`{name}` is defined both in {CONFIG_FILE} and in {file}"),
+                    )
+                    .help(format!("keep one of them; {file} is meant for large sites")),
                 );
                 ok = false;
             } else {

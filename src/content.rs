@@ -152,8 +152,22 @@ pub struct FrontMatter {
 }
 
 pub const FRONT_MATTER_KEYS: [&str; 16] = [
-    "title", "summary", "client", "model", "audience", "tags", "compliance", "updated", "review_by", "draft", "slug", "workstreams",
-    "faq", "sources", "weight", "extra",
+    "title",
+    "summary",
+    "client",
+    "model",
+    "audience",
+    "tags",
+    "compliance",
+    "updated",
+    "review_by",
+    "draft",
+    "slug",
+    "workstreams",
+    "faq",
+    "sources",
+    "weight",
+    "extra",
 ];
 
 /// A Markdown file under `content/`: a playbook, or a section's `_index.md`.
@@ -358,17 +372,16 @@ fn load_page(path: &Path, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec
     let fm = if yaml.trim().is_empty() {
         FrontMatter::default()
     } else {
-        match parse_front_matter(yaml, unknown, fm_line, &file, &mut diags) {
-            Some(fm) => fm,
-            None => FrontMatter::default(),
-        }
+        parse_front_matter(yaml, unknown, fm_line, &file, &mut diags).unwrap_or_default()
     };
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let is_section = name == "_index.md";
     let path = url_path(rel, fm.slug.as_deref());
-    let title = fm.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
-        first_heading(&raw[body_start..]).unwrap_or_else(|| title_from_file(rel, is_section))
-    });
+    let title = fm
+        .title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| first_heading(&raw[body_start..]).unwrap_or_else(|| title_from_file(rel, is_section)));
     let page = Page {
         file,
         rel: rel.to_string(),
@@ -420,7 +433,9 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
                 Ok(serde_yaml::Value::Mapping(m)) => m,
                 Ok(serde_yaml::Value::Null) => return Some(FrontMatter::default()),
                 Ok(_) => {
-                    diags.push(Diagnostic::error("wrong-type", file, "front-matter must be a mapping of keys to values").at(Pos::line(fm_line)));
+                    diags.push(
+                        Diagnostic::error("wrong-type", file, "front-matter must be a mapping of keys to values").at(Pos::line(fm_line)),
+                    );
                     return None;
                 }
                 Err(e) => {
@@ -435,10 +450,10 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
                     serde_yaml::Value::String(s) => s.clone(),
                     other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
                 };
-                if !FRONT_MATTER_KEYS.contains(&name.as_str()) {
-                    if let Some(v) = map.remove(&k) {
-                        moved.push((name, v));
-                    }
+                if !FRONT_MATTER_KEYS.contains(&name.as_str())
+                    && let Some(v) = map.remove(&k)
+                {
+                    moved.push((name, v));
                 }
             }
             let idx = YamlIndex::new(yaml, fm_line);
@@ -446,7 +461,7 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
                 Ok(fm) => fm,
                 Err(e) => {
                     let msg = e.to_string();
-                    let key = FRONT_MATTER_KEYS.iter().find(|k| msg.starts_with(&format!("{k}"))).copied().unwrap_or("");
+                    let key = FRONT_MATTER_KEYS.iter().find(|k| msg.starts_with(&k.to_string())).copied().unwrap_or("");
                     let pos = if key.is_empty() { Pos::line(fm_line) } else { idx.key(&[key]) };
                     diags.push(Diagnostic::error("wrong-type", file, msg).at(pos));
                     return None;
@@ -458,7 +473,9 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
                     None => format!("templates can read it as `page.extra.{name}`"),
                 };
                 diags.push(
-                    Diagnostic::warning("unknown-key", file, format!("unknown key `{name}` moved to `extra`")).at(idx.key(&[&name])).help(help),
+                    Diagnostic::warning("unknown-key", file, format!("unknown key `{name}` moved to `extra`"))
+                        .at(idx.key(&[&name]))
+                        .help(help),
                 );
                 fm.extra.entry(name).or_insert(v);
             }
@@ -478,11 +495,11 @@ pub fn url_path(rel: &str, slug: Option<&str>) -> String {
     let stem = stem.strip_suffix(".html").unwrap_or(stem);
     let mut parts: Vec<String> = dir.split('/').filter(|s| !s.is_empty()).map(url_segment).collect();
     if stem == "_index" || stem == "index" {
-        if let Some(s) = slug.filter(|s| !s.trim().is_empty()) {
-            if !parts.is_empty() {
-                parts.pop();
-                parts.push(slug::slugify(s));
-            }
+        if let Some(s) = slug.filter(|s| !s.trim().is_empty())
+            && !parts.is_empty()
+        {
+            parts.pop();
+            parts.push(slug::slugify(s));
         }
     } else {
         match slug.filter(|s| !s.trim().is_empty()) {

@@ -38,16 +38,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, file: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic {
-            code,
-            severity: Severity::Error,
-            file: file.into(),
-            line: 1,
-            column: 1,
-            message: message.into(),
-            help: None,
-            width: 0,
-        }
+        Diagnostic { code, severity: Severity::Error, file: file.into(), line: 1, column: 1, message: message.into(), help: None, width: 0 }
     }
 
     pub fn warning(code: &'static str, file: impl Into<String>, message: impl Into<String>) -> Self {
@@ -118,9 +109,7 @@ impl Diagnostics {
 
     /// File, line, column, code: the order a reader walks through a site.
     pub fn sort(&mut self) {
-        self.items.sort_by(|a, b| {
-            (&a.file, a.line, a.column, a.code, &a.message).cmp(&(&b.file, b.line, b.column, b.code, &b.message))
-        });
+        self.items.sort_by(|a, b| (&a.file, a.line, a.column, a.code, &a.message).cmp(&(&b.file, b.line, b.column, b.code, &b.message)));
         self.items.dedup();
     }
 }
@@ -194,21 +183,12 @@ fn severity_word(s: Severity) -> &'static str {
 
 /// Byte range of `width` characters at a 1-based line and column, if the position exists.
 fn byte_range(source: &str, line: usize, column: usize, width: usize) -> Option<std::ops::Range<usize>> {
-    let line_start = if line <= 1 {
-        0
-    } else {
-        source.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)?
-    };
+    let line_start = if line <= 1 { 0 } else { source.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)? };
     let rest = &source[line_start..];
     let line_text = rest.split('\n').next().unwrap_or("").trim_end_matches('\r');
     let mut chars = line_text.char_indices().skip(column.saturating_sub(1));
     let (start, _) = chars.next().unwrap_or((line_text.len(), ' '));
-    let end = line_text
-        .char_indices()
-        .skip(column.saturating_sub(1) + width.max(1))
-        .map(|(i, _)| i)
-        .next()
-        .unwrap_or(line_text.len());
+    let end = line_text.char_indices().skip(column.saturating_sub(1) + width.max(1)).map(|(i, _)| i).next().unwrap_or(line_text.len());
     Some(line_start + start..line_start + end.max(start))
 }
 

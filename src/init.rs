@@ -51,7 +51,9 @@ consulted and who is told. Start with a client, or open the [ownership matrix](/
 "#;
 
 fn playbook(title: &str, model: &str, keep: &[&str]) -> String {
-    let mut fm = format!("---\ntitle: {title}\nsummary: How work is split in the {model} engagement.\nclient: example-client\nmodel: {model}\nworkstreams:\n");
+    let mut fm = format!(
+        "---\ntitle: {title}\nsummary: How work is split in the {model} engagement.\nclient: example-client\nmodel: {model}\nworkstreams:\n"
+    );
     for ws in [
         "help-desk",
         "after-hours-escalation",
@@ -70,7 +72,9 @@ fn playbook(title: &str, model: &str, keep: &[&str]) -> String {
                 "  {ws}:\n    accountable: service-desk\n    responsible: [service-desk]\n    informed: [client-it]\n    coverage: 24x7\n    after_hours: service-desk\n    escalation: [service-desk, engineering]\n    handoff: Tickets the desk cannot close go to engineering with notes attached.\n"
             ));
         } else if ws == "strategic-roadmap" {
-            fm.push_str(&format!("  {ws}:\n    accountable: client-leadership\n    responsible: [account-manager]\n    consulted: [client-it]\n"));
+            fm.push_str(&format!(
+                "  {ws}:\n    accountable: client-leadership\n    responsible: [account-manager]\n    consulted: [client-it]\n"
+            ));
         } else {
             fm.push_str(&format!("  {ws}: engineering\n"));
         }

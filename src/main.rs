@@ -168,7 +168,11 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool) -> Ex
         Ok(report) => {
             if !quiet {
                 print_diagnostics(root, &report.diagnostics, false);
-                let warn = if report.diagnostics.warnings() > 0 { format!(" ({} warnings)", report.diagnostics.warnings()) } else { String::new() };
+                let warn = if report.diagnostics.warnings() > 0 {
+                    format!(" ({} warnings)", report.diagnostics.warnings())
+                } else {
+                    String::new()
+                };
                 println!(
                     "Built {} playbooks ({} pages, {} files) into {} in {:.2} s{warn}",
                     report.playbooks,
@@ -182,7 +186,10 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool) -> Ex
         }
         Err(BuildError::Content(diags)) => {
             print_diagnostics(root, &diags, quiet);
-            eprintln!("build failed: {}; the previous output was left as it was", summary(&diags, 0).rsplit_once(" in ").map(|x| x.0).unwrap_or(""));
+            eprintln!(
+                "build failed: {}; the previous output was left as it was",
+                summary(&diags, 0).rsplit_once(" in ").map(|x| x.0).unwrap_or("")
+            );
             ExitCode::from(1)
         }
         Err(BuildError::Output(e, diags)) => {
@@ -211,3 +218,8 @@ fn run_check(root: &Path, opts: &BuildOptions, format: Format, deny_warnings: bo
     let failed = diags.has_errors() || (deny_warnings && diags.warnings() > 0);
     if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
+
+// Rendering allocates many small strings and maps on every thread; mimalloc roughly halves the
+// time the system allocator spends on them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

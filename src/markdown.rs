@@ -140,7 +140,9 @@ pub fn prepare_internal_blocks(body: &str, audience: Audience) -> Result<(String
         } else if fence.is_none() {
             // A marker behind a quote or list marker would not be seen as a marker and its
             // content would be published: refuse it.
-            let inner = t.trim_start_matches(|c: char| c == '>' || c == '-' || c == '*' || c == '+' || c.is_ascii_digit() || c == '.' || c == ')' || c.is_whitespace());
+            let inner = t.trim_start_matches(|c: char| {
+                c == '>' || c == '-' || c == '*' || c == '+' || c.is_ascii_digit() || c == '.' || c == ')' || c.is_whitespace()
+            });
             if inner.starts_with(":::") && is_internal_opener(inner.trim_start_matches(':').trim()) {
                 return Err(BlockError {
                     line: i + 1,
@@ -190,7 +192,9 @@ fn is_external(url: &str) -> bool {
     url.starts_with("//")
         || url.starts_with("mailto:")
         || url.starts_with("tel:")
-        || url.split_once(':').is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) && !scheme.contains('/'))
+        || url.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) && !scheme.contains('/')
+        })
 }
 
 /// Joins a relative link onto a folder and normalises `.` and `..`. `None` if it climbs above
@@ -214,12 +218,14 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() && s.is_char_boundary(i + 3) {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && s.is_char_boundary(i + 3)
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -295,10 +301,10 @@ fn highlight(code: &str, lang: &str) -> String {
         return hit;
     }
     let html = highlight_uncached(code, lang);
-    if let Ok(mut c) = cache.lock() {
-        if c.len() < 50_000 {
-            c.insert(key, html.clone());
-        }
+    if let Ok(mut c) = cache.lock()
+        && c.len() < 50_000
+    {
+        c.insert(key, html.clone());
     }
     html
 }
@@ -462,10 +468,8 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
                     None => slugify(&title),
                 };
                 let hid = ids.allocate(&wanted);
-                if is_question {
-                    if let Some(f) = faq.as_mut() {
-                        f.current = Some((title.clone(), hid.clone(), line + cx.first_line, Vec::new()));
-                    }
+                if is_question && let Some(f) = faq.as_mut() {
+                    f.current = Some((title.clone(), hid.clone(), line + cx.first_line, Vec::new()));
                 }
                 if faq.is_none() && cx.faq_headings.iter().any(|h| h.eq_ignore_ascii_case(&title)) {
                     faq = Some(FaqCapture { section_level: lvl, question_level: None, current: None });
@@ -537,10 +541,10 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
         }
         push_event(&mut events, &mut faq, ev);
     }
-    if let Some(f) = faq.as_mut() {
-        if let Some((q, anchor, qline, answer)) = f.current.take() {
-            out.faq.push(finish_faq(q, anchor, qline, answer));
-        }
+    if let Some(f) = faq.as_mut()
+        && let Some((q, anchor, qline, answer)) = f.current.take()
+    {
+        out.faq.push(finish_faq(q, anchor, qline, answer));
     }
     if region_open.is_some() {
         events.push(Event::Html("</div>\n".into()));
@@ -625,7 +629,14 @@ mod tests {
     use super::*;
 
     fn cx<'a>(resolve: &'a (dyn Fn(&str) -> Option<String> + Sync), faq: &'a [String]) -> MarkdownContext<'a> {
-        MarkdownContext { page_dir: "clients/acme", first_line: 1, audience: Audience::Internal, base_path: "/", resolve, faq_headings: faq }
+        MarkdownContext {
+            page_dir: "clients/acme",
+            first_line: 1,
+            audience: Audience::Internal,
+            base_path: "/",
+            resolve,
+            faq_headings: faq,
+        }
     }
 
     #[test]

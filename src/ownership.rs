@@ -38,8 +38,12 @@ impl Registry {
                 if let Some(prev) = owner_lookup.insert(a.to_lowercase(), i).filter(|p| *p != i) {
                     let src = &cfg.owners_src;
                     diags.push(
-                        Diagnostic::error("duplicate-alias", src.file.as_str(), format!("alias `{a}` of `{id}` is already the id or alias of `{}`", owners[prev].0))
-                            .at(src.value(&[id, "aliases"], a)),
+                        Diagnostic::error(
+                            "duplicate-alias",
+                            src.file.as_str(),
+                            format!("alias `{a}` of `{id}` is already the id or alias of `{}`", owners[prev].0),
+                        )
+                        .at(src.value(&[id, "aliases"], a)),
                     );
                 }
             }
@@ -60,7 +64,10 @@ impl Registry {
                 diags.push(
                     Diagnostic::error("unknown-party", src.file.as_str(), format!("owner `{id}` belongs to unknown party `{}`", o.party))
                         .at(src.value(&[id, "party"], &o.party))
-                        .maybe_help(help.map(|h| format!("did you mean `{h}`?")).or(Some("add the party under `parties:` in demarcate.yaml".into()))),
+                        .maybe_help(
+                            help.map(|h| format!("did you mean `{h}`?"))
+                                .or(Some("add the party under `parties:` in demarcate.yaml".into())),
+                        ),
                 );
             }
             owner_party.push(p);
@@ -243,9 +250,13 @@ fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Vec<Di
             }
             Some(p) if reg.parties[p].1.kind != PartyKind::Client => {
                 diags.push(
-                    Diagnostic::error("unknown-client", page.file.as_str(), format!("`client: {c}` is a {} party, not a client", reg.parties[p].1.kind.as_str()))
-                        .at(idx.value(&["client"], c))
-                        .help("`client:` names the party whose engagement this playbook describes (kind: client)"),
+                    Diagnostic::error(
+                        "unknown-client",
+                        page.file.as_str(),
+                        format!("`client: {c}` is a {} party, not a client", reg.parties[p].1.kind.as_str()),
+                    )
+                    .at(idx.value(&["client"], c))
+                    .help("`client:` names the party whose engagement this playbook describes (kind: client)"),
                 );
             }
             _ => {}

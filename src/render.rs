@@ -76,19 +76,19 @@ fn template_error(theme: &ThemeFiles, e: &tera::Error, page: Option<&str>) -> Di
     let mut message = e.to_string();
     let mut src_err: Option<&dyn std::error::Error> = Some(e);
     while let Some(err) = src_err {
-        if let Some(te) = err.downcast_ref::<tera::Error>() {
-            if let tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) = te.kind() {
-                let name = report.filename();
-                file = theme.templates.get(name).map(|(f, _)| f.clone()).unwrap_or_else(|| name.to_string());
-                if let Some((_, text)) = theme.templates.get(name) {
-                    let span = report.span();
-                    let start = span.range.start.min(text.len());
-                    let line = text[..start].matches('\n').count() + 1;
-                    let col = start - text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-                    pos = Pos { line, column: col, width: span.range.len() };
-                }
-                message = report.message().to_string();
+        if let Some(te) = err.downcast_ref::<tera::Error>()
+            && let tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) = te.kind()
+        {
+            let name = report.filename();
+            file = theme.templates.get(name).map(|(f, _)| f.clone()).unwrap_or_else(|| name.to_string());
+            if let Some((_, text)) = theme.templates.get(name) {
+                let span = report.span();
+                let start = span.range.start.min(text.len());
+                let line = text[..start].matches('\n').count() + 1;
+                let col = start - text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+                pos = Pos { line, column: col, width: span.range.len() };
             }
+            message = report.message().to_string();
         }
         src_err = err.source();
     }
@@ -213,22 +213,43 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     }
     jobs.extend([Job::Matrix, Job::Faq, Job::NotFound]);
 
+    // Cumulative nanoseconds per phase (context, template, write), for DEMARCATE_TIMINGS.
+    let spent: [std::sync::atomic::AtomicU64; 3] = Default::default();
+    let per_template: std::sync::Mutex<BTreeMap<&str, u64>> = Default::default();
+    let add = |i: usize, t: std::time::Instant| spent[i].fetch_add(t.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
     let errors: Vec<Diagnostic> = jobs
         .par_iter()
         .filter_map(|job| {
             let t = std::time::Instant::now();
             let (template, path, cx, label) = job.context(site, &refs);
-            let t_cx = t.elapsed();
+            add(0, t);
+            let t = std::time::Instant::now();
             let result = tera.render(template, &cx).map_err(|e| template_error(theme, &e, Some(&label)));
-            if t.elapsed().as_millis() > 100 {
-                crate::site::timing(&format!("{label} (context {} ms)", t_cx.as_millis()), t);
+            add(1, t);
+            if let Ok(mut m) = per_template.lock() {
+                *m.entry(template).or_insert(0) += t.elapsed().as_nanos() as u64;
             }
-            match result {
-                Ok(html) => sink.put(&path, html.into_bytes()).err().map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}"))),
+            let t = std::time::Instant::now();
+            let written = match result {
+                Ok(html) => {
+                    sink.put(&path, html.into_bytes()).err().map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}")))
+                }
                 Err(d) => Some(d),
-            }
+            };
+            add(2, t);
+            written
         })
         .collect();
+    if std::env::var_os("DEMARCATE_TIMINGS").is_some() {
+        for (name, n) in ["contexts (cpu)", "templates (cpu)", "writes (cpu)"].iter().zip(&spent) {
+            eprintln!("timing: {name:<22} {:>8.1} ms", n.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6);
+        }
+        if let Ok(m) = per_template.lock() {
+            for (name, n) in m.iter() {
+                eprintln!("timing:   {name:<20} {:>8.1} ms", *n as f64 / 1e6);
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -379,10 +400,10 @@ fn breadcrumbs(site: &Site, i: usize) -> Value {
             prefix.push('/');
         }
         prefix.push_str(d);
-        if let Some(&s) = site.by_rel.get(&format!("{prefix}/_index.md")) {
-            if site.visible[s] {
-                crumbs.push(obj!("title": site.pages[s].title.as_str(), "url": site.url(s)));
-            }
+        if let Some(&s) = site.by_rel.get(&format!("{prefix}/_index.md"))
+            && site.visible[s]
+        {
+            crumbs.push(obj!("title": site.pages[s].title.as_str(), "url": site.url(s)));
         }
     }
     arr(crumbs)
@@ -450,12 +471,8 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
         .filter(|f| !f.inline)
         .map(|f| obj!("id": f.anchor.trim_start_matches("faq-"), "anchor": f.anchor.as_str(), "question": f.question.as_str(), "answer": f.answer_html.as_str()))
         .collect();
-    let sources: Vec<Value> = p
-        .fm
-        .sources
-        .iter()
-        .map(|s| obj!("title": s.title.clone().or(s.url.clone()).unwrap_or_default(), "url": opt_str(&s.url)))
-        .collect();
+    let sources: Vec<Value> =
+        p.fm.sources.iter().map(|s| obj!("title": s.title.clone().or(s.url.clone()).unwrap_or_default(), "url": opt_str(&s.url))).collect();
     let client = site.own.client[i].map(|c| refs.parties[c].clone()).unwrap_or(Value::none());
     let mut bmap = tera::Map::default();
     for (k, list) in boundary {
@@ -478,7 +495,8 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
 fn section_value(site: &Site, refs: &Refs, i: usize) -> Value {
     let p = &site.pages[i];
     let dir = p.dir();
-    let mut pages: Vec<(Option<i64>, String, usize)> = site.children[i].pages.iter().map(|&j| (site.pages[j].fm.weight, site.pages[j].title.to_lowercase(), j)).collect();
+    let mut pages: Vec<(Option<i64>, String, usize)> =
+        site.children[i].pages.iter().map(|&j| (site.pages[j].fm.weight, site.pages[j].title.to_lowercase(), j)).collect();
     pages.sort_by(|a, b| (a.0.unwrap_or(i64::MAX), &a.1).cmp(&(b.0.unwrap_or(i64::MAX), &b.1)));
     let subs: Vec<Value> = site.children[i]
         .sections
@@ -578,7 +596,9 @@ fn owners_index(site: &Site, refs: &Refs) -> Value {
             continue;
         }
         let owners = std::mem::take(&mut by_party[p]);
-        out.push(obj!("id": id.as_str(), "name": party.name.as_str(), "kind": party.kind.as_str(), "url": party_url(site, p), "owners": owners));
+        out.push(
+            obj!("id": id.as_str(), "name": party.name.as_str(), "kind": party.kind.as_str(), "url": party_url(site, p), "owners": owners),
+        );
     }
     if !orphans.is_empty() {
         out.push(obj!("id": "", "name": "No party", "kind": "", "url": "", "owners": orphans));
@@ -825,14 +845,15 @@ fn sitemap(site: &Site, jobs: &[Job]) -> String {
         Some(o) if !site.base_path.trim_end_matches('/').is_empty() => o,
         _ => origin,
     };
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for job in jobs {
         let Some(url) = job.url(site) else { continue };
         out.push_str(&format!("  <url><loc>{}</loc>", xml_escape(&format!("{origin}{url}"))));
-        if let Job::Page(i) = job {
-            if let Some(d) = site.pages[*i].fm.updated.as_deref().filter(|d| crate::check::valid_date(d)) {
-                out.push_str(&format!("<lastmod>{d}</lastmod>"));
-            }
+        if let Job::Page(i) = job
+            && let Some(d) = site.pages[*i].fm.updated.as_deref().filter(|d| crate::check::valid_date(d))
+        {
+            out.push_str(&format!("<lastmod>{d}</lastmod>"));
         }
         out.push_str("</url>\n");
     }
@@ -913,7 +934,9 @@ pub fn csv_field(s: &str) -> String {
 fn matrix_csv(site: &Site) -> String {
     let id = |o: &usize| site.reg.owners[*o].0.clone();
     let join = |l: &[usize], sep: &str| l.iter().map(id).collect::<Vec<_>>().join(sep);
-    let mut out = String::from("playbook,title,client,model,workstream,accountable,responsible,consulted,informed,coverage,after_hours,escalation\r\n");
+    let mut out = String::from(
+        "playbook,title,client,model,workstream,accountable,responsible,consulted,informed,coverage,after_hours,escalation\r\n",
+    );
     for (i, p) in site.visible_pages() {
         for r in &site.own.rows[i] {
             let fields = [

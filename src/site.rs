@@ -82,11 +82,7 @@ pub fn base_path_of(base_url: &str) -> String {
         Some(i) => &base_url[i + 3..],
         None => base_url,
     };
-    let path = if base_url.contains("://") {
-        after_scheme.find('/').map(|i| &after_scheme[i..]).unwrap_or("/")
-    } else {
-        after_scheme
-    };
+    let path = if base_url.contains("://") { after_scheme.find('/').map(|i| &after_scheme[i..]).unwrap_or("/") } else { after_scheme };
     let trimmed = path.trim_matches('/');
     if trimmed.is_empty() { "/".into() } else { format!("/{trimmed}/") }
 }
@@ -124,8 +120,10 @@ impl Site {
         let t = std::time::Instant::now();
         diagnostics.extend(loaded.diagnostics);
         let pages = loaded.pages;
-        let visible: Vec<bool> =
-            pages.iter().map(|p| (opts.drafts || !p.fm.draft) && !(audience == Audience::Client && p.audience == Audience::Internal)).collect();
+        let visible: Vec<bool> = pages
+            .iter()
+            .map(|p| (opts.drafts || !p.fm.draft) && !(audience == Audience::Client && p.audience == Audience::Internal))
+            .collect();
         let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
         check_duplicate_urls(&pages, &visible, &mut diagnostics);
         let mut d = Vec::new();
@@ -195,13 +193,22 @@ impl Site {
                 if !vis {
                     return (None, Vec::new(), Vec::new(), Vec::new());
                 }
-                let cx = MarkdownContext { page_dir: p.dir(), first_line: p.body_line, audience, base_path, resolve: &resolve, faq_headings: headings };
+                let cx = MarkdownContext {
+                    page_dir: p.dir(),
+                    first_line: p.body_line,
+                    audience,
+                    base_path,
+                    resolve: &resolve,
+                    faq_headings: headings,
+                };
                 let mut diags = Vec::new();
                 let mut rendered = match markdown::render(p.body(), &cx) {
                     Ok(r) => r,
                     Err(e) => {
                         diags.push(
-                            Diagnostic::error("internal-block", p.file.as_str(), e.message).at(Pos::line(e.line)).help("close the block with a line holding only `:::`"),
+                            Diagnostic::error("internal-block", p.file.as_str(), e.message)
+                                .at(Pos::line(e.line))
+                                .help("close the block with a line holding only `:::`"),
                         );
                         return (None, Vec::new(), Vec::new(), diags);
                     }
@@ -236,7 +243,8 @@ impl Site {
                 };
                 let mut rows = Vec::new();
                 for row in &own.rows[i] {
-                    let handoff = row.handoff.as_deref().map(|t| field(t, &["workstreams", &row.key, "handoff"], &mut diags)).unwrap_or_default();
+                    let handoff =
+                        row.handoff.as_deref().map(|t| field(t, &["workstreams", &row.key, "handoff"], &mut diags)).unwrap_or_default();
                     let notes = match (&row.internal_notes, audience) {
                         (Some(t), Audience::Internal) => field(t, &["workstreams", &row.key, "internal_notes"], &mut diags),
                         _ => String::new(),
@@ -383,9 +391,13 @@ impl Site {
                             let help = crate::diagnostics::did_you_mean(rel, self.by_rel.keys().map(|k| k.as_str()))
                                 .map(|s| format!("did you mean `{}`?", relative_from(page.dir(), s)));
                             found.push(
-                                Diagnostic::error("broken-link", page.file.as_str(), format!("link to `{}`: no such page (content/{rel})", link.written))
-                                    .at(pos)
-                                    .maybe_help(help),
+                                Diagnostic::error(
+                                    "broken-link",
+                                    page.file.as_str(),
+                                    format!("link to `{}`: no such page (content/{rel})", link.written),
+                                )
+                                .at(pos)
+                                .maybe_help(help),
                             );
                             None
                         }
@@ -395,7 +407,10 @@ impl Site {
                             } else {
                                 ("internal-link", "internal-only, so it is not part of the client build")
                             };
-                            found.push(Diagnostic::error(code, page.file.as_str(), format!("link to `{}`: that page is {why}", link.written)).at(pos));
+                            found.push(
+                                Diagnostic::error(code, page.file.as_str(), format!("link to `{}`: that page is {why}", link.written))
+                                    .at(pos),
+                            );
                             None
                         }
                         Some(&t) => Some(t),
@@ -411,9 +426,13 @@ impl Site {
                     candidates.sort();
                     let help = crate::diagnostics::did_you_mean(frag, candidates).map(|s| format!("did you mean `#{s}`?"));
                     found.push(
-                        Diagnostic::error("broken-anchor", page.file.as_str(), format!("link to `{}`: {} has no heading `#{frag}`", link.written, self.pages[t].file))
-                            .at(pos)
-                            .maybe_help(help),
+                        Diagnostic::error(
+                            "broken-anchor",
+                            page.file.as_str(),
+                            format!("link to `{}`: {} has no heading `#{frag}`", link.written, self.pages[t].file),
+                        )
+                        .at(pos)
+                        .maybe_help(help),
                     );
                 }
             }
@@ -496,8 +515,12 @@ fn check_duplicate_urls(pages: &[Page], visible: &[bool], diags: &mut Diagnostic
         }
         if let Some(r) = reserved.iter().find(|r| p.path == **r || (p.path.starts_with(**r) && **r != "faq/")) {
             diags.push(
-                Diagnostic::error("duplicate-url", p.file.as_str(), format!("/{} is reserved for the generated {} pages", p.path, r.trim_end_matches('/')))
-                    .help("move the page to another folder or give it a `slug`"),
+                Diagnostic::error(
+                    "duplicate-url",
+                    p.file.as_str(),
+                    format!("/{} is reserved for the generated {} pages", p.path, r.trim_end_matches('/')),
+                )
+                .help("move the page to another folder or give it a `slug`"),
             );
             continue;
         }

@@ -24,7 +24,11 @@ fn add_dir(root: &Path, dir: &Path, into_templates: bool, files: &mut ThemeFiles
     if !dir.is_dir() {
         return;
     }
-    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy())) {
+    for entry in WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()))
+    {
         let Ok(entry) = entry else { continue };
         if !entry.file_type().is_file() {
             continue;
@@ -52,7 +56,9 @@ pub fn load(root: &Path, theme: Option<&str>, diags: &mut Vec<Diagnostic>) -> Th
     let mut files = ThemeFiles::default();
     for (path, bytes) in DEFAULT_THEME {
         if let Some(t) = path.strip_prefix("templates/") {
-            files.templates.insert(t.to_string(), (format!("(built-in) themes/default/{path}"), String::from_utf8_lossy(bytes).into_owned()));
+            files
+                .templates
+                .insert(t.to_string(), (format!("(built-in) themes/default/{path}"), String::from_utf8_lossy(bytes).into_owned()));
         } else if let Some(s) = path.strip_prefix("static/") {
             files.statics.insert(s.to_string(), bytes.to_vec());
         }
@@ -62,7 +68,8 @@ pub fn load(root: &Path, theme: Option<&str>, diags: &mut Vec<Diagnostic>) -> Th
         if !dir.is_dir() {
             diags.push(
                 Diagnostic::error("unknown-theme", "demarcate.yaml", format!("theme `{name}` not found: no folder themes/{name}/"))
-                    .at(crate::yaml_pos::YamlIndex::new(&std::fs::read_to_string(root.join("demarcate.yaml")).unwrap_or_default(), 1).key(&["theme"]))
+                    .at(crate::yaml_pos::YamlIndex::new(&std::fs::read_to_string(root.join("demarcate.yaml")).unwrap_or_default(), 1)
+                        .key(&["theme"]))
                     .help("remove `theme:` to use the built-in default theme, or create the folder"),
             );
         } else {

@@ -196,7 +196,10 @@ fn broken_link_is_reported_with_file_and_line() {
 #[test]
 fn broken_anchor_is_reported_with_file_and_line() {
     let s = Site::with_config();
-    s.file("content/a/x.md", &plain_page("X", "", "Intro.\n\n- [ok](y.md#real-heading)\n- [bad](y.md#no-such-heading)\n- [self](#nor-this)\n"));
+    s.file(
+        "content/a/x.md",
+        &plain_page("X", "", "Intro.\n\n- [ok](y.md#real-heading)\n- [bad](y.md#no-such-heading)\n- [self](#nor-this)\n"),
+    );
     s.file("content/a/y.md", &plain_page("Y", "", "## Real heading\n\nY.\n"));
     let (code, diags) = check_json(s.path(), &[]);
     assert_eq!(code, 1, "{}", show(&diags));
@@ -216,11 +219,10 @@ fn broken_anchor_is_reported_with_file_and_line() {
 #[test]
 fn fragment_links_that_pass_check_exist_in_the_built_page() {
     let s = Site::with_config();
-    let target = acme_playbook(
-        "Target",
-        "## Overview\n\nText.\n\n## Frequently asked questions\n\n### Who pays?\n\nAcme.\n",
-    )
-    .replace("audience: client\n", "audience: client\nsources:\n  - {title: Src, url: 'https://example.com/'}\nfaq:\n  - {q: Why?, a: Because.}\n");
+    let target = acme_playbook("Target", "## Overview\n\nText.\n\n## Frequently asked questions\n\n### Who pays?\n\nAcme.\n").replace(
+        "audience: client\n",
+        "audience: client\nsources:\n  - {title: Src, url: 'https://example.com/'}\nfaq:\n  - {q: Why?, a: Because.}\n",
+    );
     s.file("content/target.md", &target);
     let frags = ["overview", "ws-help-desk", "faq-who-pays", "ownership", "raci", "faq", "sources", "boundary", "toc", "content"];
     let body: String = frags.iter().map(|f| format!("- [{f}](target.md#{f})\n")).collect();
@@ -232,7 +234,8 @@ fn fragment_links_that_pass_check_exist_in_the_built_page() {
     for real in 0..3u64 {
         assert!(!rejected.contains(&(6 + real)), "check rejected a real anchor `{}`\n{}", frags[real as usize], show(&diags));
     }
-    let others: Vec<&Value> = diags.iter().filter(|d| d["severity"] == "error" && !(d["code"] == "broken-anchor" && d["file"] == "content/linker.md")).collect();
+    let others: Vec<&Value> =
+        diags.iter().filter(|d| d["severity"] == "error" && !(d["code"] == "broken-anchor" && d["file"] == "content/linker.md")).collect();
     assert!(others.is_empty(), "unexpected errors in the fixture: {others:?}");
     let r = s.run(&["build", "--quiet", "-o", "out"]);
     if r.code != 0 {
@@ -392,8 +395,7 @@ fn two_builds_are_byte_identical() {
     let fb = files_below(&b);
     assert_eq!(fa, fb, "the two builds produced different file lists");
     assert!(fa.len() > 20);
-    let differing: Vec<&String> =
-        fa.iter().filter(|f| std::fs::read(a.join(f)).unwrap() != std::fs::read(b.join(f)).unwrap()).collect();
+    let differing: Vec<&String> = fa.iter().filter(|f| std::fs::read(a.join(f)).unwrap() != std::fs::read(b.join(f)).unwrap()).collect();
     assert!(differing.is_empty(), "files differ between two builds: {differing:?}");
 }
 
@@ -614,7 +616,13 @@ fn usage_errors_exit_with_code_2() {
 fn find_content_dir(root: &Path) -> Option<PathBuf> {
     // The folder holding the Markdown: `content/` if there is one, else the root itself.
     let c = root.join("content");
-    if c.is_dir() { Some(c) } else if root.is_dir() { Some(root.to_path_buf()) } else { None }
+    if c.is_dir() {
+        Some(c)
+    } else if root.is_dir() {
+        Some(root.to_path_buf())
+    } else {
+        None
+    }
 }
 
 /// Copies a foreign corpus in as `content/` of a fresh site and builds it: it must finish within
@@ -686,7 +694,12 @@ fn located_file(block: &str) -> Option<String> {
         for word in line.split_whitespace() {
             let mut parts = word.rsplitn(3, ':');
             let (Some(col), Some(ln), Some(path)) = (parts.next(), parts.next(), parts.next()) else { continue };
-            if !path.is_empty() && col.chars().all(|c| c.is_ascii_digit()) && ln.chars().all(|c| c.is_ascii_digit()) && !col.is_empty() && !ln.is_empty() {
+            if !path.is_empty()
+                && col.chars().all(|c| c.is_ascii_digit())
+                && ln.chars().all(|c| c.is_ascii_digit())
+                && !col.is_empty()
+                && !ln.is_empty()
+            {
                 return Some(path.to_string());
             }
         }

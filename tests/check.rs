@@ -58,10 +58,7 @@ fn rules_in_source() -> Vec<String> {
     let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/check.rs")).expect("read src/check.rs");
     let start = src.find("pub const RULES").expect("RULES in src/check.rs");
     let end = start + src[start..].find("];").expect("end of RULES");
-    src[start..end]
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("(\"").and_then(|r| r.split('"').next()).map(str::to_string))
-        .collect()
+    src[start..end].lines().filter_map(|l| l.trim().strip_prefix("(\"").and_then(|r| r.split('"').next()).map(str::to_string)).collect()
 }
 
 /// Codes with a fixture below (internal-link and internal-block also in tests/audience.rs).
@@ -236,7 +233,8 @@ fn unknown_config_keys_suggest_the_known_one() {
 
 #[test]
 fn duplicate_registry_entry_is_duplicate_key_at_the_second_definition() {
-    let cfg = config_replacing(&[("  soc-team: {", "  eng: {name: Engineering again, party: northwind, contact: e2@n.example}\n  soc-team: {")]);
+    let cfg =
+        config_replacing(&[("  soc-team: {", "  eng: {name: Engineering again, party: northwind, contact: e2@n.example}\n  soc-team: {")]);
     let s = Site::with_config_text(&cfg);
     s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
     let (run, diags) = check(&s);
@@ -320,7 +318,10 @@ fn workstream_alias_is_honoured() {
 
 #[test]
 fn workstream_and_its_alias_together_are_duplicate_workstream() {
-    let text = acme_playbook_replacing("Body\n", &[("  security-monitoring: soc-team\n", "  security-monitoring: soc-team\n  service-desk: desk\n")]);
+    let text = acme_playbook_replacing(
+        "Body\n",
+        &[("  security-monitoring: soc-team\n", "  security-monitoring: soc-team\n  service-desk: desk\n")],
+    );
     let (run, diags) = check(&site_with_page("acme.md", &text));
     run.fails_with(1);
     let d = one(&diags, "duplicate-workstream");
@@ -329,7 +330,8 @@ fn workstream_and_its_alias_together_are_duplicate_workstream() {
 
 #[test]
 fn same_workstream_key_twice_is_duplicate_workstream_at_the_second() {
-    let text = acme_playbook_replacing("Body\n", &[("  security-monitoring: soc-team\n", "  security-monitoring: soc-team\n  help-desk: desk\n")]);
+    let text =
+        acme_playbook_replacing("Body\n", &[("  security-monitoring: soc-team\n", "  security-monitoring: soc-team\n  help-desk: desk\n")]);
     let (run, diags) = check(&site_with_page("acme.md", &text));
     run.fails_with(1);
     let d = one(&diags, "duplicate-workstream");
@@ -449,7 +451,10 @@ fn duplicate_escalation_points_at_the_path() {
 
 #[test]
 fn coverage_gap_without_a_24x7_owner() {
-    let text = acme_playbook_replacing("Body\n", &[("after_hours: desk", "after_hours: acme-it"), ("escalation: [desk, eng]", "escalation: [acme-it, eng]")]);
+    let text = acme_playbook_replacing(
+        "Body\n",
+        &[("after_hours: desk", "after_hours: acme-it"), ("escalation: [desk, eng]", "escalation: [acme-it, eng]")],
+    );
     let (run, diags) = check(&site_with_page("acme.md", &text));
     run.fails_with(1);
     at_col(one(&diags, "coverage-gap"), "content/acme.md", pos_of(&text, "coverage: 24x7"));
@@ -457,7 +462,10 @@ fn coverage_gap_without_a_24x7_owner() {
 
 #[test]
 fn a_24x7_owner_on_the_escalation_path_closes_the_gap() {
-    let text = acme_playbook_replacing("Body\n", &[("after_hours: desk", "after_hours: acme-it"), ("escalation: [desk, eng]", "escalation: [eng, soc-team]")]);
+    let text = acme_playbook_replacing(
+        "Body\n",
+        &[("after_hours: desk", "after_hours: acme-it"), ("escalation: [desk, eng]", "escalation: [eng, soc-team]")],
+    );
     let (run, diags) = check(&site_with_page("acme.md", &text));
     run.ok();
     none_of(&diags, "coverage-gap");
@@ -557,7 +565,8 @@ fn page_under_a_generated_url_is_duplicate_url() {
 
 #[test]
 fn invalid_dates_point_at_the_value() {
-    let text = acme_playbook_replacing("Body\n", &[("model: co-managed\n", "model: co-managed\nupdated: 2026-13-01\nreview_by: 27/11/2027\n")]);
+    let text =
+        acme_playbook_replacing("Body\n", &[("model: co-managed\n", "model: co-managed\nupdated: 2026-13-01\nreview_by: 27/11/2027\n")]);
     let (run, diags) = check(&site_with_page("acme.md", &text));
     run.fails_with(1);
     let found = with_code(&diags, "invalid-date");
@@ -655,7 +664,10 @@ fn too_many_consulted_follows_the_threshold() {
 
 #[test]
 fn overload_follows_the_threshold() {
-    let text = acme_playbook_replacing("Body\n", &[("  security-monitoring: soc-team\n", "  security-monitoring: soc-team\n  documentation: desk\n")]);
+    let text = acme_playbook_replacing(
+        "Body\n",
+        &[("  security-monitoring: soc-team\n", "  security-monitoring: soc-team\n  documentation: desk\n")],
+    );
     let s = Site::with_config_text(&format!("{CONFIG}thresholds: {{max_accountable: 1}}\n"));
     s.file("content/acme.md", &text);
     let (run, diags) = check(&s);
@@ -695,7 +707,10 @@ fn unused_owner_when_re_enabled() {
 fn empty_faq_entries_point_at_the_entry() {
     let text = acme_playbook_replacing(
         "Body\n",
-        &[("model: co-managed\n", "model: co-managed\nfaq:\n  - q: Who answers at night?\n    a: ''\n  - q: ''\n    a: Somebody.\n  - q: Fine?\n    a: Yes.\n")],
+        &[(
+            "model: co-managed\n",
+            "model: co-managed\nfaq:\n  - q: Who answers at night?\n    a: ''\n  - q: ''\n    a: Somebody.\n  - q: Fine?\n    a: Yes.\n",
+        )],
     );
     let (run, diags) = check(&site_with_page("acme.md", &text));
     run.ok();
@@ -740,7 +755,13 @@ fn checks_can_turn_a_rule_off() {
 #[test]
 fn checks_can_lower_an_error_to_a_warning() {
     let s = Site::with_config_text(&config_replacing(&[("unused-owner: off", "unused-owner: off\n  coverage-gap: warning")]));
-    s.file("content/acme.md", &acme_playbook_replacing("Body\n", &[("after_hours: desk", "after_hours: acme-it"), ("escalation: [desk, eng]", "escalation: [eng]")]));
+    s.file(
+        "content/acme.md",
+        &acme_playbook_replacing(
+            "Body\n",
+            &[("after_hours: desk", "after_hours: acme-it"), ("escalation: [desk, eng]", "escalation: [eng]")],
+        ),
+    );
     let (run, diags) = check(&s);
     run.ok();
     assert_eq!(one(&diags, "coverage-gap").severity, "warning");
@@ -795,7 +816,8 @@ fn build_prints_warnings_and_stops_on_errors() {
     assert!(run.stderr.contains("warning[stale-review]"), "{}", run.stderr);
     assert!(s.exists("site/acme/index.html"));
 
-    let bad = site_with_page("acme.md", &acme_playbook_replacing("Body\n", &[("responsible: [desk, acme-it]", "responsible: [desk, acem-it]")]));
+    let bad =
+        site_with_page("acme.md", &acme_playbook_replacing("Body\n", &[("responsible: [desk, acme-it]", "responsible: [desk, acem-it]")]));
     let run = bad.run(&["build"]);
     run.fails_with(1);
     assert!(run.stderr.contains("error[unknown-owner]"), "{}", run.stderr);
@@ -808,7 +830,10 @@ fn build_prints_warnings_and_stops_on_errors() {
 fn two_problem_site() -> (Site, String) {
     let text = acme_playbook_replacing(
         "Body\n",
-        &[("responsible: [desk, acme-it]", "responsible: [desk, acem-it]"), ("model: co-managed\n", "model: co-managed\nreview_by: 2026-01-01\n")],
+        &[
+            ("responsible: [desk, acme-it]", "responsible: [desk, acem-it]"),
+            ("model: co-managed\n", "model: co-managed\nreview_by: 2026-01-01\n"),
+        ],
     );
     (site_with_page("acme.md", &text), text)
 }
@@ -892,7 +917,8 @@ fn human_output_is_rustc_like() {
     let lines: Vec<&str> = err.lines().collect();
     let src_at = lines.iter().position(|x| x.contains("responsible: [desk, acem-it]")).unwrap_or_else(|| panic!("no source line:\n{err}"));
     let source_line = lines[src_at];
-    let marker_line = lines[src_at + 1..].iter().find(|x| x.contains('^')).unwrap_or_else(|| panic!("no marker under the source line:\n{err}"));
+    let marker_line =
+        lines[src_at + 1..].iter().find(|x| x.contains('^')).unwrap_or_else(|| panic!("no marker under the source line:\n{err}"));
     let src_col = source_line.find("acem-it").unwrap();
     assert_eq!(marker_line.find('^'), Some(src_col), "marker should sit under `acem-it`:\n{err}");
     assert!(err.contains("help: did you mean `acme-it`?"), "{err}");
@@ -918,7 +944,8 @@ fn check_writes_nothing() {
     let clean = site_with_page("acme.md", &acme_playbook("Acme", "Hi.\n"));
     clean.run(&["check"]).ok();
     for site in [&s, &clean] {
-        let mut names: Vec<String> = std::fs::read_dir(site.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        let mut names: Vec<String> =
+            std::fs::read_dir(site.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         assert_eq!(names, ["content", "demarcate.yaml"], "check must not write files");
     }
@@ -1007,7 +1034,10 @@ fn generated_corpus_checks_clean() {
 fn columns_count_characters_not_bytes() {
     // Non-ASCII text before the culprit on the same line: columns count characters, as the
     // human renderer (which places its marker by characters) and editors expect.
-    let text = acme_playbook_replacing("Übergabe: see [the plan](plan.md).\n", &[("informed: [acme-boss]", "informed: [acme-boss, ünknown, acem-it]")]);
+    let text = acme_playbook_replacing(
+        "Übergabe: see [the plan](plan.md).\n",
+        &[("informed: [acme-boss]", "informed: [acme-boss, ünknown, acem-it]")],
+    );
     let s = site_with_page("acme.md", &text);
     let (run, diags) = check(&s);
     run.fails_with(1);

@@ -145,7 +145,11 @@ fn answer_after(html: &str, anchor: &str) -> String {
     let after = &after[after.find('>').unwrap() + 1..];
     let after = &after[after.find("</h").unwrap()..];
     let after = &after[after.find('>').unwrap() + 1..];
-    let end = ["<h1", "<h2", "<h3", "<h4", "<div class=\"faq-item", "</section"].iter().filter_map(|m| after.find(m)).min().unwrap_or(after.len());
+    let end = ["<h1", "<h2", "<h3", "<h4", "<div class=\"faq-item", "</section"]
+        .iter()
+        .filter_map(|m| after.find(m))
+        .min()
+        .unwrap_or(after.len());
     after[..end].to_string()
 }
 
@@ -288,10 +292,13 @@ fn jsonld_is_one_faqpage_whose_questions_equal_the_visible_questions() {
     let s = two_playbooks();
     for page in ["alpha", "beta"] {
         let html = s.read(&format!("site/{page}/index.html"));
-        let mut structured: Vec<String> = jsonld_questions(&jsonld(&html)).into_iter().map(|(q, a)| {
-            assert!(!a.trim().is_empty(), "{page}: empty answer for {q}");
-            q
-        }).collect();
+        let mut structured: Vec<String> = jsonld_questions(&jsonld(&html))
+            .into_iter()
+            .map(|(q, a)| {
+                assert!(!a.trim().is_empty(), "{page}: empty answer for {q}");
+                q
+            })
+            .collect();
         let mut visible: Vec<String> = visible_questions(&html).into_iter().map(|(_, q)| q).collect();
         structured.sort();
         visible.sort();
@@ -317,7 +324,10 @@ fn html_in_questions_stays_inert() {
     assert!(!script.contains("<!--") && !script.contains('<'), "raw markup inside the JSON-LD: {script}");
     let names: BTreeSet<String> = jsonld_questions(&jsonld(&html)).into_iter().map(|(q, _)| q).collect();
     let want: BTreeSet<String> =
-        ["Can we paste </script><b>bold</b> here?", "Ampersands & \"quotes\" too?", "Is </script><b> safe in a heading?"].iter().map(|s| s.to_string()).collect();
+        ["Can we paste </script><b>bold</b> here?", "Ampersands & \"quotes\" too?", "Is </script><b> safe in a heading?"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     assert_eq!(names, want, "JSON-LD names must be the questions' plain text");
 
     // Visible text is escaped: the reader sees the characters, the browser sees no tags.
@@ -340,7 +350,14 @@ fn html_in_questions_stays_inert() {
 #[test]
 fn links_in_front_matter_answers_are_rewritten_to_page_urls() {
     let s = Site::with_config();
-    s.file("content/a/first.md", &playbook("First", "faq:\n  - q: Where is the other one?\n    a: See [the second playbook](../b/second.md#ws-help-desk).\n", "Body.\n"));
+    s.file(
+        "content/a/first.md",
+        &playbook(
+            "First",
+            "faq:\n  - q: Where is the other one?\n    a: See [the second playbook](../b/second.md#ws-help-desk).\n",
+            "Body.\n",
+        ),
+    );
     s.file("content/b/second.md", &playbook("Second", "", "Body.\n"));
     s.run(&["build", "--quiet"]).ok();
     for file in ["site/a/first/index.html", "site/faq/index.html"] {

@@ -125,7 +125,16 @@ struct Row {
 }
 
 const ROWS: [Row; 8] = [
-    Row { playbook: AM, ws: "help-desk", a: "desk", r: &["desk"], c: &["eng"], i: &["acme-it"], after: Some("desk"), esc: &["desk", "eng"] },
+    Row {
+        playbook: AM,
+        ws: "help-desk",
+        a: "desk",
+        r: &["desk"],
+        c: &["eng"],
+        i: &["acme-it"],
+        after: Some("desk"),
+        esc: &["desk", "eng"],
+    },
     Row { playbook: AM, ws: "security-monitoring", a: "soc-team", r: &["soc-team"], c: &[], i: &[], after: None, esc: &[] },
     Row { playbook: AM, ws: "patching", a: "eng", r: &["eng", "acme-it"], c: &[], i: &[], after: None, esc: &[] },
     Row { playbook: AC, ws: "help-desk", a: "acme-it", r: &["acme-it"], c: &["desk"], i: &[], after: None, esc: &[] },
@@ -217,7 +226,13 @@ fn playbook_rows_carry_ws_ids_and_link_their_owners() {
             let tr = element_at(&html, tr_at);
             let owner_links: BTreeSet<String> = hrefs(tr).into_iter().filter(|h| h.starts_with("/owners/")).collect();
             let mut want: BTreeSet<String> = BTreeSet::new();
-            for o in std::iter::once(row.a).chain(row.r.iter().copied()).chain(row.c.iter().copied()).chain(row.i.iter().copied()).chain(row.after).chain(row.esc.iter().copied()) {
+            for o in std::iter::once(row.a)
+                .chain(row.r.iter().copied())
+                .chain(row.c.iter().copied())
+                .chain(row.i.iter().copied())
+                .chain(row.after)
+                .chain(row.esc.iter().copied())
+            {
                 want.insert(format!("/owners/{o}/"));
             }
             assert_eq!(owner_links, want, "{pb}#{anchor}: owner links in the row");
@@ -281,10 +296,11 @@ fn every_internal_link_in_the_output_resolves() {
                 broken.push(format!("{f}: {h} -> no file {target}"));
                 continue;
             }
-            if let Some(fr) = frag.filter(|fr| !fr.is_empty()) {
-                if target.ends_with(".html") && !ids_of(&target).unwrap_or_default().contains(&fr) {
-                    broken.push(format!("{f}: {h} -> {target} has no id=\"{fr}\""));
-                }
+            if let Some(fr) = frag.filter(|fr| !fr.is_empty())
+                && target.ends_with(".html")
+                && !ids_of(&target).unwrap_or_default().contains(&fr)
+            {
+                broken.push(format!("{f}: {h} -> {target} has no id=\"{fr}\""));
             }
         }
     }
@@ -307,7 +323,10 @@ fn playbook_to_owner_to_playbook_round_trip() {
 }
 
 /// Cells of the matrix page: playbook URL → workstream id → (accountable owner URL, link).
-fn matrix_cells(html: &str) -> (Vec<String>, BTreeMap<String, BTreeMap<String, (Option<String>, Option<String>, String)>>) {
+/// Per playbook, per workstream: (accountable owner link, cell link, side text).
+type MatrixCells = BTreeMap<String, BTreeMap<String, (Option<String>, Option<String>, String)>>;
+
+fn matrix_cells(html: &str) -> (Vec<String>, MatrixCells) {
     let table_at = html.find("<table").expect("matrix table");
     let table = element_at(html, table_at);
     let head = element_at(table, table.find("<thead").expect("thead"));
@@ -379,7 +398,10 @@ fn ownership_json_matches_the_fixture() {
     };
     assert_eq!(ids_of("owners"), OWNERS.iter().map(|s| s.to_string()).collect());
     assert_eq!(ids_of("parties"), ["msp", "acme", "beta", "soc"].iter().map(|s| s.to_string()).collect());
-    assert_eq!(ids_of("workstreams"), ["help-desk", "security-monitoring", "patching", "reporting"].iter().map(|s| s.to_string()).collect());
+    assert_eq!(
+        ids_of("workstreams"),
+        ["help-desk", "security-monitoring", "patching", "reporting"].iter().map(|s| s.to_string()).collect()
+    );
     for o in doc["owners"].as_array().unwrap() {
         let want_party = match o["id"].as_str().unwrap() {
             "desk" | "eng" => "msp",
@@ -398,7 +420,9 @@ fn ownership_json_matches_the_fixture() {
     assert_eq!(by_url[BM]["client"], "beta");
     assert_eq!(by_url[AM]["title"], "Acme, \"fully\" managed");
     assert_eq!(by_url[AM]["source"], "content/clients/acme/managed.md");
-    let list = |v: &Value| -> Vec<String> { v.as_array().map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect()).unwrap_or_default() };
+    let list = |v: &Value| -> Vec<String> {
+        v.as_array().map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect()).unwrap_or_default()
+    };
     let strs = |l: &[&str]| -> Vec<String> { l.iter().map(|s| s.to_string()).collect() };
     let mut seen = 0;
     for (url, p) in &by_url {

@@ -96,7 +96,13 @@ pub fn bin() -> PathBuf {
 }
 
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(bin()).args(args).current_dir(dir).env("NO_COLOR", "1").env("DEMARCATE_TODAY", "2026-11-27").output().expect("run demarcate");
+    let out = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("DEMARCATE_TODAY", "2026-11-27")
+        .output()
+        .expect("run demarcate");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -406,9 +412,8 @@ pub fn parse_csv_rfc4180(text: &str) -> Result<Vec<Vec<String>>, String> {
 
 /// `CARGO_MANIFEST_DIR/../shared` or `$DEMARCATE_SHARED`, when it exists.
 pub fn shared_dir() -> Option<PathBuf> {
-    let p = std::env::var_os("DEMARCATE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let p =
+        std::env::var_os("DEMARCATE_SHARED").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
     p.is_dir().then_some(p)
 }
 
@@ -487,7 +492,13 @@ pub fn walk_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 go(base, &p, out);
             } else {
-                let rel = p.strip_prefix(base).unwrap().components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
+                let rel = p
+                    .strip_prefix(base)
+                    .unwrap()
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
                 out.push((rel, std::fs::read(&p).expect("read output file")));
             }
         }
