@@ -312,6 +312,11 @@ pub fn walk(root: &Path) -> (Vec<(PathBuf, String)>, Vec<Asset>, Vec<Diagnostic>
     (md, assets, diags)
 }
 
+/// A relative path with `/` separators.
+pub fn rel_to_components(p: &Path) -> String {
+    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
 pub fn rel_to(base: &Path, p: &Path) -> String {
     let r = p.strip_prefix(base).unwrap_or(p);
     r.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
@@ -512,6 +517,14 @@ pub fn url_path(rel: &str, slug: Option<&str>) -> String {
 
 fn url_segment(s: &str) -> String {
     s.chars().map(|c| if c.is_whitespace() || matches!(c, '?' | '#' | '%' | '"' | '<' | '>') { '-' } else { c }).collect()
+}
+
+/// A page's title: front-matter `title`, else its first `#` heading, else its file name.
+pub fn page_title(fm: &FrontMatter, body: &str, rel: &str, is_section: bool) -> String {
+    fm.title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| first_heading(body).unwrap_or_else(|| title_from_file(rel, is_section)))
 }
 
 fn first_heading(body: &str) -> Option<String> {

@@ -51,6 +51,30 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Preview the site with live reload: builds into memory, serves it, rebuilds on every save.
+    Serve {
+        /// The site folder.
+        #[arg(default_value = ".")]
+        site: PathBuf,
+        /// Port to listen on.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on (loopback by default).
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Which audience to preview.
+        #[arg(long, value_enum, default_value = "internal")]
+        audience: AudienceArg,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Print only errors.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Check the playbooks and report every problem, writing nothing.
     Check {
         /// The site folder.
@@ -103,6 +127,17 @@ fn main() -> ExitCode {
             let opts = BuildOptions { audience: Some(audience.into()), drafts, base_url };
             let output = output.unwrap_or_else(|| site.join("site"));
             run_build(&site, &opts, &output, quiet)
+        }
+        Command::Serve { site, port, bind, open, audience, drafts, quiet } => {
+            let build = BuildOptions { audience: Some(audience.into()), drafts, base_url: None };
+            let opts = demarcate::serve::ServeOptions { root: site, bind, port, open, build, quiet };
+            match demarcate::serve::serve(opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            }
         }
         Command::Check { site, format, deny, audience, drafts } => {
             let opts = BuildOptions { audience: Some(audience.into()), drafts, base_url: None };

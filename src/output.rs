@@ -114,6 +114,13 @@ pub struct MemoryOutput {
     pub files: Mutex<BTreeMap<String, Vec<u8>>>,
 }
 
+impl MemoryOutput {
+    pub fn into_files(self) -> BTreeMap<String, std::sync::Arc<Vec<u8>>> {
+        let map = self.files.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.into_iter().map(|(k, v)| (k, std::sync::Arc::new(v))).collect()
+    }
+}
+
 impl Sink for MemoryOutput {
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
         if let Ok(mut f) = self.files.lock() {

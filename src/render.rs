@@ -284,6 +284,36 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     if errs.is_empty() { Ok(count) } else { Err(errs) }
 }
 
+/// Re-renders only some playbook or section pages (and optionally `/faq/`) into `sink`: the
+/// fast path of a body-only edit in `serve`.
+pub fn render_pages(
+    site: &Site,
+    theme: &ThemeFiles,
+    tera: &Tera,
+    sink: &dyn Sink,
+    pages: &[usize],
+    faq: bool,
+) -> Result<(), Vec<Diagnostic>> {
+    let refs = build_refs(site);
+    let mut jobs: Vec<Job> = pages.iter().map(|&i| Job::Page(i)).collect();
+    if faq {
+        jobs.push(Job::Faq);
+    }
+    let errors: Vec<Diagnostic> = jobs
+        .par_iter()
+        .filter_map(|job| {
+            let (template, path, cx, label) = job.context(site, &refs);
+            match tera.render(template, &cx) {
+                Ok(html) => {
+                    sink.put(&path, html.into_bytes()).err().map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}")))
+                }
+                Err(e) => Some(template_error(theme, &e, Some(&label))),
+            }
+        })
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
 enum Job {
     Page(usize),
     Home,

@@ -21,7 +21,7 @@ pub struct BuildOptions {
 }
 
 /// One question shown on a playbook page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FaqItem {
     pub question: String,
     pub answer_html: String,
@@ -32,6 +32,12 @@ pub struct FaqItem {
     pub inline: bool,
     pub line: usize,
 }
+
+/// One page's rendered Markdown: body, (handoff, notes) per row, FAQ answers, diagnostics.
+type PageMarkdown = (Option<Rendered>, Vec<(String, String)>, Vec<Option<String>>, Vec<Diagnostic>);
+
+/// Codes produced by the link check, recomputed whenever a body changes.
+const LINK_CODES: [&str; 3] = ["broken-link", "broken-anchor", "internal-link"];
 
 /// What sits directly in a section's folder.
 #[derive(Debug, Clone, Default)]
@@ -177,91 +183,7 @@ impl Site {
     }
 
     fn render_markdown(&mut self) {
-        let by_rel = &self.by_rel;
-        let pages = &self.pages;
-        let resolve = |rel: &str| by_rel.get(rel).map(|&i| pages[i].path.clone());
-        let headings = &self.cfg.config.faq.headings;
-        let base_path = self.base_path.as_str();
-        let audience = self.audience;
-        let own = &self.own;
-        type PageOut = (Option<Rendered>, Vec<(String, String)>, Vec<Option<String>>, Vec<Diagnostic>);
-        let results: Vec<PageOut> = pages
-            .par_iter()
-            .zip(self.visible.par_iter())
-            .enumerate()
-            .map(|(i, (p, &vis))| {
-                if !vis {
-                    return (None, Vec::new(), Vec::new(), Vec::new());
-                }
-                let cx = MarkdownContext {
-                    page_dir: p.dir(),
-                    first_line: p.body_line,
-                    audience,
-                    base_path,
-                    resolve: &resolve,
-                    faq_headings: headings,
-                };
-                let mut diags = Vec::new();
-                let mut rendered = match markdown::render(p.body(), &cx) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        diags.push(
-                            Diagnostic::error("internal-block", p.file.as_str(), e.message)
-                                .at(Pos::line(e.line))
-                                .help("close the block with a line holding only `:::`"),
-                        );
-                        return (None, Vec::new(), Vec::new(), diags);
-                    }
-                };
-                // Markdown fields of the front-matter render like the body: links rewritten and
-                // checked, with positions at the field's key.
-                let idx = p.lazy_index();
-                let field_cx = MarkdownContext { faq_headings: &[], first_line: 1, ..cx };
-                let mut field = |text: &str, path: &[&str], diags: &mut Vec<Diagnostic>| -> String {
-                    match markdown::render(text, &field_cx) {
-                        Ok(mut r) => {
-                            if !r.links.is_empty() {
-                                let at = idx.key(path);
-                                for mut l in r.links.drain(..) {
-                                    l.line += at.line - 1;
-                                    if l.line != at.line {
-                                        l.column = 1;
-                                    } else {
-                                        l.column = at.column;
-                                    }
-                                    rendered.links.push(l);
-                                }
-                            }
-                            r.html
-                        }
-                        Err(e) => {
-                            let at = idx.key(path);
-                            diags.push(Diagnostic::error("internal-block", p.file.as_str(), e.message).at(Pos::line(at.line + e.line - 1)));
-                            String::new()
-                        }
-                    }
-                };
-                let mut rows = Vec::new();
-                for row in &own.rows[i] {
-                    let handoff =
-                        row.handoff.as_deref().map(|t| field(t, &["workstreams", &row.key, "handoff"], &mut diags)).unwrap_or_default();
-                    let notes = match (&row.internal_notes, audience) {
-                        (Some(t), Audience::Internal) => field(t, &["workstreams", &row.key, "internal_notes"], &mut diags),
-                        _ => String::new(),
-                    };
-                    rows.push((handoff, notes));
-                }
-                let mut answers = Vec::new();
-                for (n, f) in p.fm.faq.iter().enumerate() {
-                    let hidden = audience == Audience::Client && f.audience == Some(Audience::Internal);
-                    answers.push(match (&f.a, hidden) {
-                        (Some(a), false) if !a.trim().is_empty() => Some(field(a, &["faq", &format!("#{n}"), "a"], &mut diags)),
-                        _ => None,
-                    });
-                }
-                (Some(rendered), rows, answers, diags)
-            })
-            .collect();
+        let results: Vec<PageMarkdown> = (0..self.pages.len()).into_par_iter().map(|i| self.page_markdown(i)).collect();
         let mut rendered = Vec::with_capacity(results.len());
         let mut row_html = Vec::with_capacity(results.len());
         let mut answers = Vec::with_capacity(results.len());
@@ -276,90 +198,217 @@ impl Site {
         self.faq_answers = answers;
     }
 
-    fn collect_faqs(&mut self) {
-        let generate = self.cfg.config.faq.generate;
-        let mut all = Vec::with_capacity(self.pages.len());
-        for (i, p) in self.pages.iter().enumerate() {
-            let Some(r) = &self.rendered[i] else {
-                all.push(Vec::new());
-                continue;
+    /// Renders one page's body and front-matter Markdown fields.
+    fn page_markdown(&self, i: usize) -> PageMarkdown {
+        let by_rel = &self.by_rel;
+        let pages = &self.pages;
+        let resolve = |rel: &str| by_rel.get(rel).map(|&i| pages[i].path.clone());
+        let headings = &self.cfg.config.faq.headings;
+        let base_path = self.base_path.as_str();
+        let audience = self.audience;
+        let own = &self.own;
+        let p = &pages[i];
+        let vis = self.visible[i];
+        {
+            if !vis {
+                return (None, Vec::new(), Vec::new(), Vec::new());
+            }
+            let cx = MarkdownContext {
+                page_dir: p.dir(),
+                first_line: p.body_line,
+                audience,
+                base_path,
+                resolve: &resolve,
+                faq_headings: headings,
             };
-            let mut ids = IdAllocator::for_page();
-            for t in &r.toc {
-                ids.allocate(&t.id);
-            }
+            let mut diags = Vec::new();
+            let mut rendered = match markdown::render(p.body(), &cx) {
+                Ok(r) => r,
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error("internal-block", p.file.as_str(), e.message)
+                            .at(Pos::line(e.line))
+                            .help("close the block with a line holding only `:::`"),
+                    );
+                    return (None, Vec::new(), Vec::new(), diags);
+                }
+            };
+            // Markdown fields of the front-matter render like the body: links rewritten and
+            // checked, with positions at the field's key.
             let idx = p.lazy_index();
-            let mut items = Vec::new();
-            for (n, f) in p.fm.faq.iter().enumerate() {
-                let Some(answer_html) = self.faq_answers[i].get(n).cloned().flatten() else {
-                    continue; // hidden from this audience, or empty (the `empty-faq` check)
+            let field_cx = MarkdownContext { faq_headings: &[], first_line: 1, ..cx };
+            let mut field = |text: &str, path: &[&str], diags: &mut Vec<Diagnostic>| -> String {
+                match markdown::render(text, &field_cx) {
+                    Ok(mut r) => {
+                        if !r.links.is_empty() {
+                            let at = idx.key(path);
+                            for mut l in r.links.drain(..) {
+                                l.line += at.line - 1;
+                                if l.line != at.line {
+                                    l.column = 1;
+                                } else {
+                                    l.column = at.column;
+                                }
+                                rendered.links.push(l);
+                            }
+                        }
+                        r.html
+                    }
+                    Err(e) => {
+                        let at = idx.key(path);
+                        diags.push(Diagnostic::error("internal-block", p.file.as_str(), e.message).at(Pos::line(at.line + e.line - 1)));
+                        String::new()
+                    }
+                }
+            };
+            let mut rows = Vec::new();
+            for row in &own.rows[i] {
+                let handoff =
+                    row.handoff.as_deref().map(|t| field(t, &["workstreams", &row.key, "handoff"], &mut diags)).unwrap_or_default();
+                let notes = match (&row.internal_notes, audience) {
+                    (Some(t), Audience::Internal) => field(t, &["workstreams", &row.key, "internal_notes"], &mut diags),
+                    _ => String::new(),
                 };
-                let q = f.q.clone().unwrap_or_default();
-                if q.trim().is_empty() {
-                    continue;
-                }
-                let wanted = format!("faq-{}", f.id.clone().map(|s| markdown::slugify(&s)).unwrap_or_else(|| markdown::slugify(&q)));
-                items.push(FaqItem {
-                    question: q,
-                    answer_html,
-                    anchor: ids.allocate(&wanted),
-                    tags: f.tags.0.clone(),
-                    workstreams: f.workstreams.0.iter().filter_map(|w| self.reg.workstream(w)).collect(),
-                    inline: false,
-                    line: idx.key(&["faq", &format!("#{n}")]).line,
+                rows.push((handoff, notes));
+            }
+            let mut answers = Vec::new();
+            for (n, f) in p.fm.faq.iter().enumerate() {
+                let hidden = audience == Audience::Client && f.audience == Some(Audience::Internal);
+                answers.push(match (&f.a, hidden) {
+                    (Some(a), false) if !a.trim().is_empty() => Some(field(a, &["faq", &format!("#{n}"), "a"], &mut diags)),
+                    _ => None,
                 });
             }
-            for m in &r.faq {
-                items.push(FaqItem {
-                    question: m.question.clone(),
-                    answer_html: m.answer_html.clone(),
-                    anchor: m.anchor.clone(),
-                    tags: Vec::new(),
-                    workstreams: Vec::new(),
-                    inline: true,
-                    line: m.line,
-                });
-            }
-            if generate && p.is_playbook() {
-                let client = self.own.client[i].map(|c| self.reg.parties[c].1.name.clone());
-                for row in &self.own.rows[i] {
-                    let ws = &self.reg.workstreams[row.ws].1.name;
-                    let question = match &client {
-                        Some(c) => format!("Who owns {} for {c}?", ws.to_lowercase()),
-                        None => format!("Who owns {}?", ws.to_lowercase()),
-                    };
-                    let name = |o: usize| self.reg.owners[o].1.name.clone();
-                    let mut answer = String::new();
-                    if let Some(&a) = row.accountable.first() {
-                        answer.push_str(&format!("<p><strong>{}</strong> is accountable.", markdown::escape_html(&name(a))));
-                    }
-                    let doers: Vec<String> = row.responsible.iter().map(|&o| markdown::escape_html(&name(o))).collect();
-                    if !doers.is_empty() {
-                        answer.push_str(&format!(" The work is done by {}.", doers.join(", ")));
-                    }
-                    if let Some(ah) = row.after_hours {
-                        answer.push_str(&format!(" Out of hours: {}.", markdown::escape_html(&name(ah))));
-                    }
-                    if !row.escalation.is_empty() {
-                        let chain: Vec<String> = row.escalation.iter().map(|&o| markdown::escape_html(&name(o))).collect();
-                        answer.push_str(&format!(" Escalation: {}.", chain.join(" → ")));
-                    }
-                    answer.push_str("</p>");
-                    let wid = &self.reg.workstreams[row.ws].0;
-                    items.push(FaqItem {
-                        question,
-                        answer_html: answer,
-                        anchor: ids.allocate(&format!("faq-who-owns-{wid}")),
-                        tags: Vec::new(),
-                        workstreams: vec![row.ws],
-                        inline: false,
-                        line: 1,
-                    });
-                }
-            }
-            all.push(items);
+            (Some(rendered), rows, answers, diags)
         }
+    }
+
+    fn collect_faqs(&mut self) {
+        let all: Vec<Vec<FaqItem>> = (0..self.pages.len()).into_par_iter().map(|i| self.page_faqs(i)).collect();
         self.faqs = all;
+    }
+
+    /// The questions shown on one page: front-matter entries, then Markdown FAQ sections, then
+    /// generated ones.
+    fn page_faqs(&self, i: usize) -> Vec<FaqItem> {
+        let generate = self.cfg.config.faq.generate;
+        let p = &self.pages[i];
+
+        let Some(r) = &self.rendered[i] else {
+            return Vec::new();
+        };
+        let mut ids = IdAllocator::for_page();
+        for t in &r.toc {
+            ids.allocate(&t.id);
+        }
+        let idx = p.lazy_index();
+        let mut items = Vec::new();
+        for (n, f) in p.fm.faq.iter().enumerate() {
+            let Some(answer_html) = self.faq_answers[i].get(n).cloned().flatten() else {
+                continue; // hidden from this audience, or empty (the `empty-faq` check)
+            };
+            let q = f.q.clone().unwrap_or_default();
+            if q.trim().is_empty() {
+                continue;
+            }
+            let wanted = format!("faq-{}", f.id.clone().map(|s| markdown::slugify(&s)).unwrap_or_else(|| markdown::slugify(&q)));
+            items.push(FaqItem {
+                question: q,
+                answer_html,
+                anchor: ids.allocate(&wanted),
+                tags: f.tags.0.clone(),
+                workstreams: f.workstreams.0.iter().filter_map(|w| self.reg.workstream(w)).collect(),
+                inline: false,
+                line: idx.key(&["faq", &format!("#{n}")]).line,
+            });
+        }
+        for m in &r.faq {
+            items.push(FaqItem {
+                question: m.question.clone(),
+                answer_html: m.answer_html.clone(),
+                anchor: m.anchor.clone(),
+                tags: Vec::new(),
+                workstreams: Vec::new(),
+                inline: true,
+                line: m.line,
+            });
+        }
+        if generate && p.is_playbook() {
+            let client = self.own.client[i].map(|c| self.reg.parties[c].1.name.clone());
+            for row in &self.own.rows[i] {
+                let ws = &self.reg.workstreams[row.ws].1.name;
+                let question = match &client {
+                    Some(c) => format!("Who owns {} for {c}?", ws.to_lowercase()),
+                    None => format!("Who owns {}?", ws.to_lowercase()),
+                };
+                let name = |o: usize| self.reg.owners[o].1.name.clone();
+                let mut answer = String::new();
+                if let Some(&a) = row.accountable.first() {
+                    answer.push_str(&format!("<p><strong>{}</strong> is accountable.", markdown::escape_html(&name(a))));
+                }
+                let doers: Vec<String> = row.responsible.iter().map(|&o| markdown::escape_html(&name(o))).collect();
+                if !doers.is_empty() {
+                    answer.push_str(&format!(" The work is done by {}.", doers.join(", ")));
+                }
+                if let Some(ah) = row.after_hours {
+                    answer.push_str(&format!(" Out of hours: {}.", markdown::escape_html(&name(ah))));
+                }
+                if !row.escalation.is_empty() {
+                    let chain: Vec<String> = row.escalation.iter().map(|&o| markdown::escape_html(&name(o))).collect();
+                    answer.push_str(&format!(" Escalation: {}.", chain.join(" → ")));
+                }
+                answer.push_str("</p>");
+                let wid = &self.reg.workstreams[row.ws].0;
+                items.push(FaqItem {
+                    question,
+                    answer_html: answer,
+                    anchor: ids.allocate(&format!("faq-who-owns-{wid}")),
+                    tags: Vec::new(),
+                    workstreams: vec![row.ws],
+                    inline: false,
+                    line: 1,
+                });
+            }
+        }
+        items
+    }
+
+    /// The fast path for an edit that changed only the body of page `i` (`raw` is the new file
+    /// text). Re-renders that page's Markdown and FAQ and re-runs the link check. Returns `None`
+    /// when more than the body changed (front-matter or title), so the caller must reload;
+    /// otherwise whether the page's questions changed (the site-wide FAQ needs re-rendering).
+    pub fn refresh_body(&mut self, i: usize, raw: String) -> Option<bool> {
+        let raw = match raw.strip_prefix('\u{feff}') {
+            Some(r) => r.to_string(),
+            None => raw,
+        };
+        let (fm_range, fm_line, body_start, body_line) = content::split_front_matter(&raw).ok()?;
+        let page = &self.pages[i];
+        if raw[fm_range.clone()] != *page.yaml() || !self.visible[i] {
+            return None;
+        }
+        if content::page_title(&page.fm, &raw[body_start..], &page.rel, page.is_section) != page.title {
+            return None;
+        }
+        let page = &mut self.pages[i];
+        page.raw = raw;
+        page.fm_range = fm_range;
+        page.fm_line = fm_line;
+        page.body_start = body_start;
+        page.body_line = body_line;
+        let file = page.file.clone();
+        let (rendered, rows, answers, diags) = self.page_markdown(i);
+        self.rendered[i] = rendered;
+        self.row_html[i] = rows;
+        self.faq_answers[i] = answers;
+        let faqs = self.page_faqs(i);
+        let faq_changed = faqs != self.faqs[i];
+        self.faqs[i] = faqs;
+        self.diagnostics.items.retain(|d| !LINK_CODES.contains(&d.code) && !(d.code == "internal-block" && d.file == file));
+        self.diagnostics.extend(diags);
+        self.check_links();
+        self.diagnostics.sort();
+        Some(faq_changed)
     }
 
     /// Every anchor a page offers: its headings, its ownership rows and its questions.

@@ -171,7 +171,10 @@ fn front_matter_and_markdown_questions_are_both_extracted_with_rich_answers() {
 
     // Front-matter answer: Markdown with a code block and a list.
     let a = answer_after(&html, "faq-how-do-we-reach-the-desk");
-    assert!(a.contains("<pre") && visible_text(&a).contains("curl https://desk.example/status"), "code block missing from the answer:\n{a}");
+    assert!(
+        a.contains("<pre") && visible_text(&a).contains("curl https://desk.example/status"),
+        "code block missing from the answer:\n{a}"
+    );
     assert!(a.contains("<li>by phone</li>") && a.contains("<li>by email</li>"), "list missing from the answer:\n{a}");
     // Markdown answer: everything up to the next question, not beyond.
     let a = answer_after(&html, "faq-can-we-switch-models-later");

@@ -1,0 +1,181 @@
+//! An in-memory build that can be updated incrementally: the pipeline's entry point for live
+//! preview. It knows nothing about HTTP or file watching; `serve` tells it what changed (as
+//! classified by `serve::classify`) and serves whatever files it holds.
+//!
+//! A body-only edit re-renders that page (and `/faq/` when its questions changed) after
+//! re-running the link check; anything that can change lists or indexes (front-matter, new or
+//! deleted pages, templates, config) rebuilds everything, which is always correct.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tera::Tera;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::output::MemoryOutput;
+use crate::render;
+use crate::site::{BuildOptions, Site};
+use crate::theme::{self, ThemeFiles};
+
+/// What an edit needs, decided from the changed paths alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rebuild {
+    /// The path is not part of the site (editor temp files, the output folder, …).
+    Nothing,
+    /// A page was edited in place: maybe only its body changed.
+    Page(String),
+    /// Only stylesheets or other static files changed.
+    Static { css_only: bool },
+    /// Templates, config, new or deleted pages: rebuild everything.
+    Full,
+}
+
+/// What the browser should do after a rebuild.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Unchanged,
+    Reload,
+    Styles,
+}
+
+pub type Files = BTreeMap<String, Arc<Vec<u8>>>;
+
+pub struct Preview {
+    root: PathBuf,
+    opts: BuildOptions,
+    site: Option<Site>,
+    theme: ThemeFiles,
+    tera: Option<Tera>,
+    /// The last good output; kept while the site is broken so the preview still works.
+    pub files: Files,
+    /// Diagnostics of the last rebuild; errors mean `files` is stale.
+    pub diagnostics: Diagnostics,
+}
+
+impl Preview {
+    pub fn new(root: &Path, opts: BuildOptions) -> Self {
+        let mut p = Preview {
+            root: root.to_path_buf(),
+            opts,
+            site: None,
+            theme: ThemeFiles::default(),
+            tera: None,
+            files: Files::new(),
+            diagnostics: Diagnostics::default(),
+        };
+        p.full();
+        p
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.has_errors()
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Rebuilds everything into memory. On errors the previous files stay.
+    pub fn full(&mut self) -> Outcome {
+        let (site, mut diags) = crate::build::check(&self.root, &self.opts);
+        let mut d = Vec::new();
+        let theme = theme::load(&self.root, site.as_ref().and_then(|s| s.cfg.config.theme.as_deref()), &mut d);
+        let tera = render::compile(&theme).ok();
+        diags.sort();
+        self.diagnostics = diags;
+        let (Some(site), Some(tera)) = (site, tera) else {
+            self.site = None;
+            return Outcome::Reload;
+        };
+        if self.diagnostics.has_errors() {
+            self.site = None;
+            return Outcome::Reload;
+        }
+        let out = MemoryOutput::default();
+        if let Err(errs) = render::render_site(&site, &theme, &tera, &out) {
+            self.diagnostics.extend(errs);
+            self.site = None;
+            return Outcome::Reload;
+        }
+        self.files = out.into_files();
+        self.site = Some(site);
+        self.theme = theme;
+        self.tera = Some(tera);
+        Outcome::Reload
+    }
+
+    /// Applies a batch of changes with the cheapest rebuild that is still correct.
+    pub fn apply(&mut self, changes: &[Rebuild]) -> Outcome {
+        let wanted: Vec<&Rebuild> = changes.iter().filter(|c| **c != Rebuild::Nothing).collect();
+        if wanted.is_empty() {
+            return Outcome::Unchanged;
+        }
+        if wanted.iter().any(|c| **c == Rebuild::Full) || self.site.is_none() || self.has_errors() {
+            return self.full();
+        }
+        if wanted.iter().all(|c| matches!(c, Rebuild::Static { .. })) {
+            let css_only = wanted.iter().all(|c| matches!(c, Rebuild::Static { css_only: true }));
+            self.reload_statics();
+            return if css_only { Outcome::Styles } else { Outcome::Reload };
+        }
+        let mut pages = Vec::new();
+        let mut faq = false;
+        for c in &wanted {
+            match c {
+                Rebuild::Page(rel) => match self.refresh_page(rel) {
+                    Some((i, faq_changed)) => {
+                        pages.push(i);
+                        faq |= faq_changed;
+                    }
+                    None => return self.full(),
+                },
+                Rebuild::Static { .. } => self.reload_statics(),
+                Rebuild::Nothing | Rebuild::Full => {}
+            }
+        }
+        let (Some(site), Some(tera)) = (&self.site, &self.tera) else { return self.full() };
+        self.diagnostics = site.diagnostics.clone();
+        if self.diagnostics.has_errors() {
+            // A broken link or block: keep serving the last good pages, show the errors.
+            self.site = None;
+            return Outcome::Reload;
+        }
+        let out = MemoryOutput::default();
+        if let Err(errs) = render::render_pages(site, &self.theme, tera, &out, &pages, faq) {
+            self.diagnostics.extend(errs);
+            return Outcome::Reload;
+        }
+        self.files.extend(out.into_files());
+        Outcome::Reload
+    }
+
+    /// Body-only fast path for one page; `None` when a full rebuild is needed.
+    fn refresh_page(&mut self, rel: &str) -> Option<(usize, bool)> {
+        let site = self.site.as_mut()?;
+        let i = *site.by_rel.get(rel)?;
+        let raw = std::fs::read_to_string(self.root.join(crate::content::CONTENT_DIR).join(rel)).ok()?;
+        let faq = site.refresh_body(i, raw)?;
+        Some((i, faq))
+    }
+
+    fn reload_statics(&mut self) {
+        let mut d = Vec::new();
+        let theme = theme::load(&self.root, self.site.as_ref().and_then(|s| s.cfg.config.theme.as_deref()), &mut d);
+        self.files.retain(|k, _| !k.starts_with("static/"));
+        for (path, bytes) in &theme.statics {
+            self.files.insert(format!("static/{path}"), Arc::new(bytes.clone()));
+        }
+        self.theme.statics = theme.statics;
+    }
+
+    /// The current errors, rendered for people without colour.
+    pub fn error_report(&self) -> Option<String> {
+        if !self.has_errors() {
+            return None;
+        }
+        let errors: Vec<Diagnostic> =
+            self.diagnostics.items.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).cloned().collect();
+        Some(crate::diagnostics::render_human(&errors, &self.root, false))
+    }
+}

@@ -1,0 +1,79 @@
+//! Which rebuild a changed path needs: a pure function of the path (relative to the site root)
+//! and what happened to it, so watch mode's decisions are table-tested.
+
+use crate::content::is_ignored_name;
+use crate::preview::Rebuild;
+
+/// What the file watcher saw happen to a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Created,
+    Modified,
+    Removed,
+}
+
+const CONFIG_FILES: [&str; 4] = ["demarcate.yaml", "parties.yaml", "owners.yaml", "workstreams.yaml"];
+
+/// Classifies one change. `rel` uses `/` separators and is relative to the site root.
+pub fn classify(rel: &str, kind: EventKind) -> Rebuild {
+    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    let Some(name) = parts.last() else { return Rebuild::Nothing };
+    // Editor leftovers, hidden files and anything inside hidden folders are never content.
+    if parts.iter().any(|p| is_ignored_name(p)) || name.ends_with(".swo") || name.starts_with("4913") {
+        return Rebuild::Nothing;
+    }
+    match parts.as_slice() {
+        [file] if CONFIG_FILES.contains(file) => Rebuild::Full,
+        ["content", rest @ ..] if !rest.is_empty() => {
+            let rel_content = rest.join("/");
+            if rel_content.ends_with(".md") && kind == EventKind::Modified {
+                Rebuild::Page(rel_content)
+            } else {
+                // New or deleted pages change lists and links; assets are copied on rebuild.
+                Rebuild::Full
+            }
+        }
+        ["templates", ..] | ["themes", _, "templates", ..] => Rebuild::Full,
+        ["static", ..] | ["themes", _, "static", ..] => Rebuild::Static { css_only: name.ends_with(".css") && kind == EventKind::Modified },
+        _ => Rebuild::Nothing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EventKind::*;
+
+    #[test]
+    fn classifies_paths_and_event_kinds() {
+        let page = |s: &str| Rebuild::Page(s.to_string());
+        let table: &[(&str, EventKind, Rebuild)] = &[
+            ("content/clients/acme/co-managed.md", Modified, page("clients/acme/co-managed.md")),
+            ("content/_index.md", Modified, page("_index.md")),
+            ("content/clients/acme/new.md", Created, Rebuild::Full),
+            ("content/clients/acme/old.md", Removed, Rebuild::Full),
+            ("content/clients/acme/diagram.png", Modified, Rebuild::Full),
+            ("content/clients/acme/.co-managed.md.swp", Modified, Rebuild::Nothing),
+            ("content/clients/acme/co-managed.md~", Modified, Rebuild::Nothing),
+            ("content/clients/acme/.#co-managed.md", Created, Rebuild::Nothing),
+            ("content/.git/index", Modified, Rebuild::Nothing),
+            ("content/4913", Created, Rebuild::Nothing),
+            ("demarcate.yaml", Modified, Rebuild::Full),
+            ("owners.yaml", Created, Rebuild::Full),
+            ("templates/page.html", Modified, Rebuild::Full),
+            ("themes/default/templates/base.html", Modified, Rebuild::Full),
+            ("static/style.css", Modified, Rebuild::Static { css_only: true }),
+            ("themes/default/static/style.css", Modified, Rebuild::Static { css_only: true }),
+            ("static/style.css", Created, Rebuild::Static { css_only: false }),
+            ("static/logo.svg", Modified, Rebuild::Static { css_only: false }),
+            ("site/index.html", Modified, Rebuild::Nothing),
+            ("target/debug/demarcate", Modified, Rebuild::Nothing),
+            ("README.md", Modified, Rebuild::Nothing),
+            ("notes/draft.md", Modified, Rebuild::Nothing),
+            ("", Modified, Rebuild::Nothing),
+        ];
+        for (path, kind, want) in table {
+            assert_eq!(&classify(path, *kind), want, "{path} {kind:?}");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Answers HTTP requests from the preview's in-memory files: safe path resolution (nothing
+//! outside the built site, no `..`, no encoded slashes), MIME types, the 404 page, the live
+//! reload script and the error overlay injected into HTML, and the Server-Sent Events stream.
+
+use std::io::Write;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tiny_http::{Header, Request, Response};
+
+use super::State;
+
+pub const EVENTS_PATH: &str = "/__demarcate/events";
+
+/// Where a request path leads.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route {
+    File(String),
+    Events,
+    BadRequest,
+}
+
+/// Maps a request target to a key of the built files. Rejects anything that could escape the
+/// site: `..` segments, encoded slashes or backslashes, NUL bytes, invalid percent escapes.
+pub fn route(target: &str) -> Route {
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    if path == EVENTS_PATH {
+        return Route::Events;
+    }
+    let lower = path.to_ascii_lowercase();
+    if lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") || path.contains('\\') {
+        return Route::BadRequest;
+    }
+    let Some(decoded) = percent_decode(path) else { return Route::BadRequest };
+    if !decoded.starts_with('/') || decoded.split('/').any(|s| s == ".." || s == ".") || decoded.contains('\0') {
+        return Route::BadRequest;
+    }
+    let mut key = decoded.trim_start_matches('/').to_string();
+    if key.is_empty() || key.ends_with('/') {
+        key.push_str("index.html");
+    }
+    Route::File(key)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+pub fn mime(path: &str) -> &'static str {
+    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        _ => "application/octet-stream",
+    }
+}
+
+const RELOAD_SCRIPT: &str = r#"<script>/* demarcate serve: live reload */(function(){var es=new EventSource("/__demarcate/events");es.addEventListener("reload",function(){location.reload();});es.addEventListener("css",function(){document.querySelectorAll('link[rel="stylesheet"]').forEach(function(l){var u=new URL(l.href);u.searchParams.set("v",Date.now());l.href=u.href;});});})();</script>"#;
+
+fn overlay(report: &str) -> String {
+    let escaped = crate::markdown::escape_html(report);
+    format!(
+        "<div id=\"demarcate-errors\" role=\"alert\" style=\"position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,24,33,.96);color:#fff;padding:2rem;font:14px/1.5 ui-monospace,monospace\">\
+         <h2 style=\"color:#ffb4a8;font:600 1.25rem system-ui,sans-serif;margin:0 0 1rem\">The site has errors — showing the last good build</h2>\
+         <pre style=\"white-space:pre-wrap;margin:0\">{escaped}</pre>\
+         <p style=\"font-family:system-ui,sans-serif;opacity:.8\">Fix the file and save: this page reloads by itself.</p></div>"
+    )
+}
+
+/// Adds the reload script (and the overlay when the site is broken) before `</body>`.
+pub fn inject(html: &[u8], errors: Option<&str>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(html);
+    let mut extra = String::from(RELOAD_SCRIPT);
+    if let Some(report) = errors {
+        extra.push_str(&overlay(report));
+    }
+    match text.rfind("</body>") {
+        Some(i) => format!("{}{extra}{}", &text[..i], &text[i..]).into_bytes(),
+        None => format!("{text}{extra}").into_bytes(),
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .unwrap_or_else(|_| Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).expect("static header is valid"))
+}
+
+pub fn handle(request: Request, state: &State) {
+    let target = request.url().to_string();
+    let key = match route(&target) {
+        Route::Events => return stream_events(request, state),
+        Route::BadRequest => {
+            let _ = request.respond(Response::from_string("400 Bad Request\n").with_status_code(400));
+            return;
+        }
+        Route::File(key) => key,
+    };
+    let snapshot = state.snapshot();
+    let errors = snapshot.errors.as_deref();
+    let (status, key, body) = match snapshot.files.get(&key).or_else(|| snapshot.files.get(&format!("{key}/index.html"))) {
+        Some(bytes) => (200, key, bytes.clone()),
+        None => match snapshot.files.get("404.html") {
+            Some(bytes) => (404, "404.html".to_string(), bytes.clone()),
+            None => (404, "404.txt".to_string(), std::sync::Arc::new(b"404 Not Found\n".to_vec())),
+        },
+    };
+    let content_type = mime(&key);
+    let data = if content_type.starts_with("text/html") { inject(&body, errors) } else { body.to_vec() };
+    let response = Response::from_data(data)
+        .with_status_code(status)
+        .with_header(header("Content-Type", content_type))
+        .with_header(header("Cache-Control", "no-store"));
+    let _ = request.respond(response);
+}
+
+/// A Server-Sent Events stream: one `reload` or `css` event per rebuild, comments as
+/// keep-alives so closed connections are noticed and dropped.
+fn stream_events(request: Request, state: &State) {
+    let (tx, rx) = mpsc::channel::<&'static str>();
+    state.subscribe(tx);
+    let mut writer = request.into_writer();
+    let head =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\nretry: 300\n\n";
+    if writer.write_all(head.as_bytes()).and_then(|_| writer.flush()).is_err() {
+        return;
+    }
+    loop {
+        let message = match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(event) => format!("event: {event}\ndata: {event}\n\n"),
+            Err(mpsc::RecvTimeoutError::Timeout) => ": keep-alive\n\n".to_string(),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        if writer.write_all(message.as_bytes()).and_then(|_| writer.flush()).is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_stay_inside_the_site() {
+        assert_eq!(route("/"), Route::File("index.html".into()));
+        assert_eq!(route("/owners/acme-it/?x=1"), Route::File("owners/acme-it/index.html".into()));
+        assert_eq!(route("/static/style.css"), Route::File("static/style.css".into()));
+        assert_eq!(route("/a%20b/"), Route::File("a b/index.html".into()));
+        for bad in ["/../etc/passwd", "/%2e%2e/etc/passwd", "/a/..%2Fb", "/a%2fb", "/a%5cb", "/a\\b", "/%zz", "/a/./b", "/%00"] {
+            assert_eq!(route(bad), Route::BadRequest, "{bad}");
+        }
+        assert_eq!(route(EVENTS_PATH), Route::Events);
+    }
+
+    #[test]
+    fn mime_types_by_extension() {
+        assert_eq!(mime("a/index.html"), "text/html; charset=utf-8");
+        assert_eq!(mime("static/style.css"), "text/css; charset=utf-8");
+        assert_eq!(mime("matrix.csv"), "text/csv; charset=utf-8");
+        assert_eq!(mime("blob"), "application/octet-stream");
+    }
+
+    #[test]
+    fn injection_goes_before_body_end_and_escapes_errors() {
+        let out = String::from_utf8(inject(b"<html><body><p>x</p></body></html>", Some("<script>bad</script>"))).unwrap();
+        assert!(out.contains("EventSource"));
+        assert!(out.contains("&lt;script&gt;bad"));
+        assert!(out.ends_with("</body></html>"));
+    }
+}

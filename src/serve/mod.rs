@@ -1,0 +1,189 @@
+//! `demarcate serve`: live preview. Builds the site into memory (never over `site/`), serves it
+//! on loopback, watches the site's files and applies the cheapest correct rebuild after each
+//! change, then tells every open browser to reload (Server-Sent Events on the same port).
+//!
+//! This module sits beside the pipeline: it owns HTTP (tiny_http) and file watching (notify)
+//! and only calls into [`crate::preview::Preview`].
+
+pub mod classify;
+pub mod http;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use notify::{RecursiveMode, Watcher};
+
+use crate::preview::{Files, Outcome, Preview, Rebuild};
+use crate::site::BuildOptions;
+use classify::{EventKind, classify};
+
+/// What the server hands out: the files of the last good build and the current errors.
+#[derive(Default)]
+pub struct Snapshot {
+    pub files: Files,
+    pub errors: Option<String>,
+}
+
+/// Shared between the HTTP threads and the rebuild loop.
+#[derive(Default)]
+pub struct State {
+    snapshot: RwLock<Arc<Snapshot>>,
+    clients: Mutex<Vec<Sender<&'static str>>>,
+}
+
+impl State {
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().map(|s| s.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+    fn publish(&self, preview: &Preview) {
+        let snap = Arc::new(Snapshot { files: preview.files.clone(), errors: preview.error_report() });
+        match self.snapshot.write() {
+            Ok(mut s) => *s = snap,
+            Err(p) => *p.into_inner() = snap,
+        }
+    }
+    fn subscribe(&self, tx: Sender<&'static str>) {
+        if let Ok(mut c) = self.clients.lock() {
+            c.push(tx);
+        }
+    }
+    /// Sends an event to every connected browser, forgetting the ones that went away.
+    fn broadcast(&self, event: &'static str) {
+        if let Ok(mut c) = self.clients.lock() {
+            c.retain(|tx| tx.send(event).is_ok());
+        }
+    }
+}
+
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: String,
+    pub port: u16,
+    pub open: bool,
+    pub build: BuildOptions,
+    pub quiet: bool,
+}
+
+#[derive(Debug)]
+pub enum ServeError {
+    /// The address could not be bound (port in use, bad address).
+    Bind(String),
+    Watch(String),
+}
+
+impl std::fmt::Display for ServeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServeError::Bind(m) | ServeError::Watch(m) => f.write_str(m),
+        }
+    }
+}
+
+fn log(quiet: bool, msg: &str) {
+    if !quiet {
+        eprintln!("{msg}");
+    }
+}
+
+/// Runs the preview server until the process is stopped (Ctrl-C). Nothing is written to disk,
+/// so stopping at any moment leaves nothing behind.
+pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
+    let addr = format!("{}:{}", opts.bind, opts.port);
+    let server = tiny_http::Server::http(&addr).map_err(|e| {
+        let hint = if e.to_string().contains("in use") { " (choose another port with --port)" } else { "" };
+        ServeError::Bind(format!("cannot listen on {addr}: {e}{hint}"))
+    })?;
+    let host = if opts.bind == "0.0.0.0" { "127.0.0.1".to_string() } else { opts.bind.clone() };
+    let url = format!("http://{host}:{}/", opts.port);
+    let mut build = opts.build.clone();
+    build.base_url = Some(url.clone());
+
+    let started = Instant::now();
+    let mut preview = Preview::new(&opts.root, build);
+    let state = Arc::new(State::default());
+    state.publish(&preview);
+    report(&preview, opts.quiet, started);
+    log(opts.quiet, &format!("Serving {} at {url} (Ctrl-C to stop)", opts.root.display()));
+    if opts.open {
+        let _ = std::process::Command::new(if cfg!(target_os = "macos") { "open" } else { "xdg-open" }).arg(&url).spawn();
+    }
+
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if let Ok(ev) = res {
+            let _ = tx.send(ev);
+        }
+    })
+    .map_err(|e| ServeError::Watch(format!("cannot watch files: {e}")))?;
+    let root = opts.root.canonicalize().unwrap_or(opts.root.clone());
+    watcher.watch(&root, RecursiveMode::Recursive).map_err(|e| ServeError::Watch(format!("cannot watch {}: {e}", root.display())))?;
+
+    let http_state = state.clone();
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let st = http_state.clone();
+            std::thread::spawn(move || http::handle(request, &st));
+        }
+    });
+
+    watch_loop(&rx, &root, &mut preview, &state, opts.quiet);
+    Ok(())
+}
+
+/// Turns a notify event into classified changes.
+fn changes_of(ev: &notify::Event, root: &Path) -> Vec<Rebuild> {
+    use notify::EventKind as K;
+    let kind = match ev.kind {
+        K::Create(_) => EventKind::Created,
+        K::Remove(_) => EventKind::Removed,
+        K::Modify(notify::event::ModifyKind::Name(_)) => EventKind::Created,
+        K::Modify(_) => EventKind::Modified,
+        K::Access(_) | K::Other | K::Any => return Vec::new(),
+    };
+    ev.paths
+        .iter()
+        .map(|p| {
+            let rel = p.strip_prefix(root).map(crate::content::rel_to_components).unwrap_or_default();
+            // A rename shows up as the old name gone and the new one created: both rebuild fully.
+            let kind = if kind == EventKind::Created && !p.exists() { EventKind::Removed } else { kind };
+            classify(&rel, kind)
+        })
+        .collect()
+}
+
+fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, preview: &mut Preview, state: &State, quiet: bool) {
+    // An editor's save is often several events (write temp, rename, delete); wait for the burst
+    // to settle briefly and treat it as one change.
+    let settle = Duration::from_millis(20);
+    while let Ok(first) = rx.recv() {
+        let mut changes = changes_of(&first, root);
+        let deadline = Instant::now() + settle;
+        loop {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(ev) => changes.extend(changes_of(&ev, root)),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        changes.dedup();
+        let started = Instant::now();
+        let outcome = preview.apply(&changes);
+        if outcome == Outcome::Unchanged {
+            continue;
+        }
+        state.publish(preview);
+        state.broadcast(if outcome == Outcome::Styles { "css" } else { "reload" });
+        report(preview, quiet, started);
+    }
+}
+
+fn report(preview: &Preview, quiet: bool, started: Instant) {
+    if let Some(errors) = preview.error_report() {
+        eprint!("{errors}");
+        eprintln!("site has errors: still serving the last good build");
+    } else {
+        log(quiet, &format!("rebuilt in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0));
+    }
+}
