@@ -404,7 +404,8 @@ impl Site {
         let faqs = self.page_faqs(i);
         let faq_changed = faqs != self.faqs[i];
         self.faqs[i] = faqs;
-        self.diagnostics.items.retain(|d| !LINK_CODES.contains(&d.code) && !(d.code == "internal-block" && d.file == file));
+        let stale = |d: &Diagnostic| LINK_CODES.contains(&d.code) || (d.code == "internal-block" && d.file == file);
+        self.diagnostics.items.retain(|d| !stale(d));
         self.diagnostics.extend(diags);
         self.check_links();
         self.diagnostics.sort();
