@@ -146,7 +146,7 @@ pub struct FrontMatter {
     #[serde(default)]
     pub sources: Vec<SourceRef>,
     #[serde(default)]
-    pub weight: Option<i64>,
+    pub weight: Option<f64>,
     #[serde(default)]
     pub extra: BTreeMap<String, serde_yaml::Value>,
 }

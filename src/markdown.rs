@@ -282,8 +282,22 @@ impl IdAllocator {
     }
 }
 
+/// Heading ids the way GitHub (and Hugo's default) make them, so anchors written for those
+/// renderers keep working: lowercase letters and digits, `-` and `_` kept, spaces become `-`,
+/// other punctuation dropped (`Backup/restore` → `backuprestore`, `.dockerignore` →
+/// `dockerignore`).
 pub fn slugify(text: &str) -> String {
-    slug::slugify(text)
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if c == ' ' || c == '-' {
+            out.push('-');
+        } else if c == '_' {
+            out.push('_');
+        }
+    }
+    out
 }
 
 /// Highlighted code by (language, code). Playbooks repeat the same snippets across clients,
@@ -637,6 +651,15 @@ mod tests {
             resolve,
             faq_headings: faq,
         }
+    }
+
+    #[test]
+    fn heading_ids_follow_github() {
+        assert_eq!(slugify("Escalation path"), "escalation-path");
+        assert_eq!(slugify("Database backup/restore not completed"), "database-backuprestore-not-completed");
+        assert_eq!(slugify("1. Add support"), "1-add-support");
+        assert_eq!(slugify("Step one - create"), "step-one---create");
+        assert_eq!(slugify("Héllo Wörld"), "héllo-wörld");
     }
 
     #[test]

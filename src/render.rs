@@ -525,9 +525,13 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
 fn section_value(site: &Site, refs: &Refs, i: usize) -> Value {
     let p = &site.pages[i];
     let dir = p.dir();
-    let mut pages: Vec<(Option<i64>, String, usize)> =
-        site.children[i].pages.iter().map(|&j| (site.pages[j].fm.weight, site.pages[j].title.to_lowercase(), j)).collect();
-    pages.sort_by(|a, b| (a.0.unwrap_or(i64::MAX), &a.1).cmp(&(b.0.unwrap_or(i64::MAX), &b.1)));
+    // By weight (unweighted last), then title.
+    let mut pages: Vec<(f64, String, usize)> = site.children[i]
+        .pages
+        .iter()
+        .map(|&j| (site.pages[j].fm.weight.unwrap_or(f64::INFINITY), site.pages[j].title.to_lowercase(), j))
+        .collect();
+    pages.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     let subs: Vec<Value> = site.children[i]
         .sections
         .iter()
