@@ -70,6 +70,15 @@ pub enum Hours {
 }
 
 impl Hours {
+    /// In words, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Hours::BusinessHours => "Business hours",
+            Hours::ExtendedHours => "Extended hours",
+            Hours::AllHours => "24×7",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Hours::BusinessHours => "business-hours",

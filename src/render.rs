@@ -124,7 +124,9 @@ fn opt_str(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
 }
 
-fn build_refs(site: &Site) -> Refs {
+/// `with_pages: false` skips the page references, which only list views need: re-rendering one
+/// playbook must not cost a pass over every page.
+fn build_refs(site: &Site, with_pages: bool) -> Refs {
     let parties: Vec<Value> = site
         .reg
         .parties
@@ -158,6 +160,7 @@ fn build_refs(site: &Site) -> Refs {
         .pages
         .iter()
         .enumerate()
+        .filter(|_| with_pages)
         .map(|(i, p)| {
             let client = site.own.client.get(i).copied().flatten().map(|c| parties[c].clone()).unwrap_or(Value::none());
             obj!(
@@ -186,7 +189,7 @@ fn build_refs(site: &Site) -> Refs {
 
 /// Renders the whole site into `sink`. Returns the number of files written, or every error.
 pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink) -> Result<usize, Vec<Diagnostic>> {
-    let refs = build_refs(site);
+    let refs = build_refs(site, true);
     let mut jobs: Vec<Job> = Vec::new();
     let mut has_home = false;
     for (i, p) in site.visible_pages() {
@@ -294,7 +297,8 @@ pub fn render_pages(
     pages: &[usize],
     faq: bool,
 ) -> Result<(), Vec<Diagnostic>> {
-    let refs = build_refs(site);
+    let sections = pages.iter().any(|&i| site.pages[i].is_section);
+    let refs = build_refs(site, faq || sections);
     let mut jobs: Vec<Job> = pages.iter().map(|&i| Job::Page(i)).collect();
     if faq {
         jobs.push(Job::Faq);
@@ -463,6 +467,7 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
                 "accountable": opt_owner(refs, row.accountable.first().copied()),
                 "responsible": owner_list(refs, &row.responsible), "consulted": owner_list(refs, &row.consulted),
                 "informed": owner_list(refs, &row.informed), "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""),
+                "coverage_label": row.coverage.map(|c| c.label()).unwrap_or(""),
                 "after_hours": opt_owner(refs, row.after_hours), "escalation": owner_list(refs, &row.escalation),
                 "handoff": handoff, "internal_notes": notes, "side": side,
             )
@@ -516,9 +521,34 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
         "content": r.map(|r| r.html.as_str()).unwrap_or(""), "toc": ser(&r.map(|r| r.toc.clone()).unwrap_or_default()),
         "breadcrumbs": breadcrumbs(site, i), "internal": p.audience == Audience::Internal && site.audience == Audience::Internal,
         "ownership": rows, "boundary": Value::from(bmap),
-        "raci": obj!("owners": owner_list(refs, &raci_owners), "rows": raci_rows),
+        "raci": obj!("owners": owner_list(refs, &raci_owners), "rows": raci_rows, "labels": raci_labels()),
         "faq": faq, "faq_jsonld": faq_jsonld(site, i),
     )
+}
+
+/// Words for the letters of a RACI cell, for screen readers.
+fn raci_labels() -> Value {
+    static LABELS: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    LABELS
+        .get_or_init(|| {
+            let mut m = tera::Map::default();
+            let words = [('A', "accountable"), ('R', "responsible"), ('C', "consulted"), ('I', "informed")];
+            // Every combination the grid can produce, in A-R-C-I order.
+            for bits in 1u8..16 {
+                let (mut code, mut text) = (String::new(), Vec::new());
+                for (k, (letter, word)) in words.iter().enumerate() {
+                    if bits & (1 << k) != 0 {
+                        code.push(*letter);
+                        text.push(*word);
+                    }
+                }
+                let mut label = text.join(" and ");
+                label[..1].make_ascii_uppercase();
+                m.insert(tera::value::Key::from(code), Value::from(label));
+            }
+            Value::from(m)
+        })
+        .clone()
 }
 
 /// Playbooks and subsections directly inside a section folder.

@@ -124,8 +124,14 @@ pub fn handle(request: Request, state: &State) {
     };
     let snapshot = state.snapshot();
     let errors = snapshot.errors.as_deref();
-    let (status, key, body) = match snapshot.files.get(&key).or_else(|| snapshot.files.get(&format!("{key}/index.html"))) {
-        Some(bytes) => (200, key, bytes.clone()),
+    // `/owners/acme` is served like `/owners/acme/`: pages link root-relative, so nothing breaks.
+    let folder = format!("{key}/index.html");
+    let found = match snapshot.files.get(&key) {
+        Some(bytes) => Some((key, bytes)),
+        None => snapshot.files.get(&folder).map(|b| (folder, b)),
+    };
+    let (status, key, body) = match found {
+        Some((key, bytes)) => (200, key, bytes.clone()),
         None => match snapshot.files.get("404.html") {
             Some(bytes) => (404, "404.html".to_string(), bytes.clone()),
             None => (404, "404.txt".to_string(), std::sync::Arc::new(b"404 Not Found\n".to_vec())),

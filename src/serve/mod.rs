@@ -156,7 +156,7 @@ fn changes_of(ev: &notify::Event, root: &Path) -> Vec<Rebuild> {
 fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, preview: &mut Preview, state: &State, quiet: bool) {
     // An editor's save is often several events (write temp, rename, delete); wait for the burst
     // to settle briefly and treat it as one change.
-    let settle = Duration::from_millis(20);
+    let settle = Duration::from_millis(10);
     while let Ok(first) = rx.recv() {
         let mut changes = changes_of(&first, root);
         let deadline = Instant::now() + settle;
