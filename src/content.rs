@@ -268,6 +268,7 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name.ends_with(".swx")
         || name.ends_with(".tmp")
         || name.ends_with(".bak")
+        || name == "4913" // vim's write test
 }
 
 /// Lists the Markdown files and assets of `content/` in a deterministic order.

@@ -528,13 +528,15 @@ fn children(pages: &[Page], visible: &[bool], by_rel: &HashMap<String, usize>) -
                 }
             }
         } else {
-            if let Some(s) = section_of(p.dir()) {
-                out[s].pages.push(i);
-            }
-            // Count the playbook in every section above it.
+            // Listed by the nearest section at or above its folder (folders need no _index.md).
             let mut dir = p.dir();
+            let mut listed = false;
             loop {
                 if let Some(s) = section_of(dir) {
+                    if !listed {
+                        out[s].pages.push(i);
+                        listed = true;
+                    }
                     out[s].total += 1;
                 }
                 if dir.is_empty() {

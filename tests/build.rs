@@ -717,3 +717,13 @@ fn govuk_runbooks_corpus_builds_or_fails_with_located_diagnostics() {
 fn hugo_docs_corpus_builds_or_fails_with_located_diagnostics() {
     corpus_builds_or_fails_cleanly("hugo-docs", "");
 }
+
+#[test]
+fn pages_in_folders_without_index_are_listed_by_the_nearest_section() {
+    let s = Site::with_config();
+    s.file("content/clients/_index.md", "---\ntitle: Clients\n---\n");
+    s.file("content/clients/acme/co-managed.md", &acme_playbook("Acme deep playbook", "Body.\n"));
+    s.run(&["build"]).ok();
+    let list = s.read("site/clients/index.html");
+    assert!(list.contains("href=\"/clients/acme/co-managed/\""), "{list}");
+}

@@ -104,11 +104,6 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     let mut preview = Preview::new(&opts.root, build);
     let state = Arc::new(State::default());
     state.publish(&preview);
-    report(&preview, opts.quiet, started);
-    log(opts.quiet, &format!("Serving {} at {url} (Ctrl-C to stop)", opts.root.display()));
-    if opts.open {
-        let _ = std::process::Command::new(if cfg!(target_os = "macos") { "open" } else { "xdg-open" }).arg(&url).spawn();
-    }
 
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
@@ -120,6 +115,12 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     let root = opts.root.canonicalize().unwrap_or(opts.root.clone());
     watcher.watch(&root, RecursiveMode::Recursive).map_err(|e| ServeError::Watch(format!("cannot watch {}: {e}", root.display())))?;
 
+    // Announce only once the watcher runs, so no save after the message can be missed.
+    report(&preview, opts.quiet, started);
+    log(opts.quiet, &format!("Serving {} at {url} (Ctrl-C to stop)", opts.root.display()));
+    if opts.open {
+        let _ = std::process::Command::new(if cfg!(target_os = "macos") { "open" } else { "xdg-open" }).arg(&url).spawn();
+    }
     let http_state = state.clone();
     std::thread::spawn(move || {
         for request in server.incoming_requests() {
@@ -184,6 +185,6 @@ fn report(preview: &Preview, quiet: bool, started: Instant) {
         eprint!("{errors}");
         eprintln!("site has errors: still serving the last good build");
     } else {
-        log(quiet, &format!("rebuilt in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0));
+        log(quiet, &format!("built in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0));
     }
 }

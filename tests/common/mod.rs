@@ -532,3 +532,363 @@ pub fn acme_playbook_replacing(body: &str, pairs: &[(&str, &str)]) -> String {
     }
     p
 }
+
+// ---------------------------------------------------------------------------------------------
+// Helpers added for tests/serve.rs and tests/browser.rs: a free port, a tiny HTTP/1.1 client over
+// `std::net::TcpStream`, a `demarcate serve` process guard and a Server-Sent Events listener.
+
+/// A port that was free a moment ago (bound to 127.0.0.1:0, read, released).
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    l.local_addr().expect("local addr").port()
+}
+
+/// One HTTP response.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    pub fn content_type(&self) -> &str {
+        self.header("Content-Type").unwrap_or("")
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Decodes a `Transfer-Encoding: chunked` body; `None` while it is incomplete.
+fn dechunk(mut b: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let eol = find_bytes(b, b"\r\n")?;
+        let size_text = std::str::from_utf8(&b[..eol]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        b = &b[eol + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        if b.len() < size + 2 {
+            return None;
+        }
+        out.extend_from_slice(&b[..size]);
+        b = &b[size + 2..];
+    }
+}
+
+/// Sends one HTTP/1.1 request (`target` verbatim, `Connection: close`) to 127.0.0.1:`port` and
+/// reads the whole response, giving up after `timeout`.
+pub fn http_request(
+    port: u16,
+    method: &str,
+    target: &str,
+    body: Option<&[u8]>,
+    timeout: std::time::Duration,
+) -> std::io::Result<HttpResponse> {
+    use std::io::{Error, ErrorKind, Read, Write};
+    let deadline = std::time::Instant::now() + timeout;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_write_timeout(Some(timeout))?;
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nAccept: */*\r\n");
+    if let Some(b) = body {
+        req.push_str(&format!("Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n", b.len()));
+    }
+    req.push_str("\r\n");
+    let mut bytes = req.into_bytes();
+    if let Some(b) = body {
+        bytes.extend_from_slice(b);
+    }
+    stream.write_all(&bytes)?;
+    stream.flush()?;
+
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let mut head: Option<(usize, HttpResponse, Option<usize>, bool)> = None;
+    loop {
+        // Complete once the head is in and the body is as long as announced.
+        if let Some((start, resp, len, chunked)) = &head {
+            let rest = &buf[*start..];
+            if *chunked {
+                if let Some(body) = dechunk(rest) {
+                    return Ok(HttpResponse { body, ..resp.clone() });
+                }
+            } else if let Some(n) = len
+                && rest.len() >= *n
+            {
+                return Ok(HttpResponse { body: rest[..*n].to_vec(), ..resp.clone() });
+            }
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(Error::new(ErrorKind::TimedOut, format!("{method} {target}: no complete response in {timeout:?}")));
+        }
+        stream.set_read_timeout(Some(left))?;
+        let n = match stream.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            // End of stream: whatever came is the body.
+            return match head {
+                Some((start, resp, _, false)) => Ok(HttpResponse { body: buf[start..].to_vec(), ..resp }),
+                _ => Err(Error::new(ErrorKind::UnexpectedEof, format!("{method} {target}: connection closed early"))),
+            };
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if head.is_none()
+            && let Some(end) = find_bytes(&buf, b"\r\n\r\n")
+        {
+            let text = String::from_utf8_lossy(&buf[..end]).into_owned();
+            let mut lines = text.split("\r\n");
+            let status_line = lines.next().unwrap_or("");
+            let status = status_line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| Error::new(ErrorKind::InvalidData, format!("bad status line `{status_line}`")))?;
+            let headers: Vec<(String, String)> =
+                lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+            let resp = HttpResponse { status, headers, body: Vec::new() };
+            let chunked = resp.header("Transfer-Encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+            let len = resp.header("Content-Length").and_then(|v| v.parse().ok());
+            let len = if method == "HEAD" || status == 204 || status == 304 { Some(0) } else { len };
+            head = Some((end + 4, resp, len, chunked));
+        }
+    }
+}
+
+/// `GET target` on 127.0.0.1:`port`; panics when no response comes within 10 s.
+pub fn http_get(port: u16, target: &str) -> HttpResponse {
+    http_request(port, "GET", target, None, std::time::Duration::from_secs(10)).unwrap_or_else(|e| panic!("GET {target}: {e}"))
+}
+
+/// A running `demarcate serve`, killed when dropped.
+pub struct Serve {
+    child: std::process::Child,
+    pub port: u16,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Serve {
+    /// Starts `demarcate serve SITE --port N EXTRA…` (working directory: the site) and waits
+    /// (at most 30 s) until it answers HTTP, which also means the file watcher is running.
+    pub fn start(site: &Path, extra: &[&str]) -> Serve {
+        Self::try_start(site, extra).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Serve::start`] without a SITE argument: `demarcate serve --port N EXTRA…` run in
+    /// `dir`, so the site is the default `.`.
+    pub fn start_in(dir: &Path, extra: &[&str]) -> Serve {
+        Self::launch(dir, None, extra).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn try_start(site: &Path, extra: &[&str]) -> Result<Serve, String> {
+        Self::launch(site, Some(site), extra)
+    }
+
+    fn launch(dir: &Path, site: Option<&Path>, extra: &[&str]) -> Result<Serve, String> {
+        let mut last = String::new();
+        // The free port could be taken by someone else between picking and binding: retry.
+        for _ in 0..3 {
+            let port = free_port();
+            let mut serve = Self::spawn_in(dir, site, port, extra);
+            match serve.wait_ready(std::time::Duration::from_secs(30)) {
+                Ok(()) => return Ok(serve),
+                Err(e) => {
+                    let retry = serve.stderr().contains("in use");
+                    last = e;
+                    drop(serve);
+                    if !retry {
+                        break;
+                    }
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// Spawns `demarcate serve` without waiting for it.
+    pub fn spawn(site: &Path, port: u16, extra: &[&str]) -> Serve {
+        Self::spawn_in(site, Some(site), port, extra)
+    }
+
+    /// Spawns `demarcate serve [SITE] --port N EXTRA…` in `dir` without waiting for it.
+    pub fn spawn_in(dir: &Path, site: Option<&Path>, port: u16, extra: &[&str]) -> Serve {
+        use std::io::Read;
+        use std::process::Stdio;
+        let port_s = port.to_string();
+        let mut child = Command::new(bin())
+            .arg("serve")
+            .args(site)
+            .args(["--port", &port_s])
+            .args(extra)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env("DEMARCATE_TODAY", "2026-11-27")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn demarcate serve");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().expect("stderr");
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut s) = sink.lock() {
+                    s.push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+        });
+        Serve { child, port, stderr }
+    }
+
+    fn wait_ready(&mut self, limit: std::time::Duration) -> Result<(), String> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Let the stderr reader catch up before reporting.
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                return Err(format!("demarcate serve exited early ({status})\nstderr:\n{}", self.stderr()));
+            }
+            if http_request(self.port, "GET", "/", None, std::time::Duration::from_secs(2)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Err(format!("demarcate serve did not answer on port {} within {limit:?}\nstderr:\n{}", self.port, self.stderr()))
+    }
+
+    /// Everything the server printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn get(&self, target: &str) -> HttpResponse {
+        http_get(self.port, target)
+    }
+
+    /// Opens the live-reload event stream (subscribed once this returns).
+    pub fn events(&self) -> EventStream {
+        EventStream::open(self.port)
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A connection to `/__demarcate/events`.
+pub struct EventStream {
+    stream: std::net::TcpStream,
+    buf: Vec<u8>,
+    /// Every line seen so far, for failure messages.
+    pub seen: Vec<String>,
+}
+
+impl EventStream {
+    /// Connects and reads the response head; the server subscribes the connection before it
+    /// writes the head, so events after this returns are not missed.
+    pub fn open(port: u16) -> EventStream {
+        use std::io::{Read, Write};
+        let limit = std::time::Duration::from_secs(10);
+        let deadline = std::time::Instant::now() + limit;
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let mut stream = std::net::TcpStream::connect_timeout(&addr, limit).expect("connect to the event stream");
+        stream
+            .write_all(
+                format!("GET /__demarcate/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n").as_bytes(),
+            )
+            .expect("send the event stream request");
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let end = loop {
+            if let Some(end) = find_bytes(&buf, b"\r\n\r\n") {
+                break end;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            assert!(!left.is_zero(), "no response head from /__demarcate/events within {limit:?}");
+            stream.set_read_timeout(Some(left)).expect("timeout");
+            match stream.read(&mut chunk) {
+                Ok(0) => panic!("/__demarcate/events closed before its head: {}", String::from_utf8_lossy(&buf)),
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Err(_) => continue,
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+        assert!(head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"), "event stream head:\n{head}");
+        assert!(head.to_ascii_lowercase().contains("content-type: text/event-stream"), "event stream is not text/event-stream:\n{head}");
+        let rest = buf[end + 4..].to_vec();
+        EventStream { stream, buf: rest, seen: Vec::new() }
+    }
+
+    /// The name of the next `event:` within `within`, or `None` if none came (or the stream
+    /// closed).
+    pub fn next_event(&mut self, within: std::time::Duration) -> Option<String> {
+        use std::io::Read;
+        let deadline = std::time::Instant::now() + within;
+        let mut chunk = [0u8; 4096];
+        loop {
+            while let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.buf.drain(..=i).collect();
+                let line = String::from_utf8_lossy(&line).trim_end_matches(['\r', '\n']).to_string();
+                self.seen.push(line.clone());
+                if let Some(name) = line.strip_prefix("event:") {
+                    return Some(name.trim().to_string());
+                }
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            let _ = self.stream.set_read_timeout(Some(left));
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted
+                    ) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Waits for the next event and asserts its name.
+    pub fn expect(&mut self, name: &str, within: std::time::Duration) {
+        match self.next_event(within) {
+            Some(got) => assert_eq!(got, name, "expected `event: {name}`, got `event: {got}`; lines seen: {:?}", self.seen),
+            None => panic!("no `event: {name}` within {within:?}; lines seen: {:?}", self.seen),
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! Live reload in a real browser: headless Chromium driven through chromedriver's W3C WebDriver
+//! JSON API (over the tiny HTTP client of `common`), looking at a page served by
+//! `demarcate serve` while the site changes on disk. The test never navigates or refreshes after
+//! the first load: every change must reach the page by itself.
+//!
+//! Needs `chromedriver` on PATH and Chromium (Debian: `apt-get install chromium chromium-driver`);
+//! without them the test prints a note and passes. `CHROMEDRIVER` and `CHROMIUM` override the
+//! binaries.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{Value, json};
+
+const CO: &str = "content/clients/acme-co-managed.md";
+const CO_URL: &str = "/clients/acme-co-managed/";
+const POLL_LIMIT: Duration = Duration::from_secs(15);
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(name)).find(|p| p.is_file()))
+}
+
+fn chromedriver_binary() -> Option<PathBuf> {
+    std::env::var_os("CHROMEDRIVER").map(PathBuf::from).filter(|p| p.is_file()).or_else(|| on_path("chromedriver"))
+}
+
+fn chromium_binary() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CHROMIUM").map(PathBuf::from).filter(|p| p.is_file()) {
+        return Some(p);
+    }
+    let fixed = Path::new("/usr/bin/chromium");
+    if fixed.is_file() {
+        return Some(fixed.to_path_buf());
+    }
+    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"].iter().find_map(|n| on_path(n))
+}
+
+/// One WebDriver command; the `value` of the answer, or the WebDriver error.
+fn wd(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+    let bytes = body.map(|b| b.to_string().into_bytes());
+    let r = http_request(port, method, path, bytes.as_deref(), Duration::from_secs(60)).map_err(|e| format!("{method} {path}: {e}"))?;
+    let v: Value =
+        serde_json::from_slice(&r.body).map_err(|e| format!("{method} {path}: status {}, no JSON ({e}): {}", r.status, r.text()))?;
+    if r.status != 200 {
+        return Err(format!("{method} {path}: status {}: {} {}", r.status, v["value"]["error"], v["value"]["message"]));
+    }
+    Ok(v["value"].clone())
+}
+
+/// A chromedriver process, killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(binary: &Path) -> Driver {
+        let mut last = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let child = Command::new(binary)
+                .arg(format!("--port={port}"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+            let mut d = Driver { child, port };
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if let Ok(Some(s)) = d.child.try_wait() {
+                    last = format!("chromedriver exited ({s})");
+                    break;
+                }
+                match http_request(port, "GET", "/status", None, Duration::from_secs(2)) {
+                    Ok(r) if serde_json::from_slice::<Value>(&r.body).is_ok_and(|v| v["value"]["ready"] == true) => return d,
+                    Ok(r) => last = format!("chromedriver /status: {}", r.text()),
+                    Err(e) => last = e.to_string(),
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            drop(d);
+        }
+        panic!("chromedriver did not become ready: {last}");
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A browser session; deleting it (on drop) quits the browser.
+struct Session {
+    port: u16,
+    id: String,
+    profile: tempfile::TempDir,
+}
+
+impl Session {
+    fn new(driver: &Driver, chromium: &Path) -> Session {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "pageLoadStrategy": "normal",
+            "goog:chromeOptions": {
+                "binary": chromium.to_string_lossy(),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1200,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        }}});
+        let v = wd(driver.port, "POST", "/session", Some(&caps)).unwrap_or_else(|e| panic!("create a browser session: {e}"));
+        let id = v["sessionId"].as_str().unwrap_or_else(|| panic!("no sessionId in {v}")).to_string();
+        Session { port: driver.port, id, profile }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+        wd(self.port, method, &format!("/session/{}{path}", self.id), body.as_ref())
+    }
+
+    fn navigate(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({"url": url}))).unwrap_or_else(|e| panic!("navigate to {url}: {e}"));
+    }
+
+    fn exec(&self, script: &str) -> Value {
+        self.cmd("POST", "/execute/sync", Some(json!({"script": script, "args": []}))).unwrap_or_else(|e| panic!("run `{script}`: {e}"))
+    }
+
+    fn text(&self) -> String {
+        self.exec("return document.body ? document.body.innerText : '';").as_str().unwrap_or("").to_string()
+    }
+
+    fn url(&self) -> String {
+        self.cmd("GET", "/url", None).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    }
+
+    /// Polls `probe` (a script returning a value) until `ok` holds; panics after [`POLL_LIMIT`].
+    fn wait_for(&self, what: &str, probe: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + POLL_LIMIT;
+        loop {
+            // A reload in progress can make a script fail: just try again.
+            let v = self.cmd("POST", "/execute/sync", Some(json!({"script": probe, "args": []}))).unwrap_or(Value::Null);
+            if ok(&v) {
+                return v;
+            }
+            if Instant::now() > deadline {
+                panic!("{what}: not within {POLL_LIMIT:?}; last probe value: {v}\npage text:\n{}", self.text());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if wd(self.port, "DELETE", &format!("/session/{}", self.id), None).is_err() {
+            kill_browsers_using(self.profile.path());
+        }
+    }
+}
+
+/// Last resort when the session could not be deleted: kill the browser processes started with
+/// our own (unique) profile folder, by process id.
+fn kill_browsers_using(profile: &Path) {
+    let needle = format!("--user-data-dir={}", profile.display());
+    let Ok(procs) = std::fs::read_dir("/proc") else { return };
+    for p in procs.flatten() {
+        let Some(pid) = p.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Ok(cmdline) = std::fs::read(p.path().join("cmdline")) else { continue };
+        if cmdline.split(|b| *b == 0).any(|arg| arg == needle.as_bytes()) {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        }
+    }
+}
+
+/// Keeps every `EventSource` a page creates reachable as `window.__demarcateES`, so the test can
+/// wait until the page's live-reload connection is open before it edits a file.
+const TRACK_EVENT_SOURCES: &str = "(function(){var O=window.EventSource;if(!O||O.__tracked)return;\
+var W=function(u,c){var e=new O(u,c);(window.__demarcateES=window.__demarcateES||[]).push(e);return e;};\
+W.prototype=O.prototype;W.CONNECTING=0;W.OPEN=1;W.CLOSED=2;W.__tracked=true;window.EventSource=W;})();";
+
+const ES_OPEN: &str = "var l=window.__demarcateES||[];return l.length>0&&l.every(function(e){return e.readyState===1;});";
+
+fn playbook(body: &str) -> String {
+    acme_playbook("Acme co-managed", body)
+}
+
+#[test]
+fn live_reload_in_a_real_browser() {
+    let (Some(driver_bin), Some(chromium)) = (chromedriver_binary(), chromium_binary()) else {
+        eprintln!(
+            "note: SKIPPING live_reload_in_a_real_browser: chromedriver and/or Chromium not found \
+             (install the Debian packages `chromium` and `chromium-driver`)"
+        );
+        return;
+    };
+
+    // The site's own stylesheet: the theme's, so the page looks as usual, plus a marker rule.
+    let theme_css = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static/style.css"))
+        .expect("the default theme's stylesheet");
+    let s = Site::with_config();
+    s.file("content/clients/_index.md", "---\ntitle: Clients\n---\nAll client playbooks.\n");
+    s.file(CO, &playbook("Original body zqoriginal.\n"));
+    s.file("static/style.css", &format!("{theme_css}\n/* zqsitecss */\n"));
+
+    // Drop order (reverse of declaration): session, then chromedriver, then the server.
+    let serve = Serve::start(s.path(), &[]);
+    let driver = Driver::start(&driver_bin);
+    let session = Session::new(&driver, &chromium);
+    let tracked = session
+        .cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Page.addScriptToEvaluateOnNewDocument", "params": {"source": TRACK_EVENT_SOURCES}})),
+        )
+        .is_ok();
+    if !tracked {
+        eprintln!("note: could not install the EventSource tracker; falling back to short pauses");
+    }
+    let wait_live = |why: &str| {
+        if tracked {
+            session.wait_for(&format!("the live-reload connection to open ({why})"), ES_OPEN, |v| *v == Value::Bool(true));
+        } else {
+            std::thread::sleep(Duration::from_millis(1500));
+        }
+    };
+
+    let page_url = serve.url(CO_URL);
+    session.navigate(&page_url);
+    let h1 = session.exec("var h=document.querySelector('h1');return h?h.textContent:null;");
+    assert!(h1.as_str().is_some_and(|t| t.contains("Acme co-managed")), "h1 of the served page: {h1}");
+    let text = session.text();
+    assert!(text.contains("zqoriginal"), "the browser shows the page:\n{text}");
+    wait_live("first load");
+
+    // 1. A stylesheet change applies without reloading the page.
+    session.exec("window.__zqMarker = 'still-here'; return true;");
+    let before = session.exec("return getComputedStyle(document.querySelector('h1')).color;");
+    assert_ne!(before, json!("rgb(1, 2, 3)"));
+    s.file("static/style.css", &format!("{theme_css}\n/* zqsitecss */\nh1 {{ color: rgb(1, 2, 3) !important; }}\n"));
+    session.wait_for("the new h1 colour", "return getComputedStyle(document.querySelector('h1')).color;", |v| *v == json!("rgb(1, 2, 3)"));
+    assert_eq!(session.exec("return window.__zqMarker || null;"), json!("still-here"), "the CSS change reloaded the whole page");
+
+    // 2. A body edit reloads the page by itself and shows the new text.
+    s.file(CO, &playbook("Edited live zqlive.\n"));
+    let text = session.wait_for("the edited body in the browser", "return document.body ? document.body.innerText : '';", |v| {
+        v.as_str().is_some_and(|t| t.contains("zqlive"))
+    });
+    assert!(!text.as_str().unwrap_or("").contains("zqoriginal"), "the old body is gone");
+    assert_eq!(session.exec("return window.__zqMarker || null;"), Value::Null, "the page reloaded itself");
+    assert_eq!(session.url(), page_url, "the browser stayed on the page");
+    wait_live("after the reload");
+
+    // 3. A broken file shows the error overlay; fixing it takes the overlay away.
+    let good = s.read(CO);
+    s.file(CO, &good.replacen("model: co-managed", "model: \"co-managed", 1));
+    let overlay = session.wait_for(
+        "the error overlay in the browser",
+        "var o=document.getElementById('demarcate-errors');return o&&o.offsetHeight>0?o.innerText:null;",
+        |v| v.is_string(),
+    );
+    let overlay = overlay.as_str().unwrap_or("");
+    assert!(overlay.contains("invalid-yaml") && overlay.contains("acme-co-managed.md"), "overlay text:\n{overlay}");
+    assert!(session.text().contains("zqlive"), "the last good page is still shown under the overlay");
+    wait_live("with the overlay");
+    s.file(CO, &playbook("Fixed zqfixed.\n"));
+    session.wait_for(
+        "the overlay gone and the fixed page shown",
+        "return !document.getElementById('demarcate-errors') && document.body.innerText.indexOf('zqfixed') >= 0;",
+        |v| *v == Value::Bool(true),
+    );
+    drop(session);
+    drop(driver);
+    drop(serve);
+}
