@@ -402,6 +402,9 @@ struct FaqCapture {
     section_level: u8,
     question_level: Option<u8>,
     current: Option<(String, String, usize, Vec<Event<'static>>)>,
+    /// Inside a footnote definition: footnotes gather at the end of a document and belong to
+    /// the page, not to the last question.
+    in_footnote: usize,
 }
 
 /// Renders a page body. Errors in `::: internal` markers are returned, not rendered around.
@@ -486,7 +489,7 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
                     f.current = Some((title.clone(), hid.clone(), line + cx.first_line, Vec::new()));
                 }
                 if faq.is_none() && cx.faq_headings.iter().any(|h| h.eq_ignore_ascii_case(&title)) {
-                    faq = Some(FaqCapture { section_level: lvl, question_level: None, current: None });
+                    faq = Some(FaqCapture { section_level: lvl, question_level: None, current: None, in_footnote: 0 });
                 }
                 let mut inner_html = String::new();
                 html::push_html(&mut inner_html, inner.into_iter());
@@ -569,8 +572,17 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
 }
 
 fn push_event<'a>(events: &mut Vec<Event<'a>>, faq: &mut Option<FaqCapture>, ev: Event<'a>) {
-    if let Some(FaqCapture { current: Some((_, _, _, answer)), .. }) = faq.as_mut() {
-        answer.push(ev.clone().into_static());
+    if let Some(capture) = faq.as_mut() {
+        match ev {
+            Event::Start(Tag::FootnoteDefinition(_)) => capture.in_footnote += 1,
+            Event::End(TagEnd::FootnoteDefinition) => capture.in_footnote = capture.in_footnote.saturating_sub(1),
+            _ if capture.in_footnote == 0 => {
+                if let Some((_, _, _, answer)) = capture.current.as_mut() {
+                    answer.push(ev.clone().into_static());
+                }
+            }
+            _ => {}
+        }
     }
     events.push(ev);
 }
@@ -719,6 +731,17 @@ mod tests {
         assert!(out.faq[0].answer_html.contains("<pre class=\"code\">"));
         assert!(out.faq[1].answer_html.contains("<li>later</li>"));
         assert!(!out.faq[1].answer_html.contains("Sources"));
+    }
+
+    #[test]
+    fn footnotes_at_the_end_stay_out_of_the_last_answer() {
+        let r = |_: &str| None;
+        let faq = vec!["FAQ".to_string()];
+        let src = "## FAQ\n\n### Why?\n\nBecause.[^1]\n\n[^1]: The footnote text.\n";
+        let out = render(src, &cx(&r, &faq)).unwrap();
+        assert_eq!(out.faq.len(), 1);
+        assert!(!out.faq[0].answer_html.contains("footnote text"), "{}", out.faq[0].answer_html);
+        assert!(out.html.contains("The footnote text"));
     }
 
     #[test]
