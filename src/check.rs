@@ -87,10 +87,7 @@ pub fn run(site: &Site) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let cfg = &site.cfg.config;
     let today = today();
-    let required: Vec<usize> = match &cfg.required_workstreams {
-        Some(list) => list.iter().filter_map(|w| site.reg.workstream(w)).collect(),
-        None => site.reg.workstreams.iter().enumerate().filter(|(_, (_, w))| w.required).map(|(i, _)| i).collect(),
-    };
+    let required = required_workstreams(site);
     if let Some(list) = &cfg.required_workstreams {
         for w in list.iter().filter(|w| site.reg.workstream(w).is_none()) {
             let src = &site.cfg.workstreams_src;
@@ -102,188 +99,205 @@ pub fn run(site: &Site) -> Vec<Diagnostic> {
             );
         }
     }
-    for (i, page) in site.pages.iter().enumerate() {
-        let file = page.file.as_str();
-        let fm = &page.fm;
-        let idx = page.lazy_index();
-        for (key, label) in [("updated", fm.updated.as_deref()), ("review_by", fm.review_by.as_deref())] {
-            let Some(date) = label else { continue };
-            if !valid_date(date) {
-                out.push(
-                    Diagnostic::error("invalid-date", file, format!("`{key}: {date}` is not a date"))
-                        .at(idx.value(&[key], date))
-                        .help("write dates as YYYY-MM-DD"),
-                );
-            } else if key == "review_by" && date < today.as_str() {
-                out.push(
-                    Diagnostic::warning("stale-review", file, format!("review was due on {date}"))
-                        .at(idx.value(&[key], date))
-                        .help("re-confirm the playbook with its owners and move `review_by` forward"),
-                );
-            } else if key == "updated" && date > today.as_str() {
-                out.push(
-                    Diagnostic::warning("future-update", file, format!("`updated: {date}` is in the future (today is {today})"))
-                        .at(idx.value(&[key], date)),
-                );
+    for i in 0..site.pages.len() {
+        check_page(site, i, &today, &required, &mut out);
+    }
+    out.extend(check_registry(site));
+    out
+}
+
+/// The workstreams every playbook must name.
+pub fn required_workstreams(site: &Site) -> Vec<usize> {
+    match &site.cfg.config.required_workstreams {
+        Some(list) => list.iter().filter_map(|w| site.reg.workstream(w)).collect(),
+        None => site.reg.workstreams.iter().enumerate().filter(|(_, (_, w))| w.required).map(|(i, _)| i).collect(),
+    }
+}
+
+/// The rules that look at one page (its dates, FAQ and resolved ownership rows).
+pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &mut Vec<Diagnostic>) {
+    let cfg = &site.cfg.config;
+    let page = &site.pages[i];
+    let file = page.file.as_str();
+    let fm = &page.fm;
+    let idx = page.lazy_index();
+    for (key, label) in [("updated", fm.updated.as_deref()), ("review_by", fm.review_by.as_deref())] {
+        let Some(date) = label else { continue };
+        if !valid_date(date) {
+            out.push(
+                Diagnostic::error("invalid-date", file, format!("`{key}: {date}` is not a date"))
+                    .at(idx.value(&[key], date))
+                    .help("write dates as YYYY-MM-DD"),
+            );
+        } else if key == "review_by" && date < today {
+            out.push(
+                Diagnostic::warning("stale-review", file, format!("review was due on {date}"))
+                    .at(idx.value(&[key], date))
+                    .help("re-confirm the playbook with its owners and move `review_by` forward"),
+            );
+        } else if key == "updated" && date > today {
+            out.push(
+                Diagnostic::warning("future-update", file, format!("`updated: {date}` is in the future (today is {today})"))
+                    .at(idx.value(&[key], date)),
+            );
+        }
+    }
+    for (n, f) in fm.faq.iter().enumerate() {
+        let item = format!("#{n}");
+        let q_empty = f.q.as_deref().is_none_or(|q| q.trim().is_empty());
+        let a_empty = f.a.as_deref().is_none_or(|a| a.trim().is_empty());
+        if q_empty || a_empty {
+            let what = if q_empty { "question" } else { "answer" };
+            out.push(
+                Diagnostic::warning("empty-faq", file, format!("FAQ entry {} has an empty {what}", n + 1))
+                    .at(idx.key(&["faq", &item]))
+                    .help("give every entry both `q:` and `a:`, or remove it"),
+            );
+        }
+    }
+    if !site.visible[i] {
+        return;
+    }
+    let declared = page.is_playbook() && (fm.client.is_some() || !fm.workstreams.is_empty());
+    if declared {
+        let present: HashSet<usize> = fm.workstreams.keys().filter_map(|k| site.reg.workstream(k)).collect();
+        let missing: Vec<&str> = required.iter().filter(|w| !present.contains(w)).map(|&w| site.reg.workstreams[w].0.as_str()).collect();
+        if !missing.is_empty() {
+            let pos = if fm.workstreams.is_empty() { idx.key(&["client"]) } else { idx.key(&["workstreams"]) };
+            out.push(
+                Diagnostic::error(
+                    "missing-required",
+                    file,
+                    format!("required workstream{} missing: {}", if missing.len() > 1 { "s" } else { "" }, missing.join(", ")),
+                )
+                .at(pos)
+                .help("say who owns each of them, even if the answer is the client's own team"),
+            );
+        }
+    }
+    let client = site.own.client[i];
+    let mut accountable_count: Vec<(usize, usize)> = Vec::new();
+    for (key, entry) in fm.workstreams.iter() {
+        let a = &entry.0;
+        let Some(row) = site.own.rows[i].iter().find(|r| &r.key == key) else { continue };
+        let ws_path = ["workstreams", key.as_str()];
+        let field_path =
+            |f: &'static str| -> Vec<&str> { if a.shorthand { ws_path.to_vec() } else { vec!["workstreams", key.as_str(), f] } };
+        match a.accountable.0.len() {
+            0 => out.push(
+                Diagnostic::error("missing-accountable", file, format!("workstream `{key}` has no accountable owner"))
+                    .at(idx.key(&ws_path))
+                    .help("add `accountable: OWNER` — exactly one owner answers for the outcome"),
+            ),
+            1 => {}
+            n => out.push(
+                Diagnostic::error("multiple-accountable", file, format!("workstream `{key}` has {n} accountable owners"))
+                    .at(idx.key(&field_path("accountable")))
+                    .help("if there are two, there are zero: keep one accountable owner and make the others responsible"),
+            ),
+        }
+        for &o in &row.accountable {
+            match accountable_count.iter_mut().find(|(x, _)| *x == o) {
+                Some((_, c)) => *c += 1,
+                None => accountable_count.push((o, 1)),
             }
         }
-        for (n, f) in fm.faq.iter().enumerate() {
-            let item = format!("#{n}");
-            let q_empty = f.q.as_deref().is_none_or(|q| q.trim().is_empty());
-            let a_empty = f.a.as_deref().is_none_or(|a| a.trim().is_empty());
-            if q_empty || a_empty {
-                let what = if q_empty { "question" } else { "answer" };
-                out.push(
-                    Diagnostic::warning("empty-faq", file, format!("FAQ entry {} has an empty {what}", n + 1))
-                        .at(idx.key(&["faq", &item]))
-                        .help("give every entry both `q:` and `a:`, or remove it"),
-                );
-            }
-        }
-        if !site.visible[i] {
-            continue;
-        }
-        let declared = page.is_playbook() && (fm.client.is_some() || !fm.workstreams.is_empty());
-        if declared {
-            let present: HashSet<usize> = fm.workstreams.keys().filter_map(|k| site.reg.workstream(k)).collect();
-            let missing: Vec<&str> =
-                required.iter().filter(|w| !present.contains(w)).map(|&w| site.reg.workstreams[w].0.as_str()).collect();
-            if !missing.is_empty() {
-                let pos = if fm.workstreams.is_empty() { idx.key(&["client"]) } else { idx.key(&["workstreams"]) };
-                out.push(
-                    Diagnostic::error(
-                        "missing-required",
-                        file,
-                        format!("required workstream{} missing: {}", if missing.len() > 1 { "s" } else { "" }, missing.join(", ")),
-                    )
-                    .at(pos)
-                    .help("say who owns each of them, even if the answer is the client's own team"),
-                );
-            }
-        }
-        let client = site.own.client[i];
-        let mut accountable_count: Vec<(usize, usize)> = Vec::new();
-        for (key, entry) in fm.workstreams.iter() {
-            let a = &entry.0;
-            let Some(row) = site.own.rows[i].iter().find(|r| &r.key == key) else { continue };
-            let ws_path = ["workstreams", key.as_str()];
-            let field_path =
-                |f: &'static str| -> Vec<&str> { if a.shorthand { ws_path.to_vec() } else { vec!["workstreams", key.as_str(), f] } };
-            match a.accountable.0.len() {
-                0 => out.push(
-                    Diagnostic::error("missing-accountable", file, format!("workstream `{key}` has no accountable owner"))
-                        .at(idx.key(&ws_path))
-                        .help("add `accountable: OWNER` — exactly one owner answers for the outcome"),
-                ),
-                1 => {}
-                n => out.push(
-                    Diagnostic::error("multiple-accountable", file, format!("workstream `{key}` has {n} accountable owners"))
-                        .at(idx.key(&field_path("accountable")))
-                        .help("if there are two, there are zero: keep one accountable owner and make the others responsible"),
-                ),
-            }
-            for &o in &row.accountable {
-                match accountable_count.iter_mut().find(|(x, _)| *x == o) {
-                    Some((_, c)) => *c += 1,
-                    None => accountable_count.push((o, 1)),
+        // Owners of another client in this client's playbook.
+        if let Some(c) = client {
+            for (o, _) in row.owner_roles() {
+                if let Some(p) = site.reg.owner_party[o]
+                    && site.reg.parties[p].1.kind == PartyKind::Client
+                    && p != c
+                {
+                    let oid = &site.reg.owners[o].0;
+                    out.push(
+                        Diagnostic::error(
+                            "foreign-owner",
+                            file,
+                            format!(
+                                "owner `{oid}` belongs to {}, not to this playbook's client {}",
+                                site.reg.parties[p].1.name, site.reg.parties[c].1.name
+                            ),
+                        )
+                        .at(idx.value(&ws_path, oid))
+                        .help("a copy-paste from another client's playbook? Use this client's owner"),
+                    );
                 }
             }
-            // Owners of another client in this client's playbook.
-            if let Some(c) = client {
-                for (o, _) in row.owner_roles() {
-                    if let Some(p) = site.reg.owner_party[o]
-                        && site.reg.parties[p].1.kind == PartyKind::Client
-                        && p != c
-                    {
-                        let oid = &site.reg.owners[o].0;
+        }
+        let mut seen = HashSet::new();
+        for name in &a.escalation.0 {
+            if !seen.insert(name.to_lowercase()) {
+                out.push(
+                    Diagnostic::error("duplicate-escalation", file, format!("`{name}` appears twice on the escalation path of `{key}`"))
+                        .at(idx.key(&field_path("escalation")))
+                        .help("each step of an escalation path should reach someone new"),
+                );
+            }
+        }
+        if row.coverage == Some(Hours::AllHours) {
+            let covered = row.after_hours.iter().chain(&row.escalation).any(|&o| site.reg.owners[o].1.hours == Some(Hours::AllHours));
+            if !covered {
+                out.push(
+                    Diagnostic::error(
+                        "coverage-gap",
+                        file,
+                        format!("`{key}` promises 24x7 coverage but no 24x7 owner is after hours or on the escalation path"),
+                    )
+                    .at(idx.key(&field_path("coverage")))
+                    .help("name an owner with `hours: 24x7` as `after_hours`, or add one to `escalation`"),
+                );
+            }
+        }
+        let groups = [("responsible", &row.responsible), ("consulted", &row.consulted), ("informed", &row.informed)];
+        let mut reported = HashSet::new();
+        for (gi, (ga, la)) in groups.iter().enumerate() {
+            for (gb, lb) in &groups[gi + 1..] {
+                for o in la.iter().filter(|o| lb.contains(o)) {
+                    if reported.insert(*o) {
+                        let oid = &site.reg.owners[*o].0;
                         out.push(
-                            Diagnostic::error(
-                                "foreign-owner",
-                                file,
-                                format!(
-                                    "owner `{oid}` belongs to {}, not to this playbook's client {}",
-                                    site.reg.parties[p].1.name, site.reg.parties[c].1.name
-                                ),
-                            )
-                            .at(idx.value(&ws_path, oid))
-                            .help("a copy-paste from another client's playbook? Use this client's owner"),
+                            Diagnostic::warning("raci-overlap", file, format!("`{oid}` is both {ga} and {gb} for `{key}`"))
+                                .at(idx.value(&field_path(if *gb == "consulted" { "consulted" } else { "informed" }), oid))
+                                .help(format!("keep `{oid}` in one role")),
                         );
                     }
                 }
             }
-            let mut seen = HashSet::new();
-            for name in &a.escalation.0 {
-                if !seen.insert(name.to_lowercase()) {
-                    out.push(
-                        Diagnostic::error(
-                            "duplicate-escalation",
-                            file,
-                            format!("`{name}` appears twice on the escalation path of `{key}`"),
-                        )
-                        .at(idx.key(&field_path("escalation")))
-                        .help("each step of an escalation path should reach someone new"),
-                    );
-                }
-            }
-            if row.coverage == Some(Hours::AllHours) {
-                let covered = row.after_hours.iter().chain(&row.escalation).any(|&o| site.reg.owners[o].1.hours == Some(Hours::AllHours));
-                if !covered {
-                    out.push(
-                        Diagnostic::error(
-                            "coverage-gap",
-                            file,
-                            format!("`{key}` promises 24x7 coverage but no 24x7 owner is after hours or on the escalation path"),
-                        )
-                        .at(idx.key(&field_path("coverage")))
-                        .help("name an owner with `hours: 24x7` as `after_hours`, or add one to `escalation`"),
-                    );
-                }
-            }
-            let groups = [("responsible", &row.responsible), ("consulted", &row.consulted), ("informed", &row.informed)];
-            let mut reported = HashSet::new();
-            for (gi, (ga, la)) in groups.iter().enumerate() {
-                for (gb, lb) in &groups[gi + 1..] {
-                    for o in la.iter().filter(|o| lb.contains(o)) {
-                        if reported.insert(*o) {
-                            let oid = &site.reg.owners[*o].0;
-                            out.push(
-                                Diagnostic::warning("raci-overlap", file, format!("`{oid}` is both {ga} and {gb} for `{key}`"))
-                                    .at(idx.value(&field_path(if *gb == "consulted" { "consulted" } else { "informed" }), oid))
-                                    .help(format!("keep `{oid}` in one role")),
-                            );
-                        }
-                    }
-                }
-            }
-            let max_c = cfg.thresholds.max_consulted;
-            if row.consulted.len() > max_c {
-                out.push(
-                    Diagnostic::warning(
-                        "too-many-consulted",
-                        file,
-                        format!("`{key}` consults {} owners (more than {max_c})", row.consulted.len()),
-                    )
-                    .at(idx.key(&field_path("consulted")))
-                    .help("every consulted owner slows a decision; inform some instead"),
-                );
-            }
         }
-        let max_a = cfg.thresholds.max_accountable;
-        for (o, n) in accountable_count {
-            if n > max_a {
-                let oid = &site.reg.owners[o].0;
-                out.push(
-                    Diagnostic::warning(
-                        "overload",
-                        file,
-                        format!("`{oid}` is accountable for {n} workstreams in this playbook (more than {max_a})"),
-                    )
-                    .at(idx.key(&["workstreams"]))
-                    .help("spread accountability, or raise `thresholds.max_accountable`"),
-                );
-            }
+        let max_c = cfg.thresholds.max_consulted;
+        if row.consulted.len() > max_c {
+            out.push(
+                Diagnostic::warning(
+                    "too-many-consulted",
+                    file,
+                    format!("`{key}` consults {} owners (more than {max_c})", row.consulted.len()),
+                )
+                .at(idx.key(&field_path("consulted")))
+                .help("every consulted owner slows a decision; inform some instead"),
+            );
         }
     }
+    let max_a = cfg.thresholds.max_accountable;
+    for (o, n) in accountable_count {
+        if n > max_a {
+            let oid = &site.reg.owners[o].0;
+            out.push(
+                Diagnostic::warning(
+                    "overload",
+                    file,
+                    format!("`{oid}` is accountable for {n} workstreams in this playbook (more than {max_a})"),
+                )
+                .at(idx.key(&["workstreams"]))
+                .help("spread accountability, or raise `thresholds.max_accountable`"),
+            );
+        }
+    }
+}
+
+/// The rules about the registry as a whole (contacts, unused owners).
+pub fn check_registry(site: &Site) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     let src = &site.cfg.owners_src;
     for (o, (id, owner)) in site.reg.owners.iter().enumerate() {
         if owner.contact.0.iter().all(|c| c.trim().is_empty()) {

@@ -352,7 +352,6 @@ pub fn split_front_matter(raw: &str) -> Result<(std::ops::Range<usize>, usize, u
 /// still returned (with empty front-matter) so that later stages can report more problems.
 fn load_page(path: &Path, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec<Diagnostic>) {
     let file = format!("{CONTENT_DIR}/{rel}");
-    let mut diags = Vec::new();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return (None, vec![Diagnostic::error("io", file, format!("cannot read: {e}"))]),
@@ -367,6 +366,15 @@ fn load_page(path: &Path, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec
     if raw.starts_with('\u{feff}') {
         raw.drain(..3);
     }
+    parse_page(raw, rel, unknown)
+}
+
+/// Parses the text of one page (BOM already removed). Problems become diagnostics; a page with
+/// broken front-matter is still returned (with empty front-matter) so later stages can report
+/// more.
+pub fn parse_page(raw: String, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec<Diagnostic>) {
+    let file = format!("{CONTENT_DIR}/{rel}");
+    let mut diags = Vec::new();
     let (fm_range, fm_line, body_start, body_line) = match split_front_matter(&raw) {
         Ok(s) => s,
         Err(msg) => {

@@ -230,7 +230,64 @@ impl Ownership {
     }
 }
 
-fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Vec<Diagnostic>) {
+impl Ownership {
+    /// Replaces one visible page's rows and client, keeping every index in page order. Costs
+    /// the size of the touched owners' and workstreams' lists, not a pass over all pages.
+    pub fn replace_page(&mut self, i: usize, rows: Vec<Row>, client: Option<usize>) {
+        for row in &self.rows[i] {
+            self.by_workstream[row.ws].retain(|(p, _)| *p != i);
+            for (o, _) in row.owner_roles() {
+                self.by_owner[o].retain(|h| h.page != i);
+            }
+        }
+        if let Some(c) = self.client[i] {
+            self.pages_by_party[c].retain(|p| *p != i);
+        }
+        let mut per_owner: Vec<(usize, Vec<Holding>)> = Vec::new();
+        for (r, row) in rows.iter().enumerate() {
+            let list = &mut self.by_workstream[row.ws];
+            let at = list.partition_point(|(p, _)| *p < i);
+            list.insert(at, (i, r));
+            for (o, roles) in row.owner_roles() {
+                let h = Holding { page: i, row: r, roles };
+                match per_owner.iter_mut().find(|(x, _)| *x == o) {
+                    Some((_, v)) => v.push(h),
+                    None => per_owner.push((o, vec![h])),
+                }
+            }
+        }
+        for (o, holdings) in per_owner {
+            let list = &mut self.by_owner[o];
+            let at = list.partition_point(|h| h.page < i);
+            list.splice(at..at, holdings);
+        }
+        if let Some(c) = client {
+            let list = &mut self.pages_by_party[c];
+            let at = list.partition_point(|p| *p < i);
+            list.insert(at, i);
+        }
+        self.rows[i] = rows;
+        self.client[i] = client;
+    }
+
+    /// Owners, workstreams and parties that page `i` touches.
+    pub fn footprint(&self, reg: &Registry, i: usize) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+        let mut owners = Vec::new();
+        let mut wss = Vec::new();
+        for row in &self.rows[i] {
+            wss.push(row.ws);
+            owners.extend(row.owner_roles().into_iter().map(|(o, _)| o));
+        }
+        owners.sort_unstable();
+        owners.dedup();
+        let mut parties: Vec<usize> = owners.iter().filter_map(|&o| reg.owner_party[o]).chain(self.client[i]).collect();
+        parties.sort_unstable();
+        parties.dedup();
+        (owners, wss, parties)
+    }
+}
+
+pub fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let fm = &page.fm;
     if fm.workstreams.is_empty() && fm.client.is_none() {

@@ -41,6 +41,11 @@ pub enum Outcome {
 
 pub type Files = BTreeMap<String, Arc<Vec<u8>>>;
 
+enum Refreshed {
+    Body(usize, bool),
+    FrontMatter(crate::site::Affected),
+}
+
 pub struct Preview {
     root: PathBuf,
     opts: BuildOptions,
@@ -51,6 +56,8 @@ pub struct Preview {
     pub files: Files,
     /// Diagnostics of the last rebuild; errors mean `files` is stale.
     pub diagnostics: Diagnostics,
+    /// Which path the last rebuild took: `full`, `body`, `front-matter` or `static`.
+    pub last_path: &'static str,
 }
 
 impl Preview {
@@ -63,6 +70,7 @@ impl Preview {
             tera: None,
             files: Files::new(),
             diagnostics: Diagnostics::default(),
+            last_path: "full",
         };
         p.full();
         p
@@ -78,6 +86,7 @@ impl Preview {
 
     /// Rebuilds everything into memory. On errors the previous files stay.
     pub fn full(&mut self) -> Outcome {
+        self.last_path = "full";
         let (site, mut diags) = crate::build::check(&self.root, &self.opts);
         let mut d = Vec::new();
         let theme = theme::load(&self.root, site.as_ref().and_then(|s| s.cfg.config.theme.as_deref()), &mut d);
@@ -117,17 +126,20 @@ impl Preview {
         if wanted.iter().all(|c| matches!(c, Rebuild::Static { .. })) {
             let css_only = wanted.iter().all(|c| matches!(c, Rebuild::Static { css_only: true }));
             self.reload_statics();
+            self.last_path = "static";
             return if css_only { Outcome::Styles } else { Outcome::Reload };
         }
         let mut pages = Vec::new();
         let mut faq = false;
+        let mut affected = Vec::new();
         for c in &wanted {
             match c {
                 Rebuild::Page(rel) => match self.refresh_page(rel) {
-                    Some((i, faq_changed)) => {
+                    Some(Refreshed::Body(i, faq_changed)) => {
                         pages.push(i);
                         faq |= faq_changed;
                     }
+                    Some(Refreshed::FrontMatter(a)) => affected.push(a),
                     None => return self.full(),
                 },
                 Rebuild::Static { .. } => self.reload_statics(),
@@ -135,6 +147,7 @@ impl Preview {
             }
         }
         let (Some(site), Some(tera)) = (&self.site, &self.tera) else { return self.full() };
+        self.last_path = if affected.is_empty() { "body" } else { "front-matter" };
         self.diagnostics = site.diagnostics.clone();
         if self.diagnostics.has_errors() {
             // A broken link or block: keep serving the last good pages, show the errors.
@@ -142,7 +155,13 @@ impl Preview {
             return Outcome::Reload;
         }
         let out = MemoryOutput::default();
-        if let Err(errs) = render::render_pages(site, &self.theme, tera, &out, &pages, faq) {
+        let mut result = render::render_pages(site, &self.theme, tera, &out, &pages, faq);
+        for a in &affected {
+            if result.is_ok() {
+                result = render::render_affected(site, &self.theme, tera, &out, a);
+            }
+        }
+        if let Err(errs) = result {
             self.diagnostics.extend(errs);
             return Outcome::Reload;
         }
@@ -150,13 +169,16 @@ impl Preview {
         Outcome::Reload
     }
 
-    /// Body-only fast path for one page; `None` when a full rebuild is needed.
-    fn refresh_page(&mut self, rel: &str) -> Option<(usize, bool)> {
+    /// The fast paths for an edited page: body only, else front-matter of one playbook.
+    /// `None` when a full rebuild is needed.
+    fn refresh_page(&mut self, rel: &str) -> Option<Refreshed> {
         let site = self.site.as_mut()?;
         let i = *site.by_rel.get(rel)?;
         let raw = std::fs::read_to_string(self.root.join(crate::content::CONTENT_DIR).join(rel)).ok()?;
-        let faq = site.refresh_body(i, raw)?;
-        Some((i, faq))
+        if let Some(faq) = site.refresh_body(i, raw.clone()) {
+            return Some(Refreshed::Body(i, faq));
+        }
+        site.refresh_front_matter(i, raw).map(Refreshed::FrontMatter)
     }
 
     fn reload_statics(&mut self) {

@@ -190,32 +190,7 @@ fn build_refs(site: &Site, with_pages: bool) -> Refs {
 /// Renders the whole site into `sink`. Returns the number of files written, or every error.
 pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink) -> Result<usize, Vec<Diagnostic>> {
     let refs = build_refs(site, true);
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut has_home = false;
-    for (i, p) in site.visible_pages() {
-        if p.is_section && p.path.is_empty() {
-            has_home = true;
-        }
-        jobs.push(Job::Page(i));
-    }
-    if !has_home {
-        jobs.push(Job::Home);
-    }
-    jobs.push(Job::Owners);
-    for o in 0..site.reg.owners.len() {
-        if refs.owner_shown[o] {
-            jobs.push(Job::Owner(o));
-        }
-    }
-    jobs.push(Job::Workstreams);
-    for w in 0..site.reg.workstreams.len() {
-        jobs.push(Job::Workstream(w));
-    }
-    for p in 0..site.reg.parties.len() {
-        jobs.push(Job::Party(p));
-    }
-    jobs.extend([Job::Matrix, Job::Faq, Job::NotFound]);
-
+    let jobs = all_jobs(site, &refs);
     // Cumulative nanoseconds per phase (context, template, write), for DEMARCATE_TIMINGS.
     let spent: [std::sync::atomic::AtomicU64; 3] = Default::default();
     let per_template: std::sync::Mutex<BTreeMap<&str, u64>> = Default::default();
@@ -316,6 +291,85 @@ pub fn render_pages(
         })
         .collect();
     if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// Re-renders what a front-matter edit affects, plus the site-wide views (home, matrix, the
+/// owner and workstream indexes, sitemap and exports).
+pub fn render_affected(
+    site: &Site,
+    theme: &ThemeFiles,
+    tera: &Tera,
+    sink: &dyn Sink,
+    a: &crate::site::Affected,
+) -> Result<(), Vec<Diagnostic>> {
+    let refs = build_refs(site, true);
+    let mut jobs: Vec<Job> = a.pages.iter().map(|&i| Job::Page(i)).collect();
+    match site.pages.iter().position(|p| p.is_section && p.path.is_empty()).filter(|&h| site.visible[h]) {
+        Some(h) if !a.pages.contains(&h) => jobs.push(Job::Page(h)),
+        Some(_) => {}
+        None => jobs.push(Job::Home),
+    }
+    jobs.extend(a.owners.iter().filter(|&&o| refs.owner_shown[o]).map(|&o| Job::Owner(o)));
+    jobs.extend(a.workstreams.iter().map(|&w| Job::Workstream(w)));
+    jobs.extend(a.parties.iter().map(|&p| Job::Party(p)));
+    jobs.extend([Job::Owners, Job::Workstreams, Job::Matrix]);
+    if a.faq {
+        jobs.push(Job::Faq);
+    }
+    let mut errors: Vec<Diagnostic> = jobs
+        .par_iter()
+        .filter_map(|job| {
+            let (template, path, cx, label) = job.context(site, &refs);
+            match tera.render(template, &cx) {
+                Ok(html) => {
+                    sink.put(&path, html.into_bytes()).err().map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}")))
+                }
+                Err(e) => Some(template_error(theme, &e, Some(&label))),
+            }
+        })
+        .collect();
+    let all_jobs = all_jobs(site, &refs);
+    for (path, bytes) in [
+        ("sitemap.xml", sitemap(site, &all_jobs).into_bytes()),
+        ("ownership.json", ownership_json(site, &refs).into_bytes()),
+        ("matrix.csv", matrix_csv(site).into_bytes()),
+    ] {
+        if let Err(e) = sink.put(path, bytes) {
+            errors.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// Every page of a full build, in a fixed order (the sitemap follows it).
+fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut has_home = false;
+    for (i, p) in site.visible_pages() {
+        if p.is_section && p.path.is_empty() {
+            has_home = true;
+        }
+        jobs.push(Job::Page(i));
+    }
+    if !has_home {
+        jobs.push(Job::Home);
+    }
+    jobs.push(Job::Owners);
+    for o in 0..site.reg.owners.len() {
+        if refs.owner_shown[o] {
+            jobs.push(Job::Owner(o));
+        }
+    }
+    jobs.push(Job::Workstreams);
+    for w in 0..site.reg.workstreams.len() {
+        jobs.push(Job::Workstream(w));
+    }
+    for p in 0..site.reg.parties.len() {
+        jobs.push(Job::Party(p));
+    }
+    jobs.extend([Job::Matrix, Job::Faq, Job::NotFound]);
+
+    jobs
 }
 
 enum Job {

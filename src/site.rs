@@ -39,6 +39,17 @@ type PageMarkdown = (Option<Rendered>, Vec<(String, String)>, Vec<Option<String>
 /// Codes produced by the link check, recomputed whenever a body changes.
 const LINK_CODES: [&str; 3] = ["broken-link", "broken-anchor", "internal-link"];
 
+/// The outputs a front-matter edit can change, besides the site-wide views (home, matrix,
+/// indexes, sitemap, exports), which are always re-rendered.
+#[derive(Debug, Clone, Default)]
+pub struct Affected {
+    pub pages: Vec<usize>,
+    pub owners: Vec<usize>,
+    pub workstreams: Vec<usize>,
+    pub parties: Vec<usize>,
+    pub faq: bool,
+}
+
 /// What sits directly in a section's folder.
 #[derive(Debug, Clone, Default)]
 pub struct Children {
@@ -410,6 +421,72 @@ impl Site {
         self.check_links();
         self.diagnostics.sort();
         Some(faq_changed)
+    }
+
+    /// The fast path for a front-matter edit of one playbook (`raw` is the new file text):
+    /// re-parses it, updates the ownership indexes in place, re-renders its Markdown and
+    /// re-runs the link check and its checks. Returns what must be re-rendered, or `None` when
+    /// the edit can change more than that (URL, audience, draft state, a section page, errors
+    /// in the new front-matter), so the caller must rebuild everything.
+    pub fn refresh_front_matter(&mut self, i: usize, raw: String) -> Option<Affected> {
+        let raw = match raw.strip_prefix('\u{feff}') {
+            Some(r) => r.to_string(),
+            None => raw,
+        };
+        let old = &self.pages[i];
+        // In a client build an edit can make an owner appear or vanish (owner pages exist only
+        // for owners with visible work): that case takes the full path.
+        if old.is_section || !self.visible[i] || self.audience == Audience::Client {
+            return None;
+        }
+        let (new, parse_diags) = content::parse_page(raw, &old.rel, self.cfg.config.front_matter.unknown_keys);
+        let mut new = new?;
+        if parse_diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error)
+            || new.path != old.path
+            || new.fm.audience != old.fm.audience
+            || new.fm.draft != old.fm.draft
+        {
+            return None;
+        }
+        new.audience = old.audience;
+        let file = old.file.clone();
+        let title_changed = new.title != old.title;
+        let (old_owners, old_ws, old_parties) = self.own.footprint(&self.reg, i);
+        let (rows, client, own_diags) = crate::ownership::resolve_page(&self.reg, &new);
+        self.pages[i] = new;
+        self.own.replace_page(i, rows, client);
+        let (mut owners, mut wss, mut parties) = self.own.footprint(&self.reg, i);
+        owners.extend(old_owners);
+        wss.extend(old_ws);
+        parties.extend(old_parties);
+        for v in [&mut owners, &mut wss, &mut parties] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        let (rendered, rows_html, answers, md_diags) = self.page_markdown(i);
+        self.rendered[i] = rendered;
+        self.row_html[i] = rows_html;
+        self.faq_answers[i] = answers;
+        let faqs = self.page_faqs(i);
+        // /faq/ groups questions under the playbook's title.
+        let faq = faqs != self.faqs[i] || (title_changed && !faqs.is_empty());
+        self.faqs[i] = faqs;
+        let registry_codes = ["unused-owner", "no-contact"];
+        self.diagnostics.items.retain(|d| d.file != file && !LINK_CODES.contains(&d.code) && !registry_codes.contains(&d.code));
+        self.diagnostics.extend(parse_diags);
+        self.diagnostics.extend(own_diags);
+        self.diagnostics.extend(md_diags);
+        self.check_links();
+        let mut found = Vec::new();
+        crate::check::check_page(self, i, &crate::check::today(), &crate::check::required_workstreams(self), &mut found);
+        found.extend(crate::check::check_registry(self));
+        self.diagnostics.extend(found);
+        crate::check::apply_levels(&self.cfg, &mut self.diagnostics);
+        self.diagnostics.sort();
+        // Section pages that list this page (its title or summary may have changed).
+        let mut pages = vec![i];
+        pages.extend((0..self.pages.len()).filter(|&s| self.children.get(s).is_some_and(|c| c.pages.contains(&i))));
+        Some(Affected { pages, owners, workstreams: wss, parties, faq })
     }
 
     /// Every anchor a page offers: its headings, its ownership rows and its questions.
