@@ -748,3 +748,27 @@ fn example_site_is_valid_html5() {
         assert!(v.status.success(), "{audience} build is not valid HTML5:\n{report}");
     }
 }
+
+#[test]
+fn init_with_theme_copies_a_theme_that_the_build_then_uses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_in(dir.path(), &["init", "mysite", "--theme"]).ok();
+    let site = dir.path().join("mysite");
+    let tpl = site.join("themes/default/templates/404.html");
+    let text = std::fs::read_to_string(&tpl).expect("the theme was copied out");
+    assert!(text.contains("<h1>Page not found</h1>"));
+    std::fs::write(&tpl, text.replace("<h1>Page not found</h1>", "<h1>EDITED-THEME-MARKER</h1>")).expect("write");
+    run_in(dir.path(), &["build", "mysite"]).ok();
+    let out = std::fs::read_to_string(site.join("site/404.html")).expect("404 page");
+    assert!(out.contains("EDITED-THEME-MARKER"), "the edited theme was not used");
+}
+
+#[test]
+fn a_site_template_overrides_the_theme_one_file_at_a_time() {
+    let s = Site::with_config();
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    s.file("templates/404.html", "<!doctype html><title>Lost</title><p>SITE-404-OVERRIDE</p>\n");
+    s.run(&["build"]).ok();
+    assert!(s.read("site/404.html").contains("SITE-404-OVERRIDE"));
+    assert!(s.read("site/acme/index.html").contains("Ownership by workstream"), "other templates still come from the theme");
+}
