@@ -6,7 +6,7 @@
 //! re-running the link check; anything that can change lists or indexes (front-matter, new or
 //! deleted pages, templates, config) rebuilds everything, which is always correct.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -58,6 +58,9 @@ pub struct Preview {
     pub diagnostics: Diagnostics,
     /// Which path the last rebuild took: `full`, `body`, `front-matter` or `static`.
     pub last_path: &'static str,
+    /// Files whose content is out of date after a front-matter edit; rendered on demand
+    /// ([`Preview::ensure`]) or all at once ([`Preview::flush`]).
+    pub stale: BTreeSet<String>,
 }
 
 impl Preview {
@@ -71,6 +74,7 @@ impl Preview {
             files: Files::new(),
             diagnostics: Diagnostics::default(),
             last_path: "full",
+            stale: BTreeSet::new(),
         };
         p.full();
         p
@@ -108,6 +112,7 @@ impl Preview {
             return Outcome::Reload;
         }
         self.files = out.into_files();
+        self.stale.clear();
         self.site = Some(site);
         self.theme = theme;
         self.tera = Some(tera);
@@ -154,19 +159,63 @@ impl Preview {
             self.site = None;
             return Outcome::Reload;
         }
-        let out = MemoryOutput::default();
-        let mut result = render::render_pages(site, &self.theme, tera, &out, &pages, faq);
+        // The edited pages now; the views a front-matter edit touches are marked stale and
+        // rendered on demand or by `flush`, so the reload is not held up by the large lists.
         for a in &affected {
-            if result.is_ok() {
-                result = render::render_affected(site, &self.theme, tera, &out, a);
-            }
+            pages.push(a.pages[0]);
+            self.stale.extend(render::affected_paths(site, a));
         }
-        if let Err(errs) = result {
+        let out = MemoryOutput::default();
+        if let Err(errs) = render::render_pages(site, &self.theme, tera, &out, &pages, faq) {
             self.diagnostics.extend(errs);
             return Outcome::Reload;
         }
-        self.files.extend(out.into_files());
+        self.store(out);
         Outcome::Reload
+    }
+
+    fn store(&mut self, out: MemoryOutput) {
+        let files = out.into_files();
+        for k in files.keys() {
+            self.stale.remove(k);
+        }
+        self.files.extend(files);
+    }
+
+    /// Renders every stale file.
+    pub fn flush(&mut self) {
+        let paths: Vec<String> = std::mem::take(&mut self.stale).into_iter().collect();
+        self.render_now(&paths);
+    }
+
+    /// Renders up to `n` stale files, so a caller can stop between batches to handle a new
+    /// edit first.
+    pub fn flush_some(&mut self, n: usize) {
+        let paths: Vec<String> = self.stale.iter().take(n).cloned().collect();
+        for p in &paths {
+            self.stale.remove(p);
+        }
+        self.render_now(&paths);
+    }
+
+    /// The current content of one output file, rendering it first if it is stale.
+    pub fn ensure(&mut self, path: &str) -> Option<Arc<Vec<u8>>> {
+        if self.stale.remove(path) {
+            self.render_now(&[path.to_string()]);
+        }
+        self.files.get(path).cloned()
+    }
+
+    fn render_now(&mut self, paths: &[String]) {
+        if paths.is_empty() {
+            return;
+        }
+        let (Some(site), Some(tera)) = (&self.site, &self.tera) else { return };
+        let out = MemoryOutput::default();
+        if let Err(errs) = render::render_paths(site, &self.theme, tera, &out, paths) {
+            self.diagnostics.extend(errs);
+        }
+        self.store(out);
     }
 
     /// The fast paths for an edited page: body only, else front-matter of one playbook.

@@ -293,29 +293,37 @@ pub fn render_pages(
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
-/// Re-renders what a front-matter edit affects, plus the site-wide views (home, matrix, the
-/// owner and workstream indexes, sitemap and exports).
-pub fn render_affected(
-    site: &Site,
-    theme: &ThemeFiles,
-    tera: &Tera,
-    sink: &dyn Sink,
-    a: &crate::site::Affected,
-) -> Result<(), Vec<Diagnostic>> {
-    let refs = build_refs(site, true);
-    let mut jobs: Vec<Job> = a.pages.iter().map(|&i| Job::Page(i)).collect();
+/// The files a front-matter edit of `a` makes stale, besides the edited page itself: the
+/// sections listing it, the owners, workstreams and parties it touches, home, matrix, indexes,
+/// FAQ (when its questions changed), sitemap and exports.
+pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
+    let refs_shown = |o: usize| site.audience == Audience::Internal || !site.own.by_owner[o].is_empty();
+    let mut jobs: Vec<Job> = a.pages.iter().skip(1).map(|&i| Job::Page(i)).collect();
     match site.pages.iter().position(|p| p.is_section && p.path.is_empty()).filter(|&h| site.visible[h]) {
-        Some(h) if !a.pages.contains(&h) => jobs.push(Job::Page(h)),
-        Some(_) => {}
+        Some(h) => jobs.push(Job::Page(h)),
         None => jobs.push(Job::Home),
     }
-    jobs.extend(a.owners.iter().filter(|&&o| refs.owner_shown[o]).map(|&o| Job::Owner(o)));
+    jobs.extend(a.owners.iter().filter(|&&o| refs_shown(o)).map(|&o| Job::Owner(o)));
     jobs.extend(a.workstreams.iter().map(|&w| Job::Workstream(w)));
     jobs.extend(a.parties.iter().map(|&p| Job::Party(p)));
     jobs.extend([Job::Owners, Job::Workstreams, Job::Matrix]);
     if a.faq {
         jobs.push(Job::Faq);
     }
+    let mut paths: Vec<String> = jobs.iter().map(|j| j.path(site)).collect();
+    paths.extend(["sitemap.xml", "ownership.json", "matrix.csv"].map(String::from));
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// Renders the given output files (as named by their paths) into `sink`: how `serve` renders
+/// stale views on demand. Unknown paths are ignored.
+pub fn render_paths(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink, paths: &[String]) -> Result<(), Vec<Diagnostic>> {
+    let wanted: std::collections::HashSet<&str> = paths.iter().map(|p| p.as_str()).collect();
+    let refs = build_refs(site, true);
+    let all = all_jobs(site, &refs);
+    let jobs: Vec<&Job> = all.iter().filter(|j| wanted.contains(j.path(site).as_str())).collect();
     let mut errors: Vec<Diagnostic> = jobs
         .par_iter()
         .filter_map(|job| {
@@ -328,12 +336,17 @@ pub fn render_affected(
             }
         })
         .collect();
-    let all_jobs = all_jobs(site, &refs);
-    for (path, bytes) in [
-        ("sitemap.xml", sitemap(site, &all_jobs).into_bytes()),
-        ("ownership.json", ownership_json(site, &refs).into_bytes()),
-        ("matrix.csv", matrix_csv(site).into_bytes()),
-    ] {
+    let mut extra: Vec<(&str, Vec<u8>)> = Vec::new();
+    if wanted.contains("sitemap.xml") {
+        extra.push(("sitemap.xml", sitemap(site, &all).into_bytes()));
+    }
+    if wanted.contains("ownership.json") {
+        extra.push(("ownership.json", ownership_json(site, &refs).into_bytes()));
+    }
+    if wanted.contains("matrix.csv") {
+        extra.push(("matrix.csv", matrix_csv(site).into_bytes()));
+    }
+    for (path, bytes) in extra {
         if let Err(e) = sink.put(path, bytes) {
             errors.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
         }
@@ -450,6 +463,17 @@ impl Job {
             rel
         };
         (template, path, cx, label)
+    }
+
+    /// The file this job writes, relative to the output folder.
+    fn path(&self, site: &Site) -> String {
+        match *self {
+            Job::NotFound => "404.html".into(),
+            _ => {
+                let url = self.url(site).unwrap_or_default();
+                format!("{}index.html", url.strip_prefix(site.base_path.as_str()).unwrap_or(&url))
+            }
+        }
     }
 
     fn url(&self, site: &Site) -> Option<String> {

@@ -42,6 +42,9 @@ fn assert_paths(s: &Site, edits: &[Edit], expect: Option<&str>) {
         if let Some(p) = expect {
             assert_eq!(live.last_path, p, "rebuild path after editing {rel}");
         }
+        // Views a front-matter edit leaves stale are rendered on demand; render them all.
+        live.flush();
+        assert!(live.stale.is_empty());
         let fresh = Preview::new(s.path(), opts.clone());
         assert_eq!(live.has_errors(), fresh.has_errors(), "{:?}", live.diagnostics);
         assert_eq!(live.diagnostics.items, fresh.diagnostics.items, "diagnostics after editing {rel}");
@@ -121,4 +124,19 @@ fn an_edit_that_breaks_and_one_that_fixes_match_full_builds() {
             ("clients/beta.md", &|t| t.replace("help-desk: beta-itt", "help-desk: beta-it")),
         ],
     );
+}
+
+#[test]
+fn a_stale_view_is_rendered_on_demand() {
+    let s = site_with_three_playbooks();
+    let opts = BuildOptions { base_url: Some("http://127.0.0.1:1/".into()), ..BuildOptions::default() };
+    let mut live = Preview::new(s.path(), opts);
+    let rel = "content/clients/acme/co-managed.md";
+    s.file(rel, &s.read(rel).replace("consulted: [eng]", "consulted: [acme-boss]"));
+    live.apply(&[Rebuild::Page("clients/acme/co-managed.md".into())]);
+    assert_eq!(live.last_path, "front-matter");
+    assert!(live.stale.contains("owners/acme-boss/index.html"), "{:?}", live.stale);
+    let page = live.ensure("owners/acme-boss/index.html").expect("owner page");
+    assert!(String::from_utf8_lossy(&page).contains("/clients/acme/co-managed/#ws-help-desk"));
+    assert!(!live.stale.contains("owners/acme-boss/index.html"));
 }

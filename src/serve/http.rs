@@ -126,12 +126,10 @@ pub fn handle(request: Request, state: &State) {
     let errors = snapshot.errors.as_deref();
     // `/owners/acme` is served like `/owners/acme/`: pages link root-relative, so nothing breaks.
     let folder = format!("{key}/index.html");
-    let found = match snapshot.files.get(&key) {
-        Some(bytes) => Some((key, bytes)),
-        None => snapshot.files.get(&folder).map(|b| (folder, b)),
-    };
-    let (status, key, body) = match found {
-        Some((key, bytes)) => (200, key, bytes.clone()),
+    let key = if snapshot.files.contains_key(&key) { key } else { folder };
+    let fresh = if snapshot.stale.contains(&key) { state.ensure(&key) } else { snapshot.files.get(&key).cloned() };
+    let (status, key, body) = match fresh {
+        Some(bytes) => (200, key, bytes),
         None => match snapshot.files.get("404.html") {
             Some(bytes) => (404, "404.html".to_string(), bytes.clone()),
             None => (404, "404.txt".to_string(), std::sync::Arc::new(b"404 Not Found\n".to_vec())),

@@ -19,26 +19,44 @@ use crate::preview::{Files, Outcome, Preview, Rebuild};
 use crate::site::BuildOptions;
 use classify::{EventKind, classify};
 
-/// What the server hands out: the files of the last good build and the current errors.
+/// What the server hands out: the files of the last good build, the ones that are out of date
+/// (rendered on request), and the current errors.
 #[derive(Default)]
 pub struct Snapshot {
     pub files: Files,
+    pub stale: std::collections::BTreeSet<String>,
     pub errors: Option<String>,
 }
 
 /// Shared between the HTTP threads and the rebuild loop.
-#[derive(Default)]
 pub struct State {
     snapshot: RwLock<Arc<Snapshot>>,
     clients: Mutex<Vec<Sender<&'static str>>>,
+    preview: Mutex<Preview>,
 }
 
 impl State {
+    fn new(preview: Preview) -> Self {
+        let state = State { snapshot: RwLock::default(), clients: Mutex::default(), preview: Mutex::new(preview) };
+        state.publish_current();
+        state
+    }
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snapshot.read().map(|s| s.clone()).unwrap_or_else(|p| p.into_inner().clone())
     }
+    fn lock_preview(&self) -> std::sync::MutexGuard<'_, Preview> {
+        self.preview.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    /// The bytes of a stale file, rendered now (waits for a rebuild in progress).
+    pub fn ensure(&self, key: &str) -> Option<Arc<Vec<u8>>> {
+        self.lock_preview().ensure(key)
+    }
+    fn publish_current(&self) {
+        let preview = self.lock_preview();
+        self.publish(&preview);
+    }
     fn publish(&self, preview: &Preview) {
-        let snap = Arc::new(Snapshot { files: preview.files.clone(), errors: preview.error_report() });
+        let snap = Arc::new(Snapshot { files: preview.files.clone(), stale: preview.stale.clone(), errors: preview.error_report() });
         match self.snapshot.write() {
             Ok(mut s) => *s = snap,
             Err(p) => *p.into_inner() = snap,
@@ -101,9 +119,9 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     build.base_url = Some(url.clone());
 
     let started = Instant::now();
-    let mut preview = Preview::new(&opts.root, build);
-    let state = Arc::new(State::default());
-    state.publish(&preview);
+    let preview = Preview::new(&opts.root, build);
+    let first_report = preview.error_report();
+    let state = Arc::new(State::new(preview));
 
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
@@ -116,7 +134,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     watcher.watch(&root, RecursiveMode::Recursive).map_err(|e| ServeError::Watch(format!("cannot watch {}: {e}", root.display())))?;
 
     // Announce only once the watcher runs, so no save after the message can be missed.
-    report(&preview, opts.quiet, started);
+    report(first_report.as_deref(), opts.quiet, started);
     log(opts.quiet, &format!("Serving {} at {url} (Ctrl-C to stop)", opts.root.display()));
     if opts.open {
         let _ = std::process::Command::new(if cfg!(target_os = "macos") { "open" } else { "xdg-open" }).arg(&url).spawn();
@@ -129,7 +147,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         }
     });
 
-    watch_loop(&rx, &root, &mut preview, &state, opts.quiet);
+    watch_loop(&rx, &root, &state, opts.quiet);
     Ok(())
 }
 
@@ -154,11 +172,19 @@ fn changes_of(ev: &notify::Event, root: &Path) -> Vec<Rebuild> {
         .collect()
 }
 
-fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, preview: &mut Preview, state: &State, quiet: bool) {
+fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, state: &State, quiet: bool) {
     // An editor's save is often several events (write temp, rename, delete); wait for the burst
     // to settle briefly and treat it as one change.
     let settle = Duration::from_millis(10);
-    while let Ok(first) = rx.recv() {
+    let mut pending: Option<notify::Event> = None;
+    loop {
+        let first = match pending.take() {
+            Some(ev) => ev,
+            None => match rx.recv() {
+                Ok(ev) => ev,
+                Err(_) => return,
+            },
+        };
         let mut changes = changes_of(&first, root);
         let deadline = Instant::now() + settle;
         loop {
@@ -170,18 +196,40 @@ fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, preview: &mut Preview, 
         }
         changes.dedup();
         let started = Instant::now();
-        let outcome = preview.apply(&changes);
+        let (outcome, errors) = {
+            let mut preview = state.lock_preview();
+            let outcome = preview.apply(&changes);
+            state.publish(&preview);
+            (outcome, preview.error_report())
+        };
         if outcome == Outcome::Unchanged {
             continue;
         }
-        state.publish(preview);
         state.broadcast(if outcome == Outcome::Styles { "css" } else { "reload" });
-        report(preview, quiet, started);
+        report(errors.as_deref(), quiet, started);
+        // Views left stale by a front-matter edit: render them in small batches, stopping as
+        // soon as another edit arrives (a browser asking for one renders it on its request).
+        loop {
+            match rx.try_recv() {
+                Ok(ev) => {
+                    pending = Some(ev);
+                    break;
+                }
+                Err(mpsc::TryRecvError::Disconnected) => return,
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+            let mut preview = state.lock_preview();
+            if preview.stale.is_empty() {
+                break;
+            }
+            preview.flush_some(4);
+            state.publish(&preview);
+        }
     }
 }
 
-fn report(preview: &Preview, quiet: bool, started: Instant) {
-    if let Some(errors) = preview.error_report() {
+fn report(errors: Option<&str>, quiet: bool, started: Instant) {
+    if let Some(errors) = errors {
         eprint!("{errors}");
         eprintln!("site has errors: still serving the last good build");
     } else {
