@@ -150,7 +150,9 @@ impl<'de> Deserialize<'de> for LenientString {
                 Ok(LenientString(v.to_string()))
             }
         }
-        d.deserialize_any(V)
+        // serde_yaml hands any scalar to `deserialize_str` as written (`2024`, `true`), without
+        // first resolving its type as `deserialize_any` does: lenient and faster.
+        d.deserialize_str(V)
     }
 }
 
@@ -167,6 +169,14 @@ mod tests {
     fn ordered_map_keeps_order_and_duplicates() {
         let m: OrderedMap<u32> = serde_yaml::from_str("b: 1\na: 2\n").unwrap();
         assert_eq!(m.keys().collect::<Vec<_>>(), ["b", "a"]);
+    }
+
+    #[test]
+    fn lenient_strings_take_any_scalar_as_written() {
+        let v: Vec<LenientString> = serde_yaml::from_str("[2024, true, 1.50, text]").unwrap();
+        let got: Vec<&str> = v.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(got, ["2024", "true", "1.50", "text"]);
+        assert!(serde_yaml::from_str::<LenientString>("{a: 1}").is_err());
     }
 
     #[test]
