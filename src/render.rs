@@ -120,6 +120,15 @@ fn party_url(site: &Site, p: usize) -> String {
     format!("{}parties/{}/", site.base_path, site.reg.parties[p].0)
 }
 
+/// An operating model for people: `co-managed` → `Co-managed`.
+fn model_label(model: &str) -> String {
+    let mut c = model.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 fn opt_str(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
 }
@@ -165,8 +174,8 @@ fn build_refs(site: &Site, with_pages: bool) -> Refs {
             let client = site.own.client.get(i).copied().flatten().map(|c| parties[c].clone()).unwrap_or(Value::none());
             obj!(
                 "title": p.title.as_str(), "url": site.url(i), "summary": opt_str(&p.fm.summary),
-                "client": client, "model": opt_str(&p.fm.model), "audience": p.audience.as_str(),
-                "updated": opt_str(&p.fm.updated), "tags": p.fm.tags.0.clone(),
+                "client": client, "model": opt_str(&p.fm.model), "model_label": model_label(p.fm.model.as_deref().unwrap_or("")),
+                "audience": p.audience.as_str(), "updated": opt_str(&p.fm.updated), "tags": p.fm.tags.0.clone(),
             )
         })
         .collect();
@@ -813,7 +822,8 @@ fn workstream_value(site: &Site, refs: &Refs, w: usize) -> Value {
             obj!(
                 "playbook": refs.pages[p].clone(), "link": format!("{}#ws-{id}", site.url(p)),
                 "accountable": opt_owner(refs, row.accountable.first().copied()), "responsible": owner_list(refs, &row.responsible),
-                "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""), "side": row.side(&site.reg),
+                "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""), "coverage_label": row.coverage.map(|c| c.label()).unwrap_or(""),
+                "side": row.side(&site.reg),
             )
         })
         .collect();
