@@ -15,7 +15,9 @@ struct Node {
     line: usize,
     indent: usize,
     key_col: usize,
+    /// Width of the key in characters (for the marker) and in bytes (for slicing).
     key_len: usize,
+    key_bytes: usize,
 }
 
 /// An index of the keys of one YAML document. Lines are 1-based and offset by `first_line - 1`
@@ -66,7 +68,14 @@ impl<'a> YamlIndex<'a> {
                     None => 0,
                 };
                 stack.push(Frame { indent: col, seg: format!("#{index}"), items: 0 });
-                nodes.push(Node { path: stack.iter().map(|f| f.seg.clone()).collect(), line: i, indent: col, key_col: col, key_len: 1 });
+                nodes.push(Node {
+                    path: stack.iter().map(|f| f.seg.clone()).collect(),
+                    line: i,
+                    indent: col,
+                    key_col: col,
+                    key_len: 1,
+                    key_bytes: 1,
+                });
                 let after = rest[1..].trim_start();
                 col += rest.len() - after.len();
                 rest = after;
@@ -86,6 +95,7 @@ impl<'a> YamlIndex<'a> {
                 indent: col,
                 key_col: col,
                 key_len: key.chars().count(),
+                key_bytes: key.len(),
             });
         }
         YamlIndex { lines, first_line, nodes }
@@ -161,7 +171,10 @@ impl<'a> YamlIndex<'a> {
             let node = &self.nodes[n];
             // Skip the key itself so `help-desk: help-desk` points at the value.
             let first = &self.lines[node.line];
-            let skip = (node.key_col + node.key_len + 1).min(first.len());
+            let mut skip = (node.key_col + node.key_bytes + 1).min(first.len());
+            while !first.is_char_boundary(skip) {
+                skip -= 1;
+            }
             if let Some(c) = find_token(&first[skip..], value) {
                 return self.pos(node.line, skip + c, value.chars().count());
             }
@@ -253,6 +266,15 @@ mod tests {
         assert_eq!((p.line, p.column), (5, 28));
         let p = idx.value(&["workstreams", "documentation"], "acme-docs");
         assert_eq!((p.line, p.column), (6, 18));
+    }
+
+    #[test]
+    fn non_ascii_keys_and_values_do_not_break_positions() {
+        let doc = "tïtlé: Ünïcode\nwörkstreams:\n  hélp: [déşk, ëng]\n";
+        let idx = YamlIndex::new(doc, 1);
+        let p = idx.value(&["wörkstreams", "hélp"], "ëng");
+        assert_eq!((p.line, p.column), (3, 16));
+        assert_eq!(idx.value(&["tïtlé"], "Ünïcode").column, 8);
     }
 
     #[test]
