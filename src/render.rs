@@ -110,6 +110,11 @@ struct Refs {
     owner_kind: Vec<&'static str>,
 }
 
+/// Owners get a page in the internal build always, in the client build only with visible work.
+fn owner_shown(site: &Site, o: usize) -> bool {
+    site.audience == Audience::Internal || !site.own.by_owner[o].is_empty()
+}
+
 fn owner_url(site: &Site, o: usize) -> String {
     format!("{}owners/{}/", site.base_path, site.reg.owners[o].0)
 }
@@ -143,8 +148,7 @@ fn build_refs(site: &Site, with_pages: bool) -> Refs {
         .enumerate()
         .map(|(i, (id, p))| obj!("id": id.as_str(), "name": p.name.as_str(), "kind": p.kind.as_str(), "url": party_url(site, i)))
         .collect();
-    let owner_shown: Vec<bool> =
-        (0..site.reg.owners.len()).map(|o| site.audience == Audience::Internal || !site.own.by_owner[o].is_empty()).collect();
+    let owner_shown: Vec<bool> = (0..site.reg.owners.len()).map(|o| owner_shown(site, o)).collect();
     let owner_kind: Vec<&'static str> = site
         .reg
         .owners
@@ -287,10 +291,15 @@ pub fn render_pages(
     if faq {
         jobs.push(Job::Faq);
     }
-    let errors: Vec<Diagnostic> = jobs
-        .par_iter()
+    let errors = render_jobs(site, theme, tera, sink, &refs, &jobs.iter().collect::<Vec<_>>());
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// Renders jobs in parallel into `sink`; returns every error.
+fn render_jobs(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink, refs: &Refs, jobs: &[&Job]) -> Vec<Diagnostic> {
+    jobs.par_iter()
         .filter_map(|job| {
-            let (template, path, cx, label) = job.context(site, &refs);
+            let (template, path, cx, label) = job.context(site, refs);
             match tera.render(template, &cx) {
                 Ok(html) => {
                     sink.put(&path, html.into_bytes()).err().map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}")))
@@ -298,21 +307,19 @@ pub fn render_pages(
                 Err(e) => Some(template_error(theme, &e, Some(&label))),
             }
         })
-        .collect();
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+        .collect()
 }
 
 /// The files a front-matter edit of `a` makes stale, besides the edited page itself: the
 /// sections listing it, the owners, workstreams and parties it touches, home, matrix, indexes,
 /// FAQ (when its questions changed), sitemap and exports.
 pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
-    let refs_shown = |o: usize| site.audience == Audience::Internal || !site.own.by_owner[o].is_empty();
     let mut jobs: Vec<Job> = a.pages.iter().skip(1).map(|&i| Job::Page(i)).collect();
     match site.pages.iter().position(|p| p.is_section && p.path.is_empty()).filter(|&h| site.visible[h]) {
         Some(h) => jobs.push(Job::Page(h)),
         None => jobs.push(Job::Home),
     }
-    jobs.extend(a.owners.iter().filter(|&&o| refs_shown(o)).map(|&o| Job::Owner(o)));
+    jobs.extend(a.owners.iter().filter(|&&o| owner_shown(site, o)).map(|&o| Job::Owner(o)));
     jobs.extend(a.workstreams.iter().map(|&w| Job::Workstream(w)));
     jobs.extend(a.parties.iter().map(|&p| Job::Party(p)));
     jobs.extend([Job::Owners, Job::Workstreams, Job::Matrix]);
@@ -333,18 +340,7 @@ pub fn render_paths(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sin
     let refs = build_refs(site, true);
     let all = all_jobs(site, &refs);
     let jobs: Vec<&Job> = all.iter().filter(|j| wanted.contains(j.path(site).as_str())).collect();
-    let mut errors: Vec<Diagnostic> = jobs
-        .par_iter()
-        .filter_map(|job| {
-            let (template, path, cx, label) = job.context(site, &refs);
-            match tera.render(template, &cx) {
-                Ok(html) => {
-                    sink.put(&path, html.into_bytes()).err().map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}")))
-                }
-                Err(e) => Some(template_error(theme, &e, Some(&label))),
-            }
-        })
-        .collect();
+    let mut errors = render_jobs(site, theme, tera, sink, &refs, &jobs);
     let mut extra: Vec<(&str, Vec<u8>)> = Vec::new();
     if wanted.contains("sitemap.xml") {
         extra.push(("sitemap.xml", sitemap(site, &all).into_bytes()));
