@@ -92,6 +92,21 @@ fn template_error(theme: &ThemeFiles, e: &tera::Error, page: Option<&str>) -> Di
         }
         src_err = err.source();
     }
+    // Some errors (an unknown filter, say) arrive as text tera already laid out as a report:
+    // take the message and the `--> name:line:col` location out of it.
+    if file == "templates"
+        && let Some(at) = message.find("--> ")
+    {
+        let location = message[at + 4..].lines().next().unwrap_or("").trim().to_string();
+        let mut parts = location.rsplitn(3, ':');
+        let (col, line, name) = (parts.next(), parts.next(), parts.next());
+        if let (Some(col), Some(line), Some(name)) = (col.and_then(|c| c.parse().ok()), line.and_then(|l| l.parse().ok()), name) {
+            file = theme.templates.get(name).map(|(f, _)| f.clone()).unwrap_or_else(|| name.to_string());
+            pos = Pos { line, column: col, width: 0 };
+            let first = message.lines().next().unwrap_or("").trim();
+            message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+        }
+    }
     if let Some(p) = page {
         message = format!("{message} (while rendering {p})");
     }

@@ -1151,3 +1151,16 @@ fn an_unreadable_page_is_an_io_error_naming_it() {
     run.fails_with(1);
     assert!(diags.iter().any(|d| d.code == "io" && d.file == "content/locked/page.md"), "{diags:?}");
 }
+
+#[test]
+fn unknown_filter_in_a_template_points_at_the_template_line() {
+    let s = Site::with_config();
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    s.file("templates/page.html", "{% extends \"base.html\" %}\n{% block content %}{{ page.title | nosuch }}{% endblock content %}\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "template-error");
+    at(d, "templates/page.html", 2);
+    assert!(d.message.contains("nosuch"), "{}", d.message);
+    assert!(!d.message.contains("-->"), "the message should not repeat tera's report: {}", d.message);
+}
