@@ -214,10 +214,6 @@ impl Page {
             None => "",
         }
     }
-    /// For a section: the folder it describes.
-    pub fn section_dir(&self) -> &str {
-        self.dir()
-    }
     pub fn is_playbook(&self) -> bool {
         !self.is_section
     }

@@ -376,28 +376,6 @@ fn level_num(l: HeadingLevel) -> u8 {
     l as u8
 }
 
-/// Renders a short Markdown fragment (an FAQ answer, a handoff note) with the same options.
-/// Links are left as written.
-pub fn render_fragment(text: &str) -> String {
-    let mut out = String::new();
-    html::push_html(&mut out, Parser::new_ext(text, options()));
-    out
-}
-
-/// Plain text of a Markdown fragment (for JSON-LD names, titles).
-pub fn plain_text(text: &str) -> String {
-    let mut out = String::new();
-    for ev in Parser::new_ext(text, options()) {
-        match ev {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::End(TagEnd::Paragraph) => out.push(' '),
-            _ => {}
-        }
-    }
-    out.trim().to_string()
-}
-
 struct FaqCapture {
     section_level: u8,
     question_level: Option<u8>,
