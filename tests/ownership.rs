@@ -495,3 +495,50 @@ fn unknown_owner_in_a_playbook_is_reported_at_its_line() {
     assert_eq!(d["line"], 13);
     assert!(d["help"].as_str().unwrap_or("").contains("beta-it"), "{d}");
 }
+
+/// Issue 3's "done means": a generated 200-playbook corpus builds every view, and every
+/// root-relative link in the output (with its fragment) lands on a file and an id that exist.
+#[test]
+fn generated_corpus_builds_every_view_with_every_link_resolving() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("SKIPPING: shared/ not found (set DEMARCATE_SHARED)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    let generated = std::process::Command::new("python3")
+        .arg(shared.join("bench/gen-corpus.py"))
+        .args(["--pages", "200", "--out"])
+        .arg(&corpus)
+        .output()
+        .expect("python3 runs");
+    assert!(generated.status.success(), "gen-corpus failed: {}", String::from_utf8_lossy(&generated.stderr));
+    let out = dir.path().join("out");
+    run_in(&corpus, &["build", "--quiet", "-o", &out.to_string_lossy()]).ok();
+    for view in ["owners/index.html", "workstreams/index.html", "matrix/index.html", "faq/index.html", "ownership.json", "matrix.csv"] {
+        assert!(out.join(view).is_file(), "missing {view}");
+    }
+    let pages: Vec<String> = files_below(&out).into_iter().filter(|f| f.ends_with(".html")).collect();
+    let mut anchors: std::collections::HashMap<String, std::collections::HashSet<String>> = std::collections::HashMap::new();
+    let mut texts = Vec::new();
+    for p in &pages {
+        let text = std::fs::read_to_string(out.join(p)).expect("read page");
+        anchors.insert(p.clone(), ids(&text).into_iter().collect());
+        texts.push((p.clone(), text));
+    }
+    let (mut checked, mut broken) = (0, Vec::new());
+    for (page, text) in &texts {
+        for href in hrefs(text).into_iter().filter(|h| h.starts_with('/') && !h.starts_with("//")) {
+            checked += 1;
+            let (path, frag) = href.split_once('#').unwrap_or((&href, ""));
+            let file = output_file_for(path);
+            if !out.join(&file).is_file() {
+                broken.push(format!("{page}: {href} (no file)"));
+            } else if !frag.is_empty() && anchors.get(&file).is_some_and(|ids| !ids.contains(frag)) {
+                broken.push(format!("{page}: {href} (no #{frag})"));
+            }
+        }
+    }
+    assert!(checked > 10_000, "only {checked} links found");
+    assert!(broken.is_empty(), "{} of {checked} links broken, e.g. {:?}", broken.len(), &broken[..broken.len().min(5)]);
+}
