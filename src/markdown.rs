@@ -213,24 +213,27 @@ pub fn join_path(dir: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` escapes; `None` for a malformed escape or bytes that are not UTF-8.
+pub fn percent_decode_strict(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && s.is_char_boundary(i + 3)
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(b);
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
-            continue;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
         }
-        out.push(bytes[i]);
-        i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).ok()
+}
+
+/// Decodes a link as far as it can: a malformed one is checked as written.
+fn percent_decode(s: &str) -> String {
+    percent_decode_strict(s).unwrap_or_else(|| s.to_string())
 }
 
 /// Ids the default theme gives the parts of a playbook page. Headings never take them (a

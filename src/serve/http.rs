@@ -31,7 +31,7 @@ pub fn route(target: &str) -> Route {
     if lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") || path.contains('\\') {
         return Route::BadRequest;
     }
-    let Some(decoded) = percent_decode(path) else { return Route::BadRequest };
+    let Some(decoded) = crate::markdown::percent_decode_strict(path) else { return Route::BadRequest };
     if !decoded.starts_with('/') || decoded.split('/').any(|s| s == ".." || s == ".") || decoded.contains('\0') {
         return Route::BadRequest;
     }
@@ -40,23 +40,6 @@ pub fn route(target: &str) -> Route {
         key.push_str("index.html");
     }
     Route::File(key)
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 pub fn mime(path: &str) -> &'static str {
@@ -107,9 +90,12 @@ pub fn inject(html: &[u8], errors: Option<&str>) -> Vec<u8> {
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .unwrap_or_else(|_| Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).expect("static header is valid"))
+/// Adds a header; names and values here are our own constants, so a failure can only drop it.
+fn with_header<R: std::io::Read>(response: Response<R>, name: &str, value: &str) -> Response<R> {
+    match Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+        Ok(h) => response.with_header(h),
+        Err(_) => response,
+    }
 }
 
 pub fn handle(request: Request, state: &State) {
@@ -137,10 +123,8 @@ pub fn handle(request: Request, state: &State) {
     };
     let content_type = mime(&key);
     let data = if content_type.starts_with("text/html") { inject(&body, errors) } else { body.to_vec() };
-    let response = Response::from_data(data)
-        .with_status_code(status)
-        .with_header(header("Content-Type", content_type))
-        .with_header(header("Cache-Control", "no-store"));
+    let response = with_header(Response::from_data(data).with_status_code(status), "Content-Type", content_type);
+    let response = with_header(response, "Cache-Control", "no-store");
     let _ = request.respond(response);
 }
 
