@@ -118,6 +118,8 @@ struct Refs {
     owners: Vec<Value>,
     parties: Vec<Value>,
     pages: Vec<Value>,
+    /// Per workstream: `{id, name, anchor, url}`, built once and shared by every row.
+    ws: Vec<Value>,
     site: Value,
     nav: Value,
     /// Which owners have a page in this build.
@@ -212,7 +214,8 @@ fn build_refs(site: &Site, with_pages: bool) -> Refs {
         "base_url": site.base_url.as_str(), "base_path": site.base_path.as_str(), "audience": site.audience.as_str(),
         "version": env!("CARGO_PKG_VERSION"),
     );
-    Refs { owners, parties, pages, site: site_v, nav: arr(nav), owner_shown, owner_kind }
+    let ws = (0..site.reg.workstreams.len()).map(|w| ws_brief(site, w)).collect();
+    Refs { owners, parties, pages, ws, site: site_v, nav: arr(nav), owner_shown, owner_kind }
 }
 
 /// Renders the whole site into `sink`. Returns the number of files written, or every error.
@@ -221,38 +224,53 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     let jobs = all_jobs(site, &refs);
     // Cumulative nanoseconds per phase (context, template, write), for DEMARCATE_TIMINGS.
     let spent: [std::sync::atomic::AtomicU64; 3] = Default::default();
-    let per_template: std::sync::Mutex<BTreeMap<&str, u64>> = Default::default();
+    let per_template: std::sync::Mutex<BTreeMap<&str, (u64, u64)>> = Default::default();
     let add = |i: usize, t: std::time::Instant| spent[i].fetch_add(t.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
-    let errors: Vec<Diagnostic> = jobs
-        .par_iter()
-        .filter_map(|job| {
-            let t = std::time::Instant::now();
-            let (template, path, cx, label) = job.context(site, &refs);
-            add(0, t);
-            let t = std::time::Instant::now();
-            let result = tera.render(template, &cx).map_err(|e| template_error(theme, &e, Some(&label)));
-            add(1, t);
-            if let Ok(mut m) = per_template.lock() {
-                *m.entry(template).or_insert(0) += t.elapsed().as_nanos() as u64;
-            }
-            let t = std::time::Instant::now();
-            let written = match result {
-                Ok(html) => {
-                    sink.put(&path, html.into_bytes()).err().map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}")))
+    let render_all = || -> Vec<Diagnostic> {
+        jobs.par_iter()
+            .filter_map(|job| {
+                let t0 = std::time::Instant::now();
+                let (template, path, cx, label) = job.context(site, &refs);
+                add(0, t0);
+                let t = std::time::Instant::now();
+                let result = tera.render(template, &cx).map_err(|e| template_error(theme, &e, Some(&label)));
+                add(1, t);
+                if let Ok(mut m) = per_template.lock() {
+                    let e = m.entry(template).or_insert((0, 0));
+                    e.0 += (t - t0).as_nanos() as u64;
+                    e.1 += t.elapsed().as_nanos() as u64;
                 }
-                Err(d) => Some(d),
-            };
-            add(2, t);
-            written
-        })
-        .collect();
+                let t = std::time::Instant::now();
+                let written = match result {
+                    Ok(html) => sink
+                        .put(&path, html.into_bytes())
+                        .err()
+                        .map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}"))),
+                    Err(d) => Some(d),
+                };
+                add(2, t);
+                written
+            })
+            .collect()
+    };
+    // The exports are large single files: build them while the pages render, not after.
+    let exports = || -> Vec<(String, Vec<u8>)> {
+        let ((json, csv), map) = rayon::join(|| rayon::join(|| ownership_json(site, &refs), || matrix_csv(site)), || sitemap(site, &jobs));
+        vec![
+            ("sitemap.xml".into(), map.into_bytes()),
+            ("robots.txt".into(), format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes()),
+            ("ownership.json".into(), json.into_bytes()),
+            ("matrix.csv".into(), csv.into_bytes()),
+        ]
+    };
+    let (errors, mut extra) = rayon::join(render_all, exports);
     if std::env::var_os("DEMARCATE_TIMINGS").is_some() {
         for (name, n) in ["contexts (cpu)", "templates (cpu)", "writes (cpu)"].iter().zip(&spent) {
             eprintln!("timing: {name:<22} {:>8.1} ms", n.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6);
         }
         if let Ok(m) = per_template.lock() {
-            for (name, n) in m.iter() {
-                eprintln!("timing:   {name:<20} {:>8.1} ms", *n as f64 / 1e6);
+            for (name, (cx, n)) in m.iter() {
+                eprintln!("timing:   {name:<20} {:>8.1} ms context {:>8.1} ms template", *cx as f64 / 1e6, *n as f64 / 1e6);
             }
         }
     }
@@ -260,12 +278,6 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
         return Err(errors);
     }
     let mut count = jobs.len();
-    let mut extra: Vec<(String, Vec<u8>)> = vec![
-        ("sitemap.xml".into(), sitemap(site, &jobs).into_bytes()),
-        ("robots.txt".into(), format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes()),
-        ("ownership.json".into(), ownership_json(site, &refs).into_bytes()),
-        ("matrix.csv".into(), matrix_csv(site).into_bytes()),
-    ];
     for (path, bytes) in &theme.statics {
         extra.push((format!("static/{path}"), bytes.clone()));
     }
@@ -557,7 +569,7 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
             let (wid, w) = &site.reg.workstreams[row.ws];
             let side = row.side(&site.reg);
             if let Some((_, list)) = boundary.iter_mut().find(|(k, _)| *k == side) {
-                list.push(ws_brief(site, row.ws));
+                list.push(refs.ws[row.ws].clone());
             }
             let (handoff, notes) = site.row_html[i].get(n).cloned().unwrap_or_default();
             obj!(
@@ -571,34 +583,47 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
             )
         })
         .collect();
-    // RACI grid: owners in order of first appearance.
+    // RACI grid: owners in order of first appearance. Cells are shared static values (one per
+    // letter combination), so a wide grid costs pointer copies, not allocations.
     let mut raci_owners: Vec<usize> = Vec::new();
-    for row in &site.own.rows[i] {
-        for o in row.accountable.iter().chain(&row.responsible).chain(&row.consulted).chain(&row.informed) {
-            if !raci_owners.contains(o) {
-                raci_owners.push(*o);
+    let mut owner_roles: Vec<Vec<Value>> = Vec::new();
+    let rows_i = &site.own.rows[i];
+    let letters = |row: &crate::ownership::Row, o: usize| -> usize {
+        let mut bits = 0;
+        for (k, list) in [&row.accountable, &row.responsible, &row.consulted, &row.informed].into_iter().enumerate() {
+            if list.contains(&o) {
+                bits |= 1 << k;
+            }
+        }
+        bits
+    };
+    for row in rows_i {
+        for &o in row.accountable.iter().chain(&row.responsible).chain(&row.consulted).chain(&row.informed) {
+            if !raci_owners.contains(&o) {
+                raci_owners.push(o);
+                owner_roles.push(Vec::new());
             }
         }
     }
-    let raci_rows: Vec<Value> = site.own.rows[i]
+    for row in rows_i {
+        for (k, &o) in raci_owners.iter().enumerate() {
+            let bits = letters(row, o);
+            if bits != 0 {
+                let (code, label) = raci_code(bits);
+                owner_roles[k].push(obj!("workstream": refs.ws[row.ws].clone(), "letters": code, "label": label));
+            }
+        }
+    }
+    let raci_rows: Vec<Value> = rows_i
         .iter()
         .map(|row| {
-            let cells: Vec<String> = raci_owners
-                .iter()
-                .map(|o| {
-                    let mut s = String::new();
-                    for (list, letter) in [(&row.accountable, 'A'), (&row.responsible, 'R'), (&row.consulted, 'C'), (&row.informed, 'I')] {
-                        if list.contains(o) {
-                            s.push(letter);
-                        }
-                    }
-                    s
-                })
-                .collect();
+            let cells: Vec<Value> = raci_owners.iter().map(|&o| raci_code(letters(row, o)).0).collect();
             let (wid, w) = &site.reg.workstreams[row.ws];
             obj!("id": wid.as_str(), "name": w.name.as_str(), "anchor": format!("ws-{wid}"), "cells": cells)
         })
         .collect();
+    let raci_by_owner: Vec<Value> =
+        raci_owners.iter().zip(owner_roles).map(|(&o, roles)| obj!("owner": refs.owners[o].clone(), "roles": roles)).collect();
     let faq: Vec<Value> = site.faqs[i]
         .iter()
         .filter(|f| !f.inline)
@@ -619,20 +644,19 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
         "content": r.map(|r| r.html.as_str()).unwrap_or(""), "toc": ser(&r.map(|r| r.toc.clone()).unwrap_or_default()),
         "breadcrumbs": breadcrumbs(site, i), "internal": p.audience == Audience::Internal && site.audience == Audience::Internal,
         "ownership": rows, "boundary": Value::from(bmap),
-        "raci": obj!("owners": owner_list(refs, &raci_owners), "rows": raci_rows, "labels": raci_labels()),
+        "raci": obj!("owners": owner_list(refs, &raci_owners), "rows": raci_rows, "by_owner": raci_by_owner, "labels": raci_labels()),
         "faq": faq, "faq_jsonld": faq_jsonld(site, i),
     )
 }
 
-/// Words for the letters of a RACI cell, for screen readers.
-fn raci_labels() -> Value {
-    static LABELS: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    LABELS
-        .get_or_init(|| {
-            let mut m = tera::Map::default();
-            let words = [('A', "accountable"), ('R', "responsible"), ('C', "consulted"), ('I', "informed")];
-            // Every combination the grid can produce, in A-R-C-I order.
-            for bits in 1u8..16 {
+/// The letters (`"AR"`) and words (`"Accountable and responsible"`) of a RACI role set given as
+/// bits (A = 1, R = 2, C = 4, I = 8), as shared values; bits 0 gives empty strings.
+fn raci_code(bits: usize) -> (Value, Value) {
+    static CODES: std::sync::OnceLock<Vec<(Value, Value)>> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        let words = [('A', "accountable"), ('R', "responsible"), ('C', "consulted"), ('I', "informed")];
+        (0u8..16)
+            .map(|bits| {
                 let (mut code, mut text) = (String::new(), Vec::new());
                 for (k, (letter, word)) in words.iter().enumerate() {
                     if bits & (1 << k) != 0 {
@@ -641,8 +665,25 @@ fn raci_labels() -> Value {
                     }
                 }
                 let mut label = text.join(" and ");
-                label[..1].make_ascii_uppercase();
-                m.insert(tera::value::Key::from(code), Value::from(label));
+                if let Some(first) = label.get_mut(..1) {
+                    first.make_ascii_uppercase();
+                }
+                (Value::from(code), Value::from(label))
+            })
+            .collect()
+    })[bits & 15]
+        .clone()
+}
+
+/// Words for the letters of a RACI cell, for screen readers: `{"A": "Accountable", "AR": …}`.
+fn raci_labels() -> Value {
+    static LABELS: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    LABELS
+        .get_or_init(|| {
+            let mut m = tera::Map::default();
+            for bits in 1..16 {
+                let (code, label) = raci_code(bits);
+                m.insert(tera::value::Key::from(code.as_str().unwrap_or_default().to_string()), label);
             }
             Value::from(m)
         })
@@ -1027,66 +1068,136 @@ fn sitemap(site: &Site, jobs: &[Job]) -> String {
 /// The schema version of `ownership.json`; bump it on any incompatible change.
 pub const OWNERSHIP_SCHEMA_VERSION: u32 = 1;
 
+/// `ownership.json`, serialised straight from the model (no intermediate JSON tree: at 10,000
+/// playbooks the tree alone cost hundreds of megabytes).
 fn ownership_json(site: &Site, refs: &Refs) -> String {
-    let id = |o: usize| site.reg.owners[o].0.clone();
-    let ids = |l: &[usize]| l.iter().map(|&o| id(o)).collect::<Vec<_>>();
-    let playbooks: Vec<serde_json::Value> = site
-        .visible_pages()
-        .filter(|(i, p)| p.is_playbook() && !site.own.rows[*i].is_empty())
-        .map(|(i, p)| {
-            let assignments: Vec<serde_json::Value> = site.own.rows[i]
+    use serde::Serialize;
+    use serde::ser::{SerializeMap, SerializeSeq};
+
+    struct Ids<'a>(&'a Site, &'a [usize]);
+    impl Serialize for Ids<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(self.1.len()))?;
+            for &o in self.1 {
+                seq.serialize_element(&self.0.reg.owners[o].0)?;
+            }
+            seq.end()
+        }
+    }
+    struct Assignments<'a>(&'a Site, usize);
+    impl Serialize for Assignments<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let Assignments(site, i) = *self;
+            let id = |o: usize| site.reg.owners[o].0.as_str();
+            let mut seq = s.serialize_seq(Some(site.own.rows[i].len()))?;
+            for r in &site.own.rows[i] {
+                #[derive(Serialize)]
+                struct A<'a> {
+                    workstream: &'a str,
+                    accountable: Option<&'a str>,
+                    responsible: Ids<'a>,
+                    consulted: Ids<'a>,
+                    informed: Ids<'a>,
+                    coverage: Option<&'a str>,
+                    after_hours: Option<&'a str>,
+                    escalation: Ids<'a>,
+                    handoff: &'a Option<String>,
+                    side: &'a str,
+                    #[serde(skip_serializing_if = "Option::is_none")]
+                    internal_notes: Option<&'a Option<String>>,
+                }
+                seq.serialize_element(&A {
+                    workstream: &site.reg.workstreams[r.ws].0,
+                    accountable: r.accountable.first().map(|&o| id(o)),
+                    responsible: Ids(site, &r.responsible),
+                    consulted: Ids(site, &r.consulted),
+                    informed: Ids(site, &r.informed),
+                    coverage: r.coverage.map(|c| c.as_str()),
+                    after_hours: r.after_hours.map(id),
+                    escalation: Ids(site, &r.escalation),
+                    handoff: &r.handoff,
+                    side: r.side(&site.reg),
+                    internal_notes: (site.audience == Audience::Internal).then_some(&r.internal_notes),
+                })?;
+            }
+            seq.end()
+        }
+    }
+    struct Playbooks<'a>(&'a Site);
+    impl Serialize for Playbooks<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let site = self.0;
+            let mut seq = s.serialize_seq(None)?;
+            for (i, p) in site.visible_pages().filter(|(i, p)| p.is_playbook() && !site.own.rows[*i].is_empty()) {
+                #[derive(Serialize)]
+                struct P<'a> {
+                    source: &'a str,
+                    title: &'a str,
+                    url: String,
+                    client: Option<&'a str>,
+                    model: &'a Option<String>,
+                    audience: &'a str,
+                    updated: &'a Option<String>,
+                    review_by: &'a Option<String>,
+                    assignments: Assignments<'a>,
+                }
+                seq.serialize_element(&P {
+                    source: &p.file,
+                    title: &p.title,
+                    url: site.url(i),
+                    client: site.own.client[i].map(|c| site.reg.parties[c].0.as_str()),
+                    model: &p.fm.model,
+                    audience: p.audience.as_str(),
+                    updated: &p.fm.updated,
+                    review_by: &p.fm.review_by,
+                    assignments: Assignments(site, i),
+                })?;
+            }
+            seq.end()
+        }
+    }
+    struct Doc<'a>(&'a Site, &'a Refs);
+    impl Serialize for Doc<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let (site, refs) = (self.0, self.1);
+            let owners: Vec<serde_json::Value> = site
+                .reg
+                .owners
                 .iter()
-                .map(|r| {
+                .enumerate()
+                .filter(|(o, _)| refs.owner_shown[*o])
+                .map(|(o, (oid, owner))| {
                     let mut v = json!({
-                        "workstream": site.reg.workstreams[r.ws].0, "accountable": r.accountable.first().map(|&o| id(o)),
-                        "responsible": ids(&r.responsible), "consulted": ids(&r.consulted), "informed": ids(&r.informed),
-                        "coverage": r.coverage.map(|c| c.as_str()), "after_hours": r.after_hours.map(id),
-                        "escalation": ids(&r.escalation), "handoff": r.handoff, "side": r.side(&site.reg),
+                        "id": oid, "name": owner.name, "party": owner.party, "kind": refs.owner_kind[o], "contact": owner.contact.0,
+                        "hours": owner.hours.map(|h| h.as_str()), "url": owner_url(site, o),
                     });
                     if site.audience == Audience::Internal {
-                        v["internal_notes"] = json!(r.internal_notes);
+                        v["internal_contact"] = json!(owner.internal_contact.0);
                     }
                     v
                 })
                 .collect();
-            json!({
-                "source": p.file, "title": p.title, "url": site.url(i),
-                "client": site.own.client[i].map(|c| site.reg.parties[c].0.clone()), "model": p.fm.model,
-                "audience": p.audience.as_str(), "updated": p.fm.updated, "review_by": p.fm.review_by, "assignments": assignments,
-            })
-        })
-        .collect();
-    let owners: Vec<serde_json::Value> = site
-        .reg
-        .owners
-        .iter()
-        .enumerate()
-        .filter(|(o, _)| refs.owner_shown[*o])
-        .map(|(o, (oid, owner))| {
-            let mut v = json!({
-                "id": oid, "name": owner.name, "party": owner.party, "kind": refs.owner_kind[o], "contact": owner.contact.0,
-                "hours": owner.hours.map(|h| h.as_str()), "url": owner_url(site, o),
-            });
-            if site.audience == Audience::Internal {
-                v["internal_contact"] = json!(owner.internal_contact.0);
-            }
-            v
-        })
-        .collect();
-    let parties: Vec<serde_json::Value> =
-        site.reg.parties.iter().map(|(pid, p)| json!({"id": pid, "name": p.name, "kind": p.kind.as_str()})).collect();
-    let workstreams: Vec<serde_json::Value> = site
-        .reg
-        .workstreams
-        .iter()
-        .map(|(wid, w)| json!({"id": wid, "name": w.name, "required": w.required, "description": w.description, "aliases": w.aliases}))
-        .collect();
-    let doc = json!({
-        "schema_version": OWNERSHIP_SCHEMA_VERSION,
-        "site": {"title": site.title, "base_url": site.base_url, "audience": site.audience.as_str()},
-        "parties": parties, "owners": owners, "workstreams": workstreams, "playbooks": playbooks,
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+            let parties: Vec<serde_json::Value> =
+                site.reg.parties.iter().map(|(pid, p)| json!({"id": pid, "name": p.name, "kind": p.kind.as_str()})).collect();
+            let workstreams: Vec<serde_json::Value> = site
+                .reg
+                .workstreams
+                .iter()
+                .map(|(wid, w)| json!({"id": wid, "name": w.name, "required": w.required, "description": w.description, "aliases": w.aliases}))
+                .collect();
+            let mut m = s.serialize_map(Some(6))?;
+            m.serialize_entry("schema_version", &OWNERSHIP_SCHEMA_VERSION)?;
+            m.serialize_entry("site", &json!({"title": site.title, "base_url": site.base_url, "audience": site.audience.as_str()}))?;
+            m.serialize_entry("parties", &parties)?;
+            m.serialize_entry("owners", &owners)?;
+            m.serialize_entry("workstreams", &workstreams)?;
+            m.serialize_entry("playbooks", &Playbooks(site))?;
+            m.end()
+        }
+    }
+    let mut out = serde_json::to_string(&Doc(site, refs)).unwrap_or_default();
+    out.push('\n');
+    out
 }
 
 /// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled, CRLF rows.
