@@ -52,10 +52,11 @@ pub fn check(root: &Path, opts: &BuildOptions) -> (Option<Site>, Diagnostics) {
 pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
     STAGE.store(1, Ordering::Relaxed);
-    let site = match Site::load(root, opts) {
+    let mut site = match Site::load(root, opts) {
         Ok(s) => s,
         Err(f) => return Err(BuildError::Content(f.diagnostics)),
     };
+    site.release_sources();
     let mut diagnostics = site.diagnostics.clone();
     STAGE.store(2, Ordering::Relaxed);
     let mut d: Vec<Diagnostic> = Vec::new();

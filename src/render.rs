@@ -828,6 +828,12 @@ fn contact_links(list: &[String]) -> Vec<Value> {
         .collect()
 }
 
+/// The role names of a role set, as a shared value: owner pages list them on every row.
+fn role_names(bits: u8) -> Value {
+    static NAMES: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| (0..=u8::MAX).map(|b| Value::from(role::names(b))).collect())[usize::from(bits)].clone()
+}
+
 fn owner_value(site: &Site, refs: &Refs, o: usize) -> Value {
     let (id, owner) = &site.reg.owners[o];
     let mut by_ws: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
@@ -835,7 +841,7 @@ fn owner_value(site: &Site, refs: &Refs, o: usize) -> Value {
         let row = &site.own.rows[h.page][h.row];
         let wid = &site.reg.workstreams[row.ws].0;
         by_ws.entry(row.ws).or_default().push(obj!(
-            "playbook": refs.pages[h.page].clone(), "link": format!("{}#ws-{wid}", site.url(h.page)), "roles": role::names(h.roles),
+            "playbook": refs.pages[h.page].clone(), "link": format!("{}{}#ws-{wid}", site.base_path, site.pages[h.page].path), "roles": role_names(h.roles),
         ));
     }
     let workstreams: Vec<Value> = by_ws

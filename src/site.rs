@@ -107,7 +107,12 @@ pub fn base_path_of(base_url: &str) -> String {
 /// Prints how long a stage took when `DEMARCATE_TIMINGS` is set (for profiling builds).
 pub fn timing(stage: &str, since: std::time::Instant) {
     if std::env::var_os("DEMARCATE_TIMINGS").is_some() {
-        eprintln!("timing: {stage:<22} {:>8.1} ms", since.elapsed().as_secs_f64() * 1000.0);
+        // Resident memory now, from /proc on Linux: where the peak builds up.
+        let rss = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l[6..].trim().to_string()))
+            .unwrap_or_default();
+        eprintln!("timing: {stage:<22} {:>8.1} ms   rss {rss}", since.elapsed().as_secs_f64() * 1000.0);
     }
 }
 
@@ -188,6 +193,20 @@ impl Site {
         Ok(site)
     }
 
+    /// Frees what only loading and checking needed (source text, raw assignments and FAQ
+    /// entries, already resolved into the ownership rows and FAQ items) before rendering: at
+    /// 10,000 playbooks that is a third of the model, and a build never reloads it. `serve`
+    /// keeps sources for its incremental updates and never calls this.
+    pub fn release_sources(&mut self) {
+        self.pages.par_iter_mut().for_each(|p| {
+            p.raw = String::new();
+            p.fm_range = 0..0;
+            p.body_start = 0;
+            p.fm.workstreams = Default::default();
+            p.fm.faq = Vec::new();
+        });
+    }
+
     /// URL path (with base path) of a page.
     pub fn url(&self, page: usize) -> String {
         format!("{}{}", self.base_path, self.pages[page].path)
@@ -249,6 +268,9 @@ impl Site {
             let idx = p.lazy_index();
             let field_cx = MarkdownContext { faq_headings: &[], first_line: 1, ..cx };
             let mut field = |text: &str, path: &[&str], diags: &mut Vec<Diagnostic>| -> String {
+                if let Some(html) = markdown::plain_paragraph(text) {
+                    return html;
+                }
                 match markdown::render(text, &field_cx) {
                     Ok(mut r) => {
                         if !r.links.is_empty() {
