@@ -1,14 +1,16 @@
 //! One whole build: load and check the site, compile the theme, render into a staging folder
-//! and swap it in. Every failure comes back as diagnostics; nothing here prints.
+//! and swap it in; or, when the build cache matches the output, a warm build that replays the
+//! edited files and rewrites only the outputs they affect. Every failure comes back as
+//! diagnostics; nothing here prints.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::output::{DiskOutput, OutputError};
-use crate::site::{BuildOptions, Site};
-use crate::{render, theme};
+use crate::output::{DiskOutput, MemoryOutput, OutputError};
+use crate::site::{BuildOptions, Frame, Site};
+use crate::{cache, content, render, theme};
 
 /// Where a build is, for a progress display on a terminal.
 pub static STAGE: AtomicU8 = AtomicU8::new(0);
@@ -21,6 +23,8 @@ pub struct BuildReport {
     pub files: usize,
     pub elapsed: Duration,
     pub output: PathBuf,
+    /// A warm build (from the cache): `files` counts only the files it rewrote.
+    pub warm: bool,
 }
 
 pub enum BuildError {
@@ -49,8 +53,17 @@ pub fn check(root: &Path, opts: &BuildOptions) -> (Option<Site>, Diagnostics) {
     (Some(site), diags)
 }
 
+/// Builds the site into `output`, warm from the build cache when it matches.
 pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildReport, BuildError> {
+    build_with(root, opts, output, true)
+}
+
+/// `use_cache: false` always builds cold (the cache is still written for the next build).
+pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bool) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
+    if use_cache && let Some(result) = warm(root, opts, output, start) {
+        return result;
+    }
     STAGE.store(1, Ordering::Relaxed);
     let mut site = match Site::load(root, opts) {
         Ok(s) => s,
@@ -79,7 +92,10 @@ pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildRep
     };
     STAGE.store(3, Ordering::Relaxed);
     let t = Instant::now();
-    let written = match render::render_site(&site, &files, &tera, &out) {
+    // The cache snapshot is encoded while the pages render; it is written once the new output
+    // is in place (its marker's stamp ties the two together).
+    let (rendered, snapshot) = rayon::join(|| render::render_site(&site, &files, &tera, &out), || cache::encode(&site, None));
+    let written = match rendered {
         Ok(n) => n,
         Err(errs) => {
             out.abandon();
@@ -95,6 +111,9 @@ pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildRep
         return Err(BuildError::Output(e, diagnostics));
     }
     crate::site::timing("swap", t);
+    if let Some(encoded) = snapshot {
+        cache::save(root, opts, output, cache::environment(&site.cfg, &files, opts, output), encoded);
+    }
     STAGE.store(0, Ordering::Relaxed);
     Ok(BuildReport {
         diagnostics,
@@ -103,5 +122,102 @@ pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildRep
         files: written,
         elapsed: start.elapsed(),
         output: output.to_path_buf(),
+        warm: false,
     })
+}
+
+/// A warm build from the cache. `None` when the cache cannot serve this build (missing,
+/// stale, corrupt, or an edit the incremental updates do not cover): the caller builds cold.
+fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant) -> Option<Result<BuildReport, BuildError>> {
+    let t = Instant::now();
+    let frame = Frame::load(root, opts).ok()?;
+    let mut d = Vec::new();
+    let files = theme::load(root, frame.cfg.config.theme.as_deref(), &mut d);
+    if !d.is_empty() {
+        return None;
+    }
+    let env = cache::environment(&frame.cfg, &files, opts, output);
+    let unknown = frame.cfg.config.front_matter.unknown_keys;
+    let restored = cache::restore(root, opts, output, frame, env)?;
+    crate::site::timing("cache restore", t);
+    let t = Instant::now();
+    let mut site = restored.site;
+    let mut paths: Vec<String> = Vec::new();
+    let changed: Vec<usize> = restored.edited.iter().map(|(i, _, _)| *i).collect();
+    for (i, text, stamp) in restored.edited {
+        // The snapshot keeps only the front-matter fields rendering needs; a body-only edit
+        // re-renders the page's FAQ answers, so it gets the page's full front-matter back.
+        let (parsed, _) = content::parse_page(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string(), &site.pages[i].rel, unknown);
+        if let Some(p) = parsed.filter(|p| p.yaml_hash == site.pages[i].yaml_hash) {
+            site.pages[i].fm = p.fm;
+        }
+        if let Some(faq_changed) = site.refresh_body(i, text.clone()) {
+            paths.push(render::page_path(&site, i));
+            if faq_changed {
+                paths.push("faq/index.html".into());
+            }
+        } else {
+            let affected = site.refresh_front_matter(i, text)?;
+            paths.push(render::page_path(&site, i));
+            paths.extend(render::affected_paths(&site, &affected));
+        }
+        site.pages[i].stamp = stamp;
+    }
+    paths.sort();
+    paths.dedup();
+    crate::site::timing("replay edits", t);
+    let mut diagnostics = site.diagnostics.clone();
+    if diagnostics.has_errors() {
+        return Some(Err(BuildError::Content(diagnostics)));
+    }
+    let t = Instant::now();
+    let tera = match render::compile(&files) {
+        Ok(t) => t,
+        Err(errs) => {
+            diagnostics.extend(errs);
+            diagnostics.sort();
+            return Some(Err(BuildError::Content(diagnostics)));
+        }
+    };
+    let mem = MemoryOutput::default();
+    if !paths.is_empty() {
+        let (rendered, snapshot) = rayon::join(
+            || render::render_paths(&site, &files, &tera, &mem, &paths),
+            || cache::encode(&site, Some((&restored.generations, &changed))),
+        );
+        if let Err(errs) = rendered {
+            diagnostics.extend(errs);
+            diagnostics.sort();
+            return Some(Err(BuildError::Content(diagnostics)));
+        }
+        let written = mem.into_files();
+        for (path, bytes) in &written {
+            if let Err(e) = replace_file(&output.join(path), bytes) {
+                return Some(Err(BuildError::Output(OutputError::Io(output.join(path), e), diagnostics)));
+            }
+        }
+        if let Some(encoded) = snapshot {
+            cache::save(root, opts, output, env, encoded);
+        }
+    }
+    crate::site::timing("render + write (warm)", t);
+    Some(Ok(BuildReport {
+        diagnostics,
+        playbooks: site.playbook_count(),
+        pages: site.visible_pages().count(),
+        files: paths.len(),
+        elapsed: start.elapsed(),
+        output: output.to_path_buf(),
+        warm: true,
+    }))
+}
+
+/// Replaces one output file atomically: readers see the old or the new file, never half.
+fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = path.with_extension(format!("demarcate-tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
 }

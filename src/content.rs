@@ -191,6 +191,37 @@ pub struct Page {
     /// Effective audience after section inheritance.
     pub audience: Audience,
     pub title: String,
+    /// Hash of the front-matter text: tells a body-only edit apart once the text is released.
+    pub yaml_hash: u64,
+    /// The source file's stamp when it was read (default when parsed from memory).
+    pub stamp: Stamp,
+}
+
+/// Size and modification time of a source file, taken before it is read: a warm build treats
+/// a file whose stamp differs from the cached one as edited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub size: u64,
+    pub mtime_ns: i128,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        let mtime_ns =
+            meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_nanos() as i128).unwrap_or(-1);
+        Stamp { size: meta.len(), mtime_ns }
+    }
+    pub fn read(path: &Path) -> Option<Stamp> {
+        std::fs::metadata(path).ok().map(|m| Stamp::of(&m))
+    }
+}
+
+/// A content hash for change detection (not for security).
+pub fn text_hash(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    h.write(bytes);
+    h.finish()
 }
 
 impl Page {
@@ -245,6 +276,7 @@ impl LazyIndex<'_> {
 pub struct Asset {
     pub source: PathBuf,
     pub rel: String,
+    pub stamp: Stamp,
     /// Inherited from the nearest section, like a page's.
     pub audience: Audience,
 }
@@ -303,7 +335,8 @@ pub fn walk(root: &Path) -> (Vec<(PathBuf, String)>, Vec<Asset>, Vec<Diagnostic>
         if rel.ends_with(".md") {
             md.push((entry.path().to_path_buf(), rel));
         } else {
-            assets.push(Asset { source: entry.path().to_path_buf(), rel, audience: Audience::Internal });
+            let stamp = entry.metadata().map(|m| Stamp::of(&m)).unwrap_or_default();
+            assets.push(Asset { source: entry.path().to_path_buf(), rel, stamp, audience: Audience::Internal });
         }
     }
     (md, assets, diags)
@@ -348,6 +381,7 @@ pub fn split_front_matter(raw: &str) -> Result<(std::ops::Range<usize>, usize, u
 /// still returned (with empty front-matter) so that later stages can report more problems.
 fn load_page(path: &Path, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec<Diagnostic>) {
     let file = format!("{CONTENT_DIR}/{rel}");
+    let stamp = Stamp::read(path).unwrap_or_default();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return (None, vec![Diagnostic::error("io", file, format!("cannot read: {e}"))]),
@@ -362,7 +396,11 @@ fn load_page(path: &Path, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec
     if raw.starts_with('\u{feff}') {
         raw.drain(..3);
     }
-    parse_page(raw, rel, unknown)
+    let (mut page, diags) = parse_page(raw, rel, unknown);
+    if let Some(p) = &mut page {
+        p.stamp = stamp;
+    }
+    (page, diags)
 }
 
 /// Parses the text of one page (BOM already removed). Problems become diagnostics; a page with
@@ -404,6 +442,8 @@ pub fn parse_page(raw: String, rel: &str, unknown: UnknownKeys) -> (Option<Page>
         path,
         audience: Audience::Internal,
         title,
+        yaml_hash: text_hash(yaml.as_bytes()),
+        stamp: Stamp::default(),
         raw,
     };
     (Some(page), diags)

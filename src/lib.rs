@@ -2,6 +2,7 @@
 //! answers "who owns what" between a provider and its clients. See ARCHITECTURE.md for the map.
 
 pub mod build;
+pub mod cache;
 pub mod check;
 pub mod config;
 pub mod content;

@@ -50,6 +50,10 @@ enum Command {
         /// Print nothing but errors.
         #[arg(short, long)]
         quiet: bool,
+        /// Build everything from scratch, ignoring the build cache in .demarcate-cache/
+        /// (which is still refreshed for the next build).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Preview the site with live reload: builds into memory, serves it, rebuilds on every save.
     Serve {
@@ -123,10 +127,10 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Build { site, output, base_url, drafts, audience, quiet } => {
+        Command::Build { site, output, base_url, drafts, audience, quiet, no_cache } => {
             let opts = BuildOptions { audience: Some(audience.into()), drafts, base_url };
             let output = output.unwrap_or_else(|| site.join("site"));
-            run_build(&site, &opts, &output, quiet)
+            run_build(&site, &opts, &output, quiet, !no_cache)
         }
         Command::Serve { site, port, bind, open, audience, drafts, quiet } => {
             let build = BuildOptions { audience: Some(audience.into()), drafts, base_url: None };
@@ -192,9 +196,9 @@ fn progress(enabled: bool) -> Option<std::sync::mpsc::Sender<()>> {
     Some(tx)
 }
 
-fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool) -> ExitCode {
+fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_cache: bool) -> ExitCode {
     let ticker = progress(!quiet && std::io::stderr().is_terminal());
-    let result = build::build(root, opts, output);
+    let result = build::build_with(root, opts, output, use_cache);
     if let Some(t) = ticker {
         let _ = t.send(());
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -208,14 +212,24 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool) -> Ex
                 } else {
                     String::new()
                 };
-                println!(
-                    "Built {} playbooks ({} pages, {} files) into {} in {:.2} s{warn}",
-                    report.playbooks,
-                    report.pages,
-                    report.files,
-                    report.output.display(),
-                    report.elapsed.as_secs_f64()
-                );
+                if report.warm {
+                    let what = if report.files == 0 { "nothing to update".to_string() } else { format!("updated {} files", report.files) };
+                    println!(
+                        "Built {} playbooks into {} in {:.2} s from the build cache: {what}{warn}",
+                        report.playbooks,
+                        report.output.display(),
+                        report.elapsed.as_secs_f64()
+                    );
+                } else {
+                    println!(
+                        "Built {} playbooks ({} pages, {} files) into {} in {:.2} s{warn}",
+                        report.playbooks,
+                        report.pages,
+                        report.files,
+                        report.output.display(),
+                        report.elapsed.as_secs_f64()
+                    );
+                }
             }
             ExitCode::SUCCESS
         }

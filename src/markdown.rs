@@ -18,7 +18,7 @@ use syntect::util::LinesWithEndings;
 
 use crate::config::Audience;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct TocEntry {
     pub level: u8,
     pub id: String,
@@ -26,7 +26,7 @@ pub struct TocEntry {
 }
 
 /// A link from a page to another page (or to a heading of its own page), for the link check.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PageLink {
     /// Target source path relative to `content/`, or `None` for `#fragment` links to this page.
     pub target: Option<String>,
@@ -40,7 +40,7 @@ pub struct PageLink {
 }
 
 /// A question found under a "Frequently asked questions" heading.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct MarkdownFaq {
     pub question: String,
     pub anchor: String,
@@ -48,7 +48,7 @@ pub struct MarkdownFaq {
     pub line: usize,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct Rendered {
     pub html: String,
     pub toc: Vec<TocEntry>,

@@ -122,7 +122,7 @@ pub mod role {
 }
 
 /// One workstream row of one playbook, with every owner resolved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     pub ws: usize,
     /// The key as written (for positions in diagnostics).
@@ -172,14 +172,14 @@ impl Row {
 }
 
 /// A reference from an owner or workstream index back to a playbook row.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Holding {
     pub page: usize,
     pub row: usize,
     pub roles: u8,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Ownership {
     /// Rows of each page, indexed like the site's pages (sections have none).
     pub rows: Vec<Vec<Row>>,
@@ -197,35 +197,45 @@ impl Ownership {
     /// Resolves every visible page's assignments and builds all indexes in one pass.
     /// `visible[i]` says whether page `i` is part of this build (audience, drafts).
     pub fn build(reg: &Registry, pages: &[Page], visible: &[bool], diags: &mut Vec<Diagnostic>) -> Self {
-        let mut own = Ownership {
-            rows: Vec::with_capacity(pages.len()),
-            client: Vec::with_capacity(pages.len()),
-            by_owner: vec![Vec::new(); reg.owners.len()],
-            by_workstream: vec![Vec::new(); reg.workstreams.len()],
-            pages_by_party: vec![Vec::new(); reg.parties.len()],
-        };
         let resolved: Vec<(Vec<Row>, Option<usize>, Vec<Diagnostic>)> = {
             use rayon::prelude::*;
             pages.par_iter().map(|p| resolve_page(reg, p)).collect()
         };
-        for (i, (rows, client, d)) in resolved.into_iter().enumerate() {
+        let mut rows = Vec::with_capacity(pages.len());
+        let mut client = Vec::with_capacity(pages.len());
+        for (i, (r, c, d)) in resolved.into_iter().enumerate() {
             diags.extend(d);
-            if visible[i] {
-                for (r, row) in rows.iter().enumerate() {
-                    own.by_workstream[row.ws].push((i, r));
-                    for (o, roles) in row.owner_roles() {
-                        own.by_owner[o].push(Holding { page: i, row: r, roles });
-                    }
-                }
-                if let Some(c) = client {
-                    own.pages_by_party[c].push(i);
-                }
-                own.rows.push(rows);
-            } else {
-                own.rows.push(Vec::new());
-            }
-            own.client.push(client);
+            rows.push(if visible[i] { r } else { Vec::new() });
+            client.push(c);
         }
+        Self::from_rows(reg, rows, client, visible)
+    }
+
+    /// Builds the indexes from resolved rows (empty for pages outside the build) in one pass.
+    pub fn from_rows(reg: &Registry, rows: Vec<Vec<Row>>, client: Vec<Option<usize>>, visible: &[bool]) -> Self {
+        let mut own = Ownership {
+            rows: Vec::new(),
+            client: Vec::new(),
+            by_owner: vec![Vec::new(); reg.owners.len()],
+            by_workstream: vec![Vec::new(); reg.workstreams.len()],
+            pages_by_party: vec![Vec::new(); reg.parties.len()],
+        };
+        for (i, page_rows) in rows.iter().enumerate() {
+            if !visible[i] {
+                continue;
+            }
+            for (r, row) in page_rows.iter().enumerate() {
+                own.by_workstream[row.ws].push((i, r));
+                for (o, roles) in row.owner_roles() {
+                    own.by_owner[o].push(Holding { page: i, row: r, roles });
+                }
+            }
+            if let Some(c) = client[i] {
+                own.pages_by_party[c].push(i);
+            }
+        }
+        own.rows = rows;
+        own.client = client;
         own
     }
 }

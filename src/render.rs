@@ -386,6 +386,11 @@ pub fn render_paths(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sin
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
+/// The file a playbook or section page is written to, relative to the output folder.
+pub fn page_path(site: &Site, i: usize) -> String {
+    Job::Page(i).path(site)
+}
+
 /// Every page of a full build, in a fixed order (the sitemap follows it).
 fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
     let mut jobs: Vec<Job> = Vec::new();

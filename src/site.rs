@@ -21,7 +21,7 @@ pub struct BuildOptions {
 }
 
 /// One question shown on a playbook page.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FaqItem {
     pub question: String,
     pub answer_html: String,
@@ -51,7 +51,7 @@ pub struct Affected {
 }
 
 /// What sits directly in a section's folder.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Children {
     pub pages: Vec<usize>,
     pub sections: Vec<usize>,
@@ -82,7 +82,7 @@ pub struct Site {
     /// in the client build.
     pub row_html: Vec<Vec<(String, String)>>,
     /// Per page and front-matter FAQ entry: the answer rendered to HTML (none when hidden).
-    faq_answers: Vec<Vec<Option<String>>>,
+    pub(crate) faq_answers: Vec<Vec<Option<String>>>,
     /// Per section page: its children (empty for playbooks).
     pub children: Vec<Children>,
     pub by_rel: HashMap<String, usize>,
@@ -116,10 +116,22 @@ pub fn timing(stage: &str, since: std::time::Instant) {
     }
 }
 
-impl Site {
-    pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site, LoadFailure> {
+/// What a site is before its pages are read: config, registry and identity for one audience.
+pub struct Frame {
+    pub cfg: SiteConfig,
+    pub reg: Registry,
+    pub audience: Audience,
+    pub title: String,
+    pub description: String,
+    pub base_url: String,
+    pub base_path: String,
+    /// Problems found in the config and registry.
+    pub diagnostics: Diagnostics,
+}
+
+impl Frame {
+    pub fn load(root: &Path, opts: &BuildOptions) -> Result<Frame, LoadFailure> {
         let mut diagnostics = Diagnostics::default();
-        let t = std::time::Instant::now();
         let Some(cfg) = config::load(root, &mut diagnostics) else {
             return Err(LoadFailure { diagnostics });
         };
@@ -135,6 +147,14 @@ impl Site {
         let mut d = Vec::new();
         let reg = Registry::new(&cfg, &mut d);
         diagnostics.extend(d);
+        Ok(Frame { cfg, reg, audience, title, description, base_url, base_path, diagnostics })
+    }
+}
+
+impl Site {
+    pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site, LoadFailure> {
+        let t = std::time::Instant::now();
+        let Frame { cfg, reg, audience, title, description, base_url, base_path, mut diagnostics } = Frame::load(root, opts)?;
         timing("config", t);
         let t = std::time::Instant::now();
         let loaded = content::load(root, cfg.config.front_matter.unknown_keys, cfg.config.audience);
@@ -417,7 +437,7 @@ impl Site {
         };
         let (fm_range, fm_line, body_start, body_line) = content::split_front_matter(&raw).ok()?;
         let page = &self.pages[i];
-        if raw[fm_range.clone()] != *page.yaml() || !self.visible[i] {
+        if content::text_hash(raw[fm_range.clone()].as_bytes()) != page.yaml_hash || !self.visible[i] {
             return None;
         }
         if content::page_title(&page.fm, &raw[body_start..], &page.rel, page.is_section) != page.title {

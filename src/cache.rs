@@ -1,0 +1,496 @@
+//! The warm-rebuild cache. After a successful build, a snapshot of the loaded site (pages
+//! without their text, ownership indexes, rendered Markdown, FAQ, diagnostics) is written to
+//! `.demarcate-cache/` in the site folder, with the stamps of every source file. The next
+//! `build` into the same output loads the snapshot, finds the files whose stamps changed and
+//! replays them through the same incremental updates `serve` uses, then re-renders only the
+//! outputs those edits affect.
+//!
+//! Invariants: the cache is only trusted when the demarcate version, the cache format, the
+//! config and registry files, the theme, the build options, the date and the output folder's
+//! marker all match; anything else (a new or deleted file, a section edit, a corrupt or
+//! missing cache) falls back to a cold build, so the cache can cost speed but never
+//! correctness. The cache folder holds only files this module wrote.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Audience;
+use crate::content::{self, Asset, FrontMatter, Page, Stamp};
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::markdown::Rendered;
+use crate::ownership::Ownership;
+use crate::site::{BuildOptions, Children, FaqItem, Frame, Site};
+use crate::theme::ThemeFiles;
+
+pub const CACHE_DIR: &str = ".demarcate-cache";
+/// Bump on any change to the snapshot's shape.
+const FORMAT: u32 = 1;
+const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
+# This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
+
+/// What the snapshot is valid for; checked before the body is decoded.
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+struct Header {
+    format: u32,
+    version: String,
+    env: u64,
+    /// Stamp of the output folder's marker file right after the build swapped it in.
+    marker: Stamp,
+}
+
+/// Front-matter fields the renderer reads for pages that are not re-parsed.
+#[derive(Serialize, Deserialize)]
+struct FrontMatterLite {
+    title: Option<String>,
+    summary: Option<String>,
+    client: Option<String>,
+    model: Option<String>,
+    audience: Option<Audience>,
+    tags: Vec<String>,
+    compliance: Vec<String>,
+    updated: Option<String>,
+    review_by: Option<String>,
+    draft: bool,
+    slug: Option<String>,
+    sources: Vec<(Option<String>, Option<String>)>,
+    weight: Option<f64>,
+    /// `extra`, as YAML text (empty when there is none).
+    extra: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PageState {
+    file: String,
+    rel: String,
+    fm: FrontMatterLite,
+    fm_line: usize,
+    body_line: usize,
+    is_section: bool,
+    path: String,
+    audience: Audience,
+    title: String,
+    yaml_hash: u64,
+    stamp: Stamp,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AssetState {
+    source: PathBuf,
+    rel: String,
+    stamp: Stamp,
+    audience: Audience,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DiagnosticState {
+    code: String,
+    severity: Severity,
+    file: String,
+    line: usize,
+    column: usize,
+    width: usize,
+    message: String,
+    help: Option<String>,
+}
+
+/// Everything about one page, as cached.
+#[derive(Serialize, Deserialize)]
+struct PageRecord {
+    page: PageState,
+    rows: Vec<crate::ownership::Row>,
+    client: Option<usize>,
+    rendered: Option<Rendered>,
+    faqs: Vec<FaqItem>,
+    row_html: Vec<(String, String)>,
+    faq_answers: Vec<Option<String>>,
+}
+
+/// Pages are stored in shards so a warm build rewrites only the shards of the pages it
+/// changed, and a restore decodes them in parallel.
+#[derive(Serialize, Deserialize)]
+struct Shard {
+    generation: u64,
+    pages: Vec<PageRecord>,
+}
+
+/// The site-wide part, written last: it names the generation of every shard it goes with.
+#[derive(Serialize, Deserialize)]
+struct Global {
+    pages: usize,
+    shards: Vec<u64>,
+    visible: Vec<bool>,
+    assets: Vec<AssetState>,
+    children: Vec<Children>,
+    diagnostics: Vec<DiagnosticState>,
+}
+
+const PAGES_PER_SHARD: usize = 256;
+
+/// Everything outside `content/` that a build's output depends on, as one hash.
+pub fn environment(cfg: &crate::config::SiteConfig, theme: &ThemeFiles, opts: &BuildOptions, output: &Path) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    FORMAT.hash(&mut h);
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    crate::check::today().hash(&mut h);
+    (opts.audience.map(|a| a.as_str()), opts.drafts, &opts.base_url).hash(&mut h);
+    output_key(output).hash(&mut h);
+    cfg.files.hash(&mut h);
+    theme.templates.hash(&mut h);
+    theme.statics.hash(&mut h);
+    h.finish()
+}
+
+fn output_key(output: &Path) -> String {
+    std::fs::canonicalize(output).unwrap_or_else(|_| output.to_path_buf()).to_string_lossy().into_owned()
+}
+
+/// The snapshot folder for one output folder and set of options.
+fn cache_dir(root: &Path, opts: &BuildOptions, output: &Path) -> PathBuf {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (output_key(output), opts.audience.map(|a| a.as_str()), opts.drafts, &opts.base_url).hash(&mut h);
+    root.join(CACHE_DIR).join(format!("{:016x}", h.finish()))
+}
+
+fn lite(fm: &FrontMatter) -> FrontMatterLite {
+    FrontMatterLite {
+        title: fm.title.clone(),
+        summary: fm.summary.clone(),
+        client: fm.client.clone(),
+        model: fm.model.clone(),
+        audience: fm.audience,
+        tags: fm.tags.0.clone(),
+        compliance: fm.compliance.0.clone(),
+        updated: fm.updated.clone(),
+        review_by: fm.review_by.clone(),
+        draft: fm.draft,
+        slug: fm.slug.clone(),
+        sources: fm.sources.iter().map(|s| (s.title.clone(), s.url.clone())).collect(),
+        weight: fm.weight,
+        extra: if fm.extra.is_empty() { String::new() } else { serde_yaml::to_string(&fm.extra).unwrap_or_default() },
+    }
+}
+
+fn unlite(l: FrontMatterLite) -> Option<FrontMatter> {
+    let extra = if l.extra.is_empty() { Default::default() } else { serde_yaml::from_str(&l.extra).ok()? };
+    Some(FrontMatter {
+        title: l.title,
+        summary: l.summary,
+        client: l.client,
+        model: l.model,
+        audience: l.audience,
+        tags: crate::yaml_shapes::OneOrMany(l.tags),
+        compliance: crate::yaml_shapes::OneOrMany(l.compliance),
+        updated: l.updated,
+        review_by: l.review_by,
+        draft: l.draft,
+        slug: l.slug,
+        sources: l.sources.into_iter().map(|(title, url)| content::SourceRef { title, url }).collect(),
+        weight: l.weight,
+        extra,
+        ..Default::default()
+    })
+}
+
+/// Diagnostic codes are `&'static str`; a cached one is mapped back to the same text.
+fn intern(code: &str) -> &'static str {
+    static CODES: std::sync::OnceLock<std::sync::Mutex<HashMap<String, &'static str>>> = std::sync::OnceLock::new();
+    let mut map = CODES.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(c) = map.get(code) {
+        return c;
+    }
+    let leaked: &'static str = Box::leak(code.to_string().into_boxed_str());
+    map.insert(code.to_string(), leaked);
+    leaked
+}
+
+fn page_record(site: &Site, i: usize) -> PageRecord {
+    let p = &site.pages[i];
+    PageRecord {
+        page: PageState {
+            file: p.file.clone(),
+            rel: p.rel.clone(),
+            fm: lite(&p.fm),
+            fm_line: p.fm_line,
+            body_line: p.body_line,
+            is_section: p.is_section,
+            path: p.path.clone(),
+            audience: p.audience,
+            title: p.title.clone(),
+            yaml_hash: p.yaml_hash,
+            stamp: p.stamp,
+        },
+        rows: site.own.rows[i].clone(),
+        client: site.own.client[i],
+        rendered: site.rendered[i].clone(),
+        faqs: site.faqs[i].clone(),
+        row_html: site.row_html[i].clone(),
+        faq_answers: site.faq_answers[i].clone(),
+    }
+}
+
+/// A snapshot of `site`, encoded and ready to [`save`]: the site-wide part and the shards
+/// (all of them, or only those holding `changed` pages).
+pub struct Encoded {
+    global: Global,
+    shards: Vec<(usize, Vec<u8>)>,
+}
+
+/// Encodes a snapshot of `site`. `previous`: the shard generations of the snapshot this one
+/// replaces, with the pages that changed since (a warm build); `None` writes every shard.
+pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>) -> Option<Encoded> {
+    use rayon::prelude::*;
+    let n = site.pages.len();
+    let count = n.div_ceil(PAGES_PER_SHARD);
+    let (mut generations, dirty): (Vec<u64>, Vec<usize>) = match previous {
+        Some((gens, changed)) if gens.len() == count => {
+            let mut d: Vec<usize> = changed.iter().map(|i| i / PAGES_PER_SHARD).collect();
+            d.sort_unstable();
+            d.dedup();
+            (gens.to_vec(), d)
+        }
+        _ => (vec![0; count], (0..count).collect()),
+    };
+    let next = generations.iter().max().copied().unwrap_or(0) + 1;
+    for &k in &dirty {
+        generations[k] = next;
+    }
+    let shards: Option<Vec<(usize, Vec<u8>)>> = dirty
+        .par_iter()
+        .map(|&k| {
+            let range = k * PAGES_PER_SHARD..((k + 1) * PAGES_PER_SHARD).min(n);
+            let shard = Shard { generation: next, pages: range.map(|i| page_record(site, i)).collect() };
+            bincode::serialize(&shard).ok().map(|b| (k, b))
+        })
+        .collect();
+    let global = Global {
+        pages: n,
+        shards: generations,
+        visible: site.visible.clone(),
+        assets: site
+            .assets
+            .iter()
+            .map(|a| AssetState { source: a.source.clone(), rel: a.rel.clone(), stamp: a.stamp, audience: a.audience })
+            .collect(),
+        children: site.children.clone(),
+        diagnostics: site
+            .diagnostics
+            .items
+            .iter()
+            .map(|d| DiagnosticState {
+                code: d.code.to_string(),
+                severity: d.severity,
+                file: d.file.clone(),
+                line: d.line,
+                column: d.column,
+                width: d.width,
+                message: d.message.clone(),
+                help: d.help.clone(),
+            })
+            .collect(),
+    };
+    Some(Encoded { global, shards: shards? })
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Writes a snapshot after a successful build: changed shards first, the site-wide part last,
+/// so an interrupted save leaves generations that do not match (a cold build next time).
+/// Failing to write only costs the next build its speed, so errors are ignored (and the
+/// snapshot for this output is removed).
+pub fn save(root: &Path, opts: &BuildOptions, output: &Path, env: u64, encoded: Encoded) {
+    let dir = cache_dir(root, opts, output);
+    let write = || -> std::io::Result<()> {
+        let top = root.join(CACHE_DIR);
+        std::fs::create_dir_all(&dir)?;
+        let tag = top.join("CACHEDIR.TAG");
+        if !tag.exists() {
+            std::fs::write(&tag, TAG)?;
+        }
+        for (k, bytes) in &encoded.shards {
+            write_atomic(&dir.join(format!("shard-{k}.bin")), bytes)?;
+        }
+        let marker = Stamp::read(&output.join(crate::output::MARKER)).ok_or_else(|| std::io::Error::other("no marker"))?;
+        let header = Header { format: FORMAT, version: env!("CARGO_PKG_VERSION").into(), env, marker };
+        let mut bytes = bincode::serialize(&header).map_err(std::io::Error::other)?;
+        bytes.extend(bincode::serialize(&encoded.global).map_err(std::io::Error::other)?);
+        write_atomic(&dir.join("site.bin"), &bytes)
+    };
+    if write().is_err() {
+        let _ = std::fs::remove_file(dir.join("site.bin"));
+    }
+}
+
+/// A site restored from the cache, with the pages whose source changed since.
+pub struct Restored {
+    pub site: Site,
+    /// (page index, new text, stamp taken before reading it) of every edited page.
+    pub edited: Vec<(usize, String, Stamp)>,
+    /// Shard generations of the restored snapshot, for an incremental [`encode`].
+    pub generations: Vec<u64>,
+}
+
+/// Whether every index in a record points into the registry and the site (a decodable but
+/// damaged cache must not make the build panic).
+fn record_in_range(r: &PageRecord, reg: &crate::ownership::Registry) -> bool {
+    let owners = reg.owners.len();
+    r.client.is_none_or(|c| c < reg.parties.len())
+        && r.rows.iter().all(|row| {
+            row.ws < reg.workstreams.len()
+                && [&row.accountable, &row.responsible, &row.consulted, &row.informed, &row.escalation]
+                    .iter()
+                    .all(|l| l.iter().all(|&o| o < owners))
+                && row.after_hours.is_none_or(|o| o < owners)
+        })
+        && r.faqs.iter().all(|f| f.workstreams.iter().all(|&w| w < reg.workstreams.len()))
+        && r.row_html.len() == r.rows.len()
+}
+
+/// Loads the snapshot for this build if it is valid and the content folder still has the same
+/// files (same pages, same assets unchanged). `None`: build cold.
+pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, env: u64) -> Option<Restored> {
+    use rayon::prelude::*;
+    let dir = cache_dir(root, opts, output);
+    let bytes = std::fs::read(dir.join("site.bin")).ok()?;
+    let mut reader = bytes.as_slice();
+    let header: Header = bincode::deserialize_from(&mut reader).ok()?;
+    if header.format != FORMAT || header.version != env!("CARGO_PKG_VERSION") || header.env != env {
+        return None;
+    }
+    if Stamp::read(&output.join(crate::output::MARKER)) != Some(header.marker) {
+        return None;
+    }
+    let global: Global = bincode::deserialize(reader).ok()?;
+    let n = global.pages;
+    if global.shards.len() != n.div_ceil(PAGES_PER_SHARD)
+        || global.visible.len() != n
+        || global.children.len() != n
+        || global.children.iter().any(|c| c.pages.iter().chain(&c.sections).any(|&j| j >= n))
+    {
+        return None;
+    }
+
+    // Same files as before? New, deleted or renamed pages and any asset change build cold.
+    let (files, assets, walk_diags) = content::walk(root);
+    if !walk_diags.is_empty() || files.len() != n || assets.len() != global.assets.len() {
+        return None;
+    }
+    if assets.iter().zip(&global.assets).any(|(a, cached)| a.rel != cached.rel || a.stamp != cached.stamp) {
+        return None;
+    }
+
+    let shards: Option<Vec<Shard>> = global
+        .shards
+        .par_iter()
+        .enumerate()
+        .map(|(k, &generation)| {
+            let bytes = std::fs::read(dir.join(format!("shard-{k}.bin"))).ok()?;
+            let shard: Shard = bincode::deserialize(&bytes).ok()?;
+            let expected = ((k + 1) * PAGES_PER_SHARD).min(n) - k * PAGES_PER_SHARD;
+            let ok = shard.generation == generation
+                && shard.pages.len() == expected
+                && shard.pages.iter().all(|r| record_in_range(r, &frame.reg));
+            ok.then_some(shard)
+        })
+        .collect();
+    let records = shards?.into_iter().flat_map(|s| s.pages);
+
+    let mut pages = Vec::with_capacity(n);
+    let (mut rows, mut client, mut rendered, mut faqs, mut row_html, mut faq_answers) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for r in records {
+        let s = r.page;
+        pages.push(Page {
+            file: s.file,
+            rel: s.rel,
+            raw: String::new(),
+            fm: unlite(s.fm)?,
+            fm_range: 0..0,
+            fm_line: s.fm_line,
+            body_start: 0,
+            body_line: s.body_line,
+            is_section: s.is_section,
+            path: s.path,
+            audience: s.audience,
+            title: s.title,
+            yaml_hash: s.yaml_hash,
+            stamp: s.stamp,
+        });
+        rows.push(r.rows);
+        client.push(r.client);
+        rendered.push(r.rendered);
+        faqs.push(r.faqs);
+        row_html.push(r.row_html);
+        faq_answers.push(r.faq_answers);
+    }
+
+    let mut edited = Vec::new();
+    for ((path, rel), page) in files.iter().zip(&pages) {
+        if *rel != page.rel {
+            return None;
+        }
+        let stamp = Stamp::read(path)?;
+        if stamp != page.stamp {
+            edited.push((path.clone(), stamp));
+        }
+    }
+    let mut texts = Vec::with_capacity(edited.len());
+    for (path, stamp) in edited {
+        let i = files.iter().position(|(p, _)| *p == path)?;
+        let text = String::from_utf8(std::fs::read(&path).ok()?).ok()?;
+        texts.push((i, text, stamp));
+    }
+
+    let by_rel = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
+    let own = Ownership::from_rows(&frame.reg, rows, client, &global.visible);
+    let diagnostics = Diagnostics {
+        items: global
+            .diagnostics
+            .into_iter()
+            .map(|d| Diagnostic {
+                code: intern(&d.code),
+                severity: d.severity,
+                file: d.file,
+                line: d.line,
+                column: d.column,
+                width: d.width,
+                message: d.message,
+                help: d.help,
+            })
+            .collect(),
+    };
+    let site = Site {
+        root: root.to_path_buf(),
+        cfg: frame.cfg,
+        reg: frame.reg,
+        audience: frame.audience,
+        title: frame.title,
+        description: frame.description,
+        base_url: frame.base_url,
+        base_path: frame.base_path,
+        pages,
+        visible: global.visible,
+        assets: global.assets.into_iter().map(|a| Asset { source: a.source, rel: a.rel, stamp: a.stamp, audience: a.audience }).collect(),
+        own,
+        rendered,
+        faqs,
+        row_html,
+        faq_answers,
+        children: global.children,
+        by_rel,
+        diagnostics,
+    };
+    Some(Restored { site, edited: texts, generations: global.shards })
+}
