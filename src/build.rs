@@ -61,7 +61,8 @@ pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildRep
 /// `use_cache: false` always builds cold (the cache is still written for the next build).
 pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bool) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
-    if use_cache && let Some(result) = warm(root, opts, output, start) {
+    let started_ns = cache::now_ns();
+    if use_cache && let Some(result) = warm(root, opts, output, start, started_ns) {
         return result;
     }
     STAGE.store(1, Ordering::Relaxed);
@@ -94,7 +95,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     let t = Instant::now();
     // The cache snapshot is encoded while the pages render; it is written once the new output
     // is in place (its marker's stamp ties the two together).
-    let (rendered, snapshot) = rayon::join(|| render::render_site(&site, &files, &tera, &out), || cache::encode(&site, None));
+    let (rendered, snapshot) = rayon::join(|| render::render_site(&site, &files, &tera, &out), || cache::encode(&site, None, started_ns));
     let written = match rendered {
         Ok(n) => n,
         Err(errs) => {
@@ -128,7 +129,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
 
 /// A warm build from the cache. `None` when the cache cannot serve this build (missing,
 /// stale, corrupt, or an edit the incremental updates do not cover): the caller builds cold.
-fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant) -> Option<Result<BuildReport, BuildError>> {
+fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started_ns: i128) -> Option<Result<BuildReport, BuildError>> {
     let t = Instant::now();
     let frame = Frame::load(root, opts).ok()?;
     let mut d = Vec::new();
@@ -148,7 +149,14 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant) -> Opti
         // The snapshot keeps only the front-matter fields rendering needs; a body-only edit
         // re-renders the page's FAQ answers, so it gets the page's full front-matter back.
         let (parsed, _) = content::parse_page(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string(), &site.pages[i].rel, unknown);
-        if let Some(p) = parsed.filter(|p| p.yaml_hash == site.pages[i].yaml_hash) {
+        let same_front_matter = parsed.as_ref().is_some_and(|p| p.yaml_hash == site.pages[i].yaml_hash);
+        if same_front_matter && !site.visible[i] {
+            // A page outside this build (a draft, internal in a client build) whose front-matter
+            // did not change stays outside it: nothing to render.
+            site.pages[i].stamp = stamp;
+            continue;
+        }
+        if let Some(p) = parsed.filter(|_| same_front_matter) {
             site.pages[i].fm = p.fm;
         }
         if let Some(faq_changed) = site.refresh_body(i, text.clone()) {
@@ -165,6 +173,12 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant) -> Opti
     }
     paths.sort();
     paths.dedup();
+    let copies: Vec<&content::Asset> = restored
+        .assets_changed
+        .iter()
+        .map(|&k| &site.assets[k])
+        .filter(|a| site.audience == crate::config::Audience::Internal || a.audience == crate::config::Audience::Client)
+        .collect();
     crate::site::timing("replay edits", t);
     let mut diagnostics = site.diagnostics.clone();
     if diagnostics.has_errors() {
@@ -180,10 +194,20 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant) -> Opti
         }
     };
     let mem = MemoryOutput::default();
-    if !paths.is_empty() {
+    for a in &copies {
+        match std::fs::read(&a.source) {
+            Ok(bytes) => {
+                if let Err(e) = replace_file(&output.join(&a.rel), &bytes) {
+                    return Some(Err(BuildError::Output(OutputError::Io(output.join(&a.rel), e), diagnostics)));
+                }
+            }
+            Err(_) => return None,
+        }
+    }
+    if !paths.is_empty() || !copies.is_empty() {
         let (rendered, snapshot) = rayon::join(
             || render::render_paths(&site, &files, &tera, &mem, &paths),
-            || cache::encode(&site, Some((&restored.generations, &changed))),
+            || cache::encode(&site, Some((&restored.generations, &changed)), started_ns),
         );
         if let Err(errs) = rendered {
             diagnostics.extend(errs);
@@ -205,7 +229,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant) -> Opti
         diagnostics,
         playbooks: site.playbook_count(),
         pages: site.visible_pages().count(),
-        files: paths.len(),
+        files: paths.len() + copies.len(),
         elapsed: start.elapsed(),
         output: output.to_path_buf(),
         warm: true,

@@ -26,6 +26,18 @@ use crate::site::{BuildOptions, Children, FaqItem, Frame, Site};
 use crate::theme::ThemeFiles;
 
 pub const CACHE_DIR: &str = ".demarcate-cache";
+/// The encoding of every cache file. Decoding is limited to the file's size, so a damaged
+/// length field fails instead of asking for terabytes.
+fn codec(limit: usize) -> impl bincode::Options {
+    use bincode::Options;
+    bincode::DefaultOptions::new().with_limit(limit as u64).allow_trailing_bytes()
+}
+
+fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
+    use bincode::Options;
+    bincode::DefaultOptions::new().serialize(v).ok()
+}
+
 /// Bump on any change to the snapshot's shape.
 const FORMAT: u32 = 1;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
@@ -206,7 +218,22 @@ fn intern(code: &str) -> &'static str {
     leaked
 }
 
-fn page_record(site: &Site, i: usize) -> PageRecord {
+/// How close to the start of the build a file's modification time must be for its stamp to be
+/// untrustworthy: file times come from a coarse clock, so a second write within the same tick
+/// as the one the build read leaves the stamp unchanged. Such stamps are stored as unknown, and
+/// the next build re-reads those files (as git does with "racily clean" entries).
+const RACY_NS: i128 = 1_000_000_000;
+
+fn trusted(stamp: Stamp, started_ns: i128) -> Stamp {
+    if stamp.mtime_ns >= started_ns - RACY_NS { Stamp { mtime_ns: -1, ..stamp } } else { stamp }
+}
+
+/// Now, in nanoseconds since the epoch, as file stamps count.
+pub fn now_ns() -> i128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i128).unwrap_or(0)
+}
+
+fn page_record(site: &Site, i: usize, started_ns: i128) -> PageRecord {
     let p = &site.pages[i];
     PageRecord {
         page: PageState {
@@ -220,7 +247,7 @@ fn page_record(site: &Site, i: usize) -> PageRecord {
             audience: p.audience,
             title: p.title.clone(),
             yaml_hash: p.yaml_hash,
-            stamp: p.stamp,
+            stamp: trusted(p.stamp, started_ns),
         },
         rows: site.own.rows[i].clone(),
         client: site.own.client[i],
@@ -238,9 +265,10 @@ pub struct Encoded {
     shards: Vec<(usize, Vec<u8>)>,
 }
 
-/// Encodes a snapshot of `site`. `previous`: the shard generations of the snapshot this one
-/// replaces, with the pages that changed since (a warm build); `None` writes every shard.
-pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>) -> Option<Encoded> {
+/// Encodes a snapshot of `site`, whose build started at `started_ns` (see [`now_ns`]).
+/// `previous`: the shard generations of the snapshot this one replaces, with the pages that
+/// changed since (a warm build); `None` writes every shard.
+pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i128) -> Option<Encoded> {
     use rayon::prelude::*;
     let n = site.pages.len();
     let count = n.div_ceil(PAGES_PER_SHARD);
@@ -261,8 +289,8 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>) -> Option<Encod
         .par_iter()
         .map(|&k| {
             let range = k * PAGES_PER_SHARD..((k + 1) * PAGES_PER_SHARD).min(n);
-            let shard = Shard { generation: next, pages: range.map(|i| page_record(site, i)).collect() };
-            bincode::serialize(&shard).ok().map(|b| (k, b))
+            let shard = Shard { generation: next, pages: range.map(|i| page_record(site, i, started_ns)).collect() };
+            to_bytes(&shard).map(|b| (k, b))
         })
         .collect();
     let global = Global {
@@ -272,7 +300,7 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>) -> Option<Encod
         assets: site
             .assets
             .iter()
-            .map(|a| AssetState { source: a.source.clone(), rel: a.rel.clone(), stamp: a.stamp, audience: a.audience })
+            .map(|a| AssetState { source: a.source.clone(), rel: a.rel.clone(), stamp: trusted(a.stamp, started_ns), audience: a.audience })
             .collect(),
         children: site.children.clone(),
         diagnostics: site
@@ -318,8 +346,8 @@ pub fn save(root: &Path, opts: &BuildOptions, output: &Path, env: u64, encoded: 
         }
         let marker = Stamp::read(&output.join(crate::output::MARKER)).ok_or_else(|| std::io::Error::other("no marker"))?;
         let header = Header { format: FORMAT, version: env!("CARGO_PKG_VERSION").into(), env, marker };
-        let mut bytes = bincode::serialize(&header).map_err(std::io::Error::other)?;
-        bytes.extend(bincode::serialize(&encoded.global).map_err(std::io::Error::other)?);
+        let mut bytes = to_bytes(&header).ok_or_else(|| std::io::Error::other("encode"))?;
+        bytes.extend(to_bytes(&encoded.global).ok_or_else(|| std::io::Error::other("encode"))?);
         write_atomic(&dir.join("site.bin"), &bytes)
     };
     if write().is_err() {
@@ -334,6 +362,8 @@ pub struct Restored {
     pub edited: Vec<(usize, String, Stamp)>,
     /// Shard generations of the restored snapshot, for an incremental [`encode`].
     pub generations: Vec<u64>,
+    /// Assets (indexes into `site.assets`) whose stamp changed: copied again.
+    pub assets_changed: Vec<usize>,
 }
 
 /// Whether every index in a record points into the registry and the site (a decodable but
@@ -357,16 +387,17 @@ fn record_in_range(r: &PageRecord, reg: &crate::ownership::Registry) -> bool {
 pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, env: u64) -> Option<Restored> {
     use rayon::prelude::*;
     let dir = cache_dir(root, opts, output);
+    use bincode::Options;
     let bytes = std::fs::read(dir.join("site.bin")).ok()?;
     let mut reader = bytes.as_slice();
-    let header: Header = bincode::deserialize_from(&mut reader).ok()?;
+    let header: Header = codec(bytes.len()).deserialize_from(&mut reader).ok()?;
     if header.format != FORMAT || header.version != env!("CARGO_PKG_VERSION") || header.env != env {
         return None;
     }
     if Stamp::read(&output.join(crate::output::MARKER)) != Some(header.marker) {
         return None;
     }
-    let global: Global = bincode::deserialize(reader).ok()?;
+    let global: Global = codec(reader.len()).deserialize(reader).ok()?;
     let n = global.pages;
     if global.shards.len() != n.div_ceil(PAGES_PER_SHARD)
         || global.visible.len() != n
@@ -381,9 +412,11 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
     if !walk_diags.is_empty() || files.len() != n || assets.len() != global.assets.len() {
         return None;
     }
-    if assets.iter().zip(&global.assets).any(|(a, cached)| a.rel != cached.rel || a.stamp != cached.stamp) {
+    if assets.iter().zip(&global.assets).any(|(a, cached)| a.rel != cached.rel) {
         return None;
     }
+    let assets_changed: Vec<usize> =
+        assets.iter().zip(&global.assets).enumerate().filter(|(_, (a, cached))| a.stamp != cached.stamp).map(|(k, _)| k).collect();
 
     let shards: Option<Vec<Shard>> = global
         .shards
@@ -391,7 +424,7 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         .enumerate()
         .map(|(k, &generation)| {
             let bytes = std::fs::read(dir.join(format!("shard-{k}.bin"))).ok()?;
-            let shard: Shard = bincode::deserialize(&bytes).ok()?;
+            let shard: Shard = codec(bytes.len()).deserialize(&bytes).ok()?;
             let expected = ((k + 1) * PAGES_PER_SHARD).min(n) - k * PAGES_PER_SHARD;
             let ok = shard.generation == generation
                 && shard.pages.len() == expected
@@ -482,7 +515,13 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         base_path: frame.base_path,
         pages,
         visible: global.visible,
-        assets: global.assets.into_iter().map(|a| Asset { source: a.source, rel: a.rel, stamp: a.stamp, audience: a.audience }).collect(),
+        // Fresh stamps: the changed assets are copied by this build.
+        assets: global
+            .assets
+            .into_iter()
+            .zip(&assets)
+            .map(|(a, now)| Asset { source: a.source, rel: a.rel, stamp: now.stamp, audience: a.audience })
+            .collect(),
         own,
         rendered,
         faqs,
@@ -492,5 +531,5 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         by_rel,
         diagnostics,
     };
-    Some(Restored { site, edited: texts, generations: global.shards })
+    Some(Restored { site, edited: texts, generations: global.shards, assets_changed })
 }

@@ -213,7 +213,11 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
                     String::new()
                 };
                 if report.warm {
-                    let what = if report.files == 0 { "nothing to update".to_string() } else { format!("updated {} files", report.files) };
+                    let what = if report.files == 0 {
+                        "nothing to update".to_string()
+                    } else {
+                        format!("updated {} file{}", report.files, if report.files == 1 { "" } else { "s" })
+                    };
                     println!(
                         "Built {} playbooks into {} in {:.2} s from the build cache: {what}{warn}",
                         report.playbooks,

@@ -1,0 +1,250 @@
+//! Warm builds from the build cache: after any edit, a second `build` gives exactly the files
+//! and diagnostics of a cold build; it rewrites only what the edit affects; anything the cache
+//! cannot vouch for (new files, a damaged cache, another config or theme) builds cold.
+mod common;
+use common::*;
+
+use std::path::Path;
+
+fn fixture() -> Site {
+    let s = Site::with_config();
+    s.file("content/_index.md", "---\ntitle: Home\n---\nWelcome.\n");
+    s.file("content/clients/_index.md", "---\ntitle: Clients\n---\nAll clients.\n");
+    s.file("content/clients/acme/co-managed.md", &acme_playbook("Acme co-managed", "## Overview\n\nSee [managed](managed.md#overview).\n"));
+    s.file(
+        "content/clients/acme/managed.md",
+        &acme_playbook("Acme managed", "## Overview\n\nManaged.\n\n## FAQ\n\n### Who answers?\n\nThe desk.\n"),
+    );
+    s.file(
+        "content/clients/beta.md",
+        "---\ntitle: Beta\nclient: beta\nupdated: 2026-12-30\nworkstreams:\n  help-desk: beta-it\n  security-monitoring:\n    accountable: soc-team\n    responsible: [soc-team]\n    coverage: 24x7\n    after_hours: soc-team\nfaq:\n  - q: Who watches alerts?\n    a: The SOC.\n---\nBeta body.\n",
+    );
+    s.file("content/clients/acme/diagram.txt", "boxes and arrows\n");
+    s
+}
+
+fn build(s: &Site, extra: &[&str]) -> Run {
+    let mut args = vec!["build"];
+    args.extend_from_slice(extra);
+    let r = s.run(&args);
+    r.ok();
+    r
+}
+
+fn warm_build(s: &Site) -> Run {
+    let r = build(s, &[]);
+    assert!(r.stdout.contains("from the build cache"), "expected a warm build:\n{}", r.all());
+    r
+}
+
+fn cold_build(s: &Site) -> Run {
+    let r = build(s, &[]);
+    assert!(!r.stdout.contains("from the build cache"), "expected a cold build:\n{}", r.all());
+    r
+}
+
+/// Diagnostics as printed (stderr), without the timing line.
+fn diagnostics(r: &Run) -> String {
+    r.stderr.clone()
+}
+
+/// The warm output in `site/` must equal a cold build of the same sources, byte for byte,
+/// with the same diagnostics.
+fn assert_equals_cold(s: &Site, warm: &Run) {
+    let _ = std::fs::remove_dir_all(s.path().join("cold"));
+    let cold = s.run(&["build", "--no-cache", "-o", "cold"]);
+    cold.ok();
+    let a = walk_files(&s.path().join("site"));
+    let b = walk_files(&s.path().join("cold"));
+    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b), "warm and cold builds wrote different files");
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs between the warm and the cold build");
+    }
+    assert_eq!(diagnostics(warm), diagnostics(&cold), "warm and cold diagnostics differ");
+}
+
+fn edit(s: &Site, rel: &str, f: impl Fn(&str) -> String) {
+    let text = s.read(rel);
+    let new = f(&text);
+    assert_ne!(text, new, "the edit of {rel} changed nothing");
+    s.file(rel, &new);
+}
+
+fn mtime(p: &Path) -> std::time::SystemTime {
+    std::fs::metadata(p).and_then(|m| m.modified()).expect("mtime")
+}
+
+#[test]
+fn an_unchanged_site_rebuilds_warm_and_touches_nothing() {
+    let s = fixture();
+    cold_build(&s);
+    // Let the sources age past the racy window so their stamps are trusted.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build(&s, &[]);
+    let page = s.path().join("site/clients/acme/managed/index.html");
+    let before = mtime(&page);
+    let r = warm_build(&s);
+    assert!(r.stdout.contains("nothing to update"), "{}", r.stdout);
+    assert_eq!(mtime(&page), before, "an unchanged page was rewritten");
+    assert!(r.stderr.contains("future-update"), "a warm build must report the cached warnings:\n{}", r.stderr);
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
+fn a_body_edit_rewrites_only_that_page_and_equals_a_cold_build() {
+    let s = fixture();
+    cold_build(&s);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build(&s, &[]);
+    let other = s.path().join("site/clients/beta/index.html");
+    let before = mtime(&other);
+    edit(&s, "content/clients/acme/managed.md", |t| t.replace("Managed.", "Managed, and another sentence."));
+    let r = warm_build(&s);
+    assert!(r.stdout.contains("updated 1 file"), "{}", r.stdout);
+    assert_eq!(mtime(&other), before, "a page the edit does not affect was rewritten");
+    assert!(s.read("site/clients/acme/managed/index.html").contains("and another sentence."));
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
+fn edits_of_every_kind_give_the_cold_build_output() {
+    let s = fixture();
+    cold_build(&s);
+    let steps: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
+        // Ownership: another accountable owner, a new row.
+        ("content/clients/beta.md", Box::new(|t: &str| t.replace("help-desk: beta-it", "help-desk: desk\n  reporting: eng"))),
+        // Title (lists, breadcrumbs, FAQ grouping) and a front-matter question.
+        (
+            "content/clients/beta.md",
+            Box::new(|t: &str| t.replace("title: Beta", "title: Beta renamed").replace("The SOC.", "The SOC team.")),
+        ),
+        // A Markdown FAQ question (the site-wide FAQ changes) and a heading another page links to.
+        ("content/clients/acme/managed.md", Box::new(|t: &str| t.replace("### Who answers?", "### Who answers the phone?"))),
+        // A section's body.
+        ("content/clients/_index.md", Box::new(|t: &str| t.replace("All clients.", "Every client we serve."))),
+        // Handoff text with Markdown, and coverage.
+        (
+            "content/clients/acme/co-managed.md",
+            Box::new(|t: &str| {
+                t.replace("for on-site work.", "for *on-site* work.").replace("consulted: [eng]", "consulted: [eng, acme-boss]")
+            }),
+        ),
+    ];
+    for (rel, f) in steps {
+        edit(&s, rel, f);
+        let r = warm_build(&s);
+        assert_equals_cold(&s, &r);
+    }
+}
+
+#[test]
+fn an_edit_that_breaks_a_link_fails_like_a_cold_build_and_keeps_the_site() {
+    let s = fixture();
+    cold_build(&s);
+    let before = s.read("site/clients/acme/co-managed/index.html");
+    edit(&s, "content/clients/acme/managed.md", |t| t.replace("## Overview", "## Summary"));
+    let warm = s.run(&["build"]);
+    warm.fails_with(1);
+    assert!(warm.stderr.contains("broken-anchor"), "{}", warm.stderr);
+    assert_eq!(s.read("site/clients/acme/co-managed/index.html"), before, "a failed warm build changed the site");
+    let cold = s.run(&["build", "--no-cache"]);
+    cold.fails_with(1);
+    assert_eq!(warm.stderr, cold.stderr, "warm and cold report different diagnostics");
+    // Fixed again, the next build succeeds and matches a cold one.
+    edit(&s, "content/clients/acme/managed.md", |t| t.replace("## Summary", "## Overview"));
+    let r = build(&s, &[]);
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
+fn new_and_deleted_files_build_cold_and_a_changed_asset_is_copied_again() {
+    let s = fixture();
+    cold_build(&s);
+    s.file("content/clients/gamma.md", &acme_playbook("Gamma", "Gamma body.\n"));
+    let r = cold_build(&s);
+    assert!(s.exists("site/clients/gamma/index.html"));
+    assert_equals_cold(&s, &r);
+    std::fs::remove_file(s.path().join("content/clients/gamma.md")).unwrap();
+    let r = cold_build(&s);
+    assert!(!s.exists("site/clients/gamma/index.html"), "the deleted page's output is still there");
+    assert_equals_cold(&s, &r);
+    s.file("content/clients/acme/diagram.txt", "boxes, arrows and a legend\n");
+    let r = warm_build(&s);
+    assert_eq!(s.read("site/clients/acme/diagram.txt"), "boxes, arrows and a legend\n");
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
+fn config_theme_and_options_changes_build_cold() {
+    let s = fixture();
+    cold_build(&s);
+    warm_build(&s);
+    s.file("demarcate.yaml", &CONFIG.replace("title: Fixture", "title: Fixture renamed"));
+    let r = cold_build(&s);
+    assert!(s.read("site/index.html").contains("Fixture renamed"));
+    assert_equals_cold(&s, &r);
+    s.file("templates/404.html", "{% extends \"base.html\" %}{% block content %}<p>Lost here.</p>{% endblock content %}");
+    cold_build(&s);
+    assert!(s.read("site/404.html").contains("Lost here."));
+    // Another audience into the same folder is another cache entry: cold, then warm.
+    let r = build(&s, &["--audience", "client"]);
+    assert!(!r.stdout.contains("from the build cache"));
+    let r = build(&s, &["--audience", "client"]);
+    assert!(r.stdout.contains("from the build cache"), "{}", r.stdout);
+}
+
+#[test]
+fn a_damaged_or_missing_cache_costs_only_speed() {
+    let s = fixture();
+    cold_build(&s);
+    let cache = s.path().join(".demarcate-cache");
+    assert!(cache.join("CACHEDIR.TAG").is_file(), "the cache folder is tagged");
+    let entry = std::fs::read_dir(&cache).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).expect("a cache entry");
+    // Garbage in every file of the entry.
+    for f in std::fs::read_dir(&entry).unwrap().flatten() {
+        std::fs::write(f.path(), b"\x00\x01not a snapshot").unwrap();
+    }
+    edit(&s, "content/clients/beta.md", |t| t.replace("Beta body.", "Beta body, edited."));
+    let r = cold_build(&s);
+    assert_equals_cold(&s, &r);
+    // A truncated shard.
+    let shard = entry.join("shard-0.bin");
+    let bytes = std::fs::read(&shard).unwrap();
+    std::fs::write(&shard, &bytes[..bytes.len() / 2]).unwrap();
+    edit(&s, "content/clients/beta.md", |t| t.replace("edited.", "edited twice."));
+    let r = cold_build(&s);
+    assert_equals_cold(&s, &r);
+    // No cache at all.
+    std::fs::remove_dir_all(&cache).unwrap();
+    let r = cold_build(&s);
+    assert_equals_cold(&s, &r);
+    warm_build(&s);
+}
+
+#[test]
+fn a_replaced_or_deleted_output_folder_builds_cold() {
+    let s = fixture();
+    cold_build(&s);
+    std::fs::remove_dir_all(s.path().join("site")).unwrap();
+    let r = cold_build(&s);
+    assert!(s.exists("site/index.html"));
+    assert_equals_cold(&s, &r);
+    // Another build (without the cache's knowledge) replaced the folder.
+    let other = s.path().join("elsewhere");
+    build(&s, &["-o", "elsewhere"]);
+    std::fs::remove_dir_all(s.path().join("site")).unwrap();
+    std::fs::rename(&other, s.path().join("site")).unwrap();
+    cold_build(&s);
+}
+
+#[test]
+fn a_quick_second_edit_of_the_same_size_is_not_missed() {
+    let s = fixture();
+    cold_build(&s);
+    // Same length, written right after the build read it: the stamp alone cannot tell.
+    edit(&s, "content/clients/beta.md", |t| t.replace("Beta body.", "Beta BODY."));
+    let r = build(&s, &[]);
+    assert!(s.read("site/clients/beta/index.html").contains("Beta BODY."), "the edit was missed:\n{}", r.all());
+    assert_equals_cold(&s, &r);
+}
