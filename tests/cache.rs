@@ -64,6 +64,9 @@ fn assert_equals_cold(s: &Site, warm: &Run) {
     assert_eq!(diagnostics(warm), diagnostics(&cold), "warm and cold diagnostics differ");
 }
 
+/// How a step rewrites a file's text.
+type Rewrite = Box<dyn Fn(&str) -> String>;
+
 fn edit(s: &Site, rel: &str, f: impl Fn(&str) -> String) {
     let text = s.read(rel);
     let new = f(&text);
@@ -111,7 +114,7 @@ fn a_body_edit_rewrites_only_that_page_and_equals_a_cold_build() {
 fn edits_of_every_kind_give_the_cold_build_output() {
     let s = fixture();
     cold_build(&s);
-    let steps: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
+    let steps: Vec<(&str, Rewrite)> = vec![
         // Ownership: another accountable owner, a new row.
         ("content/clients/beta.md", Box::new(|t: &str| t.replace("help-desk: beta-it", "help-desk: desk\n  reporting: eng"))),
         // Title (lists, breadcrumbs, FAQ grouping) and a front-matter question.
