@@ -95,7 +95,10 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     let t = Instant::now();
     // The cache snapshot is encoded while the pages render; it is written once the new output
     // is in place (its marker's stamp ties the two together).
-    let (rendered, snapshot) = rayon::join(|| render::render_site(&site, &files, &tera, &out), || cache::encode(&site, None, started_ns));
+    let (rendered, snapshot) = rayon::join(
+        || render::render_site(&site, &files, &tera, &out),
+        || cache::encode(&site, None, started_ns, &cache::prepare(root, opts, output)),
+    );
     let written = match rendered {
         Ok(n) => n,
         Err(errs) => {
@@ -207,7 +210,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     if !paths.is_empty() || !copies.is_empty() {
         let (rendered, snapshot) = rayon::join(
             || render::render_paths(&site, &files, &tera, &mem, &paths),
-            || cache::encode(&site, Some((&restored.generations, &changed)), started_ns),
+            || cache::encode(&site, Some((&restored.generations, &changed)), started_ns, &cache::prepare(root, opts, output)),
         );
         if let Err(errs) = rendered {
             diagnostics.extend(errs);

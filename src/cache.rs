@@ -155,8 +155,20 @@ pub fn environment(cfg: &crate::config::SiteConfig, theme: &ThemeFiles, opts: &B
     h.finish()
 }
 
+/// The output folder's absolute path, the same before and after the folder exists (its parent
+/// is made before anything is written).
 fn output_key(output: &Path) -> String {
-    std::fs::canonicalize(output).unwrap_or_else(|_| output.to_path_buf()).to_string_lossy().into_owned()
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
+    match output.file_name() {
+        Some(name) => parent.join(name),
+        None => std::fs::canonicalize(output).unwrap_or_else(|_| output.to_path_buf()),
+    }
+    .to_string_lossy()
+    .into_owned()
 }
 
 /// The snapshot folder for one output folder and set of options.
@@ -258,17 +270,17 @@ fn page_record(site: &Site, i: usize, started_ns: i128) -> PageRecord {
     }
 }
 
-/// A snapshot of `site`, encoded and ready to [`save`]: the site-wide part and the shards
-/// (all of them, or only those holding `changed` pages).
+/// The site-wide part of a snapshot whose shards are already written, ready to [`save`].
 pub struct Encoded {
     global: Global,
-    shards: Vec<(usize, Vec<u8>)>,
 }
 
-/// Encodes a snapshot of `site`, whose build started at `started_ns` (see [`now_ns`]).
-/// `previous`: the shard generations of the snapshot this one replaces, with the pages that
-/// changed since (a warm build); `None` writes every shard.
-pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i128) -> Option<Encoded> {
+/// Encodes a snapshot of `site`, whose build started at `started_ns` (see [`now_ns`]), and
+/// writes its shards straight away (all of them, or with `previous` — the shard generations
+/// of the snapshot this one replaces and the pages changed since — only those holding changed
+/// pages). Shards carry a new generation, so until [`save`] writes the site-wide part naming
+/// them, the cache does not match and the next build is cold: a failed build costs speed only.
+pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i128, dir: &Path) -> Option<Encoded> {
     use rayon::prelude::*;
     let n = site.pages.len();
     let count = n.div_ceil(PAGES_PER_SHARD);
@@ -285,14 +297,16 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i12
     for &k in &dirty {
         generations[k] = next;
     }
-    let shards: Option<Vec<(usize, Vec<u8>)>> = dirty
+    std::fs::create_dir_all(dir).ok()?;
+    let written: Option<Vec<()>> = dirty
         .par_iter()
         .map(|&k| {
             let range = k * PAGES_PER_SHARD..((k + 1) * PAGES_PER_SHARD).min(n);
             let shard = Shard { generation: next, pages: range.map(|i| page_record(site, i, started_ns)).collect() };
-            to_bytes(&shard).map(|b| (k, b))
+            write_atomic(&dir.join(format!("shard-{k}.bin")), &to_bytes(&shard)?).ok()
         })
         .collect();
+    written?;
     let global = Global {
         pages: n,
         shards: generations,
@@ -319,7 +333,7 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i12
             })
             .collect(),
     };
-    Some(Encoded { global, shards: shards? })
+    Some(Encoded { global })
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -328,22 +342,21 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// Writes a snapshot after a successful build: changed shards first, the site-wide part last,
-/// so an interrupted save leaves generations that do not match (a cold build next time).
-/// Failing to write only costs the next build its speed, so errors are ignored (and the
-/// snapshot for this output is removed).
+/// The folder [`encode`] writes shards into; tagged as a cache folder.
+pub fn prepare(root: &Path, opts: &BuildOptions, output: &Path) -> PathBuf {
+    let top = root.join(CACHE_DIR);
+    if std::fs::create_dir_all(&top).is_ok() && !top.join("CACHEDIR.TAG").exists() {
+        let _ = std::fs::write(top.join("CACHEDIR.TAG"), TAG);
+    }
+    cache_dir(root, opts, output)
+}
+
+/// Writes the site-wide part of a snapshot after a successful build (its shards were written
+/// by [`encode`]). Failing to write only costs the next build its speed, so errors are ignored
+/// (and the snapshot for this output is removed).
 pub fn save(root: &Path, opts: &BuildOptions, output: &Path, env: u64, encoded: Encoded) {
     let dir = cache_dir(root, opts, output);
     let write = || -> std::io::Result<()> {
-        let top = root.join(CACHE_DIR);
-        std::fs::create_dir_all(&dir)?;
-        let tag = top.join("CACHEDIR.TAG");
-        if !tag.exists() {
-            std::fs::write(&tag, TAG)?;
-        }
-        for (k, bytes) in &encoded.shards {
-            write_atomic(&dir.join(format!("shard-{k}.bin")), bytes)?;
-        }
         let marker = Stamp::read(&output.join(crate::output::MARKER)).ok_or_else(|| std::io::Error::other("no marker"))?;
         let header = Header { format: FORMAT, version: env!("CARGO_PKG_VERSION").into(), env, marker };
         let mut bytes = to_bytes(&header).ok_or_else(|| std::io::Error::other("encode"))?;

@@ -144,7 +144,12 @@ impl Preview {
                         pages.push(i);
                         faq |= faq_changed;
                     }
-                    Some(Refreshed::FrontMatter(a)) => affected.push(a),
+                    // Paths now, against the state right after this edit: paginated lists
+                    // are located by the lengths this edit saw.
+                    Some(Refreshed::FrontMatter(a)) => match &self.site {
+                        Some(site) => affected.push((a.pages[0], render::affected_paths(site, &a))),
+                        None => return self.full(),
+                    },
                     None => return self.full(),
                 },
                 Rebuild::Static { .. } => self.reload_statics(),
@@ -161,9 +166,9 @@ impl Preview {
         }
         // The edited pages now; the views a front-matter edit touches are marked stale and
         // rendered on demand or by `flush`, so the reload is not held up by the large lists.
-        for a in &affected {
-            pages.push(a.pages[0]);
-            self.stale.extend(render::affected_paths(site, a));
+        for (page, paths) in affected {
+            pages.push(page);
+            self.stale.extend(paths);
         }
         let out = MemoryOutput::default();
         if let Err(errs) = render::render_pages(site, &self.theme, tera, &out, &pages, faq) {

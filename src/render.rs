@@ -37,6 +37,39 @@ fn arr(v: Vec<Value>) -> Value {
     Value::from(v)
 }
 
+/// Rows per page of the long lists (the matrix and each workstream's playbooks). A list longer
+/// than this continues on `…/page/2/` and so on: every page stays readable in a browser, the
+/// rendering splits into parallel jobs, and an edit re-renders only the pages holding its rows.
+pub const ROWS_PER_PAGE: usize = 500;
+
+fn page_count(rows: usize) -> usize {
+    rows.div_ceil(ROWS_PER_PAGE).max(1)
+}
+
+/// URL of page `k` (0-based) of a paginated list whose first page is `first`.
+fn paged_url(first: &str, k: usize) -> String {
+    if k == 0 { first.to_string() } else { format!("{first}page/{}/", k + 1) }
+}
+
+/// Pagination for templates: `{number, count, total_rows, first_row, last_row, prev, next,
+/// pages: [{number, url, current}]}`.
+fn pager(first: &str, k: usize, rows: usize) -> Value {
+    let count = page_count(rows);
+    let pages: Vec<Value> = (0..count).map(|j| obj!("number": j + 1, "url": paged_url(first, j), "current": j == k)).collect();
+    obj!(
+        "number": k + 1, "count": count, "total_rows": rows, "first_row": k * ROWS_PER_PAGE + 1,
+        "last_row": ((k + 1) * ROWS_PER_PAGE).min(rows),
+        "prev": if k > 0 { paged_url(first, k - 1) } else { String::new() },
+        "next": if k + 1 < count { paged_url(first, k + 1) } else { String::new() },
+        "pages": pages,
+    )
+}
+
+/// The playbooks listed in the matrix, in page order.
+fn matrix_pages(site: &Site) -> Vec<usize> {
+    site.visible_pages().filter(|(i, p)| !p.is_section && !site.own.rows[*i].is_empty()).map(|(i, _)| i).collect()
+}
+
 pub const TEMPLATES: [&str; 12] = [
     "base.html",
     "page.html",
@@ -347,9 +380,21 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
         None => jobs.push(Job::Home),
     }
     jobs.extend(a.owners.iter().filter(|&&o| owner_shown(site, o)).map(|&o| Job::Owner(o)));
-    jobs.extend(a.workstreams.iter().map(|&w| Job::Workstream(w)));
+    // Only the list pages holding the edited page's rows; when a list grew or shrank, every
+    // page from there to its end (the rows after it moved).
+    for &w in &a.workstreams {
+        let list = &site.own.by_workstream[w];
+        let at = list.partition_point(|&(p, _)| p < a.pages[0]) / ROWS_PER_PAGE;
+        let before = a.ws_lens.iter().find(|(x, _)| *x == w).map(|(_, n)| *n);
+        let end = if before == Some(list.len()) { at + 1 } else { page_count(list.len()).max(page_count(before.unwrap_or(0))) };
+        jobs.extend((at..end).map(|k| Job::Workstream(w, k)));
+    }
+    let rows = matrix_pages(site);
+    let at = rows.partition_point(|&p| p < a.pages[0]) / ROWS_PER_PAGE;
+    let end = if a.matrix_rows == Some(rows.len()) { at + 1 } else { page_count(rows.len()).max(page_count(a.matrix_rows.unwrap_or(0))) };
+    jobs.extend((at..end).map(Job::Matrix));
     jobs.extend(a.parties.iter().map(|&p| Job::Party(p)));
-    jobs.extend([Job::Owners, Job::Workstreams, Job::Matrix]);
+    jobs.extend([Job::Owners, Job::Workstreams]);
     if a.faq {
         jobs.push(Job::Faq);
     }
@@ -412,12 +457,13 @@ fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
     }
     jobs.push(Job::Workstreams);
     for w in 0..site.reg.workstreams.len() {
-        jobs.push(Job::Workstream(w));
+        jobs.extend((0..page_count(site.own.by_workstream[w].len())).map(|k| Job::Workstream(w, k)));
     }
     for p in 0..site.reg.parties.len() {
         jobs.push(Job::Party(p));
     }
-    jobs.extend([Job::Matrix, Job::Faq, Job::NotFound]);
+    jobs.extend((0..page_count(matrix_pages(site).len())).map(Job::Matrix));
+    jobs.extend([Job::Faq, Job::NotFound]);
 
     jobs
 }
@@ -428,9 +474,11 @@ enum Job {
     Owners,
     Owner(usize),
     Workstreams,
-    Workstream(usize),
+    /// A workstream's page `k` (0-based).
+    Workstream(usize, usize),
     Party(usize),
-    Matrix,
+    /// Page `k` of the matrix.
+    Matrix(usize),
     Faq,
     NotFound,
 }
@@ -471,19 +519,23 @@ impl Job {
                 cx.insert_value("workstreams", workstreams_index(site));
                 ("workstreams.html", "workstreams/".into(), "/workstreams/".into())
             }
-            Job::Workstream(w) => {
-                cx.insert_value("workstream", workstream_value(site, refs, w));
+            Job::Workstream(w, k) => {
+                cx.insert_value("workstream", workstream_value(site, refs, w, k));
                 let id = &site.reg.workstreams[w].0;
-                ("workstream.html", format!("workstreams/{id}/"), format!("/workstreams/{id}/"))
+                let rel = paged_url(&format!("workstreams/{id}/"), k);
+                let label = format!("/{rel}");
+                ("workstream.html", rel, label)
             }
             Job::Party(p) => {
                 cx.insert_value("party", party_value(site, refs, p));
                 let id = &site.reg.parties[p].0;
                 ("party.html", format!("parties/{id}/"), format!("/parties/{id}/"))
             }
-            Job::Matrix => {
-                cx.insert_value("matrix", matrix_value(site, refs));
-                ("matrix.html", "matrix/".into(), "/matrix/".into())
+            Job::Matrix(k) => {
+                cx.insert_value("matrix", matrix_value(site, refs, k));
+                let rel = paged_url("matrix/", k);
+                let label = format!("/{rel}");
+                ("matrix.html", rel, label)
             }
             Job::Faq => {
                 cx.insert_value("faq", faq_value(site, refs));
@@ -520,9 +572,9 @@ impl Job {
             Job::Owners => format!("{}owners/", site.base_path),
             Job::Owner(o) => owner_url(site, o),
             Job::Workstreams => format!("{}workstreams/", site.base_path),
-            Job::Workstream(w) => ws_url(site, w),
+            Job::Workstream(w, k) => paged_url(&ws_url(site, w), k),
             Job::Party(p) => party_url(site, p),
-            Job::Matrix => format!("{}matrix/", site.base_path),
+            Job::Matrix(k) => paged_url(&format!("{}matrix/", site.base_path), k),
             Job::Faq => format!("{}faq/", site.base_path),
             Job::NotFound => return None,
         })
@@ -876,10 +928,11 @@ fn workstreams_index(site: &Site) -> Value {
         .collect())
 }
 
-fn workstream_value(site: &Site, refs: &Refs, w: usize) -> Value {
+fn workstream_value(site: &Site, refs: &Refs, w: usize, k: usize) -> Value {
     let (id, ws) = &site.reg.workstreams[w];
-    let rows: Vec<Value> = site.own.by_workstream[w]
-        .iter()
+    let all = &site.own.by_workstream[w];
+    let shown = all.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE);
+    let rows: Vec<Value> = shown
         .map(|&(p, r)| {
             let row = &site.own.rows[p][r];
             obj!(
@@ -890,14 +943,16 @@ fn workstream_value(site: &Site, refs: &Refs, w: usize) -> Value {
             )
         })
         .collect();
+    // Questions are listed on the first page only.
     let mut faq = Vec::new();
-    for &(p, _) in &site.own.by_workstream[w] {
+    for &(p, _) in all.iter().filter(|_| k == 0) {
         for f in site.faqs[p].iter().filter(|f| f.workstreams.contains(&w)) {
             faq.push(obj!("question": f.question.as_str(), "link": format!("{}#{}", site.url(p), f.anchor)));
         }
     }
+    let url = ws_url(site, w);
     obj!("id": id.as_str(), "name": ws.name.as_str(), "description": opt_str(&ws.description), "required": ws.required,
-         "aliases": ws.aliases.clone(), "url": ws_url(site, w), "rows": rows, "faq": faq)
+         "aliases": ws.aliases.clone(), "pager": pager(&url, k, all.len()), "url": url, "rows": rows, "faq": faq)
 }
 
 /// A party: its playbooks (for a client) and, per owner, what they hold by workstream with
@@ -927,15 +982,13 @@ fn party_value(site: &Site, refs: &Refs, p: usize) -> Value {
     obj!("id": id.as_str(), "name": party.name.as_str(), "kind": party.kind.as_str(), "url": party_url(site, p), "playbooks": playbooks, "owners": owners)
 }
 
-fn matrix_value(site: &Site, refs: &Refs) -> Value {
+fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
     let used: Vec<usize> = (0..site.reg.workstreams.len()).filter(|&w| !site.own.by_workstream[w].is_empty()).collect();
     let col: HashMap<usize, usize> = used.iter().enumerate().map(|(c, &w)| (w, c)).collect();
     let empty = obj!("accountable": Value::none(), "side": "", "link": "");
     let mut rows = Vec::new();
-    for (i, p) in site.visible_pages() {
-        if p.is_section || site.own.rows[i].is_empty() {
-            continue;
-        }
+    let listed = matrix_pages(site);
+    for &i in listed.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE) {
         let mut cells = vec![empty.clone(); used.len()];
         for row in &site.own.rows[i] {
             if let Some(&c) = col.get(&row.ws) {
@@ -948,7 +1001,8 @@ fn matrix_value(site: &Site, refs: &Refs) -> Value {
         rows.push(obj!("playbook": refs.pages[i].clone(), "cells": cells));
     }
     let workstreams: Vec<Value> = used.iter().map(|&w| ws_brief(site, w)).collect();
-    obj!("workstreams": workstreams, "rows": rows)
+    let first = format!("{}matrix/", site.base_path);
+    obj!("workstreams": workstreams, "rows": rows, "pager": pager(&first, k, listed.len()))
 }
 
 /// The site-wide FAQ. A question asked in several playbooks is listed once, under the first

@@ -48,6 +48,10 @@ pub struct Affected {
     pub workstreams: Vec<usize>,
     pub parties: Vec<usize>,
     pub faq: bool,
+    /// Before the edit: the length of each touched workstream's row list, and the number of
+    /// playbooks in the matrix (paginated lists re-render from the edit on when these change).
+    pub ws_lens: Vec<(usize, usize)>,
+    pub matrix_rows: Option<usize>,
 }
 
 /// What sits directly in a section's folder.
@@ -495,6 +499,11 @@ impl Site {
         let title_changed = new.title != old.title;
         let (old_owners, old_ws, old_parties) = self.own.footprint(&self.reg, i);
         let (rows, client, own_diags) = crate::ownership::resolve_page(&self.reg, &new);
+        let mut touched: Vec<usize> = old_ws.iter().copied().chain(rows.iter().map(|r| r.ws)).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let ws_lens: Vec<(usize, usize)> = touched.iter().map(|&w| (w, self.own.by_workstream[w].len())).collect();
+        let matrix_rows = Some(self.visible_pages().filter(|(j, p)| !p.is_section && !self.own.rows[*j].is_empty()).count());
         self.pages[i] = new;
         self.own.replace_page(i, rows, client);
         let (mut owners, mut wss, mut parties) = self.own.footprint(&self.reg, i);
@@ -528,7 +537,7 @@ impl Site {
         // Section pages that list this page (its title or summary may have changed).
         let mut pages = vec![i];
         pages.extend((0..self.pages.len()).filter(|&s| self.children.get(s).is_some_and(|c| c.pages.contains(&i))));
-        Some(Affected { pages, owners, workstreams: wss, parties, faq })
+        Some(Affected { pages, owners, workstreams: wss, parties, faq, ws_lens, matrix_rows })
     }
 
     /// Every anchor a page offers: its headings, its ownership rows and its questions.

@@ -542,3 +542,50 @@ fn generated_corpus_builds_every_view_with_every_link_resolving() {
     assert!(checked > 10_000, "only {checked} links found");
     assert!(broken.is_empty(), "{} of {checked} links broken, e.g. {:?}", broken.len(), &broken[..broken.len().min(5)]);
 }
+
+#[test]
+fn long_lists_continue_on_numbered_pages_with_every_row_once() {
+    let s = Site::with_config();
+    for i in 0..1203 {
+        s.file(
+            &format!("content/p{i:04}.md"),
+            &format!(
+                "---\ntitle: Playbook {i}\nclient: beta\nworkstreams:\n  help-desk: beta-it\n  security-monitoring: soc-team\n---\nBody.\n"
+            ),
+        );
+    }
+    s.run(&["build"]).ok();
+    for first in ["matrix/", "workstreams/help-desk/"] {
+        let mut seen = Vec::new();
+        let mut k = 1;
+        loop {
+            let file = if k == 1 { format!("site/{first}index.html") } else { format!("site/{first}page/{k}/index.html") };
+            if !s.exists(&file) {
+                break;
+            }
+            let html = s.read(&file);
+            let body = element_at(&html, html.find("<tbody").expect("a table"));
+            let rows: Vec<String> = hrefs(body).into_iter().filter(|h| h.starts_with("/p") && !h.contains('#')).collect();
+            let rows = if rows.is_empty() {
+                hrefs(body).into_iter().filter(|h| h.starts_with("/p")).map(|h| h.split('#').next().unwrap().to_string()).collect()
+            } else {
+                rows
+            };
+            let mut unique = rows.clone();
+            unique.dedup();
+            assert!(unique.len() <= 500, "{file}: more than 500 rows");
+            seen.extend(unique);
+            // Every pager link resolves to a page of the list.
+            for h in hrefs(&html).into_iter().filter(|h| h.starts_with(&format!("/{first}page/")) || h == &format!("/{first}")) {
+                assert!(s.exists(&format!("site{}index.html", h)), "{file}: pager link {h} goes nowhere");
+            }
+            k += 1;
+        }
+        assert_eq!(k - 1, 3, "{first}: 1,203 rows make three pages");
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 1203, "{first}: every playbook exactly once");
+        assert_eq!(seen.len(), 1203, "{first}: a playbook listed twice");
+    }
+}
