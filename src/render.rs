@@ -357,10 +357,16 @@ pub fn render_pages(
 
 /// Renders jobs in parallel into `sink`; returns every error.
 fn render_jobs(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink, refs: &Refs, jobs: &[&Job]) -> Vec<Diagnostic> {
+    let timings = std::env::var_os("DEMARCATE_TIMINGS").is_some();
     jobs.par_iter()
         .filter_map(|job| {
+            let t = std::time::Instant::now();
             let (template, path, cx, label) = job.context(site, refs);
-            match tera.render(template, &cx) {
+            let rendered = tera.render(template, &cx);
+            if timings && t.elapsed().as_millis() >= 10 {
+                eprintln!("timing:   {path:<40} {:>8.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+            }
+            match rendered {
                 Ok(html) => {
                     sink.put(&path, html.into_bytes()).err().map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}")))
                 }
@@ -412,18 +418,34 @@ pub fn render_paths(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sin
     let refs = build_refs(site, true);
     let all = all_jobs(site, &refs);
     let jobs: Vec<&Job> = all.iter().filter(|j| wanted.contains(j.path(site).as_str())).collect();
-    let mut errors = render_jobs(site, theme, tera, sink, &refs, &jobs);
-    let mut extra: Vec<(&str, Vec<u8>)> = Vec::new();
-    if wanted.contains("sitemap.xml") {
-        extra.push(("sitemap.xml", sitemap(site, &all).into_bytes()));
-    }
-    if wanted.contains("ownership.json") {
-        extra.push(("ownership.json", ownership_json(site, &refs).into_bytes()));
-    }
-    if wanted.contains("matrix.csv") {
-        extra.push(("matrix.csv", matrix_csv(site).into_bytes()));
-    }
-    for (path, bytes) in extra {
+    // The exports are the largest files: build them beside the pages, not after.
+    let want = |p: &str| wanted.contains(p);
+    let (mut errors, ((json, csv), map)) = rayon::join(
+        || render_jobs(site, theme, tera, sink, &refs, &jobs),
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || {
+                            let t = std::time::Instant::now();
+                            let r = want("ownership.json").then(|| ownership_json(site, &refs));
+                            crate::site::timing("  ownership.json", t);
+                            r
+                        },
+                        || {
+                            let t = std::time::Instant::now();
+                            let r = want("matrix.csv").then(|| matrix_csv(site));
+                            crate::site::timing("  matrix.csv", t);
+                            r
+                        },
+                    )
+                },
+                || want("sitemap.xml").then(|| sitemap(site, &all)),
+            )
+        },
+    );
+    let extra = [("sitemap.xml", map), ("ownership.json", json), ("matrix.csv", csv)];
+    for (path, bytes) in extra.into_iter().filter_map(|(p, b)| b.map(|b| (p, b.into_bytes()))) {
         if let Err(e) = sink.put(path, bytes) {
             errors.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
         }
@@ -1192,31 +1214,43 @@ fn ownership_json(site: &Site, refs: &Refs) -> String {
     impl Serialize for Playbooks<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             let site = self.0;
-            let mut seq = s.serialize_seq(None)?;
-            for (i, p) in site.visible_pages().filter(|(i, p)| p.is_playbook() && !site.own.rows[*i].is_empty()) {
-                #[derive(Serialize)]
-                struct P<'a> {
-                    source: &'a str,
-                    title: &'a str,
-                    url: String,
-                    client: Option<&'a str>,
-                    model: &'a Option<String>,
-                    audience: &'a str,
-                    updated: &'a Option<String>,
-                    review_by: &'a Option<String>,
-                    assignments: Assignments<'a>,
-                }
-                seq.serialize_element(&P {
-                    source: &p.file,
-                    title: &p.title,
-                    url: site.url(i),
-                    client: site.own.client[i].map(|c| site.reg.parties[c].0.as_str()),
-                    model: &p.fm.model,
-                    audience: p.audience.as_str(),
-                    updated: &p.fm.updated,
-                    review_by: &p.fm.review_by,
-                    assignments: Assignments(site, i),
-                })?;
+            let listed: Vec<(usize, &crate::content::Page)> =
+                site.visible_pages().filter(|(i, p)| p.is_playbook() && !site.own.rows[*i].is_empty()).collect();
+            // Each playbook is serialised on its own (in parallel) and spliced in as raw JSON.
+            let parts: Vec<Option<Box<serde_json::value::RawValue>>> = listed
+                .par_iter()
+                .map(|&(i, p)| {
+                    #[derive(Serialize)]
+                    struct P<'a> {
+                        source: &'a str,
+                        title: &'a str,
+                        url: String,
+                        client: Option<&'a str>,
+                        model: &'a Option<String>,
+                        audience: &'a str,
+                        updated: &'a Option<String>,
+                        review_by: &'a Option<String>,
+                        assignments: Assignments<'a>,
+                    }
+                    let json = serde_json::to_string(&P {
+                        source: &p.file,
+                        title: &p.title,
+                        url: site.url(i),
+                        client: site.own.client[i].map(|c| site.reg.parties[c].0.as_str()),
+                        model: &p.fm.model,
+                        audience: p.audience.as_str(),
+                        updated: &p.fm.updated,
+                        review_by: &p.fm.review_by,
+                        assignments: Assignments(site, i),
+                    })
+                    .ok()?;
+                    serde_json::value::RawValue::from_string(json).ok()
+                })
+                .collect();
+            let mut seq = s.serialize_seq(Some(parts.len()))?;
+            for part in parts {
+                let part = part.ok_or_else(|| serde::ser::Error::custom("a playbook could not be serialised"))?;
+                seq.serialize_element(&part)?;
             }
             seq.end()
         }
@@ -1271,31 +1305,52 @@ pub fn csv_field(s: &str) -> String {
 }
 
 fn matrix_csv(site: &Site) -> String {
-    let id = |o: &usize| site.reg.owners[*o].0.clone();
+    let id = |o: &usize| site.reg.owners[*o].0.as_str();
     let join = |l: &[usize], sep: &str| l.iter().map(id).collect::<Vec<_>>().join(sep);
+    let pages: Vec<(usize, &crate::content::Page)> = site.visible_pages().filter(|(i, _)| !site.own.rows[*i].is_empty()).collect();
+    // One string per playbook, built in parallel, joined in page order.
+    let parts: Vec<String> = pages
+        .par_iter()
+        .map(|&(i, p)| {
+            let mut out = String::new();
+            let url = site.url(i);
+            let client = site.own.client[i].map(|c| site.reg.parties[c].0.as_str()).unwrap_or_default();
+            let model = p.fm.model.as_deref().unwrap_or_default();
+            for r in &site.own.rows[i] {
+                let fields = [
+                    url.as_str(),
+                    p.title.as_str(),
+                    client,
+                    model,
+                    site.reg.workstreams[r.ws].0.as_str(),
+                    r.accountable.first().map(id).unwrap_or_default(),
+                    &join(&r.responsible, "; "),
+                    &join(&r.consulted, "; "),
+                    &join(&r.informed, "; "),
+                    r.coverage.map(|c| c.as_str()).unwrap_or_default(),
+                    r.after_hours.as_ref().map(id).unwrap_or_default(),
+                    &join(&r.escalation, " > "),
+                ];
+                for (k, f) in fields.iter().enumerate() {
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    if f.contains([',', '"', '\n', '\r']) {
+                        out.push_str(&csv_field(f));
+                    } else {
+                        out.push_str(f);
+                    }
+                }
+                out.push_str("\r\n");
+            }
+            out
+        })
+        .collect();
     let mut out = String::from(
         "playbook,title,client,model,workstream,accountable,responsible,consulted,informed,coverage,after_hours,escalation\r\n",
     );
-    for (i, p) in site.visible_pages() {
-        for r in &site.own.rows[i] {
-            let fields = [
-                site.url(i),
-                p.title.clone(),
-                site.own.client[i].map(|c| site.reg.parties[c].0.clone()).unwrap_or_default(),
-                p.fm.model.clone().unwrap_or_default(),
-                site.reg.workstreams[r.ws].0.clone(),
-                r.accountable.first().map(id).unwrap_or_default(),
-                join(&r.responsible, "; "),
-                join(&r.consulted, "; "),
-                join(&r.informed, "; "),
-                r.coverage.map(|c| c.as_str().to_string()).unwrap_or_default(),
-                r.after_hours.as_ref().map(id).unwrap_or_default(),
-                join(&r.escalation, " > "),
-            ];
-            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-            out.push_str("\r\n");
-        }
-    }
+    out.reserve(parts.iter().map(String::len).sum());
+    parts.iter().for_each(|p| out.push_str(p));
     out
 }
 
