@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark harness: generates the synthetic corpora, times cold builds of demarcate (and of
-# Hugo on the same pages when `hugo` is installed), a no-change rebuild, and serve's
-# save-to-reload latency for a body edit and an ownership edit. Prints medians.
+# Hugo on the same pages when `hugo` is installed), warm rebuilds from the build cache (no
+# change, a body edit, an ownership edit), and serve's save-to-reload latency for a body edit
+# and an ownership edit. Prints medians.
 #
 #   benches/bench.sh [PAGES] [RUNS]      # defaults: 10000 pages, 3 runs
+#   benches/bench.sh scale               # cold builds of 1,000, 10,000 and 100,000 playbooks
 #
 # Each timed build writes to a fresh folder after `sync`; old outputs are deleted in the
 # background between runs, never just before one (deleting a big tree slows the next run).
@@ -17,6 +19,25 @@ BIN=target/release/demarcate
 
 cargo build --release --quiet
 mkdir -p "$WORK"
+
+if [ "$PAGES" = scale ]; then
+  for n in 1000 10000 100000; do
+    c="$WORK/corpus-$n"
+    [ -d "$c" ] || python3 "$GEN" --pages "$n" --out "$c" >/dev/null
+    runs=$([ "$n" -ge 100000 ] && echo 1 || echo 3)
+    rm -f "$WORK/scale.times"
+    for r in $(seq 1 "$runs"); do
+      sync
+      /usr/bin/time -f '%e %M' -o "$WORK/scale.one" "$BIN" build "$c" -o "$WORK/scale-$n-$r" --quiet --no-cache >/dev/null 2>&1 || true
+      cat "$WORK/scale.one" >> "$WORK/scale.times"
+    done
+    t=$(cut -d' ' -f1 "$WORK/scale.times" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    m=$(cut -d' ' -f2 "$WORK/scale.times" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    printf '%7d playbooks   cold %7.2f s   peak %6d MB   (%d run%s)\n' "$n" "$t" "$((m / 1024))" "$runs" "$([ "$runs" = 1 ] || echo s)"
+  done
+  rm -rf "$WORK"/scale-*
+  exit 0
+fi
 corpus="$WORK/corpus-$PAGES"
 if [ ! -d "$corpus" ]; then
   python3 "$GEN" --pages "$PAGES" --out "$corpus" >/dev/null
@@ -35,7 +56,7 @@ time_cmd() {
 echo "corpus: $PAGES playbooks ($(du -sh "$corpus/content" | cut -f1) of Markdown), $RUNS runs, $(nproc) cores"
 rm -f "$WORK"/*.times
 for r in $(seq 1 "$RUNS"); do
-  time_cmd "$WORK/cold.times" "$BIN" build "$corpus" -o "$WORK/out-$r" --quiet
+  time_cmd "$WORK/cold.times" "$BIN" build "$corpus" -o "$WORK/out-$r" --quiet --no-cache
 done
 cold=$(cut -d' ' -f1 "$WORK/cold.times" | median)
 cold_mem=$(cut -d' ' -f2 "$WORK/cold.times" | median)
@@ -53,6 +74,46 @@ if command -v hugo >/dev/null 2>&1; then
 else
   echo "hugo not installed: skipping the peer (apt-get install hugo)"
 fi
+
+# Warm rebuilds: the cold build into out-1 left a cache; edit one playbook, build again.
+python3 - "$BIN" "$corpus" "$WORK/out-1" "$RUNS" <<'PY'
+import os, statistics, subprocess, sys, time
+binary, corpus, out, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+pages = []
+for root, _, files in os.walk(os.path.join(corpus, "content")):
+    pages += [os.path.join(root, f) for f in files if f.endswith(".md") and f != "_index.md"]
+pages.sort()
+page = pages[len(pages) // 2]
+original = open(page).read()
+def build():
+    t = time.perf_counter()
+    r = subprocess.run([binary, "build", corpus, "-o", out, "--quiet"], capture_output=True, text=True)
+    took = time.perf_counter() - t
+    if r.returncode != 0:
+        sys.exit("warm build failed: " + r.stderr[-2000:])
+    return took
+time.sleep(1.2)  # let the cold build's stamps age past the racy window
+build()
+noop = [build() for _ in range(runs)]
+body = []
+for i in range(runs):
+    open(page, "w").write(original + f"\nBody edit {i}.\n")
+    body.append(build())
+owner = []
+for i in range(runs):
+    # Coverage is part of the ownership rows: owner, workstream and matrix pages change.
+    swap = ("coverage: business-hours", "coverage: extended-hours")
+    if swap[0] not in original:
+        swap = swap[::-1]
+    text = original.replace(*swap, 1) if i % 2 == 0 else original
+    open(page, "w").write(text + f"\n<!-- {i} -->\n")
+    owner.append(build())
+open(page, "w").write(original)
+build()
+print(f"warm build, no change         median {statistics.median(noop):6.2f} s")
+print(f"warm build, body edit         median {statistics.median(body):6.2f} s")
+print(f"warm build, ownership edit    median {statistics.median(owner):6.2f} s")
+PY
 
 # Serve: save-to-reload latency, measured from the file write to the SSE reload event.
 python3 - "$BIN" "$corpus" "$RUNS" <<'PY'

@@ -66,11 +66,10 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
         return result;
     }
     STAGE.store(1, Ordering::Relaxed);
-    let mut site = match Site::load(root, opts) {
+    let site = match Site::load_for_build(root, opts) {
         Ok(s) => s,
         Err(f) => return Err(BuildError::Content(f.diagnostics)),
     };
-    site.release_sources();
     let mut diagnostics = site.diagnostics.clone();
     STAGE.store(2, Ordering::Relaxed);
     let mut d: Vec<Diagnostic> = Vec::new();

@@ -99,9 +99,17 @@ pub fn run(site: &Site) -> Vec<Diagnostic> {
             );
         }
     }
-    for i in 0..site.pages.len() {
-        check_page(site, i, &today, &required, &mut out);
-    }
+    // Page checks are independent: run them in parallel, keep page order.
+    use rayon::prelude::*;
+    let per_page: Vec<Vec<Diagnostic>> = (0..site.pages.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut found = Vec::new();
+            check_page(site, i, &today, &required, &mut found);
+            found
+        })
+        .collect();
+    out.extend(per_page.into_iter().flatten());
     out.extend(check_registry(site));
     out
 }

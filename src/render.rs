@@ -287,13 +287,13 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
             .collect()
     };
     // The exports are large single files: build them while the pages render, not after.
-    let exports = || -> Vec<(String, Vec<u8>)> {
+    let exports = || -> Vec<(String, Vec<Vec<u8>>)> {
         let ((json, csv), map) = rayon::join(|| rayon::join(|| ownership_json(site, &refs), || matrix_csv(site)), || sitemap(site, &jobs));
         vec![
-            ("sitemap.xml".into(), map.into_bytes()),
-            ("robots.txt".into(), format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes()),
-            ("ownership.json".into(), json.into_bytes()),
-            ("matrix.csv".into(), csv.into_bytes()),
+            ("sitemap.xml".into(), vec![map.into_bytes()]),
+            ("robots.txt".into(), vec![format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes()]),
+            ("ownership.json".into(), json),
+            ("matrix.csv".into(), csv),
         ]
     };
     let (errors, mut extra) = rayon::join(render_all, exports);
@@ -312,11 +312,11 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     }
     let mut count = jobs.len();
     for (path, bytes) in &theme.statics {
-        extra.push((format!("static/{path}"), bytes.clone()));
+        extra.push((format!("static/{path}"), vec![bytes.clone()]));
     }
     let mut errs = Vec::new();
-    for (path, bytes) in extra {
-        if let Err(e) = sink.put(&path, bytes) {
+    for (path, chunks) in extra {
+        if let Err(e) = sink.put_chunks(&path, chunks) {
             errs.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
         }
         count += 1;
@@ -444,9 +444,9 @@ pub fn render_paths(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sin
             )
         },
     );
-    let extra = [("sitemap.xml", map), ("ownership.json", json), ("matrix.csv", csv)];
-    for (path, bytes) in extra.into_iter().filter_map(|(p, b)| b.map(|b| (p, b.into_bytes()))) {
-        if let Err(e) = sink.put(path, bytes) {
+    let extra = [("sitemap.xml", map.map(|m| vec![m.into_bytes()])), ("ownership.json", json), ("matrix.csv", csv)];
+    for (path, chunks) in extra.into_iter().filter_map(|(p, b)| b.map(|b| (p, b))) {
+        if let Err(e) = sink.put_chunks(path, chunks) {
             errors.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
         }
     }
@@ -1155,9 +1155,10 @@ fn sitemap(site: &Site, jobs: &[Job]) -> String {
 /// The schema version of `ownership.json`; bump it on any incompatible change.
 pub const OWNERSHIP_SCHEMA_VERSION: u32 = 1;
 
-/// `ownership.json`, serialised straight from the model (no intermediate JSON tree: at 10,000
-/// playbooks the tree alone cost hundreds of megabytes).
-fn ownership_json(site: &Site, refs: &Refs) -> String {
+/// `ownership.json` in parts (written one after the other), serialised straight from the model:
+/// no JSON tree and no whole-document string, which at 10,000 playbooks cost hundreds of
+/// megabytes. Playbooks are serialised in parallel.
+fn ownership_json(site: &Site, refs: &Refs) -> Vec<Vec<u8>> {
     use serde::Serialize;
     use serde::ser::{SerializeMap, SerializeSeq};
 
@@ -1210,50 +1211,41 @@ fn ownership_json(site: &Site, refs: &Refs) -> String {
             seq.end()
         }
     }
-    struct Playbooks<'a>(&'a Site);
-    impl Serialize for Playbooks<'_> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let site = self.0;
-            let listed: Vec<(usize, &crate::content::Page)> =
-                site.visible_pages().filter(|(i, p)| p.is_playbook() && !site.own.rows[*i].is_empty()).collect();
-            // Each playbook is serialised on its own (in parallel) and spliced in as raw JSON.
-            let parts: Vec<Option<Box<serde_json::value::RawValue>>> = listed
-                .par_iter()
-                .map(|&(i, p)| {
-                    #[derive(Serialize)]
-                    struct P<'a> {
-                        source: &'a str,
-                        title: &'a str,
-                        url: String,
-                        client: Option<&'a str>,
-                        model: &'a Option<String>,
-                        audience: &'a str,
-                        updated: &'a Option<String>,
-                        review_by: &'a Option<String>,
-                        assignments: Assignments<'a>,
-                    }
-                    let json = serde_json::to_string(&P {
-                        source: &p.file,
-                        title: &p.title,
-                        url: site.url(i),
-                        client: site.own.client[i].map(|c| site.reg.parties[c].0.as_str()),
-                        model: &p.fm.model,
-                        audience: p.audience.as_str(),
-                        updated: &p.fm.updated,
-                        review_by: &p.fm.review_by,
-                        assignments: Assignments(site, i),
-                    })
-                    .ok()?;
-                    serde_json::value::RawValue::from_string(json).ok()
-                })
-                .collect();
-            let mut seq = s.serialize_seq(Some(parts.len()))?;
-            for part in parts {
-                let part = part.ok_or_else(|| serde::ser::Error::custom("a playbook could not be serialised"))?;
-                seq.serialize_element(&part)?;
-            }
-            seq.end()
+    /// One playbook's JSON (with a leading comma after the first), so the document can be
+    /// written in parts without ever holding it whole.
+    fn playbook_json(site: &Site, i: usize, p: &crate::content::Page, first: bool) -> Option<Vec<u8>> {
+        #[derive(Serialize)]
+        struct P<'a> {
+            source: &'a str,
+            title: &'a str,
+            url: String,
+            client: Option<&'a str>,
+            model: &'a Option<String>,
+            audience: &'a str,
+            updated: &'a Option<String>,
+            review_by: &'a Option<String>,
+            assignments: Assignments<'a>,
         }
+        let mut buf = Vec::with_capacity(4096);
+        if !first {
+            buf.push(b',');
+        }
+        serde_json::to_writer(
+            &mut buf,
+            &P {
+                source: &p.file,
+                title: &p.title,
+                url: site.url(i),
+                client: site.own.client[i].map(|c| site.reg.parties[c].0.as_str()),
+                model: &p.fm.model,
+                audience: p.audience.as_str(),
+                updated: &p.fm.updated,
+                review_by: &p.fm.review_by,
+                assignments: Assignments(site, i),
+            },
+        )
+        .ok()?;
+        Some(buf)
     }
     struct Doc<'a>(&'a Site, &'a Refs);
     impl Serialize for Doc<'_> {
@@ -1290,13 +1282,21 @@ fn ownership_json(site: &Site, refs: &Refs) -> String {
             m.serialize_entry("parties", &parties)?;
             m.serialize_entry("owners", &owners)?;
             m.serialize_entry("workstreams", &workstreams)?;
-            m.serialize_entry("playbooks", &Playbooks(site))?;
+            // Written last, in parts, by the caller.
+            m.serialize_entry("playbooks", &[(); 0])?;
             m.end()
         }
     }
-    let mut out = serde_json::to_string(&Doc(site, refs)).unwrap_or_default();
-    out.push('\n');
-    out
+    let head = serde_json::to_string(&Doc(site, refs)).unwrap_or_default();
+    let Some(head) = head.strip_suffix("[]}") else { return vec![head.into_bytes()] };
+    let listed: Vec<(usize, &crate::content::Page)> =
+        site.visible_pages().filter(|(i, p)| p.is_playbook() && !site.own.rows[*i].is_empty()).collect();
+    let parts: Vec<Option<Vec<u8>>> = listed.par_iter().enumerate().map(|(k, &(i, p))| playbook_json(site, i, p, k == 0)).collect();
+    let mut chunks = Vec::with_capacity(parts.len() + 2);
+    chunks.push(format!("{head}[").into_bytes());
+    chunks.extend(parts.into_iter().flatten());
+    chunks.push(b"]}\n".to_vec());
+    chunks
 }
 
 /// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled, CRLF rows.
@@ -1304,12 +1304,13 @@ pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
-fn matrix_csv(site: &Site) -> String {
+/// `matrix.csv` in parts: the header, then one part per playbook (built in parallel).
+fn matrix_csv(site: &Site) -> Vec<Vec<u8>> {
     let id = |o: &usize| site.reg.owners[*o].0.as_str();
     let join = |l: &[usize], sep: &str| l.iter().map(id).collect::<Vec<_>>().join(sep);
     let pages: Vec<(usize, &crate::content::Page)> = site.visible_pages().filter(|(i, _)| !site.own.rows[*i].is_empty()).collect();
     // One string per playbook, built in parallel, joined in page order.
-    let parts: Vec<String> = pages
+    let parts: Vec<Vec<u8>> = pages
         .par_iter()
         .map(|&(i, p)| {
             let mut out = String::new();
@@ -1343,15 +1344,14 @@ fn matrix_csv(site: &Site) -> String {
                 }
                 out.push_str("\r\n");
             }
-            out
+            out.into_bytes()
         })
         .collect();
-    let mut out = String::from(
-        "playbook,title,client,model,workstream,accountable,responsible,consulted,informed,coverage,after_hours,escalation\r\n",
-    );
-    out.reserve(parts.iter().map(String::len).sum());
-    parts.iter().for_each(|p| out.push_str(p));
-    out
+    let mut chunks = vec![
+        b"playbook,title,client,model,workstream,accountable,responsible,consulted,informed,coverage,after_hours,escalation\r\n".to_vec(),
+    ];
+    chunks.extend(parts);
+    chunks
 }
 
 #[cfg(test)]

@@ -156,7 +156,20 @@ impl Frame {
 }
 
 impl Site {
+    /// Loads, renders Markdown for and checks the whole site, keeping every source for
+    /// incremental updates (`serve`, `check`).
     pub fn load(root: &Path, opts: &BuildOptions) -> Result<Site, LoadFailure> {
+        Site::load_with(root, opts, false)
+    }
+
+    /// Like [`Site::load`] for a one-shot build: each source part is freed as soon as no later
+    /// stage needs it (raw assignments after the checks, page text after the link check), which
+    /// keeps the peak memory of a large site down. The site cannot be updated incrementally.
+    pub fn load_for_build(root: &Path, opts: &BuildOptions) -> Result<Site, LoadFailure> {
+        Site::load_with(root, opts, true)
+    }
+
+    fn load_with(root: &Path, opts: &BuildOptions, lean: bool) -> Result<Site, LoadFailure> {
         let t = std::time::Instant::now();
         let Frame { cfg, reg, audience, title, description, base_url, base_path, mut diagnostics } = Frame::load(root, opts)?;
         timing("config", t);
@@ -199,6 +212,15 @@ impl Site {
             diagnostics,
         };
         site.children = children(&site.pages, &site.visible, &site.by_rel);
+        // The rules look only at front-matter, rows and the registry: they run before Markdown,
+        // so a lean build can drop the raw assignments (the bulk of the front-matter) first.
+        let t = std::time::Instant::now();
+        let found = crate::check::run(&site);
+        timing("checks", t);
+        site.diagnostics.extend(found);
+        if lean {
+            site.pages.par_iter_mut().for_each(|p| p.fm.workstreams = Default::default());
+        }
         let t = std::time::Instant::now();
         site.render_markdown();
         timing("markdown", t);
@@ -208,10 +230,9 @@ impl Site {
         let t = std::time::Instant::now();
         site.check_links();
         timing("links", t);
-        let t = std::time::Instant::now();
-        let found = crate::check::run(&site);
-        timing("checks", t);
-        site.diagnostics.extend(found);
+        if lean {
+            site.release_sources();
+        }
         crate::check::apply_levels(&site.cfg, &mut site.diagnostics);
         site.diagnostics.sort();
         Ok(site)
