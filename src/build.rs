@@ -175,6 +175,14 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     }
     paths.sort();
     paths.dedup();
+    // The snapshot has no HTML for playbooks it did not re-read: rendering any other playbook
+    // page would need it, so that (never expected) case builds cold.
+    let stale_playbook = (0..site.pages.len())
+        .filter(|&i| !site.pages[i].is_section && site.visible[i] && !changed.contains(&i))
+        .any(|i| paths.binary_search(&render::page_path(&site, i)).is_ok());
+    if stale_playbook {
+        return None;
+    }
     let copies: Vec<&content::Asset> = restored
         .assets_changed
         .iter()

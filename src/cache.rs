@@ -263,7 +263,16 @@ fn page_record(site: &Site, i: usize, started_ns: i128) -> PageRecord {
         },
         rows: site.own.rows[i].clone(),
         client: site.own.client[i],
-        rendered: site.rendered[i].clone(),
+        // A playbook's HTML and Markdown questions are needed only to render that page again,
+        // which a warm build does only after re-reading it; sections are listed and rendered
+        // around edits, so they keep theirs. Half the snapshot's size.
+        rendered: site.rendered[i].as_ref().map(|r| {
+            if p.is_section {
+                r.clone()
+            } else {
+                Rendered { html: String::new(), toc: r.toc.clone(), links: r.links.clone(), faq: Vec::new() }
+            }
+        }),
         faqs: site.faqs[i].clone(),
         row_html: site.row_html[i].clone(),
         faq_answers: site.faq_answers[i].clone(),
