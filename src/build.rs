@@ -98,7 +98,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
         || render::render_site(&site, &files, &tera, &out),
         || cache::encode(&site, None, started_ns, &cache::prepare(root, opts, output)),
     );
-    let written = match rendered {
+    let (written, layouts) = match rendered {
         Ok(n) => n,
         Err(errs) => {
             out.abandon();
@@ -115,7 +115,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     }
     crate::site::timing("swap", t);
     if let Some(encoded) = snapshot {
-        cache::save(root, opts, output, cache::environment(&site.cfg, &files, opts, output), encoded);
+        cache::save(root, opts, output, cache::environment(&site.cfg, &files, opts, output), encoded, Some(layouts));
     }
     STAGE.store(0, Ordering::Relaxed);
     Ok(BuildReport {
@@ -215,15 +215,27 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
         }
     }
     if !paths.is_empty() || !copies.is_empty() {
+        // The exports on disk, to splice the edited pages' parts into.
+        let previous = restored.exports.clone().and_then(|layouts| {
+            Some(render::PreviousExports {
+                json: std::fs::read(output.join("ownership.json")).ok()?,
+                csv: std::fs::read(output.join("matrix.csv")).ok()?,
+                layouts,
+                edited: changed.clone(),
+            })
+        });
         let (rendered, snapshot) = rayon::join(
-            || render::render_paths(&site, &files, &tera, &mem, &paths),
+            || render::render_paths(&site, &files, &tera, &mem, &paths, previous.as_ref()),
             || cache::encode(&site, Some((&restored.generations, &changed)), started_ns, &cache::prepare(root, opts, output)),
         );
-        if let Err(errs) = rendered {
-            diagnostics.extend(errs);
-            diagnostics.sort();
-            return Some(Err(BuildError::Content(diagnostics)));
-        }
+        let layouts = match rendered {
+            Ok(l) => l.or(restored.exports),
+            Err(errs) => {
+                diagnostics.extend(errs);
+                diagnostics.sort();
+                return Some(Err(BuildError::Content(diagnostics)));
+            }
+        };
         let written = mem.into_files();
         for (path, bytes) in &written {
             if let Err(e) = replace_file(&output.join(path), bytes) {
@@ -231,7 +243,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
             }
         }
         if let Some(encoded) = snapshot {
-            cache::save(root, opts, output, env, encoded);
+            cache::save(root, opts, output, env, encoded, layouts);
         }
     }
     crate::site::timing("render + write (warm)", t);

@@ -51,6 +51,8 @@ struct Header {
     env: u64,
     /// Stamp of the output folder's marker file right after the build swapped it in.
     marker: Stamp,
+    /// Where each page's part of `ownership.json` and `matrix.csv` sits, for splicing.
+    exports: Option<crate::render::ExportLayouts>,
 }
 
 /// Front-matter fields the renderer reads for pages that are not re-parsed.
@@ -363,11 +365,11 @@ pub fn prepare(root: &Path, opts: &BuildOptions, output: &Path) -> PathBuf {
 /// Writes the site-wide part of a snapshot after a successful build (its shards were written
 /// by [`encode`]). Failing to write only costs the next build its speed, so errors are ignored
 /// (and the snapshot for this output is removed).
-pub fn save(root: &Path, opts: &BuildOptions, output: &Path, env: u64, encoded: Encoded) {
+pub fn save(root: &Path, opts: &BuildOptions, output: &Path, env: u64, encoded: Encoded, exports: Option<crate::render::ExportLayouts>) {
     let dir = cache_dir(root, opts, output);
     let write = || -> std::io::Result<()> {
         let marker = Stamp::read(&output.join(crate::output::MARKER)).ok_or_else(|| std::io::Error::other("no marker"))?;
-        let header = Header { format: FORMAT, version: env!("CARGO_PKG_VERSION").into(), env, marker };
+        let header = Header { format: FORMAT, version: env!("CARGO_PKG_VERSION").into(), env, marker, exports };
         let mut bytes = to_bytes(&header).ok_or_else(|| std::io::Error::other("encode"))?;
         bytes.extend(to_bytes(&encoded.global).ok_or_else(|| std::io::Error::other("encode"))?);
         write_atomic(&dir.join("site.bin"), &bytes)
@@ -386,6 +388,8 @@ pub struct Restored {
     pub generations: Vec<u64>,
     /// Assets (indexes into `site.assets`) whose stamp changed: copied again.
     pub assets_changed: Vec<usize>,
+    /// The export layouts of the output as it is.
+    pub exports: Option<crate::render::ExportLayouts>,
 }
 
 /// Whether every index in a record points into the registry and the site (a decodable but
@@ -553,5 +557,5 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         by_rel,
         diagnostics,
     };
-    Some(Restored { site, edited: texts, generations: global.shards, assets_changed })
+    Some(Restored { site, edited: texts, generations: global.shards, assets_changed, exports: header.exports })
 }

@@ -217,7 +217,7 @@ impl Preview {
         }
         let (Some(site), Some(tera)) = (&self.site, &self.tera) else { return };
         let out = MemoryOutput::default();
-        if let Err(errs) = render::render_paths(site, &self.theme, tera, &out, paths) {
+        if let Err(errs) = render::render_paths(site, &self.theme, tera, &out, paths, None) {
             self.diagnostics.extend(errs);
         }
         self.store(out);

@@ -251,8 +251,9 @@ fn build_refs(site: &Site, with_pages: bool) -> Refs {
     Refs { owners, parties, pages, ws, site: site_v, nav: arr(nav), owner_shown, owner_kind }
 }
 
-/// Renders the whole site into `sink`. Returns the number of files written, or every error.
-pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink) -> Result<usize, Vec<Diagnostic>> {
+/// Renders the whole site into `sink`. Returns the number of files written and where each
+/// page's part of the exports sits (for the build cache), or every error.
+pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink) -> Result<(usize, ExportLayouts), Vec<Diagnostic>> {
     let refs = build_refs(site, true);
     let jobs = all_jobs(site, &refs);
     // Cumulative nanoseconds per phase (context, template, write), for DEMARCATE_TIMINGS.
@@ -287,16 +288,20 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
             .collect()
     };
     // The exports are large single files: build them while the pages render, not after.
-    let exports = || -> Vec<(String, Vec<Vec<u8>>)> {
-        let ((json, csv), map) = rayon::join(|| rayon::join(|| ownership_json(site, &refs), || matrix_csv(site)), || sitemap(site, &jobs));
-        vec![
+    let exports = || -> (Vec<(String, Vec<Vec<u8>>)>, ExportLayouts) {
+        let (((json, json_layout), (csv, csv_layout)), map) = rayon::join(
+            || rayon::join(|| export_chunks(|w| ownership_json(site, &refs, w), None), || export_chunks(|w| matrix_csv(site, w), None)),
+            || sitemap(site, &jobs),
+        );
+        let files = vec![
             ("sitemap.xml".into(), vec![map.into_bytes()]),
             ("robots.txt".into(), vec![format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes()]),
             ("ownership.json".into(), json),
             ("matrix.csv".into(), csv),
-        ]
+        ];
+        (files, ExportLayouts { json: json_layout, csv: csv_layout })
     };
-    let (errors, mut extra) = rayon::join(render_all, exports);
+    let (errors, (mut extra, layouts)) = rayon::join(render_all, exports);
     if std::env::var_os("DEMARCATE_TIMINGS").is_some() {
         for (name, n) in ["contexts (cpu)", "templates (cpu)", "writes (cpu)"].iter().zip(&spent) {
             eprintln!("timing: {name:<22} {:>8.1} ms", n.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6);
@@ -332,7 +337,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
             Err(e) => errs.push(Diagnostic::error("io", format!("content/{}", a.rel), format!("cannot read: {e}"))),
         }
     }
-    if errs.is_empty() { Ok(count) } else { Err(errs) }
+    if errs.is_empty() { Ok((count, layouts)) } else { Err(errs) }
 }
 
 /// Re-renders only some playbook or section pages (and optionally `/faq/`) into `sink`: the
@@ -411,9 +416,32 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
     paths
 }
 
+/// Builds an export: spliced from the previous file when given (only edited pages generated),
+/// or whole. Returns its chunks and layout.
+fn export_chunks(
+    make: impl Fn(&(dyn Fn(usize) -> bool + Sync)) -> Export,
+    previous: Option<(&[u8], &Layout, &[usize])>,
+) -> (Vec<Vec<u8>>, Layout) {
+    if let Some((old, layout, edited)) = previous
+        && let Some(spliced) = make(&|i| edited.contains(&i)).splice(old, layout, edited)
+    {
+        return spliced.into_chunks();
+    }
+    make(&|_| true).into_chunks()
+}
+
 /// Renders the given output files (as named by their paths) into `sink`: how `serve` renders
-/// stale views on demand. Unknown paths are ignored.
-pub fn render_paths(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink, paths: &[String]) -> Result<(), Vec<Diagnostic>> {
+/// stale views on demand, and how a warm build renders what its edits affect. Unknown paths
+/// are ignored. With `previous`, the exports are spliced: only the edited pages' parts are
+/// generated again. Returns the exports' layouts when they were written.
+pub fn render_paths(
+    site: &Site,
+    theme: &ThemeFiles,
+    tera: &Tera,
+    sink: &dyn Sink,
+    paths: &[String],
+    previous: Option<&PreviousExports>,
+) -> Result<Option<ExportLayouts>, Vec<Diagnostic>> {
     let wanted: std::collections::HashSet<&str> = paths.iter().map(|p| p.as_str()).collect();
     let refs = build_refs(site, true);
     let all = all_jobs(site, &refs);
@@ -427,16 +455,12 @@ pub fn render_paths(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sin
                 || {
                     rayon::join(
                         || {
-                            let t = std::time::Instant::now();
-                            let r = want("ownership.json").then(|| ownership_json(site, &refs));
-                            crate::site::timing("  ownership.json", t);
-                            r
+                            let old = previous.map(|p| (p.json.as_slice(), &p.layouts.json, p.edited.as_slice()));
+                            want("ownership.json").then(|| export_chunks(|w| ownership_json(site, &refs, w), old))
                         },
                         || {
-                            let t = std::time::Instant::now();
-                            let r = want("matrix.csv").then(|| matrix_csv(site));
-                            crate::site::timing("  matrix.csv", t);
-                            r
+                            let old = previous.map(|p| (p.csv.as_slice(), &p.layouts.csv, p.edited.as_slice()));
+                            want("matrix.csv").then(|| export_chunks(|w| matrix_csv(site, w), old))
                         },
                     )
                 },
@@ -444,13 +468,18 @@ pub fn render_paths(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sin
             )
         },
     );
-    let extra = [("sitemap.xml", map.map(|m| vec![m.into_bytes()])), ("ownership.json", json), ("matrix.csv", csv)];
+    let layouts = match (&json, &csv) {
+        (Some((_, j)), Some((_, c))) => Some(ExportLayouts { json: j.clone(), csv: c.clone() }),
+        _ => None,
+    };
+    let extra =
+        [("sitemap.xml", map.map(|m| vec![m.into_bytes()])), ("ownership.json", json.map(|j| j.0)), ("matrix.csv", csv.map(|c| c.0))];
     for (path, chunks) in extra.into_iter().filter_map(|(p, b)| b.map(|b| (p, b))) {
         if let Err(e) = sink.put_chunks(path, chunks) {
             errors.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() { Ok(layouts) } else { Err(errors) }
 }
 
 /// The file a playbook or section page is written to, relative to the output folder.
@@ -1157,8 +1186,8 @@ pub const OWNERSHIP_SCHEMA_VERSION: u32 = 1;
 
 /// `ownership.json` in parts (written one after the other), serialised straight from the model:
 /// no JSON tree and no whole-document string, which at 10,000 playbooks cost hundreds of
-/// megabytes. Playbooks are serialised in parallel.
-fn ownership_json(site: &Site, refs: &Refs) -> Vec<Vec<u8>> {
+/// megabytes. Playbooks are serialised in parallel; only those `which` accepts.
+fn ownership_json(site: &Site, refs: &Refs, which: &(dyn Fn(usize) -> bool + Sync)) -> Export {
     use serde::Serialize;
     use serde::ser::{SerializeMap, SerializeSeq};
 
@@ -1211,9 +1240,9 @@ fn ownership_json(site: &Site, refs: &Refs) -> Vec<Vec<u8>> {
             seq.end()
         }
     }
-    /// One playbook's JSON (with a leading comma after the first), so the document can be
-    /// written in parts without ever holding it whole.
-    fn playbook_json(site: &Site, i: usize, p: &crate::content::Page, first: bool) -> Option<Vec<u8>> {
+    /// One playbook's JSON, so the document can be written in parts without ever being held
+    /// whole, and a warm build can replace just the parts of the playbooks it re-read.
+    fn playbook_json(site: &Site, i: usize, p: &crate::content::Page) -> Option<Vec<u8>> {
         #[derive(Serialize)]
         struct P<'a> {
             source: &'a str,
@@ -1227,9 +1256,6 @@ fn ownership_json(site: &Site, refs: &Refs) -> Vec<Vec<u8>> {
             assignments: Assignments<'a>,
         }
         let mut buf = Vec::with_capacity(4096);
-        if !first {
-            buf.push(b',');
-        }
         serde_json::to_writer(
             &mut buf,
             &P {
@@ -1288,15 +1314,94 @@ fn ownership_json(site: &Site, refs: &Refs) -> Vec<Vec<u8>> {
         }
     }
     let head = serde_json::to_string(&Doc(site, refs)).unwrap_or_default();
-    let Some(head) = head.strip_suffix("[]}") else { return vec![head.into_bytes()] };
-    let listed: Vec<(usize, &crate::content::Page)> =
-        site.visible_pages().filter(|(i, p)| p.is_playbook() && !site.own.rows[*i].is_empty()).collect();
-    let parts: Vec<Option<Vec<u8>>> = listed.par_iter().enumerate().map(|(k, &(i, p))| playbook_json(site, i, p, k == 0)).collect();
-    let mut chunks = Vec::with_capacity(parts.len() + 2);
-    chunks.push(format!("{head}[").into_bytes());
-    chunks.extend(parts.into_iter().flatten());
-    chunks.push(b"]}\n".to_vec());
-    chunks
+    let head = head.strip_suffix("[]}").map(|h| format!("{h}[")).unwrap_or(head);
+    let parts: Vec<Option<Vec<u8>>> = (0..site.pages.len())
+        .into_par_iter()
+        .map(|i| {
+            let p = &site.pages[i];
+            let listed = site.visible[i] && p.is_playbook() && !site.own.rows[i].is_empty();
+            if listed && which(i) { playbook_json(site, i, p) } else { None }
+        })
+        .collect();
+    Export { head: head.into_bytes(), parts, sep: b",", tail: b"]}\n" }
+}
+
+/// A large export as a head, one optional part per page (page order, joined by `sep`) and a
+/// tail: written in parts, and spliced by warm builds.
+struct Export {
+    head: Vec<u8>,
+    parts: Vec<Option<Vec<u8>>>,
+    sep: &'static [u8],
+    tail: &'static [u8],
+}
+
+/// Where each page's part sits in an export file: the head's length, then each part's length
+/// (none when the page has no part).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Layout {
+    pub head: u64,
+    pub parts: Vec<Option<u64>>,
+}
+
+/// Layouts of `ownership.json` and `matrix.csv`, kept by the build cache.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExportLayouts {
+    pub json: Layout,
+    pub csv: Layout,
+}
+
+/// What a warm build knows about the exports already on disk.
+pub struct PreviousExports {
+    pub json: Vec<u8>,
+    pub csv: Vec<u8>,
+    pub layouts: ExportLayouts,
+    /// Pages re-read by this build: only their parts are generated again.
+    pub edited: Vec<usize>,
+}
+
+impl Export {
+    fn into_chunks(self) -> (Vec<Vec<u8>>, Layout) {
+        let layout =
+            Layout { head: self.head.len() as u64, parts: self.parts.iter().map(|p| p.as_ref().map(|b| b.len() as u64)).collect() };
+        let mut chunks = Vec::with_capacity(self.parts.len() * 2 + 2);
+        chunks.push(self.head);
+        let mut first = true;
+        for part in self.parts.into_iter().flatten() {
+            if !first {
+                chunks.push(self.sep.to_vec());
+            }
+            first = false;
+            chunks.push(part);
+        }
+        chunks.push(self.tail.to_vec());
+        (chunks, layout)
+    }
+
+    /// Fills the parts this export lacks (pages not `edited`) from the previous file, which
+    /// must match `layout` exactly; `None` when it does not (then generate everything).
+    fn splice(mut self, old: &[u8], layout: &Layout, edited: &[usize]) -> Option<Export> {
+        if layout.parts.len() != self.parts.len() {
+            return None;
+        }
+        let count = layout.parts.iter().flatten().count() as u64;
+        let expected = layout.head
+            + layout.parts.iter().flatten().sum::<u64>()
+            + self.sep.len() as u64 * count.saturating_sub(1)
+            + self.tail.len() as u64;
+        if old.len() as u64 != expected {
+            return None;
+        }
+        let mut at = layout.head as usize;
+        for (i, len) in layout.parts.iter().enumerate() {
+            let Some(len) = *len else { continue };
+            let range = at..at + len as usize;
+            at = range.end + self.sep.len();
+            if !edited.contains(&i) {
+                self.parts[i] = Some(old.get(range)?.to_vec());
+            }
+        }
+        Some(self)
+    }
 }
 
 /// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled, CRLF rows.
@@ -1305,14 +1410,17 @@ pub fn csv_field(s: &str) -> String {
 }
 
 /// `matrix.csv` in parts: the header, then one part per playbook (built in parallel).
-fn matrix_csv(site: &Site) -> Vec<Vec<u8>> {
+fn matrix_csv(site: &Site, which: &(dyn Fn(usize) -> bool + Sync)) -> Export {
     let id = |o: &usize| site.reg.owners[*o].0.as_str();
     let join = |l: &[usize], sep: &str| l.iter().map(id).collect::<Vec<_>>().join(sep);
-    let pages: Vec<(usize, &crate::content::Page)> = site.visible_pages().filter(|(i, _)| !site.own.rows[*i].is_empty()).collect();
-    // One string per playbook, built in parallel, joined in page order.
-    let parts: Vec<Vec<u8>> = pages
-        .par_iter()
-        .map(|&(i, p)| {
+    // One part per playbook, built in parallel, joined in page order.
+    let parts: Vec<Option<Vec<u8>>> = (0..site.pages.len())
+        .into_par_iter()
+        .map(|i| {
+            let p = &site.pages[i];
+            if !site.visible[i] || site.own.rows[i].is_empty() || !which(i) {
+                return None;
+            }
             let mut out = String::new();
             let url = site.url(i);
             let client = site.own.client[i].map(|c| site.reg.parties[c].0.as_str()).unwrap_or_default();
@@ -1344,14 +1452,12 @@ fn matrix_csv(site: &Site) -> Vec<Vec<u8>> {
                 }
                 out.push_str("\r\n");
             }
-            out.into_bytes()
+            Some(out.into_bytes())
         })
         .collect();
-    let mut chunks = vec![
-        b"playbook,title,client,model,workstream,accountable,responsible,consulted,informed,coverage,after_hours,escalation\r\n".to_vec(),
-    ];
-    chunks.extend(parts);
-    chunks
+    let head =
+        b"playbook,title,client,model,workstream,accountable,responsible,consulted,informed,coverage,after_hours,escalation\r\n".to_vec();
+    Export { head, parts, sep: b"", tail: b"" }
 }
 
 #[cfg(test)]
