@@ -251,6 +251,9 @@ fn build_refs(site: &Site, with_pages: bool) -> Refs {
     Refs { owners, parties, pages, ws, site: site_v, nav: arr(nav), owner_shown, owner_kind }
 }
 
+/// A file to write, in parts.
+type NamedChunks = (String, Vec<Vec<u8>>);
+
 /// Renders the whole site into `sink`. Returns the number of files written and where each
 /// page's part of the exports sits (for the build cache), or every error.
 pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink) -> Result<(usize, ExportLayouts), Vec<Diagnostic>> {
@@ -288,7 +291,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
             .collect()
     };
     // The exports are large single files: build them while the pages render, not after.
-    let exports = || -> (Vec<(String, Vec<Vec<u8>>)>, ExportLayouts) {
+    let exports = || -> (Vec<NamedChunks>, ExportLayouts) {
         let (((json, json_layout), (csv, csv_layout)), map) = rayon::join(
             || rayon::join(|| export_chunks(|w| ownership_json(site, &refs, w), None), || export_chunks(|w| matrix_csv(site, w), None)),
             || sitemap(site, &jobs),
