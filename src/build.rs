@@ -236,12 +236,14 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
                 return Some(Err(BuildError::Content(diagnostics)));
             }
         };
+        crate::site::timing("  rendered (warm)", t);
         let written = mem.into_files();
         for (path, bytes) in &written {
             if let Err(e) = replace_file(&output.join(path), bytes) {
                 return Some(Err(BuildError::Output(OutputError::Io(output.join(path), e), diagnostics)));
             }
         }
+        crate::site::timing("  written (warm)", t);
         if let Some(encoded) = snapshot {
             cache::save(root, opts, output, env, encoded, layouts);
         }
