@@ -372,10 +372,41 @@ pub fn save(root: &Path, opts: &BuildOptions, output: &Path, env: u64, encoded: 
         let header = Header { format: FORMAT, version: env!("CARGO_PKG_VERSION").into(), env, marker, exports };
         let mut bytes = to_bytes(&header).ok_or_else(|| std::io::Error::other("encode"))?;
         bytes.extend(to_bytes(&encoded.global).ok_or_else(|| std::io::Error::other("encode"))?);
-        write_atomic(&dir.join("site.bin"), &bytes)
+        write_atomic(&dir.join("site.bin"), &bytes)?;
+        std::fs::write(dir.join(OUTPUT_FILE), output_key(output))
     };
     if write().is_err() {
         let _ = std::fs::remove_file(dir.join("site.bin"));
+    }
+    prune(&root.join(CACHE_DIR));
+}
+
+/// Names the output folder an entry describes.
+const OUTPUT_FILE: &str = "output.txt";
+
+/// Removes the entries whose output folder is gone (or no longer demarcate's): benchmarks and
+/// one-off `-o` builds would otherwise leave snapshots behind. Only files this module writes are
+/// deleted, and a folder holding anything else is left alone.
+fn prune(top: &Path) {
+    let Ok(entries) = std::fs::read_dir(top) else { return };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let Ok(output) = std::fs::read_to_string(dir.join(OUTPUT_FILE)) else { continue };
+        if Path::new(&output).join(crate::output::MARKER).is_file() {
+            continue;
+        }
+        let Ok(files) = std::fs::read_dir(&dir) else { continue };
+        let files: Vec<PathBuf> = files.flatten().map(|f| f.path()).collect();
+        let ours = |p: &PathBuf| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            name == OUTPUT_FILE || name == "site.bin" || (name.starts_with("shard-") && name.contains(".bin")) || name.contains(".tmp-")
+        };
+        if files.iter().all(|f| f.is_file() && ours(f)) {
+            for f in &files {
+                let _ = std::fs::remove_file(f);
+            }
+            let _ = std::fs::remove_dir(&dir);
+        }
     }
 }
 

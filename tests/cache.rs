@@ -285,3 +285,20 @@ fn an_edit_that_moves_rows_across_list_pages_equals_a_cold_build() {
     let r = warm_build(&s);
     assert_equals_cold(&s, &r);
 }
+
+#[test]
+fn snapshots_of_deleted_output_folders_are_pruned_and_nothing_else_is_touched() {
+    let s = fixture();
+    build(&s, &["-o", "one-off"]);
+    cold_build(&s);
+    let cache = s.path().join(".demarcate-cache");
+    let entries = |_: ()| std::fs::read_dir(&cache).unwrap().flatten().filter(|e| e.path().is_dir()).count();
+    assert_eq!(entries(()), 2, "one snapshot per output folder");
+    // Something of the user's in the cache folder is never deleted.
+    s.file(".demarcate-cache/notes.txt", "mine\n");
+    std::fs::remove_dir_all(s.path().join("one-off")).unwrap();
+    edit(&s, "content/clients/beta.md", |t| t.replace("Beta body.", "Beta body, again."));
+    build(&s, &[]);
+    assert_eq!(entries(()), 1, "the snapshot of the deleted output is still there");
+    assert_eq!(s.read(".demarcate-cache/notes.txt"), "mine\n");
+}
