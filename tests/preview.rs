@@ -6,19 +6,7 @@ use demarcate::preview::{Preview, Rebuild};
 use demarcate::site::BuildOptions;
 
 fn site_with_three_playbooks() -> Site {
-    let s = Site::with_config();
-    s.file("content/_index.md", "---\ntitle: Home\naudience: client\n---\nWelcome.\n");
-    s.file("content/clients/_index.md", "---\ntitle: Clients\n---\nAll clients.\n");
-    s.file("content/clients/acme/co-managed.md", &acme_playbook("Acme co-managed", "## Overview\n\nSee [managed](managed.md#overview).\n"));
-    s.file(
-        "content/clients/acme/managed.md",
-        &acme_playbook("Acme managed", "## Overview\n\nManaged.\n\n## FAQ\n\n### Who answers?\n\nThe desk.\n"),
-    );
-    s.file(
-        "content/clients/beta.md",
-        "---\ntitle: Beta\nclient: beta\nworkstreams:\n  help-desk: beta-it\n  security-monitoring:\n    accountable: soc-team\n    responsible: [soc-team]\n    coverage: 24x7\n    after_hours: soc-team\nfaq:\n  - q: Who watches alerts?\n    a: The SOC.\n---\nBeta body.\n",
-    );
-    s
+    three_playbook_site()
 }
 
 /// A page (relative to content/) and how to rewrite its text.
