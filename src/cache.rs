@@ -247,9 +247,38 @@ pub fn now_ns() -> i128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i128).unwrap_or(0)
 }
 
-fn page_record(site: &Site, i: usize, started_ns: i128) -> PageRecord {
+/// [`PageRecord`] as written: borrowed from the site (the same encoding as the owned form
+/// read back), so encoding a snapshot copies nothing but the small page state.
+#[derive(Serialize)]
+struct PageRecordRef<'a> {
+    page: PageState,
+    rows: &'a [crate::ownership::Row],
+    client: Option<usize>,
+    rendered: Option<RenderedRef<'a>>,
+    faqs: &'a [FaqItem],
+    row_html: &'a [(String, String)],
+    faq_answers: &'a [Option<String>],
+}
+
+/// [`Rendered`] as written.
+#[derive(Serialize)]
+struct RenderedRef<'a> {
+    html: &'a str,
+    toc: &'a [crate::markdown::TocEntry],
+    links: &'a [crate::markdown::PageLink],
+    faq: &'a [crate::markdown::MarkdownFaq],
+}
+
+/// [`Shard`] as written.
+#[derive(Serialize)]
+struct ShardRef<'a> {
+    generation: u64,
+    pages: Vec<PageRecordRef<'a>>,
+}
+
+fn page_record(site: &Site, i: usize, started_ns: i128) -> PageRecordRef<'_> {
     let p = &site.pages[i];
-    PageRecord {
+    PageRecordRef {
         page: PageState {
             file: p.file.clone(),
             rel: p.rel.clone(),
@@ -263,21 +292,20 @@ fn page_record(site: &Site, i: usize, started_ns: i128) -> PageRecord {
             yaml_hash: p.yaml_hash,
             stamp: trusted(p.stamp, started_ns),
         },
-        rows: site.own.rows[i].clone(),
+        rows: &site.own.rows[i],
         client: site.own.client[i],
         // A playbook's HTML and Markdown questions are needed only to render that page again,
         // which a warm build does only after re-reading it; sections are listed and rendered
         // around edits, so they keep theirs. Half the snapshot's size.
-        rendered: site.rendered[i].as_ref().map(|r| {
-            if p.is_section {
-                r.clone()
-            } else {
-                Rendered { html: String::new(), toc: r.toc.clone(), links: r.links.clone(), faq: Vec::new() }
-            }
+        rendered: site.rendered[i].as_ref().map(|r| RenderedRef {
+            html: if p.is_section { &r.html } else { "" },
+            toc: &r.toc,
+            links: &r.links,
+            faq: if p.is_section { &r.faq } else { &[] },
         }),
-        faqs: site.faqs[i].clone(),
-        row_html: site.row_html[i].clone(),
-        faq_answers: site.faq_answers[i].clone(),
+        faqs: &site.faqs[i],
+        row_html: &site.row_html[i],
+        faq_answers: &site.faq_answers[i],
     }
 }
 
@@ -313,7 +341,7 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i12
         .par_iter()
         .map(|&k| {
             let range = k * PAGES_PER_SHARD..((k + 1) * PAGES_PER_SHARD).min(n);
-            let shard = Shard { generation: next, pages: range.map(|i| page_record(site, i, started_ns)).collect() };
+            let shard = ShardRef { generation: next, pages: range.map(|i| page_record(site, i, started_ns)).collect() };
             write_atomic(&dir.join(format!("shard-{k}.bin")), &to_bytes(&shard)?).ok()
         })
         .collect();
