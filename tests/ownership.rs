@@ -555,6 +555,10 @@ fn long_lists_continue_on_numbered_pages_with_every_row_once() {
         );
     }
     s.run(&["build"]).ok();
+    // A large site's home page summarises by client instead of listing 1,203 playbooks.
+    let home = s.read("site/index.html");
+    assert!(hrefs(&home).contains(&"/parties/beta/".to_string()), "the home page links the client");
+    assert!(!hrefs(&home).iter().any(|h| h.starts_with("/p0")), "the home page lists every playbook of a large site");
     for first in ["matrix/", "workstreams/help-desk/"] {
         let mut seen = Vec::new();
         let mut k = 1;
