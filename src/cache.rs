@@ -332,7 +332,9 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i12
         }
         _ => (vec![0; count], (0..count).collect()),
     };
-    let next = generations.iter().max().copied().unwrap_or(0) + 1;
+    // Unique per build (its start time), so shards a failed build wrote can never pass for the
+    // ones the head names, even when that build started from no snapshot at all.
+    let next = (started_ns as u64).max(generations.iter().max().copied().unwrap_or(0) + 1);
     for &k in &dirty {
         generations[k] = next;
     }
