@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::output::{DiskOutput, MemoryOutput, OutputError};
-use crate::site::{BuildOptions, Frame, Site};
+use crate::site::{BuildOptions, Frame, Refreshed, Site};
 use crate::{cache, content, render, theme};
 
 /// Where a build is, for a progress display on a terminal.
@@ -140,7 +140,6 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
         return None;
     }
     let env = cache::environment(&frame.cfg, &files, opts, output);
-    let unknown = frame.cfg.config.front_matter.unknown_keys;
     let restored = cache::restore(root, opts, output, frame, env)?;
     crate::site::timing("cache restore", t);
     let t = Instant::now();
@@ -148,28 +147,26 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     let mut paths: Vec<String> = Vec::new();
     let changed: Vec<usize> = restored.edited.iter().map(|(i, _, _)| *i).collect();
     for (i, text, stamp) in restored.edited {
-        // The snapshot keeps only the front-matter fields rendering needs; a body-only edit
-        // re-renders the page's FAQ answers, so it gets the page's full front-matter back.
-        let (parsed, _) = content::parse_page(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string(), &site.pages[i].rel, unknown);
-        let same_front_matter = parsed.as_ref().is_some_and(|p| p.yaml_hash == site.pages[i].yaml_hash);
+        let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let same_front_matter = content::split_front_matter(body)
+            .is_ok_and(|(range, ..)| content::text_hash(body[range].as_bytes()) == site.pages[i].yaml_hash);
         if same_front_matter && !site.visible[i] {
             // A page outside this build (a draft, internal in a client build) whose front-matter
             // did not change stays outside it: nothing to render.
             site.pages[i].stamp = stamp;
             continue;
         }
-        if let Some(p) = parsed.filter(|_| same_front_matter) {
-            site.pages[i].fm = p.fm;
-        }
-        if let Some(faq_changed) = site.refresh_body(i, text.clone()) {
-            paths.push(render::page_path(&site, i));
-            if faq_changed {
-                paths.push("faq/index.html".into());
+        match site.refresh(i, text)? {
+            Refreshed::Body { faq_changed } => {
+                paths.push(render::page_path(&site, i));
+                if faq_changed {
+                    paths.push("faq/index.html".into());
+                }
             }
-        } else {
-            let affected = site.refresh_front_matter(i, text)?;
-            paths.push(render::page_path(&site, i));
-            paths.extend(render::affected_paths(&site, &affected));
+            Refreshed::FrontMatter(affected) => {
+                paths.push(render::page_path(&site, i));
+                paths.extend(render::affected_paths(&site, &affected));
+            }
         }
         site.pages[i].stamp = stamp;
     }
@@ -183,12 +180,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     if stale_playbook {
         return None;
     }
-    let copies: Vec<&content::Asset> = restored
-        .assets_changed
-        .iter()
-        .map(|&k| &site.assets[k])
-        .filter(|a| site.audience == crate::config::Audience::Internal || a.audience == crate::config::Audience::Client)
-        .collect();
+    let copies: Vec<&content::Asset> = restored.assets_changed.iter().map(|&k| &site.assets[k]).filter(|a| site.ships(a)).collect();
     crate::site::timing("replay edits", t);
     let mut diagnostics = site.diagnostics.clone();
     if diagnostics.has_errors() {

@@ -556,21 +556,16 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         faq_answers.push(r.faq_answers);
     }
 
-    let mut edited = Vec::new();
-    for ((path, rel), page) in files.iter().zip(&pages) {
+    let mut texts = Vec::new();
+    for (i, ((path, rel), page)) in files.iter().zip(&pages).enumerate() {
         if *rel != page.rel {
             return None;
         }
         let stamp = Stamp::read(path)?;
         if stamp != page.stamp {
-            edited.push((path.clone(), stamp));
+            let text = String::from_utf8(std::fs::read(path).ok()?).ok()?;
+            texts.push((i, text, stamp));
         }
-    }
-    let mut texts = Vec::with_capacity(edited.len());
-    for (path, stamp) in edited {
-        let i = files.iter().position(|(p, _)| *p == path)?;
-        let text = String::from_utf8(std::fs::read(&path).ok()?).ok()?;
-        texts.push((i, text, stamp));
     }
 
     let by_rel = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();

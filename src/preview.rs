@@ -15,7 +15,7 @@ use tera::Tera;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::output::MemoryOutput;
 use crate::render;
-use crate::site::{BuildOptions, Site};
+use crate::site::{BuildOptions, Refreshed, Site};
 use crate::theme::{self, ThemeFiles};
 
 /// What an edit needs, decided from the changed paths alone.
@@ -40,11 +40,6 @@ pub enum Outcome {
 }
 
 pub type Files = BTreeMap<String, Arc<Vec<u8>>>;
-
-enum Refreshed {
-    Body(usize, bool),
-    FrontMatter(crate::site::Affected),
-}
 
 pub struct Preview {
     root: PathBuf,
@@ -140,13 +135,13 @@ impl Preview {
         for c in &wanted {
             match c {
                 Rebuild::Page(rel) => match self.refresh_page(rel) {
-                    Some(Refreshed::Body(i, faq_changed)) => {
+                    Some((i, Refreshed::Body { faq_changed })) => {
                         pages.push(i);
                         faq |= faq_changed;
                     }
                     // Paths now, against the state right after this edit: paginated lists
                     // are located by the lengths this edit saw.
-                    Some(Refreshed::FrontMatter(a)) => match &self.site {
+                    Some((_, Refreshed::FrontMatter(a))) => match &self.site {
                         Some(site) => affected.push((a.pages[0], render::affected_paths(site, &a))),
                         None => return self.full(),
                     },
@@ -225,14 +220,11 @@ impl Preview {
 
     /// The fast paths for an edited page: body only, else front-matter of one playbook.
     /// `None` when a full rebuild is needed.
-    fn refresh_page(&mut self, rel: &str) -> Option<Refreshed> {
+    fn refresh_page(&mut self, rel: &str) -> Option<(usize, Refreshed)> {
         let site = self.site.as_mut()?;
         let i = *site.by_rel.get(rel)?;
         let raw = std::fs::read_to_string(self.root.join(crate::content::CONTENT_DIR).join(rel)).ok()?;
-        if let Some(faq) = site.refresh_body(i, raw.clone()) {
-            return Some(Refreshed::Body(i, faq));
-        }
-        site.refresh_front_matter(i, raw).map(Refreshed::FrontMatter)
+        site.refresh(i, raw).map(|r| (i, r))
     }
 
     fn reload_statics(&mut self) {

@@ -65,9 +65,12 @@ fn pager(first: &str, k: usize, rows: usize) -> Value {
     )
 }
 
-/// The playbooks listed in the matrix, in page order.
-fn matrix_pages(site: &Site) -> Vec<usize> {
-    site.visible_pages().filter(|(i, p)| !p.is_section && !site.own.rows[*i].is_empty()).map(|(i, _)| i).collect()
+/// The pages of a paginated list an edit at row `at` makes stale: the one holding that row, or,
+/// when the list's length changed (`before`, unknown: `None`), every page from there to the
+/// end of the longer of the two lists (the rows after it moved).
+fn stale_list_pages(at: usize, len: usize, before: Option<usize>) -> std::ops::Range<usize> {
+    let first = at / ROWS_PER_PAGE;
+    if before == Some(len) { first..first + 1 } else { first..page_count(len).max(page_count(before.unwrap_or(0))) }
 }
 
 pub const TEMPLATES: [&str; 12] = [
@@ -329,7 +332,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
         }
         count += 1;
     }
-    for a in site.assets.iter().filter(|a| site.audience == Audience::Internal || a.audience == Audience::Client) {
+    for a in site.assets.iter().filter(|a| site.ships(a)) {
         match std::fs::read(&a.source) {
             Ok(bytes) => {
                 if let Err(e) = sink.put(&a.rel, bytes) {
@@ -398,15 +401,13 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
     // page from there to its end (the rows after it moved).
     for &w in &a.workstreams {
         let list = &site.own.by_workstream[w];
-        let at = list.partition_point(|&(p, _)| p < a.pages[0]) / ROWS_PER_PAGE;
         let before = a.ws_lens.iter().find(|(x, _)| *x == w).map(|(_, n)| *n);
-        let end = if before == Some(list.len()) { at + 1 } else { page_count(list.len()).max(page_count(before.unwrap_or(0))) };
-        jobs.extend((at..end).map(|k| Job::Workstream(w, k)));
+        let at = list.partition_point(|&(p, _)| p < a.pages[0]);
+        jobs.extend(stale_list_pages(at, list.len(), before).map(|k| Job::Workstream(w, k)));
     }
-    let rows = matrix_pages(site);
-    let at = rows.partition_point(|&p| p < a.pages[0]) / ROWS_PER_PAGE;
-    let end = if a.matrix_rows == Some(rows.len()) { at + 1 } else { page_count(rows.len()).max(page_count(a.matrix_rows.unwrap_or(0))) };
-    jobs.extend((at..end).map(Job::Matrix));
+    let rows = site.matrix_pages();
+    let at = rows.partition_point(|&p| p < a.pages[0]);
+    jobs.extend(stale_list_pages(at, rows.len(), a.matrix_rows).map(Job::Matrix));
     jobs.extend(a.parties.iter().map(|&p| Job::Party(p)));
     jobs.extend([Job::Owners, Job::Workstreams]);
     if a.faq {
@@ -516,7 +517,7 @@ fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
     for p in 0..site.reg.parties.len() {
         jobs.push(Job::Party(p));
     }
-    jobs.extend((0..page_count(matrix_pages(site).len())).map(Job::Matrix));
+    jobs.extend((0..page_count(site.matrix_pages().len())).map(Job::Matrix));
     jobs.extend([Job::Faq, Job::NotFound]);
 
     jobs
@@ -695,40 +696,33 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
         })
         .collect();
     // RACI grid: owners in order of first appearance. Cells are shared static values (one per
-    // letter combination), so a wide grid costs pointer copies, not allocations.
-    let mut raci_owners: Vec<usize> = Vec::new();
-    let mut owner_roles: Vec<Vec<Value>> = Vec::new();
+    // letter combination), so a wide grid costs pointer copies, not allocations. Each row's
+    // A/R/C/I bits come from `Row::owner_roles` (the low four role bits), once.
     let rows_i = &site.own.rows[i];
-    let letters = |row: &crate::ownership::Row, o: usize| -> usize {
-        let mut bits = 0;
-        for (k, list) in [&row.accountable, &row.responsible, &row.consulted, &row.informed].into_iter().enumerate() {
-            if list.contains(&o) {
-                bits |= 1 << k;
-            }
-        }
-        bits
-    };
-    for row in rows_i {
-        for &o in row.accountable.iter().chain(&row.responsible).chain(&row.consulted).chain(&row.informed) {
-            if !raci_owners.contains(&o) {
-                raci_owners.push(o);
-                owner_roles.push(Vec::new());
-            }
+    let arci = crate::ownership::role::ACCOUNTABLE
+        | crate::ownership::role::RESPONSIBLE
+        | crate::ownership::role::CONSULTED
+        | crate::ownership::role::INFORMED;
+    let per_row: Vec<Vec<(usize, u8)>> =
+        rows_i.iter().map(|row| row.owner_roles().into_iter().map(|(o, b)| (o, b & arci)).filter(|(_, b)| *b != 0).collect()).collect();
+    let mut raci_owners: Vec<usize> = Vec::new();
+    for &(o, _) in per_row.iter().flatten() {
+        if !raci_owners.contains(&o) {
+            raci_owners.push(o);
         }
     }
-    for row in rows_i {
-        for (k, &o) in raci_owners.iter().enumerate() {
-            let bits = letters(row, o);
-            if bits != 0 {
-                let (code, label) = raci_code(bits);
-                owner_roles[k].push(obj!("workstream": refs.ws[row.ws].clone(), "letters": code, "label": label));
-            }
-        }
-    }
+    let mut owner_roles: Vec<Vec<Value>> = vec![Vec::new(); raci_owners.len()];
     let raci_rows: Vec<Value> = rows_i
         .iter()
-        .map(|row| {
-            let cells: Vec<Value> = raci_owners.iter().map(|&o| raci_code(letters(row, o)).0).collect();
+        .zip(&per_row)
+        .map(|(row, roles)| {
+            let mut cells: Vec<Value> = vec![raci_code(0).0; raci_owners.len()];
+            for &(o, bits) in roles {
+                let Some(k) = raci_owners.iter().position(|&x| x == o) else { continue };
+                let (code, label) = raci_code(usize::from(bits));
+                cells[k] = code.clone();
+                owner_roles[k].push(obj!("workstream": refs.ws[row.ws].clone(), "letters": code, "label": label));
+            }
             let (wid, w) = &site.reg.workstreams[row.ws];
             obj!("id": wid.as_str(), "name": w.name.as_str(), "anchor": format!("ws-{wid}"), "cells": cells)
         })
@@ -1041,7 +1035,7 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
     let col: HashMap<usize, usize> = used.iter().enumerate().map(|(c, &w)| (w, c)).collect();
     let empty = obj!("accountable": Value::none(), "side": "", "link": "");
     let mut rows = Vec::new();
-    let listed = matrix_pages(site);
+    let listed = site.matrix_pages();
     for &i in listed.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE) {
         let mut cells = vec![empty.clone(); used.len()];
         for row in &site.own.rows[i] {
@@ -1054,7 +1048,7 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
         }
         rows.push(obj!("playbook": refs.pages[i].clone(), "cells": cells));
     }
-    let workstreams: Vec<Value> = used.iter().map(|&w| ws_brief(site, w)).collect();
+    let workstreams: Vec<Value> = used.iter().map(|&w| refs.ws[w].clone()).collect();
     let first = format!("{}matrix/", site.base_path);
     obj!("workstreams": workstreams, "rows": rows, "pager": pager(&first, k, listed.len()))
 }

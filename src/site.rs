@@ -54,6 +54,14 @@ pub struct Affected {
     pub matrix_rows: Option<usize>,
 }
 
+/// What an incremental update of one edited page changed.
+pub enum Refreshed {
+    /// Only the body: the page itself, and `/faq/` when its questions changed.
+    Body { faq_changed: bool },
+    /// The front-matter of a playbook: the page and the views in [`Affected`].
+    FrontMatter(Affected),
+}
+
 /// What sits directly in a section's folder.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Children {
@@ -250,6 +258,16 @@ impl Site {
             p.fm.workstreams = Default::default();
             p.fm.faq = Vec::new();
         });
+    }
+
+    /// The playbooks the matrix lists (visible, with ownership rows), in page order.
+    pub fn matrix_pages(&self) -> Vec<usize> {
+        self.visible_pages().filter(|(i, p)| !p.is_section && !self.own.rows[*i].is_empty()).map(|(i, _)| i).collect()
+    }
+
+    /// Whether an asset is copied into this build's output (internal assets only internally).
+    pub fn ships(&self, asset: &Asset) -> bool {
+        self.audience == Audience::Internal || asset.audience == Audience::Client
     }
 
     /// URL path (with base path) of a page.
@@ -468,7 +486,12 @@ impl Site {
         if content::page_title(&page.fm, &raw[body_start..], &page.rel, page.is_section) != page.title {
             return None;
         }
+        // The front-matter text is unchanged, but a page restored from the build cache keeps
+        // only the fields rendering needs: parsing it again gives back the rest (the FAQ
+        // entries whose answers are rendered below).
+        let fm = content::parse_page(raw.clone(), &page.rel, self.cfg.config.front_matter.unknown_keys).0?.fm;
         let page = &mut self.pages[i];
+        page.fm = fm;
         page.raw = raw;
         page.fm_range = fm_range;
         page.fm_line = fm_line;
@@ -488,6 +511,15 @@ impl Site {
         self.check_links();
         self.diagnostics.sort();
         Some(faq_changed)
+    }
+
+    /// The fast paths for an edited page `i` (`raw` is its new text): body only, else the
+    /// front-matter of one playbook. `None` when a full rebuild is needed.
+    pub fn refresh(&mut self, i: usize, raw: String) -> Option<Refreshed> {
+        if let Some(faq_changed) = self.refresh_body(i, raw.clone()) {
+            return Some(Refreshed::Body { faq_changed });
+        }
+        self.refresh_front_matter(i, raw).map(Refreshed::FrontMatter)
     }
 
     /// The fast path for a front-matter edit of one playbook (`raw` is the new file text):
@@ -524,7 +556,7 @@ impl Site {
         touched.sort_unstable();
         touched.dedup();
         let ws_lens: Vec<(usize, usize)> = touched.iter().map(|&w| (w, self.own.by_workstream[w].len())).collect();
-        let matrix_rows = Some(self.visible_pages().filter(|(j, p)| !p.is_section && !self.own.rows[*j].is_empty()).count());
+        let matrix_rows = Some(self.matrix_pages().len());
         self.pages[i] = new;
         self.own.replace_page(i, rows, client);
         let (mut owners, mut wss, mut parties) = self.own.footprint(&self.reg, i);
