@@ -210,8 +210,8 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
         // The exports on disk, to splice the edited pages' parts into.
         let previous = restored.exports.clone().and_then(|layouts| {
             Some(render::PreviousExports {
-                json: std::fs::read(output.join("ownership.json")).ok()?,
-                csv: std::fs::read(output.join("matrix.csv")).ok()?,
+                json_len: std::fs::metadata(output.join("ownership.json")).ok()?.len(),
+                csv_len: std::fs::metadata(output.join("matrix.csv")).ok()?.len(),
                 layouts,
                 edited: changed.clone(),
             })
@@ -220,8 +220,8 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
             || render::render_paths(&site, &files, &tera, &mem, &paths, previous.as_ref()),
             || cache::encode(&site, Some((&restored.generations, &changed)), started_ns, &cache::prepare(root, opts, output)),
         );
-        let layouts = match rendered {
-            Ok(l) => l.or(restored.exports),
+        let (layouts, spliced) = match rendered {
+            Ok((l, spliced)) => (l.or(restored.exports), spliced),
             Err(errs) => {
                 diagnostics.extend(errs);
                 diagnostics.sort();
@@ -233,6 +233,13 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
         for (path, bytes) in &written {
             if let Err(e) = replace_file(&output.join(path), bytes) {
                 return Some(Err(BuildError::Output(OutputError::Io(output.join(path), e), diagnostics)));
+            }
+        }
+        crate::site::timing("  pages written (warm)", t);
+        for s in &spliced {
+            let path = output.join(s.path);
+            if let Err(e) = replace_spliced(&path, &s.pieces) {
+                return Some(Err(BuildError::Output(OutputError::Io(path, e), diagnostics)));
             }
         }
         crate::site::timing("  written (warm)", t);
@@ -260,4 +267,35 @@ fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("demarcate-tmp-{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+/// Replaces an export atomically with its spliced version: new pieces are written, old ones
+/// copied from the current file range by range (`io::copy` between files stays in the kernel).
+fn replace_spliced(path: &Path, pieces: &[render::Piece]) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let mut old = std::fs::File::open(path)?;
+    let tmp = path.with_extension(format!("demarcate-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut out = std::fs::File::create(&tmp)?;
+        for piece in pieces {
+            match piece {
+                render::Piece::New(bytes) => out.write_all(bytes)?,
+                render::Piece::Old { at, len } => {
+                    old.seek(SeekFrom::Start(*at))?;
+                    let copied = std::io::copy(&mut (&mut old).take(*len), &mut out)?;
+                    if copied != *len {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            "the previous export is shorter than its layout",
+                        ));
+                    }
+                }
+            }
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

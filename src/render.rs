@@ -296,7 +296,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     // The exports are large single files: build them while the pages render, not after.
     let exports = || -> (Vec<NamedChunks>, ExportLayouts) {
         let (((json, json_layout), (csv, csv_layout)), map) = rayon::join(
-            || rayon::join(|| export_chunks(|w| ownership_json(site, &refs, w), None), || export_chunks(|w| matrix_csv(site, w), None)),
+            || rayon::join(|| ownership_json(site, &refs, &|_| true).into_chunks(), || matrix_csv(site, &|_| true).into_chunks()),
             || sitemap(site, &jobs),
         );
         let files = vec![
@@ -420,24 +420,29 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
     paths
 }
 
+/// An export as built: whole (in chunks), or spliced from the previous file.
+enum Built {
+    Whole(Vec<Vec<u8>>, Layout),
+    Spliced(Vec<Piece>, Layout),
+}
+
 /// Builds an export: spliced from the previous file when given (only edited pages generated),
-/// or whole. Returns its chunks and layout.
-fn export_chunks(
-    make: impl Fn(&(dyn Fn(usize) -> bool + Sync)) -> Export,
-    previous: Option<(&[u8], &Layout, &[usize])>,
-) -> (Vec<Vec<u8>>, Layout) {
-    if let Some((old, layout, edited)) = previous
-        && let Some(spliced) = make(&|i| edited.contains(&i)).splice(old, layout, edited)
+/// or whole.
+fn build_export(make: impl Fn(&(dyn Fn(usize) -> bool + Sync)) -> Export, previous: Option<(u64, &Layout, &[usize])>) -> Built {
+    if let Some((old_len, layout, edited)) = previous
+        && let Some((pieces, layout)) = make(&|i| edited.contains(&i)).splice(old_len, layout, edited)
     {
-        return spliced.into_chunks();
+        return Built::Spliced(pieces, layout);
     }
-    make(&|_| true).into_chunks()
+    let (chunks, layout) = make(&|_| true).into_chunks();
+    Built::Whole(chunks, layout)
 }
 
 /// Renders the given output files (as named by their paths) into `sink`: how `serve` renders
 /// stale views on demand, and how a warm build renders what its edits affect. Unknown paths
 /// are ignored. With `previous`, the exports are spliced: only the edited pages' parts are
-/// generated again. Returns the exports' layouts when they were written.
+/// generated again, and they come back as [`Spliced`] plans for the caller to write instead of
+/// going to `sink`. Returns the exports' layouts when they were rebuilt, and the plans.
 pub fn render_paths(
     site: &Site,
     theme: &ThemeFiles,
@@ -445,7 +450,7 @@ pub fn render_paths(
     sink: &dyn Sink,
     paths: &[String],
     previous: Option<&PreviousExports>,
-) -> Result<Option<ExportLayouts>, Vec<Diagnostic>> {
+) -> Result<(Option<ExportLayouts>, Vec<Spliced>), Vec<Diagnostic>> {
     let wanted: std::collections::HashSet<&str> = paths.iter().map(|p| p.as_str()).collect();
     let refs = build_refs(site, true);
     let all = all_jobs(site, &refs);
@@ -459,12 +464,12 @@ pub fn render_paths(
                 || {
                     rayon::join(
                         || {
-                            let old = previous.map(|p| (p.json.as_slice(), &p.layouts.json, p.edited.as_slice()));
-                            want("ownership.json").then(|| export_chunks(|w| ownership_json(site, &refs, w), old))
+                            let old = previous.map(|p| (p.json_len, &p.layouts.json, p.edited.as_slice()));
+                            want("ownership.json").then(|| build_export(|w| ownership_json(site, &refs, w), old))
                         },
                         || {
-                            let old = previous.map(|p| (p.csv.as_slice(), &p.layouts.csv, p.edited.as_slice()));
-                            want("matrix.csv").then(|| export_chunks(|w| matrix_csv(site, w), old))
+                            let old = previous.map(|p| (p.csv_len, &p.layouts.csv, p.edited.as_slice()));
+                            want("matrix.csv").then(|| build_export(|w| matrix_csv(site, w), old))
                         },
                     )
                 },
@@ -472,18 +477,29 @@ pub fn render_paths(
             )
         },
     );
-    let layouts = match (&json, &csv) {
-        (Some((_, j)), Some((_, c))) => Some(ExportLayouts { json: j.clone(), csv: c.clone() }),
+    let layout = |b: &Option<Built>| match b {
+        Some(Built::Whole(_, l) | Built::Spliced(_, l)) => Some(l.clone()),
+        None => None,
+    };
+    let layouts = match (layout(&json), layout(&csv)) {
+        (Some(json), Some(csv)) => Some(ExportLayouts { json, csv }),
         _ => None,
     };
-    let extra =
-        [("sitemap.xml", map.map(|m| vec![m.into_bytes()])), ("ownership.json", json.map(|j| j.0)), ("matrix.csv", csv.map(|c| c.0))];
-    for (path, chunks) in extra.into_iter().filter_map(|(p, b)| b.map(|b| (p, b))) {
+    let mut spliced = Vec::new();
+    let mut files = vec![("sitemap.xml", map.map(|m| vec![m.into_bytes()]))];
+    for (path, built) in [("ownership.json", json), ("matrix.csv", csv)] {
+        match built {
+            Some(Built::Whole(chunks, _)) => files.push((path, Some(chunks))),
+            Some(Built::Spliced(pieces, _)) => spliced.push(Spliced { path, pieces }),
+            None => {}
+        }
+    }
+    for (path, chunks) in files.into_iter().filter_map(|(p, b)| b.map(|b| (p, b))) {
         if let Err(e) = sink.put_chunks(path, chunks) {
             errors.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
         }
     }
-    if errors.is_empty() { Ok(layouts) } else { Err(errors) }
+    if errors.is_empty() { Ok((layouts, spliced)) } else { Err(errors) }
 }
 
 /// The file a playbook or section page is written to, relative to the output folder.
@@ -1349,11 +1365,27 @@ pub struct ExportLayouts {
 
 /// What a warm build knows about the exports already on disk.
 pub struct PreviousExports {
-    pub json: Vec<u8>,
-    pub csv: Vec<u8>,
+    /// Sizes of `ownership.json` and `matrix.csv` on disk, checked against the layouts.
+    pub json_len: u64,
+    pub csv_len: u64,
     pub layouts: ExportLayouts,
     /// Pages re-read by this build: only their parts are generated again.
     pub edited: Vec<usize>,
+}
+
+/// A piece of a spliced export: new bytes, or a byte range of the previous file to copy.
+#[derive(Debug, PartialEq)]
+pub enum Piece {
+    New(Vec<u8>),
+    Old { at: u64, len: u64 },
+}
+
+/// An export a warm build rewrites from the previous file plus its edited parts: the file is
+/// put together by copying ranges file to file (in the kernel), never read into memory.
+#[derive(Debug)]
+pub struct Spliced {
+    pub path: &'static str,
+    pub pieces: Vec<Piece>,
 }
 
 impl Export {
@@ -1374,30 +1406,58 @@ impl Export {
         (chunks, layout)
     }
 
-    /// Fills the parts this export lacks (pages not `edited`) from the previous file, which
-    /// must match `layout` exactly; `None` when it does not (then generate everything).
-    fn splice(mut self, old: &[u8], layout: &Layout, edited: &[usize]) -> Option<Export> {
+    /// The pieces of this export when only the `edited` pages' parts were generated: those and
+    /// the head are new, every other part is a range of the previous file, which must match
+    /// `layout` (its length is `old_len`). Consecutive ranges merge, so an export with one
+    /// edited playbook is about three copies. `None` when the previous file does not match.
+    fn splice(self, old_len: u64, layout: &Layout, edited: &[usize]) -> Option<(Vec<Piece>, Layout)> {
         if layout.parts.len() != self.parts.len() {
             return None;
         }
+        let sep_bytes = self.sep;
+        let sep = sep_bytes.len() as u64;
         let count = layout.parts.iter().flatten().count() as u64;
-        let expected = layout.head
-            + layout.parts.iter().flatten().sum::<u64>()
-            + self.sep.len() as u64 * count.saturating_sub(1)
-            + self.tail.len() as u64;
-        if old.len() as u64 != expected {
+        let expected = layout.head + layout.parts.iter().flatten().sum::<u64>() + sep * count.saturating_sub(1) + self.tail.len() as u64;
+        if old_len != expected {
             return None;
         }
-        let mut at = layout.head as usize;
-        for (i, len) in layout.parts.iter().enumerate() {
-            let Some(len) = *len else { continue };
-            let range = at..at + len as usize;
-            at = range.end + self.sep.len();
-            if !edited.contains(&i) {
-                self.parts[i] = Some(old.get(range)?.to_vec());
+        let mut new_layout = Layout { head: self.head.len() as u64, parts: Vec::with_capacity(self.parts.len()) };
+        let mut pieces = vec![Piece::New(self.head)];
+        let push_old = |pieces: &mut Vec<Piece>, at: u64, len: u64| {
+            // The previous part ended `sep` bytes before this one: copy the separator along.
+            if let Some(Piece::Old { at: a, len: l }) = pieces.last_mut()
+                && *a + *l + sep == at
+            {
+                *l += sep + len;
+                return;
             }
+            if pieces.len() > 1 && sep > 0 {
+                pieces.push(Piece::New(sep_bytes.to_vec()));
+            }
+            pieces.push(Piece::Old { at, len });
+        };
+        let mut at = layout.head;
+        for (i, (old, new)) in layout.parts.iter().zip(self.parts).enumerate() {
+            let old_at = at;
+            if let Some(len) = *old {
+                at += len + sep;
+            }
+            let part = if edited.contains(&i) {
+                new.map(|bytes| {
+                    let len = bytes.len() as u64;
+                    if pieces.len() > 1 && sep > 0 {
+                        pieces.push(Piece::New(sep_bytes.to_vec()));
+                    }
+                    pieces.push(Piece::New(bytes));
+                    len
+                })
+            } else {
+                old.inspect(|&len| push_old(&mut pieces, old_at, len))
+            };
+            new_layout.parts.push(part);
         }
-        Some(self)
+        pieces.push(Piece::New(self.tail.to_vec()));
+        Some((pieces, new_layout))
     }
 }
 
@@ -1479,5 +1539,54 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
+    }
+
+    fn export(parts: &[Option<&str>], sep: &'static [u8]) -> Export {
+        Export { head: b"H[".to_vec(), parts: parts.iter().map(|p| p.map(|s| s.as_bytes().to_vec())).collect(), sep, tail: b"]T" }
+    }
+
+    fn whole(e: Export) -> (Vec<u8>, Layout) {
+        let (chunks, layout) = e.into_chunks();
+        (chunks.concat(), layout)
+    }
+
+    /// Applies splice pieces to the previous file's bytes, as `build::replace_spliced` does on disk.
+    fn apply(pieces: &[Piece], old: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for p in pieces {
+            match p {
+                Piece::New(b) => out.extend_from_slice(b),
+                Piece::Old { at, len } => out.extend_from_slice(&old[*at as usize..(*at + *len) as usize]),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_spliced_export_equals_the_whole_one() {
+        let before = [Some("aa"), None, Some("bbb"), Some("c"), Some("dddd"), None];
+        // Edits that grow, shrink, remove and add parts, at the start, middle and end.
+        let cases: [(&[usize], [Option<&str>; 6]); 5] = [
+            (&[2], [Some("aa"), None, Some("B"), Some("c"), Some("dddd"), None]),
+            (&[0], [None, None, Some("bbb"), Some("c"), Some("dddd"), None]),
+            (&[5], [Some("aa"), None, Some("bbb"), Some("c"), Some("dddd"), Some("new")]),
+            (&[1, 3], [Some("aa"), Some("x"), Some("bbb"), None, Some("dddd"), None]),
+            (&[], before),
+        ];
+        for sep in [&b","[..], &b""[..]] {
+            let (old, layout) = whole(export(&before, sep));
+            for (edited, after) in &cases {
+                let (expected, expected_layout) = whole(export(after, sep));
+                // Only the edited parts are generated, as a warm build does.
+                let partial: Vec<Option<&str>> =
+                    after.iter().enumerate().map(|(i, p)| if edited.contains(&i) { *p } else { None }).collect();
+                let (pieces, new_layout) = export(&partial, sep).splice(old.len() as u64, &layout, edited).expect("layout matches");
+                assert_eq!(apply(&pieces, &old), expected, "edit {edited:?} with separator {sep:?}");
+                assert_eq!(new_layout, expected_layout);
+                let copies = pieces.iter().filter(|p| matches!(p, Piece::Old { .. })).count();
+                assert!(copies <= edited.len() + 1, "unedited runs are merged: {pieces:?}");
+            }
+            assert!(export(&before, sep).splice(old.len() as u64 + 1, &layout, &[]).is_none(), "a file of another length is not spliced");
+        }
     }
 }
