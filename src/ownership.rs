@@ -176,6 +176,8 @@ impl Row {
 pub struct Holding {
     pub page: usize,
     pub row: usize,
+    /// The row's workstream, so views grouping by workstream need not look the row up.
+    pub ws: usize,
     pub roles: u8,
 }
 
@@ -227,7 +229,7 @@ impl Ownership {
             for (r, row) in page_rows.iter().enumerate() {
                 own.by_workstream[row.ws].push((i, r));
                 for (o, roles) in row.owner_roles() {
-                    own.by_owner[o].push(Holding { page: i, row: r, roles });
+                    own.by_owner[o].push(Holding { page: i, row: r, ws: row.ws, roles });
                 }
             }
             if let Some(c) = client[i] {
@@ -259,7 +261,7 @@ impl Ownership {
             let at = list.partition_point(|(p, _)| *p < i);
             list.insert(at, (i, r));
             for (o, roles) in row.owner_roles() {
-                let h = Holding { page: i, row: r, roles };
+                let h = Holding { page: i, row: r, ws: row.ws, roles };
                 match per_owner.iter_mut().find(|(x, _)| *x == o) {
                     Some((_, v)) => v.push(h),
                     None => per_owner.push((o, vec![h])),

@@ -254,9 +254,6 @@ fn build_refs(site: &Site, with_pages: bool) -> Refs {
     Refs { owners, parties, pages, ws, site: site_v, nav: arr(nav), owner_shown, owner_kind }
 }
 
-/// A file to write, in parts.
-type NamedChunks = (String, Vec<Vec<u8>>);
-
 /// Renders the whole site into `sink`. Returns the number of files written and where each
 /// page's part of the exports sits (for the build cache), or every error.
 pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink) -> Result<(usize, ExportLayouts), Vec<Diagnostic>> {
@@ -294,20 +291,22 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
             .collect()
     };
     // The exports are large single files: build them while the pages render, not after.
-    let exports = || -> (Vec<NamedChunks>, ExportLayouts) {
-        let (((json, json_layout), (csv, csv_layout)), map) = rayon::join(
-            || rayon::join(|| ownership_json(site, &refs, &|_| true).into_chunks(), || matrix_csv(site, &|_| true).into_chunks()),
-            || sitemap(site, &jobs),
-        );
-        let files = vec![
-            ("sitemap.xml".into(), vec![map.into_bytes()]),
-            ("robots.txt".into(), vec![format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes()]),
-            ("ownership.json".into(), json),
-            ("matrix.csv".into(), csv),
-        ];
-        (files, ExportLayouts { json: json_layout, csv: csv_layout })
+    let exports = || -> (Vec<Diagnostic>, ExportLayouts) {
+        let mut errs = Vec::new();
+        let mut put = |path: &str, r: std::io::Result<Layout>| {
+            r.map_err(|e| errs.push(Diagnostic::error("io", path, format!("cannot write: {e}")))).unwrap_or_default()
+        };
+        let (json, csv) =
+            rayon::join(|| ownership_json(site, &refs).put(sink, "ownership.json"), || matrix_csv(site).put(sink, "matrix.csv"));
+        let layouts = ExportLayouts { json: put("ownership.json", json), csv: put("matrix.csv", csv) };
+        (errs, layouts)
     };
-    let (errors, (mut extra, layouts)) = rayon::join(render_all, exports);
+    let (mut errors, (export_errors, layouts)) = rayon::join(render_all, exports);
+    errors.extend(export_errors);
+    let mut extra: Vec<(String, Vec<u8>)> = vec![
+        ("sitemap.xml".into(), sitemap(site, &jobs).into_bytes()),
+        ("robots.txt".into(), format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes()),
+    ];
     if std::env::var_os("DEMARCATE_TIMINGS").is_some() {
         for (name, n) in ["contexts (cpu)", "templates (cpu)", "writes (cpu)"].iter().zip(&spent) {
             eprintln!("timing: {name:<22} {:>8.1} ms", n.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6);
@@ -321,13 +320,13 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut count = jobs.len();
+    let mut count = jobs.len() + 2;
     for (path, bytes) in &theme.statics {
-        extra.push((format!("static/{path}"), vec![bytes.clone()]));
+        extra.push((format!("static/{path}"), bytes.clone()));
     }
     let mut errs = Vec::new();
-    for (path, chunks) in extra {
-        if let Err(e) = sink.put_chunks(&path, chunks) {
+    for (path, bytes) in extra {
+        if let Err(e) = sink.put(&path, bytes) {
             errs.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
         }
         count += 1;
@@ -420,22 +419,22 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
     paths
 }
 
-/// An export as built: whole (in chunks), or spliced from the previous file.
+/// An export as built: written whole into the sink, or to be spliced from the previous file.
 enum Built {
-    Whole(Vec<Vec<u8>>, Layout),
+    Whole(Layout),
     Spliced(Vec<Piece>, Layout),
 }
 
-/// Builds an export: spliced from the previous file when given (only edited pages generated),
-/// or whole.
-fn build_export(make: impl Fn(&(dyn Fn(usize) -> bool + Sync)) -> Export, previous: Option<(u64, &Layout, &[usize])>) -> Built {
-    if let Some((old_len, layout, edited)) = previous
-        && let Some((pieces, layout)) = make(&|i| edited.contains(&i)).splice(old_len, layout, edited)
-    {
-        return Built::Spliced(pieces, layout);
+/// Builds an export into `sink`, or, given the previous file's length and layout and the
+/// edited pages, as a splice of that file (only the edited pages' parts are made).
+fn build_export(export: Export, sink: &dyn Sink, path: &'static str, previous: Option<(u64, &Layout, &[usize])>) -> std::io::Result<Built> {
+    match previous {
+        Some((old_len, layout, edited)) if export.matches(old_len, layout) => {
+            let (pieces, layout) = export.splice(layout, edited);
+            Ok(Built::Spliced(pieces, layout))
+        }
+        _ => export.put(sink, path).map(Built::Whole),
     }
-    let (chunks, layout) = make(&|_| true).into_chunks();
-    Built::Whole(chunks, layout)
 }
 
 /// Renders the given output files (as named by their paths) into `sink`: how `serve` renders
@@ -465,11 +464,11 @@ pub fn render_paths(
                     rayon::join(
                         || {
                             let old = previous.map(|p| (p.json_len, &p.layouts.json, p.edited.as_slice()));
-                            want("ownership.json").then(|| build_export(|w| ownership_json(site, &refs, w), old))
+                            want("ownership.json").then(|| build_export(ownership_json(site, &refs), sink, "ownership.json", old))
                         },
                         || {
                             let old = previous.map(|p| (p.csv_len, &p.layouts.csv, p.edited.as_slice()));
-                            want("matrix.csv").then(|| build_export(|w| matrix_csv(site, w), old))
+                            want("matrix.csv").then(|| build_export(matrix_csv(site), sink, "matrix.csv", old))
                         },
                     )
                 },
@@ -477,27 +476,26 @@ pub fn render_paths(
             )
         },
     );
-    let layout = |b: &Option<Built>| match b {
-        Some(Built::Whole(_, l) | Built::Spliced(_, l)) => Some(l.clone()),
-        None => None,
+    let mut spliced = Vec::new();
+    let mut layout = |path: &'static str, built: Option<std::io::Result<Built>>| match built? {
+        Ok(Built::Whole(l)) => Some(l),
+        Ok(Built::Spliced(pieces, l)) => {
+            spliced.push(Spliced { path, pieces });
+            Some(l)
+        }
+        Err(e) => {
+            errors.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
+            None
+        }
     };
-    let layouts = match (layout(&json), layout(&csv)) {
+    let layouts = match (layout("ownership.json", json), layout("matrix.csv", csv)) {
         (Some(json), Some(csv)) => Some(ExportLayouts { json, csv }),
         _ => None,
     };
-    let mut spliced = Vec::new();
-    let mut files = vec![("sitemap.xml", map.map(|m| vec![m.into_bytes()]))];
-    for (path, built) in [("ownership.json", json), ("matrix.csv", csv)] {
-        match built {
-            Some(Built::Whole(chunks, _)) => files.push((path, Some(chunks))),
-            Some(Built::Spliced(pieces, _)) => spliced.push(Spliced { path, pieces }),
-            None => {}
-        }
-    }
-    for (path, chunks) in files.into_iter().filter_map(|(p, b)| b.map(|b| (p, b))) {
-        if let Err(e) = sink.put_chunks(path, chunks) {
-            errors.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
-        }
+    if let Some(map) = map
+        && let Err(e) = sink.put("sitemap.xml", map.into_bytes())
+    {
+        errors.push(Diagnostic::error("io", "sitemap.xml", format!("cannot write: {e}")));
     }
     if errors.is_empty() { Ok((layouts, spliced)) } else { Err(errors) }
 }
@@ -959,9 +957,8 @@ fn owner_value(site: &Site, refs: &Refs, o: usize) -> Value {
     let (id, owner) = &site.reg.owners[o];
     let mut by_ws: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
     for h in &site.own.by_owner[o] {
-        let row = &site.own.rows[h.page][h.row];
-        let wid = &site.reg.workstreams[row.ws].0;
-        by_ws.entry(row.ws).or_default().push(obj!(
+        let wid = &site.reg.workstreams[h.ws].0;
+        by_ws.entry(h.ws).or_default().push(obj!(
             "playbook": refs.pages[h.page].clone(), "link": format!("{}{}#ws-{wid}", site.base_path, site.pages[h.page].path), "roles": role_names(h.roles),
         ));
     }
@@ -1030,7 +1027,7 @@ fn party_value(site: &Site, refs: &Refs, p: usize) -> Value {
         .map(|o| {
             let mut per_ws: BTreeMap<usize, Counts> = BTreeMap::new();
             for h in &site.own.by_owner[o] {
-                per_ws.entry(site.own.rows[h.page][h.row].ws).or_default().add(h.roles);
+                per_ws.entry(h.ws).or_default().add(h.roles);
             }
             let holds: Vec<Value> = per_ws
                 .into_iter()
@@ -1200,7 +1197,7 @@ pub const OWNERSHIP_SCHEMA_VERSION: u32 = 1;
 /// `ownership.json` in parts (written one after the other), serialised straight from the model:
 /// no JSON tree and no whole-document string, which at 10,000 playbooks cost hundreds of
 /// megabytes. Playbooks are serialised in parallel; only those `which` accepts.
-fn ownership_json(site: &Site, refs: &Refs, which: &(dyn Fn(usize) -> bool + Sync)) -> Export {
+fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
     use serde::Serialize;
     use serde::ser::{SerializeMap, SerializeSeq};
 
@@ -1328,25 +1325,28 @@ fn ownership_json(site: &Site, refs: &Refs, which: &(dyn Fn(usize) -> bool + Syn
     }
     let head = serde_json::to_string(&Doc(site, refs)).unwrap_or_default();
     let head = head.strip_suffix("[]}").map(|h| format!("{h}[")).unwrap_or(head);
-    let parts: Vec<Option<Vec<u8>>> = (0..site.pages.len())
-        .into_par_iter()
-        .map(|i| {
-            let p = &site.pages[i];
-            let listed = site.visible[i] && p.is_playbook() && !site.own.rows[i].is_empty();
-            if listed && which(i) { playbook_json(site, i, p) } else { None }
-        })
-        .collect();
-    Export { head: head.into_bytes(), parts, sep: b",", tail: b"]}\n" }
+    let part = move |i: usize| {
+        let p = &site.pages[i];
+        let listed = site.visible[i] && p.is_playbook() && !site.own.rows[i].is_empty();
+        if listed { playbook_json(site, i, p) } else { None }
+    };
+    Export { head: head.into_bytes(), pages: site.pages.len(), part: Box::new(part), sep: b",", tail: b"]}\n" }
 }
 
 /// A large export as a head, one optional part per page (page order, joined by `sep`) and a
-/// tail: written in parts, and spliced by warm builds.
-struct Export {
+/// tail. Parts are made on demand: a full build streams them to the file in batches (the
+/// export never exists whole in memory), a warm build makes only the edited pages' parts and
+/// splices them into the previous file.
+struct Export<'a> {
     head: Vec<u8>,
-    parts: Vec<Option<Vec<u8>>>,
+    pages: usize,
+    part: Box<dyn Fn(usize) -> Option<Vec<u8>> + Sync + 'a>,
     sep: &'static [u8],
     tail: &'static [u8],
 }
+
+/// Parts made in parallel per batch before they are written: bounded memory, full cores.
+const EXPORT_BATCH: usize = 512;
 
 /// Where each page's part sits in an export file: the head's length, then each part's length
 /// (none when the page has no part).
@@ -1388,40 +1388,56 @@ pub struct Spliced {
     pub pieces: Vec<Piece>,
 }
 
-impl Export {
-    fn into_chunks(self) -> (Vec<Vec<u8>>, Layout) {
-        let layout =
-            Layout { head: self.head.len() as u64, parts: self.parts.iter().map(|p| p.as_ref().map(|b| b.len() as u64)).collect() };
-        let mut chunks = Vec::with_capacity(self.parts.len() * 2 + 2);
-        chunks.push(self.head);
+impl Export<'_> {
+    /// Writes the whole export to `w`, making parts in parallel batches; returns its layout.
+    fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<Layout> {
+        w.write_all(&self.head)?;
+        let mut layout = Layout { head: self.head.len() as u64, parts: Vec::with_capacity(self.pages) };
         let mut first = true;
-        for part in self.parts.into_iter().flatten() {
-            if !first {
-                chunks.push(self.sep.to_vec());
+        for start in (0..self.pages).step_by(EXPORT_BATCH) {
+            let batch: Vec<Option<Vec<u8>>> =
+                (start..(start + EXPORT_BATCH).min(self.pages)).into_par_iter().map(|i| (self.part)(i)).collect();
+            for part in batch {
+                layout.parts.push(part.as_ref().map(|b| b.len() as u64));
+                let Some(part) = part else { continue };
+                if !first {
+                    w.write_all(self.sep)?;
+                }
+                first = false;
+                w.write_all(&part)?;
             }
-            first = false;
-            chunks.push(part);
         }
-        chunks.push(self.tail.to_vec());
-        (chunks, layout)
+        w.write_all(self.tail)?;
+        Ok(layout)
     }
 
-    /// The pieces of this export when only the `edited` pages' parts were generated: those and
-    /// the head are new, every other part is a range of the previous file, which must match
-    /// `layout` (its length is `old_len`). Consecutive ranges merge, so an export with one
-    /// edited playbook is about three copies. `None` when the previous file does not match.
-    fn splice(self, old_len: u64, layout: &Layout, edited: &[usize]) -> Option<(Vec<Piece>, Layout)> {
-        if layout.parts.len() != self.parts.len() {
-            return None;
-        }
-        let sep_bytes = self.sep;
-        let sep = sep_bytes.len() as u64;
+    /// Writes the export to `path` in `sink`; returns its layout.
+    fn put(&self, sink: &dyn Sink, path: &str) -> std::io::Result<Layout> {
+        let mut layout = None;
+        sink.put_streamed(path, &mut |w| {
+            layout = Some(self.write_to(w)?);
+            Ok(())
+        })?;
+        layout.ok_or_else(|| std::io::Error::other("the export was not written"))
+    }
+
+    /// Whether a previous file of `old_len` bytes can be what `layout` describes for this
+    /// export's pages.
+    fn matches(&self, old_len: u64, layout: &Layout) -> bool {
+        let sep = self.sep.len() as u64;
         let count = layout.parts.iter().flatten().count() as u64;
         let expected = layout.head + layout.parts.iter().flatten().sum::<u64>() + sep * count.saturating_sub(1) + self.tail.len() as u64;
-        if old_len != expected {
-            return None;
-        }
-        let mut new_layout = Layout { head: self.head.len() as u64, parts: Vec::with_capacity(self.parts.len()) };
+        layout.parts.len() == self.pages && old_len == expected
+    }
+
+    /// The pieces of this export with only the `edited` pages' parts made: those and the head
+    /// are new, every other part is a range of the previous file, which [`Export::matches`]
+    /// `layout`. Consecutive ranges merge, so an export with one edited playbook is about
+    /// three copies. Returns the new layout too.
+    fn splice(self, layout: &Layout, edited: &[usize]) -> (Vec<Piece>, Layout) {
+        let sep_bytes = self.sep;
+        let sep = sep_bytes.len() as u64;
+        let mut new_layout = Layout { head: self.head.len() as u64, parts: Vec::with_capacity(self.pages) };
         let mut pieces = vec![Piece::New(self.head)];
         let push_old = |pieces: &mut Vec<Piece>, at: u64, len: u64| {
             // The previous part ended `sep` bytes before this one: copy the separator along.
@@ -1437,13 +1453,13 @@ impl Export {
             pieces.push(Piece::Old { at, len });
         };
         let mut at = layout.head;
-        for (i, (old, new)) in layout.parts.iter().zip(self.parts).enumerate() {
+        for (i, old) in layout.parts.iter().enumerate() {
             let old_at = at;
             if let Some(len) = *old {
                 at += len + sep;
             }
             let part = if edited.contains(&i) {
-                new.map(|bytes| {
+                (self.part)(i).map(|bytes| {
                     let len = bytes.len() as u64;
                     if pieces.len() > 1 && sep > 0 {
                         pieces.push(Piece::New(sep_bytes.to_vec()));
@@ -1457,7 +1473,7 @@ impl Export {
             new_layout.parts.push(part);
         }
         pieces.push(Piece::New(self.tail.to_vec()));
-        Some((pieces, new_layout))
+        (pieces, new_layout)
     }
 }
 
@@ -1467,54 +1483,51 @@ pub fn csv_field(s: &str) -> String {
 }
 
 /// `matrix.csv` in parts: the header, then one part per playbook (built in parallel).
-fn matrix_csv(site: &Site, which: &(dyn Fn(usize) -> bool + Sync)) -> Export {
+fn matrix_csv(site: &Site) -> Export<'_> {
     let id = |o: &usize| site.reg.owners[*o].0.as_str();
-    let join = |l: &[usize], sep: &str| l.iter().map(id).collect::<Vec<_>>().join(sep);
+    let join = move |l: &[usize], sep: &str| l.iter().map(id).collect::<Vec<_>>().join(sep);
     // One part per playbook, built in parallel, joined in page order.
-    let parts: Vec<Option<Vec<u8>>> = (0..site.pages.len())
-        .into_par_iter()
-        .map(|i| {
-            let p = &site.pages[i];
-            if !site.visible[i] || site.own.rows[i].is_empty() || !which(i) {
-                return None;
-            }
-            let mut out = String::new();
-            let url = site.url(i);
-            let client = site.own.client[i].map(|c| site.reg.parties[c].0.as_str()).unwrap_or_default();
-            let model = p.fm.model.as_deref().unwrap_or_default();
-            for r in &site.own.rows[i] {
-                let fields = [
-                    url.as_str(),
-                    p.title.as_str(),
-                    client,
-                    model,
-                    site.reg.workstreams[r.ws].0.as_str(),
-                    r.accountable.first().map(id).unwrap_or_default(),
-                    &join(&r.responsible, "; "),
-                    &join(&r.consulted, "; "),
-                    &join(&r.informed, "; "),
-                    r.coverage.map(|c| c.as_str()).unwrap_or_default(),
-                    r.after_hours.as_ref().map(id).unwrap_or_default(),
-                    &join(&r.escalation, " > "),
-                ];
-                for (k, f) in fields.iter().enumerate() {
-                    if k > 0 {
-                        out.push(',');
-                    }
-                    if f.contains([',', '"', '\n', '\r']) {
-                        out.push_str(&csv_field(f));
-                    } else {
-                        out.push_str(f);
-                    }
+    let part = move |i: usize| {
+        let p = &site.pages[i];
+        if !site.visible[i] || site.own.rows[i].is_empty() {
+            return None;
+        }
+        let mut out = String::new();
+        let url = site.url(i);
+        let client = site.own.client[i].map(|c| site.reg.parties[c].0.as_str()).unwrap_or_default();
+        let model = p.fm.model.as_deref().unwrap_or_default();
+        for r in &site.own.rows[i] {
+            let fields = [
+                url.as_str(),
+                p.title.as_str(),
+                client,
+                model,
+                site.reg.workstreams[r.ws].0.as_str(),
+                r.accountable.first().map(id).unwrap_or_default(),
+                &join(&r.responsible, "; "),
+                &join(&r.consulted, "; "),
+                &join(&r.informed, "; "),
+                r.coverage.map(|c| c.as_str()).unwrap_or_default(),
+                r.after_hours.as_ref().map(id).unwrap_or_default(),
+                &join(&r.escalation, " > "),
+            ];
+            for (k, f) in fields.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
                 }
-                out.push_str("\r\n");
+                if f.contains([',', '"', '\n', '\r']) {
+                    out.push_str(&csv_field(f));
+                } else {
+                    out.push_str(f);
+                }
             }
-            Some(out.into_bytes())
-        })
-        .collect();
+            out.push_str("\r\n");
+        }
+        Some(out.into_bytes())
+    };
     let head =
         b"playbook,title,client,model,workstream,accountable,responsible,consulted,informed,coverage,after_hours,escalation\r\n".to_vec();
-    Export { head, parts, sep: b"", tail: b"" }
+    Export { head, pages: site.pages.len(), part: Box::new(part), sep: b"", tail: b"" }
 }
 
 #[cfg(test)]
@@ -1541,13 +1554,15 @@ mod tests {
         assert_eq!(csv_field("plain"), "plain");
     }
 
-    fn export(parts: &[Option<&str>], sep: &'static [u8]) -> Export {
-        Export { head: b"H[".to_vec(), parts: parts.iter().map(|p| p.map(|s| s.as_bytes().to_vec())).collect(), sep, tail: b"]T" }
+    fn export(parts: &[Option<&str>], sep: &'static [u8]) -> Export<'static> {
+        let parts: Vec<Option<Vec<u8>>> = parts.iter().map(|p| p.map(|s| s.as_bytes().to_vec())).collect();
+        Export { head: b"H[".to_vec(), pages: parts.len(), part: Box::new(move |i| parts[i].clone()), sep, tail: b"]T" }
     }
 
     fn whole(e: Export) -> (Vec<u8>, Layout) {
-        let (chunks, layout) = e.into_chunks();
-        (chunks.concat(), layout)
+        let mut bytes = Vec::new();
+        let layout = e.write_to(&mut bytes).expect("writes to memory");
+        (bytes, layout)
     }
 
     /// Applies splice pieces to the previous file's bytes, as `build::replace_spliced` does on disk.
@@ -1580,13 +1595,16 @@ mod tests {
                 // Only the edited parts are generated, as a warm build does.
                 let partial: Vec<Option<&str>> =
                     after.iter().enumerate().map(|(i, p)| if edited.contains(&i) { *p } else { None }).collect();
-                let (pieces, new_layout) = export(&partial, sep).splice(old.len() as u64, &layout, edited).expect("layout matches");
+                let partial = export(&partial, sep);
+                assert!(partial.matches(old.len() as u64, &layout));
+                let (pieces, new_layout) = partial.splice(&layout, edited);
                 assert_eq!(apply(&pieces, &old), expected, "edit {edited:?} with separator {sep:?}");
                 assert_eq!(new_layout, expected_layout);
                 let copies = pieces.iter().filter(|p| matches!(p, Piece::Old { .. })).count();
                 assert!(copies <= edited.len() + 1, "unedited runs are merged: {pieces:?}");
             }
-            assert!(export(&before, sep).splice(old.len() as u64 + 1, &layout, &[]).is_none(), "a file of another length is not spliced");
+            assert!(!export(&before, sep).matches(old.len() as u64 + 1, &layout), "a file of another length is not spliced");
+            assert!(!export(&before[1..], sep).matches(old.len() as u64, &layout), "nor one for another page count");
         }
     }
 }
