@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::output::{DiskOutput, MemoryOutput, OutputError};
+use crate::output::{DiskOutput, OutputError, Sink, UpdateOutput};
 use crate::site::{BuildOptions, Frame, Refreshed, Site};
 use crate::{cache, content, render, theme};
 
@@ -118,7 +118,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
         cache::save(root, opts, output, cache::environment(&site.cfg, &files, opts, output), encoded, Some(layouts));
     }
     STAGE.store(0, Ordering::Relaxed);
-    Ok(BuildReport {
+    let report = BuildReport {
         diagnostics,
         playbooks: site.playbook_count(),
         pages: site.visible_pages().count(),
@@ -126,7 +126,18 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
         elapsed: start.elapsed(),
         output: output.to_path_buf(),
         warm: false,
-    })
+    };
+    discard(site);
+    Ok(report)
+}
+
+/// Frees a large model off the caller's thread: a command-line build is done once its files
+/// are written, and tearing down a 10,000-playbook site (millions of small allocations) would
+/// otherwise add tens of milliseconds before the process can exit.
+fn discard<T: Send + 'static>(value: T) {
+    if std::thread::Builder::new().name("discard".into()).spawn(move || drop(value)).is_err() {
+        // No thread to be had: the value was moved into the failed closure and dropped here.
+    }
 }
 
 /// A warm build from the cache. `None` when the cache cannot serve this build (missing,
@@ -134,6 +145,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
 fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started_ns: i128) -> Option<Result<BuildReport, BuildError>> {
     let t = Instant::now();
     let frame = Frame::load(root, opts).ok()?;
+    crate::site::timing("config", t);
     let mut d = Vec::new();
     let files = theme::load(root, frame.cfg.config.theme.as_deref(), &mut d);
     if !d.is_empty() {
@@ -170,6 +182,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
         }
         site.pages[i].stamp = stamp;
     }
+    crate::site::timing("  refreshed", t);
     paths.sort();
     paths.dedup();
     // The snapshot has no HTML for playbooks it did not re-read: rendering any other playbook
@@ -195,18 +208,19 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
             return Some(Err(BuildError::Content(diagnostics)));
         }
     };
-    let mem = MemoryOutput::default();
-    for a in &copies {
-        match std::fs::read(&a.source) {
-            Ok(bytes) => {
-                if let Err(e) = replace_file(&output.join(&a.rel), &bytes) {
-                    return Some(Err(BuildError::Output(OutputError::Io(output.join(&a.rel), e), diagnostics)));
-                }
-            }
-            Err(_) => return None,
-        }
-    }
+    crate::site::timing("  templates compiled", t);
+    let out = UpdateOutput::new(output);
     if !paths.is_empty() || !copies.is_empty() {
+        for a in &copies {
+            let Ok(bytes) = std::fs::read(&a.source) else {
+                out.abandon();
+                return None;
+            };
+            if let Err(e) = out.put(&a.rel, bytes) {
+                out.abandon();
+                return Some(Err(BuildError::Output(OutputError::Io(output.join(&a.rel), e), diagnostics)));
+            }
+        }
         // The exports on disk, to splice the edited pages' parts into.
         let previous = restored.exports.clone().and_then(|layouts| {
             Some(render::PreviousExports {
@@ -217,38 +231,30 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
             })
         });
         let (rendered, snapshot) = rayon::join(
-            || render::render_paths(&site, &files, &tera, &mem, &paths, previous.as_ref()),
+            || render::render_paths(&site, &files, &tera, &out, &paths, previous.as_ref()),
             || cache::encode(&site, Some((&restored.generations, &changed)), started_ns, &cache::prepare(root, opts, output)),
         );
-        let (layouts, spliced) = match rendered {
-            Ok((l, spliced)) => (l.or(restored.exports), spliced),
+        let layouts = match rendered {
+            Ok(l) => l.or(restored.exports),
             Err(errs) => {
+                out.abandon();
                 diagnostics.extend(errs);
                 diagnostics.sort();
                 return Some(Err(BuildError::Content(diagnostics)));
             }
         };
-        crate::site::timing("  rendered (warm)", t);
-        let written = mem.into_files();
-        for (path, bytes) in &written {
-            if let Err(e) = replace_file(&output.join(path), bytes) {
-                return Some(Err(BuildError::Output(OutputError::Io(output.join(path), e), diagnostics)));
-            }
+        crate::site::timing("  rendered and written (warm)", t);
+        if let Err(e) = out.commit() {
+            return Some(Err(BuildError::Output(e, diagnostics)));
         }
-        crate::site::timing("  pages written (warm)", t);
-        for s in &spliced {
-            let path = output.join(s.path);
-            if let Err(e) = replace_spliced(&path, &s.pieces) {
-                return Some(Err(BuildError::Output(OutputError::Io(path, e), diagnostics)));
-            }
-        }
-        crate::site::timing("  written (warm)", t);
-        if let Some(encoded) = snapshot {
+        crate::site::timing("  moved into place (warm)", t);
+        if let Some(mut encoded) = snapshot {
+            encoded.highlights_known = restored.highlights_known;
             cache::save(root, opts, output, env, encoded, layouts);
         }
     }
     crate::site::timing("render + write (warm)", t);
-    Some(Ok(BuildReport {
+    let report = BuildReport {
         diagnostics,
         playbooks: site.playbook_count(),
         pages: site.visible_pages().count(),
@@ -256,46 +262,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
         elapsed: start.elapsed(),
         output: output.to_path_buf(),
         warm: true,
-    }))
-}
-
-/// Replaces one output file atomically: readers see the old or the new file, never half.
-fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let tmp = path.with_extension(format!("demarcate-tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
-}
-
-/// Replaces an export atomically with its spliced version: new pieces are written, old ones
-/// copied from the current file range by range (`io::copy` between files stays in the kernel).
-fn replace_spliced(path: &Path, pieces: &[render::Piece]) -> std::io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom, Write};
-    let mut old = std::fs::File::open(path)?;
-    let tmp = path.with_extension(format!("demarcate-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut out = std::fs::File::create(&tmp)?;
-        for piece in pieces {
-            match piece {
-                render::Piece::New(bytes) => out.write_all(bytes)?,
-                render::Piece::Old { at, len } => {
-                    old.seek(SeekFrom::Start(*at))?;
-                    let copied = std::io::copy(&mut (&mut old).take(*len), &mut out)?;
-                    if copied != *len {
-                        return Err(std::io::Error::new(
-                            std::io::ErrorKind::UnexpectedEof,
-                            "the previous export is shorter than its layout",
-                        ));
-                    }
-                }
-            }
-        }
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    };
+    discard(site);
+    Some(Ok(report))
 }

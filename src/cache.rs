@@ -39,7 +39,7 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 }
 
 /// Bump on any change to the snapshot's shape.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 
@@ -87,7 +87,6 @@ struct PageState {
     audience: Audience,
     title: String,
     yaml_hash: u64,
-    stamp: Stamp,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -135,6 +134,9 @@ struct Shard {
 struct Global {
     pages: usize,
     shards: Vec<u64>,
+    /// Every page's source stamp: in the head, so the edited pages are known before any shard
+    /// is decoded.
+    stamps: Vec<Stamp>,
     visible: Vec<bool>,
     assets: Vec<AssetState>,
     children: Vec<Children>,
@@ -276,7 +278,7 @@ struct ShardRef<'a> {
     pages: Vec<PageRecordRef<'a>>,
 }
 
-fn page_record(site: &Site, i: usize, started_ns: i128) -> PageRecordRef<'_> {
+fn page_record(site: &Site, i: usize) -> PageRecordRef<'_> {
     let p = &site.pages[i];
     PageRecordRef {
         page: PageState {
@@ -290,7 +292,6 @@ fn page_record(site: &Site, i: usize, started_ns: i128) -> PageRecordRef<'_> {
             audience: p.audience,
             title: p.title.clone(),
             yaml_hash: p.yaml_hash,
-            stamp: trusted(p.stamp, started_ns),
         },
         rows: &site.own.rows[i],
         client: site.own.client[i],
@@ -312,6 +313,33 @@ fn page_record(site: &Site, i: usize, started_ns: i128) -> PageRecordRef<'_> {
 /// The site-wide part of a snapshot whose shards are already written, ready to [`save`].
 pub struct Encoded {
     global: Global,
+    /// Highlighted code blocks the cache already has: [`save`] rewrites them only when this
+    /// build highlighted more.
+    pub highlights_known: usize,
+}
+
+const HIGHLIGHTS_FILE: &str = "highlights.bin";
+
+/// Highlighted code blocks, valid for the demarcate version that wrote them.
+#[derive(Serialize, Deserialize)]
+struct Highlights {
+    format: u32,
+    version: String,
+    entries: Vec<(u64, String)>,
+}
+
+/// Seeds the Markdown renderer with the highlighted blocks in `dir`; returns how many.
+fn load_highlights(dir: &Path) -> usize {
+    use bincode::Options;
+    let Ok(bytes) = std::fs::read(dir.join(HIGHLIGHTS_FILE)) else { return 0 };
+    match codec(bytes.len()).deserialize::<Highlights>(&bytes) {
+        Ok(h) if h.format == FORMAT && h.version == env!("CARGO_PKG_VERSION") => {
+            let n = h.entries.len();
+            crate::markdown::seed_highlights(h.entries);
+            n
+        }
+        _ => 0,
+    }
 }
 
 /// Encodes a snapshot of `site`, whose build started at `started_ns` (see [`now_ns`]), and
@@ -343,7 +371,7 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i12
         .par_iter()
         .map(|&k| {
             let range = k * PAGES_PER_SHARD..((k + 1) * PAGES_PER_SHARD).min(n);
-            let shard = ShardRef { generation: next, pages: range.map(|i| page_record(site, i, started_ns)).collect() };
+            let shard = ShardRef { generation: next, pages: range.map(|i| page_record(site, i)).collect() };
             write_atomic(&dir.join(format!("shard-{k}.bin")), &to_bytes(&shard)?).ok()
         })
         .collect();
@@ -351,6 +379,7 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i12
     let global = Global {
         pages: n,
         shards: generations,
+        stamps: site.pages.iter().map(|p| trusted(p.stamp, started_ns)).collect(),
         visible: site.visible.clone(),
         assets: site
             .assets
@@ -374,7 +403,7 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i12
             })
             .collect(),
     };
-    Some(Encoded { global })
+    Some(Encoded { global, highlights_known: 0 })
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -403,6 +432,10 @@ pub fn save(root: &Path, opts: &BuildOptions, output: &Path, env: u64, encoded: 
         let mut bytes = to_bytes(&header).ok_or_else(|| std::io::Error::other("encode"))?;
         bytes.extend(to_bytes(&encoded.global).ok_or_else(|| std::io::Error::other("encode"))?);
         write_atomic(&dir.join("site.bin"), &bytes)?;
+        if crate::markdown::highlight_count() > encoded.highlights_known {
+            let h = Highlights { format: FORMAT, version: env!("CARGO_PKG_VERSION").into(), entries: crate::markdown::highlights() };
+            write_atomic(&dir.join(HIGHLIGHTS_FILE), &to_bytes(&h).ok_or_else(|| std::io::Error::other("encode"))?)?;
+        }
         std::fs::write(dir.join(OUTPUT_FILE), output_key(output))
     };
     if write().is_err() {
@@ -429,7 +462,11 @@ fn prune(top: &Path) {
         let files: Vec<PathBuf> = files.flatten().map(|f| f.path()).collect();
         let ours = |p: &PathBuf| {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            name == OUTPUT_FILE || name == "site.bin" || (name.starts_with("shard-") && name.contains(".bin")) || name.contains(".tmp-")
+            name == OUTPUT_FILE
+                || name == "site.bin"
+                || name == HIGHLIGHTS_FILE
+                || (name.starts_with("shard-") && name.contains(".bin"))
+                || name.contains(".tmp-")
         };
         if files.iter().all(|f| f.is_file() && ours(f)) {
             for f in &files {
@@ -451,6 +488,8 @@ pub struct Restored {
     pub assets_changed: Vec<usize>,
     /// The export layouts of the output as it is.
     pub exports: Option<crate::render::ExportLayouts>,
+    /// How many highlighted code blocks were loaded from the cache (0: none were needed).
+    pub highlights_known: usize,
 }
 
 /// Whether every index in a record points into the registry and the site (a decodable but
@@ -473,6 +512,7 @@ fn record_in_range(r: &PageRecord, reg: &crate::ownership::Registry) -> bool {
 /// files (same pages, same assets unchanged). `None`: build cold.
 pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, env: u64) -> Option<Restored> {
     use rayon::prelude::*;
+    let t = std::time::Instant::now();
     let dir = cache_dir(root, opts, output);
     use bincode::Options;
     let bytes = std::fs::read(dir.join("site.bin")).ok()?;
@@ -488,14 +528,17 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
     let n = global.pages;
     if global.shards.len() != n.div_ceil(PAGES_PER_SHARD)
         || global.visible.len() != n
+        || global.stamps.len() != n
         || global.children.len() != n
         || global.children.iter().any(|c| c.pages.iter().chain(&c.sections).any(|&j| j >= n))
     {
         return None;
     }
 
+    crate::site::timing("  head", t);
     // Same files as before? New, deleted or renamed pages and any asset change build cold.
     let (files, assets, walk_diags) = content::walk(root);
+    crate::site::timing("  walk", t);
     if !walk_diags.is_empty() || files.len() != n || assets.len() != global.assets.len() {
         return None;
     }
@@ -505,6 +548,22 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
     let assets_changed: Vec<usize> =
         assets.iter().zip(&global.assets).enumerate().filter(|(_, (a, cached))| a.stamp != cached.stamp).map(|(k, _)| k).collect();
 
+    // The edited pages, known before the shards decode. Each stamp is taken before its file
+    // is read, so an edit racing this build is seen again by the next one.
+    let stamps: Vec<Option<Stamp>> = files.par_iter().map(|(path, _)| Stamp::read(path)).collect();
+    let mut texts = Vec::new();
+    for (i, ((path, _), (now, then))) in files.iter().zip(stamps.into_iter().zip(&global.stamps)).enumerate() {
+        let now = now?;
+        if now != *then {
+            let text = String::from_utf8(std::fs::read(path).ok()?).ok()?;
+            texts.push((i, text, now));
+        }
+    }
+    crate::site::timing("  stamps", t);
+    // An edited page with code: the blocks highlighted by earlier builds spare it loading
+    // syntect (tens of milliseconds per language).
+    let highlights_known =
+        if texts.iter().any(|(_, text, _)| text.contains("```") || text.contains("~~~")) { load_highlights(&dir) } else { 0 };
     let shards: Option<Vec<Shard>> = global
         .shards
         .par_iter()
@@ -520,6 +579,7 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         })
         .collect();
     let records = shards?.into_iter().flat_map(|s| s.pages);
+    crate::site::timing("  shards", t);
 
     let mut pages = Vec::with_capacity(n);
     let (mut rows, mut client, mut rendered, mut faqs, mut row_html, mut faq_answers) = (
@@ -530,7 +590,7 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    for r in records {
+    for (r, stamp) in records.zip(&global.stamps) {
         let s = r.page;
         pages.push(Page {
             file: s.file,
@@ -546,7 +606,7 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
             audience: s.audience,
             title: s.title,
             yaml_hash: s.yaml_hash,
-            stamp: s.stamp,
+            stamp: *stamp,
         });
         rows.push(r.rows);
         client.push(r.client);
@@ -555,21 +615,13 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         row_html.push(r.row_html);
         faq_answers.push(r.faq_answers);
     }
-
-    let mut texts = Vec::new();
-    for (i, ((path, rel), page)) in files.iter().zip(&pages).enumerate() {
-        if *rel != page.rel {
-            return None;
-        }
-        let stamp = Stamp::read(path)?;
-        if stamp != page.stamp {
-            let text = String::from_utf8(std::fs::read(path).ok()?).ok()?;
-            texts.push((i, text, stamp));
-        }
+    if files.iter().zip(&pages).any(|((_, rel), page)| *rel != page.rel) {
+        return None;
     }
-
+    crate::site::timing("  records", t);
     let by_rel = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
     let own = Ownership::from_rows(&frame.reg, rows, client, &global.visible);
+    crate::site::timing("  indexes", t);
     let diagnostics = Diagnostics {
         items: global
             .diagnostics
@@ -613,5 +665,5 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         by_rel,
         diagnostics,
     };
-    Some(Restored { site, edited: texts, generations: global.shards, assets_changed, exports: header.exports })
+    Some(Restored { site, edited: texts, generations: global.shards, assets_changed, exports: header.exports, highlights_known })
 }

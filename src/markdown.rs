@@ -316,17 +316,41 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
-/// Highlighted code by (language, code). Playbooks repeat the same snippets across clients,
-/// and highlighting is the costliest part of rendering Markdown.
+/// Highlighted code by a hash of (code, language). Playbooks repeat the same snippets across
+/// clients, and highlighting is the costliest part of rendering Markdown: the first block of
+/// a language compiles that grammar's regexes (tens of milliseconds). The build cache keeps
+/// these, so a warm build re-rendering a page with unchanged code never loads syntect.
+static HIGHLIGHTS: OnceLock<std::sync::Mutex<HashMap<u64, String>>> = OnceLock::new();
+
+fn highlight_cache() -> &'static std::sync::Mutex<HashMap<u64, String>> {
+    HIGHLIGHTS.get_or_init(Default::default)
+}
+
+/// Every highlighted block of this process, for the build cache.
+pub fn highlights() -> Vec<(u64, String)> {
+    highlight_cache().lock().map(|c| c.iter().map(|(k, v)| (*k, v.clone())).collect()).unwrap_or_default()
+}
+
+/// How many highlighted blocks this process holds.
+pub fn highlight_count() -> usize {
+    highlight_cache().lock().map(|c| c.len()).unwrap_or(0)
+}
+
+/// Adds highlighted blocks saved by an earlier build of this same version.
+pub fn seed_highlights(entries: Vec<(u64, String)>) {
+    if let Ok(mut c) = highlight_cache().lock() {
+        c.extend(entries);
+    }
+}
+
 fn highlight(code: &str, lang: &str) -> String {
     use std::collections::hash_map::DefaultHasher;
     use std::hash::{Hash, Hasher};
-    use std::sync::Mutex;
-    static CACHE: OnceLock<Mutex<HashMap<u64, String>>> = OnceLock::new();
+    // DefaultHasher::new() has fixed keys: the same block hashes the same in every process.
     let mut h = DefaultHasher::new();
     (code, lang).hash(&mut h);
     let key = h.finish();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let cache = highlight_cache();
     if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return hit;
     }

@@ -1,7 +1,9 @@
 //! Where a build's files go. A [`DiskOutput`] writes into a fresh temporary folder beside the
 //! output and swaps it in only when the whole build succeeded, so a failed build leaves the
 //! previous site untouched; it refuses to replace a folder it did not create (no marker file).
-//! A [`MemoryOutput`] keeps files in memory for `serve`.
+//! A [`MemoryOutput`] keeps files in memory for `serve`. An [`UpdateOutput`] rewrites some
+//! files of an existing output (a warm build): each goes to a temporary file beside its target
+//! as soon as it is rendered, and all are renamed into place together at the end.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -22,6 +24,18 @@ pub trait Sink: Sync {
         write(&mut bytes)?;
         self.put(path, bytes)
     }
+    /// A new version of an existing file of this output, made of new bytes and ranges of the
+    /// file as it is. Only outputs that update files in place support it.
+    fn put_spliced(&self, path: &str, _pieces: &[Piece]) -> io::Result<()> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, format!("{path}: this output cannot splice files")))
+    }
+}
+
+/// A piece of a spliced file: new bytes, or a byte range of the file it replaces.
+#[derive(Debug, PartialEq)]
+pub enum Piece {
+    New(Vec<u8>),
+    Old { at: u64, len: u64 },
 }
 
 #[derive(Debug)]
@@ -145,5 +159,98 @@ impl Sink for MemoryOutput {
             f.insert(path.to_string(), bytes);
         }
         Ok(())
+    }
+}
+
+/// Rewrites some files of an existing output folder. Every file is written to a temporary
+/// file beside its target right away (so writing overlaps rendering); [`UpdateOutput::commit`]
+/// renames them all into place, [`UpdateOutput::abandon`] removes them: a failed warm build
+/// changes nothing, and a reader of the site sees each file whole, old or new.
+pub struct UpdateOutput {
+    root: PathBuf,
+    /// (temporary file, target) of every file written so far.
+    staged: Mutex<Vec<(PathBuf, PathBuf)>>,
+}
+
+impl UpdateOutput {
+    pub fn new(root: &Path) -> Self {
+        UpdateOutput { root: root.to_path_buf(), staged: Mutex::default() }
+    }
+
+    fn temp_for(&self, path: &str) -> io::Result<(PathBuf, PathBuf)> {
+        let target = self.root.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        // The whole name plus a suffix: `logo.png` and `logo.svg` must not share a temporary.
+        let mut name = target.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".demarcate-tmp-{}", std::process::id()));
+        Ok((target.with_file_name(name), target))
+    }
+
+    fn stage(&self, tmp: PathBuf, target: PathBuf) {
+        match self.staged.lock() {
+            Ok(mut s) => s.push((tmp, target)),
+            Err(poisoned) => poisoned.into_inner().push((tmp, target)),
+        }
+    }
+
+    fn take(self) -> Vec<(PathBuf, PathBuf)> {
+        self.staged.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Moves every written file into place. On an error the files not yet moved are removed.
+    pub fn commit(self) -> Result<(), OutputError> {
+        let mut staged = self.take().into_iter();
+        while let Some((tmp, target)) = staged.next() {
+            if let Err(e) = std::fs::rename(&tmp, &target) {
+                let _ = std::fs::remove_file(&tmp);
+                staged.for_each(|(tmp, _)| drop(std::fs::remove_file(tmp)));
+                return Err(OutputError::Io(target, e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes every written file; the output stays as it was.
+    pub fn abandon(self) {
+        for (tmp, _) in self.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+impl Sink for UpdateOutput {
+    fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
+        let (tmp, target) = self.temp_for(path)?;
+        let written = std::fs::write(&tmp, bytes);
+        // Staged even when the write failed, so that abandon() removes what it left.
+        self.stage(tmp, target);
+        written
+    }
+
+    fn put_spliced(&self, path: &str, pieces: &[Piece]) -> io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom, Write};
+        let (tmp, target) = self.temp_for(path)?;
+        let mut old = std::fs::File::open(&target)?;
+        let written = (|| {
+            let mut out = std::fs::File::create(&tmp)?;
+            for piece in pieces {
+                match piece {
+                    Piece::New(bytes) => out.write_all(bytes)?,
+                    Piece::Old { at, len } => {
+                        old.seek(SeekFrom::Start(*at))?;
+                        // File to file: std copies this in the kernel (copy_file_range).
+                        let copied = io::copy(&mut (&mut old).take(*len), &mut out)?;
+                        if copied != *len {
+                            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file is shorter than its layout"));
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })();
+        self.stage(tmp, target);
+        written
     }
 }

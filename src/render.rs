@@ -14,7 +14,7 @@ use tera::{Context, Tera, Value};
 
 use crate::config::{Audience, PartyKind};
 use crate::diagnostics::{Diagnostic, Pos};
-use crate::output::Sink;
+use crate::output::{Piece, Sink};
 use crate::ownership::role;
 use crate::site::Site;
 use crate::theme::ThemeFiles;
@@ -23,7 +23,8 @@ use crate::theme::ThemeFiles;
 /// owner or page reference between thousands of rows costs a pointer copy, not a deep copy.
 macro_rules! obj {
     ($($k:literal : $v:expr),* $(,)?) => {{
-        let mut m = tera::Map::default();
+        // Sized up front: no rehashing while the keys go in.
+        let mut m = tera::Map::with_capacity([$($k),*].len());
         $( m.insert(tera::value::Key::from($k), Value::from($v)); )*
         Value::from(m)
     }};
@@ -153,7 +154,9 @@ fn template_error(theme: &ThemeFiles, e: &tera::Error, page: Option<&str>) -> Di
 struct Refs {
     owners: Vec<Value>,
     parties: Vec<Value>,
-    pages: Vec<Value>,
+    /// Per page: `{title, url, summary, client, …}` for list views, made on first use, so
+    /// re-rendering a few views does not cost a pass over every page.
+    pages: Vec<std::sync::OnceLock<Value>>,
     /// Per workstream: `{id, name, anchor, url}`, built once and shared by every row.
     ws: Vec<Value>,
     site: Value,
@@ -161,6 +164,23 @@ struct Refs {
     /// Which owners have a page in this build.
     owner_shown: Vec<bool>,
     owner_kind: Vec<&'static str>,
+}
+
+impl Refs {
+    /// The list-view reference of page `i`.
+    fn page(&self, site: &Site, i: usize) -> Value {
+        self.pages[i]
+            .get_or_init(|| {
+                let p = &site.pages[i];
+                let client = site.own.client.get(i).copied().flatten().map(|c| self.parties[c].clone()).unwrap_or(Value::none());
+                obj!(
+                    "title": p.title.as_str(), "url": site.url(i), "summary": opt_str(&p.fm.summary),
+                    "client": client, "model": opt_str(&p.fm.model), "model_label": model_label(p.fm.model.as_deref().unwrap_or("")),
+                    "audience": p.audience.as_str(), "updated": opt_str(&p.fm.updated), "tags": p.fm.tags.0.clone(),
+                )
+            })
+            .clone()
+    }
 }
 
 /// Owners get a page in the internal build always, in the client build only with visible work.
@@ -191,9 +211,7 @@ fn opt_str(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
 }
 
-/// `with_pages: false` skips the page references, which only list views need: re-rendering one
-/// playbook must not cost a pass over every page.
-fn build_refs(site: &Site, with_pages: bool) -> Refs {
+fn build_refs(site: &Site) -> Refs {
     let parties: Vec<Value> = site
         .reg
         .parties
@@ -222,20 +240,7 @@ fn build_refs(site: &Site, with_pages: bool) -> Refs {
             obj!("id": id.as_str(), "name": o.name.as_str(), "url": owner_url(site, i), "kind": owner_kind[i], "party": party)
         })
         .collect();
-    let pages: Vec<Value> = site
-        .pages
-        .iter()
-        .enumerate()
-        .filter(|_| with_pages)
-        .map(|(i, p)| {
-            let client = site.own.client.get(i).copied().flatten().map(|c| parties[c].clone()).unwrap_or(Value::none());
-            obj!(
-                "title": p.title.as_str(), "url": site.url(i), "summary": opt_str(&p.fm.summary),
-                "client": client, "model": opt_str(&p.fm.model), "model_label": model_label(p.fm.model.as_deref().unwrap_or("")),
-                "audience": p.audience.as_str(), "updated": opt_str(&p.fm.updated), "tags": p.fm.tags.0.clone(),
-            )
-        })
-        .collect();
+    let pages = (0..site.pages.len()).map(|_| std::sync::OnceLock::new()).collect();
     let mut nav = Vec::new();
     for (i, p) in site.visible_pages() {
         if p.is_section && !p.dir().is_empty() && !p.dir().contains('/') {
@@ -257,7 +262,7 @@ fn build_refs(site: &Site, with_pages: bool) -> Refs {
 /// Renders the whole site into `sink`. Returns the number of files written and where each
 /// page's part of the exports sits (for the build cache), or every error.
 pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink) -> Result<(usize, ExportLayouts), Vec<Diagnostic>> {
-    let refs = build_refs(site, true);
+    let refs = build_refs(site);
     let jobs = all_jobs(site, &refs);
     // Cumulative nanoseconds per phase (context, template, write), for DEMARCATE_TIMINGS.
     let spent: [std::sync::atomic::AtomicU64; 3] = Default::default();
@@ -355,8 +360,7 @@ pub fn render_pages(
     pages: &[usize],
     faq: bool,
 ) -> Result<(), Vec<Diagnostic>> {
-    let sections = pages.iter().any(|&i| site.pages[i].is_section);
-    let refs = build_refs(site, faq || sections);
+    let refs = build_refs(site);
     let mut jobs: Vec<Job> = pages.iter().map(|&i| Job::Page(i)).collect();
     if faq {
         jobs.push(Job::Faq);
@@ -419,29 +423,30 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
     paths
 }
 
-/// An export as built: written whole into the sink, or to be spliced from the previous file.
-enum Built {
-    Whole(Layout),
-    Spliced(Vec<Piece>, Layout),
-}
-
-/// Builds an export into `sink`, or, given the previous file's length and layout and the
-/// edited pages, as a splice of that file (only the edited pages' parts are made).
-fn build_export(export: Export, sink: &dyn Sink, path: &'static str, previous: Option<(u64, &Layout, &[usize])>) -> std::io::Result<Built> {
+/// Builds an export into `sink`: whole, or, given the previous file's length and layout and
+/// the edited pages, spliced into that file (only the edited pages' parts are made). Returns
+/// the new layout.
+fn build_export(
+    export: Export,
+    sink: &dyn Sink,
+    path: &'static str,
+    previous: Option<(u64, &Layout, &[usize])>,
+) -> std::io::Result<Layout> {
     match previous {
         Some((old_len, layout, edited)) if export.matches(old_len, layout) => {
             let (pieces, layout) = export.splice(layout, edited);
-            Ok(Built::Spliced(pieces, layout))
+            sink.put_spliced(path, &pieces)?;
+            Ok(layout)
         }
-        _ => export.put(sink, path).map(Built::Whole),
+        _ => export.put(sink, path),
     }
 }
 
 /// Renders the given output files (as named by their paths) into `sink`: how `serve` renders
 /// stale views on demand, and how a warm build renders what its edits affect. Unknown paths
-/// are ignored. With `previous`, the exports are spliced: only the edited pages' parts are
-/// generated again, and they come back as [`Spliced`] plans for the caller to write instead of
-/// going to `sink`. Returns the exports' layouts when they were rebuilt, and the plans.
+/// are ignored. With `previous`, the exports are spliced into the files `sink` holds: only the
+/// edited pages' parts are generated again. Returns the exports' layouts when they were
+/// rebuilt.
 pub fn render_paths(
     site: &Site,
     theme: &ThemeFiles,
@@ -449,9 +454,9 @@ pub fn render_paths(
     sink: &dyn Sink,
     paths: &[String],
     previous: Option<&PreviousExports>,
-) -> Result<(Option<ExportLayouts>, Vec<Spliced>), Vec<Diagnostic>> {
+) -> Result<Option<ExportLayouts>, Vec<Diagnostic>> {
     let wanted: std::collections::HashSet<&str> = paths.iter().map(|p| p.as_str()).collect();
-    let refs = build_refs(site, true);
+    let refs = build_refs(site);
     let all = all_jobs(site, &refs);
     let jobs: Vec<&Job> = all.iter().filter(|j| wanted.contains(j.path(site).as_str())).collect();
     // The exports are the largest files: build them beside the pages, not after.
@@ -476,13 +481,8 @@ pub fn render_paths(
             )
         },
     );
-    let mut spliced = Vec::new();
-    let mut layout = |path: &'static str, built: Option<std::io::Result<Built>>| match built? {
-        Ok(Built::Whole(l)) => Some(l),
-        Ok(Built::Spliced(pieces, l)) => {
-            spliced.push(Spliced { path, pieces });
-            Some(l)
-        }
+    let mut layout = |path: &'static str, built: Option<std::io::Result<Layout>>| match built? {
+        Ok(l) => Some(l),
         Err(e) => {
             errors.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
             None
@@ -497,7 +497,7 @@ pub fn render_paths(
     {
         errors.push(Diagnostic::error("io", "sitemap.xml", format!("cannot write: {e}")));
     }
-    if errors.is_empty() { Ok((layouts, spliced)) } else { Err(errors) }
+    if errors.is_empty() { Ok(layouts) } else { Err(errors) }
 }
 
 /// The file a playbook or section page is written to, relative to the output folder.
@@ -833,7 +833,7 @@ fn section_value(site: &Site, refs: &Refs, i: usize) -> Value {
     obj!(
         "title": p.title.as_str(), "summary": opt_str(&p.fm.summary), "url": site.url(i),
         "content": r.map(|r| r.html.as_str()).unwrap_or(""), "breadcrumbs": breadcrumbs(site, i),
-        "pages": pages.iter().map(|(_, _, j)| refs.pages[*j].clone()).collect::<Vec<_>>(), "subsections": subs,
+        "pages": pages.iter().map(|(_, _, j)| refs.page(site, *j)).collect::<Vec<_>>(), "subsections": subs,
     )
 }
 
@@ -843,7 +843,7 @@ fn home_value(site: &Site, refs: &Refs, i: Option<usize>) -> Value {
         if party.kind != PartyKind::Client || site.own.pages_by_party[p].is_empty() {
             continue;
         }
-        let playbooks: Vec<Value> = site.own.pages_by_party[p].iter().map(|&j| refs.pages[j].clone()).collect();
+        let playbooks: Vec<Value> = site.own.pages_by_party[p].iter().map(|&j| refs.page(site, j)).collect();
         clients.push(obj!("id": id.as_str(), "name": party.name.as_str(), "url": party_url(site, p), "playbooks": playbooks));
     }
     let mut models: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -853,10 +853,10 @@ fn home_value(site: &Site, refs: &Refs, i: Option<usize>) -> Value {
             continue;
         }
         if let Some(m) = &q.fm.model {
-            models.entry(m.clone()).or_default().push(refs.pages[j].clone());
+            models.entry(m.clone()).or_default().push(refs.page(site, j));
         }
         if site.own.client[j].is_none() {
-            other.push(refs.pages[j].clone());
+            other.push(refs.page(site, j));
         }
     }
     let r = i.and_then(|i| site.rendered[i].as_ref());
@@ -959,7 +959,7 @@ fn owner_value(site: &Site, refs: &Refs, o: usize) -> Value {
     for h in &site.own.by_owner[o] {
         let wid = &site.reg.workstreams[h.ws].0;
         by_ws.entry(h.ws).or_default().push(obj!(
-            "playbook": refs.pages[h.page].clone(), "link": format!("{}{}#ws-{wid}", site.base_path, site.pages[h.page].path), "roles": role_names(h.roles),
+            "playbook": refs.page(site, h.page), "link": format!("{}{}#ws-{wid}", site.base_path, site.pages[h.page].path), "roles": role_names(h.roles),
         ));
     }
     let workstreams: Vec<Value> = by_ws
@@ -997,7 +997,7 @@ fn workstream_value(site: &Site, refs: &Refs, w: usize, k: usize) -> Value {
         .map(|&(p, r)| {
             let row = &site.own.rows[p][r];
             obj!(
-                "playbook": refs.pages[p].clone(), "link": format!("{}#ws-{id}", site.url(p)),
+                "playbook": refs.page(site, p), "link": format!("{}#ws-{id}", site.url(p)),
                 "accountable": opt_owner(refs, row.accountable.first().copied()), "responsible": owner_list(refs, &row.responsible),
                 "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""), "coverage_label": row.coverage.map(|c| c.label()).unwrap_or(""),
                 "side": row.side(&site.reg),
@@ -1021,7 +1021,7 @@ fn workstream_value(site: &Site, refs: &Refs, w: usize, k: usize) -> Value {
 /// assignments still gets a page of bounded size.
 fn party_value(site: &Site, refs: &Refs, p: usize) -> Value {
     let (id, party) = &site.reg.parties[p];
-    let playbooks: Vec<Value> = site.own.pages_by_party[p].iter().map(|&j| refs.pages[j].clone()).collect();
+    let playbooks: Vec<Value> = site.own.pages_by_party[p].iter().map(|&j| refs.page(site, j)).collect();
     let owners: Vec<Value> = (0..site.reg.owners.len())
         .filter(|&o| site.reg.owner_party[o] == Some(p) && refs.owner_shown[o])
         .map(|o| {
@@ -1059,7 +1059,7 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
                 );
             }
         }
-        rows.push(obj!("playbook": refs.pages[i].clone(), "cells": cells));
+        rows.push(obj!("playbook": refs.page(site, i), "cells": cells));
     }
     let workstreams: Vec<Value> = used.iter().map(|&w| refs.ws[w].clone()).collect();
     let first = format!("{}matrix/", site.base_path);
@@ -1111,7 +1111,7 @@ fn faq_value(site: &Site, refs: &Refs) -> Value {
         }
         questions.push(v);
     }
-    let by_playbook: Vec<Value> = by_playbook.into_iter().map(|(i, qs)| obj!("playbook": refs.pages[i].clone(), "questions": qs)).collect();
+    let by_playbook: Vec<Value> = by_playbook.into_iter().map(|(i, qs)| obj!("playbook": refs.page(site, i), "questions": qs)).collect();
     let by_topic: Vec<Value> = topics.into_iter().map(|((_, id), (name, qs))| obj!("id": id, "name": name, "questions": qs)).collect();
     obj!("by_playbook": by_playbook, "by_topic": by_topic, "questions": questions)
 }
@@ -1371,21 +1371,6 @@ pub struct PreviousExports {
     pub layouts: ExportLayouts,
     /// Pages re-read by this build: only their parts are generated again.
     pub edited: Vec<usize>,
-}
-
-/// A piece of a spliced export: new bytes, or a byte range of the previous file to copy.
-#[derive(Debug, PartialEq)]
-pub enum Piece {
-    New(Vec<u8>),
-    Old { at: u64, len: u64 },
-}
-
-/// An export a warm build rewrites from the previous file plus its edited parts: the file is
-/// put together by copying ranges file to file (in the kernel), never read into memory.
-#[derive(Debug)]
-pub struct Spliced {
-    pub path: &'static str,
-    pub pieces: Vec<Piece>,
 }
 
 impl Export<'_> {

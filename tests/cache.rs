@@ -295,3 +295,32 @@ fn snapshots_of_deleted_output_folders_are_pruned_and_nothing_else_is_touched() 
     assert_eq!(entries(()), 1, "the snapshot of the deleted output is still there");
     assert_eq!(s.read(".demarcate-cache/notes.txt"), "mine\n");
 }
+
+#[test]
+fn code_blocks_highlighted_by_earlier_builds_are_reused_and_a_damaged_store_is_ignored() {
+    let s = fixture();
+    let managed = s.read("content/clients/acme/managed.md");
+    s.file("content/clients/acme/managed.md", &format!("{managed}\n```sh\nsystemctl restart agent\n```\n"));
+    cold_build(&s);
+    let store = std::fs::read_dir(s.path().join(".demarcate-cache"))
+        .expect("cache folder")
+        .flatten()
+        .map(|e| e.path().join("highlights.bin"))
+        .find(|p| p.is_file())
+        .expect("a cold build keeps the highlighted code blocks");
+    assert!(std::fs::metadata(&store).expect("store").len() > 0);
+    // Prose edited, code unchanged: the block comes from the store.
+    edit(&s, "content/clients/acme/managed.md", |t| t.replace("Managed.", "Managed, now with a runbook step."));
+    let r = warm_build(&s);
+    assert!(s.read("site/clients/acme/managed/index.html").contains("hl-"), "the code block is highlighted");
+    assert_equals_cold(&s, &r);
+    // The code itself edited: highlighted afresh.
+    edit(&s, "content/clients/acme/managed.md", |t| t.replace("restart agent", "restart agent --now"));
+    let r = warm_build(&s);
+    assert_equals_cold(&s, &r);
+    // A damaged store only costs speed.
+    std::fs::write(&store, b"not a highlight store").expect("damage");
+    edit(&s, "content/clients/acme/managed.md", |t| t.replace("runbook step", "runbook step again"));
+    let r = warm_build(&s);
+    assert_equals_cold(&s, &r);
+}
