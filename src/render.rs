@@ -1072,31 +1072,55 @@ fn faq_value(site: &Site, refs: &Refs) -> Value {
     struct Unique<'a> {
         item: &'a crate::site::FaqItem,
         home: usize,
-        links: Vec<Value>,
+        /// Every (page, question) answering it, the first one included.
+        links: Vec<(usize, &'a crate::site::FaqItem)>,
     }
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut unique: Vec<Unique> = Vec::new();
     for (i, _) in site.visible_pages() {
         for f in &site.faqs[i] {
-            let at = obj!("title": site.pages[i].title.as_str(), "link": format!("{}#{}", site.url(i), f.anchor));
             let key = f.question.trim().to_lowercase();
             match seen.get(&key) {
-                Some(&u) => unique[u].links.push(at),
+                Some(&u) => unique[u].links.push((i, f)),
                 None => {
                     seen.insert(key, unique.len());
-                    unique.push(Unique { item: f, home: i, links: vec![at] });
+                    unique.push(Unique { item: f, home: i, links: vec![(i, f)] });
                 }
             }
         }
     }
+    // Past a few hundred questions one page cannot show every answer (10,000 playbooks ask
+    // about 45,000 questions: 35 MB of HTML). Then /faq/ lists the questions by topic, each
+    // linking to its answer in context, and leaves the by-playbook view to the playbook pages.
+    let compact = unique.len() > FAQ_FULL_LIMIT;
     let mut by_playbook: Vec<(usize, Vec<Value>)> = Vec::new();
     let mut topics: BTreeMap<(u8, String), (String, Vec<Value>)> = BTreeMap::new();
     let mut questions = Vec::new();
     for u in unique {
         let f = u.item;
+        let link = format!("{}#{}", site.url(u.home), f.anchor);
+        if compact {
+            let v = obj!("question": f.question.as_str(), "anchor": f.anchor.as_str(), "link": link);
+            for &w in &f.workstreams {
+                let (id, ws) = &site.reg.workstreams[w];
+                topics.entry((0, id.clone())).or_insert_with(|| (ws.name.clone(), Vec::new())).1.push(v.clone());
+            }
+            for t in &f.tags {
+                topics.entry((1, t.clone())).or_insert_with(|| (t.clone(), Vec::new())).1.push(v.clone());
+            }
+            if f.workstreams.is_empty() && f.tags.is_empty() {
+                topics.entry((2, "other".into())).or_insert_with(|| ("Other questions".into(), Vec::new())).1.push(v);
+            }
+            continue;
+        }
+        let links: Vec<Value> = u
+            .links
+            .iter()
+            .map(|&(i, f)| obj!("title": site.pages[i].title.as_str(), "link": format!("{}#{}", site.url(i), f.anchor)))
+            .collect();
         let v = obj!(
             "question": f.question.as_str(), "answer": f.answer_html.as_str(), "anchor": f.anchor.as_str(),
-            "link": format!("{}#{}", site.url(u.home), f.anchor), "links": u.links, "tags": f.tags.clone(),
+            "link": link, "links": links, "tags": f.tags.clone(),
         );
         match by_playbook.last_mut() {
             Some((home, list)) if *home == u.home => list.push(v.clone()),
@@ -1113,8 +1137,11 @@ fn faq_value(site: &Site, refs: &Refs) -> Value {
     }
     let by_playbook: Vec<Value> = by_playbook.into_iter().map(|(i, qs)| obj!("playbook": refs.page(site, i), "questions": qs)).collect();
     let by_topic: Vec<Value> = topics.into_iter().map(|((_, id), (name, qs))| obj!("id": id, "name": name, "questions": qs)).collect();
-    obj!("by_playbook": by_playbook, "by_topic": by_topic, "questions": questions)
+    obj!("by_playbook": by_playbook, "by_topic": by_topic, "questions": questions, "compact": compact)
 }
+
+/// Above this many distinct questions, /faq/ lists questions with links instead of answers.
+pub const FAQ_FULL_LIMIT: usize = 500;
 
 /// Keeps only the tags Google allows in FAQ answers (and `href` on links); drops the rest but
 /// keeps their text.

@@ -411,3 +411,45 @@ fn questions_tied_to_a_workstream_appear_on_its_page() {
     assert!(hrefs(&html).contains(&"/ws/#faq-who-answers-at-night".to_string()));
     assert!(!html.contains("Unrelated?"));
 }
+
+#[test]
+fn a_large_faq_lists_questions_by_topic_as_links_to_their_answers() {
+    // 170 playbooks with 3 questions of their own and one they share: 511 distinct questions,
+    // past the 500 a single page shows in full.
+    let s = Site::with_config();
+    for n in 0..170 {
+        let fm = format!(
+            "faq:\n  - {{q: Who answers desk call {n}?, a: ANSWER-TEXT {n}, workstreams: [help-desk]}}\n  \
+             - {{q: Is tag question {n} tagged?, a: ANSWER-TEXT {n}, tags: [billing]}}\n  \
+             - {{q: Where is loose question {n}?, a: ANSWER-TEXT {n}}}\n  \
+             - {{q: Shared question asked everywhere?, a: ANSWER-TEXT {n}}}\n"
+        );
+        s.file(&format!("content/p{n:03}.md"), &playbook(&format!("Playbook {n:03}"), &fm, "Body.\n"));
+    }
+    s.run(&["build", "--quiet"]).ok();
+    let html = s.read("site/faq/index.html");
+    assert!(!html.contains("ANSWER-TEXT"), "a large /faq/ must not repeat every answer");
+    assert!(!html.contains("faq-by-playbook"), "the by-playbook view is left to the playbook pages");
+    let section = |id: &str| {
+        let at = html
+            .find(&format!("<section class=\"faq-group\" aria-labelledby=\"faq-topic-{id}\""))
+            .unwrap_or_else(|| panic!("no topic {id}"));
+        element_at(&html, at).to_string()
+    };
+    let (desk, billing, other) = (section("help-desk"), section("billing"), section("other"));
+    for n in [0, 64, 169] {
+        assert!(desk.contains(&format!("Who answers desk call {n}?")));
+        assert!(billing.contains(&format!("Is tag question {n} tagged?")));
+        assert!(other.contains(&format!("Where is loose question {n}?")));
+        assert!(!other.contains(&format!("Who answers desk call {n}?")), "a question with a topic is not under Other");
+    }
+    assert_eq!(other.matches("Shared question asked everywhere?").count(), 1, "a repeated question is listed once");
+    // Every question links to its answer, which exists on the playbook page.
+    let links: Vec<String> = hrefs(&html).into_iter().filter(|h| h.contains("#faq-") && !h.starts_with('#')).collect();
+    assert_eq!(links.len(), 170 * 3 + 1, "one link per listed question");
+    for h in links.iter().step_by(37) {
+        let (path, frag) = h.split_once('#').unwrap();
+        let page = s.read(&format!("site/{}", output_file_for(path)));
+        assert!(ids(&page).contains(&frag.to_string()), "{h} does not resolve");
+    }
+}

@@ -13,7 +13,7 @@
   var texts = items.map(function (el) { return el.textContent.toLowerCase(); });
   var questions = {};
   items.forEach(function (el) {
-    var q = el.querySelector("summary");
+    var q = el.querySelector("summary") || el.querySelector("a");
     if (q) questions[q.textContent.trim().toLowerCase()] = true;
   });
   var total = Object.keys(questions).length;
@@ -28,7 +28,7 @@
       /* open what matches while filtering; fold everything back when the box is cleared */
       el.open = terms.length > 0 && hit;
       if (hit) {
-        var q = el.querySelector("summary");
+        var q = el.querySelector("summary") || el.querySelector("a");
         if (q) seen[q.textContent.trim().toLowerCase()] = true;
       }
     });
