@@ -391,13 +391,14 @@ fn render_jobs(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink, re
 }
 
 /// The files a front-matter edit of `a` makes stale, besides the edited page itself: the
-/// sections listing it, the owners, workstreams and parties it touches, home, matrix, indexes,
-/// FAQ (when its questions changed), sitemap and exports.
+/// views showing something that changed (see [`crate::site::Affected`]) and the exports.
 pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
     let mut jobs: Vec<Job> = a.pages.iter().skip(1).map(|&i| Job::Page(i)).collect();
-    match site.pages.iter().position(|p| p.is_section && p.path.is_empty()).filter(|&h| site.visible[h]) {
-        Some(h) => jobs.push(Job::Page(h)),
-        None => jobs.push(Job::Home),
+    if a.listing {
+        match site.pages.iter().position(|p| p.is_section && p.path.is_empty()).filter(|&h| site.visible[h]) {
+            Some(h) => jobs.push(Job::Page(h)),
+            None => jobs.push(Job::Home),
+        }
     }
     jobs.extend(a.owners.iter().filter(|&&o| owner_shown(site, o)).map(|&o| Job::Owner(o)));
     // Only the list pages holding the edited page's rows; when a list grew or shrank, every
@@ -407,17 +408,30 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
         let before = a.ws_lens.iter().find(|(x, _)| *x == w).map(|(_, n)| *n);
         let at = list.partition_point(|&(p, _)| p < a.pages[0]);
         jobs.extend(stale_list_pages(at, list.len(), before).map(|k| Job::Workstream(w, k)));
+        if a.faq {
+            jobs.push(Job::Workstream(w, 0));
+        }
     }
-    let rows = site.matrix_pages();
-    let at = rows.partition_point(|&p| p < a.pages[0]);
-    jobs.extend(stale_list_pages(at, rows.len(), a.matrix_rows).map(Job::Matrix));
+    if a.matrix {
+        let rows = site.matrix_pages();
+        let at = rows.partition_point(|&p| p < a.pages[0]);
+        jobs.extend(stale_list_pages(at, rows.len(), a.matrix_rows).map(Job::Matrix));
+    }
     jobs.extend(a.parties.iter().map(|&p| Job::Party(p)));
-    jobs.extend([Job::Owners, Job::Workstreams]);
+    if a.owners_index {
+        jobs.push(Job::Owners);
+    }
+    if a.workstreams_index {
+        jobs.push(Job::Workstreams);
+    }
     if a.faq {
         jobs.push(Job::Faq);
     }
     let mut paths: Vec<String> = jobs.iter().map(|j| j.path(site)).collect();
-    paths.extend(["sitemap.xml", "ownership.json", "matrix.csv"].map(String::from));
+    if a.listing {
+        paths.push("sitemap.xml".into());
+    }
+    paths.extend(["ownership.json", "matrix.csv"].map(String::from));
     paths.sort();
     paths.dedup();
     paths

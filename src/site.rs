@@ -2,7 +2,7 @@
 //! markdown → links and FAQ → checks. A [`Site`] is everything the renderer and the checker
 //! need, loaded once. It knows nothing about HTTP or file watching; `serve` calls into it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -43,11 +43,20 @@ const LINK_CODES: [&str; 3] = ["broken-link", "broken-anchor", "internal-link"];
 /// indexes, sitemap, exports), which are always re-rendered.
 #[derive(Debug, Clone, Default)]
 pub struct Affected {
+    /// The edited page first, then the sections listing it.
     pub pages: Vec<usize>,
     pub owners: Vec<usize>,
     pub workstreams: Vec<usize>,
     pub parties: Vec<usize>,
     pub faq: bool,
+    /// The matrix shows a changed row (or the page's listing changed).
+    pub matrix: bool,
+    /// `/owners/` (role counts per owner) and `/workstreams/` (rows per workstream).
+    pub owners_index: bool,
+    pub workstreams_index: bool,
+    /// What lists the page itself changed (title, summary, client, model, dates, tags): home,
+    /// sections and the sitemap.
+    pub listing: bool,
     /// Before the edit: the length of each touched workstream's row list, and the number of
     /// playbooks in the matrix (paginated lists re-render from the edit on when these change).
     pub ws_lens: Vec<(usize, usize)>,
@@ -550,30 +559,58 @@ impl Site {
         new.audience = old.audience;
         let file = old.file.clone();
         let title_changed = new.title != old.title;
-        let (old_owners, old_ws, old_parties) = self.own.footprint(&self.reg, i);
         let (rows, client, own_diags) = crate::ownership::resolve_page(&self.reg, &new);
-        let mut touched: Vec<usize> = old_ws.iter().copied().chain(rows.iter().map(|r| r.ws)).collect();
+        // What views show of this page: its listing (title, summary, client, model, dates, tags),
+        // each owner's roles in it, each workstream's row. Only views showing something that
+        // changed are re-rendered.
+        let listing = title_changed
+            || client != self.own.client[i]
+            || (new.fm.summary.as_ref(), new.fm.model.as_ref(), new.fm.updated.as_ref(), &new.fm.tags.0)
+                != (old.fm.summary.as_ref(), old.fm.model.as_ref(), old.fm.updated.as_ref(), &old.fm.tags.0);
+        let old_rows = &self.own.rows[i];
+        let (old_holdings, new_holdings) = (holdings(old_rows), holdings(&rows));
+        let mut owners: Vec<usize> = old_holdings.keys().chain(new_holdings.keys()).copied().collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let roles_changed: Vec<usize> = owners.iter().copied().filter(|o| old_holdings.get(o) != new_holdings.get(o)).collect();
+        if !listing {
+            owners = roles_changed.clone();
+        }
+        let shown = |r: &crate::ownership::Row| (r.accountable.first().copied(), r.responsible.clone(), r.coverage, r.side(&self.reg));
+        let old_shown: BTreeMap<usize, _> = old_rows.iter().map(|r| (r.ws, shown(r))).collect();
+        let new_shown: BTreeMap<usize, _> = rows.iter().map(|r| (r.ws, shown(r))).collect();
+        let mut touched: Vec<usize> = old_shown.keys().chain(new_shown.keys()).copied().collect();
         touched.sort_unstable();
         touched.dedup();
+        let same_workstreams = old_shown.keys().eq(new_shown.keys());
+        let matrix = listing || !same_workstreams || old_shown.iter().zip(&new_shown).any(|((_, a), (_, b))| (a.0, a.3) != (b.0, b.3));
         let ws_lens: Vec<(usize, usize)> = touched.iter().map(|&w| (w, self.own.by_workstream[w].len())).collect();
         let matrix_rows = Some(self.matrix_pages().len());
+        let mut parties: Vec<usize> = roles_changed.iter().filter_map(|&o| self.reg.owner_party[o]).collect();
+        if listing {
+            parties.extend(self.own.client[i].into_iter().chain(client));
+        }
+        parties.sort_unstable();
+        parties.dedup();
         self.pages[i] = new;
         self.own.replace_page(i, rows, client);
-        let (mut owners, mut wss, mut parties) = self.own.footprint(&self.reg, i);
-        owners.extend(old_owners);
-        wss.extend(old_ws);
-        parties.extend(old_parties);
-        for v in [&mut owners, &mut wss, &mut parties] {
-            v.sort_unstable();
-            v.dedup();
-        }
         let (rendered, rows_html, answers, md_diags) = self.page_markdown(i);
         self.rendered[i] = rendered;
         self.row_html[i] = rows_html;
         self.faq_answers[i] = answers;
         let faqs = self.page_faqs(i);
-        // /faq/ groups questions under the playbook's title.
-        let faq = faqs != self.faqs[i] || (title_changed && !faqs.is_empty());
+        // /faq/ groups questions under the playbook's listing (title, client, model).
+        let faq = faqs != self.faqs[i] || (listing && !faqs.is_empty());
+        // A workstream's first page lists the questions tied to it.
+        let workstreams: Vec<usize> = touched
+            .iter()
+            .copied()
+            .filter(|w| {
+                listing
+                    || old_shown.get(w) != new_shown.get(w)
+                    || (faqs != self.faqs[i] && self.faqs[i].iter().chain(&faqs).any(|f| f.workstreams.contains(w)))
+            })
+            .collect();
         self.faqs[i] = faqs;
         let registry_codes = ["unused-owner", "no-contact"];
         self.diagnostics.items.retain(|d| d.file != file && !LINK_CODES.contains(&d.code) && !registry_codes.contains(&d.code));
@@ -587,10 +624,24 @@ impl Site {
         self.diagnostics.extend(found);
         crate::check::apply_levels(&self.cfg, &mut self.diagnostics);
         self.diagnostics.sort();
-        // Section pages that list this page (its title or summary may have changed).
+        // Section pages that list this page, when its listing changed.
         let mut pages = vec![i];
-        pages.extend((0..self.pages.len()).filter(|&s| self.children.get(s).is_some_and(|c| c.pages.contains(&i))));
-        Some(Affected { pages, owners, workstreams: wss, parties, faq, ws_lens, matrix_rows })
+        if listing {
+            pages.extend((0..self.pages.len()).filter(|&s| self.children.get(s).is_some_and(|c| c.pages.contains(&i))));
+        }
+        Some(Affected {
+            pages,
+            owners,
+            workstreams,
+            parties,
+            faq,
+            matrix,
+            owners_index: !roles_changed.is_empty(),
+            workstreams_index: !same_workstreams,
+            listing,
+            ws_lens,
+            matrix_rows,
+        })
     }
 
     /// Every anchor a page offers: its headings, its ownership rows and its questions.
@@ -768,6 +819,18 @@ fn check_duplicate_urls(pages: &[Page], visible: &[bool], diags: &mut Diagnostic
             seen.insert(&p.path, i);
         }
     }
+}
+
+/// Per owner, the (workstream, role bits) they hold in one page's rows: what owner, party and
+/// index views show of that page.
+fn holdings(rows: &[crate::ownership::Row]) -> BTreeMap<usize, Vec<(usize, u8)>> {
+    let mut out: BTreeMap<usize, Vec<(usize, u8)>> = BTreeMap::new();
+    for row in rows {
+        for (o, roles) in row.owner_roles() {
+            out.entry(o).or_default().push((row.ws, roles));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -126,6 +126,25 @@ fn edits_of_every_kind_give_the_cold_build_output() {
                 t.replace("for on-site work.", "for *on-site* work.").replace("consulted: [eng]", "consulted: [eng, acme-boss]")
             }),
         ),
+        // Coverage alone: the workstream list shows it; owner, party and matrix pages do not.
+        ("content/clients/acme/co-managed.md", Box::new(|t: &str| t.replace("coverage: 24x7", "coverage: business-hours"))),
+        // Who does the work (the workstream list and the boundary side), not who answers for it.
+        ("content/clients/acme/managed.md", Box::new(|t: &str| t.replace("responsible: [desk, acme-it]", "responsible: [acme-it]"))),
+        // What lists the page: summary, tags, model, date.
+        (
+            "content/clients/acme/managed.md",
+            Box::new(|t: &str| {
+                t.replace("model: co-managed\n", "model: managed\nsummary: Fully managed.\ntags: [priority]\nupdated: 2026-01-15\n")
+            }),
+        ),
+        // Another client: both clients' pages.
+        ("content/clients/beta.md", Box::new(|t: &str| t.replace("client: beta", "client: acme"))),
+        // A question tied to a workstream (its list's first page shows it), then a row removed.
+        (
+            "content/clients/beta.md",
+            Box::new(|t: &str| t.replace("    a: The SOC team.\n", "    a: The SOC team.\n    workstreams: [security-monitoring]\n")),
+        ),
+        ("content/clients/beta.md", Box::new(|t: &str| t.replace("  reporting: eng\n", ""))),
     ];
     for (rel, f) in steps {
         edit(&s, rel, f);
@@ -322,5 +341,23 @@ fn code_blocks_highlighted_by_earlier_builds_are_reused_and_a_damaged_store_is_i
     std::fs::write(&store, b"not a highlight store").expect("damage");
     edit(&s, "content/clients/acme/managed.md", |t| t.replace("runbook step", "runbook step again"));
     let r = warm_build(&s);
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
+fn an_ownership_edit_rewrites_only_the_views_that_show_what_changed() {
+    let s = fixture();
+    cold_build(&s);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build(&s, &[]);
+    let untouched = ["owners/desk/index.html", "owners/eng/index.html", "parties/acme/index.html", "matrix/index.html", "index.html"];
+    let before: Vec<_> = untouched.iter().map(|p| mtime(&s.path().join("site").join(p))).collect();
+    // Coverage is shown by the playbook and the workstream's list only.
+    edit(&s, "content/clients/acme/co-managed.md", |t| t.replace("coverage: 24x7", "coverage: business-hours"));
+    let r = warm_build(&s);
+    for (p, t) in untouched.iter().zip(&before) {
+        assert_eq!(mtime(&s.path().join("site").join(p)), *t, "{p} does not show coverage but was rewritten");
+    }
+    assert!(s.read("site/workstreams/help-desk/index.html").contains("Business hours"));
     assert_equals_cold(&s, &r);
 }
