@@ -39,7 +39,7 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 }
 
 /// Bump on any change to the snapshot's shape.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 
@@ -117,7 +117,6 @@ struct PageRecord {
     client: Option<usize>,
     rendered: Option<Rendered>,
     faqs: Vec<FaqItem>,
-    row_html: Vec<(String, String)>,
     faq_answers: Vec<Option<String>>,
 }
 
@@ -258,7 +257,6 @@ struct PageRecordRef<'a> {
     client: Option<usize>,
     rendered: Option<RenderedRef<'a>>,
     faqs: &'a [FaqItem],
-    row_html: &'a [(String, String)],
     faq_answers: &'a [Option<String>],
 }
 
@@ -305,7 +303,6 @@ fn page_record(site: &Site, i: usize) -> PageRecordRef<'_> {
             faq: if p.is_section { &r.faq } else { &[] },
         }),
         faqs: &site.faqs[i],
-        row_html: &site.row_html[i],
         faq_answers: &site.faq_answers[i],
     }
 }
@@ -505,7 +502,6 @@ fn record_in_range(r: &PageRecord, reg: &crate::ownership::Registry) -> bool {
                 && row.after_hours.is_none_or(|o| o < owners)
         })
         && r.faqs.iter().all(|f| f.workstreams.iter().all(|&w| w < reg.workstreams.len()))
-        && r.row_html.len() == r.rows.len()
 }
 
 /// Loads the snapshot for this build if it is valid and the content folder still has the same
@@ -582,14 +578,8 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
     crate::site::timing("  shards", t);
 
     let mut pages = Vec::with_capacity(n);
-    let (mut rows, mut client, mut rendered, mut faqs, mut row_html, mut faq_answers) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
+    let (mut rows, mut client, mut rendered, mut faqs, mut faq_answers) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for (r, stamp) in records.zip(&global.stamps) {
         let s = r.page;
         pages.push(Page {
@@ -612,7 +602,6 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         client.push(r.client);
         rendered.push(r.rendered);
         faqs.push(r.faqs);
-        row_html.push(r.row_html);
         faq_answers.push(r.faq_answers);
     }
     if files.iter().zip(&pages).any(|((_, rel), page)| *rel != page.rel) {
@@ -659,7 +648,9 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         own,
         rendered,
         faqs,
-        row_html,
+        // Rendered handoffs and notes are needed only to render a playbook again, which a warm
+        // build does only after re-reading it (that renders them afresh).
+        row_html: vec![Vec::new(); n],
         faq_answers,
         children: global.children,
         by_rel,
