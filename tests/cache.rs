@@ -67,6 +67,14 @@ fn edit(s: &Site, rel: &str, f: impl Fn(&str) -> String) {
     s.file(rel, &new);
 }
 
+/// A cold build, then a warm one once the sources are older than the racy window: from here on
+/// every stamp is trusted and a warm build re-reads only what is edited.
+fn settle(s: &Site) {
+    cold_build(s);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build(s, &[]);
+}
+
 fn mtime(p: &Path) -> std::time::SystemTime {
     std::fs::metadata(p).and_then(|m| m.modified()).expect("mtime")
 }
@@ -74,10 +82,7 @@ fn mtime(p: &Path) -> std::time::SystemTime {
 #[test]
 fn an_unchanged_site_rebuilds_warm_and_touches_nothing() {
     let s = fixture();
-    cold_build(&s);
-    // Let the sources age past the racy window so their stamps are trusted.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    build(&s, &[]);
+    settle(&s);
     let page = s.path().join("site/clients/acme/managed/index.html");
     let before = mtime(&page);
     let r = warm_build(&s);
@@ -90,9 +95,7 @@ fn an_unchanged_site_rebuilds_warm_and_touches_nothing() {
 #[test]
 fn a_body_edit_rewrites_only_that_page_and_equals_a_cold_build() {
     let s = fixture();
-    cold_build(&s);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    build(&s, &[]);
+    settle(&s);
     let other = s.path().join("site/clients/beta/index.html");
     let before = mtime(&other);
     edit(&s, "content/clients/acme/managed.md", |t| t.replace("Managed.", "Managed, and another sentence."));
@@ -347,9 +350,7 @@ fn code_blocks_highlighted_by_earlier_builds_are_reused_and_a_damaged_store_is_i
 #[test]
 fn an_ownership_edit_rewrites_only_the_views_that_show_what_changed() {
     let s = fixture();
-    cold_build(&s);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    build(&s, &[]);
+    settle(&s);
     let untouched = ["owners/desk/index.html", "owners/eng/index.html", "parties/acme/index.html", "matrix/index.html", "index.html"];
     let before: Vec<_> = untouched.iter().map(|p| mtime(&s.path().join("site").join(p))).collect();
     // Coverage is shown by the playbook and the workstream's list only.
