@@ -211,16 +211,6 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     crate::site::timing("  templates compiled", t);
     let out = UpdateOutput::new(output);
     if !paths.is_empty() || !copies.is_empty() {
-        for a in &copies {
-            let Ok(bytes) = std::fs::read(&a.source) else {
-                out.abandon();
-                return None;
-            };
-            if let Err(e) = out.put(&a.rel, bytes) {
-                out.abandon();
-                return Some(Err(BuildError::Output(OutputError::Io(output.join(&a.rel), e), diagnostics)));
-            }
-        }
         // The exports on disk, to splice the edited pages' parts into.
         let previous = restored.exports.clone().and_then(|layouts| {
             Some(render::PreviousExports {
@@ -243,7 +233,21 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
                 return Some(Err(BuildError::Content(diagnostics)));
             }
         };
+        // Assets last, as in a full build: one at a generated path replaces the generated file.
+        for a in &copies {
+            let Ok(bytes) = std::fs::read(&a.source) else {
+                out.abandon();
+                return None;
+            };
+            if let Err(e) = out.put(&a.rel, bytes) {
+                out.abandon();
+                return Some(Err(BuildError::Output(OutputError::Io(output.join(&a.rel), e), diagnostics)));
+            }
+        }
         crate::site::timing("  rendered and written (warm)", t);
+        // The snapshot describes the output as it was (export layouts included): it must not
+        // outlive this commit unless `save` replaces it.
+        cache::invalidate(root, opts, output);
         if let Err(e) = out.commit() {
             return Some(Err(BuildError::Output(e, diagnostics)));
         }

@@ -310,9 +310,10 @@ fn page_record(site: &Site, i: usize) -> PageRecordRef<'_> {
 /// The site-wide part of a snapshot whose shards are already written, ready to [`save`].
 pub struct Encoded {
     global: Global,
-    /// Highlighted code blocks the cache already has: [`save`] rewrites them only when this
-    /// build highlighted more.
-    pub highlights_known: usize,
+    /// Highlighted code blocks the cache already has, when this build loaded them (a cold build
+    /// has none to load): [`save`] rewrites the store only when the build highlighted more. A
+    /// warm build that did not load the store leaves it alone, so it never shrinks it.
+    pub highlights_known: Option<usize>,
 }
 
 const HIGHLIGHTS_FILE: &str = "highlights.bin";
@@ -400,7 +401,7 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i12
             })
             .collect(),
     };
-    Some(Encoded { global, highlights_known: 0 })
+    Some(Encoded { global, highlights_known: Some(0) })
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -429,7 +430,7 @@ pub fn save(root: &Path, opts: &BuildOptions, output: &Path, env: u64, encoded: 
         let mut bytes = to_bytes(&header).ok_or_else(|| std::io::Error::other("encode"))?;
         bytes.extend(to_bytes(&encoded.global).ok_or_else(|| std::io::Error::other("encode"))?);
         write_atomic(&dir.join("site.bin"), &bytes)?;
-        if crate::markdown::highlight_count() > encoded.highlights_known {
+        if encoded.highlights_known.is_some_and(|known| crate::markdown::highlight_count() > known) {
             let h = Highlights { format: FORMAT, version: env!("CARGO_PKG_VERSION").into(), entries: crate::markdown::highlights() };
             write_atomic(&dir.join(HIGHLIGHTS_FILE), &to_bytes(&h).ok_or_else(|| std::io::Error::other("encode"))?)?;
         }
@@ -439,6 +440,12 @@ pub fn save(root: &Path, opts: &BuildOptions, output: &Path, env: u64, encoded: 
         let _ = std::fs::remove_file(dir.join("site.bin"));
     }
     prune(&root.join(CACHE_DIR));
+}
+
+/// Removes the site-wide part of this output's snapshot: until [`save`] writes a new one, the
+/// next build is cold. A warm build calls it before changing the output.
+pub fn invalidate(root: &Path, opts: &BuildOptions, output: &Path) {
+    let _ = std::fs::remove_file(cache_dir(root, opts, output).join("site.bin"));
 }
 
 /// Names the output folder an entry describes.
@@ -485,8 +492,8 @@ pub struct Restored {
     pub assets_changed: Vec<usize>,
     /// The export layouts of the output as it is.
     pub exports: Option<crate::render::ExportLayouts>,
-    /// How many highlighted code blocks were loaded from the cache (0: none were needed).
-    pub highlights_known: usize,
+    /// How many highlighted code blocks were loaded from the cache (`None`: not needed).
+    pub highlights_known: Option<usize>,
 }
 
 /// Whether every index in a record points into the registry and the site (a decodable but
@@ -558,8 +565,7 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
     crate::site::timing("  stamps", t);
     // An edited page with code: the blocks highlighted by earlier builds spare it loading
     // syntect (tens of milliseconds per language).
-    let highlights_known =
-        if texts.iter().any(|(_, text, _)| text.contains("```") || text.contains("~~~")) { load_highlights(&dir) } else { 0 };
+    let highlights_known = texts.iter().any(|(_, text, _)| text.contains("```") || text.contains("~~~")).then(|| load_highlights(&dir));
     let shards: Option<Vec<Shard>> = global
         .shards
         .par_iter()

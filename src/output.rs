@@ -164,12 +164,13 @@ impl Sink for MemoryOutput {
 
 /// Rewrites some files of an existing output folder. Every file is written to a temporary
 /// file beside its target right away (so writing overlaps rendering); [`UpdateOutput::commit`]
-/// renames them all into place, [`UpdateOutput::abandon`] removes them: a failed warm build
-/// changes nothing, and a reader of the site sees each file whole, old or new.
+/// renames them all into place, [`UpdateOutput::abandon`] removes them: a warm build that fails
+/// before its commit changes nothing, and a reader of the site sees each file whole, old or new.
 pub struct UpdateOutput {
     root: PathBuf,
-    /// (temporary file, target) of every file written so far.
-    staged: Mutex<Vec<(PathBuf, PathBuf)>>,
+    /// Target → temporary file of every file written so far. Writing a target twice reuses its
+    /// temporary: the last write wins, as in a full build.
+    staged: Mutex<BTreeMap<PathBuf, PathBuf>>,
 }
 
 impl UpdateOutput {
@@ -190,22 +191,23 @@ impl UpdateOutput {
 
     fn stage(&self, tmp: PathBuf, target: PathBuf) {
         match self.staged.lock() {
-            Ok(mut s) => s.push((tmp, target)),
-            Err(poisoned) => poisoned.into_inner().push((tmp, target)),
-        }
+            Ok(mut s) => s.insert(target, tmp),
+            Err(poisoned) => poisoned.into_inner().insert(target, tmp),
+        };
     }
 
-    fn take(self) -> Vec<(PathBuf, PathBuf)> {
+    fn take(self) -> BTreeMap<PathBuf, PathBuf> {
         self.staged.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Moves every written file into place. On an error the files not yet moved are removed.
+    /// Moves every written file into place, one rename each. On an error the files not yet
+    /// moved are removed (those already moved stay: each file is whole, old or new).
     pub fn commit(self) -> Result<(), OutputError> {
         let mut staged = self.take().into_iter();
-        while let Some((tmp, target)) = staged.next() {
+        while let Some((target, tmp)) = staged.next() {
             if let Err(e) = std::fs::rename(&tmp, &target) {
                 let _ = std::fs::remove_file(&tmp);
-                staged.for_each(|(tmp, _)| drop(std::fs::remove_file(tmp)));
+                staged.for_each(|(_, tmp)| drop(std::fs::remove_file(tmp)));
                 return Err(OutputError::Io(target, e));
             }
         }
@@ -214,7 +216,7 @@ impl UpdateOutput {
 
     /// Removes every written file; the output stays as it was.
     pub fn abandon(self) {
-        for (tmp, _) in self.take() {
+        for (_, tmp) in self.take() {
             let _ = std::fs::remove_file(tmp);
         }
     }

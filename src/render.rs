@@ -43,7 +43,8 @@ fn arr(v: Vec<Value>) -> Value {
 /// rendering splits into parallel jobs, and an edit re-renders only the pages holding its rows.
 pub const ROWS_PER_PAGE: usize = 500;
 
-fn page_count(rows: usize) -> usize {
+/// Pages of a list of `rows` rows (an empty list still has its first page).
+pub fn page_count(rows: usize) -> usize {
     rows.div_ceil(ROWS_PER_PAGE).max(1)
 }
 
@@ -71,7 +72,9 @@ fn pager(first: &str, k: usize, rows: usize) -> Value {
 /// end of the longer of the two lists (the rows after it moved).
 fn stale_list_pages(at: usize, len: usize, before: Option<usize>) -> std::ops::Range<usize> {
     let first = at / ROWS_PER_PAGE;
-    if before == Some(len) { first..first + 1 } else { first..page_count(len).max(page_count(before.unwrap_or(0))) }
+    // A list that grew or shrank: every page shows the new total in its pager. (A change in
+    // the number of pages takes the full path, see `Site::refresh_front_matter`.)
+    if before == Some(len) { first..first + 1 } else { 0..page_count(len).max(page_count(before.unwrap_or(0))) }
 }
 
 pub const TEMPLATES: [&str; 12] = [
@@ -412,7 +415,9 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
             jobs.push(Job::Workstream(w, 0));
         }
     }
-    if a.matrix {
+    if a.matrix_columns {
+        jobs.extend((0..page_count(site.matrix_pages().len())).map(Job::Matrix));
+    } else if a.matrix {
         let rows = site.matrix_pages();
         let at = rows.partition_point(|&p| p < a.pages[0]);
         jobs.extend(stale_list_pages(at, rows.len(), a.matrix_rows).map(Job::Matrix));

@@ -51,6 +51,8 @@ pub struct Affected {
     pub faq: bool,
     /// The matrix shows a changed row (or the page's listing changed).
     pub matrix: bool,
+    /// A workstream got its first row or lost its last: every matrix page has other columns.
+    pub matrix_columns: bool,
     /// `/owners/` (role counts per owner) and `/workstreams/` (rows per workstream).
     pub owners_index: bool,
     pub workstreams_index: bool,
@@ -565,8 +567,8 @@ impl Site {
         // changed are re-rendered.
         let listing = title_changed
             || client != self.own.client[i]
-            || (new.fm.summary.as_ref(), new.fm.model.as_ref(), new.fm.updated.as_ref(), &new.fm.tags.0)
-                != (old.fm.summary.as_ref(), old.fm.model.as_ref(), old.fm.updated.as_ref(), &old.fm.tags.0);
+            || (new.fm.summary.as_ref(), new.fm.model.as_ref(), new.fm.updated.as_ref(), &new.fm.tags.0, new.fm.weight)
+                != (old.fm.summary.as_ref(), old.fm.model.as_ref(), old.fm.updated.as_ref(), &old.fm.tags.0, old.fm.weight);
         let old_rows = &self.own.rows[i];
         let (old_holdings, new_holdings) = (holdings(old_rows), holdings(&rows));
         let mut owners: Vec<usize> = old_holdings.keys().chain(new_holdings.keys()).copied().collect();
@@ -586,6 +588,21 @@ impl Site {
         let matrix = listing || !same_workstreams || old_shown.iter().zip(&new_shown).any(|((_, a), (_, b))| (a.0, a.3) != (b.0, b.3));
         let ws_lens: Vec<(usize, usize)> = touched.iter().map(|&w| (w, self.own.by_workstream[w].len())).collect();
         let matrix_rows = Some(self.matrix_pages().len());
+        // A long list gaining or losing a page changes the pager of all its pages, the sitemap
+        // and which files exist: the full path handles that (rare) case.
+        let pages_of = crate::render::page_count;
+        let new_len = |before: usize, had: bool, has: bool| before + usize::from(has) - usize::from(had);
+        let lists_repaginate = ws_lens
+            .iter()
+            .any(|&(w, before)| pages_of(before) != pages_of(new_len(before, old_shown.contains_key(&w), new_shown.contains_key(&w))))
+            || matrix_rows.is_some_and(|before| pages_of(before) != pages_of(new_len(before, !old_rows.is_empty(), !rows.is_empty())));
+        if lists_repaginate {
+            return None;
+        }
+        // The matrix has a column per workstream in use anywhere.
+        let matrix_columns = ws_lens
+            .iter()
+            .any(|&(w, before)| (before == 0) != (new_len(before, old_shown.contains_key(&w), new_shown.contains_key(&w)) == 0));
         let mut parties: Vec<usize> = roles_changed.iter().filter_map(|&o| self.reg.owner_party[o]).collect();
         if listing {
             parties.extend(self.own.client[i].into_iter().chain(client));
@@ -636,6 +653,7 @@ impl Site {
             parties,
             faq,
             matrix,
+            matrix_columns,
             owners_index: !roles_changed.is_empty(),
             workstreams_index: !same_workstreams,
             listing,

@@ -148,6 +148,8 @@ fn edits_of_every_kind_give_the_cold_build_output() {
             Box::new(|t: &str| t.replace("    a: The SOC team.\n", "    a: The SOC team.\n    workstreams: [security-monitoring]\n")),
         ),
         ("content/clients/beta.md", Box::new(|t: &str| t.replace("  reporting: eng\n", ""))),
+        // Weight alone: the order of the section listing the page.
+        ("content/clients/acme/managed.md", Box::new(|t: &str| t.replace("model: managed\n", "model: managed\nweight: 1\n"))),
     ];
     for (rel, f) in steps {
         edit(&s, rel, f);
@@ -299,6 +301,10 @@ fn an_edit_that_moves_rows_across_list_pages_equals_a_cold_build() {
     edit(&s, "content/p0001.md", |t| t.replace("\n  reporting: eng", ""));
     let r = warm_build(&s);
     assert_equals_cold(&s, &r);
+    // Near the end of a list: the earlier pages' pagers show the new total too.
+    edit(&s, "content/p1097.md", |t| t.replace("\n  reporting: eng", ""));
+    let r = warm_build(&s);
+    assert_equals_cold(&s, &r);
 }
 
 #[test]
@@ -360,5 +366,43 @@ fn an_ownership_edit_rewrites_only_the_views_that_show_what_changed() {
         assert_eq!(mtime(&s.path().join("site").join(p)), *t, "{p} does not show coverage but was rewritten");
     }
     assert!(s.read("site/workstreams/help-desk/index.html").contains("Business hours"));
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
+fn lists_crossing_a_page_boundary_and_new_matrix_columns_equal_a_cold_build() {
+    // 750 playbooks: exactly 500 rows of `reporting` (one full page), two matrix pages.
+    let s = big_site(750);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    cold_build(&s);
+    assert!(!s.exists("site/workstreams/reporting/page/2/index.html"));
+    // The 501st row opens a second page (every page's pager and the sitemap change).
+    edit(&s, "content/p0000.md", |t| t.replace("security-monitoring: soc-team", "security-monitoring: soc-team\n  reporting: desk"));
+    let r = build(&s, &[]);
+    assert!(s.exists("site/workstreams/reporting/page/2/index.html"));
+    assert_equals_cold(&s, &r);
+    // And back: the second page must not stay behind.
+    edit(&s, "content/p0000.md", |t| t.replace("\n  reporting: desk", ""));
+    let r = build(&s, &[]);
+    assert_equals_cold(&s, &r);
+    // A workstream's first row anywhere adds a matrix column on every matrix page, and its last
+    // row removes it.
+    edit(&s, "content/p0700.md", |t| t.replace("help-desk: desk", "help-desk: desk\n  documentation: desk"));
+    let r = warm_build(&s);
+    assert_equals_cold(&s, &r);
+    edit(&s, "content/p0700.md", |t| t.replace("\n  documentation: desk", ""));
+    let r = warm_build(&s);
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
+fn an_asset_at_a_generated_path_wins_in_warm_builds_as_in_cold_ones() {
+    let s = fixture();
+    s.file("content/sitemap.xml", "<urlset>hand-written</urlset>\n");
+    settle(&s);
+    s.file("content/sitemap.xml", "<urlset>hand-written, again</urlset>\n");
+    edit(&s, "content/clients/beta.md", |t| t.replace("title: Beta", "title: Beta renamed"));
+    let r = warm_build(&s);
+    assert!(s.read("site/sitemap.xml").contains("again"));
     assert_equals_cold(&s, &r);
 }
