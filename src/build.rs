@@ -62,6 +62,11 @@ pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildRep
 pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bool) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
     let started_ns = cache::now_ns();
+    // Files earlier warm builds replaced, deleted beside this build's work.
+    let trash = cache::trash_dir(root);
+    if trash.is_dir() {
+        let _ = std::thread::Builder::new().name("trash".into()).spawn(move || crate::output::empty_trash(&trash));
+    }
     if use_cache && let Some(result) = warm(root, opts, output, start, started_ns) {
         return result;
     }
@@ -209,7 +214,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
         }
     };
     crate::site::timing("  templates compiled", t);
-    let out = UpdateOutput::new(output);
+    let out = UpdateOutput::new(output).with_trash(cache::trash_dir(root));
     if !paths.is_empty() || !copies.is_empty() {
         // The exports on disk, to splice the edited pages' parts into.
         let previous = restored.exports.clone().and_then(|layouts| {

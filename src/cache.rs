@@ -442,6 +442,11 @@ pub fn save(root: &Path, opts: &BuildOptions, output: &Path, env: u64, encoded: 
     prune(&root.join(CACHE_DIR));
 }
 
+/// Where warm builds keep the large files they replaced until a later build deletes them.
+pub fn trash_dir(root: &Path) -> PathBuf {
+    root.join(CACHE_DIR).join("trash")
+}
+
 /// Removes the site-wide part of this output's snapshot: until [`save`] writes a new one, the
 /// next build is cold. A warm build calls it before changing the output.
 pub fn invalidate(root: &Path, opts: &BuildOptions, output: &Path) {
