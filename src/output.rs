@@ -173,11 +173,13 @@ pub struct UpdateOutput {
     /// Target → temporary file of every file written so far. Writing a target twice reuses its
     /// temporary: the last write wins, as in a full build.
     staged: Mutex<BTreeMap<PathBuf, PathBuf>>,
+    /// Folders this update created (a new list page's), removed again if it is abandoned.
+    created: Mutex<Vec<PathBuf>>,
 }
 
 impl UpdateOutput {
     pub fn new(root: &Path) -> Self {
-        UpdateOutput { root: root.to_path_buf(), trash: None, staged: Mutex::default() }
+        UpdateOutput { root: root.to_path_buf(), trash: None, staged: Mutex::default(), created: Mutex::default() }
     }
 
     /// Keeps replaced large files in `trash` (a folder on the same file system that the caller
@@ -190,7 +192,11 @@ impl UpdateOutput {
     fn temp_for(&self, path: &str) -> io::Result<(PathBuf, PathBuf)> {
         let target = self.root.join(path);
         if let Some(parent) = target.parent() {
+            let missing: Vec<PathBuf> = parent.ancestors().take_while(|d| !d.exists()).map(Path::to_path_buf).collect();
             std::fs::create_dir_all(parent)?;
+            if let Ok(mut created) = self.created.lock() {
+                created.extend(missing);
+            }
         }
         // The whole name plus a suffix: `logo.png` and `logo.svg` must not share a temporary.
         let mut name = target.file_name().unwrap_or_default().to_os_string();
@@ -229,8 +235,14 @@ impl UpdateOutput {
 
     /// Removes every written file; the output stays as it was.
     pub fn abandon(self) {
+        let mut created = self.created.lock().map(|c| c.clone()).unwrap_or_default();
         for (_, tmp) in self.take() {
             let _ = std::fs::remove_file(tmp);
+        }
+        // Deepest first; a folder that is not empty (another process wrote there) stays.
+        created.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for dir in created {
+            let _ = std::fs::remove_dir(dir);
         }
     }
 }
@@ -326,7 +338,9 @@ mod tests {
 
         let out = UpdateOutput::new(&site);
         out.put("page.html", b"third".to_vec()).expect("put");
+        out.put("list/page/2/index.html", b"new list page".to_vec()).expect("put");
         out.abandon();
+        assert!(!site.join("list").exists(), "folders the abandoned update created are removed");
         assert_eq!(std::fs::read(site.join("page.html")).expect("read"), b"new page", "an abandoned update changes nothing");
         let names: Vec<String> =
             std::fs::read_dir(&site).expect("site").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
