@@ -140,9 +140,8 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
 /// are written, and tearing down a 10,000-playbook site (millions of small allocations) would
 /// otherwise add tens of milliseconds before the process can exit.
 fn discard<T: Send + 'static>(value: T) {
-    if std::thread::Builder::new().name("discard".into()).spawn(move || drop(value)).is_err() {
-        // No thread to be had: the value was moved into the failed closure and dropped here.
-    }
+    // Without a thread to be had, the value is dropped here, with the failed closure.
+    let _ = std::thread::Builder::new().name("discard".into()).spawn(move || drop(value));
 }
 
 /// A warm build from the cache. `None` when the cache cannot serve this build (missing,
@@ -162,6 +161,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     let t = Instant::now();
     let mut site = restored.site;
     let mut paths: Vec<String> = Vec::new();
+    // In page order (the restore reads edited files in page order).
     let changed: Vec<usize> = restored.edited.iter().map(|(i, _, _)| *i).collect();
     for (i, text, stamp) in restored.edited {
         let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
@@ -193,7 +193,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     // The snapshot has no HTML for playbooks it did not re-read: rendering any other playbook
     // page would need it, so that (never expected) case builds cold.
     let stale_playbook = (0..site.pages.len())
-        .filter(|&i| !site.pages[i].is_section && site.visible[i] && !changed.contains(&i))
+        .filter(|&i| !site.pages[i].is_section && site.visible[i] && changed.binary_search(&i).is_err())
         .any(|i| paths.binary_search(&render::page_path(&site, i)).is_ok());
     if stale_playbook {
         return None;

@@ -287,10 +287,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
                 }
                 let t = std::time::Instant::now();
                 let written = match result {
-                    Ok(html) => sink
-                        .put(&path, html.into_bytes())
-                        .err()
-                        .map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}"))),
+                    Ok(html) => sink.put(&path, html.into_bytes()).err().map(|e| write_error(path.clone(), e)),
                     Err(d) => Some(d),
                 };
                 add(2, t);
@@ -299,18 +296,10 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
             .collect()
     };
     // The exports are large single files: build them while the pages render, not after.
-    let exports = || -> (Vec<Diagnostic>, ExportLayouts) {
-        let mut errs = Vec::new();
-        let mut put = |path: &str, r: std::io::Result<Layout>| {
-            r.map_err(|e| errs.push(Diagnostic::error("io", path, format!("cannot write: {e}")))).unwrap_or_default()
-        };
-        let (json, csv) =
-            rayon::join(|| ownership_json(site, &refs).put(sink, "ownership.json"), || matrix_csv(site).put(sink, "matrix.csv"));
-        let layouts = ExportLayouts { json: put("ownership.json", json), csv: put("matrix.csv", csv) };
-        (errs, layouts)
-    };
-    let (mut errors, (export_errors, layouts)) = rayon::join(render_all, exports);
+    let exports = || write_exports(site, &refs, sink, &|_| true, None);
+    let (mut errors, (layouts, export_errors)) = rayon::join(render_all, exports);
     errors.extend(export_errors);
+    let layouts = layouts.unwrap_or_default();
     let mut extra: Vec<(String, Vec<u8>)> = vec![
         ("sitemap.xml".into(), sitemap(site, &jobs).into_bytes()),
         ("robots.txt".into(), format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes()),
@@ -335,7 +324,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     let mut errs = Vec::new();
     for (path, bytes) in extra {
         if let Err(e) = sink.put(&path, bytes) {
-            errs.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
+            errs.push(write_error(path, e));
         }
         count += 1;
     }
@@ -343,7 +332,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
         match std::fs::read(&a.source) {
             Ok(bytes) => {
                 if let Err(e) = sink.put(&a.rel, bytes) {
-                    errs.push(Diagnostic::error("io", a.rel.clone(), format!("cannot write: {e}")));
+                    errs.push(write_error(a.rel.clone(), e));
                 }
                 count += 1;
             }
@@ -384,9 +373,7 @@ fn render_jobs(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink, re
                 eprintln!("timing:   {path:<40} {:>8.1} ms", t.elapsed().as_secs_f64() * 1000.0);
             }
             match rendered {
-                Ok(html) => {
-                    sink.put(&path, html.into_bytes()).err().map(|e| Diagnostic::error("io", path.clone(), format!("cannot write: {e}")))
-                }
+                Ok(html) => sink.put(&path, html.into_bytes()).err().map(|e| write_error(path.clone(), e)),
                 Err(e) => Some(template_error(theme, &e, Some(&label))),
             }
         })
@@ -442,23 +429,52 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
     paths
 }
 
-/// Builds an export into `sink`: whole, or, given the previous file's length and layout and
-/// the edited pages, spliced into that file (only the edited pages' parts are made). Returns
-/// the new layout.
-fn build_export(
-    export: Export,
+/// Writes the wanted exports into `sink` in parallel: whole, or, given what is on disk, with only
+/// the edited pages' parts made and spliced into the previous files. Returns both layouts when
+/// both were written, and the write errors.
+fn write_exports(
+    site: &Site,
+    refs: &Refs,
     sink: &dyn Sink,
-    path: &'static str,
-    previous: Option<(u64, &Layout, &[usize])>,
-) -> std::io::Result<Layout> {
+    want: &(dyn Fn(&str) -> bool + Sync),
+    previous: Option<&PreviousExports>,
+) -> (Option<ExportLayouts>, Vec<Diagnostic>) {
+    let old_json = previous.map(|p| ((p.json_len, &p.layouts.json), p.edited.as_slice()));
+    let old_csv = previous.map(|p| ((p.csv_len, &p.layouts.csv), p.edited.as_slice()));
+    let (json, csv) = rayon::join(
+        || want("ownership.json").then(|| write_export(sink, "ownership.json", ownership_json(site, refs), old_json)),
+        || want("matrix.csv").then(|| write_export(sink, "matrix.csv", matrix_csv(site), old_csv)),
+    );
+    let mut errors = Vec::new();
+    let mut layout = |path: &str, built: Option<std::io::Result<Layout>>| match built? {
+        Ok(l) => Some(l),
+        Err(e) => {
+            errors.push(write_error(path, e));
+            None
+        }
+    };
+    let layouts = match (layout("ownership.json", json), layout("matrix.csv", csv)) {
+        (Some(json), Some(csv)) => Some(ExportLayouts { json, csv }),
+        _ => None,
+    };
+    (layouts, errors)
+}
+
+/// Writes one export whole, or spliced into the previous file when that file (of the given
+/// length) matches its layout: only the edited pages' parts are made then.
+fn write_export(sink: &dyn Sink, path: &str, export: Export, previous: Option<((u64, &Layout), &[usize])>) -> std::io::Result<Layout> {
     match previous {
-        Some((old_len, layout, edited)) if export.matches(old_len, layout) => {
+        Some(((old_len, layout), edited)) if export.matches(old_len, layout) => {
             let (pieces, layout) = export.splice(layout, edited);
-            sink.put_spliced(path, &pieces)?;
-            Ok(layout)
+            sink.put_spliced(path, &pieces).map(|()| layout)
         }
         _ => export.put(sink, path),
     }
+}
+
+/// The diagnostic of an output file that could not be written.
+fn write_error(path: impl Into<String>, e: std::io::Error) -> Diagnostic {
+    Diagnostic::error("io", path, format!("cannot write: {e}"))
 }
 
 /// Renders the given output files (as named by their paths) into `sink`: how `serve` renders
@@ -480,41 +496,15 @@ pub fn render_paths(
     let jobs: Vec<&Job> = all.iter().filter(|j| wanted.contains(j.path(site).as_str())).collect();
     // The exports are the largest files: build them beside the pages, not after.
     let want = |p: &str| wanted.contains(p);
-    let (mut errors, ((json, csv), map)) = rayon::join(
+    let (mut errors, ((layouts, export_errors), map)) = rayon::join(
         || render_jobs(site, theme, tera, sink, &refs, &jobs),
-        || {
-            rayon::join(
-                || {
-                    rayon::join(
-                        || {
-                            let old = previous.map(|p| (p.json_len, &p.layouts.json, p.edited.as_slice()));
-                            want("ownership.json").then(|| build_export(ownership_json(site, &refs), sink, "ownership.json", old))
-                        },
-                        || {
-                            let old = previous.map(|p| (p.csv_len, &p.layouts.csv, p.edited.as_slice()));
-                            want("matrix.csv").then(|| build_export(matrix_csv(site), sink, "matrix.csv", old))
-                        },
-                    )
-                },
-                || want("sitemap.xml").then(|| sitemap(site, &all)),
-            )
-        },
+        || rayon::join(|| write_exports(site, &refs, sink, &want, previous), || want("sitemap.xml").then(|| sitemap(site, &all))),
     );
-    let mut layout = |path: &'static str, built: Option<std::io::Result<Layout>>| match built? {
-        Ok(l) => Some(l),
-        Err(e) => {
-            errors.push(Diagnostic::error("io", path, format!("cannot write: {e}")));
-            None
-        }
-    };
-    let layouts = match (layout("ownership.json", json), layout("matrix.csv", csv)) {
-        (Some(json), Some(csv)) => Some(ExportLayouts { json, csv }),
-        _ => None,
-    };
+    errors.extend(export_errors);
     if let Some(map) = map
         && let Err(e) = sink.put("sitemap.xml", map.into_bytes())
     {
-        errors.push(Diagnostic::error("io", "sitemap.xml", format!("cannot write: {e}")));
+        errors.push(write_error("sitemap.xml", e));
     }
     if errors.is_empty() { Ok(layouts) } else { Err(errors) }
 }
@@ -1464,7 +1454,7 @@ impl Export<'_> {
     /// The pieces of this export with only the `edited` pages' parts made: those and the head
     /// are new, every other part is a range of the previous file, which [`Export::matches`]
     /// `layout`. Consecutive ranges merge, so an export with one edited playbook is about
-    /// three copies. Returns the new layout too.
+    /// three copies. `edited` is in page order. Returns the new layout too.
     fn splice(self, layout: &Layout, edited: &[usize]) -> (Vec<Piece>, Layout) {
         let sep_bytes = self.sep;
         let sep = sep_bytes.len() as u64;
@@ -1489,7 +1479,7 @@ impl Export<'_> {
             if let Some(len) = *old {
                 at += len + sep;
             }
-            let part = if edited.contains(&i) {
+            let part = if edited.binary_search(&i).is_ok() {
                 (self.part)(i).map(|bytes| {
                     let len = bytes.len() as u64;
                     if pieces.len() > 1 && sep > 0 {
