@@ -450,6 +450,11 @@ pub fn parse_page(raw: String, rel: &str, unknown: UnknownKeys) -> (Option<Page>
 }
 
 fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &str, diags: &mut Vec<Diagnostic>) -> Option<FrontMatter> {
+    // Most front-matter is plain enough for the fast reader; it declines anything else,
+    // including every error, which serde_yaml then reports with its position.
+    if let Some(fm) = crate::yaml_fast::from_str::<FrontMatter>(yaml) {
+        return Some(fm);
+    }
     let offset = fm_line - 1;
     match unknown {
         UnknownKeys::Error => match serde_yaml::from_str::<FrontMatter>(yaml) {

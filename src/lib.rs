@@ -16,5 +16,6 @@ pub mod render;
 pub mod serve;
 pub mod site;
 pub mod theme;
+pub mod yaml_fast;
 pub mod yaml_pos;
 pub mod yaml_shapes;

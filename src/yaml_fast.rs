@@ -1,0 +1,672 @@
+//! A fast path for the front-matter most playbooks are written in: block mappings and block
+//! sequences of plain, quoted and `[flow, list]` scalars, one per line. It reads such text in one
+//! pass into a small tree and hands it to serde, giving exactly the values serde_yaml would.
+//!
+//! Anything outside that subset (anchors, tags, block scalars, multi-line scalars, flow
+//! mappings, tabs, numbers or booleans where a type is resolved, …) makes [`from_str`] return
+//! `None`, and so does any error: the caller then parses with serde_yaml, which also writes every
+//! diagnostic. The fast path therefore never decides whether front-matter is valid, only how
+//! quickly valid, simple front-matter is read. Parsing YAML is the largest single cost of a cold
+//! build (serde_yaml builds an event list first); this reader is several times faster.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+
+/// Parses `yaml` as `T` when it is inside the fast subset and deserializes without error.
+pub fn from_str<T: DeserializeOwned>(yaml: &str) -> Option<T> {
+    let mut lines = Lines::new(yaml)?;
+    let first = lines.peek()?;
+    if first.indent != 0 {
+        return None;
+    }
+    let root = parse_block(&mut lines, 0)?;
+    if lines.peek().is_some() || !matches!(root, Node::Map(_)) {
+        return None;
+    }
+    T::deserialize(De(&root)).ok()
+}
+
+#[derive(Debug, PartialEq)]
+enum Node<'a> {
+    /// A plain scalar as written (an empty one is YAML's null).
+    Plain(&'a str),
+    Quoted(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<(&'a str, Node<'a>)>),
+}
+
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    indent: usize,
+    text: &'a str,
+}
+
+/// The document's lines without blank and comment-only lines.
+struct Lines<'a> {
+    lines: Vec<Line<'a>>,
+    at: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(yaml: &'a str) -> Option<Lines<'a>> {
+        let mut lines = Vec::with_capacity(yaml.len() / 24);
+        for raw in yaml.split('\n') {
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            if raw.contains('\t') {
+                return None;
+            }
+            let text = raw.trim_start_matches(' ');
+            let indent = raw.len() - text.len();
+            let text = text.trim_end_matches(' ');
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            // Directives and document markers belong to the slow path.
+            if indent == 0 && (text.starts_with('%') || text.starts_with("---") || text.starts_with("...")) {
+                return None;
+            }
+            lines.push(Line { indent, text });
+        }
+        Some(Lines { lines, at: 0 })
+    }
+
+    fn peek(&self) -> Option<Line<'a>> {
+        self.lines.get(self.at).copied()
+    }
+
+    /// True when the next line continues the current scalar (is indented deeper): outside the
+    /// subset.
+    fn continues(&self, indent: usize) -> bool {
+        self.peek().is_some_and(|l| l.indent > indent)
+    }
+}
+
+fn is_seq_item(text: &str) -> bool {
+    text == "-" || text.starts_with("- ")
+}
+
+/// The block at the next line, which is indented by exactly `indent`.
+fn parse_block<'a>(lines: &mut Lines<'a>, indent: usize) -> Option<Node<'a>> {
+    let line = lines.peek()?;
+    if line.indent != indent {
+        return None;
+    }
+    if is_seq_item(line.text) { parse_seq(lines, indent) } else { parse_map(lines, indent) }
+}
+
+fn parse_map<'a>(lines: &mut Lines<'a>, indent: usize) -> Option<Node<'a>> {
+    let mut entries = Vec::new();
+    while let Some(line) = lines.peek() {
+        if line.indent < indent {
+            break;
+        }
+        if line.indent > indent || is_seq_item(line.text) {
+            return None;
+        }
+        let (key, rest) = split_key(line.text)?;
+        lines.at += 1;
+        let value = match inline_value(rest)? {
+            Some(v) => {
+                if lines.continues(indent) {
+                    return None;
+                }
+                v
+            }
+            None => match lines.peek() {
+                Some(next) if next.indent > indent => parse_block(lines, next.indent)?,
+                // A block sequence may sit at its key's own indentation.
+                Some(next) if next.indent == indent && is_seq_item(next.text) => parse_seq(lines, indent)?,
+                _ => Node::Plain(""),
+            },
+        };
+        entries.push((key, value));
+    }
+    Some(Node::Map(entries))
+}
+
+fn parse_seq<'a>(lines: &mut Lines<'a>, indent: usize) -> Option<Node<'a>> {
+    let mut items = Vec::new();
+    while let Some(line) = lines.peek() {
+        if line.indent < indent || (line.indent == indent && !is_seq_item(line.text)) {
+            break;
+        }
+        if line.indent > indent {
+            return None;
+        }
+        let after_dash = line.text.strip_prefix("- ")?;
+        let item = after_dash.trim_start_matches(' ');
+        if is_seq_item(item) || item.is_empty() {
+            return None;
+        }
+        if split_key(item).is_some() {
+            // `- key: value`: a mapping whose keys line up with this first one.
+            let key_indent = indent + (line.text.len() - item.len());
+            lines.lines[lines.at] = Line { indent: key_indent, text: item };
+            items.push(parse_map(lines, key_indent)?);
+        } else {
+            lines.at += 1;
+            let value = inline_value(item)??;
+            if lines.continues(indent) {
+                return None;
+            }
+            items.push(value);
+        }
+    }
+    Some(Node::Seq(items))
+}
+
+/// `key: rest` or `key:` → (key, rest). Keys are plain words; anything fancier is not ours.
+fn split_key(text: &str) -> Option<(&str, &str)> {
+    let first = text.chars().next()?;
+    if is_indicator(first) {
+        return None;
+    }
+    let (key, rest) = match text.find(": ") {
+        Some(i) => (&text[..i], &text[i + 2..]),
+        None => (text.strip_suffix(':')?, ""),
+    };
+    let key = key.trim_end_matches(' ');
+    if key.is_empty() || key.contains(['#', ':', '"', '\'', '[', ']', '{', '}', ',']) {
+        return None;
+    }
+    Some((key, rest))
+}
+
+fn is_indicator(c: char) -> bool {
+    matches!(c, '-' | '?' | ':' | ',' | '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`')
+}
+
+/// The value after `key: ` (or `- `): `Some(None)` when there is none on this line (a nested
+/// block or null follows), `None` when the value is outside the subset.
+fn inline_value(text: &str) -> Option<Option<Node<'_>>> {
+    let text = text.trim_start_matches(' ');
+    if text.is_empty() || text.starts_with('#') {
+        return Some(None);
+    }
+    let (node, rest) = match text.as_bytes()[0] {
+        b'"' => double_quoted(&text[1..])?,
+        b'\'' => single_quoted(&text[1..])?,
+        b'[' => flow_seq(&text[1..])?,
+        _ => {
+            let first = text.chars().next()?;
+            if is_indicator(first) {
+                return None;
+            }
+            let value = match text.find(" #") {
+                Some(i) => text[..i].trim_end_matches(' '),
+                None => text,
+            };
+            if value.contains(": ") || value.ends_with(':') {
+                return None;
+            }
+            (Node::Plain(value), "")
+        }
+    };
+    let rest = rest.trim_start_matches(' ');
+    if rest.is_empty() || rest.starts_with('#') { Some(Some(node)) } else { None }
+}
+
+/// A double-quoted scalar closed on this line; returns it and the text after the closing quote.
+fn double_quoted(text: &str) -> Option<(Node<'_>, &str)> {
+    let end = text.find(['"', '\\'])?;
+    if text.as_bytes()[end] == b'"' {
+        return Some((Node::Quoted(Cow::Borrowed(&text[..end])), &text[end + 1..]));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((Node::Quoted(Cow::Owned(out)), &text[i + 1..])),
+            '\\' => {
+                let (_, e) = chars.next()?;
+                let simple = match e {
+                    '\\' => '\\',
+                    '"' => '"',
+                    '/' => '/',
+                    ' ' => ' ',
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    '0' => '\0',
+                    'u' | 'x' | 'U' => {
+                        let len = match e {
+                            'x' => 2,
+                            'u' => 4,
+                            _ => 8,
+                        };
+                        let start = i + 2;
+                        let hex = text.get(start..start + len)?;
+                        let code = u32::from_str_radix(hex, 16).ok()?;
+                        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                            return None;
+                        }
+                        out.push(char::from_u32(code)?);
+                        for _ in 0..len {
+                            chars.next();
+                        }
+                        continue;
+                    }
+                    _ => return None,
+                };
+                out.push(simple);
+            }
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+fn single_quoted(text: &str) -> Option<(Node<'_>, &str)> {
+    let mut out: Option<String> = None;
+    let mut from = 0;
+    loop {
+        let q = from + text[from..].find('\'')?;
+        if text[q + 1..].starts_with('\'') {
+            out.get_or_insert_with(String::new).push_str(&text[from..=q]);
+            from = q + 2;
+            continue;
+        }
+        let node = match out {
+            Some(mut s) => {
+                s.push_str(&text[from..q]);
+                Node::Quoted(Cow::Owned(s))
+            }
+            None => Node::Quoted(Cow::Borrowed(&text[..q])),
+        };
+        return Some((node, &text[q + 1..]));
+    }
+}
+
+/// `[a, "b", c]` of scalars, closed on this line (the opening bracket already taken).
+fn flow_seq(text: &str) -> Option<(Node<'_>, &str)> {
+    let mut items = Vec::new();
+    let mut rest = text.trim_start_matches(' ');
+    if let Some(after) = rest.strip_prefix(']') {
+        return Some((Node::Seq(items), after));
+    }
+    loop {
+        let (item, after) = match rest.as_bytes().first()? {
+            b'"' => double_quoted(&rest[1..])?,
+            b'\'' => single_quoted(&rest[1..])?,
+            _ => {
+                let end = rest.find([',', ']'])?;
+                let value = rest[..end].trim_end_matches(' ');
+                let first = value.chars().next()?;
+                if is_indicator(first) || value.contains([':', '#', '[', '{', '}']) {
+                    return None;
+                }
+                (Node::Plain(value), &rest[end..])
+            }
+        };
+        items.push(item);
+        let after = after.trim_start_matches(' ');
+        if let Some(after) = after.strip_prefix(']') {
+            return Some((Node::Seq(items), after));
+        }
+        rest = after.strip_prefix(',')?.trim_start_matches(' ');
+        // A trailing comma or an empty entry: leave it to serde_yaml.
+        if rest.starts_with([']', ',']) {
+            return None;
+        }
+    }
+}
+
+/// Why the fast path gave up; the caller never shows it (serde_yaml reports the real error).
+#[derive(Debug)]
+struct Bail;
+
+impl fmt::Display for Bail {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("outside the fast front-matter subset")
+    }
+}
+
+impl std::error::Error for Bail {}
+
+impl de::Error for Bail {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Bail
+    }
+}
+
+/// serde_yaml's null words; an empty plain scalar is null too.
+fn is_null(plain: &str) -> bool {
+    matches!(plain, "" | "~" | "null" | "Null" | "NULL")
+}
+
+/// A plain scalar serde_yaml would resolve to a string when asked for "any" type: not null, not
+/// a boolean, and not starting like a number (`12`, `-3`, `+1`, `.5`, `.inf`). Numbers and
+/// booleans go to the slow path, which resolves them exactly.
+fn plain_is_string(plain: &str) -> bool {
+    !is_null(plain)
+        && !matches!(plain, "true" | "True" | "TRUE" | "false" | "False" | "FALSE")
+        && !plain.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'))
+}
+
+struct De<'n, 'a>(&'n Node<'a>);
+
+impl<'de> Deserializer<'de> for De<'_, '_> {
+    type Error = Bail;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
+        match self.0 {
+            Node::Plain(s) if is_null(s) => visitor.visit_unit(),
+            Node::Plain(s) if plain_is_string(s) => visitor.visit_str(s),
+            Node::Plain(_) => Err(Bail),
+            Node::Quoted(s) => visitor.visit_str(s),
+            Node::Seq(items) => visitor.visit_seq(SeqDe(items.iter())),
+            Node::Map(entries) => visitor.visit_map(MapDe { entries: entries.iter(), value: None }),
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
+        // Any scalar as written, as serde_yaml does.
+        match self.0 {
+            Node::Plain(s) => visitor.visit_str(s),
+            Node::Quoted(s) => visitor.visit_str(s),
+            _ => Err(Bail),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
+        match self.0 {
+            Node::Plain(s) if is_null(s) => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
+        match self.0 {
+            Node::Plain("true" | "True" | "TRUE") => visitor.visit_bool(true),
+            Node::Plain("false" | "False" | "FALSE") => visitor.visit_bool(false),
+            _ => Err(Bail),
+        }
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
+        // Plain decimals only (`3`, `-1.5`); exponents, hex, `.inf` and friends go the slow way.
+        let Node::Plain(s) = self.0 else { return Err(Bail) };
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        let (whole, frac) = digits.split_once('.').unwrap_or((digits, "1"));
+        let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(whole) || !all_digits(frac) || (whole.len() > 1 && whole.starts_with('0')) || s.len() > 15 {
+            return Err(Bail);
+        }
+        visitor.visit_f64(s.parse().map_err(|_| Bail)?)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Bail> {
+        match self.0 {
+            Node::Plain(s) if !s.is_empty() => visitor.visit_enum(s.into_deserializer()),
+            Node::Quoted(s) => visitor.visit_enum(s.as_ref().into_deserializer()),
+            _ => Err(Bail),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
+        match self.0 {
+            Node::Seq(items) => visitor.visit_seq(SeqDe(items.iter())),
+            _ => Err(Bail),
+        }
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
+        match self.0 {
+            Node::Map(entries) => visitor.visit_map(MapDe { entries: entries.iter(), value: None }),
+            _ => Err(Bail),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Bail> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Bail> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    /// Every other request (integers, chars, bytes, unit, tuples, ignored values) is not
+    /// something playbook front-matter asks for: the slow path answers it.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Bail> {
+        Err(Bail)
+    }
+
+    serde::forward_to_deserialize_any! {
+        i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 char bytes byte_buf unit unit_struct tuple tuple_struct
+    }
+}
+
+struct SeqDe<'n, 'a>(std::slice::Iter<'n, Node<'a>>);
+
+impl<'de> SeqAccess<'de> for SeqDe<'_, '_> {
+    type Error = Bail;
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Bail> {
+        self.0.next().map(|n| seed.deserialize(De(n))).transpose()
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+struct MapDe<'n, 'a> {
+    entries: std::slice::Iter<'n, (&'a str, Node<'a>)>,
+    value: Option<&'n Node<'a>>,
+}
+
+impl<'de> MapAccess<'de> for MapDe<'_, '_> {
+    type Error = Bail;
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Bail> {
+        let Some((key, value)) = self.entries.next() else { return Ok(None) };
+        self.value = Some(value);
+        seed.deserialize(De(&Node::Plain(key))).map(Some)
+    }
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Bail> {
+        seed.deserialize(De(self.value.take().ok_or(Bail)?))
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::FrontMatter;
+
+    /// The fast path must agree with serde_yaml whenever it answers.
+    fn same(yaml: &str) -> bool {
+        let fast = from_str::<FrontMatter>(yaml);
+        let slow = serde_yaml::from_str::<FrontMatter>(yaml).ok();
+        match (&fast, &slow) {
+            (Some(f), Some(s)) => {
+                assert_eq!(format!("{f:?}"), format!("{s:?}"), "fast and serde_yaml disagree on:\n{yaml}");
+                true
+            }
+            (Some(f), None) => panic!("fast path accepted what serde_yaml refuses:\n{yaml}\n{f:?}"),
+            (None, _) => false,
+        }
+    }
+
+    const PLAYBOOK: &str = r#"title: "Acme: co-managed \"IT\" \u00e9"
+summary: Who does what for Acme # a comment
+client: acme
+model: co-managed
+audience: client
+tags: [after-hours, 'it''s', "x y"]
+compliance: ["SOC 2"]
+updated: 2026-06-14
+draft: false
+weight: 2.5
+
+# a comment line
+workstreams:
+  help-desk:
+    accountable: acme-it
+    responsible: [acme-it, northwind-desk]
+    consulted: []
+    coverage: business-hours
+    escalation:
+    - acme-it
+    - northwind-duty
+    handoff: 'Tickets move at 18:00'
+  documentation: northwind-docs
+  reporting:
+faq:
+  - q: Who resets passwords?
+    a: "The service desk, within **one** hour."
+    tags: [identity]
+  -   q: Spaced?
+      a: yes
+sources:
+- title: Contract
+  url: https://example.com/a#b
+"#;
+
+    #[test]
+    fn typical_front_matter_takes_the_fast_path_and_equals_serde_yaml() {
+        assert!(same(PLAYBOOK), "the typical playbook should be inside the subset");
+        let fm = from_str::<FrontMatter>(PLAYBOOK).unwrap();
+        assert_eq!(fm.title.as_deref(), Some("Acme: co-managed \"IT\" é"));
+        assert_eq!(fm.summary.as_deref(), Some("Who does what for Acme"));
+        assert_eq!(fm.tags.0, ["after-hours", "it's", "x y"]);
+        assert_eq!(fm.workstreams.len(), 3);
+        assert_eq!(fm.faq.len(), 2);
+        assert_eq!(fm.faq[1].a.as_deref(), Some("yes"));
+        assert_eq!(fm.weight, Some(2.5));
+    }
+
+    #[test]
+    fn constructs_outside_the_subset_go_to_serde_yaml() {
+        for yaml in [
+            "title: &a x\nsummary: *a\n",
+            "title: !!str x\n",
+            "summary: |\n  block\n",
+            "summary: >\n  folded\n",
+            "summary: first\n  continued\n",
+            "title: \"open\n  quote\"\n",
+            "tags: {a: 1}\n",
+            "tags: [a,\n  b]\n",
+            "tags: [a, , b]\n",
+            "tags: [a, b,]\n",
+            "\ttitle: x\n",
+            "title: x\n---\n",
+            "\"title\": x\n",
+            "draft: yes\n",
+            "weight: 1e3\n",
+            "weight: .inf\n",
+            "weight: 0x10\n",
+            "tags: 2024\n",
+            "title: a: b\n",
+            "  title: indented\n",
+            "- a\n- b\n",
+            "title: x\n  extra: y\n",
+            "faq:\n  -\n    q: nested\n",
+            "faq:\n  - - a\n",
+            "title: \"bad \\q escape\"\n",
+        ] {
+            assert!(!same(yaml), "should have left this to serde_yaml:\n{yaml}");
+        }
+    }
+
+    #[test]
+    fn errors_go_to_serde_yaml() {
+        // Unknown and duplicate keys, wrong types: the fast path declines, serde_yaml reports.
+        for yaml in ["titel: x\n", "title: x\ntitle: y\n", "workstreams: [a]\n", "coverage: x\n", "audience: nobody\n"] {
+            assert!(from_str::<FrontMatter>(yaml).is_none(), "{yaml}");
+        }
+    }
+
+    #[test]
+    fn scalars_resolve_as_serde_yaml_resolves_them() {
+        for yaml in [
+            "title: null\n",
+            "title: ~\n",
+            "title:\n",
+            "title: 'null'\n",
+            "title: 2024\n",
+            "title: true\n",
+            "summary: 12 steps\n",
+            "tags: x\n",
+            "tags: ~\n",
+            "tags:\n",
+            "tags: [null, ~]\n",
+            "tags: [1, 2.5, true]\n",
+            "draft: true\n",
+            "draft: False\n",
+            "weight: -3\n",
+            "weight: 10.25\n",
+            "weight: 007\n",
+            "workstreams:\n  help-desk: ~\n",
+            "workstreams:\n  help-desk:\n",
+            "workstreams:\n  help-desk: 'acme'\n",
+            "workstreams:\n  help-desk: 42\n",
+            "workstreams:\n  help-desk:\n    accountable: [a]\n  help-desk: b\n",
+            "summary: a #b # c\n",
+            "summary: a#b\n",
+            "summary: \"a\" # note\n",
+            "summary: \"a\" b\n",
+            "summary: \"tab\\tand\\x41\\u263A\\U0001F600\"\n",
+            "summary: 'a''b''''c'\n",
+            "summary: C:\\path\n",
+            "summary: http://x.y/z\n",
+            "summary: - x\n",
+            "summary: 100%\n",
+            "title: x   \r\nsummary: y\r\n",
+            "tags: [ a , b ]\n",
+            "tags: []\n",
+            "tags: [\"a, b\", 'c]']\n",
+            "extra: 1\n",
+            "audience: 'client'\n",
+            "workstreams:\n  help-desk:\n    coverage: 24x7\n",
+        ] {
+            same(yaml);
+        }
+    }
+
+    #[test]
+    fn every_example_and_corpus_playbook_agrees_with_serde_yaml() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut fast = 0;
+        let mut seen = 0;
+        for dir in [root.join("content"), root.join("../shared/corpora")] {
+            for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
+                if e.path().extension().is_none_or(|x| x != "md") {
+                    continue;
+                }
+                let Ok(raw) = std::fs::read_to_string(e.path()) else { continue };
+                let Ok((range, ..)) = crate::content::split_front_matter(&raw) else { continue };
+                if range.is_empty() {
+                    continue;
+                }
+                let yaml = &raw[range];
+                let took_fast_path = same(yaml);
+                if serde_yaml::from_str::<FrontMatter>(yaml).is_ok() {
+                    seen += 1;
+                    fast += usize::from(took_fast_path);
+                }
+            }
+        }
+        // The example site is written the way playbooks usually are: nearly all of it is fast.
+        assert!(seen >= 10 && fast * 10 >= seen * 9, "only {fast} of {seen} valid front-matters took the fast path");
+    }
+}
