@@ -663,6 +663,7 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         // build does only after re-reading it (that renders them afresh).
         row_html: vec![Vec::new(); n],
         faq_answers,
+        faq_lines: vec![Vec::new(); n],
         children: global.children,
         by_rel,
         diagnostics,

@@ -33,8 +33,17 @@ pub struct FaqItem {
     pub line: usize,
 }
 
-/// One page's rendered Markdown: body, (handoff, notes) per row, FAQ answers, diagnostics.
-type PageMarkdown = (Option<Rendered>, Vec<(String, String)>, Vec<Option<String>>, Vec<Diagnostic>);
+/// One page's rendered Markdown: body, (handoff, notes) per row, front-matter FAQ answers and
+/// the line of each FAQ entry (taken while the text is at hand, so a build can free it before
+/// the FAQ stage), and the diagnostics.
+#[derive(Default)]
+struct PageMarkdown {
+    rendered: Option<Rendered>,
+    rows: Vec<(String, String)>,
+    answers: Vec<Option<String>>,
+    faq_lines: Vec<usize>,
+    diags: Vec<Diagnostic>,
+}
 
 /// Codes produced by the link check, recomputed whenever a body changes.
 const LINK_CODES: [&str; 3] = ["broken-link", "broken-anchor", "internal-link"];
@@ -106,6 +115,9 @@ pub struct Site {
     pub row_html: Vec<Vec<(String, String)>>,
     /// Per page and front-matter FAQ entry: the answer rendered to HTML (none when hidden).
     pub(crate) faq_answers: Vec<Vec<Option<String>>>,
+    /// Per page and front-matter FAQ entry: its file line (empty for a page restored from the
+    /// build cache, whose FAQ items are cached whole).
+    pub(crate) faq_lines: Vec<Vec<usize>>,
     /// Per section page: its children (empty for playbooks).
     pub children: Vec<Children>,
     pub by_rel: HashMap<String, usize>,
@@ -226,6 +238,7 @@ impl Site {
             faqs: Vec::new(),
             row_html: Vec::new(),
             faq_answers: Vec::new(),
+            faq_lines: Vec::new(),
             children: Vec::new(),
             by_rel,
             diagnostics,
@@ -242,6 +255,11 @@ impl Site {
         }
         let t = std::time::Instant::now();
         site.render_markdown();
+        if lean {
+            // Everything after this reads parsed and rendered parts (FAQ entry lines were
+            // taken with the Markdown): the text, the largest part of the model, can go.
+            site.release_text();
+        }
         timing("markdown", t);
         let t = std::time::Instant::now();
         site.collect_faqs();
@@ -262,12 +280,20 @@ impl Site {
     /// 10,000 playbooks that is a third of the model, and a build never reloads it. `serve`
     /// keeps sources for its incremental updates and never calls this.
     pub fn release_sources(&mut self) {
+        self.release_text();
+        self.pages.par_iter_mut().for_each(|p| {
+            p.fm.workstreams = Default::default();
+            p.fm.faq = Vec::new();
+        });
+    }
+
+    /// Frees the page text (front-matter and body), which only parsing, the checks and the
+    /// Markdown stage read.
+    fn release_text(&mut self) {
         self.pages.par_iter_mut().for_each(|p| {
             p.raw = String::new();
             p.fm_range = 0..0;
             p.body_start = 0;
-            p.fm.workstreams = Default::default();
-            p.fm.faq = Vec::new();
         });
     }
 
@@ -288,18 +314,30 @@ impl Site {
 
     fn render_markdown(&mut self) {
         let results: Vec<PageMarkdown> = (0..self.pages.len()).into_par_iter().map(|i| self.page_markdown(i)).collect();
-        let mut rendered = Vec::with_capacity(results.len());
-        let mut row_html = Vec::with_capacity(results.len());
-        let mut answers = Vec::with_capacity(results.len());
-        for (r, rows, a, d) in results {
-            self.diagnostics.extend(d);
-            rendered.push(r);
-            row_html.push(rows);
-            answers.push(a);
+        let n = results.len();
+        self.rendered = Vec::with_capacity(n);
+        self.row_html = Vec::with_capacity(n);
+        self.faq_answers = Vec::with_capacity(n);
+        self.faq_lines = Vec::with_capacity(n);
+        for pm in results {
+            self.diagnostics.extend(pm.diags);
+            self.rendered.push(pm.rendered);
+            self.row_html.push(pm.rows);
+            self.faq_answers.push(pm.answers);
+            self.faq_lines.push(pm.faq_lines);
         }
-        self.rendered = rendered;
-        self.row_html = row_html;
-        self.faq_answers = answers;
+    }
+
+    /// Stores a re-rendered page's Markdown; returns its diagnostics.
+    fn store_markdown(&mut self, i: usize, pm: PageMarkdown) -> Vec<Diagnostic> {
+        self.rendered[i] = pm.rendered;
+        self.row_html[i] = pm.rows;
+        self.faq_answers[i] = pm.answers;
+        if self.faq_lines.len() < self.pages.len() {
+            self.faq_lines.resize(self.pages.len(), Vec::new());
+        }
+        self.faq_lines[i] = pm.faq_lines;
+        pm.diags
     }
 
     /// Renders one page's body and front-matter Markdown fields.
@@ -315,7 +353,7 @@ impl Site {
         let vis = self.visible[i];
         {
             if !vis {
-                return (None, Vec::new(), Vec::new(), Vec::new());
+                return PageMarkdown::default();
             }
             let cx = MarkdownContext {
                 page_dir: p.dir(),
@@ -334,7 +372,7 @@ impl Site {
                             .at(Pos::line(e.line))
                             .help("close the block with a line holding only `:::`"),
                     );
-                    return (None, Vec::new(), Vec::new(), diags);
+                    return PageMarkdown { diags, ..PageMarkdown::default() };
                 }
             };
             // Markdown fields of the front-matter render like the body: links rewritten and
@@ -379,14 +417,22 @@ impl Site {
                 rows.push((handoff, notes));
             }
             let mut answers = Vec::new();
+            let mut faq_lines = Vec::new();
             for (n, f) in p.fm.faq.iter().enumerate() {
                 let hidden = audience == Audience::Client && f.audience == Some(Audience::Internal);
                 answers.push(match (&f.a, hidden) {
                     (Some(a), false) if !a.trim().is_empty() => Some(field(a, &["faq", &format!("#{n}"), "a"], &mut diags)),
                     _ => None,
                 });
+                faq_lines.push(idx.key(&["faq", &format!("#{n}")]).line);
             }
-            (Some(rendered), rows, answers, diags)
+            // Builds hold every page's HTML until templates run: no spare capacity.
+            rendered.html.shrink_to_fit();
+            for (handoff, notes) in &mut rows {
+                handoff.shrink_to_fit();
+                notes.shrink_to_fit();
+            }
+            PageMarkdown { rendered: Some(rendered), rows, answers, faq_lines, diags }
         }
     }
 
@@ -426,7 +472,7 @@ impl Site {
                 tags: f.tags.0.clone(),
                 workstreams: f.workstreams.0.iter().filter_map(|w| self.reg.workstream(w)).collect(),
                 inline: false,
-                line: idx.key(&["faq", &format!("#{n}")]).line,
+                line: self.faq_lines.get(i).and_then(|l| l.get(n)).copied().unwrap_or_else(|| idx.key(&["faq", &format!("#{n}")]).line),
             });
         }
         for m in &r.faq {
@@ -509,10 +555,8 @@ impl Site {
         page.body_start = body_start;
         page.body_line = body_line;
         let file = page.file.clone();
-        let (rendered, rows, answers, diags) = self.page_markdown(i);
-        self.rendered[i] = rendered;
-        self.row_html[i] = rows;
-        self.faq_answers[i] = answers;
+        let pm = self.page_markdown(i);
+        let diags = self.store_markdown(i, pm);
         let faqs = self.page_faqs(i);
         let faq_changed = faqs != self.faqs[i];
         self.faqs[i] = faqs;
@@ -611,10 +655,8 @@ impl Site {
         parties.dedup();
         self.pages[i] = new;
         self.own.replace_page(i, rows, client);
-        let (rendered, rows_html, answers, md_diags) = self.page_markdown(i);
-        self.rendered[i] = rendered;
-        self.row_html[i] = rows_html;
-        self.faq_answers[i] = answers;
+        let pm = self.page_markdown(i);
+        let md_diags = self.store_markdown(i, pm);
         let faqs = self.page_faqs(i);
         // /faq/ groups questions under the playbook's listing (title, client, model).
         let faq = faqs != self.faqs[i] || (listing && !faqs.is_empty());
