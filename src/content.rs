@@ -236,7 +236,7 @@ impl Page {
     }
     /// A position index built only when a diagnostic first needs it.
     pub fn lazy_index(&self) -> LazyIndex<'_> {
-        LazyIndex { page: self, cell: std::cell::OnceCell::new() }
+        LazyIndex::of(self.yaml(), self.fm_line)
     }
     /// Folder of this page's source, relative to `content/` (`clients/acme`).
     pub fn dir(&self) -> &str {
@@ -252,13 +252,18 @@ impl Page {
 
 /// Finding positions costs a scan of the front-matter, so it happens only on the error path.
 pub struct LazyIndex<'a> {
-    page: &'a Page,
+    yaml: &'a str,
+    fm_line: usize,
     cell: std::cell::OnceCell<YamlIndex<'a>>,
 }
 
-impl LazyIndex<'_> {
-    fn get(&self) -> &YamlIndex<'_> {
-        self.cell.get_or_init(|| self.page.yaml_index())
+impl<'a> LazyIndex<'a> {
+    /// The index of front-matter text `yaml` whose first line is file line `fm_line`.
+    pub fn of(yaml: &'a str, fm_line: usize) -> LazyIndex<'a> {
+        LazyIndex { yaml, fm_line, cell: std::cell::OnceCell::new() }
+    }
+    fn get(&self) -> &YamlIndex<'a> {
+        self.cell.get_or_init(|| YamlIndex::new(self.yaml, self.fm_line))
     }
     pub fn key(&self, path: &[&str]) -> Pos {
         self.get().key(path)

@@ -254,12 +254,7 @@ impl Site {
             site.pages.par_iter_mut().for_each(|p| p.fm.workstreams = Default::default());
         }
         let t = std::time::Instant::now();
-        site.render_markdown();
-        if lean {
-            // Everything after this reads parsed and rendered parts (FAQ entry lines were
-            // taken with the Markdown): the text, the largest part of the model, can go.
-            site.release_text();
-        }
+        site.render_markdown(lean);
         timing("markdown", t);
         let t = std::time::Instant::now();
         site.collect_faqs();
@@ -312,8 +307,19 @@ impl Site {
         format!("{}{}", self.base_path, self.pages[page].path)
     }
 
-    fn render_markdown(&mut self) {
-        let results: Vec<PageMarkdown> = (0..self.pages.len()).into_par_iter().map(|i| self.page_markdown(i)).collect();
+    /// Renders every page's Markdown. A `lean` build frees each page's text as soon as its
+    /// Markdown is rendered: every later stage reads parsed and rendered parts (FAQ entry lines
+    /// are taken with the Markdown), so the text, the largest part of the model, never sits
+    /// beside all the HTML.
+    fn render_markdown(&mut self, lean: bool) {
+        let results: Vec<PageMarkdown> = if lean {
+            let texts: Vec<String> = self.pages.iter_mut().map(|p| std::mem::take(&mut p.raw)).collect();
+            let results = texts.into_par_iter().enumerate().map(|(i, raw)| self.page_markdown_of(i, &raw)).collect();
+            self.release_text();
+            results
+        } else {
+            (0..self.pages.len()).into_par_iter().map(|i| self.page_markdown(i)).collect()
+        };
         let n = results.len();
         self.rendered = Vec::with_capacity(n);
         self.row_html = Vec::with_capacity(n);
@@ -342,6 +348,11 @@ impl Site {
 
     /// Renders one page's body and front-matter Markdown fields.
     fn page_markdown(&self, i: usize) -> PageMarkdown {
+        self.page_markdown_of(i, &self.pages[i].raw)
+    }
+
+    /// Like [`Site::page_markdown`], with the page's text given (`raw`, as read).
+    fn page_markdown_of(&self, i: usize, raw: &str) -> PageMarkdown {
         let by_rel = &self.by_rel;
         let pages = &self.pages;
         let resolve = |rel: &str| by_rel.get(rel).map(|&i| pages[i].path.clone());
@@ -364,7 +375,7 @@ impl Site {
                 faq_headings: headings,
             };
             let mut diags = Vec::new();
-            let mut rendered = match markdown::render(p.body(), &cx) {
+            let mut rendered = match markdown::render(&raw[p.body_start..], &cx) {
                 Ok(r) => r,
                 Err(e) => {
                     diags.push(
@@ -377,7 +388,7 @@ impl Site {
             };
             // Markdown fields of the front-matter render like the body: links rewritten and
             // checked, with positions at the field's key.
-            let idx = p.lazy_index();
+            let idx = content::LazyIndex::of(&raw[p.fm_range.clone()], p.fm_line);
             let field_cx = MarkdownContext { faq_headings: &[], first_line: 1, ..cx };
             let mut field = |text: &str, path: &[&str], diags: &mut Vec<Diagnostic>| -> String {
                 if let Some(html) = markdown::plain_paragraph(text) {
