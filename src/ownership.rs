@@ -171,14 +171,32 @@ impl Row {
     }
 }
 
-/// A reference from an owner or workstream index back to a playbook row.
+/// A reference from an owner index back to a playbook row. Indexes are stored as `u32`: there
+/// is one holding per owner per row (60 per playbook is common), so at 100,000 playbooks the
+/// width of this struct is hundreds of megabytes.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Holding {
-    pub page: usize,
-    pub row: usize,
+    page: u32,
+    row: u32,
     /// The row's workstream, so views grouping by workstream need not look the row up.
-    pub ws: usize,
+    ws: u32,
     pub roles: u8,
+}
+
+impl Holding {
+    // Page, row and workstream counts are bounded by memory far below `u32::MAX`.
+    fn new(page: usize, row: usize, ws: usize, roles: u8) -> Holding {
+        Holding { page: page as u32, row: row as u32, ws: ws as u32, roles }
+    }
+    pub fn page(&self) -> usize {
+        self.page as usize
+    }
+    pub fn row(&self) -> usize {
+        self.row as usize
+    }
+    pub fn ws(&self) -> usize {
+        self.ws as usize
+    }
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -229,13 +247,16 @@ impl Ownership {
             for (r, row) in page_rows.iter().enumerate() {
                 own.by_workstream[row.ws].push((i, r));
                 for (o, roles) in row.owner_roles() {
-                    own.by_owner[o].push(Holding { page: i, row: r, ws: row.ws, roles });
+                    own.by_owner[o].push(Holding::new(i, r, row.ws, roles));
                 }
             }
             if let Some(c) = client[i] {
                 own.pages_by_party[c].push(i);
             }
         }
+        // Lists grown by doubling hold up to twice what they use; a build keeps them to the end.
+        own.by_owner.iter_mut().for_each(Vec::shrink_to_fit);
+        own.by_workstream.iter_mut().for_each(Vec::shrink_to_fit);
         own.rows = rows;
         own.client = client;
         own
@@ -249,7 +270,7 @@ impl Ownership {
         for row in &self.rows[i] {
             self.by_workstream[row.ws].retain(|(p, _)| *p != i);
             for (o, _) in row.owner_roles() {
-                self.by_owner[o].retain(|h| h.page != i);
+                self.by_owner[o].retain(|h| h.page() != i);
             }
         }
         if let Some(c) = self.client[i] {
@@ -261,7 +282,7 @@ impl Ownership {
             let at = list.partition_point(|(p, _)| *p < i);
             list.insert(at, (i, r));
             for (o, roles) in row.owner_roles() {
-                let h = Holding { page: i, row: r, ws: row.ws, roles };
+                let h = Holding::new(i, r, row.ws, roles);
                 match per_owner.iter_mut().find(|(x, _)| *x == o) {
                     Some((_, v)) => v.push(h),
                     None => per_owner.push((o, vec![h])),
@@ -270,7 +291,7 @@ impl Ownership {
         }
         for (o, holdings) in per_owner {
             let list = &mut self.by_owner[o];
-            let at = list.partition_point(|h| h.page < i);
+            let at = list.partition_point(|h| h.page() < i);
             list.splice(at..at, holdings);
         }
         if let Some(c) = client {
@@ -339,7 +360,7 @@ pub fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Ve
                 .help("merge the two entries into one"),
         );
     }
-    let mut rows = Vec::new();
+    let mut rows = Vec::with_capacity(fm.workstreams.len());
     let mut seen: HashMap<usize, String> = HashMap::new();
     for (key, entry) in fm.workstreams.iter() {
         let a = &entry.0;
@@ -362,7 +383,7 @@ pub fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Ve
         }
         seen.insert(ws, key.clone());
         let mut resolve_list = |field: &str, names: &[String]| -> Vec<usize> {
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(names.len());
             for n in names {
                 match reg.owner(n) {
                     Some(o) => out.push(o),

@@ -966,9 +966,9 @@ fn owner_value(site: &Site, refs: &Refs, o: usize) -> Value {
     let (id, owner) = &site.reg.owners[o];
     let mut by_ws: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
     for h in &site.own.by_owner[o] {
-        let wid = &site.reg.workstreams[h.ws].0;
-        by_ws.entry(h.ws).or_default().push(obj!(
-            "playbook": refs.page(site, h.page), "link": format!("{}{}#ws-{wid}", site.base_path, site.pages[h.page].path), "roles": role_names(h.roles),
+        let wid = &site.reg.workstreams[h.ws()].0;
+        by_ws.entry(h.ws()).or_default().push(obj!(
+            "playbook": refs.page(site, h.page()), "link": format!("{}{}#ws-{wid}", site.base_path, site.pages[h.page()].path), "roles": role_names(h.roles),
         ));
     }
     let workstreams: Vec<Value> = by_ws
@@ -1036,7 +1036,7 @@ fn party_value(site: &Site, refs: &Refs, p: usize) -> Value {
         .map(|o| {
             let mut per_ws: BTreeMap<usize, Counts> = BTreeMap::new();
             for h in &site.own.by_owner[o] {
-                per_ws.entry(h.ws).or_default().add(h.roles);
+                per_ws.entry(h.ws()).or_default().add(h.roles);
             }
             let holds: Vec<Value> = per_ws
                 .into_iter()

@@ -54,7 +54,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
                 Ok(OrderedMap::default())
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out = OrderedMap::default();
+                let mut out = OrderedMap { entries: Vec::with_capacity(map.size_hint().unwrap_or(0).min(64)), duplicates: Vec::new() };
                 while let Some(key) = map.next_key::<LenientString>()? {
                     let value = map.next_value::<V>()?;
                     if out.entries.iter().any(|(k, _)| *k == key.0) {
@@ -107,7 +107,8 @@ impl<'de> Deserialize<'de> for OneOrMany {
                 Ok(OneOrMany(Vec::new()))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
-                let mut out = Vec::new();
+                // Exact when the deserializer knows the length: no spare capacity per list.
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
                 while let Some(s) = seq.next_element::<LenientString>()? {
                     out.push(s.0);
                 }
