@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::output::{DiskOutput, OutputError, Sink, UpdateOutput};
+use crate::output::{DiskOutput, OldOutput, OutputError, Sink, UpdateOutput};
 use crate::site::{BuildOptions, Frame, Refreshed, Site};
 use crate::{cache, content, render, theme};
 
@@ -25,6 +25,8 @@ pub struct BuildReport {
     pub output: PathBuf,
     /// A warm build (from the cache): `files` counts only the files it rewrote.
     pub warm: bool,
+    /// The output folder this build replaced; deleted when dropped (see [`OldOutput`]).
+    pub old_output: Option<OldOutput>,
 }
 
 pub enum BuildError {
@@ -115,9 +117,10 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     crate::site::timing("render + write", t);
     STAGE.store(4, Ordering::Relaxed);
     let t = Instant::now();
-    if let Err(e) = out.commit() {
-        return Err(BuildError::Output(e, diagnostics));
-    }
+    let old_output = match out.commit() {
+        Ok(old) => old,
+        Err(e) => return Err(BuildError::Output(e, diagnostics)),
+    };
     crate::site::timing("swap", t);
     if let Some(encoded) = snapshot {
         cache::save(root, opts, output, cache::environment(&site.cfg, &files, opts, output), encoded, Some(layouts));
@@ -131,6 +134,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
         elapsed: start.elapsed(),
         output: output.to_path_buf(),
         warm: false,
+        old_output,
     };
     discard(site);
     Ok(report)
@@ -271,6 +275,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
         elapsed: start.elapsed(),
         output: output.to_path_buf(),
         warm: true,
+        old_output: None,
     };
     discard(site);
     Some(Ok(report))

@@ -55,6 +55,9 @@ enum Command {
         #[arg(long)]
         no_cache: bool,
     },
+    /// Deletes an output folder a build replaced (started detached by `build`).
+    #[command(hide = true)]
+    RemoveOldOutput { path: PathBuf },
     /// Preview the site with live reload: builds into memory, serves it, rebuilds on every save.
     Serve {
         /// The site folder.
@@ -132,6 +135,13 @@ fn main() -> ExitCode {
             let output = output.unwrap_or_else(|| site.join("site"));
             run_build(&site, &opts, &output, quiet, !no_cache)
         }
+        Command::RemoveOldOutput { path } => match demarcate::output::remove_old_output(&path) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Serve { site, port, bind, open, audience, drafts, quiet } => {
             let build = BuildOptions { audience: Some(audience.into()), drafts, base_url: None };
             let opts = demarcate::serve::ServeOptions { root: site, bind, port, open, build, quiet };
@@ -196,6 +206,26 @@ fn progress(enabled: bool) -> Option<std::sync::mpsc::Sender<()>> {
     Some(tx)
 }
 
+/// Deletes the output a build replaced in a detached process, so the command returns as soon as
+/// the new output is in place (deleting 10,000 page folders takes seconds); without a process to
+/// be had, deletes it here.
+fn remove_in_background(old: demarcate::output::OldOutput) {
+    use std::process::Stdio;
+    let spawned = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .arg("remove-old-output")
+            .arg(old.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+    });
+    // The child is not waited for: it outlives this process.
+    if spawned.is_ok() {
+        old.into_path();
+    }
+}
+
 fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_cache: bool) -> ExitCode {
     let ticker = progress(!quiet && std::io::stderr().is_terminal());
     let result = build::build_with(root, opts, output, use_cache);
@@ -204,7 +234,10 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     match result {
-        Ok(report) => {
+        Ok(mut report) => {
+            if let Some(old) = report.old_output.take() {
+                remove_in_background(old);
+            }
             if !quiet {
                 print_diagnostics(root, &report.diagnostics, false);
                 let warn = if report.diagnostics.warnings() > 0 {

@@ -4,6 +4,10 @@
 //! A [`MemoryOutput`] keeps files in memory for `serve`. An [`UpdateOutput`] rewrites some
 //! files of an existing output (a warm build): each goes to a temporary file beside its target
 //! as soon as it is rendered, and all are renamed into place together at the end.
+//!
+//! Deleting a replaced output takes as long as writing it (seconds for 10,000 playbooks), so a
+//! full build hands the old folder back as an [`OldOutput`] instead of deleting it before it
+//! returns: the command line deletes it in a detached process.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -69,7 +73,9 @@ fn io_err(p: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
 }
 
 impl DiskOutput {
-    /// Checks the target and creates the staging folder beside it.
+    /// Checks the target and creates the staging folder beside it. Old outputs that earlier
+    /// builds set aside and did not get to delete (a killed process) are deleted in the
+    /// background.
     pub fn begin(target: &Path) -> Result<Self, OutputError> {
         if target.exists() {
             let is_ours = target.join(MARKER).is_file();
@@ -84,6 +90,17 @@ impl DiskOutput {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+        let leftovers: Vec<PathBuf> = std::fs::read_dir(&parent)
+            .map(|entries| {
+                let prefix = format!(".{name}{OLD_INFIX}");
+                entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&prefix)).map(|e| e.path()).collect()
+            })
+            .unwrap_or_default();
+        if !leftovers.is_empty() {
+            let _ = std::thread::Builder::new().name("old-output".into()).spawn(move || {
+                leftovers.iter().for_each(|p| drop(remove_old_output(p)));
+            });
+        }
         let staging = parent.join(format!(".{name}.demarcate-tmp-{}", std::process::id()));
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
@@ -93,9 +110,11 @@ impl DiskOutput {
         Ok(DiskOutput { target: target.to_path_buf(), staging })
     }
 
-    /// Swaps the finished staging folder in place of the target.
-    pub fn commit(self) -> Result<(), OutputError> {
-        let old = self.staging.with_extension("old");
+    /// Swaps the finished staging folder in place of the target. The folder it replaced, if
+    /// any, now sits beside the target under a hidden name; it is deleted when the returned
+    /// value is dropped, or by [`remove_old_output`] in another process.
+    pub fn commit(self) -> Result<Option<OldOutput>, OutputError> {
+        let old = old_output_path(&self.target);
         if self.target.exists() {
             if old.exists() {
                 std::fs::remove_dir_all(&old).map_err(io_err(&old))?;
@@ -107,10 +126,7 @@ impl DiskOutput {
             let _ = std::fs::rename(&old, &self.target);
             return Err(OutputError::Io(self.target.clone(), e));
         }
-        if old.exists() {
-            std::fs::remove_dir_all(&old).map_err(io_err(&old))?;
-        }
-        Ok(())
+        Ok(old.exists().then_some(OldOutput(Some(old))))
     }
 
     /// Removes the staging folder after a failed build; the target was never touched.
@@ -138,6 +154,51 @@ impl Sink for DiskOutput {
         write(&mut file)?;
         file.flush()
     }
+}
+
+/// Where a commit puts the output it replaces: beside it (same file system, so a rename),
+/// hidden, named for this process.
+fn old_output_path(target: &Path) -> PathBuf {
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
+    target.with_file_name(format!(".{name}{OLD_INFIX}{}", std::process::id()))
+}
+
+const OLD_INFIX: &str = ".demarcate-old-";
+
+/// An output folder a build replaced, waiting to be deleted. Dropping it deletes it.
+#[derive(Debug)]
+pub struct OldOutput(Option<PathBuf>);
+
+impl OldOutput {
+    pub fn path(&self) -> &Path {
+        self.0.as_deref().unwrap_or(Path::new(""))
+    }
+    /// Hands the folder over (to be deleted by [`remove_old_output`]); dropping the result
+    /// deletes nothing.
+    pub fn into_path(mut self) -> PathBuf {
+        self.0.take().unwrap_or_default()
+    }
+}
+
+impl Drop for OldOutput {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
+/// Deletes a folder [`DiskOutput::commit`] set aside, and nothing else: the name must be one a
+/// commit gives and the folder must carry demarcate's marker.
+pub fn remove_old_output(path: &Path) -> io::Result<()> {
+    let named = path.file_name().is_some_and(|n| {
+        let n = n.to_string_lossy();
+        n.starts_with('.') && n.contains(OLD_INFIX)
+    });
+    if !named || !path.join(MARKER).is_file() {
+        return Err(io::Error::other(format!("{} is not an output folder demarcate replaced", path.display())));
+    }
+    std::fs::remove_dir_all(path)
 }
 
 /// Files kept in memory, for `serve` and tests.
@@ -307,6 +368,41 @@ pub fn empty_trash(trash: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_commit_sets_the_replaced_output_aside_and_only_such_a_folder_can_be_removed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let site = dir.path().join("site");
+        let first = DiskOutput::begin(&site).expect("begin");
+        first.put("a/index.html", b"first".to_vec()).expect("put");
+        assert!(first.commit().expect("commit").is_none(), "nothing was replaced");
+        let second = DiskOutput::begin(&site).expect("begin");
+        second.put("a/index.html", b"second".to_vec()).expect("put");
+        let old = second.commit().expect("commit").expect("the first output was replaced");
+        assert_eq!(std::fs::read(site.join("a/index.html")).expect("read"), b"second");
+        assert_eq!(std::fs::read(old.path().join("a/index.html")).expect("read old"), b"first", "set aside whole");
+        let name = old.path().file_name().expect("name").to_string_lossy().into_owned();
+        assert!(name.starts_with(".site.demarcate-old-"), "hidden, beside the output: {name}");
+
+        // Only a folder a commit set aside, with the marker, can be removed that way.
+        let precious = dir.path().join(".site.demarcate-old-1");
+        std::fs::create_dir_all(&precious).expect("dir");
+        std::fs::write(precious.join("notes.txt"), "mine").expect("write");
+        assert!(remove_old_output(&precious).is_err(), "no marker: refused");
+        assert!(remove_old_output(&site).is_err(), "the live output: refused");
+        assert!(precious.join("notes.txt").is_file() && site.join("a/index.html").is_file());
+        let path = old.into_path();
+        assert!(path.is_dir(), "handing the folder over deletes nothing");
+        remove_old_output(&path).expect("remove");
+        assert!(!path.exists());
+
+        // Dropping the value deletes the folder.
+        let third = DiskOutput::begin(&site).expect("begin");
+        let old = third.commit().expect("commit").expect("replaced");
+        let path = old.path().to_path_buf();
+        drop(old);
+        assert!(!path.exists(), "dropped: deleted");
+    }
 
     #[test]
     fn an_update_replaces_files_at_commit_keeps_large_ones_in_the_trash_and_abandon_changes_nothing() {

@@ -401,6 +401,38 @@ fn two_builds_are_byte_identical() {
 }
 
 #[test]
+fn a_rebuild_replaces_the_output_and_deletes_the_old_one_after_returning() {
+    let s = Site::with_config();
+    s.file("content/x.md", &plain_page("X", "", "First version.\n"));
+    s.run(&["build", "--quiet", "--no-cache"]).ok();
+    s.file("content/x.md", &plain_page("X", "", "Second version.\n"));
+    s.file("content/y.md", &plain_page("Y", "", "New page.\n"));
+    s.run(&["build", "--quiet", "--no-cache"]).ok();
+    assert!(s.read("site/x/index.html").contains("Second version."));
+    assert!(s.exists("site/y/index.html"));
+    // The replaced output is deleted by a detached process: gone shortly after the build.
+    let set_aside = || -> Vec<String> {
+        std::fs::read_dir(s.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("demarcate-old") || n.contains("demarcate-tmp"))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !set_aside().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(set_aside().is_empty(), "the old output was not deleted: {:?}", set_aside());
+    // The hidden command deletes only what a build set aside.
+    s.file("keep/notes.txt", "mine");
+    s.run(&["remove-old-output", "keep"]).fails_with(2);
+    s.run(&["remove-old-output", "site"]).fails_with(2);
+    assert_eq!(s.read("keep/notes.txt"), "mine");
+    assert!(s.exists("site/x/index.html"));
+}
+
+#[test]
 fn foreign_output_folder_is_refused_and_left_intact() {
     let s = Site::with_config();
     s.file("content/x.md", &plain_page("X", "", "X.\n"));
