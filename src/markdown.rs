@@ -90,13 +90,16 @@ fn options() -> Options {
 /// punctuation, starting with a letter): the common handoff note. Saves a parser per field,
 /// 120,000 of them at 10,000 playbooks. `None` means "render it properly".
 pub fn plain_paragraph(text: &str) -> Option<String> {
+    is_plain_paragraph(text).then(|| format!("<p>{text}</p>\n"))
+}
+
+/// Whether [`plain_paragraph`] renders `text` without the parser.
+pub fn is_plain_paragraph(text: &str) -> bool {
     let bytes = text.as_bytes();
     let plain = |b: &u8| {
         b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b',' | b';' | b':' | b'(' | b')' | b'/' | b'?' | b'%' | b'+' | b'=')
     };
-    let ok =
-        bytes.first().is_some_and(u8::is_ascii_alphabetic) && !bytes.ends_with(b" ") && !text.contains("  ") && bytes.iter().all(plain);
-    ok.then(|| format!("<p>{text}</p>\n"))
+    bytes.first().is_some_and(u8::is_ascii_alphabetic) && !bytes.ends_with(b" ") && !text.contains("  ") && bytes.iter().all(plain)
 }
 
 fn syntaxes() -> &'static SyntaxSet {

@@ -706,7 +706,7 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
             if let Some((_, list)) = boundary.iter_mut().find(|(k, _)| *k == side) {
                 list.push(refs.ws[row.ws].clone());
             }
-            let (handoff, notes) = site.row_html[i].get(n).cloned().unwrap_or_default();
+            let (handoff, notes) = site.row_html(i, n);
             obj!(
                 "id": wid.as_str(), "name": w.name.as_str(), "url": ws_url(site, row.ws), "anchor": format!("ws-{wid}"),
                 "accountable": opt_owner(refs, row.accountable.first().copied()),

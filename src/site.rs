@@ -110,8 +110,8 @@ pub struct Site {
     /// Rendered Markdown of each visible page.
     pub rendered: Vec<Option<Rendered>>,
     pub faqs: Vec<Vec<FaqItem>>,
-    /// Per page and ownership row: (handoff, internal notes) rendered to HTML. Notes are empty
-    /// in the client build.
+    /// Per page and ownership row: (handoff, internal notes) rendered to HTML, empty when the
+    /// text is one plain paragraph (see [`Site::row_html`]). Notes are empty in the client build.
     pub row_html: Vec<Vec<(String, String)>>,
     /// Per page and front-matter FAQ entry: the answer rendered to HTML (none when hidden).
     pub(crate) faq_answers: Vec<Vec<Option<String>>>,
@@ -292,6 +292,18 @@ impl Site {
         });
     }
 
+    /// The (handoff, internal notes) HTML of row `n` of page `i`. Notes are empty in the client
+    /// build, whatever the row holds.
+    pub fn row_html(&self, i: usize, n: usize) -> (String, String) {
+        let (handoff, notes) = self.row_html.get(i).and_then(|r| r.get(n)).cloned().unwrap_or_default();
+        let Some(row) = self.own.rows.get(i).and_then(|r| r.get(n)) else { return (handoff, notes) };
+        let plain = |stored: String, text: &Option<String>| {
+            if stored.is_empty() { text.as_deref().and_then(markdown::plain_paragraph).unwrap_or_default() } else { stored }
+        };
+        let notes = if self.audience == Audience::Internal { plain(notes, &row.internal_notes) } else { String::new() };
+        (plain(handoff, &row.handoff), notes)
+    }
+
     /// The playbooks the matrix lists (visible, with ownership rows), in page order.
     pub fn matrix_pages(&self) -> Vec<usize> {
         self.visible_pages().filter(|(i, p)| !p.is_section && !self.own.rows[*i].is_empty()).map(|(i, _)| i).collect()
@@ -417,12 +429,18 @@ impl Site {
                     }
                 }
             };
+            // Row notes that are one plain paragraph (most of them) are not kept: rendering
+            // wraps them then (`row_html`), which saves a string per row until templates run.
             let mut rows = Vec::new();
             for row in &own.rows[i] {
-                let handoff =
-                    row.handoff.as_deref().map(|t| field(t, &["workstreams", &row.key, "handoff"], &mut diags)).unwrap_or_default();
-                let notes = match (&row.internal_notes, audience) {
-                    (Some(t), Audience::Internal) => field(t, &["workstreams", &row.key, "internal_notes"], &mut diags),
+                let handoff = match row.handoff.as_deref() {
+                    Some(t) if !markdown::is_plain_paragraph(t) => field(t, &["workstreams", &row.key, "handoff"], &mut diags),
+                    _ => String::new(),
+                };
+                let notes = match (row.internal_notes.as_deref(), audience) {
+                    (Some(t), Audience::Internal) if !markdown::is_plain_paragraph(t) => {
+                        field(t, &["workstreams", &row.key, "internal_notes"], &mut diags)
+                    }
                     _ => String::new(),
                 };
                 rows.push((handoff, notes));
