@@ -21,7 +21,7 @@ pub fn from_str<T: DeserializeOwned>(yaml: &str) -> Option<T> {
     if first.indent != 0 {
         return None;
     }
-    let root = parse_block(&mut lines, 0)?;
+    let root = parse_block(&mut lines, 0, 0)?;
     if lines.peek().is_some() || !matches!(root, Node::Map(_)) {
         return None;
     }
@@ -51,12 +51,12 @@ struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     fn new(yaml: &'a str) -> Option<Lines<'a>> {
+        if has_unusual_characters(yaml) {
+            return None;
+        }
         let mut lines = Vec::with_capacity(yaml.len() / 24);
         for raw in yaml.split('\n') {
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
-            if raw.contains('\t') {
-                return None;
-            }
             let text = raw.trim_start_matches(' ');
             let indent = raw.len() - text.len();
             let text = text.trim_end_matches(' ');
@@ -83,20 +83,42 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// Characters libyaml treats specially: tabs, control characters (which it refuses), and line
+/// breaks other than `\n` and `\r\n` (a lone CR, NEL, LS, PS). Also a BOM inside the text.
+fn has_unusual_characters(yaml: &str) -> bool {
+    let b = yaml.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'\n' => false,
+        b'\r' => b.get(i + 1) != Some(&b'\n'),
+        0..=0x1f | 0x7f => true,
+        // U+0080–U+009F (C1 controls, NEL).
+        0xc2 => matches!(b.get(i + 1), Some(0x80..=0x9f)),
+        // U+2028, U+2029.
+        0xe2 => b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9)),
+        // U+FEFF, U+FFFE, U+FFFF.
+        0xef => matches!((b.get(i + 1), b.get(i + 2)), (Some(0xbb), Some(0xbf)) | (Some(0xbf), Some(0xbe | 0xbf))),
+        _ => false,
+    })
+}
+
 fn is_seq_item(text: &str) -> bool {
     text == "-" || text.starts_with("- ")
 }
 
-/// The block at the next line, which is indented by exactly `indent`.
-fn parse_block<'a>(lines: &mut Lines<'a>, indent: usize) -> Option<Node<'a>> {
+/// Front-matter nests a few levels; serde_yaml refuses past 128, and recursion must stay far
+/// from the end of a thread's stack.
+const MAX_DEPTH: usize = 48;
+
+/// The block at the next line, which is indented by exactly `indent`, `depth` collections deep.
+fn parse_block<'a>(lines: &mut Lines<'a>, indent: usize, depth: usize) -> Option<Node<'a>> {
     let line = lines.peek()?;
-    if line.indent != indent {
+    if line.indent != indent || depth > MAX_DEPTH {
         return None;
     }
-    if is_seq_item(line.text) { parse_seq(lines, indent) } else { parse_map(lines, indent) }
+    if is_seq_item(line.text) { parse_seq(lines, indent, depth) } else { parse_map(lines, indent, depth) }
 }
 
-fn parse_map<'a>(lines: &mut Lines<'a>, indent: usize) -> Option<Node<'a>> {
+fn parse_map<'a>(lines: &mut Lines<'a>, indent: usize, depth: usize) -> Option<Node<'a>> {
     let mut entries = Vec::new();
     while let Some(line) = lines.peek() {
         if line.indent < indent {
@@ -115,9 +137,9 @@ fn parse_map<'a>(lines: &mut Lines<'a>, indent: usize) -> Option<Node<'a>> {
                 v
             }
             None => match lines.peek() {
-                Some(next) if next.indent > indent => parse_block(lines, next.indent)?,
+                Some(next) if next.indent > indent => parse_block(lines, next.indent, depth + 1)?,
                 // A block sequence may sit at its key's own indentation.
-                Some(next) if next.indent == indent && is_seq_item(next.text) => parse_seq(lines, indent)?,
+                Some(next) if next.indent == indent && is_seq_item(next.text) => parse_seq(lines, indent, depth + 1)?,
                 _ => Node::Plain(""),
             },
         };
@@ -126,7 +148,10 @@ fn parse_map<'a>(lines: &mut Lines<'a>, indent: usize) -> Option<Node<'a>> {
     Some(Node::Map(entries))
 }
 
-fn parse_seq<'a>(lines: &mut Lines<'a>, indent: usize) -> Option<Node<'a>> {
+fn parse_seq<'a>(lines: &mut Lines<'a>, indent: usize, depth: usize) -> Option<Node<'a>> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
     let mut items = Vec::new();
     while let Some(line) = lines.peek() {
         if line.indent < indent || (line.indent == indent && !is_seq_item(line.text)) {
@@ -144,7 +169,7 @@ fn parse_seq<'a>(lines: &mut Lines<'a>, indent: usize) -> Option<Node<'a>> {
             // `- key: value`: a mapping whose keys line up with this first one.
             let key_indent = indent + (line.text.len() - item.len());
             lines.lines[lines.at] = Line { indent: key_indent, text: item };
-            items.push(parse_map(lines, key_indent)?);
+            items.push(parse_map(lines, key_indent, depth + 1)?);
         } else {
             lines.at += 1;
             let value = inline_value(item)??;
@@ -167,6 +192,10 @@ fn split_key(text: &str) -> Option<(&str, &str)> {
         Some(i) => (&text[..i], &text[i + 2..]),
         None => (text.strip_suffix(':')?, ""),
     };
+    // libyaml refuses a plain key longer than 1024 bytes.
+    if key.len() > 1000 {
+        return None;
+    }
     let key = key.trim_end_matches(' ');
     if key.is_empty() || key.contains(['#', ':', '"', '\'', '[', ']', '{', '}', ',']) {
         return None;
