@@ -9,7 +9,10 @@
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use demarcate::content::FrontMatter;
+use demarcate::content::{FRONT_MATTER_KEYS, FrontMatter};
+
+mod common;
+use common::Rng;
 
 // ------------------------------------------------------------------------------------------------
 // The oracle
@@ -838,29 +841,6 @@ fn nested_seq_extra(depth: usize) -> String {
 // The generator
 // ------------------------------------------------------------------------------------------------
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len())]
-    }
-}
-
 /// Fragments a plain scalar is built from.
 const PLAIN_TOKENS: &[&str] = &[
     "acme",
@@ -1350,27 +1330,9 @@ impl Gen {
             ("audience", Kind::Scalar),
         ];
         const SOURCES: &[(&str, Kind)] = &[("title", Kind::Str), ("url", Kind::Str)];
-        const KEYS: &[&str] = &[
-            "title",
-            "summary",
-            "client",
-            "model",
-            "audience",
-            "tags",
-            "compliance",
-            "updated",
-            "review_by",
-            "draft",
-            "slug",
-            "workstreams",
-            "faq",
-            "sources",
-            "weight",
-            "extra",
-        ];
         let mut out = String::new();
         let n = 1 + self.rng.below(7);
-        for key in self.fields(KEYS, n) {
+        for key in self.fields(&FRONT_MATTER_KEYS, n) {
             self.noise(&mut out, 0);
             let key = if self.risk(3) { "titel" } else { key };
             match key {
