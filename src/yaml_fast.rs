@@ -695,7 +695,8 @@ sources:
                 }
             }
         }
-        // The example site is written the way playbooks usually are: nearly all of it is fast.
-        assert!(seen >= 10 && fast * 10 >= seen * 9, "only {fast} of {seen} valid front-matters took the fast path");
+        // Agreement is what `same` checks; this only makes sure the fast path ran on real files
+        // (the example site writes some FAQ answers as `|` blocks, which go to serde_yaml).
+        assert!(seen >= 10 && fast >= 3, "only {fast} of {seen} valid front-matters took the fast path");
     }
 }
