@@ -1,5 +1,6 @@
 //! A fast path for the front-matter most playbooks are written in: block mappings and block
-//! sequences of plain, quoted and `[flow, list]` scalars, one per line. It reads such text in one
+//! sequences of plain, quoted and `[flow, list]` scalars, one per line, and `|` / `|-` literal
+//! blocks (multi-line answers). It reads such text in one
 //! pass into a small tree and hands it to serde, giving exactly the values serde_yaml would.
 //!
 //! Anything outside that subset (anchors, tags, block scalars, multi-line scalars, flow
@@ -41,11 +42,15 @@ enum Node<'a> {
 struct Line<'a> {
     indent: usize,
     text: &'a str,
+    /// Index of this line in `Lines::raw`.
+    raw: usize,
 }
 
-/// The document's lines without blank and comment-only lines.
+/// The document's lines without blank and comment-only lines, and every line as written (for
+/// literal blocks, where blank and `#` lines are content).
 struct Lines<'a> {
     lines: Vec<Line<'a>>,
+    raw: Vec<&'a str>,
     at: usize,
 }
 
@@ -55,8 +60,10 @@ impl<'a> Lines<'a> {
             return None;
         }
         let mut lines = Vec::with_capacity(yaml.len() / 24);
-        for raw in yaml.split('\n') {
+        let mut raws = Vec::with_capacity(yaml.len() / 24);
+        for (n, raw) in yaml.split('\n').enumerate() {
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            raws.push(raw);
             let text = raw.trim_start_matches(' ');
             let indent = raw.len() - text.len();
             let text = text.trim_end_matches(' ');
@@ -67,9 +74,55 @@ impl<'a> Lines<'a> {
             if indent == 0 && (text.starts_with('%') || text.starts_with("---") || text.starts_with("...")) {
                 return None;
             }
-            lines.push(Line { indent, text });
+            lines.push(Line { indent, text, raw: n });
         }
-        Some(Lines { lines, at: 0 })
+        Some(Lines { lines, raw: raws, at: 0 })
+    }
+
+    /// The literal block (`|`, or `|-` when `clip` is false) whose header is on raw line
+    /// `header`, in a mapping indented by `parent`; moves past it. Blocks with leading blank
+    /// lines, lines of only spaces, or a line less indented than the first are left to
+    /// serde_yaml.
+    fn literal_block(&mut self, header: usize, parent: usize, clip: bool) -> Option<String> {
+        let mut out = String::new();
+        let mut indent = None;
+        let mut blanks = 0;
+        let mut end = header + 1;
+        for (r, raw) in self.raw.iter().enumerate().skip(header + 1) {
+            if raw.is_empty() {
+                blanks += 1;
+                continue;
+            }
+            let text = raw.trim_start_matches(' ');
+            let k = raw.len() - text.len();
+            if text.is_empty() {
+                return None;
+            }
+            if k <= parent {
+                break;
+            }
+            let n = *indent.get_or_insert(k);
+            if k < n || (blanks > 0 && out.is_empty()) {
+                return None;
+            }
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            (0..blanks).for_each(|_| out.push('\n'));
+            blanks = 0;
+            out.push_str(&raw[n..]);
+            end = r + 1;
+        }
+        if out.is_empty() {
+            return None;
+        }
+        if clip {
+            out.push('\n');
+        }
+        while self.lines.get(self.at).is_some_and(|l| l.raw < end) {
+            self.at += 1;
+        }
+        Some(out)
     }
 
     fn peek(&self) -> Option<Line<'a>> {
@@ -129,6 +182,11 @@ fn parse_map<'a>(lines: &mut Lines<'a>, indent: usize, depth: usize) -> Option<N
         }
         let (key, rest) = split_key(line.text)?;
         lines.at += 1;
+        if let literal @ ("|" | "|-") = rest.trim_start_matches(' ') {
+            let text = lines.literal_block(line.raw, indent, literal == "|")?;
+            entries.push((key, Node::Quoted(Cow::Owned(text))));
+            continue;
+        }
         let value = match inline_value(rest)? {
             Some(v) => {
                 if lines.continues(indent) {
@@ -168,7 +226,7 @@ fn parse_seq<'a>(lines: &mut Lines<'a>, indent: usize, depth: usize) -> Option<N
         if split_key(item).is_some() {
             // `- key: value`: a mapping whose keys line up with this first one.
             let key_indent = indent + (line.text.len() - item.len());
-            lines.lines[lines.at] = Line { indent: key_indent, text: item };
+            lines.lines[lines.at] = Line { indent: key_indent, text: item, raw: line.raw };
             items.push(parse_map(lines, key_indent, depth + 1)?);
         } else {
             lines.at += 1;
@@ -589,7 +647,6 @@ sources:
         for yaml in [
             "title: &a x\nsummary: *a\n",
             "title: !!str x\n",
-            "summary: |\n  block\n",
             "summary: >\n  folded\n",
             "summary: first\n  continued\n",
             "title: \"open\n  quote\"\n",
@@ -612,6 +669,34 @@ sources:
             "faq:\n  -\n    q: nested\n",
             "faq:\n  - - a\n",
             "title: \"bad \\q escape\"\n",
+        ] {
+            assert!(!same(yaml), "should have left this to serde_yaml:\n{yaml}");
+        }
+    }
+
+    #[test]
+    fn literal_blocks_take_the_fast_path_and_equal_serde_yaml() {
+        for yaml in [
+            "summary: |\n  One line.\n",
+            "summary: |-\n  One line.\ntitle: x\n",
+            "summary: |\n  First.\n\n  # not a comment\n    more indented  \n  last\n\n\ntitle: t\n",
+            "faq:\n  - q: Who?\n    a: |\n      The desk.\n      Then the duty manager.\n  - q: When?\n    a: |-\n      Always.\n",
+            "workstreams:\n  help-desk:\n    accountable: a\n    handoff: |\n      Tickets move at 18:00: see [the runbook](x.md).\n    coverage: 24x7\n",
+        ] {
+            assert!(same(yaml), "should have taken the fast path:\n{yaml}");
+        }
+        let fm = from_str::<FrontMatter>("summary: |\n  a\n\n    b\n").expect("fast");
+        assert_eq!(fm.summary.as_deref(), Some("a\n\n  b\n"));
+        for yaml in [
+            "summary: |\n\n  leading blank\n",
+            "summary: |\n    deeper first\n  then less\n",
+            "summary: |\n  a\n   \n  b\n",
+            "summary: |+\n  keep\n\n",
+            "summary: |2\n   indicator\n",
+            "summary: >\n  folded\n",
+            "summary: | # comment\n  x\n",
+            "summary: |\ntitle: empty block\n",
+            "summary: |\n  a\n# comment\n  b\n",
         ] {
             assert!(!same(yaml), "should have left this to serde_yaml:\n{yaml}");
         }

@@ -1582,3 +1582,57 @@ fn random_lines_agree_with_serde_yaml() {
     let fast = check_all("random lines", &docs);
     assert!(fast >= 1_000, "only {fast} random-line documents took the fast path");
 }
+
+/// A fourth generator for `|` and `|-` literal blocks: lines at the block's indentation, deeper,
+/// shallower, blank, of spaces only, starting with `#`, `-` or `key:`, with trailing spaces, at
+/// the top level and inside `faq:` entries.
+fn literal_block(rng: &mut Rng, parent: usize) -> String {
+    const TEXT: &[&str] = &[
+        "plain words",
+        "# not a comment",
+        "- not an item",
+        "key: not a key",
+        "'quoted'",
+        "[flow]",
+        "trailing  ",
+        "é 🙂",
+        "a: b #c",
+        "|",
+        ">",
+    ];
+    let mut s = String::from(rng.pick(&["|", "|-", "|", "|+", "|2", ">"]));
+    s.push('\n');
+    let n = parent + 1 + rng.below(3);
+    for _ in 0..1 + rng.below(5) {
+        let line = match rng.below(12) {
+            0 => String::new(),
+            1 => " ".repeat(1 + rng.below(n + 2)),
+            2 => format!("{}{}", " ".repeat(n + 1 + rng.below(3)), rng.pick(TEXT)),
+            3 if n > parent + 1 => format!("{}{}", " ".repeat(n - 1), rng.pick(TEXT)),
+            4 => format!("{}# comment", " ".repeat(parent)),
+            _ => format!("{}{}", " ".repeat(n), rng.pick(TEXT)),
+        };
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn random_literal_blocks_agree_with_serde_yaml() {
+    let mut rng = Rng::new(0x1172_1ea7);
+    let mut cases = Vec::new();
+    for _ in 0..6000 {
+        let doc = match rng.below(3) {
+            0 => format!("title: T\nsummary: {}", literal_block(&mut rng, 0)),
+            1 => format!("faq:\n  - q: Q\n    a: {}  - q: R\n    a: A\n", literal_block(&mut rng, 4)),
+            _ => format!(
+                "workstreams:\n  help-desk:\n    accountable: a\n    handoff: {}    coverage: 24x7\nsummary: S\n",
+                literal_block(&mut rng, 4)
+            ),
+        };
+        cases.push(doc);
+    }
+    let fast = check_all("random literal blocks", &cases);
+    assert!(fast >= 1000, "only {fast} of {} random literal blocks took the fast path", cases.len());
+}
