@@ -39,7 +39,7 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 }
 
 /// Bump on any change to the snapshot's shape.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 
@@ -117,7 +117,6 @@ struct PageRecord {
     client: Option<usize>,
     rendered: Option<Rendered>,
     faqs: Vec<FaqItem>,
-    faq_answers: Vec<Option<String>>,
 }
 
 /// Pages are stored in shards so a warm build rewrites only the shards of the pages it
@@ -257,7 +256,6 @@ struct PageRecordRef<'a> {
     client: Option<usize>,
     rendered: Option<RenderedRef<'a>>,
     faqs: &'a [FaqItem],
-    faq_answers: &'a [Option<String>],
 }
 
 /// [`Rendered`] as written.
@@ -303,7 +301,6 @@ fn page_record(site: &Site, i: usize) -> PageRecordRef<'_> {
             faq: if p.is_section { &r.faq } else { &[] },
         }),
         faqs: &site.faqs[i],
-        faq_answers: &site.faq_answers[i],
     }
 }
 
@@ -589,8 +586,8 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
     crate::site::timing("  shards", t);
 
     let mut pages = Vec::with_capacity(n);
-    let (mut rows, mut client, mut rendered, mut faqs, mut faq_answers) =
-        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut rows, mut client, mut rendered, mut faqs) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for (r, stamp) in records.zip(&global.stamps) {
         let s = r.page;
         pages.push(Page {
@@ -613,7 +610,6 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         client.push(r.client);
         rendered.push(r.rendered);
         faqs.push(r.faqs);
-        faq_answers.push(r.faq_answers);
     }
     if files.iter().zip(&pages).any(|((_, rel), page)| *rel != page.rel) {
         return None;
@@ -662,7 +658,9 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         // Rendered handoffs and notes are needed only to render a playbook again, which a warm
         // build does only after re-reading it (that renders them afresh).
         row_html: vec![Vec::new(); n],
-        faq_answers,
+        // Rendered front-matter answers feed only the FAQ items of a page whose Markdown was
+        // just rendered again; the cached items are whole.
+        faq_answers: vec![Vec::new(); n],
         faq_lines: vec![Vec::new(); n],
         children: global.children,
         by_rel,

@@ -276,6 +276,9 @@ impl Site {
     /// keeps sources for its incremental updates and never calls this.
     pub fn release_sources(&mut self) {
         self.release_text();
+        // Copied into the FAQ items already.
+        self.faq_answers = Vec::new();
+        self.faq_lines = Vec::new();
         self.pages.par_iter_mut().for_each(|p| {
             p.fm.workstreams = Default::default();
             p.fm.faq = Vec::new();
@@ -350,10 +353,15 @@ impl Site {
     fn store_markdown(&mut self, i: usize, pm: PageMarkdown) -> Vec<Diagnostic> {
         self.rendered[i] = pm.rendered;
         self.row_html[i] = pm.rows;
-        self.faq_answers[i] = pm.answers;
-        if self.faq_lines.len() < self.pages.len() {
-            self.faq_lines.resize(self.pages.len(), Vec::new());
+        // (Both lists are empty in a site restored from the cache or after release_sources.)
+        let n = self.pages.len();
+        if self.faq_answers.len() < n {
+            self.faq_answers.resize(n, Vec::new());
         }
+        if self.faq_lines.len() < n {
+            self.faq_lines.resize(n, Vec::new());
+        }
+        self.faq_answers[i] = pm.answers;
         self.faq_lines[i] = pm.faq_lines;
         pm.diags
     }
@@ -486,7 +494,7 @@ impl Site {
         let idx = p.lazy_index();
         let mut items = Vec::new();
         for (n, f) in p.fm.faq.iter().enumerate() {
-            let Some(answer_html) = self.faq_answers[i].get(n).cloned().flatten() else {
+            let Some(answer_html) = self.faq_answers.get(i).and_then(|a| a.get(n)).cloned().flatten() else {
                 continue; // hidden from this audience, or empty (the `empty-faq` check)
             };
             let q = f.q.clone().unwrap_or_default();
