@@ -217,12 +217,45 @@ impl Ownership {
     /// Resolves every visible page's assignments and builds all indexes in one pass.
     /// `visible[i]` says whether page `i` is part of this build (audience, drafts).
     pub fn build(reg: &Registry, pages: &[Page], visible: &[bool], diags: &mut Vec<Diagnostic>) -> Self {
-        let resolved: Vec<(Vec<Row>, Option<usize>, Vec<Diagnostic>)> = {
-            use rayon::prelude::*;
-            pages.par_iter().map(|p| resolve_page(reg, p)).collect()
-        };
-        let mut rows = Vec::with_capacity(pages.len());
-        let mut client = Vec::with_capacity(pages.len());
+        use rayon::prelude::*;
+        let resolved = pages.par_iter().map(|p| resolve_page(reg, p)).collect();
+        Self::from_resolved(reg, resolved, visible, diags)
+    }
+
+    /// Like [`Ownership::build`] for a one-shot build: as soon as a page's rows are resolved,
+    /// the parts of its raw assignments that no check reads (responsible, consulted, informed
+    /// and after-hours owners, handoff and notes: all in the rows now) are freed, so the raw
+    /// assignments and the rows of every page are never all held at once. The checks still
+    /// find each entry's key, accountable owners, escalation path and shape.
+    pub fn build_freeing(reg: &Registry, pages: &mut [Page], visible: &[bool], diags: &mut Vec<Diagnostic>) -> Self {
+        use rayon::prelude::*;
+        let resolved = pages
+            .par_iter_mut()
+            .map(|p| {
+                let r = resolve_page(reg, p);
+                for (_, entry) in &mut p.fm.workstreams.entries {
+                    let a = &mut entry.0;
+                    a.responsible = Default::default();
+                    a.consulted = Default::default();
+                    a.informed = Default::default();
+                    a.after_hours = None;
+                    a.handoff = None;
+                    a.internal_notes = None;
+                }
+                r
+            })
+            .collect();
+        Self::from_resolved(reg, resolved, visible, diags)
+    }
+
+    fn from_resolved(
+        reg: &Registry,
+        resolved: Vec<(Vec<Row>, Option<usize>, Vec<Diagnostic>)>,
+        visible: &[bool],
+        diags: &mut Vec<Diagnostic>,
+    ) -> Self {
+        let mut rows = Vec::with_capacity(resolved.len());
+        let mut client = Vec::with_capacity(resolved.len());
         for (i, (r, c, d)) in resolved.into_iter().enumerate() {
             diags.extend(d);
             rows.push(if visible[i] { r } else { Vec::new() });

@@ -209,7 +209,7 @@ impl Site {
         timing("read + front-matter", t);
         let t = std::time::Instant::now();
         diagnostics.extend(loaded.diagnostics);
-        let pages = loaded.pages;
+        let mut pages = loaded.pages;
         let visible: Vec<bool> = pages
             .iter()
             .map(|p| (opts.drafts || !p.fm.draft) && !(audience == Audience::Client && p.audience == Audience::Internal))
@@ -217,7 +217,11 @@ impl Site {
         let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
         check_duplicate_urls(&pages, &visible, &mut diagnostics);
         let mut d = Vec::new();
-        let own = Ownership::build(&reg, &pages, &visible, &mut d);
+        let own = if lean {
+            Ownership::build_freeing(&reg, &mut pages, &visible, &mut d)
+        } else {
+            Ownership::build(&reg, &pages, &visible, &mut d)
+        };
         diagnostics.extend(d);
         timing("ownership", t);
 
