@@ -84,7 +84,7 @@ impl DiskOutput {
                 return Err(OutputError::Foreign(target.to_path_buf()));
             }
         }
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
+        let name = output_name(target);
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -159,8 +159,12 @@ impl Sink for DiskOutput {
 /// Where a commit puts the output it replaces: beside it (same file system, so a rename),
 /// hidden, named for this process.
 fn old_output_path(target: &Path) -> PathBuf {
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
-    target.with_file_name(format!(".{name}{OLD_INFIX}{}", std::process::id()))
+    target.with_file_name(format!(".{}{OLD_INFIX}{}", output_name(target), std::process::id()))
+}
+
+/// The output folder's own name, which its staging and set-aside folders are named after.
+fn output_name(target: &Path) -> String {
+    target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into())
 }
 
 const OLD_INFIX: &str = ".demarcate-old-";

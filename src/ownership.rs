@@ -177,7 +177,6 @@ impl Row {
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Holding {
     page: u32,
-    row: u32,
     /// The row's workstream, so views grouping by workstream need not look the row up.
     ws: u32,
     pub roles: u8,
@@ -185,14 +184,11 @@ pub struct Holding {
 
 impl Holding {
     // Page, row and workstream counts are bounded by memory far below `u32::MAX`.
-    fn new(page: usize, row: usize, ws: usize, roles: u8) -> Holding {
-        Holding { page: page as u32, row: row as u32, ws: ws as u32, roles }
+    fn new(page: usize, ws: usize, roles: u8) -> Holding {
+        Holding { page: page as u32, ws: ws as u32, roles }
     }
     pub fn page(&self) -> usize {
         self.page as usize
-    }
-    pub fn row(&self) -> usize {
-        self.row as usize
     }
     pub fn ws(&self) -> usize {
         self.ws as usize
@@ -280,7 +276,7 @@ impl Ownership {
             for (r, row) in page_rows.iter().enumerate() {
                 own.by_workstream[row.ws].push((i, r));
                 for (o, roles) in row.owner_roles() {
-                    own.by_owner[o].push(Holding::new(i, r, row.ws, roles));
+                    own.by_owner[o].push(Holding::new(i, row.ws, roles));
                 }
             }
             if let Some(c) = client[i] {
@@ -315,7 +311,7 @@ impl Ownership {
             let at = list.partition_point(|(p, _)| *p < i);
             list.insert(at, (i, r));
             for (o, roles) in row.owner_roles() {
-                let h = Holding::new(i, r, row.ws, roles);
+                let h = Holding::new(i, row.ws, roles);
                 match per_owner.iter_mut().find(|(x, _)| *x == o) {
                     Some((_, v)) => v.push(h),
                     None => per_owner.push((o, vec![h])),
@@ -334,22 +330,6 @@ impl Ownership {
         }
         self.rows[i] = rows;
         self.client[i] = client;
-    }
-
-    /// Owners, workstreams and parties that page `i` touches.
-    pub fn footprint(&self, reg: &Registry, i: usize) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
-        let mut owners = Vec::new();
-        let mut wss = Vec::new();
-        for row in &self.rows[i] {
-            wss.push(row.ws);
-            owners.extend(row.owner_roles().into_iter().map(|(o, _)| o));
-        }
-        owners.sort_unstable();
-        owners.dedup();
-        let mut parties: Vec<usize> = owners.iter().filter_map(|&o| reg.owner_party[o]).chain(self.client[i]).collect();
-        parties.sort_unstable();
-        parties.dedup();
-        (owners, wss, parties)
     }
 }
 

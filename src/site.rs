@@ -357,7 +357,7 @@ impl Site {
     fn store_markdown(&mut self, i: usize, pm: PageMarkdown) -> Vec<Diagnostic> {
         self.rendered[i] = pm.rendered;
         self.row_html[i] = pm.rows;
-        // (Both lists are empty in a site restored from the cache or after release_sources.)
+        // (release_sources empties both lists; only a one-shot build calls it.)
         let n = self.pages.len();
         if self.faq_answers.len() < n {
             self.faq_answers.resize(n, Vec::new());
@@ -495,7 +495,7 @@ impl Site {
         for t in &r.toc {
             ids.allocate(&t.id);
         }
-        let idx = p.lazy_index();
+        let lines = self.faq_lines.get(i).map(Vec::as_slice).unwrap_or_default();
         let mut items = Vec::new();
         for (n, f) in p.fm.faq.iter().enumerate() {
             let Some(answer_html) = self.faq_answers.get(i).and_then(|a| a.get(n)).cloned().flatten() else {
@@ -513,7 +513,7 @@ impl Site {
                 tags: f.tags.0.clone(),
                 workstreams: f.workstreams.0.iter().filter_map(|w| self.reg.workstream(w)).collect(),
                 inline: false,
-                line: self.faq_lines.get(i).and_then(|l| l.get(n)).copied().unwrap_or_else(|| idx.key(&["faq", &format!("#{n}")]).line),
+                line: lines.get(n).copied().unwrap_or(1),
             });
         }
         for m in &r.faq {

@@ -1,13 +1,13 @@
 //! A fast path for the front-matter most playbooks are written in: block mappings and block
 //! sequences of plain, quoted and `[flow, list]` scalars, one per line, and `|` / `|-` literal
-//! blocks (multi-line answers). It reads such text in one
-//! pass into a small tree and hands it to serde, giving exactly the values serde_yaml would.
+//! blocks (multi-line answers). It reads such text in one pass into a small tree and hands it
+//! to serde, giving exactly the values serde_yaml would.
 //!
-//! Anything outside that subset (anchors, tags, block scalars, multi-line scalars, flow
-//! mappings, tabs, numbers or booleans where a type is resolved, …) makes [`from_str`] return
-//! `None`, and so does any error: the caller then parses with serde_yaml, which also writes every
-//! diagnostic. The fast path therefore never decides whether front-matter is valid, only how
-//! quickly valid, simple front-matter is read. Parsing YAML is the largest single cost of a cold
+//! Anything outside that subset (anchors, tags, folded and `|+` blocks, multi-line plain or
+//! quoted scalars, flow mappings, tabs, numbers or booleans where a type is resolved, …) makes
+//! [`from_str`] return `None`, and so does any error: the caller then parses with serde_yaml,
+//! which also writes every diagnostic. The fast path therefore never decides whether
+//! front-matter is valid, only how quickly valid, simple front-matter is read. Parsing YAML is the largest single cost of a cold
 //! build (serde_yaml builds an event list first); this reader is several times faster.
 
 use std::borrow::Cow;
@@ -325,10 +325,11 @@ fn double_quoted(text: &str) -> Option<(Node<'_>, &str)> {
                         };
                         let start = i + 2;
                         let hex = text.get(start..start + len)?;
-                        let code = u32::from_str_radix(hex, 16).ok()?;
+                        // (from_str_radix alone would also take a sign.)
                         if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
                             return None;
                         }
+                        let code = u32::from_str_radix(hex, 16).ok()?;
                         out.push(char::from_u32(code)?);
                         for _ in 0..len {
                             chars.next();
