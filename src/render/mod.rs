@@ -19,6 +19,8 @@ use crate::ownership::role;
 use crate::site::Site;
 use crate::theme::ThemeFiles;
 
+mod native;
+
 /// Builds a template map value. Values are tera's reference-counted `Value`s, so sharing an
 /// owner or page reference between thousands of rows costs a pointer copy, not a deep copy.
 macro_rules! obj {
@@ -164,6 +166,10 @@ struct Refs {
     ws: Vec<Value>,
     site: Value,
     nav: Value,
+    /// The same entries as `nav`, as (title, URL), for the compiled templates.
+    nav_links: Vec<(String, String)>,
+    /// Which templates render natively in this build.
+    compiled: native::Compiled,
     /// Which owners have a page in this build.
     owner_shown: Vec<bool>,
     owner_kind: Vec<&'static str>,
@@ -214,7 +220,7 @@ fn opt_str(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
 }
 
-fn build_refs(site: &Site) -> Refs {
+fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
     let parties: Vec<Value> = site
         .reg
         .parties
@@ -244,28 +250,40 @@ fn build_refs(site: &Site) -> Refs {
         })
         .collect();
     let pages = (0..site.pages.len()).map(|_| std::sync::OnceLock::new()).collect();
-    let mut nav = Vec::new();
+    let mut nav_links = Vec::new();
     for (i, p) in site.visible_pages() {
         if p.is_section && !p.dir().is_empty() && !p.dir().contains('/') {
-            nav.push(obj!("title": p.title.as_str(), "url": site.url(i)));
+            nav_links.push((p.title.clone(), site.url(i)));
         }
     }
     for (title, path) in [("Matrix", "matrix/"), ("Owners", "owners/"), ("Workstreams", "workstreams/"), ("FAQ", "faq/")] {
-        nav.push(obj!("title": title, "url": format!("{}{path}", site.base_path)));
+        nav_links.push((title.to_string(), format!("{}{path}", site.base_path)));
     }
+    let nav = nav_links.iter().map(|(title, url)| obj!("title": title.as_str(), "url": url.as_str())).collect();
     let site_v = obj!(
         "title": site.title.as_str(), "description": site.description.as_str(), "language": site.cfg.config.language.as_str(),
         "base_url": site.base_url.as_str(), "base_path": site.base_path.as_str(), "audience": site.audience.as_str(),
         "version": env!("CARGO_PKG_VERSION"),
     );
     let ws = (0..site.reg.workstreams.len()).map(|w| ws_brief(site, w)).collect();
-    Refs { owners, parties, pages, ws, site: site_v, nav: arr(nav), owner_shown, owner_kind }
+    Refs {
+        owners,
+        parties,
+        pages,
+        ws,
+        site: site_v,
+        nav: arr(nav),
+        nav_links,
+        compiled: native::Compiled::for_theme(theme),
+        owner_shown,
+        owner_kind,
+    }
 }
 
 /// Renders the whole site into `sink`. Returns the number of files written and where each
 /// page's part of the exports sits (for the build cache), or every error.
 pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink) -> Result<(usize, ExportLayouts), Vec<Diagnostic>> {
-    let refs = build_refs(site);
+    let refs = build_refs(site, theme);
     let jobs = all_jobs(site, &refs);
     // Cumulative nanoseconds per phase (context, template, write), for DEMARCATE_TIMINGS.
     let spent: [std::sync::atomic::AtomicU64; 3] = Default::default();
@@ -274,20 +292,30 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     let render_all = || -> Vec<Diagnostic> {
         jobs.par_iter()
             .filter_map(|job| {
+                // A compiled template has no context phase: all of its time counts as template.
                 let t0 = std::time::Instant::now();
-                let (template, path, cx, label) = job.context(site, &refs);
-                add(0, t0);
-                let t = std::time::Instant::now();
-                let result = tera.render(template, &cx).map_err(|e| template_error(theme, &e, Some(&label)));
-                add(1, t);
+                let mut t1 = t0;
+                let (template, path, result) = match job.native(site, &refs) {
+                    Some((template, path, html)) => (template, path, Ok(html)),
+                    None => {
+                        let (template, path, cx, label) = job.context(site, &refs);
+                        t1 = std::time::Instant::now();
+                        let result =
+                            tera.render(template, &cx).map(String::into_bytes).map_err(|e| template_error(theme, &e, Some(&label)));
+                        (template, path, result)
+                    }
+                };
+                let (context_ns, template_ns) = ((t1 - t0).as_nanos() as u64, t1.elapsed().as_nanos() as u64);
+                spent[0].fetch_add(context_ns, std::sync::atomic::Ordering::Relaxed);
+                spent[1].fetch_add(template_ns, std::sync::atomic::Ordering::Relaxed);
                 if let Ok(mut m) = per_template.lock() {
                     let e = m.entry(template).or_insert((0, 0));
-                    e.0 += (t - t0).as_nanos() as u64;
-                    e.1 += t.elapsed().as_nanos() as u64;
+                    e.0 += context_ns;
+                    e.1 += template_ns;
                 }
                 let t = std::time::Instant::now();
                 let written = match result {
-                    Ok(html) => sink.put(&path, html.into_bytes()).err().map(|e| write_error(path.clone(), e)),
+                    Ok(html) => sink.put(&path, html).err().map(|e| write_error(path.clone(), e)),
                     Err(d) => Some(d),
                 };
                 add(2, t);
@@ -352,7 +380,7 @@ pub fn render_pages(
     pages: &[usize],
     faq: bool,
 ) -> Result<(), Vec<Diagnostic>> {
-    let refs = build_refs(site);
+    let refs = build_refs(site, theme);
     let mut jobs: Vec<Job> = pages.iter().map(|&i| Job::Page(i)).collect();
     if faq {
         jobs.push(Job::Faq);
@@ -367,14 +395,13 @@ fn render_jobs(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink, re
     jobs.par_iter()
         .filter_map(|job| {
             let t = std::time::Instant::now();
-            let (template, path, cx, label) = job.context(site, refs);
-            let rendered = tera.render(template, &cx);
+            let (_, path, rendered) = job.render(site, refs, tera, theme);
             if timings && t.elapsed().as_millis() >= 10 {
                 eprintln!("timing:   {path:<40} {:>8.1} ms", t.elapsed().as_secs_f64() * 1000.0);
             }
             match rendered {
-                Ok(html) => sink.put(&path, html.into_bytes()).err().map(|e| write_error(path.clone(), e)),
-                Err(e) => Some(template_error(theme, &e, Some(&label))),
+                Ok(html) => sink.put(&path, html).err().map(|e| write_error(path.clone(), e)),
+                Err(e) => Some(e),
             }
         })
         .collect()
@@ -491,7 +518,7 @@ pub fn render_paths(
     previous: Option<&PreviousExports>,
 ) -> Result<Option<ExportLayouts>, Vec<Diagnostic>> {
     let wanted: std::collections::HashSet<&str> = paths.iter().map(|p| p.as_str()).collect();
-    let refs = build_refs(site);
+    let refs = build_refs(site, theme);
     let all = all_jobs(site, &refs);
     let jobs: Vec<&Job> = all.iter().filter(|j| wanted.contains(j.path(site).as_str())).collect();
     // The exports are the largest files: build them beside the pages, not after.
@@ -507,6 +534,17 @@ pub fn render_paths(
         errors.push(write_error("sitemap.xml", e));
     }
     if errors.is_empty() { Ok(layouts) } else { Err(errors) }
+}
+
+/// The file a page at `rel` (its URL below the base path) is written to.
+fn output_file(rel: String) -> String {
+    if rel.is_empty() {
+        "index.html".to_string()
+    } else if rel.ends_with('/') {
+        format!("{rel}index.html")
+    } else {
+        rel
+    }
 }
 
 /// The file a playbook or section page is written to, relative to the output folder.
@@ -622,14 +660,31 @@ impl Job {
             Job::NotFound => ("404.html", "404.html".into(), "/404.html".into()),
         };
         cx.insert_value("current_url", Value::from(format!("{}{rel}", site.base_path)));
-        let path = if rel.is_empty() {
-            "index.html".to_string()
-        } else if rel.ends_with('/') {
-            format!("{rel}index.html")
-        } else {
-            rel
-        };
-        (template, path, cx, label)
+        (template, output_file(rel), cx, label)
+    }
+
+    /// The job rendered by the compiled default theme, when its template is compiled in this
+    /// build: (template, file, HTML).
+    fn native(&self, site: &Site, refs: &Refs) -> Option<(&'static str, String, Vec<u8>)> {
+        match *self {
+            Job::Page(i) if refs.compiled.page && !site.pages[i].is_section => {
+                Some(("page.html", output_file(site.pages[i].path.clone()), native::page(site, refs, i)))
+            }
+            Job::Owner(o) if refs.compiled.owner => {
+                Some(("owner.html", format!("owners/{}/index.html", site.reg.owners[o].0), native::owner(site, refs, o)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Renders the job, natively or through Tera: (template, file, HTML or the error).
+    fn render(&self, site: &Site, refs: &Refs, tera: &Tera, theme: &ThemeFiles) -> (&'static str, String, Result<Vec<u8>, Diagnostic>) {
+        if let Some((template, path, html)) = self.native(site, refs) {
+            return (template, path, Ok(html));
+        }
+        let (template, path, cx, label) = self.context(site, refs);
+        let result = tera.render(template, &cx).map(String::into_bytes).map_err(|e| template_error(theme, &e, Some(&label)));
+        (template, path, result)
     }
 
     /// The file this job writes, relative to the output folder.
@@ -667,13 +722,13 @@ fn opt_owner(refs: &Refs, o: Option<usize>) -> Value {
     o.map(|o| refs.owners[o].clone()).unwrap_or(Value::none())
 }
 
-fn breadcrumbs(site: &Site, i: usize) -> Value {
+/// A page's breadcrumb trail as (title, URL): Home, then each visible section above it.
+fn breadcrumb_links(site: &Site, i: usize) -> Vec<(&str, String)> {
     let page = &site.pages[i];
-    let mut crumbs = Vec::new();
+    let mut crumbs = vec![("Home", site.base_path.clone())];
     let mut prefix = String::new();
     let dirs: Vec<&str> = page.dir().split('/').filter(|s| !s.is_empty()).collect();
     let upto = if page.is_section { dirs.len().saturating_sub(1) } else { dirs.len() };
-    crumbs.push(obj!("title": "Home", "url": site.base_path.as_str()));
     for d in &dirs[..upto] {
         if !prefix.is_empty() {
             prefix.push('/');
@@ -682,10 +737,14 @@ fn breadcrumbs(site: &Site, i: usize) -> Value {
         if let Some(&s) = site.by_rel.get(&format!("{prefix}/_index.md"))
             && site.visible[s]
         {
-            crumbs.push(obj!("title": site.pages[s].title.as_str(), "url": site.url(s)));
+            crumbs.push((site.pages[s].title.as_str(), site.url(s)));
         }
     }
-    arr(crumbs)
+    crumbs
+}
+
+fn breadcrumbs(site: &Site, i: usize) -> Value {
+    arr(breadcrumb_links(site, i).into_iter().map(|(title, url)| obj!("title": title, "url": url)).collect())
 }
 
 fn ws_brief(site: &Site, w: usize) -> Value {
@@ -718,38 +777,30 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
             )
         })
         .collect();
-    // RACI grid: owners in order of first appearance. Cells are shared static values (one per
-    // letter combination), so a wide grid costs pointer copies, not allocations. Each row's
-    // A/R/C/I bits come from `Row::owner_roles` (the low four role bits), once.
-    let rows_i = &site.own.rows[i];
-    let arci = crate::ownership::role::ACCOUNTABLE
-        | crate::ownership::role::RESPONSIBLE
-        | crate::ownership::role::CONSULTED
-        | crate::ownership::role::INFORMED;
-    let per_row: Vec<Vec<(usize, u8)>> =
-        rows_i.iter().map(|row| row.owner_roles().into_iter().map(|(o, b)| (o, b & arci)).filter(|(_, b)| *b != 0).collect()).collect();
-    let mut raci_owners: Vec<usize> = Vec::new();
-    for &(o, _) in per_row.iter().flatten() {
-        if !raci_owners.contains(&o) {
-            raci_owners.push(o);
-        }
-    }
-    let mut owner_roles: Vec<Vec<Value>> = vec![Vec::new(); raci_owners.len()];
-    let raci_rows: Vec<Value> = rows_i
+    // RACI grid. Cells are shared static values (one per letter combination), so a wide grid
+    // costs pointer copies, not allocations.
+    let grid = RaciGrid::of(&site.own.rows[i]);
+    let mut owner_roles: Vec<Vec<Value>> = vec![Vec::new(); grid.owners.len()];
+    let raci_rows: Vec<Value> = site.own.rows[i]
         .iter()
-        .zip(&per_row)
-        .map(|(row, roles)| {
-            let mut cells: Vec<Value> = vec![raci_code(0).0; raci_owners.len()];
-            for &(o, bits) in roles {
-                let Some(k) = raci_owners.iter().position(|&x| x == o) else { continue };
-                let (code, label) = raci_code(usize::from(bits));
-                cells[k] = code.clone();
-                owner_roles[k].push(obj!("workstream": refs.ws[row.ws].clone(), "letters": code, "label": label));
-            }
+        .zip(&grid.cells)
+        .map(|(row, cells)| {
+            let cells: Vec<Value> = cells
+                .iter()
+                .zip(&mut owner_roles)
+                .map(|(&bits, roles)| {
+                    let (code, label) = raci_code(usize::from(bits));
+                    if bits != 0 {
+                        roles.push(obj!("workstream": refs.ws[row.ws].clone(), "letters": code.clone(), "label": label));
+                    }
+                    code
+                })
+                .collect();
             let (wid, w) = &site.reg.workstreams[row.ws];
             obj!("id": wid.as_str(), "name": w.name.as_str(), "anchor": format!("ws-{wid}"), "cells": cells)
         })
         .collect();
+    let raci_owners = grid.owners;
     let raci_by_owner: Vec<Value> =
         raci_owners.iter().zip(owner_roles).map(|(&o, roles)| obj!("owner": refs.owners[o].clone(), "roles": roles)).collect();
     let faq: Vec<Value> = site.faqs[i]
@@ -775,6 +826,41 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
         "raci": obj!("owners": owner_list(refs, &raci_owners), "rows": raci_rows, "by_owner": raci_by_owner, "labels": raci_labels()),
         "faq": faq, "faq_jsonld": faq_jsonld(site, i),
     )
+}
+
+/// A playbook's RACI grid: the owners holding an A, R, C or I role, in order of first
+/// appearance, and per row each owner's A/R/C/I bits (A = 1, R = 2, C = 4, I = 8; 0 = none).
+/// Shared by the template context and the compiled default theme.
+pub(crate) struct RaciGrid {
+    pub owners: Vec<usize>,
+    pub cells: Vec<Vec<u8>>,
+}
+
+impl RaciGrid {
+    pub fn of(rows: &[crate::ownership::Row]) -> RaciGrid {
+        let arci = role::ACCOUNTABLE | role::RESPONSIBLE | role::CONSULTED | role::INFORMED;
+        let per_row: Vec<Vec<(usize, u8)>> =
+            rows.iter().map(|row| row.owner_roles().into_iter().map(|(o, b)| (o, b & arci)).filter(|(_, b)| *b != 0).collect()).collect();
+        let mut owners: Vec<usize> = Vec::new();
+        for &(o, _) in per_row.iter().flatten() {
+            if !owners.contains(&o) {
+                owners.push(o);
+            }
+        }
+        let cells = per_row
+            .iter()
+            .map(|roles| {
+                let mut cells = vec![0u8; owners.len()];
+                for &(o, bits) in roles {
+                    if let Some(k) = owners.iter().position(|&x| x == o) {
+                        cells[k] = bits;
+                    }
+                }
+                cells
+            })
+            .collect();
+        RaciGrid { owners, cells }
+    }
 }
 
 /// The letters (`"AR"`) and words (`"Accountable and responsible"`) of a RACI role set given as
@@ -902,10 +988,14 @@ impl Counts {
     }
 }
 
-fn counts(site: &Site, o: usize) -> Value {
+fn owner_counts(site: &Site, o: usize) -> Counts {
     let mut c = Counts::default();
     site.own.by_owner[o].iter().for_each(|h| c.add(h.roles));
-    c.value()
+    c
+}
+
+fn counts(site: &Site, o: usize) -> Value {
+    owner_counts(site, o).value()
 }
 
 fn owners_index(site: &Site, refs: &Refs) -> Value {
@@ -937,11 +1027,13 @@ fn owners_index(site: &Site, refs: &Refs) -> Value {
     arr(out)
 }
 
-fn contact_links(list: &[String]) -> Vec<Value> {
+/// Contact entries as (label, link): a URL as is, an e-mail address as `mailto:`, a phone
+/// number as `tel:`, anything else without a link.
+fn contact_pairs(list: &[String]) -> Vec<(&str, String)> {
     list.iter()
-        .filter(|c| !c.trim().is_empty())
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
         .map(|c| {
-            let c = c.trim();
             let href = if c.contains("://") {
                 c.to_string()
             } else if c.contains('@') {
@@ -951,9 +1043,13 @@ fn contact_links(list: &[String]) -> Vec<Value> {
             } else {
                 String::new()
             };
-            obj!("label": c, "href": href)
+            (c, href)
         })
         .collect()
+}
+
+fn contact_links(list: &[String]) -> Vec<Value> {
+    contact_pairs(list).into_iter().map(|(label, href)| obj!("label": label, "href": href)).collect()
 }
 
 /// The role names of a role set, as a shared value: owner pages list them on every row.
