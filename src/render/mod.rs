@@ -670,6 +670,14 @@ impl Job {
             Job::Page(i) if refs.compiled.page && !site.pages[i].is_section => {
                 Some(("page.html", output_file(site.pages[i].path.clone()), native::page(site, refs, i)))
             }
+            Job::Workstream(w, k) if refs.compiled.workstream => Some((
+                "workstream.html",
+                output_file(paged_url(&format!("workstreams/{}/", site.reg.workstreams[w].0), k)),
+                native::workstream(site, refs, w, k),
+            )),
+            Job::Matrix(k) if refs.compiled.matrix => {
+                Some(("matrix.html", output_file(paged_url("matrix/", k)), native::matrix(site, refs, k)))
+            }
             Job::Owner(o) if refs.compiled.owner => {
                 Some(("owner.html", format!("owners/{}/index.html", site.reg.owners[o].0), native::owner(site, refs, o)))
             }

@@ -14,13 +14,18 @@ use crate::config::Audience;
 use crate::site::Site;
 use crate::theme::ThemeFiles;
 
-use super::{RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, owner_counts, owner_url, party_url, raci_code, ws_url};
+use super::{
+    ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, model_label, owner_counts, owner_url, page_count,
+    paged_url, party_url, raci_code, ws_url,
+};
 
 /// Which templates this build may render natively.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Compiled {
     pub page: bool,
     pub owner: bool,
+    pub workstream: bool,
+    pub matrix: bool,
 }
 
 impl Compiled {
@@ -38,7 +43,12 @@ impl Compiled {
             }
         };
         let shared = builtin("base.html") && builtin("components.html");
-        Compiled { page: shared && builtin("page.html"), owner: shared && builtin("owner.html") }
+        Compiled {
+            page: shared && builtin("page.html"),
+            owner: shared && builtin("owner.html"),
+            workstream: shared && builtin("workstream.html"),
+            matrix: shared && builtin("matrix.html"),
+        }
     }
 }
 
@@ -98,6 +108,8 @@ struct Frame<'a> {
     head: &'a dyn Fn(&mut Html),
     body_class: &'a str,
     current_url: &'a str,
+    /// The content replaces base.html's whole `main` block (not just `content` inside it).
+    replaces_main: bool,
 }
 
 fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut Html)) {
@@ -145,20 +157,24 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
         }
         h.raw("\n        </ul>\n      </nav>");
     }
-    h.raw("\n    </div>\n  </header>\n  <main id=\"main\" class=\"site-main\" tabindex=\"-1\">\n    <div class=\"wrap\">");
-    content(h);
-    h.raw(
-        "\n    </div>\n  </main>\n  <footer class=\"site-footer\">\n    <div class=\"wrap footer-inner\">\n      <p class=\"footer-site\">",
-    )
-    .text(&site.title)
-    .raw(if internal {
-        " · <span class=\"footer-audience\">Internal edition</span>"
+    h.raw("\n    </div>\n  </header>\n  <main id=\"main\" class=\"site-main\" tabindex=\"-1\">");
+    if f.replaces_main {
+        content(h);
     } else {
-        " · <span class=\"footer-audience\">Client edition</span>"
-    })
-    .raw("</p>\n      <p class=\"footer-built\">Built with demarcate ")
-    .text(env!("CARGO_PKG_VERSION"))
-    .raw("</p>\n    </div>\n  </footer>\n</body>\n</html>\n");
+        h.raw("\n    <div class=\"wrap\">");
+        content(h);
+        h.raw("\n    </div>");
+    }
+    h.raw("\n  </main>\n  <footer class=\"site-footer\">\n    <div class=\"wrap footer-inner\">\n      <p class=\"footer-site\">")
+        .text(&site.title)
+        .raw(if internal {
+            " · <span class=\"footer-audience\">Internal edition</span>"
+        } else {
+            " · <span class=\"footer-audience\">Client edition</span>"
+        })
+        .raw("</p>\n      <p class=\"footer-built\">Built with demarcate ")
+        .text(env!("CARGO_PKG_VERSION"))
+        .raw("</p>\n    </div>\n  </footer>\n</body>\n</html>\n");
 }
 
 fn owner_link(h: &mut Html, site: &Site, o: usize) {
@@ -220,6 +236,7 @@ pub(crate) fn page(site: &Site, refs: &Refs, i: usize) -> Vec<u8> {
         },
         body_class: " page-playbook",
         current_url: &url,
+        replaces_main: false,
     };
     let mut h = Html(Vec::with_capacity(64 * 1024));
     base(&mut h, site, refs, &frame, &|h| page_content(h, site, i, &url));
@@ -574,6 +591,7 @@ pub(crate) fn owner(site: &Site, refs: &Refs, o: usize) -> Vec<u8> {
         head: &|_| {},
         body_class: " page-owner",
         current_url: &url,
+        replaces_main: false,
     };
     let mut h = Html(Vec::with_capacity(64 * 1024));
     base(&mut h, site, refs, &frame, &|h| owner_content(h, site, refs, o, &url));
@@ -655,4 +673,234 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
         h.raw("\n        </tbody>\n      </table>\n    </div>\n  </section>");
     }
     h.raw("\n</section>");
+}
+
+/// `components.html`'s `pager` for page `k` of a list of `rows` rows starting at `first`.
+fn pager(h: &mut Html, first: &str, k: usize, rows: usize, label: &str) {
+    let count = page_count(rows);
+    if count <= 1 {
+        return;
+    }
+    h.raw("<nav class=\"pager\" aria-label=\"").text(label).raw("\">\n  <p class=\"pager-status\">Page ").num(k + 1).raw(" of ").num(count);
+    h.raw(" · rows ")
+        .num(k * ROWS_PER_PAGE + 1)
+        .raw("–")
+        .num(((k + 1) * ROWS_PER_PAGE).min(rows))
+        .raw(" of ")
+        .num(rows)
+        .raw("</p>\n  <ul>");
+    if k > 0 {
+        h.raw("<li><a href=\"").text(&paged_url(first, k - 1)).raw("\" rel=\"prev\">Previous</a></li>");
+    }
+    for j in 0..count {
+        if j == k {
+            h.raw("<li><span aria-current=\"page\">").num(j + 1).raw("</span></li>");
+        } else {
+            h.raw("<li><a href=\"").text(&paged_url(first, j)).raw("\">").num(j + 1).raw("</a></li>");
+        }
+    }
+    if k + 1 < count {
+        h.raw("<li><a href=\"").text(&paged_url(first, k + 1)).raw("\" rel=\"next\">Next</a></li>");
+    }
+    h.raw("\n  </ul>\n</nav>");
+}
+
+/// The playbook cell of a list row: title linked to `link`, then client and operating model.
+fn playbook_cell(h: &mut Html, site: &Site, p: usize, link: &str, client_sep: &str) {
+    let page = &site.pages[p];
+    h.raw("<th scope=\"row\"><a href=\"").text(link).raw("\">").text(&page.title).raw("</a><span class=\"row-sub\">");
+    if let Some(c) = site.own.client.get(p).copied().flatten() {
+        h.text(&site.reg.parties[c].1.name).raw(client_sep);
+    }
+    if let Some(model) = page.fm.model.as_deref().filter(|m| !m.is_empty()) {
+        h.raw("<span class=\"model model-").text(model).raw("\">").text(&model_label(model)).raw("</span>");
+    }
+    h.raw("</span></th>");
+}
+
+/// `workstream.html` for page `k` of workstream `w`.
+pub(crate) fn workstream(site: &Site, refs: &Refs, w: usize, k: usize) -> Vec<u8> {
+    let ws = &site.reg.workstreams[w].1;
+    let first = ws_url(site, w);
+    let url = paged_url(&first, k);
+    let description = ws.description.as_deref().unwrap_or("");
+    let frame = Frame {
+        title: &|h| {
+            h.text(&ws.name).raw(" · Workstreams · ").text(&site.title);
+        },
+        description: &|h| {
+            h.text(if description.is_empty() { &site.description } else { description });
+        },
+        head: &|_| {},
+        body_class: " page-workstream",
+        current_url: &url,
+        replaces_main: false,
+    };
+    let mut h = Html(Vec::with_capacity(256 * 1024));
+    base(&mut h, site, refs, &frame, &|h| workstream_content(h, site, refs, w, k, &first, &url));
+    h.0
+}
+
+fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize, first: &str, url: &str) {
+    let (id, ws) = &site.reg.workstreams[w];
+    let all = &site.own.by_workstream[w];
+    h.raw("\n");
+    view_crumbs(h, site, refs, &ws.name, url);
+    h.raw("\n<header class=\"page-header\">\n  <div class=\"page-heading\">\n    <p class=\"eyebrow\">Workstream</p>\n    <h1>")
+        .text(&ws.name)
+        .raw("</h1>");
+    if ws.required {
+        h.raw("\n    <p class=\"flags\"><span class=\"badge-required\">Required in every playbook</span></p>");
+    }
+    if let Some(d) = ws.description.as_deref().filter(|d| !d.is_empty()) {
+        h.raw("\n    <p class=\"lede\">").text(d).raw("</p>");
+    }
+    if !ws.aliases.is_empty() {
+        h.raw("\n    <dl class=\"meta\">\n      <div><dt>Also known as</dt><dd>")
+            .text(&ws.aliases.join(", "))
+            .raw("</dd></div>\n    </dl>");
+    }
+    h.raw("\n  </div>\n</header>\n\n<section class=\"block\" aria-labelledby=\"workstream-owners\">\n  <h2 id=\"workstream-owners\">Who owns it, by playbook</h2>");
+    let shown: Vec<(usize, usize)> = all.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE).copied().collect();
+    if shown.is_empty() {
+        h.raw("\n  <p class=\"muted\">No playbook covers this workstream yet.</p>");
+    } else {
+        h.raw("\n  ");
+        pager(h, first, k, all.len(), "Pages of this list");
+        h.raw("\n  <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"workstream-caption\" tabindex=\"0\">\n    <table class=\"data\">\n      <caption id=\"workstream-caption\">Accountable and responsible owners for ")
+            .text(&ws.name)
+            .raw(" in each playbook</caption>\n      <thead>\n        <tr>\n          <th scope=\"col\">Playbook</th>\n          <th scope=\"col\">Side</th>\n          <th scope=\"col\">Accountable</th>\n          <th scope=\"col\">Responsible</th>\n          <th scope=\"col\">Coverage</th>\n        </tr>\n      </thead>\n      <tbody>");
+        for (p, r) in shown {
+            let row = &site.own.rows[p][r];
+            let side = row.side(&site.reg);
+            h.raw("\n<tr>");
+            playbook_cell(h, site, p, &format!("{}#ws-{id}", site.url(p)), "");
+            h.raw("<td><span class=\"side side-").text(side).raw("\">").text(&capitalize(side)).raw("</span></td><td>");
+            owner_with_party(h, site, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
+            h.raw("</td><td>");
+            owner_items(h, site, &row.responsible, "<ul class=\"owner-list\">");
+            h.raw("</td><td>");
+            match row.coverage {
+                Some(c) => h.text(c.label()),
+                None => h.raw(NONE),
+            };
+            h.raw("</td></tr>");
+        }
+        h.raw("\n      </tbody>\n    </table>\n  </div>\n  ");
+        pager(h, first, k, all.len(), "Pages of this list, again");
+    }
+    h.raw("\n</section>");
+    // Questions are listed on the first page only.
+    let mut questions = all
+        .iter()
+        .filter(|_| k == 0)
+        .flat_map(|&(p, _)| site.faqs[p].iter().filter(|f| f.workstreams.contains(&w)).map(move |f| (p, f)))
+        .peekable();
+    if questions.peek().is_some() {
+        h.raw("\n<section class=\"block\" aria-labelledby=\"workstream-faq\">\n  <h2 id=\"workstream-faq\">Related questions</h2>\n  <ul class=\"link-list\">");
+        for (p, f) in questions {
+            h.raw("\n    <li><a href=\"").text(&site.url(p)).raw("#").text(&f.anchor).raw("\">").text(&f.question).raw("</a></li>");
+        }
+        h.raw("\n  </ul>\n</section>");
+    }
+}
+
+/// `matrix.html` for page `k` of the matrix.
+pub(crate) fn matrix(site: &Site, refs: &Refs, k: usize) -> Vec<u8> {
+    let first = format!("{}matrix/", site.base_path);
+    let url = paged_url(&first, k);
+    let frame = Frame {
+        title: &|h| {
+            h.raw("Responsibility matrix · ").text(&site.title);
+        },
+        description: &|h| {
+            h.text(&site.description);
+        },
+        head: &|_| {},
+        body_class: " page-matrix",
+        current_url: &url,
+        replaces_main: true,
+    };
+    let mut h = Html(Vec::with_capacity(512 * 1024));
+    base(&mut h, site, refs, &frame, &|h| matrix_content(h, site, k, &first));
+    h.0
+}
+
+fn matrix_content(h: &mut Html, site: &Site, k: usize, first: &str) {
+    h.raw("\n<div class=\"wrap wrap-wide\">\n<header class=\"page-header\">\n  <div class=\"page-heading\">\n    <h1>Responsibility matrix</h1>\n    <p class=\"lede\">Every playbook against every workstream. Each cell names the accountable owner and the side of the boundary where the work is done; follow the side label to the full row in the playbook.</p>\n  </div>\n</header>\n\n<section class=\"block\" aria-labelledby=\"matrix-title\">\n  <h2 id=\"matrix-title\" class=\"visually-hidden\">Matrix</h2>\n  <ul class=\"legend\" aria-label=\"Sides\">");
+    for (side, words) in [
+        ("client", " the client's own team does the work"),
+        ("provider", " the managed service provider does the work"),
+        ("shared", " the work is split across sides"),
+        ("vendor", " a third-party vendor does the work"),
+    ] {
+        h.raw("\n    <li>");
+        side_pill(h, side);
+        h.raw(words).raw("</li>");
+    }
+    h.raw("\n  </ul>");
+    let used: Vec<usize> = (0..site.reg.workstreams.len()).filter(|&w| !site.own.by_workstream[w].is_empty()).collect();
+    let mut col = vec![None; site.reg.workstreams.len()];
+    for (c, &w) in used.iter().enumerate() {
+        col[w] = Some(c);
+    }
+    let listed = site.matrix_pages();
+    let shown: Vec<usize> = listed.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE).copied().collect();
+    if shown.is_empty() || used.is_empty() {
+        h.raw("\n  <p class=\"muted\">No playbooks to compare yet.</p>");
+    } else {
+        h.raw("\n  ");
+        pager(h, first, k, listed.len(), "Matrix pages");
+        h.raw("\n  <div class=\"table-wrap matrix-wrap\" role=\"region\" aria-labelledby=\"matrix-caption\" tabindex=\"0\">\n    <table class=\"data matrix-table\">\n      <caption id=\"matrix-caption\">Accountable owner by playbook and workstream</caption>\n      <thead>\n        <tr>\n          <th scope=\"col\" class=\"corner\">Playbook</th>");
+        for &w in &used {
+            h.raw("\n          <th scope=\"col\"><a href=\"")
+                .text(&ws_url(site, w))
+                .raw("\">")
+                .text(&site.reg.workstreams[w].1.name)
+                .raw("</a></th>");
+        }
+        h.raw("\n        </tr>\n      </thead>\n      <tbody>");
+        for i in shown {
+            let url = site.url(i);
+            h.raw("\n<tr>");
+            playbook_cell(h, site, i, &url, " ");
+            // The last row of a workstream wins, as it did when cells were filled in order.
+            let mut cells: Vec<Option<usize>> = vec![None; used.len()];
+            for (n, row) in site.own.rows[i].iter().enumerate() {
+                if let Some(c) = col[row.ws] {
+                    cells[c] = Some(n);
+                }
+            }
+            for cell in cells {
+                let Some(n) = cell else {
+                    h.raw("<td class=\"cell-side-\"><span class=\"none\">&mdash;<span class=\"visually-hidden\">Not in this playbook</span></span></td>");
+                    continue;
+                };
+                let row = &site.own.rows[i][n];
+                let side = row.side(&site.reg);
+                let wid = &site.reg.workstreams[row.ws].0;
+                h.raw("<td class=\"cell-side-").text(side).raw("\">");
+                match row.accountable.first() {
+                    Some(&o) => {
+                        owner_link(h, site, o);
+                        h.raw(" <a class=\"cell-link\" href=\"")
+                            .text(&url)
+                            .raw("#ws-")
+                            .text(wid)
+                            .raw("\"><span class=\"side side-")
+                            .text(side);
+                        h.raw("\">").text(&capitalize(side)).raw("</span><span class=\"visually-hidden\"> (see the row)</span></a>");
+                    }
+                    None => {
+                        h.raw("<a class=\"missing\" href=\"").text(&url).raw("#ws-").text(wid).raw("\">No accountable owner</a>");
+                    }
+                }
+                h.raw("</td>");
+            }
+            h.raw("</tr>");
+        }
+        h.raw("\n      </tbody>\n    </table>\n  </div>\n  ");
+        pager(h, first, k, listed.len(), "Matrix pages, again");
+    }
+    h.raw("\n</section>\n</div>");
 }
