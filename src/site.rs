@@ -2,6 +2,7 @@
 //! markdown → links and FAQ → checks. A [`Site`] is everything the renderer and the checker
 //! need, loaded once. It knows nothing about HTTP or file watching; `serve` calls into it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -301,13 +302,16 @@ impl Site {
 
     /// The (handoff, internal notes) HTML of row `n` of page `i`. Notes are empty in the client
     /// build, whatever the row holds.
-    pub fn row_html(&self, i: usize, n: usize) -> (String, String) {
-        let (handoff, notes) = self.row_html.get(i).and_then(|r| r.get(n)).cloned().unwrap_or_default();
-        let Some(row) = self.own.rows.get(i).and_then(|r| r.get(n)) else { return (handoff, notes) };
-        let plain = |stored: String, text: &Option<String>| {
-            if stored.is_empty() { text.as_deref().and_then(markdown::plain_paragraph).unwrap_or_default() } else { stored }
+    pub fn row_html(&self, i: usize, n: usize) -> (Cow<'_, str>, Cow<'_, str>) {
+        let (handoff, notes) = match self.row_html.get(i).and_then(|r| r.get(n)) {
+            Some((h, n)) => (h.as_str(), n.as_str()),
+            None => ("", ""),
         };
-        let notes = if self.audience == Audience::Internal { plain(notes, &row.internal_notes) } else { String::new() };
+        let Some(row) = self.own.rows.get(i).and_then(|r| r.get(n)) else { return (handoff.into(), notes.into()) };
+        fn plain<'a>(stored: &'a str, text: &Option<String>) -> Cow<'a, str> {
+            if stored.is_empty() { text.as_deref().and_then(markdown::plain_paragraph).unwrap_or_default().into() } else { stored.into() }
+        }
+        let notes = if self.audience == Audience::Internal { plain(notes, &row.internal_notes) } else { Cow::Borrowed("") };
         (plain(handoff, &row.handoff), notes)
     }
 

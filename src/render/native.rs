@@ -177,8 +177,27 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
         .raw("</p>\n    </div>\n  </footer>\n</body>\n</html>\n");
 }
 
+/// `owner_url`, written in place: owner links are the most frequent markup on every view.
+fn owner_href(h: &mut Html, site: &Site, o: usize) {
+    h.text(&site.base_path).raw("owners/").text(&site.reg.owners[o].0).raw("/");
+}
+
 fn owner_link(h: &mut Html, site: &Site, o: usize) {
-    h.raw("<a class=\"owner\" href=\"").text(&owner_url(site, o)).raw("\">").text(&site.reg.owners[o].1.name).raw("</a>");
+    h.raw("<a class=\"owner\" href=\"");
+    owner_href(h, site, o);
+    h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a>");
+}
+
+/// Tera's `capitalize` of a side, without allocating for the known ones.
+fn side_label(side: &str) -> std::borrow::Cow<'static, str> {
+    match side {
+        "client" => "Client".into(),
+        "provider" => "Provider".into(),
+        "vendor" => "Vendor".into(),
+        "shared" => "Shared".into(),
+        "unassigned" => "Unassigned".into(),
+        other => capitalize(other).into(),
+    }
 }
 
 /// An owner with the name of their party, or `absent` when there is none.
@@ -409,7 +428,7 @@ fn page_content(h: &mut Html, site: &Site, i: usize, url: &str) {
                 .raw("</a><span class=\"ws-meta\"><span class=\"side side-")
                 .text(side)
                 .raw("\">");
-            h.text(&capitalize(side))
+            h.text(&side_label(side))
                 .raw("</span><a class=\"anchor\" href=\"#ws-")
                 .text(wid)
                 .raw("\" aria-label=\"Link to the ")
@@ -492,18 +511,26 @@ fn page_content(h: &mut Html, site: &Site, i: usize, url: &str) {
 fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
     let grid = RaciGrid::of(rows);
     h.raw("\n  <section class=\"block raci-block\" aria-labelledby=\"playbook-raci\">\n    <h2 id=\"playbook-raci\">RACI matrix <a class=\"anchor\" href=\"#playbook-raci\" aria-label=\"Link to this section\">#</a></h2>\n    <dl class=\"raci-legend\">\n      <div><dt><span class=\"raci raci-a\">A</span></dt><dd>Accountable: answers for the outcome (exactly one)</dd></div>\n      <div><dt><span class=\"raci raci-r\">R</span></dt><dd>Responsible: does the work</dd></div>\n      <div><dt><span class=\"raci raci-c\">C</span></dt><dd>Consulted before decisions</dd></div>\n      <div><dt><span class=\"raci raci-i\">I</span></dt><dd>Informed afterwards</dd></div>\n    </dl>");
-    let letters = |bits: u8| {
-        let (code, label) = raci_code(usize::from(bits));
-        (code.as_str().unwrap_or_default().to_string(), label.as_str().unwrap_or_default().to_string())
-    };
+    // (letters, lower-case letters, words) of each role set, made once per build.
+    static LETTERS: std::sync::OnceLock<Vec<(String, String, String)>> = std::sync::OnceLock::new();
+    let table = LETTERS.get_or_init(|| {
+        (0..16)
+            .map(|bits| {
+                let (code, label) = raci_code(bits);
+                let code = code.as_str().unwrap_or_default().to_string();
+                (code.clone(), code.to_lowercase(), label.as_str().unwrap_or_default().to_string())
+            })
+            .collect()
+    });
+    let letters = |bits: u8| &table[usize::from(bits & 15)];
     if grid.owners.len() <= 8 {
         h.raw("\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"raci-caption\" tabindex=\"0\">\n      <table class=\"data raci-table\">\n        <caption id=\"raci-caption\">RACI roles: workstreams down the side, owners across the top</caption>\n        <thead>\n          <tr>\n            <th scope=\"col\">Workstream</th>");
         for &o in &grid.owners {
             let (party, kind) = party_of(site, o);
             h.raw("\n            <th scope=\"col\" class=\"raci-owner raci-owner-")
                 .text(kind)
-                .raw("\"><a href=\"")
-                .text(&owner_url(site, o));
+                .raw("\"><a href=\"");
+            owner_href(h, site, o);
             h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a><span class=\"owner-party\">").text(party).raw("</span></th>");
         }
         h.raw("\n          </tr>\n        </thead>\n        <tbody>");
@@ -514,9 +541,9 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
                 if bits == 0 {
                     h.raw("<td class=\"raci-empty\"></td>");
                 } else {
-                    let (code, label) = letters(bits);
-                    h.raw("<td><span class=\"raci raci-").text(&code.to_lowercase()).raw("\"><span aria-hidden=\"true\">").text(&code);
-                    h.raw("</span><span class=\"visually-hidden\">").text(&label).raw("</span></span></td>");
+                    let (code, lower, label) = letters(bits);
+                    h.raw("<td><span class=\"raci raci-").text(lower).raw("\"><span aria-hidden=\"true\">").text(code);
+                    h.raw("</span><span class=\"visually-hidden\">").text(label).raw("</span></span></td>");
                 }
             }
             h.raw("\n          </tr>");
@@ -528,7 +555,9 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
             .raw(" owners)</caption>\n        <thead><tr><th scope=\"col\">Owner</th><th scope=\"col\">Roles by workstream</th></tr></thead>\n        <tbody>");
         for (k, &o) in grid.owners.iter().enumerate() {
             let (party, kind) = party_of(site, o);
-            h.raw("\n<tr class=\"raci-owner-").text(kind).raw("\"><th scope=\"row\"><a href=\"").text(&owner_url(site, o)).raw("\">");
+            h.raw("\n<tr class=\"raci-owner-").text(kind).raw("\"><th scope=\"row\"><a href=\"");
+            owner_href(h, site, o);
+            h.raw("\">");
             h.text(&site.reg.owners[o].1.name)
                 .raw("</a><span class=\"owner-party\">")
                 .text(party)
@@ -537,10 +566,10 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
                 if cells[k] == 0 {
                     continue;
                 }
-                let (code, label) = letters(cells[k]);
+                let (code, lower, label) = letters(cells[k]);
                 let (wid, ws) = &site.reg.workstreams[row.ws];
-                h.raw("<li><span class=\"raci raci-").text(&code.to_lowercase()).raw("\"><span aria-hidden=\"true\">").text(&code);
-                h.raw("</span><span class=\"visually-hidden\">").text(&label).raw(":</span></span> <a href=\"#ws-").text(wid).raw("\">");
+                h.raw("<li><span class=\"raci raci-").text(lower).raw("\"><span aria-hidden=\"true\">").text(code);
+                h.raw("</span><span class=\"visually-hidden\">").text(label).raw(":</span></span> <a href=\"#ws-").text(wid).raw("\">");
                 h.text(&ws.name).raw("</a></li>");
             }
             h.raw("</ul></td></tr>");
@@ -775,7 +804,7 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             let side = row.side(&site.reg);
             h.raw("\n<tr>");
             playbook_cell(h, site, p, &format!("{}#ws-{id}", site.url(p)), "");
-            h.raw("<td><span class=\"side side-").text(side).raw("\">").text(&capitalize(side)).raw("</span></td><td>");
+            h.raw("<td><span class=\"side side-").text(side).raw("\">").text(&side_label(side)).raw("</span></td><td>");
             owner_with_party(h, site, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
             h.raw("</td><td>");
             owner_items(h, site, &row.responsible, "<ul class=\"owner-list\">");
@@ -889,7 +918,7 @@ fn matrix_content(h: &mut Html, site: &Site, k: usize, first: &str) {
                             .text(wid)
                             .raw("\"><span class=\"side side-")
                             .text(side);
-                        h.raw("\">").text(&capitalize(side)).raw("</span><span class=\"visually-hidden\"> (see the row)</span></a>");
+                        h.raw("\">").text(&side_label(side)).raw("</span><span class=\"visually-hidden\"> (see the row)</span></a>");
                     }
                     None => {
                         h.raw("<a class=\"missing\" href=\"").text(&url).raw("#ws-").text(wid).raw("\">No accountable owner</a>");
