@@ -143,12 +143,11 @@ pub fn base_path_of(base_url: &str) -> String {
 /// Prints how long a stage took when `DEMARCATE_TIMINGS` is set (for profiling builds).
 pub fn timing(stage: &str, since: std::time::Instant) {
     if std::env::var_os("DEMARCATE_TIMINGS").is_some() {
-        // Resident memory now, from /proc on Linux: where the peak builds up.
-        let rss = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l[6..].trim().to_string()))
-            .unwrap_or_default();
-        eprintln!("timing: {stage:<22} {:>8.1} ms   rss {rss}", since.elapsed().as_secs_f64() * 1000.0);
+        // Resident memory now and the peak so far, from /proc on Linux: where the peak builds up.
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let field = |name: &str| status.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_string()).unwrap_or_default();
+        let (rss, peak) = (field("VmRSS:"), field("VmHWM:"));
+        eprintln!("timing: {stage:<22} {:>8.1} ms   rss {rss} (peak {peak})", since.elapsed().as_secs_f64() * 1000.0);
     }
 }
 

@@ -678,6 +678,7 @@ impl Job {
             Job::Matrix(k) if refs.compiled.matrix => {
                 Some(("matrix.html", output_file(paged_url("matrix/", k)), native::matrix(site, refs, k)))
             }
+            Job::Faq if refs.compiled.faq => native::faq(site, refs).map(|html| ("faq.html", "faq/index.html".to_string(), html)),
             Job::Owner(o) if refs.compiled.owner => {
                 Some(("owner.html", format!("owners/{}/index.html", site.reg.owners[o].0), native::owner(site, refs, o)))
             }
@@ -1181,15 +1182,19 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
 
 /// The site-wide FAQ. A question asked in several playbooks is listed once, under the first
 /// playbook that asks it, with a link to each place it is answered.
-fn faq_value(site: &Site, refs: &Refs) -> Value {
-    struct Unique<'a> {
-        item: &'a crate::site::FaqItem,
-        home: usize,
-        /// Every (page, question) answering it, the first one included.
-        links: Vec<(usize, &'a crate::site::FaqItem)>,
-    }
+/// A distinct question of the site-wide FAQ (compared trimmed and case-insensitively).
+pub(crate) struct UniqueQuestion<'a> {
+    pub item: &'a crate::site::FaqItem,
+    /// The first playbook that asks it.
+    pub home: usize,
+    /// Every (page, question) answering it, the first one included.
+    pub links: Vec<(usize, &'a crate::site::FaqItem)>,
+}
+
+/// The distinct questions of the visible pages, in page order.
+fn unique_questions(site: &Site) -> Vec<UniqueQuestion<'_>> {
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut unique: Vec<Unique> = Vec::new();
+    let mut unique: Vec<UniqueQuestion> = Vec::new();
     for (i, _) in site.visible_pages() {
         for f in &site.faqs[i] {
             let key = f.question.trim().to_lowercase();
@@ -1197,33 +1202,50 @@ fn faq_value(site: &Site, refs: &Refs) -> Value {
                 Some(&u) => unique[u].links.push((i, f)),
                 None => {
                     seen.insert(key, unique.len());
-                    unique.push(Unique { item: f, home: i, links: vec![(i, f)] });
+                    unique.push(UniqueQuestion { item: f, home: i, links: vec![(i, f)] });
                 }
             }
         }
     }
+    unique
+}
+
+/// The FAQ's topics, in order (workstreams by id, then tags, then "Other questions" in the
+/// compact form): (id, name, indices into `unique`).
+fn faq_topics(site: &Site, unique: &[UniqueQuestion], compact: bool) -> Vec<(String, String, Vec<usize>)> {
+    let mut topics: BTreeMap<(u8, &str), (&str, Vec<usize>)> = BTreeMap::new();
+    for (k, u) in unique.iter().enumerate() {
+        let f = u.item;
+        for &w in &f.workstreams {
+            let (id, ws) = &site.reg.workstreams[w];
+            topics.entry((0, id)).or_insert_with(|| (&ws.name, Vec::new())).1.push(k);
+        }
+        for t in &f.tags {
+            topics.entry((1, t)).or_insert_with(|| (t, Vec::new())).1.push(k);
+        }
+        if compact && f.workstreams.is_empty() && f.tags.is_empty() {
+            topics.entry((2, "other")).or_insert_with(|| ("Other questions", Vec::new())).1.push(k);
+        }
+    }
+    topics.into_iter().map(|((_, id), (name, list))| (id.to_string(), name.to_string(), list)).collect()
+}
+
+/// The site-wide FAQ. A question asked in several playbooks is listed once, under the first
+/// playbook that asks it, with a link to each place it is answered.
+fn faq_value(site: &Site, refs: &Refs) -> Value {
+    let unique = unique_questions(site);
     // Past a few hundred questions one page cannot show every answer (10,000 playbooks ask
     // about 45,000 questions: 35 MB of HTML). Then /faq/ lists the questions by topic, each
     // linking to its answer in context, and leaves the by-playbook view to the playbook pages.
     let compact = unique.len() > FAQ_FULL_LIMIT;
     let mut by_playbook: Vec<(usize, Vec<Value>)> = Vec::new();
-    let mut topics: BTreeMap<(u8, String), (String, Vec<Value>)> = BTreeMap::new();
     let mut questions = Vec::new();
-    for u in unique {
+    let mut values = Vec::with_capacity(unique.len());
+    for u in &unique {
         let f = u.item;
         let link = format!("{}#{}", site.url(u.home), f.anchor);
         if compact {
-            let v = obj!("question": f.question.as_str(), "anchor": f.anchor.as_str(), "link": link);
-            for &w in &f.workstreams {
-                let (id, ws) = &site.reg.workstreams[w];
-                topics.entry((0, id.clone())).or_insert_with(|| (ws.name.clone(), Vec::new())).1.push(v.clone());
-            }
-            for t in &f.tags {
-                topics.entry((1, t.clone())).or_insert_with(|| (t.clone(), Vec::new())).1.push(v.clone());
-            }
-            if f.workstreams.is_empty() && f.tags.is_empty() {
-                topics.entry((2, "other".into())).or_insert_with(|| ("Other questions".into(), Vec::new())).1.push(v);
-            }
+            values.push(obj!("question": f.question.as_str(), "anchor": f.anchor.as_str(), "link": link));
             continue;
         }
         let links: Vec<Value> = u
@@ -1239,17 +1261,14 @@ fn faq_value(site: &Site, refs: &Refs) -> Value {
             Some((home, list)) if *home == u.home => list.push(v.clone()),
             _ => by_playbook.push((u.home, vec![v.clone()])),
         }
-        for &w in &f.workstreams {
-            let (id, ws) = &site.reg.workstreams[w];
-            topics.entry((0, id.clone())).or_insert_with(|| (ws.name.clone(), Vec::new())).1.push(v.clone());
-        }
-        for t in &f.tags {
-            topics.entry((1, t.clone())).or_insert_with(|| (t.clone(), Vec::new())).1.push(v.clone());
-        }
-        questions.push(v);
+        questions.push(v.clone());
+        values.push(v);
     }
     let by_playbook: Vec<Value> = by_playbook.into_iter().map(|(i, qs)| obj!("playbook": refs.page(site, i), "questions": qs)).collect();
-    let by_topic: Vec<Value> = topics.into_iter().map(|((_, id), (name, qs))| obj!("id": id, "name": name, "questions": qs)).collect();
+    let by_topic: Vec<Value> = faq_topics(site, &unique, compact)
+        .into_iter()
+        .map(|(id, name, list)| obj!("id": id, "name": name, "questions": list.iter().map(|&k| values[k].clone()).collect::<Vec<_>>()))
+        .collect();
     obj!("by_playbook": by_playbook, "by_topic": by_topic, "questions": questions, "compact": compact)
 }
 

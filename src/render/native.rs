@@ -15,13 +15,14 @@ use crate::site::Site;
 use crate::theme::ThemeFiles;
 
 use super::{
-    ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, model_label, owner_counts, owner_url, page_count,
-    paged_url, party_url, raci_code, ws_url,
+    FAQ_FULL_LIMIT, ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, faq_topics, model_label, owner_counts,
+    owner_url, page_count, paged_url, party_url, raci_code, unique_questions, ws_url,
 };
 
 /// Which templates this build may render natively.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Compiled {
+    pub faq: bool,
     pub page: bool,
     pub owner: bool,
     pub workstream: bool,
@@ -44,6 +45,7 @@ impl Compiled {
         };
         let shared = builtin("base.html") && builtin("components.html");
         Compiled {
+            faq: shared && builtin("faq.html"),
             page: shared && builtin("page.html"),
             owner: shared && builtin("owner.html"),
             workstream: shared && builtin("workstream.html"),
@@ -110,6 +112,7 @@ struct Frame<'a> {
     current_url: &'a str,
     /// The content replaces base.html's whole `main` block (not just `content` inside it).
     replaces_main: bool,
+    scripts: &'a dyn Fn(&mut Html),
 }
 
 fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut Html)) {
@@ -174,7 +177,9 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
         })
         .raw("</p>\n      <p class=\"footer-built\">Built with demarcate ")
         .text(env!("CARGO_PKG_VERSION"))
-        .raw("</p>\n    </div>\n  </footer>\n</body>\n</html>\n");
+        .raw("</p>\n    </div>\n  </footer>");
+    (f.scripts)(h);
+    h.raw("\n</body>\n</html>\n");
 }
 
 /// `owner_url`, written in place: owner links are the most frequent markup on every view.
@@ -256,6 +261,7 @@ pub(crate) fn page(site: &Site, refs: &Refs, i: usize) -> Vec<u8> {
         body_class: " page-playbook",
         current_url: &url,
         replaces_main: false,
+        scripts: &|_| {},
     };
     let mut h = Html(Vec::with_capacity(64 * 1024));
     base(&mut h, site, refs, &frame, &|h| page_content(h, site, i, &url));
@@ -527,9 +533,7 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
         h.raw("\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"raci-caption\" tabindex=\"0\">\n      <table class=\"data raci-table\">\n        <caption id=\"raci-caption\">RACI roles: workstreams down the side, owners across the top</caption>\n        <thead>\n          <tr>\n            <th scope=\"col\">Workstream</th>");
         for &o in &grid.owners {
             let (party, kind) = party_of(site, o);
-            h.raw("\n            <th scope=\"col\" class=\"raci-owner raci-owner-")
-                .text(kind)
-                .raw("\"><a href=\"");
+            h.raw("\n            <th scope=\"col\" class=\"raci-owner raci-owner-").text(kind).raw("\"><a href=\"");
             owner_href(h, site, o);
             h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a><span class=\"owner-party\">").text(party).raw("</span></th>");
         }
@@ -621,6 +625,7 @@ pub(crate) fn owner(site: &Site, refs: &Refs, o: usize) -> Vec<u8> {
         body_class: " page-owner",
         current_url: &url,
         replaces_main: false,
+        scripts: &|_| {},
     };
     let mut h = Html(Vec::with_capacity(64 * 1024));
     base(&mut h, site, refs, &frame, &|h| owner_content(h, site, refs, o, &url));
@@ -764,6 +769,7 @@ pub(crate) fn workstream(site: &Site, refs: &Refs, w: usize, k: usize) -> Vec<u8
         body_class: " page-workstream",
         current_url: &url,
         replaces_main: false,
+        scripts: &|_| {},
     };
     let mut h = Html(Vec::with_capacity(256 * 1024));
     base(&mut h, site, refs, &frame, &|h| workstream_content(h, site, refs, w, k, &first, &url));
@@ -849,6 +855,7 @@ pub(crate) fn matrix(site: &Site, refs: &Refs, k: usize) -> Vec<u8> {
         body_class: " page-matrix",
         current_url: &url,
         replaces_main: true,
+        scripts: &|_| {},
     };
     let mut h = Html(Vec::with_capacity(512 * 1024));
     base(&mut h, site, refs, &frame, &|h| matrix_content(h, site, k, &first));
@@ -932,4 +939,64 @@ fn matrix_content(h: &mut Html, site: &Site, k: usize, first: &str) {
         pager(h, first, k, listed.len(), "Matrix pages, again");
     }
     h.raw("\n</section>\n</div>");
+}
+
+/// `faq.html` in its compact form (past [`FAQ_FULL_LIMIT`] distinct questions: questions by
+/// topic, linked to their answers), the one large sites get; `None` for a smaller FAQ, which
+/// renders through Tera.
+pub(crate) fn faq(site: &Site, refs: &Refs) -> Option<Vec<u8>> {
+    let unique = unique_questions(site);
+    if unique.len() <= FAQ_FULL_LIMIT {
+        return None;
+    }
+    let topics = faq_topics(site, &unique, true);
+    let url = format!("{}faq/", site.base_path);
+    let frame = Frame {
+        title: &|h| {
+            h.raw("Frequently asked questions · ").text(&site.title);
+        },
+        description: &|h| {
+            h.text(&site.description);
+        },
+        head: &|_| {},
+        body_class: " page-faq",
+        current_url: &url,
+        replaces_main: false,
+        scripts: &|h| {
+            h.raw("\n  <script src=\"").text(&site.base_path).raw("static/faq.js\" defer></script>");
+        },
+    };
+    let listed: usize = topics.iter().map(|(_, _, list)| list.len()).sum();
+    let mut h = Html(Vec::with_capacity(16 * 1024 + listed * 160));
+    base(&mut h, site, refs, &frame, &|h| {
+        h.raw("\n<header class=\"page-header\">\n  <div class=\"page-heading\">\n    <h1>Frequently asked questions</h1>\n    <p class=\"lede\">Questions from every playbook, by topic. Each one opens its answer in the playbook that gives it; every playbook lists its own questions too.</p>\n  </div>\n</header>\n\n<div class=\"faq-filter\" data-faq-filter hidden>\n  <label for=\"faq-filter-input\">Filter questions</label>\n  <input id=\"faq-filter-input\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"e.g. after-hours, compliance, switch\">\n  <p class=\"faq-filter-status\" role=\"status\" aria-live=\"polite\"></p>\n</div>");
+        h.raw(
+            "\n<nav class=\"block\" aria-labelledby=\"faq-topics\">\n  <h2 id=\"faq-topics\">Topics</h2>\n  <ul class=\"faq-topic-index\">",
+        );
+        for (id, name, list) in &topics {
+            h.raw("\n    <li><a href=\"#faq-topic-")
+                .text(id)
+                .raw("\">")
+                .text(name)
+                .raw("</a> <span class=\"count\">")
+                .num(list.len())
+                .raw("</span></li>");
+        }
+        h.raw("\n  </ul>\n</nav>\n<section class=\"block faq-group-set\" aria-labelledby=\"faq-by-topic\" data-faq-set>\n  <h2 id=\"faq-by-topic\">By topic</h2>");
+        for (id, name, list) in &topics {
+            h.raw("\n  <section class=\"faq-group\" aria-labelledby=\"faq-topic-")
+                .text(id)
+                .raw("\" data-faq-group>\n    <h3 id=\"faq-topic-")
+                .text(id);
+            h.raw("\">").text(name).raw(" <span class=\"count\">").num(list.len()).raw("</span></h3>\n    <ul class=\"faq-links\">");
+            for &k in list {
+                let u = &unique[k];
+                h.raw("\n<li data-faq-item><a href=\"").text(&site.base_path).text(&site.pages[u.home].path).raw("#").text(&u.item.anchor);
+                h.raw("\">").text(&u.item.question).raw("</a></li>");
+            }
+            h.raw("\n    </ul>\n  </section>");
+        }
+        h.raw("\n</section>");
+    });
+    Some(h.0)
 }
