@@ -231,13 +231,9 @@ fn owner_items(h: &mut Html, site: &Site, list: &[usize], tag: &str) {
     h.raw(if tag.starts_with("<ol") { "</ol>" } else { "</ul>" });
 }
 
-/// An owner's party: (name, kind), or empty strings for an owner without one (Tera prints
-/// nothing for a missing attribute).
-fn party_of(site: &Site, o: usize) -> (&str, &str) {
-    match site.reg.owner_party[o] {
-        Some(p) => (site.reg.parties[p].1.name.as_str(), site.reg.parties[p].1.kind.as_str()),
-        None => ("", ""),
-    }
+/// An owner's party: (name, kind), if the owner has one.
+fn party_of(site: &Site, o: usize) -> Option<(&str, &str)> {
+    site.reg.owner_party[o].map(|p| (site.reg.parties[p].1.name.as_str(), site.reg.parties[p].1.kind.as_str()))
 }
 
 /// `page.html` for playbook `i` (not a section).
@@ -532,10 +528,18 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
     if grid.owners.len() <= 8 {
         h.raw("\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"raci-caption\" tabindex=\"0\">\n      <table class=\"data raci-table\">\n        <caption id=\"raci-caption\">RACI roles: workstreams down the side, owners across the top</caption>\n        <thead>\n          <tr>\n            <th scope=\"col\">Workstream</th>");
         for &o in &grid.owners {
-            let (party, kind) = party_of(site, o);
-            h.raw("\n            <th scope=\"col\" class=\"raci-owner raci-owner-").text(kind).raw("\"><a href=\"");
+            let party = party_of(site, o);
+            h.raw("\n            <th scope=\"col\" class=\"raci-owner");
+            if let Some((_, kind)) = party {
+                h.raw(" raci-owner-").text(kind);
+            }
+            h.raw("\"><a href=\"");
             owner_href(h, site, o);
-            h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a><span class=\"owner-party\">").text(party).raw("</span></th>");
+            h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a>");
+            if let Some((name, _)) = party {
+                h.raw("<span class=\"owner-party\">").text(name).raw("</span>");
+            }
+            h.raw("</th>");
         }
         h.raw("\n          </tr>\n        </thead>\n        <tbody>");
         for (row, cells) in rows.iter().zip(&grid.cells) {
@@ -558,14 +562,18 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
             .num(grid.owners.len())
             .raw(" owners)</caption>\n        <thead><tr><th scope=\"col\">Owner</th><th scope=\"col\">Roles by workstream</th></tr></thead>\n        <tbody>");
         for (k, &o) in grid.owners.iter().enumerate() {
-            let (party, kind) = party_of(site, o);
-            h.raw("\n<tr class=\"raci-owner-").text(kind).raw("\"><th scope=\"row\"><a href=\"");
+            let party = party_of(site, o);
+            h.raw("\n<tr");
+            if let Some((_, kind)) = party {
+                h.raw(" class=\"raci-owner-").text(kind).raw("\"");
+            }
+            h.raw("><th scope=\"row\"><a href=\"");
             owner_href(h, site, o);
-            h.raw("\">");
-            h.text(&site.reg.owners[o].1.name)
-                .raw("</a><span class=\"owner-party\">")
-                .text(party)
-                .raw("</span></th><td><ul class=\"raci-roles\">");
+            h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a>");
+            if let Some((name, _)) = party {
+                h.raw("<span class=\"owner-party\">").text(name).raw("</span>");
+            }
+            h.raw("</th><td><ul class=\"raci-roles\">");
             for (row, cells) in rows.iter().zip(&grid.cells) {
                 if cells[k] == 0 {
                     continue;
