@@ -9,9 +9,29 @@
 
 use crate::diagnostics::Pos;
 
+/// One segment of a key path: a mapping key as written, or the Nth item of a sequence (`#N`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Seg<'a> {
+    Key(&'a str),
+    Item(usize),
+}
+
+impl Seg<'_> {
+    fn matches(self, segment: &str) -> bool {
+        match self {
+            Seg::Key(k) => k == segment,
+            Seg::Item(n) => segment.strip_prefix('#').and_then(|d| d.parse::<usize>().ok()) == Some(n),
+        }
+    }
+}
+
+/// A key or sequence item. Its path is its segment after its parent's: nodes are stored
+/// without copying their ancestors' keys, so indexing a document allocates once per node list.
 #[derive(Debug)]
-struct Node {
-    path: Vec<String>,
+struct Node<'a> {
+    seg: Seg<'a>,
+    parent: Option<usize>,
+    depth: usize,
     line: usize,
     indent: usize,
     key_col: usize,
@@ -26,13 +46,16 @@ struct Node {
 pub struct YamlIndex<'a> {
     lines: Vec<&'a str>,
     first_line: usize,
-    nodes: Vec<Node>,
+    nodes: Vec<Node<'a>>,
 }
 
 struct Frame {
     indent: usize,
-    seg: String,
+    /// A sequence item (popped by a sibling item at the same indentation).
+    item: bool,
     items: usize,
+    /// This frame's node.
+    node: usize,
 }
 
 impl<'a> YamlIndex<'a> {
@@ -41,7 +64,7 @@ impl<'a> YamlIndex<'a> {
         let mut nodes = Vec::new();
         let mut stack: Vec<Frame> = Vec::new();
         let mut block_scalar: Option<usize> = None;
-        for (i, raw) in lines.iter().enumerate() {
+        for (i, &raw) in lines.iter().enumerate() {
             let trimmed = raw.trim_start();
             let indent = raw.len() - trimmed.len();
             if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -57,7 +80,7 @@ impl<'a> YamlIndex<'a> {
             let mut rest = trimmed;
             // Sequence items, possibly nested on one line (`- - a`).
             while rest == "-" || rest.starts_with("- ") {
-                while stack.last().is_some_and(|f| f.indent > col || (f.indent == col && f.seg.starts_with('#'))) {
+                while stack.last().is_some_and(|f| f.indent > col || (f.indent == col && f.item)) {
                     stack.pop();
                 }
                 let index = match stack.last_mut() {
@@ -67,9 +90,12 @@ impl<'a> YamlIndex<'a> {
                     }
                     None => 0,
                 };
-                stack.push(Frame { indent: col, seg: format!("#{index}"), items: 0 });
+                let parent = stack.last().map(|f| f.node);
+                stack.push(Frame { indent: col, item: true, items: 0, node: nodes.len() });
                 nodes.push(Node {
-                    path: stack.iter().map(|f| f.seg.clone()).collect(),
+                    seg: Seg::Item(index),
+                    parent,
+                    depth: stack.len(),
                     line: i,
                     indent: col,
                     key_col: col,
@@ -84,13 +110,16 @@ impl<'a> YamlIndex<'a> {
             while stack.last().is_some_and(|f| f.indent >= col) {
                 stack.pop();
             }
-            stack.push(Frame { indent: col, seg: key.to_string(), items: 0 });
+            let parent = stack.last().map(|f| f.node);
+            stack.push(Frame { indent: col, item: false, items: 0, node: nodes.len() });
             let v = value.trim_start();
             if v.starts_with('|') || v.starts_with('>') {
                 block_scalar = Some(col);
             }
             nodes.push(Node {
-                path: stack.iter().map(|f| f.seg.clone()).collect(),
+                seg: Seg::Key(key),
+                parent,
+                depth: stack.len(),
                 line: i,
                 indent: col,
                 key_col: col,
@@ -101,8 +130,20 @@ impl<'a> YamlIndex<'a> {
         YamlIndex { lines, first_line, nodes }
     }
 
+    /// Whether node `n` has exactly the key path `path`.
+    fn is_at(&self, n: usize, path: &[&str]) -> bool {
+        let mut at = Some(n);
+        for segment in path.iter().rev() {
+            match at.map(|k| &self.nodes[k]) {
+                Some(node) if node.seg.matches(segment) => at = node.parent,
+                _ => return false,
+            }
+        }
+        at.is_none()
+    }
+
     fn node(&self, path: &[&str]) -> Option<usize> {
-        self.nodes.iter().position(|n| n.path.len() == path.len() && n.path.iter().zip(path).all(|(a, b)| a == b))
+        (0..self.nodes.len()).find(|&n| self.nodes[n].depth == path.len() && self.is_at(n, path))
     }
 
     /// The deepest node whose path is a prefix of `path`, with how many segments it matched.
@@ -115,7 +156,7 @@ impl<'a> YamlIndex<'a> {
         let node = &self.nodes[n];
         let end = self.nodes[n + 1..]
             .iter()
-            .find(|m| m.indent <= node.indent && m.path.len() <= node.path.len())
+            .find(|m| m.indent <= node.indent && m.depth <= node.depth)
             .map(|m| m.line)
             .unwrap_or(self.lines.len());
         node.line..end
@@ -131,7 +172,7 @@ impl<'a> YamlIndex<'a> {
     /// Like [`YamlIndex::key`] but for the last of several keys with the same path (a key
     /// written twice: the second one is the one that is dropped).
     pub fn key_last(&self, path: &[&str]) -> Pos {
-        match self.nodes.iter().rposition(|n| n.path.len() == path.len() && n.path.iter().zip(path).all(|(a, b)| a == b)) {
+        match (0..self.nodes.len()).rev().find(|&n| self.nodes[n].depth == path.len() && self.is_at(n, path)) {
             Some(n) => {
                 let node = &self.nodes[n];
                 self.pos(node.line, node.key_col, node.key_len)
