@@ -1309,19 +1309,68 @@ pub fn sanitize_answer(html: &str) -> String {
 
 /// JSON that can sit inside `<script>`: `<`, `>` and `&` are escaped so no text can close it.
 pub fn script_safe_json(v: &serde_json::Value) -> String {
-    serde_json::to_string(v).unwrap_or_default().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+    script_safe(&serde_json::to_string(v).unwrap_or_default())
 }
 
+/// JSON text with `<`, `>` and `&` escaped (they only occur inside strings), so that it can
+/// sit inside a `<script>` element: one pass.
+fn script_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + 64);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The schema.org `FAQPage` of page `i` as JSON safe inside a `<script>` element (empty when
+/// the page has no questions). Written straight from the FAQ items, keys in sorted order.
 fn faq_jsonld(site: &Site, i: usize) -> String {
+    #[derive(serde::Serialize)]
+    struct Answer {
+        #[serde(rename = "@type")]
+        kind: &'static str,
+        text: String,
+    }
+    #[derive(serde::Serialize)]
+    struct Question<'a> {
+        #[serde(rename = "@type")]
+        kind: &'static str,
+        #[serde(rename = "acceptedAnswer")]
+        accepted_answer: Answer,
+        name: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct FaqPage<'a> {
+        #[serde(rename = "@context")]
+        context: &'static str,
+        #[serde(rename = "@type")]
+        kind: &'static str,
+        #[serde(rename = "mainEntity")]
+        main_entity: Vec<Question<'a>>,
+    }
     let faqs = &site.faqs[i];
     if faqs.is_empty() {
         return String::new();
     }
-    let entities: Vec<serde_json::Value> = faqs
-        .iter()
-        .map(|f| json!({"@type": "Question", "name": f.question, "acceptedAnswer": {"@type": "Answer", "text": sanitize_answer(&f.answer_html).trim()}}))
-        .collect();
-    script_safe_json(&json!({"@context": "https://schema.org", "@type": "FAQPage", "mainEntity": entities}))
+    let page = FaqPage {
+        context: "https://schema.org",
+        kind: "FAQPage",
+        main_entity: faqs
+            .iter()
+            .map(|f| Question {
+                kind: "Question",
+                accepted_answer: Answer { kind: "Answer", text: sanitize_answer(&f.answer_html).trim().to_string() },
+                name: &f.question,
+            })
+            .collect(),
+    };
+    let json = serde_json::to_string(&page).unwrap_or_default();
+    script_safe(&json)
 }
 
 fn xml_escape(s: &str) -> String {
