@@ -912,6 +912,15 @@ fn check_duplicate_urls(pages: &[Page], visible: &[bool], diags: &mut Diagnostic
             );
             continue;
         }
+        // The home page is a section (content/_index.md) or generated; a playbook at
+        // content/index.md would be overwritten by it.
+        if p.path.is_empty() && !p.is_section {
+            diags.push(
+                Diagnostic::error("duplicate-url", p.file.as_str(), "/ is the URL of the home page")
+                    .help("write the home page's text in content/_index.md, or move this playbook into a folder"),
+            );
+            continue;
+        }
         if let Some(&first) = seen.get(p.path.as_str()) {
             let pos = if p.fm.slug.is_some() { p.yaml_index().key(&["slug"]) } else { Pos::line(1) };
             diags.push(

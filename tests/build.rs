@@ -359,6 +359,24 @@ fn duplicate_url_from_two_files_names_both_files() {
 }
 
 #[test]
+fn a_playbook_at_content_index_md_is_refused_not_overwritten_by_the_home_page() {
+    let s = Site::with_config();
+    s.file("content/index.md", &plain_page("Home playbook", "", "Text.\n"));
+    let (code, diags) = check_json(s.path(), &[]);
+    assert_eq!(code, 1, "{}", show(&diags));
+    let found = with_code(&diags, "duplicate-url");
+    assert_eq!(found.len(), 1, "{}", show(&diags));
+    assert_eq!(found[0]["file"], "content/index.md");
+    s.run(&["build"]).fails_with(1);
+    // The home page's own text belongs in content/_index.md, which is fine.
+    std::fs::remove_file(s.path().join("content/index.md")).unwrap();
+    s.file("content/_index.md", &plain_page("Home", "", "Welcome.\n"));
+    let (code, diags) = check_json(s.path(), &[]);
+    assert!(with_code(&diags, "duplicate-url").is_empty(), "{}", show(&diags));
+    assert_ne!(code, 1, "{}", show(&diags));
+}
+
+#[test]
 fn duplicate_url_from_a_slug_names_both_files() {
     let s = Site::with_config();
     s.file("content/guides/setup.md", &plain_page("Setup", "", "Real.\n"));
