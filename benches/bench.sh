@@ -7,8 +7,9 @@
 #   benches/bench.sh [PAGES] [RUNS]      # defaults: 10000 pages, 3 runs
 #   benches/bench.sh scale               # cold builds of 1,000, 10,000 and 100,000 playbooks
 #
-# Each timed build writes to a fresh folder after `sync`; old outputs are deleted in the
-# background between runs, never just before one (deleting a big tree slows the next run).
+# Each timed build writes to a fresh folder once the disk is quiet (`settle`): old outputs are
+# deleted only after the timed runs, and a run right after a big deletion (even one finished
+# with `sync`) is slowed by seconds while the file system frees the blocks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAGES=${1:-10000}
@@ -20,6 +21,20 @@ BIN=target/release/demarcate
 cargo build --release --quiet
 mkdir -p "$WORK"
 
+# Flushes, then waits until the disk holding $WORK has written nothing for 3 seconds (at most
+# 3 minutes): the blocks of a deleted output tree are freed after `rm` and `sync` return.
+settle() {
+  sync
+  local dev last=-1 now
+  dev=$(basename "$(df --output=source "$WORK" | tail -1)")
+  for _ in $(seq 1 60); do
+    now=$(awk -v d="$dev" '$3 == d {print $10}' /proc/diskstats)
+    [ "$now" = "$last" ] && return 0
+    last=$now
+    sleep 3
+  done
+}
+
 if [ "$PAGES" = scale ]; then
   for n in 1000 10000 100000; do
     c="$WORK/corpus-$n"
@@ -27,7 +42,7 @@ if [ "$PAGES" = scale ]; then
     runs=$([ "$n" -ge 100000 ] && echo 1 || echo 3)
     rm -f "$WORK/scale.times"
     for r in $(seq 1 "$runs"); do
-      sync
+      settle
       /usr/bin/time -f '%e %M' -o "$WORK/scale.one" "$BIN" build "$c" -o "$WORK/scale-$n-$r" --quiet --no-cache >/dev/null 2>&1 || true
       cat "$WORK/scale.one" >> "$WORK/scale.times"
     done
@@ -48,7 +63,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # time_cmd OUTFILE CMD... : appends "seconds peak_kb" of one run
 time_cmd() {
   local out=$1; shift
-  sync
+  settle
   /usr/bin/time -f '%e %M' -o "$out.one" "$@" >/dev/null 2>&1 || true
   cat "$out.one" >> "$out"
 }
