@@ -170,6 +170,8 @@ struct Refs {
     nav_links: Vec<(String, String)>,
     /// Which templates render natively in this build.
     compiled: native::Compiled,
+    /// What the compiled list views repeat of each page, escaped, made on first use.
+    listed: std::sync::OnceLock<Vec<native::Listed>>,
     /// Which owners have a page in this build.
     owner_shown: Vec<bool>,
     owner_kind: Vec<&'static str>,
@@ -275,6 +277,7 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         nav: arr(nav),
         nav_links,
         compiled: native::Compiled::for_theme(theme),
+        listed: Default::default(),
         owner_shown,
         owner_kind,
     }

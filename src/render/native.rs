@@ -642,6 +642,7 @@ pub(crate) fn owner(site: &Site, refs: &Refs, o: usize) -> Vec<u8> {
 
 fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
     let owner = &site.reg.owners[o].1;
+    let listed = listed(site, refs);
     h.raw("\n");
     view_crumbs(h, site, refs, &owner.name, url);
     h.raw("\n<header class=\"page-header\">\n  <div class=\"page-heading\">\n    <p class=\"eyebrow\">Owner</p>\n    <h1>")
@@ -700,12 +701,10 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
         for &k in group {
             let held = holdings[k];
             let page = held.page();
-            h.raw("\n<tr><th scope=\"row\"><a href=\"").text(&site.base_path).text(&site.pages[page].path).raw("#ws-").text(wid);
-            h.raw("\">").text(&site.pages[page].title).raw("</a></th><td>");
-            match site.own.client.get(page).copied().flatten() {
-                Some(c) => h.text(&site.reg.parties[c].1.name),
-                None => h.raw(NONE),
-            };
+            let item = &listed[page];
+            h.raw("\n<tr><th scope=\"row\"><a href=\"").raw(&item.href).raw("#ws-").text(wid);
+            h.raw("\">").raw(&item.title).raw("</a></th><td>");
+            h.raw(if item.client.is_empty() { NONE } else { &item.client });
             h.raw("</td><td><span class=\"roles\">");
             for r in crate::ownership::role::names(held.roles) {
                 h.raw("<span class=\"role role-").text(r).raw("\">").text(r).raw("</span>");
@@ -748,16 +747,57 @@ fn pager(h: &mut Html, first: &str, k: usize, rows: usize, label: &str) {
 }
 
 /// The playbook cell of a list row: title linked to `link`, then client and operating model.
-fn playbook_cell(h: &mut Html, site: &Site, p: usize, link: &str, client_sep: &str) {
-    let page = &site.pages[p];
-    h.raw("<th scope=\"row\"><a href=\"").text(link).raw("\">").text(&page.title).raw("</a><span class=\"row-sub\">");
-    if let Some(c) = site.own.client.get(p).copied().flatten() {
-        h.text(&site.reg.parties[c].1.name).raw(client_sep);
+/// What list views repeat of a playbook, escaped once per build (a playbook appears on about
+/// forty owner pages, its workstreams' lists and the matrix).
+pub(crate) struct Listed {
+    /// Base path and path: the page's URL.
+    href: String,
+    title: String,
+    /// The client's name, empty without one.
+    client: String,
+    /// The operating model as `model_tag` shows it, empty without one.
+    model: String,
+}
+
+/// The [`Listed`] parts of every page, made on first use.
+fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r [Listed] {
+    refs.listed.get_or_init(|| {
+        let escaped = |s: &str| {
+            let mut h = Html(Vec::with_capacity(s.len() + 8));
+            h.text(s);
+            String::from_utf8(h.0).unwrap_or_default()
+        };
+        site.pages
+            .iter()
+            .enumerate()
+            .map(|(p, page)| {
+                let mut model = Html(Vec::new());
+                if let Some(m) = page.fm.model.as_deref().filter(|m| !m.is_empty()) {
+                    model.raw("<span class=\"model model-").text(m).raw("\">").text(&model_label(m)).raw("</span>");
+                }
+                Listed {
+                    href: escaped(&format!("{}{}", site.base_path, page.path)),
+                    title: escaped(&page.title),
+                    client: site.own.client.get(p).copied().flatten().map(|c| escaped(&site.reg.parties[c].1.name)).unwrap_or_default(),
+                    model: String::from_utf8(model.0).unwrap_or_default(),
+                }
+            })
+            .collect()
+    })
+}
+
+/// The playbook cell of a list row: title linked to the page (and `anchor`, if any), then
+/// client and operating model.
+fn playbook_cell(h: &mut Html, item: &Listed, anchor: &str, client_sep: &str) {
+    h.raw("<th scope=\"row\"><a href=\"").raw(&item.href);
+    if !anchor.is_empty() {
+        h.raw("#").text(anchor);
     }
-    if let Some(model) = page.fm.model.as_deref().filter(|m| !m.is_empty()) {
-        h.raw("<span class=\"model model-").text(model).raw("\">").text(&model_label(model)).raw("</span>");
+    h.raw("\">").raw(&item.title).raw("</a><span class=\"row-sub\">");
+    if !item.client.is_empty() {
+        h.raw(&item.client).raw(client_sep);
     }
-    h.raw("</span></th>");
+    h.raw(&item.model).raw("</span></th>");
 }
 
 /// `workstream.html` for page `k` of workstream `w`.
@@ -817,7 +857,7 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             let row = &site.own.rows[p][r];
             let side = row.side(&site.reg);
             h.raw("\n<tr>");
-            playbook_cell(h, site, p, &format!("{}#ws-{id}", site.url(p)), "");
+            playbook_cell(h, &listed(site, refs)[p], &format!("ws-{id}"), "");
             h.raw("<td><span class=\"side side-").text(side).raw("\">").text(&side_label(side)).raw("</span></td><td>");
             owner_with_party(h, site, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
             h.raw("</td><td>");
@@ -866,11 +906,11 @@ pub(crate) fn matrix(site: &Site, refs: &Refs, k: usize) -> Vec<u8> {
         scripts: &|_| {},
     };
     let mut h = Html(Vec::with_capacity(512 * 1024));
-    base(&mut h, site, refs, &frame, &|h| matrix_content(h, site, k, &first));
+    base(&mut h, site, refs, &frame, &|h| matrix_content(h, site, refs, k, &first));
     h.0
 }
 
-fn matrix_content(h: &mut Html, site: &Site, k: usize, first: &str) {
+fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str) {
     h.raw("\n<div class=\"wrap wrap-wide\">\n<header class=\"page-header\">\n  <div class=\"page-heading\">\n    <h1>Responsibility matrix</h1>\n    <p class=\"lede\">Every playbook against every workstream. Each cell names the accountable owner and the side of the boundary where the work is done; follow the side label to the full row in the playbook.</p>\n  </div>\n</header>\n\n<section class=\"block\" aria-labelledby=\"matrix-title\">\n  <h2 id=\"matrix-title\" class=\"visually-hidden\">Matrix</h2>\n  <ul class=\"legend\" aria-label=\"Sides\">");
     for (side, words) in [
         ("client", " the client's own team does the work"),
@@ -888,6 +928,7 @@ fn matrix_content(h: &mut Html, site: &Site, k: usize, first: &str) {
     for (c, &w) in used.iter().enumerate() {
         col[w] = Some(c);
     }
+    let items = listed(site, refs);
     let listed = site.matrix_pages();
     let shown: Vec<usize> = listed.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE).copied().collect();
     if shown.is_empty() || used.is_empty() {
@@ -907,7 +948,7 @@ fn matrix_content(h: &mut Html, site: &Site, k: usize, first: &str) {
         for i in shown {
             let url = site.url(i);
             h.raw("\n<tr>");
-            playbook_cell(h, site, i, &url, " ");
+            playbook_cell(h, &items[i], "", " ");
             // The last row of a workstream wins, as it did when cells were filled in order.
             let mut cells: Vec<Option<usize>> = vec![None; used.len()];
             for (n, row) in site.own.rows[i].iter().enumerate() {
