@@ -670,6 +670,12 @@ impl Job {
     /// build: (template, file, HTML).
     fn native(&self, site: &Site, refs: &Refs) -> Option<(&'static str, String, Vec<u8>)> {
         match *self {
+            Job::Home if refs.compiled.index => Some(("index.html", "index.html".to_string(), native::index(site, refs, None))),
+            Job::Page(i) if refs.compiled.index && site.pages[i].is_section && site.pages[i].path.is_empty() => {
+                Some(("index.html", "index.html".to_string(), native::index(site, refs, Some(i))))
+            }
+            Job::Party(p) => (refs.compiled.party)
+                .then(|| ("party.html", format!("parties/{}/index.html", site.reg.parties[p].0), native::party(site, refs, p))),
             Job::Page(i) if refs.compiled.page && !site.pages[i].is_section => {
                 Some(("page.html", output_file(site.pages[i].path.clone()), native::page(site, refs, i)))
             }
@@ -982,10 +988,10 @@ fn home_value(site: &Site, refs: &Refs, i: Option<usize>) -> Value {
 
 #[derive(Default, Clone, Copy)]
 struct Counts {
-    a: usize,
-    r: usize,
-    c: usize,
-    i: usize,
+    pub a: usize,
+    pub r: usize,
+    pub c: usize,
+    pub i: usize,
 }
 
 impl Counts {

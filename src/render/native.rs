@@ -22,6 +22,8 @@ use super::{
 /// Which templates this build may render natively.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Compiled {
+    pub index: bool,
+    pub party: bool,
     pub faq: bool,
     pub page: bool,
     pub owner: bool,
@@ -45,6 +47,8 @@ impl Compiled {
         };
         let shared = builtin("base.html") && builtin("components.html");
         Compiled {
+            index: shared && builtin("index.html"),
+            party: shared && builtin("party.html"),
             faq: shared && builtin("faq.html"),
             page: shared && builtin("page.html"),
             owner: shared && builtin("owner.html"),
@@ -704,7 +708,7 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
             let item = &listed[page];
             h.raw("\n<tr><th scope=\"row\"><a href=\"").raw(&item.href).raw("#ws-").text(wid);
             h.raw("\">").raw(&item.title).raw("</a></th><td>");
-            h.raw(if item.client.is_empty() { NONE } else { &item.client });
+            h.raw(item.client.as_deref().unwrap_or(NONE));
             h.raw("</td><td><span class=\"roles\">");
             for r in crate::ownership::role::names(held.roles) {
                 h.raw("<span class=\"role role-").text(r).raw("\">").text(r).raw("</span>");
@@ -753,8 +757,8 @@ pub(crate) struct Listed {
     /// Base path and path: the page's URL.
     href: String,
     title: String,
-    /// The client's name, empty without one.
-    client: String,
+    /// The client's name, if the playbook has a client.
+    client: Option<String>,
     /// The operating model as `model_tag` shows it, empty without one.
     model: String,
 }
@@ -778,7 +782,7 @@ fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r [Listed] {
                 Listed {
                     href: escaped(&format!("{}{}", site.base_path, page.path)),
                     title: escaped(&page.title),
-                    client: site.own.client.get(p).copied().flatten().map(|c| escaped(&site.reg.parties[c].1.name)).unwrap_or_default(),
+                    client: site.own.client.get(p).copied().flatten().map(|c| escaped(&site.reg.parties[c].1.name)),
                     model: String::from_utf8(model.0).unwrap_or_default(),
                 }
             })
@@ -794,8 +798,8 @@ fn playbook_cell(h: &mut Html, item: &Listed, anchor: &str, client_sep: &str) {
         h.raw("#").text(anchor);
     }
     h.raw("\">").raw(&item.title).raw("</a><span class=\"row-sub\">");
-    if !item.client.is_empty() {
-        h.raw(&item.client).raw(client_sep);
+    if let Some(client) = &item.client {
+        h.raw(client).raw(client_sep);
     }
     h.raw(&item.model).raw("</span></th>");
 }
@@ -1048,4 +1052,260 @@ pub(crate) fn faq(site: &Site, refs: &Refs) -> Option<Vec<u8>> {
         h.raw("\n</section>");
     });
     Some(h.0)
+}
+
+/// `components.html`'s `page_card` (with the client shown) for playbook `p`.
+fn page_card(h: &mut Html, site: &Site, item: &Listed, p: usize) {
+    let page = &site.pages[p];
+    h.raw("<article class=\"card page-card\">\n  <h3 class=\"card-title\"><a href=\"").raw(&item.href).raw("\">").raw(&item.title);
+    h.raw("</a></h3>\n  <p class=\"card-meta\">");
+    if let Some(client) = &item.client {
+        h.raw("<span>").raw(client).raw("</span>");
+    }
+    // `model_tag`, not the list views' `model_label`: the two spell some models differently.
+    model_tag(h, page.fm.model.as_deref().unwrap_or(""));
+    if page.audience == Audience::Internal {
+        h.raw(" <span class=\"badge-internal\">Internal only</span>");
+    }
+    h.raw("</p>");
+    if let Some(summary) = page.fm.summary.as_deref().filter(|s| !s.is_empty()) {
+        h.raw("\n  <p class=\"card-summary\">").text(summary).raw("</p>");
+    }
+    let updated = page.fm.updated.as_deref().unwrap_or("");
+    let tags = &page.fm.tags.0;
+    if !updated.is_empty() || !tags.is_empty() {
+        h.raw("\n  <p class=\"card-foot\">");
+        if !updated.is_empty() {
+            h.raw("<span>Updated <time datetime=\"").text(updated).raw("\">").text(updated).raw("</time></span>");
+        }
+        if !tags.is_empty() {
+            h.raw("<span class=\"tags\" aria-label=\"Tags\">");
+            for t in tags {
+                h.raw("<span class=\"tag\">").text(t).raw("</span>");
+            }
+            h.raw("</span>");
+        }
+        h.raw("</p>");
+    }
+    h.raw("\n</article>");
+}
+
+/// `index.html`: the home page, with the text of `content/_index.md` when page `home` is it.
+pub(crate) fn index(site: &Site, refs: &Refs, home: Option<usize>) -> Vec<u8> {
+    let title = home.map(|i| site.pages[i].title.as_str()).unwrap_or(site.title.as_str());
+    let url = site.base_path.clone();
+    let frame = Frame {
+        title: &|h| {
+            if !title.is_empty() && title != site.title {
+                h.text(title).raw(" · ");
+            }
+            h.text(&site.title);
+        },
+        description: &|h| {
+            h.text(&site.description);
+        },
+        head: &|_| {},
+        body_class: " page-home",
+        current_url: &url,
+        replaces_main: false,
+        scripts: &|_| {},
+    };
+    let mut h = Html(Vec::with_capacity(64 * 1024));
+    base(&mut h, site, refs, &frame, &|h| index_content(h, site, refs, home, title));
+    h.0
+}
+
+fn index_content(h: &mut Html, site: &Site, refs: &Refs, home: Option<usize>, title: &str) {
+    let items = listed(site, refs);
+    let playbooks = site.playbook_count();
+    h.raw("\n<header class=\"page-header home-hero\">\n  <div class=\"page-heading\">\n    <p class=\"eyebrow\">");
+    h.raw(if site.audience == Audience::Internal { "Internal runbook" } else { "Engagement guide" }).raw("</p>\n    <h1>");
+    h.text(if title.is_empty() { &site.title } else { title }).raw("</h1>");
+    if !site.description.is_empty() {
+        h.raw("\n    <p class=\"lede\">").text(&site.description).raw("</p>");
+    }
+    h.raw("\n  </div>\n  <dl class=\"stats\">\n    <div><dt>Playbooks</dt><dd>").num(playbooks);
+    h.raw("</dd></div>\n    <div><dt>Workstreams</dt><dd>").num(site.reg.workstreams.len());
+    h.raw("</dd></div>\n    <div><dt>Owners</dt><dd>").num(refs.owner_shown.iter().filter(|s| **s).count());
+    h.raw("</dd></div>\n    <div><dt>Parties</dt><dd>").num(site.reg.parties.len()).raw("</dd></div>\n  </dl>\n</header>");
+    if let Some(content) = home.and_then(|i| site.rendered[i].as_ref()).map(|r| r.html.as_str()).filter(|c| !c.is_empty()) {
+        h.raw("\n<div class=\"block\">\n  <div class=\"prose\">\n    ").raw(content).raw("\n  </div>\n</div>");
+    }
+    // A large site lists its clients and models with counts; each client's page lists its
+    // playbooks.
+    let full_lists = playbooks <= 200;
+    let clients: Vec<usize> = (0..site.reg.parties.len())
+        .filter(|&p| site.reg.parties[p].1.kind == crate::config::PartyKind::Client && !site.own.pages_by_party[p].is_empty())
+        .collect();
+    if !clients.is_empty() {
+        h.raw("\n<section class=\"block\" aria-labelledby=\"home-clients\">\n  <h2 id=\"home-clients\">Playbooks by client</h2>\n  <div class=\"client-groups\">");
+        for p in clients {
+            let (id, party) = &site.reg.parties[p];
+            let pages = &site.own.pages_by_party[p];
+            h.raw("\n    <section class=\"client-group\" aria-labelledby=\"home-client-")
+                .text(id)
+                .raw("\">\n      <h3 id=\"home-client-")
+                .text(id);
+            h.raw("\" class=\"client-name\"><a href=\"")
+                .text(&party_url(site, p))
+                .raw("\">")
+                .text(&party.name)
+                .raw("</a> <span class=\"count\">");
+            h.num(pages.len()).raw("</span></h3>");
+            if full_lists {
+                h.raw("\n      <ul class=\"playbook-list\">");
+                for &j in pages {
+                    let (item, page) = (&items[j], &site.pages[j]);
+                    h.raw("\n        <li>\n          <a class=\"playbook-link\" href=\"").raw(&item.href).raw("\">").raw(&item.title);
+                    h.raw("</a>\n          <span class=\"playbook-meta\">");
+                    model_tag(h, page.fm.model.as_deref().unwrap_or(""));
+                    if page.audience == Audience::Internal {
+                        h.raw(" <span class=\"badge-internal\">Internal only</span>");
+                    }
+                    if let Some(u) = page.fm.updated.as_deref().filter(|u| !u.is_empty()) {
+                        h.raw(" <span class=\"muted\">Updated <time datetime=\"").text(u).raw("\">").text(u).raw("</time></span>");
+                    }
+                    h.raw("</span>");
+                    if let Some(summary) = page.fm.summary.as_deref().filter(|s| !s.is_empty()) {
+                        h.raw("\n          <span class=\"playbook-summary\">").text(summary).raw("</span>");
+                    }
+                    h.raw("\n        </li>");
+                }
+                h.raw("\n      </ul>");
+            }
+            h.raw("\n    </section>");
+        }
+        h.raw("\n  </div>\n</section>");
+    }
+    let mut models: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
+    let mut other = Vec::new();
+    for (j, q) in site.visible_pages() {
+        if q.is_section {
+            continue;
+        }
+        if let Some(m) = &q.fm.model {
+            models.entry(m.as_str()).or_default().push(j);
+        }
+        if site.own.client[j].is_none() {
+            other.push(j);
+        }
+    }
+    if !models.is_empty() {
+        h.raw("\n<section class=\"block\" aria-labelledby=\"home-models\">\n  <h2 id=\"home-models\">By operating model</h2>\n  <div class=\"model-columns\">");
+        for (model, pages) in models {
+            h.raw("\n    <section class=\"model-column\" aria-labelledby=\"home-model-")
+                .text(model)
+                .raw("\">\n      <h3 id=\"home-model-")
+                .text(model);
+            h.raw("\">");
+            model_tag(h, model);
+            h.raw(" <span class=\"count\">").num(pages.len()).raw("</span></h3>");
+            if full_lists {
+                h.raw("\n      <ul class=\"plain-list\">");
+                for j in pages {
+                    let item = &items[j];
+                    h.raw("\n        <li><a href=\"").raw(&item.href).raw("\">").raw(&item.title).raw("</a>");
+                    if let Some(client) = &item.client {
+                        h.raw(" <span class=\"muted\">· ").raw(client).raw("</span>");
+                    }
+                    h.raw("</li>");
+                }
+                h.raw("\n      </ul>");
+            }
+            h.raw("\n    </section>");
+        }
+        h.raw("\n  </div>\n</section>");
+    }
+    if !other.is_empty() {
+        h.raw("\n<section class=\"block\" aria-labelledby=\"home-other\">\n  <h2 id=\"home-other\">Other playbooks</h2>\n  <ul class=\"card-grid\">");
+        for j in other {
+            h.raw("\n    <li>");
+            page_card(h, site, &items[j], j);
+            h.raw("</li>");
+        }
+        h.raw("\n  </ul>\n</section>");
+    }
+}
+
+/// `party.html` for party `p`.
+pub(crate) fn party(site: &Site, refs: &Refs, p: usize) -> Vec<u8> {
+    let (_, party) = &site.reg.parties[p];
+    let url = party_url(site, p);
+    let frame = Frame {
+        title: &|h| {
+            h.text(&party.name).raw(" · ").text(&site.title);
+        },
+        description: &|h| {
+            h.text(&site.description);
+        },
+        head: &|_| {},
+        body_class: " page-party",
+        current_url: &url,
+        replaces_main: false,
+        scripts: &|_| {},
+    };
+    let mut h = Html(Vec::with_capacity(64 * 1024));
+    base(&mut h, site, refs, &frame, &|h| party_content(h, site, refs, p, &url));
+    h.0
+}
+
+fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
+    let party = &site.reg.parties[p].1;
+    let items = listed(site, refs);
+    let pages = &site.own.pages_by_party[p];
+    let owners: Vec<usize> = (0..site.reg.owners.len()).filter(|&o| site.reg.owner_party[o] == Some(p) && refs.owner_shown[o]).collect();
+    h.raw("\n");
+    view_crumbs(h, site, refs, &party.name, url);
+    h.raw("\n<header class=\"page-header\">\n  <div class=\"page-heading\">\n    <p class=\"eyebrow\">Party</p>\n    <h1>")
+        .text(&party.name);
+    h.raw("</h1>\n    <p class=\"flags\">");
+    side_pill(h, party.kind.as_str());
+    h.raw("</p>\n  </div>\n  <dl class=\"stats\">\n    <div><dt>Playbooks</dt><dd>").num(pages.len());
+    h.raw("</dd></div>\n    <div><dt>Owners</dt><dd>").num(owners.len());
+    h.raw("</dd></div>\n  </dl>\n</header>\n\n<section class=\"block\" aria-labelledby=\"party-playbooks\">\n  <h2 id=\"party-playbooks\">Playbooks</h2>");
+    if pages.is_empty() {
+        h.raw("\n  <p class=\"muted\">").text(&party.name).raw(" appears in no playbook yet.</p>");
+    } else {
+        h.raw("\n  <ul class=\"card-grid\">");
+        for &j in pages {
+            h.raw("\n    <li>");
+            page_card(h, site, &items[j], j);
+            h.raw("</li>");
+        }
+        h.raw("\n  </ul>");
+    }
+    h.raw("\n</section>\n\n<section class=\"block\" aria-labelledby=\"party-owners\">\n  <h2 id=\"party-owners\">Owners and what they hold</h2>");
+    if owners.is_empty() {
+        h.raw("\n  <p class=\"muted\">No owners are listed for ").text(&party.name).raw(".</p>");
+    }
+    for o in owners {
+        let (oid, owner) = &site.reg.owners[o];
+        let mut per_ws: std::collections::BTreeMap<usize, super::Counts> = std::collections::BTreeMap::new();
+        for held in &site.own.by_owner[o] {
+            per_ws.entry(held.ws()).or_default().add(held.roles);
+        }
+        h.raw("\n  <section class=\"sub-block\" aria-labelledby=\"party-owner-").text(oid).raw("\">\n    <h3 id=\"party-owner-").text(oid);
+        h.raw("\"><a href=\"");
+        owner_href(h, site, o);
+        h.raw("\">").text(&owner.name).raw("</a> <span class=\"count\">").num(per_ws.len()).raw(" workstreams</span></h3>");
+        if per_ws.is_empty() {
+            h.raw("\n    <p class=\"muted\">No roles held.</p>");
+        } else {
+            h.raw("\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"party-owner-").text(oid);
+            h.raw("-caption\" tabindex=\"0\">\n      <table class=\"data compact\">\n        <caption id=\"party-owner-").text(oid);
+            h.raw("-caption\" class=\"visually-hidden\">Workstreams held by ").text(&owner.name);
+            h.raw(", with how many playbooks give each role</caption>\n        <thead>\n          <tr><th scope=\"col\">Workstream</th><th scope=\"col\"><abbr title=\"Accountable\">A</abbr></th><th scope=\"col\"><abbr title=\"Responsible\">R</abbr></th><th scope=\"col\"><abbr title=\"Consulted\">C</abbr></th><th scope=\"col\"><abbr title=\"Informed\">I</abbr></th></tr>\n        </thead>\n        <tbody>");
+            for (w, c) in per_ws {
+                let (wid, ws) = &site.reg.workstreams[w];
+                h.raw("\n          <tr>\n            <th scope=\"row\"><a href=\"");
+                owner_href(h, site, o);
+                h.raw("#owner-ws-").text(wid).raw("\">").text(&ws.name).raw("</a></th>\n            <td class=\"num\">").num(c.a);
+                h.raw("</td><td class=\"num\">").num(c.r).raw("</td><td class=\"num\">").num(c.c).raw("</td><td class=\"num\">").num(c.i);
+                h.raw("</td>\n          </tr>");
+            }
+            h.raw("\n        </tbody>\n      </table>\n    </div>");
+        }
+        h.raw("\n  </section>");
+    }
+    h.raw("\n</section>");
 }
