@@ -1,14 +1,15 @@
-//! The default theme's two heaviest templates, `page.html` and `owner.html` (with the parts of
-//! `base.html` and `components.html` they use), written out as Rust.
+//! The default theme's templates that make up almost every byte of a large site — `page.html`,
+//! `owner.html`, `workstream.html`, `matrix.html`, `party.html`, `index.html` and `faq.html` in
+//! its compact form — with the parts of `base.html` and `components.html` they use, written out
+//! as Rust.
 //!
-//! They are most of a build's pages and of its template time: interpreting them through Tera
-//! costs about 60 % of a cold build's CPU, building their contexts and interpreting them again.
-//! These functions write the same bytes straight from the [`Site`], and are used only
-//! when every template they stand for is exactly the built-in one ([`Compiled::for_theme`]): a
-//! site that overrides `page.html`, `base.html` or `components.html` renders through Tera as
-//! before. The equivalence is a tested contract (`tests/compiled_theme.rs` renders sites both
-//! ways and compares every file), so a change to one of these templates must be made here too.
-//! Escaping is Tera's own function, so text is escaped identically.
+//! Interpreting them through Tera, and building their contexts, was about 60 % of a cold
+//! build's CPU. These functions write the same bytes straight from the [`Site`], and are used
+//! only when every template they stand for is exactly the built-in one
+//! ([`Compiled::for_theme`]): a site that overrides one of those files renders the pages using
+//! it through Tera as before. The equivalence is a tested contract (`tests/compiled_theme.rs`
+//! renders sites both ways and compares every file), so a change to one of these templates
+//! must be made here too. Escaping is Tera's own function, so text is escaped identically.
 
 use crate::config::Audience;
 use crate::site::Site;
