@@ -1,4 +1,4 @@
-//! The compiled default theme (`src/render/native.rs`) against Tera: every site here is built
+//! The compiled default theme (`src/render/native/`) against Tera: every site here is built
 //! twice into two folders — once as usual, once with `DEMARCATE_TERA_ONLY=1`, which renders every
 //! page through the Tera templates — and the two outputs must hold the same files, byte for byte.
 //!

@@ -1,0 +1,395 @@
+//! The default theme's templates that make up almost every byte of a large site — `page.html`,
+//! `owner.html`, `workstream.html`, `matrix.html`, `party.html`, `index.html` and `faq.html` in
+//! its compact form — with the parts of `base.html` and `components.html` they use, written out
+//! as Rust.
+//!
+//! Interpreting them through Tera, and building their contexts, was about 60 % of a cold
+//! build's CPU. These functions write the same bytes straight from the [`Site`], and are used
+//! only when every template they stand for is exactly the built-in one
+//! ([`Compiled::for_theme`]): a site that overrides one of those files renders the pages using
+//! it through Tera as before. The equivalence is a tested contract (`tests/compiled_theme.rs`
+//! renders sites both ways and compares every file), so a change to one of these templates
+//! must be made here too. Escaping is Tera's own function, so text is escaped identically.
+
+use crate::config::Audience;
+use crate::site::Site;
+use crate::theme::ThemeFiles;
+
+mod playbook;
+mod views;
+
+pub(crate) use playbook::page;
+pub(crate) use views::{faq, index, matrix, owner, party, workstream};
+
+use super::{
+    FAQ_FULL_LIMIT, ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, faq_topics, model_label, owner_counts,
+    owner_url, page_count, paged_url, party_url, raci_code, unique_questions, ws_url,
+};
+
+/// Which templates this build may render natively.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Compiled {
+    pub index: bool,
+    pub party: bool,
+    pub faq: bool,
+    pub page: bool,
+    pub owner: bool,
+    pub workstream: bool,
+    pub matrix: bool,
+}
+
+impl Compiled {
+    /// Native rendering for a template is allowed only when the template, `base.html` and
+    /// `components.html` are the built-in files, byte for byte.
+    pub fn for_theme(theme: &ThemeFiles) -> Compiled {
+        if std::env::var_os("DEMARCATE_TERA_ONLY").is_some() {
+            return Compiled::default();
+        }
+        let builtin = |name: &str| {
+            let embedded = crate::theme::DEFAULT_THEME.iter().find(|(path, _)| path.strip_prefix("templates/") == Some(name));
+            match (theme.templates.get(name), embedded) {
+                (Some((_, text)), Some((_, bytes))) => text.as_bytes() == *bytes,
+                _ => false,
+            }
+        };
+        let shared = builtin("base.html") && builtin("components.html");
+        Compiled {
+            index: shared && builtin("index.html"),
+            party: shared && builtin("party.html"),
+            faq: shared && builtin("faq.html"),
+            page: shared && builtin("page.html"),
+            owner: shared && builtin("owner.html"),
+            workstream: shared && builtin("workstream.html"),
+            matrix: shared && builtin("matrix.html"),
+        }
+    }
+}
+
+/// An HTML byte buffer: `raw` text as is, `text` escaped as Tera escapes.
+struct Html(Vec<u8>);
+
+impl Html {
+    fn raw(&mut self, s: &str) -> &mut Self {
+        self.0.extend_from_slice(s.as_bytes());
+        self
+    }
+    fn text(&mut self, s: &str) -> &mut Self {
+        // Writing into a Vec cannot fail.
+        let _ = tera::escape_html(s, &mut self.0);
+        self
+    }
+    fn num(&mut self, n: usize) -> &mut Self {
+        self.raw(&n.to_string())
+    }
+}
+
+const NONE: &str = r#"<span class="none">&mdash;<span class="visually-hidden">None</span></span>"#;
+
+/// Tera's `capitalize`: the first character upper-cased, the rest lower-cased.
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        None => String::new(),
+        Some(f) => f.to_uppercase().collect::<String>() + &chars.as_str().to_lowercase(),
+    }
+}
+
+/// `components.html`'s `side_pill`.
+fn side_pill(h: &mut Html, side: &str) {
+    match side {
+        "client" => h.raw(r#"<span class="side side-client">Client</span>"#),
+        "provider" => h.raw(r#"<span class="side side-provider">Provider</span>"#),
+        "vendor" => h.raw(r#"<span class="side side-vendor">Vendor</span>"#),
+        "shared" => h.raw(r#"<span class="side side-shared">Shared</span>"#),
+        "" => h,
+        other => h.raw(r#"<span class="side">"#).text(&capitalize(other)).raw("</span>"),
+    };
+}
+
+/// `components.html`'s `model_tag`.
+fn model_tag(h: &mut Html, model: &str) {
+    if !model.is_empty() {
+        let label = capitalize(&model.replace('-', " ")).replace("Co managed", "Co-managed");
+        h.raw(r#"<span class="model model-"#).text(model).raw(r#"">"#).text(&label).raw("</span>");
+    }
+}
+
+/// `base.html` around a page's content.
+struct Frame<'a> {
+    title: &'a dyn Fn(&mut Html),
+    description: &'a dyn Fn(&mut Html),
+    head: &'a dyn Fn(&mut Html),
+    body_class: &'a str,
+    current_url: &'a str,
+    /// The content replaces base.html's whole `main` block (not just `content` inside it).
+    replaces_main: bool,
+    scripts: &'a dyn Fn(&mut Html),
+}
+
+fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut Html)) {
+    let internal = site.audience == Audience::Internal;
+    h.raw("<!doctype html>\n<html lang=\"").text(&site.cfg.config.language).raw(
+        "\">\n<head>\n  <meta charset=\"utf-8\">\n  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n  <title>",
+    );
+    (f.title)(h);
+    h.raw("</title>\n  <meta name=\"description\" content=\"");
+    (f.description)(h);
+    h.raw("\">\n  <meta name=\"color-scheme\" content=\"light dark\">\n  <meta name=\"generator\" content=\"demarcate ")
+        .text(env!("CARGO_PKG_VERSION"))
+        .raw("\">");
+    if internal {
+        h.raw("\n  <meta name=\"robots\" content=\"noindex, nofollow\">");
+    }
+    h.raw("\n  <link rel=\"icon\" href=\"data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'%20viewBox='0%200%2032%2032'%3E%3Crect%20width='32'%20height='32'%20rx='7'%20fill='%2313294b'/%3E%3Crect%20x='7'%20y='9'%20width='7'%20height='14'%20rx='1.5'%20fill='%235fd0c4'/%3E%3Crect%20x='18'%20y='9'%20width='7'%20height='14'%20rx='1.5'%20fill='%23a9c1f5'/%3E%3C/svg%3E\">\n  <link rel=\"stylesheet\" href=\"")
+        .text(&site.base_path)
+        .raw("static/style.css\">");
+    (f.head)(h);
+    h.raw("\n</head>\n<body class=\"audience-")
+        .text(site.audience.as_str())
+        .raw(f.body_class)
+        .raw("\">\n  <a class=\"skip-link\" href=\"#main\">Skip to main content</a>\n  <header class=\"site-header\">");
+    if internal {
+        h.raw("\n    <p class=\"audience-banner\"><span class=\"wrap\"><strong>Internal runbook</strong> — includes contact details and internal notes. Do not forward to clients.</span></p>");
+    }
+    h.raw("\n    <div class=\"wrap header-inner\">\n      <a class=\"brand\" href=\"").text(&site.base_path).raw("\"");
+    if f.current_url == site.base_path {
+        h.raw(" aria-current=\"page\"");
+    }
+    h.raw(">\n        <svg class=\"brand-mark\" viewBox=\"0 0 32 32\" width=\"28\" height=\"28\" aria-hidden=\"true\" focusable=\"false\"><rect width=\"32\" height=\"32\" rx=\"7\" fill=\"currentColor\" opacity=\".14\"/><rect x=\"7\" y=\"9\" width=\"7\" height=\"14\" rx=\"1.5\" fill=\"#5fd0c4\"/><rect x=\"18\" y=\"9\" width=\"7\" height=\"14\" rx=\"1.5\" fill=\"#a9c1f5\"/></svg>\n        <span class=\"brand-name\">")
+        .text(&site.title)
+        .raw("</span>\n      </a>");
+    if !refs.nav_links.is_empty() {
+        h.raw("\n      <nav class=\"site-nav\" aria-label=\"Main\">\n        <ul>");
+        for (title, url) in &refs.nav_links {
+            h.raw("\n          <li><a href=\"").text(url).raw("\"");
+            if f.current_url == url {
+                h.raw(" aria-current=\"page\"");
+            } else if *url != site.base_path && f.current_url.starts_with(url.as_str()) {
+                h.raw(" aria-current=\"true\"");
+            }
+            h.raw(">").text(title).raw("</a></li>");
+        }
+        h.raw("\n        </ul>\n      </nav>");
+    }
+    h.raw("\n    </div>\n  </header>\n  <main id=\"main\" class=\"site-main\" tabindex=\"-1\">");
+    if f.replaces_main {
+        content(h);
+    } else {
+        h.raw("\n    <div class=\"wrap\">");
+        content(h);
+        h.raw("\n    </div>");
+    }
+    h.raw("\n  </main>\n  <footer class=\"site-footer\">\n    <div class=\"wrap footer-inner\">\n      <p class=\"footer-site\">")
+        .text(&site.title)
+        .raw(if internal {
+            " · <span class=\"footer-audience\">Internal edition</span>"
+        } else {
+            " · <span class=\"footer-audience\">Client edition</span>"
+        })
+        .raw("</p>\n      <p class=\"footer-built\">Built with demarcate ")
+        .text(env!("CARGO_PKG_VERSION"))
+        .raw("</p>\n    </div>\n  </footer>");
+    (f.scripts)(h);
+    h.raw("\n</body>\n</html>\n");
+}
+
+/// `owner_url`, written in place: owner links are the most frequent markup on every view.
+fn owner_href(h: &mut Html, site: &Site, o: usize) {
+    h.text(&site.base_path).raw("owners/").text(&site.reg.owners[o].0).raw("/");
+}
+
+fn owner_link(h: &mut Html, site: &Site, o: usize) {
+    h.raw("<a class=\"owner\" href=\"");
+    owner_href(h, site, o);
+    h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a>");
+}
+
+/// Tera's `capitalize` of a side, without allocating for the known ones.
+fn side_label(side: &str) -> std::borrow::Cow<'static, str> {
+    match side {
+        "client" => "Client".into(),
+        "provider" => "Provider".into(),
+        "vendor" => "Vendor".into(),
+        "shared" => "Shared".into(),
+        "unassigned" => "Unassigned".into(),
+        other => capitalize(other).into(),
+    }
+}
+
+/// An owner with the name of their party, or `absent` when there is none.
+fn owner_with_party(h: &mut Html, site: &Site, o: Option<usize>, absent: &str) {
+    let Some(o) = o else {
+        h.raw(absent);
+        return;
+    };
+    owner_link(h, site, o);
+    if let Some(p) = site.reg.owner_party[o] {
+        h.raw("<span class=\"owner-party\">").text(&site.reg.parties[p].1.name).raw("</span>");
+    }
+}
+
+fn owner_items(h: &mut Html, site: &Site, list: &[usize], tag: &str) {
+    if list.is_empty() {
+        h.raw(NONE);
+        return;
+    }
+    h.raw(tag);
+    for &o in list {
+        h.raw("<li>");
+        owner_link(h, site, o);
+        h.raw("</li>");
+    }
+    h.raw(if tag.starts_with("<ol") { "</ol>" } else { "</ul>" });
+}
+
+/// An owner's party: (name, kind), if the owner has one.
+fn party_of(site: &Site, o: usize) -> Option<(&str, &str)> {
+    site.reg.owner_party[o].map(|p| (site.reg.parties[p].1.name.as_str(), site.reg.parties[p].1.kind.as_str()))
+}
+
+/// `components.html`'s `view_crumbs`: Home, the nav entry the page sits under, the page.
+fn view_crumbs(h: &mut Html, site: &Site, refs: &Refs, title: &str, current_url: &str) {
+    h.raw("<nav class=\"breadcrumbs\" aria-label=\"Breadcrumb\">\n  <ol>\n    <li><a href=\"")
+        .text(&site.base_path)
+        .raw("\">Home</a></li>");
+    for (t, url) in &refs.nav_links {
+        if *url != site.base_path && url != current_url && current_url.starts_with(url.as_str()) {
+            h.raw("\n    <li><a href=\"").text(url).raw("\">").text(t).raw("</a></li>");
+        }
+    }
+    h.raw("\n    <li><span aria-current=\"page\">").text(title).raw("</span></li>\n  </ol>\n</nav>");
+}
+
+/// Contact entries, linked where they are addresses, one per line.
+fn contacts(h: &mut Html, list: &[(&str, String)]) {
+    for (k, (label, href)) in list.iter().enumerate() {
+        if href.is_empty() {
+            h.text(label);
+        } else {
+            h.raw("<a href=\"").text(href).raw("\">").text(label).raw("</a>");
+        }
+        if k + 1 < list.len() {
+            h.raw("<br>");
+        }
+    }
+}
+
+/// `components.html`'s `pager` for page `k` of a list of `rows` rows starting at `first`.
+fn pager(h: &mut Html, first: &str, k: usize, rows: usize, label: &str) {
+    let count = page_count(rows);
+    if count <= 1 {
+        return;
+    }
+    h.raw("<nav class=\"pager\" aria-label=\"").text(label).raw("\">\n  <p class=\"pager-status\">Page ").num(k + 1).raw(" of ").num(count);
+    h.raw(" · rows ")
+        .num(k * ROWS_PER_PAGE + 1)
+        .raw("–")
+        .num(((k + 1) * ROWS_PER_PAGE).min(rows))
+        .raw(" of ")
+        .num(rows)
+        .raw("</p>\n  <ul>");
+    if k > 0 {
+        h.raw("<li><a href=\"").text(&paged_url(first, k - 1)).raw("\" rel=\"prev\">Previous</a></li>");
+    }
+    for j in 0..count {
+        if j == k {
+            h.raw("<li><span aria-current=\"page\">").num(j + 1).raw("</span></li>");
+        } else {
+            h.raw("<li><a href=\"").text(&paged_url(first, j)).raw("\">").num(j + 1).raw("</a></li>");
+        }
+    }
+    if k + 1 < count {
+        h.raw("<li><a href=\"").text(&paged_url(first, k + 1)).raw("\" rel=\"next\">Next</a></li>");
+    }
+    h.raw("\n  </ul>\n</nav>");
+}
+
+/// The playbook cell of a list row: title linked to `link`, then client and operating model.
+/// What list views repeat of a playbook, escaped once per build (a playbook appears on about
+/// forty owner pages, its workstreams' lists and the matrix).
+pub(crate) struct Listed {
+    /// Base path and path: the page's URL.
+    href: String,
+    title: String,
+    /// The client's name, if the playbook has a client.
+    client: Option<String>,
+    /// The operating model as `model_tag` shows it, empty without one.
+    model: String,
+}
+
+/// The [`Listed`] parts of every page, made on first use.
+fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r [Listed] {
+    refs.listed.get_or_init(|| {
+        let escaped = |s: &str| {
+            let mut h = Html(Vec::with_capacity(s.len() + 8));
+            h.text(s);
+            String::from_utf8(h.0).unwrap_or_default()
+        };
+        site.pages
+            .iter()
+            .enumerate()
+            .map(|(p, page)| {
+                let mut model = Html(Vec::new());
+                if let Some(m) = page.fm.model.as_deref().filter(|m| !m.is_empty()) {
+                    model.raw("<span class=\"model model-").text(m).raw("\">").text(&model_label(m)).raw("</span>");
+                }
+                Listed {
+                    href: escaped(&format!("{}{}", site.base_path, page.path)),
+                    title: escaped(&page.title),
+                    client: site.own.client.get(p).copied().flatten().map(|c| escaped(&site.reg.parties[c].1.name)),
+                    model: String::from_utf8(model.0).unwrap_or_default(),
+                }
+            })
+            .collect()
+    })
+}
+
+/// The playbook cell of a list row: title linked to the page (and `anchor`, if any), then
+/// client and operating model.
+fn playbook_cell(h: &mut Html, item: &Listed, anchor: &str, client_sep: &str) {
+    h.raw("<th scope=\"row\"><a href=\"").raw(&item.href);
+    if !anchor.is_empty() {
+        h.raw("#").text(anchor);
+    }
+    h.raw("\">").raw(&item.title).raw("</a><span class=\"row-sub\">");
+    if let Some(client) = &item.client {
+        h.raw(client).raw(client_sep);
+    }
+    h.raw(&item.model).raw("</span></th>");
+}
+
+/// `components.html`'s `page_card` (with the client shown) for playbook `p`.
+fn page_card(h: &mut Html, site: &Site, item: &Listed, p: usize) {
+    let page = &site.pages[p];
+    h.raw("<article class=\"card page-card\">\n  <h3 class=\"card-title\"><a href=\"").raw(&item.href).raw("\">").raw(&item.title);
+    h.raw("</a></h3>\n  <p class=\"card-meta\">");
+    if let Some(client) = &item.client {
+        h.raw("<span>").raw(client).raw("</span>");
+    }
+    // `model_tag`, not the list views' `model_label`: the two spell some models differently.
+    model_tag(h, page.fm.model.as_deref().unwrap_or(""));
+    if page.audience == Audience::Internal {
+        h.raw(" <span class=\"badge-internal\">Internal only</span>");
+    }
+    h.raw("</p>");
+    if let Some(summary) = page.fm.summary.as_deref().filter(|s| !s.is_empty()) {
+        h.raw("\n  <p class=\"card-summary\">").text(summary).raw("</p>");
+    }
+    let updated = page.fm.updated.as_deref().unwrap_or("");
+    let tags = &page.fm.tags.0;
+    if !updated.is_empty() || !tags.is_empty() {
+        h.raw("\n  <p class=\"card-foot\">");
+        if !updated.is_empty() {
+            h.raw("<span>Updated <time datetime=\"").text(updated).raw("\">").text(updated).raw("</time></span>");
+        }
+        if !tags.is_empty() {
+            h.raw("<span class=\"tags\" aria-label=\"Tags\">");
+            for t in tags {
+                h.raw("<span class=\"tag\">").text(t).raw("</span>");
+            }
+            h.raw("</span>");
+        }
+        h.raw("</p>");
+    }
+    h.raw("\n</article>");
+}
