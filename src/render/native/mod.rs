@@ -83,6 +83,13 @@ impl Html {
     }
 }
 
+/// `s` escaped as Tera escapes it.
+fn escaped(s: &str) -> String {
+    let mut h = Html(Vec::with_capacity(s.len() + 8));
+    h.text(s);
+    String::from_utf8(h.0).unwrap_or_default()
+}
+
 const NONE: &str = r#"<span class="none">&mdash;<span class="visually-hidden">None</span></span>"#;
 
 /// Tera's `capitalize`: the first character upper-cased, the rest lower-cased.
@@ -116,14 +123,24 @@ fn model_tag(h: &mut Html, model: &str) {
 
 /// `base.html` around a page's content.
 struct Frame<'a> {
-    title: &'a dyn Fn(&mut Html),
-    description: &'a dyn Fn(&mut Html),
-    head: &'a dyn Fn(&mut Html),
+    /// The `<title>` parts before the site's title, joined by ` · ` (text, escaped here).
+    title: &'a [&'a str],
+    /// The meta description (text); `None` for the site's.
+    description: Option<&'a str>,
+    /// Markup for the `head` and `scripts` blocks.
+    head: &'a str,
+    scripts: &'a str,
     body_class: &'a str,
     current_url: &'a str,
     /// The content replaces base.html's whole `main` block (not just `content` inside it).
     replaces_main: bool,
-    scripts: &'a dyn Fn(&mut Html),
+}
+
+impl<'a> Frame<'a> {
+    /// A page with only a title, a body class and a URL of its own.
+    fn view(title: &'a [&'a str], body_class: &'a str, current_url: &'a str) -> Frame<'a> {
+        Frame { title, description: None, head: "", scripts: "", body_class, current_url, replaces_main: false }
+    }
 }
 
 fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut Html)) {
@@ -131,9 +148,10 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
     h.raw("<!doctype html>\n<html lang=\"").text(&site.cfg.config.language).raw(
         "\">\n<head>\n  <meta charset=\"utf-8\">\n  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n  <title>",
     );
-    (f.title)(h);
-    h.raw("</title>\n  <meta name=\"description\" content=\"");
-    (f.description)(h);
+    for part in f.title {
+        h.text(part).raw(" · ");
+    }
+    h.text(&site.title).raw("</title>\n  <meta name=\"description\" content=\"").text(f.description.unwrap_or(&site.description));
     h.raw("\">\n  <meta name=\"color-scheme\" content=\"light dark\">\n  <meta name=\"generator\" content=\"demarcate ")
         .text(env!("CARGO_PKG_VERSION"))
         .raw("\">");
@@ -143,7 +161,7 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
     h.raw("\n  <link rel=\"icon\" href=\"data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'%20viewBox='0%200%2032%2032'%3E%3Crect%20width='32'%20height='32'%20rx='7'%20fill='%2313294b'/%3E%3Crect%20x='7'%20y='9'%20width='7'%20height='14'%20rx='1.5'%20fill='%235fd0c4'/%3E%3Crect%20x='18'%20y='9'%20width='7'%20height='14'%20rx='1.5'%20fill='%23a9c1f5'/%3E%3C/svg%3E\">\n  <link rel=\"stylesheet\" href=\"")
         .text(&site.base_path)
         .raw("static/style.css\">");
-    (f.head)(h);
+    h.raw(f.head);
     h.raw("\n</head>\n<body class=\"audience-")
         .text(site.audience.as_str())
         .raw(f.body_class)
@@ -189,7 +207,7 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
         .raw("</p>\n      <p class=\"footer-built\">Built with demarcate ")
         .text(env!("CARGO_PKG_VERSION"))
         .raw("</p>\n    </div>\n  </footer>");
-    (f.scripts)(h);
+    h.raw(f.scripts);
     h.raw("\n</body>\n</html>\n");
 }
 
@@ -320,11 +338,6 @@ pub(crate) struct Listed {
 /// The [`Listed`] parts of every page, made on first use.
 fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r [Listed] {
     refs.listed.get_or_init(|| {
-        let escaped = |s: &str| {
-            let mut h = Html(Vec::with_capacity(s.len() + 8));
-            h.text(s);
-            String::from_utf8(h.0).unwrap_or_default()
-        };
         site.pages
             .iter()
             .enumerate()

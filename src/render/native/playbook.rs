@@ -9,22 +9,12 @@ pub(crate) fn page(site: &Site, refs: &Refs, i: usize) -> Vec<u8> {
     let summary = p.fm.summary.as_deref().unwrap_or("");
     let url = site.url(i);
     let jsonld = faq_jsonld(site, i);
+    let head = if jsonld.is_empty() { String::new() } else { format!("\n  <script type=\"application/ld+json\">{jsonld}</script>") };
+    let title = [p.title.as_str()];
     let frame = Frame {
-        title: &|h| {
-            h.text(&p.title).raw(" · ").text(&site.title);
-        },
-        description: &|h| {
-            h.text(if summary.is_empty() { &site.description } else { summary });
-        },
-        head: &|h| {
-            if !jsonld.is_empty() {
-                h.raw("\n  <script type=\"application/ld+json\">").raw(&jsonld).raw("</script>");
-            }
-        },
-        body_class: " page-playbook",
-        current_url: &url,
-        replaces_main: false,
-        scripts: &|_| {},
+        description: Some(if summary.is_empty() { &site.description } else { summary }),
+        head: &head,
+        ..Frame::view(&title, " page-playbook", &url)
     };
     let mut h = Html(Vec::with_capacity(64 * 1024));
     base(&mut h, site, refs, &frame, &|h| page_content(h, site, i, &url));

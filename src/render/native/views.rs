@@ -7,19 +7,8 @@ use super::*;
 pub(crate) fn owner(site: &Site, refs: &Refs, o: usize) -> Vec<u8> {
     let name = site.reg.owners[o].1.name.as_str();
     let url = owner_url(site, o);
-    let frame = Frame {
-        title: &|h| {
-            h.text(name).raw(" · Owners · ").text(&site.title);
-        },
-        description: &|h| {
-            h.text(&site.description);
-        },
-        head: &|_| {},
-        body_class: " page-owner",
-        current_url: &url,
-        replaces_main: false,
-        scripts: &|_| {},
-    };
+    let title = [name, "Owners"];
+    let frame = Frame::view(&title, " page-owner", &url);
     let mut h = Html(Vec::with_capacity(64 * 1024));
     base(&mut h, site, refs, &frame, &|h| owner_content(h, site, refs, o, &url));
     h.0
@@ -107,18 +96,10 @@ pub(crate) fn workstream(site: &Site, refs: &Refs, w: usize, k: usize) -> Vec<u8
     let first = ws_url(site, w);
     let url = paged_url(&first, k);
     let description = ws.description.as_deref().unwrap_or("");
+    let title = [ws.name.as_str(), "Workstreams"];
     let frame = Frame {
-        title: &|h| {
-            h.text(&ws.name).raw(" · Workstreams · ").text(&site.title);
-        },
-        description: &|h| {
-            h.text(if description.is_empty() { &site.description } else { description });
-        },
-        head: &|_| {},
-        body_class: " page-workstream",
-        current_url: &url,
-        replaces_main: false,
-        scripts: &|_| {},
+        description: Some(if description.is_empty() { &site.description } else { description }),
+        ..Frame::view(&title, " page-workstream", &url)
     };
     let mut h = Html(Vec::with_capacity(256 * 1024));
     base(&mut h, site, refs, &frame, &|h| workstream_content(h, site, refs, w, k, &first, &url));
@@ -193,19 +174,7 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
 pub(crate) fn matrix(site: &Site, refs: &Refs, k: usize) -> Vec<u8> {
     let first = format!("{}matrix/", site.base_path);
     let url = paged_url(&first, k);
-    let frame = Frame {
-        title: &|h| {
-            h.raw("Responsibility matrix · ").text(&site.title);
-        },
-        description: &|h| {
-            h.text(&site.description);
-        },
-        head: &|_| {},
-        body_class: " page-matrix",
-        current_url: &url,
-        replaces_main: true,
-        scripts: &|_| {},
-    };
+    let frame = Frame { replaces_main: true, ..Frame::view(&["Responsibility matrix"], " page-matrix", &url) };
     let mut h = Html(Vec::with_capacity(512 * 1024));
     base(&mut h, site, refs, &frame, &|h| matrix_content(h, site, refs, k, &first));
     h.0
@@ -301,21 +270,8 @@ pub(crate) fn faq(site: &Site, refs: &Refs) -> Option<Vec<u8>> {
     }
     let topics = faq_topics(site, &unique, true);
     let url = format!("{}faq/", site.base_path);
-    let frame = Frame {
-        title: &|h| {
-            h.raw("Frequently asked questions · ").text(&site.title);
-        },
-        description: &|h| {
-            h.text(&site.description);
-        },
-        head: &|_| {},
-        body_class: " page-faq",
-        current_url: &url,
-        replaces_main: false,
-        scripts: &|h| {
-            h.raw("\n  <script src=\"").text(&site.base_path).raw("static/faq.js\" defer></script>");
-        },
-    };
+    let scripts = format!("\n  <script src=\"{}static/faq.js\" defer></script>", escaped(&site.base_path));
+    let frame = Frame { scripts: &scripts, ..Frame::view(&["Frequently asked questions"], " page-faq", &url) };
     let listed: usize = topics.iter().map(|(_, _, list)| list.len()).sum();
     let mut h = Html(Vec::with_capacity(16 * 1024 + listed * 160));
     base(&mut h, site, refs, &frame, &|h| {
@@ -355,22 +311,9 @@ pub(crate) fn faq(site: &Site, refs: &Refs) -> Option<Vec<u8>> {
 pub(crate) fn index(site: &Site, refs: &Refs, home: Option<usize>) -> Vec<u8> {
     let title = home.map(|i| site.pages[i].title.as_str()).unwrap_or(site.title.as_str());
     let url = site.base_path.clone();
-    let frame = Frame {
-        title: &|h| {
-            if !title.is_empty() && title != site.title {
-                h.text(title).raw(" · ");
-            }
-            h.text(&site.title);
-        },
-        description: &|h| {
-            h.text(&site.description);
-        },
-        head: &|_| {},
-        body_class: " page-home",
-        current_url: &url,
-        replaces_main: false,
-        scripts: &|_| {},
-    };
+    // The site's title alone when the home page has no other.
+    let parts: &[&str] = if !title.is_empty() && title != site.title { &[title] } else { &[] };
+    let frame = Frame::view(parts, " page-home", &url);
     let mut h = Html(Vec::with_capacity(64 * 1024));
     base(&mut h, site, refs, &frame, &|h| index_content(h, site, refs, home, title));
     h.0
@@ -492,19 +435,8 @@ fn index_content(h: &mut Html, site: &Site, refs: &Refs, home: Option<usize>, ti
 pub(crate) fn party(site: &Site, refs: &Refs, p: usize) -> Vec<u8> {
     let (_, party) = &site.reg.parties[p];
     let url = party_url(site, p);
-    let frame = Frame {
-        title: &|h| {
-            h.text(&party.name).raw(" · ").text(&site.title);
-        },
-        description: &|h| {
-            h.text(&site.description);
-        },
-        head: &|_| {},
-        body_class: " page-party",
-        current_url: &url,
-        replaces_main: false,
-        scripts: &|_| {},
-    };
+    let title = [party.name.as_str()];
+    let frame = Frame::view(&title, " page-party", &url);
     let mut h = Html(Vec::with_capacity(64 * 1024));
     base(&mut h, site, refs, &frame, &|h| party_content(h, site, refs, p, &url));
     h.0
