@@ -234,6 +234,14 @@ fn side_label(side: &str) -> std::borrow::Cow<'static, str> {
     }
 }
 
+/// A row's coverage in words, or the "none" mark.
+fn coverage(h: &mut Html, hours: Option<crate::config::Hours>) {
+    match hours {
+        Some(c) => h.text(c.label()),
+        None => h.raw(NONE),
+    };
+}
+
 /// An owner with the name of their party, or `absent` when there is none.
 fn owner_with_party(h: &mut Html, site: &Site, o: Option<usize>, absent: &str) {
     let Some(o) = o else {

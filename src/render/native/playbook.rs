@@ -201,10 +201,7 @@ fn page_content(h: &mut Html, site: &Site, i: usize, url: &str) {
             h.raw("</td>\n<td>");
             owner_items(h, site, &row.informed, "<ul class=\"owner-list\">");
             h.raw("</td>\n<td class=\"coverage\">");
-            match row.coverage {
-                Some(c) => h.text(c.label()),
-                None => h.raw(NONE),
-            };
+            coverage(h, row.coverage);
             h.raw("</td>\n<td>");
             owner_with_party(h, site, row.after_hours, NONE);
             h.raw("</td>\n<td>");

@@ -145,10 +145,7 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             h.raw("</td><td>");
             owner_items(h, site, &row.responsible, "<ul class=\"owner-list\">");
             h.raw("</td><td>");
-            match row.coverage {
-                Some(c) => h.text(c.label()),
-                None => h.raw(NONE),
-            };
+            coverage(h, row.coverage);
             h.raw("</td></tr>");
         }
         h.raw("\n      </tbody>\n    </table>\n  </div>\n  ");
