@@ -1,6 +1,7 @@
-//! Turns a loaded [`Site`] into files: every page through its Tera template (in parallel),
-//! the ownership views (owners, workstreams, parties, matrix), the FAQ, the 404 page, the
-//! sitemap, robots.txt and the exports (`ownership.json`, `matrix.csv`).
+//! Turns a loaded [`Site`] into files, in parallel: every page and ownership view (owners,
+//! workstreams, parties, matrix), the FAQ, the 404 page, the sitemap, robots.txt and the exports
+//! (`ownership.json`, `matrix.csv`). A page whose built-in template is unchanged is written by
+//! its compiled twin ([`native`]); every other goes through Tera.
 //!
 //! Template contexts are built from shared, precomputed references (one owner or page reference
 //! is computed once and cloned), and every index comes from the one-pass ownership indexes, so
@@ -295,20 +296,10 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     let render_all = || -> Vec<Diagnostic> {
         jobs.par_iter()
             .filter_map(|job| {
-                // A compiled template has no context phase: all of its time counts as template.
                 let t0 = std::time::Instant::now();
-                let mut t1 = t0;
-                let (template, path, result) = match job.native(site, &refs) {
-                    Some((template, path, html)) => (template, path, Ok(html)),
-                    None => {
-                        let (template, path, cx, label) = job.context(site, &refs);
-                        t1 = std::time::Instant::now();
-                        let result =
-                            tera.render(template, &cx).map(String::into_bytes).map_err(|e| template_error(theme, &e, Some(&label)));
-                        (template, path, result)
-                    }
-                };
-                let (context_ns, template_ns) = ((t1 - t0).as_nanos() as u64, t1.elapsed().as_nanos() as u64);
+                let Rendered { template, path, html, context } = job.render(site, &refs, tera, theme);
+                let context_ns = context.as_nanos() as u64;
+                let template_ns = (t0.elapsed() - context).as_nanos() as u64;
                 spent[0].fetch_add(context_ns, std::sync::atomic::Ordering::Relaxed);
                 spent[1].fetch_add(template_ns, std::sync::atomic::Ordering::Relaxed);
                 if let Ok(mut m) = per_template.lock() {
@@ -317,7 +308,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
                     e.1 += template_ns;
                 }
                 let t = std::time::Instant::now();
-                let written = match result {
+                let written = match html {
                     Ok(html) => sink.put(&path, html).err().map(|e| write_error(path.clone(), e)),
                     Err(d) => Some(d),
                 };
@@ -398,11 +389,11 @@ fn render_jobs(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink, re
     jobs.par_iter()
         .filter_map(|job| {
             let t = std::time::Instant::now();
-            let (_, path, rendered) = job.render(site, refs, tera, theme);
+            let Rendered { path, html, .. } = job.render(site, refs, tera, theme);
             if timings && t.elapsed().as_millis() >= 10 {
                 eprintln!("timing:   {path:<40} {:>8.1} ms", t.elapsed().as_secs_f64() * 1000.0);
             }
-            match rendered {
+            match html {
                 Ok(html) => sink.put(&path, html).err().map(|e| write_error(path.clone(), e)),
                 Err(e) => Some(e),
             }
@@ -587,6 +578,15 @@ fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
     jobs
 }
 
+/// One rendered job: its template, the file it goes to, the HTML or the error, and how long its
+/// Tera context took to build (zero for a compiled template).
+struct Rendered {
+    template: &'static str,
+    path: String,
+    html: Result<Vec<u8>, Diagnostic>,
+    context: std::time::Duration,
+}
+
 enum Job {
     Page(usize),
     Home,
@@ -667,42 +667,34 @@ impl Job {
     }
 
     /// The job rendered by the compiled default theme, when its template is compiled in this
-    /// build: (template, file, HTML).
-    fn native(&self, site: &Site, refs: &Refs) -> Option<(&'static str, String, Vec<u8>)> {
+    /// build: (template, HTML).
+    fn native(&self, site: &Site, refs: &Refs) -> Option<(&'static str, Vec<u8>)> {
+        let c = &refs.compiled;
         match *self {
-            Job::Home if refs.compiled.index => Some(("index.html", "index.html".to_string(), native::index(site, refs, None))),
-            Job::Page(i) if refs.compiled.index && site.pages[i].is_section && site.pages[i].path.is_empty() => {
-                Some(("index.html", "index.html".to_string(), native::index(site, refs, Some(i))))
+            Job::Home if c.index => Some(("index.html", native::index(site, refs, None))),
+            Job::Page(i) if c.index && site.pages[i].is_section && site.pages[i].path.is_empty() => {
+                Some(("index.html", native::index(site, refs, Some(i))))
             }
-            Job::Party(p) => (refs.compiled.party)
-                .then(|| ("party.html", format!("parties/{}/index.html", site.reg.parties[p].0), native::party(site, refs, p))),
-            Job::Page(i) if refs.compiled.page && !site.pages[i].is_section => {
-                Some(("page.html", output_file(site.pages[i].path.clone()), native::page(site, refs, i)))
-            }
-            Job::Workstream(w, k) if refs.compiled.workstream => Some((
-                "workstream.html",
-                output_file(paged_url(&format!("workstreams/{}/", site.reg.workstreams[w].0), k)),
-                native::workstream(site, refs, w, k),
-            )),
-            Job::Matrix(k) if refs.compiled.matrix => {
-                Some(("matrix.html", output_file(paged_url("matrix/", k)), native::matrix(site, refs, k)))
-            }
-            Job::Faq if refs.compiled.faq => native::faq(site, refs).map(|html| ("faq.html", "faq/index.html".to_string(), html)),
-            Job::Owner(o) if refs.compiled.owner => {
-                Some(("owner.html", format!("owners/{}/index.html", site.reg.owners[o].0), native::owner(site, refs, o)))
-            }
+            Job::Page(i) if c.page && !site.pages[i].is_section => Some(("page.html", native::page(site, refs, i))),
+            Job::Party(p) if c.party => Some(("party.html", native::party(site, refs, p))),
+            Job::Workstream(w, k) if c.workstream => Some(("workstream.html", native::workstream(site, refs, w, k))),
+            Job::Matrix(k) if c.matrix => Some(("matrix.html", native::matrix(site, refs, k))),
+            Job::Faq if c.faq => native::faq(site, refs).map(|html| ("faq.html", html)),
+            Job::Owner(o) if c.owner => Some(("owner.html", native::owner(site, refs, o))),
             _ => None,
         }
     }
 
-    /// Renders the job, natively or through Tera: (template, file, HTML or the error).
-    fn render(&self, site: &Site, refs: &Refs, tera: &Tera, theme: &ThemeFiles) -> (&'static str, String, Result<Vec<u8>, Diagnostic>) {
-        if let Some((template, path, html)) = self.native(site, refs) {
-            return (template, path, Ok(html));
+    /// Renders the job, natively or through Tera.
+    fn render(&self, site: &Site, refs: &Refs, tera: &Tera, theme: &ThemeFiles) -> Rendered {
+        let start = std::time::Instant::now();
+        if let Some((template, html)) = self.native(site, refs) {
+            return Rendered { template, path: self.path(site), html: Ok(html), context: std::time::Duration::ZERO };
         }
         let (template, path, cx, label) = self.context(site, refs);
-        let result = tera.render(template, &cx).map(String::into_bytes).map_err(|e| template_error(theme, &e, Some(&label)));
-        (template, path, result)
+        let context = start.elapsed();
+        let html = tera.render(template, &cx).map(String::into_bytes).map_err(|e| template_error(theme, &e, Some(&label)));
+        Rendered { template, path, html, context }
     }
 
     /// The file this job writes, relative to the output folder.

@@ -143,6 +143,13 @@ impl<'a> Frame<'a> {
     }
 }
 
+/// A whole page: `base.html` around `content`, in a buffer of `capacity` bytes to start with.
+fn document(site: &Site, refs: &Refs, f: &Frame, capacity: usize, content: &dyn Fn(&mut Html)) -> Vec<u8> {
+    let mut h = Html(Vec::with_capacity(capacity));
+    base(&mut h, site, refs, f, content);
+    h.0
+}
+
 fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut Html)) {
     let internal = site.audience == Audience::Internal;
     h.raw("<!doctype html>\n<html lang=\"").text(&site.cfg.config.language).raw(
@@ -266,6 +273,17 @@ fn owner_items(h: &mut Html, site: &Site, list: &[usize], tag: &str) {
         h.raw("</li>");
     }
     h.raw(if tag.starts_with("<ol") { "</ol>" } else { "</ul>" });
+}
+
+/// An owner's name linked to their page, then their party's name if they have one (the RACI
+/// tables' owner headings).
+fn owner_and_party(h: &mut Html, site: &Site, o: usize, party: Option<(&str, &str)>) {
+    h.raw("<a href=\"");
+    owner_href(h, site, o);
+    h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a>");
+    if let Some((name, _)) = party {
+        h.raw("<span class=\"owner-party\">").text(name).raw("</span>");
+    }
 }
 
 /// An owner's party: (name, kind), if the owner has one.

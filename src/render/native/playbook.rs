@@ -16,9 +16,7 @@ pub(crate) fn page(site: &Site, refs: &Refs, i: usize) -> Vec<u8> {
         head: &head,
         ..Frame::view(&title, " page-playbook", &url)
     };
-    let mut h = Html(Vec::with_capacity(64 * 1024));
-    base(&mut h, site, refs, &frame, &|h| page_content(h, site, i, &url));
-    h.0
+    document(site, refs, &frame, 64 * 1024, &|h| page_content(h, site, i, &url))
 }
 
 fn page_content(h: &mut Html, site: &Site, i: usize, url: &str) {
@@ -287,12 +285,8 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
             if let Some((_, kind)) = party {
                 h.raw(" raci-owner-").text(kind);
             }
-            h.raw("\"><a href=\"");
-            owner_href(h, site, o);
-            h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a>");
-            if let Some((name, _)) = party {
-                h.raw("<span class=\"owner-party\">").text(name).raw("</span>");
-            }
+            h.raw("\">");
+            owner_and_party(h, site, o, party);
             h.raw("</th>");
         }
         h.raw("\n          </tr>\n        </thead>\n        <tbody>");
@@ -321,12 +315,8 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
             if let Some((_, kind)) = party {
                 h.raw(" class=\"raci-owner-").text(kind).raw("\"");
             }
-            h.raw("><th scope=\"row\"><a href=\"");
-            owner_href(h, site, o);
-            h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a>");
-            if let Some((name, _)) = party {
-                h.raw("<span class=\"owner-party\">").text(name).raw("</span>");
-            }
+            h.raw("><th scope=\"row\">");
+            owner_and_party(h, site, o, party);
             h.raw("</th><td><ul class=\"raci-roles\">");
             for (row, cells) in rows.iter().zip(&grid.cells) {
                 if cells[k] == 0 {

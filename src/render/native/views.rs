@@ -9,9 +9,7 @@ pub(crate) fn owner(site: &Site, refs: &Refs, o: usize) -> Vec<u8> {
     let url = owner_url(site, o);
     let title = [name, "Owners"];
     let frame = Frame::view(&title, " page-owner", &url);
-    let mut h = Html(Vec::with_capacity(64 * 1024));
-    base(&mut h, site, refs, &frame, &|h| owner_content(h, site, refs, o, &url));
-    h.0
+    document(site, refs, &frame, 64 * 1024, &|h| owner_content(h, site, refs, o, &url))
 }
 
 fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
@@ -101,9 +99,7 @@ pub(crate) fn workstream(site: &Site, refs: &Refs, w: usize, k: usize) -> Vec<u8
         description: Some(if description.is_empty() { &site.description } else { description }),
         ..Frame::view(&title, " page-workstream", &url)
     };
-    let mut h = Html(Vec::with_capacity(256 * 1024));
-    base(&mut h, site, refs, &frame, &|h| workstream_content(h, site, refs, w, k, &first, &url));
-    h.0
+    document(site, refs, &frame, 256 * 1024, &|h| workstream_content(h, site, refs, w, k, &first, &url))
 }
 
 fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize, first: &str, url: &str) {
@@ -172,9 +168,7 @@ pub(crate) fn matrix(site: &Site, refs: &Refs, k: usize) -> Vec<u8> {
     let first = format!("{}matrix/", site.base_path);
     let url = paged_url(&first, k);
     let frame = Frame { replaces_main: true, ..Frame::view(&["Responsibility matrix"], " page-matrix", &url) };
-    let mut h = Html(Vec::with_capacity(512 * 1024));
-    base(&mut h, site, refs, &frame, &|h| matrix_content(h, site, refs, k, &first));
-    h.0
+    document(site, refs, &frame, 512 * 1024, &|h| matrix_content(h, site, refs, k, &first))
 }
 
 fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str) {
@@ -270,8 +264,7 @@ pub(crate) fn faq(site: &Site, refs: &Refs) -> Option<Vec<u8>> {
     let scripts = format!("\n  <script src=\"{}static/faq.js\" defer></script>", escaped(&site.base_path));
     let frame = Frame { scripts: &scripts, ..Frame::view(&["Frequently asked questions"], " page-faq", &url) };
     let listed: usize = topics.iter().map(|(_, _, list)| list.len()).sum();
-    let mut h = Html(Vec::with_capacity(16 * 1024 + listed * 160));
-    base(&mut h, site, refs, &frame, &|h| {
+    Some(document(site, refs, &frame, 16 * 1024 + listed * 160, &|h| {
         h.raw("\n<header class=\"page-header\">\n  <div class=\"page-heading\">\n    <h1>Frequently asked questions</h1>\n    <p class=\"lede\">Questions from every playbook, by topic. Each one opens its answer in the playbook that gives it; every playbook lists its own questions too.</p>\n  </div>\n</header>\n\n<div class=\"faq-filter\" data-faq-filter hidden>\n  <label for=\"faq-filter-input\">Filter questions</label>\n  <input id=\"faq-filter-input\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"e.g. after-hours, compliance, switch\">\n  <p class=\"faq-filter-status\" role=\"status\" aria-live=\"polite\"></p>\n</div>");
         h.raw(
             "\n<nav class=\"block\" aria-labelledby=\"faq-topics\">\n  <h2 id=\"faq-topics\">Topics</h2>\n  <ul class=\"faq-topic-index\">",
@@ -300,8 +293,7 @@ pub(crate) fn faq(site: &Site, refs: &Refs) -> Option<Vec<u8>> {
             h.raw("\n    </ul>\n  </section>");
         }
         h.raw("\n</section>");
-    });
-    Some(h.0)
+    }))
 }
 
 /// `index.html`: the home page, with the text of `content/_index.md` when page `home` is it.
@@ -311,9 +303,7 @@ pub(crate) fn index(site: &Site, refs: &Refs, home: Option<usize>) -> Vec<u8> {
     // The site's title alone when the home page has no other.
     let parts: &[&str] = if !title.is_empty() && title != site.title { &[title] } else { &[] };
     let frame = Frame::view(parts, " page-home", &url);
-    let mut h = Html(Vec::with_capacity(64 * 1024));
-    base(&mut h, site, refs, &frame, &|h| index_content(h, site, refs, home, title));
-    h.0
+    document(site, refs, &frame, 64 * 1024, &|h| index_content(h, site, refs, home, title))
 }
 
 fn index_content(h: &mut Html, site: &Site, refs: &Refs, home: Option<usize>, title: &str) {
@@ -434,9 +424,7 @@ pub(crate) fn party(site: &Site, refs: &Refs, p: usize) -> Vec<u8> {
     let url = party_url(site, p);
     let title = [party.name.as_str()];
     let frame = Frame::view(&title, " page-party", &url);
-    let mut h = Html(Vec::with_capacity(64 * 1024));
-    base(&mut h, site, refs, &frame, &|h| party_content(h, site, refs, p, &url));
-    h.0
+    document(site, refs, &frame, 64 * 1024, &|h| party_content(h, site, refs, p, &url))
 }
 
 fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
