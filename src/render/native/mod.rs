@@ -373,7 +373,7 @@ fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r [Listed] {
                     model.raw("<span class=\"model model-").text(m).raw("\">").text(&model_label(m)).raw("</span>");
                 }
                 Listed {
-                    href: escaped(&format!("{}{}", site.base_path, page.path)),
+                    href: escaped(&site.url(p)),
                     title: escaped(&page.title),
                     client: site.own.client.get(p).copied().flatten().map(|c| escaped(&site.reg.parties[c].1.name)),
                     model: String::from_utf8(model.0).unwrap_or_default(),
