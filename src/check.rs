@@ -307,11 +307,12 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
 pub fn check_registry(site: &Site) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let src = &site.cfg.owners_src;
+    let at = src.positions();
     for (o, (id, owner)) in site.reg.owners.iter().enumerate() {
         if owner.contact.0.iter().all(|c| c.trim().is_empty()) {
             out.push(
                 Diagnostic::warning("no-contact", src.file.as_str(), format!("owner `{id}` has no contact"))
-                    .at(src.key(&[id]))
+                    .at(at.key(&[id]))
                     .help("add `contact:` (email, URL or phone) so readers can reach them"),
             );
         }
@@ -319,7 +320,7 @@ pub fn check_registry(site: &Site) -> Vec<Diagnostic> {
         if site.audience == crate::config::Audience::Internal && site.own.by_owner[o].is_empty() {
             out.push(
                 Diagnostic::warning("unused-owner", src.file.as_str(), format!("owner `{id}` is not used by any playbook"))
-                    .at(src.key(&[id]))
+                    .at(at.key(&[id]))
                     .help("remove it from the registry, or give it work"),
             );
         }

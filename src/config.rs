@@ -9,7 +9,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos, did_you_mean};
-use crate::yaml_pos::YamlIndex;
 use crate::yaml_shapes::{OneOrMany, OrderedMap};
 
 pub const CONFIG_FILE: &str = "demarcate.yaml";
@@ -260,27 +259,31 @@ pub struct RegistrySource {
 }
 
 impl RegistrySource {
-    /// Position of a key path inside this registry, e.g. `["acme-it", "party"]`.
+    /// Positions inside this registry. The file is indexed on the first lookup, once: keep the
+    /// value while reporting several problems.
+    pub fn positions(&self) -> RegistryPositions<'_> {
+        RegistryPositions { index: crate::content::LazyIndex::of(&self.text, 1), prefix: self.prefix }
+    }
+}
+
+/// Finds keys and values of one registry, e.g. `["acme-it", "party"]`, wherever it sits.
+pub struct RegistryPositions<'a> {
+    index: crate::content::LazyIndex<'a>,
+    prefix: Option<&'static str>,
+}
+
+impl RegistryPositions<'_> {
+    fn full<'p>(&self, path: &[&'p str]) -> Vec<&'p str> {
+        self.prefix.into_iter().chain(path.iter().copied()).collect()
+    }
     pub fn key(&self, path: &[&str]) -> Pos {
-        let idx = YamlIndex::new(&self.text, 1);
-        match self.prefix {
-            Some(p) => idx.key(&[&[p], path].concat()),
-            None => idx.key(path),
-        }
+        self.index.key(&self.full(path))
     }
     pub fn key_last(&self, path: &[&str]) -> Pos {
-        let idx = YamlIndex::new(&self.text, 1);
-        match self.prefix {
-            Some(p) => idx.key_last(&[&[p], path].concat()),
-            None => idx.key_last(path),
-        }
+        self.index.key_last(&self.full(path))
     }
     pub fn value(&self, path: &[&str], value: &str) -> Pos {
-        let idx = YamlIndex::new(&self.text, 1);
-        match self.prefix {
-            Some(p) => idx.value(&[&[p], path].concat(), value),
-            None => idx.value(path, value),
-        }
+        self.index.value(&self.full(path), value)
     }
 }
 
@@ -457,8 +460,9 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
         (&owners_src, &config.owners.duplicates),
         (&workstreams_src, &config.workstreams.duplicates),
     ] {
+        let at = src.positions();
         for d in dups {
-            diags.push(Diagnostic::error("duplicate-key", src.file.as_str(), format!("`{d}` is defined twice")).at(src.key_last(&[d])));
+            diags.push(Diagnostic::error("duplicate-key", src.file.as_str(), format!("`{d}` is defined twice")).at(at.key_last(&[d])));
         }
     }
     Some(SiteConfig { config, parties_src, owners_src, workstreams_src, default_catalogue, files })

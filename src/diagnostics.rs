@@ -137,25 +137,29 @@ pub enum Format {
 /// Sources are read from `root` on demand; a file that cannot be read is shown without source.
 pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
     let mut files = SimpleFiles::new();
-    let mut ids: HashMap<&str, usize> = HashMap::new();
+    // Per file: its id and where each line starts, worked out once (a registry of thousands
+    // of owners can carry a warning for each).
+    let mut ids: HashMap<&str, (usize, Vec<usize>)> = HashMap::new();
     let mut buffer = termcolor::Buffer::no_color();
     if color {
         buffer = termcolor::Buffer::ansi();
     }
     let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
     for d in diags {
-        let id = *ids.entry(d.file.as_str()).or_insert_with(|| {
+        let (id, line_starts) = ids.entry(d.file.as_str()).or_insert_with(|| {
             let text = std::fs::read_to_string(root.join(&d.file)).unwrap_or_default();
-            files.add(d.file.clone(), text)
+            let starts = line_starts(&text);
+            (files.add(d.file.clone(), text), starts)
         });
-        let source = files.get(id).map(|f| f.source().clone()).unwrap_or_default();
+        let id = *id;
+        let source = files.get(id).map(|f| f.source().as_str()).unwrap_or_default();
         let mut cs = match d.severity {
             Severity::Error => CsDiagnostic::error(),
             Severity::Warning => CsDiagnostic::warning(),
         }
         .with_code(d.code)
         .with_message(&d.message);
-        if let Some(range) = byte_range(&source, d.line, d.column, d.width) {
+        if let Some(range) = byte_range(source, line_starts, d.line, d.column, d.width) {
             cs = cs.with_labels(vec![Label::primary(id, range)]);
         } else {
             cs = cs.with_notes(vec![format!("at {}:{}:{}", d.file, d.line, d.column)]);
@@ -181,9 +185,15 @@ fn severity_word(s: Severity) -> &'static str {
     }
 }
 
+/// Where each line of `source` starts (0 for the first).
+fn line_starts(source: &str) -> Vec<usize> {
+    std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect()
+}
+
 /// Byte range of `width` characters at a 1-based line and column, if the position exists.
-fn byte_range(source: &str, line: usize, column: usize, width: usize) -> Option<std::ops::Range<usize>> {
-    let line_start = if line <= 1 { 0 } else { source.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)? };
+/// `line_starts` is [`line_starts`] of `source`.
+fn byte_range(source: &str, line_starts: &[usize], line: usize, column: usize, width: usize) -> Option<std::ops::Range<usize>> {
+    let line_start = *line_starts.get(line.max(1) - 1)?;
     let rest = &source[line_start..];
     let line_text = rest.split('\n').next().unwrap_or("").trim_end_matches('\r');
     let mut chars = line_text.char_indices().skip(column.saturating_sub(1));
@@ -237,8 +247,9 @@ mod tests {
     #[test]
     fn byte_range_finds_line_and_column() {
         let src = "a: 1\nbb: 2\n";
-        assert_eq!(byte_range(src, 2, 1, 2), Some(5..7));
-        assert_eq!(byte_range(src, 9, 1, 0), None);
+        let starts = line_starts(src);
+        assert_eq!(byte_range(src, &starts, 2, 1, 2), Some(5..7));
+        assert_eq!(byte_range(src, &starts, 9, 1, 0), None);
     }
 
     #[test]

@@ -31,6 +31,7 @@ impl Registry {
         let owners: Vec<(String, Owner)> = c.owners.entries.clone();
         let workstreams: Vec<(String, Workstream)> = c.workstreams.entries.clone();
         let party_lookup: HashMap<String, usize> = parties.iter().enumerate().map(|(i, (id, _))| (id.to_lowercase(), i)).collect();
+        let owners_at = cfg.owners_src.positions();
         let mut owner_lookup = HashMap::new();
         for (i, (id, o)) in owners.iter().enumerate() {
             owner_lookup.insert(id.to_lowercase(), i);
@@ -43,7 +44,7 @@ impl Registry {
                             src.file.as_str(),
                             format!("alias `{a}` of `{id}` is already the id or alias of `{}`", owners[prev].0),
                         )
-                        .at(src.value(&[id, "aliases"], a)),
+                        .at(owners_at.value(&[id, "aliases"], a)),
                     );
                 }
             }
@@ -63,7 +64,7 @@ impl Registry {
                 let help = did_you_mean(&o.party, parties.iter().map(|(id, _)| id.as_str()));
                 diags.push(
                     Diagnostic::error("unknown-party", src.file.as_str(), format!("owner `{id}` belongs to unknown party `{}`", o.party))
-                        .at(src.value(&[id, "party"], &o.party))
+                        .at(owners_at.value(&[id, "party"], &o.party))
                         .maybe_help(
                             help.map(|h| format!("did you mean `{h}`?"))
                                 .or(Some("add the party under `parties:` in demarcate.yaml".into())),

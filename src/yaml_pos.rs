@@ -47,6 +47,10 @@ pub struct YamlIndex<'a> {
     lines: Vec<&'a str>,
     first_line: usize,
     nodes: Vec<Node<'a>>,
+    /// The mapping-key nodes by key, in document order: built on the first lookup, so that a
+    /// registry of thousands of owners with a diagnostic for each is not searched end to end
+    /// every time.
+    by_key: std::cell::OnceCell<std::collections::HashMap<&'a str, Vec<usize>>>,
 }
 
 struct Frame {
@@ -127,7 +131,7 @@ impl<'a> YamlIndex<'a> {
                 key_bytes: key.len(),
             });
         }
-        YamlIndex { lines, first_line, nodes }
+        YamlIndex { lines, first_line, nodes, by_key: Default::default() }
     }
 
     /// Whether node `n` has exactly the key path `path`.
@@ -143,7 +147,27 @@ impl<'a> YamlIndex<'a> {
     }
 
     fn node(&self, path: &[&str]) -> Option<usize> {
-        (0..self.nodes.len()).find(|&n| self.nodes[n].depth == path.len() && self.is_at(n, path))
+        self.candidates(path).find(|&n| self.nodes[n].depth == path.len() && self.is_at(n, path))
+    }
+
+    /// The nodes that can have key path `path`, in document order (reversible, for
+    /// [`YamlIndex::key_last`]): those with its last key, or all for a sequence item (`#N`).
+    fn candidates<'s>(&'s self, path: &[&str]) -> Box<dyn DoubleEndedIterator<Item = usize> + 's> {
+        match path.last() {
+            Some(last) if !last.starts_with('#') => {
+                let by_key = self.by_key.get_or_init(|| {
+                    let mut map = std::collections::HashMap::<&str, Vec<usize>>::new();
+                    for (n, node) in self.nodes.iter().enumerate() {
+                        if let Seg::Key(k) = node.seg {
+                            map.entry(k).or_default().push(n);
+                        }
+                    }
+                    map
+                });
+                Box::new(by_key.get(*last).into_iter().flatten().copied())
+            }
+            _ => Box::new(0..self.nodes.len()),
+        }
     }
 
     /// The deepest node whose path is a prefix of `path`, with how many segments it matched.
@@ -172,7 +196,7 @@ impl<'a> YamlIndex<'a> {
     /// Like [`YamlIndex::key`] but for the last of several keys with the same path (a key
     /// written twice: the second one is the one that is dropped).
     pub fn key_last(&self, path: &[&str]) -> Pos {
-        match (0..self.nodes.len()).rev().find(|&n| self.nodes[n].depth == path.len() && self.is_at(n, path)) {
+        match self.candidates(path).rev().find(|&n| self.nodes[n].depth == path.len() && self.is_at(n, path)) {
             Some(n) => {
                 let node = &self.nodes[n];
                 self.pos(node.line, node.key_col, node.key_len)
@@ -316,6 +340,31 @@ mod tests {
         let p = idx.value(&["wörkstreams", "hélp"], "ëng");
         assert_eq!((p.line, p.column), (3, 16));
         assert_eq!(idx.value(&["tïtlé"], "Ünïcode").column, 8);
+    }
+
+    #[test]
+    fn a_key_is_found_under_its_own_parents_first_and_last_when_repeated() {
+        // `name` under three parents, `owners` twice (a duplicate key), `b` only in the second.
+        let doc = "owners:\n  a:\n    name: A\nparties:\n  a:\n    name: P\nowners:\n  b:\n    name: B\n  a:\n    name: A2\n";
+        let idx = YamlIndex::new(doc, 1);
+        assert_eq!(idx.key(&["owners", "a", "name"]).line, 3, "the first `owners.a.name`");
+        assert_eq!(idx.key_last(&["owners", "a", "name"]).line, 11, "the last one");
+        assert_eq!(idx.key(&["parties", "a", "name"]).line, 6, "not an owner's `name`");
+        assert_eq!(idx.key(&["owners", "b"]).line, 8, "only under the second `owners`");
+        assert_eq!(idx.key_last(&["owners"]).line, 7);
+        assert_eq!(idx.key(&["name"]).line, 1, "no top-level `name`: the first line");
+    }
+
+    #[test]
+    fn a_large_registry_positions_every_entry() {
+        let entries: String = (0..5000).map(|i| format!("  team-{i}:\n    party: p{i}\n")).collect();
+        let doc = format!("owners:\n{entries}");
+        let idx = YamlIndex::new(&doc, 1);
+        for i in (0..5000).step_by(7) {
+            let id = format!("team-{i}");
+            assert_eq!(idx.key(&["owners", &id]), Pos { line: 2 * i + 2, column: 3, width: id.chars().count() });
+            assert_eq!(idx.value(&["owners", &id, "party"], &format!("p{i}")).line, 2 * i + 3);
+        }
     }
 
     #[test]
