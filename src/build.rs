@@ -220,6 +220,10 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     crate::site::timing("  templates compiled", t);
     let out = UpdateOutput::new(output).with_trash(cache::trash_dir(root));
     if !paths.is_empty() || !copies.is_empty() {
+        // From the first temporary file on, the snapshot no longer vouches for the output: a
+        // process killed before its commit leaves `*.demarcate-tmp-*` files beside their
+        // targets, and only a cold build (which replaces the whole folder) removes them.
+        cache::invalidate(root, opts, output);
         // The exports on disk, to splice the edited pages' parts into.
         let previous = restored.exports.clone().and_then(|layouts| {
             Some(render::PreviousExports {
@@ -254,9 +258,6 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
             }
         }
         crate::site::timing("  rendered and written (warm)", t);
-        // The snapshot describes the output as it was (export layouts included): it must not
-        // outlive this commit unless `save` replaces it.
-        cache::invalidate(root, opts, output);
         if let Err(e) = out.commit() {
             return Some(Err(BuildError::Output(e, diagnostics)));
         }

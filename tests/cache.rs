@@ -406,3 +406,44 @@ fn an_asset_at_a_generated_path_wins_in_warm_builds_as_in_cold_ones() {
     assert!(s.read("site/sitemap.xml").contains("again"));
     assert_equals_cold(&s, &r);
 }
+
+#[test]
+fn a_warm_build_killed_while_writing_leaves_no_temporary_files_once_the_next_build_is_done() {
+    let s = big_site(1100);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    cold_build(&s);
+    // A body edit of every playbook: the warm build spends most of its time writing pages.
+    let mut round = 0;
+    let mut edit_all = || {
+        round += 1;
+        for i in 0..1100 {
+            let rel = format!("content/p{i:04}.md");
+            let text = s.read(&rel);
+            s.file(&rel, &format!("{text}\nEdit {round}.\n"));
+        }
+    };
+    edit_all();
+    let started = std::time::Instant::now();
+    warm_build(&s);
+    let whole = started.elapsed();
+    let temporaries = || -> Vec<String> {
+        walk_files(&s.path().join("site")).into_iter().map(|(name, _)| name).filter(|n| n.contains(".demarcate-tmp")).collect()
+    };
+    for tenth in [1, 2, 3, 5, 7] {
+        edit_all();
+        let mut child = std::process::Command::new(bin())
+            .arg("build")
+            .current_dir(s.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start a build");
+        std::thread::sleep(whole * tenth / 10);
+        let _ = child.kill();
+        let _ = child.wait();
+        build(&s, &[]);
+        assert_eq!(temporaries(), Vec::<String>::new(), "left after a build killed at {tenth}/10 of {whole:?}");
+    }
+    let last = build(&s, &[]);
+    assert_equals_cold(&s, &last);
+}
