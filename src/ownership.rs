@@ -22,6 +22,36 @@ pub struct Registry {
     party_lookup: HashMap<String, usize>,
     owner_lookup: HashMap<String, usize>,
     ws_lookup: HashMap<String, usize>,
+    owner_suggestions: Suggestions,
+    client_suggestions: Suggestions,
+}
+
+/// "Did you mean" answers already worked out, by the lowercased name asked about: an owner or
+/// client renamed in the registry can be named by thousands of playbooks, and each answer
+/// compares the name with every owner or party.
+#[derive(Debug, Default)]
+struct Suggestions(std::sync::Mutex<HashMap<String, Option<String>>>);
+
+impl Clone for Suggestions {
+    /// A copy starts empty: the answers depend only on the registry, which is cloned with it.
+    fn clone(&self) -> Self {
+        Suggestions::default()
+    }
+}
+
+impl Suggestions {
+    fn get_or(&self, name: &str, work_out: impl FnOnce() -> Option<String>) -> Option<String> {
+        let key = name.to_lowercase();
+        if let Some(known) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return known;
+        }
+        // Worked out without the lock: two threads asking at once both compute the same answer.
+        let answer = work_out();
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key, answer.clone());
+        }
+        answer
+    }
 }
 
 impl Registry {
@@ -73,7 +103,17 @@ impl Registry {
             }
             owner_party.push(p);
         }
-        Registry { parties, owners, workstreams, owner_party, party_lookup, owner_lookup, ws_lookup }
+        Registry {
+            parties,
+            owners,
+            workstreams,
+            owner_party,
+            party_lookup,
+            owner_lookup,
+            ws_lookup,
+            owner_suggestions: Suggestions::default(),
+            client_suggestions: Suggestions::default(),
+        }
     }
 
     pub fn owner(&self, name: &str) -> Option<usize> {
@@ -89,7 +129,14 @@ impl Registry {
         self.owner_party[owner].map(|p| self.parties[p].1.kind)
     }
     pub fn suggest_owner(&self, name: &str) -> Option<String> {
-        did_you_mean(name, self.owners.iter().map(|(id, _)| id.as_str())).map(|s| format!("did you mean `{s}`?"))
+        self.owner_suggestions
+            .get_or(name, || did_you_mean(name, self.owners.iter().map(|(id, _)| id.as_str())).map(|s| format!("did you mean `{s}`?")))
+    }
+    pub fn suggest_client(&self, name: &str) -> Option<String> {
+        self.client_suggestions.get_or(name, || {
+            let clients = self.parties.iter().filter(|(_, p)| p.kind == PartyKind::Client).map(|(id, _)| id.as_str());
+            did_you_mean(name, clients).map(|s| format!("did you mean `{s}`?"))
+        })
     }
     pub fn suggest_workstream(&self, name: &str) -> Option<String> {
         let names = self.workstreams.iter().flat_map(|(id, w)| std::iter::once(id.as_str()).chain(w.aliases.iter().map(|a| a.as_str())));
@@ -345,11 +392,10 @@ pub fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Ve
         let found = reg.party(c);
         match found {
             None => {
-                let help = did_you_mean(c, reg.parties.iter().filter(|(_, p)| p.kind == PartyKind::Client).map(|(id, _)| id.as_str()));
                 diags.push(
                     Diagnostic::error("unknown-client", page.file.as_str(), format!("`client: {c}` is not a party in demarcate.yaml"))
                         .at(idx.value(&["client"], c))
-                        .maybe_help(help.map(|h| format!("did you mean `{h}`?"))),
+                        .maybe_help(reg.suggest_client(c)),
                 );
             }
             Some(p) if reg.parties[p].1.kind != PartyKind::Client => {

@@ -764,6 +764,9 @@ impl Site {
 
     fn check_links(&mut self) {
         let mut anchors: HashMap<usize, HashSet<String>> = HashMap::new();
+        // The closest page to each missing target, worked out once per target (each answer
+        // compares it with every page; a renamed folder breaks many links to the same pages).
+        let mut closest: HashMap<&str, Option<&str>> = HashMap::new();
         let mut found = Vec::new();
         for (i, r) in self.rendered.iter().enumerate() {
             let Some(r) = r else { continue };
@@ -774,7 +777,9 @@ impl Site {
                     None => Some(i),
                     Some(rel) => match self.by_rel.get(rel) {
                         None => {
-                            let help = crate::diagnostics::did_you_mean(rel, self.by_rel.keys().map(|k| k.as_str()))
+                            let help = closest
+                                .entry(rel.as_str())
+                                .or_insert_with(|| crate::diagnostics::did_you_mean(rel, self.by_rel.keys().map(|k| k.as_str())))
                                 .map(|s| format!("did you mean `{}`?", relative_from(page.dir(), s)));
                             found.push(
                                 Diagnostic::error(

@@ -259,6 +259,46 @@ fn unknown_owner_in_flow_list_points_at_the_name() {
 }
 
 #[test]
+fn a_misspelt_owner_or_moved_page_named_by_many_playbooks_gets_its_suggestion_every_time() {
+    // Suggestions are worked out once per name (a renamed owner can be named by thousands of
+    // playbooks): every diagnostic must still carry the answer for its own name, whatever its case.
+    let s = Site::with_config();
+    s.file("content/guides/escalation.md", "---\ntitle: Escalation\n---\nHow we escalate.\n");
+    s.file("content/guides/onboarding.md", "---\ntitle: Onboarding\n---\nHow we start.\n");
+    let misspellings = [("acem-it", "acme-it"), ("ACEM-IT", "acme-it"), ("soc-tem", "soc-team"), ("dessk", "desk")];
+    for i in 0..60 {
+        let (wrong, _) = misspellings[i % misspellings.len()];
+        let body = ["See [the escalation guide](guides/escalaton.md).\n", "See [onboarding](guides/onbording.md).\n"][i % 2];
+        let client = ["client: acme", "client: acem", "client: bta"][i % 3];
+        let text = acme_playbook_replacing(
+            body,
+            &[("security-monitoring: soc-team", &format!("security-monitoring: {wrong}")), ("client: acme", client)],
+        );
+        s.file(&format!("content/p{i:02}.md"), &text);
+    }
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let unknown = with_code(&diags, "unknown-owner");
+    assert_eq!(unknown.len(), 60, "{diags:#?}");
+    for d in unknown {
+        let (wrong, right) = misspellings.iter().find(|(w, _)| d.message.contains(&format!("`{w}`"))).expect("a misspelling");
+        help_contains(d, &format!("did you mean `{right}`?"));
+        assert!(d.message.contains(wrong));
+    }
+    let clients = with_code(&diags, "unknown-client");
+    assert_eq!(clients.len(), 40, "{diags:#?}");
+    for d in clients {
+        help_contains(d, if d.message.contains("acem") { "did you mean `acme`?" } else { "did you mean `beta`?" });
+    }
+    let broken = with_code(&diags, "broken-link");
+    assert_eq!(broken.len(), 60, "{diags:#?}");
+    for d in broken {
+        let right = if d.message.contains("onbording") { "onboarding" } else { "escalation" };
+        help_contains(d, &format!("did you mean `guides/{right}.md`?"));
+    }
+}
+
+#[test]
 fn unknown_owner_in_shorthand_points_at_the_value() {
     let text = acme_playbook_replacing("Body\n", &[("security-monitoring: soc-team", "security-monitoring: soc-tem")]);
     let (run, diags) = check(&site_with_page("acme.md", &text));
