@@ -137,19 +137,19 @@ pub enum Format {
 /// Sources are read from `root` on demand; a file that cannot be read is shown without source.
 pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
     let mut files = SimpleFiles::new();
-    // Per file: its id and where each line starts, worked out once (a registry of thousands
-    // of owners can carry a warning for each).
-    let mut ids: HashMap<&str, (usize, Vec<usize>)> = HashMap::new();
+    // Per file: its id and its lines, worked out once (a registry of thousands of owners can
+    // carry a warning for each).
+    let mut ids: HashMap<&str, (usize, LineIndex)> = HashMap::new();
     let mut buffer = termcolor::Buffer::no_color();
     if color {
         buffer = termcolor::Buffer::ansi();
     }
     let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
     for d in diags {
-        let (id, line_starts) = ids.entry(d.file.as_str()).or_insert_with(|| {
+        let (id, lines) = ids.entry(d.file.as_str()).or_insert_with(|| {
             let text = std::fs::read_to_string(root.join(&d.file)).unwrap_or_default();
-            let starts = line_starts(&text);
-            (files.add(d.file.clone(), text), starts)
+            let lines = LineIndex::new(&text);
+            (files.add(d.file.clone(), text), lines)
         });
         let id = *id;
         let source = files.get(id).map(|f| f.source().as_str()).unwrap_or_default();
@@ -159,18 +159,21 @@ pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
         }
         .with_code(d.code)
         .with_message(&d.message);
-        if let Some(range) = byte_range(source, line_starts, d.line, d.column, d.width) {
-            cs = cs.with_labels(vec![Label::primary(id, range)]);
-        } else {
-            cs = cs.with_notes(vec![format!("at {}:{}:{}", d.file, d.line, d.column)]);
+        let mut notes = Vec::new();
+        match (lines.line(source, d.line), lines.range(source, d.line, d.column, d.width)) {
+            (Some(line), Some(range)) if line.len() > LONG_LINE => {
+                notes.push(format!("at {}:{}:{}: {}", d.file, d.line, d.column, excerpt(source, line, range)));
+            }
+            (_, Some(range)) => cs = cs.with_labels(vec![Label::primary(id, range)]),
+            _ => notes.push(format!("at {}:{}:{}", d.file, d.line, d.column)),
         }
         if let Some(help) = &d.help {
-            cs = cs.with_notes(vec![format!("help: {help}")]);
+            notes.push(format!("help: {help}"));
         }
+        cs = cs.with_notes(notes);
         if term::emit_to_write_style(&mut buffer, &config, &files, &cs).is_err() {
             // The renderer only fails on out-of-range positions, which byte_range rules out;
             // fall back to the plain line so nothing is ever lost.
-            buffer = termcolor::Buffer::no_color();
             let plain = format!("{}[{}]: {}\n  --> {}:{}:{}\n", severity_word(d.severity), d.code, d.message, d.file, d.line, d.column);
             let _ = std::io::Write::write_all(&mut buffer, plain.as_bytes());
         }
@@ -185,21 +188,53 @@ fn severity_word(s: Severity) -> &'static str {
     }
 }
 
-/// Where each line of `source` starts (0 for the first).
-fn line_starts(source: &str) -> Vec<usize> {
-    std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect()
+/// Longest source line quoted under a diagnostic, in bytes. A longer one is shown as an
+/// excerpt around the position: a paragraph of 20,000 broken links, quoted whole under each of
+/// them, made gigabytes of output.
+const LONG_LINE: usize = 1000;
+
+/// Where a file's lines start, and which lines are ASCII (worked out on first use), so that
+/// placing many diagnostics on one long line costs about one pass over it, not one each.
+struct LineIndex {
+    starts: Vec<usize>,
+    ascii: HashMap<usize, bool>,
 }
 
-/// Byte range of `width` characters at a 1-based line and column, if the position exists.
-/// `line_starts` is [`line_starts`] of `source`.
-fn byte_range(source: &str, line_starts: &[usize], line: usize, column: usize, width: usize) -> Option<std::ops::Range<usize>> {
-    let line_start = *line_starts.get(line.max(1) - 1)?;
-    let rest = &source[line_start..];
-    let line_text = rest.split('\n').next().unwrap_or("").trim_end_matches('\r');
-    let mut chars = line_text.char_indices().skip(column.saturating_sub(1));
-    let (start, _) = chars.next().unwrap_or((line_text.len(), ' '));
-    let end = line_text.char_indices().skip(column.saturating_sub(1) + width.max(1)).map(|(i, _)| i).next().unwrap_or(line_text.len());
-    Some(line_start + start..line_start + end.max(start))
+impl LineIndex {
+    fn new(source: &str) -> LineIndex {
+        let starts = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        LineIndex { starts, ascii: HashMap::new() }
+    }
+
+    /// Byte range of 1-based line `line`, without its line break.
+    fn line(&self, source: &str, line: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.starts.get(line.max(1) - 1)?;
+        let end = self.starts.get(line.max(1)).map(|&next| next - 1).unwrap_or(source.len());
+        Some(start..start + source[start..end].trim_end_matches('\r').len())
+    }
+
+    /// Byte range of `width` characters at a 1-based line and column, if the line exists.
+    fn range(&mut self, source: &str, line: usize, column: usize, width: usize) -> Option<std::ops::Range<usize>> {
+        let bounds = self.line(source, line)?;
+        let text = &source[bounds.clone()];
+        let (col, end_col) = (column.saturating_sub(1), column.saturating_sub(1) + width.max(1));
+        let (start, end) = if *self.ascii.entry(line).or_insert_with(|| text.is_ascii()) {
+            (col.min(text.len()), end_col.min(text.len()))
+        } else {
+            let at = |n: usize| text.char_indices().nth(n).map(|(i, _)| i).unwrap_or(text.len());
+            (at(col), at(end_col))
+        };
+        Some(bounds.start + start..bounds.start + end.max(start))
+    }
+}
+
+/// The text at `range` of `line` (both byte ranges of `source`) with up to 40 characters either
+/// side, marked with `…` where cut.
+fn excerpt(source: &str, line: std::ops::Range<usize>, range: std::ops::Range<usize>) -> String {
+    let from = source[line.start..range.start].char_indices().rev().nth(39).map(|(i, _)| line.start + i).unwrap_or(line.start);
+    let to = source[range.end..line.end].char_indices().nth(40).map(|(i, _)| range.end + i).unwrap_or(line.end);
+    let cut = |yes: bool| if yes { "…" } else { "" };
+    format!("{}{}{}", cut(from > line.start), &source[from..to], cut(to < line.end))
 }
 
 pub fn render_json(diags: &[Diagnostic]) -> String {
@@ -245,11 +280,27 @@ mod tests {
     }
 
     #[test]
-    fn byte_range_finds_line_and_column() {
-        let src = "a: 1\nbb: 2\n";
-        let starts = line_starts(src);
-        assert_eq!(byte_range(src, &starts, 2, 1, 2), Some(5..7));
-        assert_eq!(byte_range(src, &starts, 9, 1, 0), None);
+    fn positions_become_byte_ranges_by_characters() {
+        let src = "a: 1\r\nbb: 2\nçé: x\n";
+        let mut lines = LineIndex::new(src);
+        assert_eq!(lines.range(src, 2, 1, 2), Some(6..8));
+        assert_eq!(lines.line(src, 1), Some(0..4), "without the CR");
+        assert_eq!(lines.range(src, 1, 3, 9), Some(2..4), "clipped to the line");
+        assert_eq!(lines.range(src, 3, 2, 2), Some(14..17), "columns count characters");
+        assert_eq!(lines.range(src, 9, 1, 0), None);
+    }
+
+    #[test]
+    fn a_long_line_is_excerpted_around_the_position() {
+        let long = format!("{}[here](gone.md){}", "é".repeat(600), "x".repeat(600));
+        let src = format!("---\ntitle: T\n---\n{long}\n");
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("p.md"), &src).expect("write");
+        let d = Diagnostic::error("broken-link", "p.md", "link to `gone.md`: no such page").at(Pos { line: 4, column: 601, width: 15 });
+        let out = render_human(&[d], dir.path(), false);
+        let expected = format!("at p.md:4:601: …{}[here](gone.md){}…", "é".repeat(40), "x".repeat(40));
+        assert!(out.contains(&expected), "{out}");
+        assert!(out.len() < 600, "the line is not quoted whole: {} bytes", out.len());
     }
 
     #[test]
