@@ -10,19 +10,10 @@
 use crate::diagnostics::Pos;
 
 /// One segment of a key path: a mapping key as written, or the Nth item of a sequence (`#N`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Seg<'a> {
     Key(&'a str),
     Item(usize),
-}
-
-impl Seg<'_> {
-    fn matches(self, segment: &str) -> bool {
-        match self {
-            Seg::Key(k) => k == segment,
-            Seg::Item(n) => segment.strip_prefix('#').and_then(|d| d.parse::<usize>().ok()) == Some(n),
-        }
-    }
 }
 
 /// A key or sequence item. Its path is its segment after its parent's: nodes are stored
@@ -40,6 +31,9 @@ struct Node<'a> {
     key_bytes: usize,
 }
 
+/// Node indices by (parent, segment), in document order; `None` is the document itself.
+type Children<'a> = std::collections::HashMap<(Option<usize>, Seg<'a>), Vec<usize>>;
+
 /// An index of the keys of one YAML document. Lines are 1-based and offset by `first_line - 1`
 /// so positions are in the coordinates of the enclosing file.
 #[derive(Debug)]
@@ -47,10 +41,11 @@ pub struct YamlIndex<'a> {
     lines: Vec<&'a str>,
     first_line: usize,
     nodes: Vec<Node<'a>>,
-    /// The mapping-key nodes by key, in document order: built on the first lookup, so that a
-    /// registry of thousands of owners with a diagnostic for each is not searched end to end
-    /// every time.
-    by_key: std::cell::OnceCell<std::collections::HashMap<&'a str, Vec<usize>>>,
+    /// The children of each node (of the document for `None`) by segment, in document order:
+    /// built on the first lookup, so that a lookup follows its path instead of searching the
+    /// whole document (a registry of thousands of owners with a diagnostic for each, or the
+    /// answers of thousands of FAQ items, would each search it end to end).
+    children: std::cell::OnceCell<Children<'a>>,
 }
 
 struct Frame {
@@ -131,43 +126,37 @@ impl<'a> YamlIndex<'a> {
                 key_bytes: key.len(),
             });
         }
-        YamlIndex { lines, first_line, nodes, by_key: Default::default() }
+        YamlIndex { lines, first_line, nodes, children: Default::default() }
     }
 
-    /// Whether node `n` has exactly the key path `path`.
-    fn is_at(&self, n: usize, path: &[&str]) -> bool {
-        let mut at = Some(n);
-        for segment in path.iter().rev() {
-            match at.map(|k| &self.nodes[k]) {
-                Some(node) if node.seg.matches(segment) => at = node.parent,
-                _ => return false,
+    /// Every node with exactly the key path `path`, in document order (more than one when a
+    /// key is repeated).
+    fn all_at(&self, path: &[&str]) -> Vec<usize> {
+        let children = self.children.get_or_init(|| {
+            let mut map = Children::new();
+            for (n, node) in self.nodes.iter().enumerate() {
+                map.entry((node.parent, node.seg)).or_default().push(n);
             }
+            map
+        });
+        let mut at: Vec<Option<usize>> = vec![None];
+        for segment in path {
+            let item = segment.strip_prefix('#').and_then(|d| d.parse::<usize>().ok()).map(Seg::Item);
+            let mut next: Vec<Option<usize>> = Vec::new();
+            for parent in &at {
+                for seg in std::iter::once(Seg::Key(segment)).chain(item) {
+                    next.extend(children.get(&(*parent, seg)).into_iter().flatten().map(|&n| Some(n)));
+                }
+            }
+            at = next;
         }
-        at.is_none()
+        let mut found: Vec<usize> = at.into_iter().flatten().filter(|&n| self.nodes[n].depth == path.len()).collect();
+        found.sort_unstable();
+        found
     }
 
     fn node(&self, path: &[&str]) -> Option<usize> {
-        self.candidates(path).find(|&n| self.nodes[n].depth == path.len() && self.is_at(n, path))
-    }
-
-    /// The nodes that can have key path `path`, in document order (reversible, for
-    /// [`YamlIndex::key_last`]): those with its last key, or all for a sequence item (`#N`).
-    fn candidates<'s>(&'s self, path: &[&str]) -> Box<dyn DoubleEndedIterator<Item = usize> + 's> {
-        match path.last() {
-            Some(last) if !last.starts_with('#') => {
-                let by_key = self.by_key.get_or_init(|| {
-                    let mut map = std::collections::HashMap::<&str, Vec<usize>>::new();
-                    for (n, node) in self.nodes.iter().enumerate() {
-                        if let Seg::Key(k) = node.seg {
-                            map.entry(k).or_default().push(n);
-                        }
-                    }
-                    map
-                });
-                Box::new(by_key.get(*last).into_iter().flatten().copied())
-            }
-            _ => Box::new(0..self.nodes.len()),
-        }
+        self.all_at(path).first().copied()
     }
 
     /// The deepest node whose path is a prefix of `path`, with how many segments it matched.
@@ -196,7 +185,7 @@ impl<'a> YamlIndex<'a> {
     /// Like [`YamlIndex::key`] but for the last of several keys with the same path (a key
     /// written twice: the second one is the one that is dropped).
     pub fn key_last(&self, path: &[&str]) -> Pos {
-        match self.candidates(path).rev().find(|&n| self.nodes[n].depth == path.len() && self.is_at(n, path)) {
+        match self.all_at(path).last().copied() {
             Some(n) => {
                 let node = &self.nodes[n];
                 self.pos(node.line, node.key_col, node.key_len)
