@@ -4,8 +4,10 @@
 //!
 //! This is deliberately a small line scanner, not a YAML parser: it understands block mappings,
 //! block sequences (`- item`), block scalars (`|`, `>`) and finds keys or values inside flow
-//! collections (`{a: 1}`, `[a, b]`) by text search on the owning line. It runs only when a
-//! diagnostic needs a position, never on the build's hot path.
+//! collections (`{a: 1}`, `[a, b]`) by text search on the owning line. A document is indexed
+//! only when something needs a position in it (a diagnostic, a link inside a front-matter
+//! field), and a lookup follows its key path, so thousands of positions in one document cost
+//! about as much as one.
 
 use crate::diagnostics::Pos;
 
