@@ -18,6 +18,19 @@ enum Seg<'a> {
     Item(usize),
 }
 
+impl Seg<'_> {
+    fn matches(self, segment: &str) -> bool {
+        match self {
+            Seg::Key(k) => k == segment,
+            Seg::Item(n) => segment.strip_prefix('#').and_then(|d| d.parse::<usize>().ok()) == Some(n),
+        }
+    }
+}
+
+/// Documents with at most this many keys are searched directly: indexing children costs more
+/// than the few lookups a page's front-matter gets.
+const SMALL: usize = 512;
+
 /// A key or sequence item. Its path is its segment after its parent's: nodes are stored
 /// without copying their ancestors' keys, so indexing a document allocates once per node list.
 #[derive(Debug)]
@@ -134,6 +147,9 @@ impl<'a> YamlIndex<'a> {
     /// Every node with exactly the key path `path`, in document order (more than one when a
     /// key is repeated).
     fn all_at(&self, path: &[&str]) -> Vec<usize> {
+        if self.nodes.len() <= SMALL {
+            return (0..self.nodes.len()).filter(|&n| self.nodes[n].depth == path.len() && self.is_at(n, path)).collect();
+        }
         let children = self.children.get_or_init(|| {
             let mut map = Children::new();
             for (n, node) in self.nodes.iter().enumerate() {
@@ -155,6 +171,18 @@ impl<'a> YamlIndex<'a> {
         let mut found: Vec<usize> = at.into_iter().flatten().filter(|&n| self.nodes[n].depth == path.len()).collect();
         found.sort_unstable();
         found
+    }
+
+    /// Whether node `n` has exactly the key path `path`.
+    fn is_at(&self, n: usize, path: &[&str]) -> bool {
+        let mut at = Some(n);
+        for segment in path.iter().rev() {
+            match at.map(|k| &self.nodes[k]) {
+                Some(node) if node.seg.matches(segment) => at = node.parent,
+                _ => return false,
+            }
+        }
+        at.is_none()
     }
 
     fn node(&self, path: &[&str]) -> Option<usize> {
@@ -337,13 +365,18 @@ mod tests {
     fn a_key_is_found_under_its_own_parents_first_and_last_when_repeated() {
         // `name` under three parents, `owners` twice (a duplicate key), `b` only in the second.
         let doc = "owners:\n  a:\n    name: A\nparties:\n  a:\n    name: P\nowners:\n  b:\n    name: B\n  a:\n    name: A2\n";
-        let idx = YamlIndex::new(doc, 1);
-        assert_eq!(idx.key(&["owners", "a", "name"]).line, 3, "the first `owners.a.name`");
-        assert_eq!(idx.key_last(&["owners", "a", "name"]).line, 11, "the last one");
-        assert_eq!(idx.key(&["parties", "a", "name"]).line, 6, "not an owner's `name`");
-        assert_eq!(idx.key(&["owners", "b"]).line, 8, "only under the second `owners`");
-        assert_eq!(idx.key_last(&["owners"]).line, 7);
-        assert_eq!(idx.key(&["name"]).line, 1, "no top-level `name`: the first line");
+        // The same document followed by enough keys to be looked up through the children map.
+        let filler: String = (0..SMALL).map(|i| format!("k{i}: v\n")).collect();
+        let large = format!("{doc}{filler}");
+        for text in [doc, large.as_str()] {
+            let idx = YamlIndex::new(text, 1);
+            assert_eq!(idx.key(&["owners", "a", "name"]).line, 3, "the first `owners.a.name`");
+            assert_eq!(idx.key_last(&["owners", "a", "name"]).line, 11, "the last one");
+            assert_eq!(idx.key(&["parties", "a", "name"]).line, 6, "not an owner's `name`");
+            assert_eq!(idx.key(&["owners", "b"]).line, 8, "only under the second `owners`");
+            assert_eq!(idx.key_last(&["owners"]).line, 7);
+            assert_eq!(idx.key(&["name"]).line, 1, "no top-level `name`: the first line");
+        }
     }
 
     #[test]
