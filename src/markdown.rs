@@ -431,45 +431,112 @@ struct FaqCapture {
 /// Renders a page body. Errors in `::: internal` markers are returned, not rendered around.
 pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> {
     let (text, regions) = prepare_internal_blocks(body, cx.audience).map_err(|e| BlockError { line: e.line + cx.first_line - 1, ..e })?;
-    let lines = LineIndex::new(&text);
-    let mut out = Rendered::default();
-    let mut ids = IdAllocator::for_page();
-    let mut events: Vec<Event> = Vec::new();
-    let mut depth = 0usize;
-    let mut region_i = 0usize;
-    let mut region_open: Option<usize> = None;
-    let mut faq: Option<FaqCapture> = None;
+    let mut events = Events {
+        iter: Parser::new_ext(&text, options()).into_offset_iter().peekable(),
+        text: &text,
+        lines: LineIndex::new(&text),
+        regions: &regions,
+        cx,
+        out: Rendered::default(),
+        ids: IdAllocator::for_page(),
+        pending: std::collections::VecDeque::new(),
+        depth: 0,
+        region_i: 0,
+        region_open: None,
+        faq: None,
+        done: false,
+    };
+    // The HTML is written as the events come: a page never holds all of its events at once
+    // (a table of a million cells would take hundreds of megabytes).
+    let mut html = String::with_capacity(text.len() * 3 / 2);
+    html::push_html(&mut html, &mut events);
+    let mut out = events.out;
+    out.html = html;
+    Ok(out)
+}
 
-    let mut iter = Parser::new_ext(&text, options()).into_offset_iter().peekable();
-    while let Some((ev, range)) = iter.next() {
+/// The parser's events rewritten for a page (heading ids, links, alerts, highlighted code,
+/// internal-block wrappers), with the TOC, links and FAQ items collected on the way.
+struct Events<'t, 'c> {
+    iter: std::iter::Peekable<pulldown_cmark::OffsetIter<'t, pulldown_cmark::DefaultBrokenLinkCallback>>,
+    text: &'t str,
+    lines: LineIndex,
+    regions: &'t [std::ops::Range<usize>],
+    cx: &'c MarkdownContext<'c>,
+    out: Rendered,
+    ids: IdAllocator,
+    /// Events made by the last input event and not yet handed out.
+    pending: std::collections::VecDeque<Event<'t>>,
+    depth: usize,
+    region_i: usize,
+    region_open: Option<usize>,
+    faq: Option<FaqCapture>,
+    done: bool,
+}
+
+impl<'t> Iterator for Events<'t, '_> {
+    type Item = Event<'t>;
+
+    fn next(&mut self) -> Option<Event<'t>> {
+        loop {
+            if let Some(e) = self.pending.pop_front() {
+                return Some(e);
+            }
+            if self.done {
+                return None;
+            }
+            match self.iter.next() {
+                Some((ev, range)) => self.step(ev, range),
+                None => self.finish(),
+            }
+        }
+    }
+}
+
+impl<'t> Events<'t, '_> {
+    fn finish(&mut self) {
+        if let Some(f) = self.faq.as_mut()
+            && let Some((q, anchor, qline, answer)) = f.current.take()
+        {
+            self.out.faq.push(finish_faq(q, anchor, qline, answer));
+        }
+        if self.region_open.is_some() {
+            self.pending.push_back(Event::Html("</div>\n".into()));
+        }
+        self.done = true;
+    }
+
+    /// Turns one event of the parser into what the page shows (possibly several events).
+    fn step(&mut self, ev: Event<'t>, range: std::ops::Range<usize>) {
         // Wrap the blocks of an internal region (internal audience only; the client audience
         // has had them blanked out already). The wrapper opens at the depth of the region's
         // first block and closes before anything outside the region at that depth, or before
         // the end of the element it opened in, so the HTML stays well nested.
-        if cx.audience == Audience::Internal && region_i < regions.len() {
-            let region = &regions[region_i];
+        if self.cx.audience == Audience::Internal && self.region_i < self.regions.len() {
+            let region = &self.regions[self.region_i];
             let is_end = matches!(ev, Event::End(_));
-            match region_open {
+            match self.region_open {
                 Some(open_depth) => {
-                    let leaving = is_end && depth <= open_depth;
-                    if leaving || (!is_end && depth == open_depth && range.start >= region.end) {
-                        events.push(Event::Html("</div>\n".into()));
-                        region_open = None;
-                        region_i += 1;
+                    let leaving = is_end && self.depth <= open_depth;
+                    if leaving || (!is_end && self.depth == open_depth && range.start >= region.end) {
+                        self.pending.push_back(Event::Html("</div>\n".into()));
+                        self.region_open = None;
+                        self.region_i += 1;
                     }
                 }
                 None if !is_end && range.start >= region.start && range.start < region.end => {
-                    events.push(Event::Html("<div class=\"internal-block\"><p class=\"internal-label\">Internal only</p>\n".into()));
-                    region_open = Some(depth);
+                    self.pending
+                        .push_back(Event::Html("<div class=\"internal-block\"><p class=\"internal-label\">Internal only</p>\n".into()));
+                    self.region_open = Some(self.depth);
                 }
-                None if range.start >= region.end => region_i += 1,
+                None if range.start >= region.end => self.region_i += 1,
                 None => {}
             }
         }
         match ev {
             Event::Start(Tag::Heading { level, id, classes, attrs }) => {
                 let mut inner = Vec::new();
-                for (e, _) in iter.by_ref() {
+                for (e, _) in self.iter.by_ref() {
                     if matches!(e, Event::End(TagEnd::Heading(_))) {
                         break;
                     }
@@ -485,16 +552,16 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
                     .trim()
                     .to_string();
                 let lvl = level_num(level);
-                let (line, _) = lines.locate(&text, range.start);
+                let (line, _) = self.lines.locate(self.text, range.start);
                 // FAQ sections: a heading closes the current question; a shallower one closes
                 // the section; a deeper one under an FAQ heading starts a question.
                 let mut is_question = false;
-                if let Some(f) = faq.as_mut() {
+                if let Some(f) = self.faq.as_mut() {
                     if let Some((q, anchor, qline, answer)) = f.current.take() {
-                        out.faq.push(finish_faq(q, anchor, qline, answer));
+                        self.out.faq.push(finish_faq(q, anchor, qline, answer));
                     }
                     if lvl <= f.section_level {
-                        faq = None;
+                        self.faq = None;
                     } else if f.question_level.is_none_or(|q| lvl <= q) {
                         f.question_level = Some(lvl);
                         is_question = true;
@@ -505,12 +572,12 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
                     None if is_question => format!("faq-{}", slugify(&title)),
                     None => slugify(&title),
                 };
-                let hid = ids.allocate(&wanted);
-                if is_question && let Some(f) = faq.as_mut() {
-                    f.current = Some((title.clone(), hid.clone(), line + cx.first_line, Vec::new()));
+                let hid = self.ids.allocate(&wanted);
+                if is_question && let Some(f) = self.faq.as_mut() {
+                    f.current = Some((title.clone(), hid.clone(), line + self.cx.first_line, Vec::new()));
                 }
-                if faq.is_none() && cx.faq_headings.iter().any(|h| h.eq_ignore_ascii_case(&title)) {
-                    faq = Some(FaqCapture { section_level: lvl, question_level: None, current: None, in_footnote: 0 });
+                if self.faq.is_none() && self.cx.faq_headings.iter().any(|h| h.eq_ignore_ascii_case(&title)) {
+                    self.faq = Some(FaqCapture { section_level: lvl, question_level: None, current: None, in_footnote: 0 });
                 }
                 let mut inner_html = String::new();
                 html::push_html(&mut inner_html, inner.into_iter());
@@ -522,19 +589,19 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
                 for (k, v) in attrs {
                     extra.push_str(&format!(" {}=\"{}\"", escape_attr(&k), escape_attr(v.as_deref().unwrap_or(""))));
                 }
-                events.push(Event::Html(
+                self.pending.push_back(Event::Html(
                     format!(
                         "<h{lvl} id=\"{id}\"{class_attr}{extra}>{inner_html} <a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">#</a></h{lvl}>\n",
                         id = escape_attr(&hid)
                     )
                     .into(),
                 ));
-                out.toc.push(TocEntry { level: lvl, id: hid, title });
-                continue;
+                self.out.toc.push(TocEntry { level: lvl, id: hid, title });
+                return;
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let mut code = String::new();
-                for (e, _) in iter.by_ref() {
+                for (e, _) in self.iter.by_ref() {
                     match e {
                         Event::End(TagEnd::CodeBlock) => break,
                         Event::Text(t) => code.push_str(&t),
@@ -546,53 +613,42 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
                     CodeBlockKind::Indented => String::new(),
                 };
                 let e = Event::Html(highlight(&code, &lang).into());
-                push_event(&mut events, &mut faq, e);
-                continue;
+                push_event(&mut self.pending, &mut self.faq, e);
+                return;
             }
             Event::Start(Tag::BlockQuote(Some(kind))) => {
                 let (class, title) = alert_parts(kind);
-                depth += 1;
+                self.depth += 1;
                 let e = Event::Html(format!("<div class=\"alert alert-{class}\"><p class=\"alert-title\">{title}</p>\n").into());
-                push_event(&mut events, &mut faq, e);
-                continue;
+                push_event(&mut self.pending, &mut self.faq, e);
+                return;
             }
             Event::End(TagEnd::BlockQuote(Some(_))) => {
-                depth = depth.saturating_sub(1);
-                push_event(&mut events, &mut faq, Event::Html("</div>\n".into()));
-                continue;
+                self.depth = self.depth.saturating_sub(1);
+                push_event(&mut self.pending, &mut self.faq, Event::Html("</div>\n".into()));
+                return;
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let dest = rewrite_link(&dest_url, lines.locate(&text, range.start), cx, &mut out.links);
-                depth += 1;
-                push_event(&mut events, &mut faq, Event::Start(Tag::Link { link_type, dest_url: dest, title, id }));
-                continue;
+                let dest = rewrite_link(&dest_url, self.lines.locate(self.text, range.start), self.cx, &mut self.out.links);
+                self.depth += 1;
+                push_event(&mut self.pending, &mut self.faq, Event::Start(Tag::Link { link_type, dest_url: dest, title, id }));
+                return;
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                let dest = rewrite_link(&dest_url, lines.locate(&text, range.start), cx, &mut out.links);
-                depth += 1;
-                push_event(&mut events, &mut faq, Event::Start(Tag::Image { link_type, dest_url: dest, title, id }));
-                continue;
+                let dest = rewrite_link(&dest_url, self.lines.locate(self.text, range.start), self.cx, &mut self.out.links);
+                self.depth += 1;
+                push_event(&mut self.pending, &mut self.faq, Event::Start(Tag::Image { link_type, dest_url: dest, title, id }));
+                return;
             }
-            Event::Start(_) => depth += 1,
-            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Start(_) => self.depth += 1,
+            Event::End(_) => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
-        push_event(&mut events, &mut faq, ev);
+        push_event(&mut self.pending, &mut self.faq, ev);
     }
-    if let Some(f) = faq.as_mut()
-        && let Some((q, anchor, qline, answer)) = f.current.take()
-    {
-        out.faq.push(finish_faq(q, anchor, qline, answer));
-    }
-    if region_open.is_some() {
-        events.push(Event::Html("</div>\n".into()));
-    }
-    out.html.reserve(text.len() * 3 / 2);
-    html::push_html(&mut out.html, events.into_iter());
-    Ok(out)
 }
 
-fn push_event<'a>(events: &mut Vec<Event<'a>>, faq: &mut Option<FaqCapture>, ev: Event<'a>) {
+fn push_event<'a>(events: &mut std::collections::VecDeque<Event<'a>>, faq: &mut Option<FaqCapture>, ev: Event<'a>) {
     if let Some(capture) = faq.as_mut() {
         match ev {
             Event::Start(Tag::FootnoteDefinition(_)) => capture.in_footnote += 1,
@@ -605,7 +661,7 @@ fn push_event<'a>(events: &mut Vec<Event<'a>>, faq: &mut Option<FaqCapture>, ev:
             _ => {}
         }
     }
-    events.push(ev);
+    events.push_back(ev);
 }
 
 fn finish_faq(question: String, anchor: String, line: usize, answer: Vec<Event<'static>>) -> MarkdownFaq {
