@@ -193,15 +193,17 @@ fn severity_word(s: Severity) -> &'static str {
 /// them, made gigabytes of output.
 const LONG_LINE: usize = 1000;
 
-/// Where a file's lines start, and which lines are ASCII (worked out on first use), so that
-/// placing many diagnostics on one long line costs about one pass over it, not one each.
-struct LineIndex {
+/// Where a text's lines start, and which lines are ASCII (worked out on first use), so that
+/// turning many positions on one long line into offsets (or back) costs about one pass over
+/// the line, not one each. Used for diagnostics and for the positions of Markdown links.
+pub(crate) struct LineIndex {
     starts: Vec<usize>,
+    /// By 0-based line.
     ascii: HashMap<usize, bool>,
 }
 
 impl LineIndex {
-    fn new(source: &str) -> LineIndex {
+    pub(crate) fn new(source: &str) -> LineIndex {
         let starts = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
         LineIndex { starts, ascii: HashMap::new() }
     }
@@ -213,18 +215,37 @@ impl LineIndex {
         Some(start..start + source[start..end].trim_end_matches('\r').len())
     }
 
+    /// Whether 0-based line `index` (whose text is `text`) is ASCII: byte and character columns agree.
+    fn is_ascii(&mut self, index: usize, text: &str) -> bool {
+        *self.ascii.entry(index).or_insert_with(|| text.is_ascii())
+    }
+
     /// Byte range of `width` characters at a 1-based line and column, if the line exists.
     fn range(&mut self, source: &str, line: usize, column: usize, width: usize) -> Option<std::ops::Range<usize>> {
         let bounds = self.line(source, line)?;
         let text = &source[bounds.clone()];
         let (col, end_col) = (column.saturating_sub(1), column.saturating_sub(1) + width.max(1));
-        let (start, end) = if *self.ascii.entry(line).or_insert_with(|| text.is_ascii()) {
+        let (start, end) = if self.is_ascii(line.max(1) - 1, text) {
             (col.min(text.len()), end_col.min(text.len()))
         } else {
             let at = |n: usize| text.char_indices().nth(n).map(|(i, _)| i).unwrap_or(text.len());
             (at(col), at(end_col))
         };
         Some(bounds.start + start..bounds.start + end.max(start))
+    }
+
+    /// 0-based line and character column of byte `offset` of `source`.
+    pub(crate) fn locate(&mut self, source: &str, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let start = self.starts[line];
+        let prefix = source.get(start..offset);
+        let whole = self.line(source, line + 1).map(|r| &source[r]).unwrap_or("");
+        let col = match prefix {
+            Some(_) if self.is_ascii(line, whole) => offset - start,
+            Some(p) => p.chars().count(),
+            None => offset - start,
+        };
+        (line, col)
     }
 }
 

@@ -17,6 +17,7 @@ use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
 use crate::config::Audience;
+use crate::diagnostics::LineIndex;
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct TocEntry {
@@ -185,23 +186,6 @@ fn is_internal_opener(word: &str) -> bool {
 
 fn newline_of(line: &str) -> &'static str {
     if line.ends_with('\n') { "\n" } else { "" }
-}
-
-/// Offsets of line starts, to turn byte offsets into 1-based lines and columns.
-struct LineIndex(Vec<usize>);
-
-impl LineIndex {
-    fn new(text: &str) -> Self {
-        let mut v = vec![0];
-        v.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex(v)
-    }
-    /// 0-based line and character column of a byte offset.
-    fn locate(&self, text: &str, offset: usize) -> (usize, usize) {
-        let line = self.0.partition_point(|&s| s <= offset).saturating_sub(1);
-        let col = text.get(self.0[line]..offset).map(|t| t.chars().count()).unwrap_or(offset - self.0[line]);
-        (line, col)
-    }
 }
 
 fn is_external(url: &str) -> bool {
