@@ -593,3 +593,108 @@ fn long_lists_continue_on_numbered_pages_with_every_row_once() {
         assert_eq!(seen.len(), 1203, "{first}: a playbook listed twice");
     }
 }
+
+/// Past eight owners the RACI section turns into one row per owner: owners grouped under a
+/// header row per party (clients, providers, vendors, then owners with no party), each row with
+/// the workstreams the owner is accountable for, responsible for, consulted on and informed of.
+#[test]
+fn a_playbook_with_many_owners_lists_their_raci_roles_by_party_one_column_per_role() {
+    let s = Site::new();
+    s.file(
+        "demarcate.yaml",
+        "title: Wide RACI
+checks: {unknown-party: warning}
+parties:
+  msp: {name: Managed Co, kind: provider}
+  soc: {name: SOC Vendor, kind: vendor}
+  acme: {name: Acme Corp, kind: client}
+owners:
+  desk: {name: Service desk, party: msp}
+  eng: {name: Engineering, party: msp}
+  noc: {name: Network ops, party: msp}
+  soc-team: {name: SOC team, party: soc}
+  acme-it: {name: Acme IT, party: acme}
+  acme-cfo: {name: Acme finance, party: acme}
+  acme-hr: {name: Acme HR, party: acme}
+  auditor: {name: External auditor, party: outside}
+  counsel: {name: Outside counsel, party: outside}
+workstreams:
+  help-desk: {name: Help desk}
+  security-monitoring: {name: Security monitoring}
+  reporting: {name: Reporting}
+",
+    );
+    // `outside` is not a party: with `unknown-party` lowered to a warning, those owners have none.
+    // The vendor and the party-less owners appear first, so the grouping, not the order of
+    // appearance, puts the client first.
+    s.file(
+        "content/wide.md",
+        "---
+title: Wide
+client: acme
+workstreams:
+  security-monitoring: {accountable: soc-team, responsible: [soc-team, noc], consulted: [auditor], informed: [acme-it]}
+  help-desk: {accountable: desk, responsible: [desk, eng], consulted: [acme-it], informed: [counsel, acme-hr]}
+  reporting: {accountable: acme-cfo, responsible: [eng], informed: [acme-it, auditor]}
+---
+",
+    );
+    s.run(&["build"]).ok();
+    let html = s.read("site/wide/index.html");
+    let table = element_at(&html, html.find("<table class=\"data raci-by-owner\">").expect("the by-owner table"));
+    assert!(!html.contains("raci-legend"), "the role columns need no letter legend");
+    let head = element_at(table, table.find("<thead").unwrap());
+    assert_eq!(visible_text(head), "OwnerAccountable forResponsible forConsulted onInformed of");
+
+    // (party header, [(owner, [A, R, C, I] cell texts)]) per row group.
+    type OwnerRow = (String, Vec<String>);
+    let mut groups: Vec<(String, Vec<OwnerRow>)> = Vec::new();
+    let mut at = 0;
+    while let Some(i) = table[at..].find("<tbody>") {
+        let body = element_at(table, at + i);
+        at += i + body.len();
+        let rows: Vec<&str> = body.split("<tr").skip(1).collect();
+        assert!(rows[0].contains("scope=\"rowgroup\" colspan=\"5\""), "each group opens with a header row: {}", rows[0]);
+        let owners = rows[1..]
+            .iter()
+            .map(|row| {
+                let cells: Vec<String> = row.split("<td>").skip(1).map(|c| visible_text(c).trim().to_string()).collect();
+                let owner = visible_text(row.split("<td>").next().unwrap());
+                (owner.trim_start_matches('>').trim().to_string(), cells)
+            })
+            .collect();
+        groups.push((visible_text(rows[0]).trim_start_matches(|c| c != '>').trim_start_matches('>').trim().to_string(), owners));
+    }
+    let cells = |a: &str, r: &str, c: &str, i: &str| vec![a.to_string(), r.to_string(), c.to_string(), i.to_string()];
+    let expected = vec![
+        (
+            "Acme Corp Client".to_string(),
+            vec![
+                ("Acme IT".to_string(), cells("", "", "Help desk", "Security monitoring, Reporting")),
+                ("Acme HR".to_string(), cells("", "", "", "Help desk")),
+                ("Acme finance".to_string(), cells("Reporting", "", "", "")),
+            ],
+        ),
+        (
+            "Managed Co Provider".to_string(),
+            vec![
+                ("Network ops".to_string(), cells("", "Security monitoring", "", "")),
+                ("Service desk".to_string(), cells("Help desk", "Help desk", "", "")),
+                ("Engineering".to_string(), cells("", "Help desk, Reporting", "", "")),
+            ],
+        ),
+        ("SOC Vendor Vendor".to_string(), vec![("SOC team".to_string(), cells("Security monitoring", "Security monitoring", "", ""))]),
+        (
+            "Owners outside any party".to_string(),
+            vec![
+                ("External auditor".to_string(), cells("", "", "Security monitoring", "Reporting")),
+                ("Outside counsel".to_string(), cells("", "", "", "Help desk")),
+            ],
+        ),
+    ];
+    assert_eq!(groups, expected);
+    // Role links point at the rows of the ownership table on the same page.
+    assert!(table.contains("<a href=\"#ws-reporting\">Reporting</a>"));
+    assert!(html.contains("id=\"ws-reporting\""));
+    assert!(table.contains("<a href=\"/parties/acme/\">Acme Corp</a>"));
+}

@@ -810,6 +810,22 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
             obj!("id": wid.as_str(), "name": w.name.as_str(), "anchor": format!("ws-{wid}"), "cells": cells)
         })
         .collect();
+    let ws_refs = |list: &[usize]| arr(list.iter().map(|&r| refs.ws[site.own.rows[i][r].ws].clone()).collect());
+    let raci_by_party: Vec<Value> = grid
+        .by_party(&site.reg)
+        .into_iter()
+        .map(|(party, members)| {
+            let owners: Vec<Value> = members
+                .iter()
+                .map(|&k| {
+                    let [a, r, c, inf] = grid.roles_of(k);
+                    obj!("owner": refs.owners[grid.owners[k]].clone(), "accountable": ws_refs(&a), "responsible": ws_refs(&r),
+                        "consulted": ws_refs(&c), "informed": ws_refs(&inf))
+                })
+                .collect();
+            obj!("party": party.map(|p| refs.parties[p].clone()).unwrap_or(Value::none()), "owners": owners)
+        })
+        .collect();
     let raci_owners = grid.owners;
     let raci_by_owner: Vec<Value> =
         raci_owners.iter().zip(owner_roles).map(|(&o, roles)| obj!("owner": refs.owners[o].clone(), "roles": roles)).collect();
@@ -833,7 +849,8 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
         "content": r.map(|r| r.html.as_str()).unwrap_or(""), "toc": ser(&r.map(|r| r.toc.clone()).unwrap_or_default()),
         "breadcrumbs": breadcrumbs(site, i), "internal": p.audience == Audience::Internal && site.audience == Audience::Internal,
         "ownership": rows, "boundary": Value::from(bmap),
-        "raci": obj!("owners": owner_list(refs, &raci_owners), "rows": raci_rows, "by_owner": raci_by_owner, "labels": raci_labels()),
+        "raci": obj!("owners": owner_list(refs, &raci_owners), "rows": raci_rows, "by_owner": raci_by_owner, "by_party": raci_by_party,
+            "labels": raci_labels()),
         "faq": faq, "faq_jsonld": faq_jsonld(site, i),
     )
 }
@@ -870,6 +887,36 @@ impl RaciGrid {
             })
             .collect();
         RaciGrid { owners, cells }
+    }
+
+    /// The grid's owners grouped by party for the by-owner table: clients, then providers, then
+    /// vendors, then owners with no party; groups of one kind and owners within a group keep
+    /// their order of first appearance. Each group is (party, positions in `owners`).
+    pub fn by_party(&self, reg: &crate::ownership::Registry) -> Vec<(Option<usize>, Vec<usize>)> {
+        let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
+        for (k, &o) in self.owners.iter().enumerate() {
+            let party = reg.owner_party[o];
+            match groups.iter_mut().find(|(p, _)| *p == party) {
+                Some((_, members)) => members.push(k),
+                None => groups.push((party, vec![k])),
+            }
+        }
+        // A stable sort keeps first appearance within a kind; `None` (no party) sorts last.
+        groups.sort_by_key(|(p, _)| p.map_or(u8::MAX, |p| reg.parties[p].1.kind as u8));
+        groups
+    }
+
+    /// The rows (workstream positions) where owner `k` holds each of A, R, C and I.
+    pub fn roles_of(&self, k: usize) -> [Vec<usize>; 4] {
+        let mut roles: [Vec<usize>; 4] = Default::default();
+        for (row, cells) in self.cells.iter().enumerate() {
+            for (bit, list) in roles.iter_mut().enumerate() {
+                if cells[k] & (1 << bit) != 0 {
+                    list.push(row);
+                }
+            }
+        }
+        roles
     }
 }
 

@@ -260,11 +260,11 @@ fn page_content(h: &mut Html, site: &Site, i: usize, url: &str) {
     h.raw("\n</article>");
 }
 
-/// The RACI section of a playbook with ownership rows: a grid up to eight owners wide, roles by
-/// owner beyond.
+/// The RACI section of a playbook with ownership rows: a grid up to eight owners wide; beyond,
+/// one row per owner, grouped by party, with a column per role.
 fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
     let grid = RaciGrid::of(rows);
-    h.raw("\n  <section class=\"block raci-block\" aria-labelledby=\"playbook-raci\">\n    <h2 id=\"playbook-raci\">RACI matrix <a class=\"anchor\" href=\"#playbook-raci\" aria-label=\"Link to this section\">#</a></h2>\n    <dl class=\"raci-legend\">\n      <div><dt><span class=\"raci raci-a\">A</span></dt><dd>Accountable: answers for the outcome (exactly one)</dd></div>\n      <div><dt><span class=\"raci raci-r\">R</span></dt><dd>Responsible: does the work</dd></div>\n      <div><dt><span class=\"raci raci-c\">C</span></dt><dd>Consulted before decisions</dd></div>\n      <div><dt><span class=\"raci raci-i\">I</span></dt><dd>Informed afterwards</dd></div>\n    </dl>");
+    h.raw("\n  <section class=\"block raci-block\" aria-labelledby=\"playbook-raci\">\n    <h2 id=\"playbook-raci\">RACI matrix <a class=\"anchor\" href=\"#playbook-raci\" aria-label=\"Link to this section\">#</a></h2>");
     // (letters, lower-case letters, words) of each role set, made once per build.
     static LETTERS: std::sync::OnceLock<Vec<(String, String, String)>> = std::sync::OnceLock::new();
     let table = LETTERS.get_or_init(|| {
@@ -278,7 +278,7 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
     });
     let letters = |bits: u8| &table[usize::from(bits & 15)];
     if grid.owners.len() <= 8 {
-        h.raw("\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"raci-caption\" tabindex=\"0\">\n      <table class=\"data raci-table\">\n        <caption id=\"raci-caption\">RACI roles: workstreams down the side, owners across the top</caption>\n        <thead>\n          <tr>\n            <th scope=\"col\">Workstream</th>");
+        h.raw("\n    <dl class=\"raci-legend\">\n      <div><dt><span class=\"raci raci-a\">A</span></dt><dd>Accountable: answers for the outcome (exactly one)</dd></div>\n      <div><dt><span class=\"raci raci-r\">R</span></dt><dd>Responsible: does the work</dd></div>\n      <div><dt><span class=\"raci raci-c\">C</span></dt><dd>Consulted before decisions</dd></div>\n      <div><dt><span class=\"raci raci-i\">I</span></dt><dd>Informed afterwards</dd></div>\n    </dl>\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"raci-caption\" tabindex=\"0\">\n      <table class=\"data raci-table\">\n        <caption id=\"raci-caption\">RACI roles: workstreams down the side, owners across the top</caption>\n        <thead>\n          <tr>\n            <th scope=\"col\">Workstream</th>");
         for &o in &grid.owners {
             let party = party_of(site, o);
             h.raw("\n            <th scope=\"col\" class=\"raci-owner");
@@ -308,29 +308,45 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
     } else {
         h.raw("\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"raci-caption\" tabindex=\"0\">\n      <table class=\"data raci-by-owner\">\n        <caption id=\"raci-caption\">RACI roles by owner (")
             .num(grid.owners.len())
-            .raw(" owners)</caption>\n        <thead><tr><th scope=\"col\">Owner</th><th scope=\"col\">Roles by workstream</th></tr></thead>\n        <tbody>");
-        for (k, &o) in grid.owners.iter().enumerate() {
-            let party = party_of(site, o);
-            h.raw("\n<tr");
-            if let Some((_, kind)) = party {
-                h.raw(" class=\"raci-owner-").text(kind).raw("\"");
-            }
-            h.raw("><th scope=\"row\">");
-            owner_and_party(h, site, o, party);
-            h.raw("</th><td><ul class=\"raci-roles\">");
-            for (row, cells) in rows.iter().zip(&grid.cells) {
-                if cells[k] == 0 {
-                    continue;
+            .raw(" owners), grouped by party</caption>\n        <thead><tr><th scope=\"col\">Owner</th><th scope=\"col\">Accountable for</th><th scope=\"col\">Responsible for</th><th scope=\"col\">Consulted on</th><th scope=\"col\">Informed of</th></tr></thead>");
+        for (party, members) in grid.by_party(&site.reg) {
+            h.raw("\n        <tbody>\n<tr class=\"raci-party");
+            match party {
+                Some(p) => {
+                    let party = &site.reg.parties[p].1;
+                    let kind = party.kind.as_str();
+                    h.raw(" raci-party-")
+                        .text(kind)
+                        .raw("\"><th scope=\"rowgroup\" colspan=\"5\"><a href=\"")
+                        .text(&party_url(site, p))
+                        .raw("\">");
+                    h.text(&party.name).raw("</a> <span class=\"side side-").text(kind).raw("\">").text(&side_label(kind)).raw("</span>");
                 }
-                let (code, lower, label) = letters(cells[k]);
-                let (wid, ws) = &site.reg.workstreams[row.ws];
-                h.raw("<li><span class=\"raci raci-").text(lower).raw("\"><span aria-hidden=\"true\">").text(code);
-                h.raw("</span><span class=\"visually-hidden\">").text(label).raw(":</span></span> <a href=\"#ws-").text(wid).raw("\">");
-                h.text(&ws.name).raw("</a></li>");
+                None => {
+                    h.raw("\"><th scope=\"rowgroup\" colspan=\"5\">Owners outside any party");
+                }
             }
-            h.raw("</ul></td></tr>");
+            h.raw("</th></tr>");
+            for k in members {
+                h.raw("\n<tr><th scope=\"row\"><a href=\"");
+                owner_href(h, site, grid.owners[k]);
+                h.raw("\">").text(&site.reg.owners[grid.owners[k]].1.name).raw("</a></th>");
+                for list in grid.roles_of(k) {
+                    h.raw("<td>");
+                    for (n, r) in list.into_iter().enumerate() {
+                        let (wid, ws) = &site.reg.workstreams[rows[r].ws];
+                        if n > 0 {
+                            h.raw(", ");
+                        }
+                        h.raw("<a href=\"#ws-").text(wid).raw("\">").text(&ws.name).raw("</a>");
+                    }
+                    h.raw("</td>");
+                }
+                h.raw("</tr>");
+            }
+            h.raw("\n        </tbody>");
         }
-        h.raw("\n        </tbody>\n      </table>\n    </div>");
+        h.raw("\n      </table>\n    </div>");
     }
     h.raw("\n  </section>");
 }
