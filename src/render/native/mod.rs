@@ -165,7 +165,9 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
     if internal {
         h.raw("\n  <meta name=\"robots\" content=\"noindex, nofollow\">");
     }
-    h.raw("\n  <link rel=\"icon\" href=\"data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'%20viewBox='0%200%2032%2032'%3E%3Crect%20width='32'%20height='32'%20rx='7'%20fill='%2313294b'/%3E%3Crect%20x='7'%20y='9'%20width='7'%20height='14'%20rx='1.5'%20fill='%235fd0c4'/%3E%3Crect%20x='18'%20y='9'%20width='7'%20height='14'%20rx='1.5'%20fill='%23a9c1f5'/%3E%3C/svg%3E\">\n  <link rel=\"stylesheet\" href=\"")
+    h.raw("\n  <link rel=\"icon\" href=\"")
+        .text(&site.base_path)
+        .raw("static/favicon.svg\" type=\"image/svg+xml\">\n  <link rel=\"stylesheet\" href=\"")
         .text(&site.base_path)
         .raw("static/style.css\">");
     h.raw(f.head);
