@@ -37,9 +37,21 @@ pub enum BuildError {
 }
 
 /// Loads the site and checks it, including the theme's templates, without writing anything.
+/// The site keeps its sources, for `serve` to update it in place.
 pub fn check(root: &Path, opts: &BuildOptions) -> (Option<Site>, Diagnostics) {
+    check_with(root, opts, false)
+}
+
+/// [`check`] for a one-shot `demarcate check`: sources are freed as a build frees them (the
+/// diagnostics are the same), so a 100,000-playbook check peaks no higher than its build.
+pub fn check_once(root: &Path, opts: &BuildOptions) -> (Option<Site>, Diagnostics) {
+    check_with(root, opts, true)
+}
+
+fn check_with(root: &Path, opts: &BuildOptions, lean: bool) -> (Option<Site>, Diagnostics) {
     STAGE.store(1, Ordering::Relaxed);
-    let mut site = match Site::load(root, opts) {
+    let loaded = if lean { Site::load_for_build(root, opts) } else { Site::load(root, opts) };
+    let mut site = match loaded {
         Ok(s) => s,
         Err(f) => return (None, f.diagnostics),
     };

@@ -287,7 +287,7 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
 }
 
 fn run_check(root: &Path, opts: &BuildOptions, format: Format, deny_warnings: bool) -> ExitCode {
-    let (site, diags) = build::check(root, opts);
+    let (site, diags) = build::check_once(root, opts);
     let playbooks = site.as_ref().map(|s| s.playbook_count()).unwrap_or(0);
     match format {
         Format::Human => {
