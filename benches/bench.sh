@@ -6,6 +6,7 @@
 #
 #   benches/bench.sh [PAGES] [RUNS]      # defaults: 10000 pages, 3 runs
 #   benches/bench.sh scale               # cold builds of 1,000, 10,000 and 100,000 playbooks
+#                                        # (SCALE_BIG_RUNS=3 for a median at 100,000; default 1)
 #
 # Each timed build writes to a fresh folder once the disk is quiet (`settle`): old outputs are
 # deleted only after the timed runs, and a run right after a big deletion (even one finished
@@ -57,7 +58,7 @@ if [ "$PAGES" = scale ]; then
     [ -d "$c" ] || python3 "$GEN" --pages "$n" --out "$c" >/dev/null
     [ "$n" != 10000 ] || warm_up "$c"
     read_corpus "$c"
-    runs=$([ "$n" -ge 100000 ] && echo 1 || echo 3)
+    runs=$([ "$n" -ge 100000 ] && echo "${SCALE_BIG_RUNS:-1}" || echo 3)
     rm -f "$WORK/scale.times"
     for r in $(seq 1 "$runs"); do
       settle
@@ -67,7 +68,9 @@ if [ "$PAGES" = scale ]; then
     t=$(cut -d' ' -f1 "$WORK/scale.times" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     m=$(cut -d' ' -f2 "$WORK/scale.times" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     printf '%7d playbooks   cold %7.2f s   peak %6d MB   (%d run%s)\n' "$n" "$t" "$((m / 1024))" "$runs" "$([ "$runs" = 1 ] || echo s)"
+    eval "t_$n=$t"
   done
+  awk -v a="$t_10000" -v b="$t_100000" 'BEGIN { printf "100,000 / 10,000: %.1fx (target: under 12x)\n", b / a }'
   rm -rf "$WORK"/scale-* "$WORK"/warm-up-*
   exit 0
 fi
