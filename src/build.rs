@@ -293,3 +293,44 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     discard(site);
     Some(Ok(report))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `demarcate check` frees sources as it goes (`check_once`); serve keeps them (`check`).
+    /// Both must report the same diagnostics, positions included, for every kind of rule:
+    /// front-matter rules, registry rules, links and anchors found while rendering Markdown
+    /// and FAQ rules found after it.
+    #[test]
+    fn a_lean_check_reports_what_a_full_check_reports() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(p, text).expect("write");
+        };
+        write(
+            "demarcate.yaml",
+            "title: Lean check\nparties:\n  msp: {name: MSP, kind: provider}\n  acme: {name: Acme, kind: client}\nowners:\n  desk: {name: Desk, party: msp, contact: d@msp.example}\n  eng: {name: Eng, party: msp}\n  idle: {name: Idle, party: msp, contact: i@msp.example}\n  it: {name: IT, party: acme, contact: it@acme.example}\nworkstreams:\n  help-desk: {name: Help desk, required: true}\n  patching: {name: Patching}\n",
+        );
+        write(
+            "content/a.md",
+            "---\ntitle: A\nclient: acme\nworkstreams:\n  help-desk:\n    accountable: [desk, eng]\n    responsible: [desk]\n    informed: [desk, nobody]\n  patching: {responsible: [it], handoff: \"Desk hands over to [IT](c.md).\"}\nfaq:\n  - {q: \"Who patches?\", a: \"\"}\n  - {q: \"Who reboots?\", a: \"See [B](b.md#no-such-heading).\"}\n---\nSee [b](b.md#missing), [gone](gone.md) and [top](#nowhere).\n",
+        );
+        write(
+            "content/b.md",
+            "---\ntitle: B\nclient: acme\nworkstreams:\n  patching: it\n---\n## Only heading\n\nSee [a](a.md#ws-help-desk).\n",
+        );
+        let opts = BuildOptions::default();
+        let (_, full) = check(root, &opts);
+        let (_, lean) = check_once(root, &opts);
+        let codes: std::collections::BTreeSet<&str> = full.items.iter().map(|d| d.code).collect();
+        assert!(codes.len() >= 6, "the fixture should trip many rules, got {codes:?}");
+        // Links in front-matter Markdown (a handoff, an answer) are positioned while rendering.
+        let fm_links = full.items.iter().filter(|d| d.code.starts_with("broken-") && d.line < 13).count();
+        assert_eq!(fm_links, 2, "{:?}", full.items);
+        assert_eq!(full.items, lean.items);
+    }
+}
