@@ -658,7 +658,17 @@ workstreams:
         let owners = rows[1..]
             .iter()
             .map(|row| {
-                let cells: Vec<String> = row.split("<td>").skip(1).map(|c| visible_text(c).trim().to_string()).collect();
+                // A cell's workstreams: one bare link, or a list of them.
+                let cells: Vec<String> = row
+                    .split("<td>")
+                    .skip(1)
+                    .map(|c| {
+                        let c = c.split("</td>").next().unwrap();
+                        let names: Vec<String> = c.split("<a ").skip(1).map(|a| visible_text(&format!("<a {a}"))).collect();
+                        assert_eq!(c.contains("<ul class=\"raci-ws\">"), names.len() > 1, "several workstreams make a list: {c}");
+                        names.join(", ")
+                    })
+                    .collect();
                 let owner = visible_text(row.split("<td>").next().unwrap());
                 (owner.trim_start_matches('>').trim().to_string(), cells)
             })

@@ -331,14 +331,25 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
                 h.raw("\n<tr><th scope=\"row\"><a href=\"");
                 owner_href(h, site, grid.owners[k]);
                 h.raw("\">").text(&site.reg.owners[grid.owners[k]].1.name).raw("</a></th>");
+                // One workstream is a bare link; several are a list, one to a line.
                 for list in grid.roles_of(k) {
-                    h.raw("<td>");
-                    for (n, r) in list.into_iter().enumerate() {
+                    let link = |h: &mut Html, r: usize| {
                         let (wid, ws) = &site.reg.workstreams[rows[r].ws];
-                        if n > 0 {
-                            h.raw(", ");
-                        }
                         h.raw("<a href=\"#ws-").text(wid).raw("\">").text(&ws.name).raw("</a>");
+                    };
+                    h.raw("<td>");
+                    match list.as_slice() {
+                        [] => {}
+                        [r] => link(h, *r),
+                        many => {
+                            h.raw("<ul class=\"raci-ws\">");
+                            for &r in many {
+                                h.raw("<li>");
+                                link(h, r);
+                                h.raw("</li>");
+                            }
+                            h.raw("</ul>");
+                        }
                     }
                     h.raw("</td>");
                 }
