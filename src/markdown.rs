@@ -597,55 +597,56 @@ impl<'t> Events<'t, '_> {
                     CodeBlockKind::Indented => String::new(),
                 };
                 let e = Event::Html(highlight(&code, &lang).into());
-                push_event(&mut self.pending, &mut self.faq, e);
+                self.emit(e);
                 return;
             }
             Event::Start(Tag::BlockQuote(Some(kind))) => {
                 let (class, title) = alert_parts(kind);
                 self.depth += 1;
                 let e = Event::Html(format!("<div class=\"alert alert-{class}\"><p class=\"alert-title\">{title}</p>\n").into());
-                push_event(&mut self.pending, &mut self.faq, e);
+                self.emit(e);
                 return;
             }
             Event::End(TagEnd::BlockQuote(Some(_))) => {
                 self.depth = self.depth.saturating_sub(1);
-                push_event(&mut self.pending, &mut self.faq, Event::Html("</div>\n".into()));
+                self.emit(Event::Html("</div>\n".into()));
                 return;
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let dest = rewrite_link(&dest_url, self.lines.locate(self.text, range.start), self.cx, &mut self.out.links);
                 self.depth += 1;
-                push_event(&mut self.pending, &mut self.faq, Event::Start(Tag::Link { link_type, dest_url: dest, title, id }));
+                self.emit(Event::Start(Tag::Link { link_type, dest_url: dest, title, id }));
                 return;
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
                 let dest = rewrite_link(&dest_url, self.lines.locate(self.text, range.start), self.cx, &mut self.out.links);
                 self.depth += 1;
-                push_event(&mut self.pending, &mut self.faq, Event::Start(Tag::Image { link_type, dest_url: dest, title, id }));
+                self.emit(Event::Start(Tag::Image { link_type, dest_url: dest, title, id }));
                 return;
             }
             Event::Start(_) => self.depth += 1,
             Event::End(_) => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
-        push_event(&mut self.pending, &mut self.faq, ev);
+        self.emit(ev);
     }
-}
 
-fn push_event<'a>(events: &mut std::collections::VecDeque<Event<'a>>, faq: &mut Option<FaqCapture>, ev: Event<'a>) {
-    if let Some(capture) = faq.as_mut() {
-        match ev {
-            Event::Start(Tag::FootnoteDefinition(_)) => capture.in_footnote += 1,
-            Event::End(TagEnd::FootnoteDefinition) => capture.in_footnote = capture.in_footnote.saturating_sub(1),
-            _ if capture.in_footnote == 0 => {
-                if let Some((_, _, _, answer)) = capture.current.as_mut() {
-                    answer.push(ev.clone().into_static());
+    /// Hands `ev` out, copying it into the answer of the FAQ question being captured, if any.
+    fn emit(&mut self, ev: Event<'t>) {
+        if let Some(capture) = self.faq.as_mut() {
+            match ev {
+                Event::Start(Tag::FootnoteDefinition(_)) => capture.in_footnote += 1,
+                Event::End(TagEnd::FootnoteDefinition) => capture.in_footnote = capture.in_footnote.saturating_sub(1),
+                _ if capture.in_footnote == 0 => {
+                    if let Some((_, _, _, answer)) = capture.current.as_mut() {
+                        answer.push(ev.clone().into_static());
+                    }
                 }
+                _ => {}
             }
-            _ => {}
         }
+        self.pending.push_back(ev);
     }
-    events.push_back(ev);
 }
 
 fn finish_faq(question: String, anchor: String, line: usize, answer: Vec<Event<'static>>) -> MarkdownFaq {

@@ -265,20 +265,20 @@ fn page_content(h: &mut Html, site: &Site, i: usize, url: &str) {
 fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
     let grid = RaciGrid::of(rows);
     h.raw("\n  <section class=\"block raci-block\" aria-labelledby=\"playbook-raci\">\n    <h2 id=\"playbook-raci\">RACI matrix <a class=\"anchor\" href=\"#playbook-raci\" aria-label=\"Link to this section\">#</a></h2>");
-    // (letters, lower-case letters, words) of each role set, made once per build.
-    static LETTERS: std::sync::OnceLock<Vec<(String, String, String)>> = std::sync::OnceLock::new();
-    let table = LETTERS.get_or_init(|| {
-        (0..16)
-            .map(|bits| {
-                let (code, label) = raci_code(bits);
-                let code = code.as_str().unwrap_or_default().to_string();
-                (code.clone(), code.to_lowercase(), label.as_str().unwrap_or_default().to_string())
-            })
-            .collect()
-    });
-    let letters = |bits: u8| &table[usize::from(bits & 15)];
     if grid.owners.len() <= 8 {
         h.raw("\n    <dl class=\"raci-legend\">\n      <div><dt><span class=\"raci raci-a\">A</span></dt><dd>Accountable: answers for the outcome (exactly one)</dd></div>\n      <div><dt><span class=\"raci raci-r\">R</span></dt><dd>Responsible: does the work</dd></div>\n      <div><dt><span class=\"raci raci-c\">C</span></dt><dd>Consulted before decisions</dd></div>\n      <div><dt><span class=\"raci raci-i\">I</span></dt><dd>Informed afterwards</dd></div>\n    </dl>\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"raci-caption\" tabindex=\"0\">\n      <table class=\"data raci-table\">\n        <caption id=\"raci-caption\">RACI roles: workstreams down the side, owners across the top</caption>\n        <thead>\n          <tr>\n            <th scope=\"col\">Workstream</th>");
+        // (letters, lower-case letters, words) of each role set, made once per build.
+        static LETTERS: std::sync::OnceLock<Vec<(String, String, String)>> = std::sync::OnceLock::new();
+        let table = LETTERS.get_or_init(|| {
+            (0..16)
+                .map(|bits| {
+                    let (code, label) = raci_code(bits);
+                    let code = code.as_str().unwrap_or_default().to_string();
+                    (code.clone(), code.to_lowercase(), label.as_str().unwrap_or_default().to_string())
+                })
+                .collect()
+        });
+        let letters = |bits: u8| &table[usize::from(bits & 15)];
         for &o in &grid.owners {
             let party = party_of(site, o);
             h.raw("\n            <th scope=\"col\" class=\"raci-owner");
@@ -309,6 +309,10 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
         h.raw("\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"raci-caption\" tabindex=\"0\">\n      <table class=\"data raci-by-owner\">\n        <caption id=\"raci-caption\">RACI roles by owner (")
             .num(grid.owners.len())
             .raw(" owners), grouped by party</caption>\n        <thead><tr><th scope=\"col\">Owner</th><th scope=\"col\">Accountable for</th><th scope=\"col\">Responsible for</th><th scope=\"col\">Consulted on</th><th scope=\"col\">Informed of</th></tr></thead>");
+        let link = |h: &mut Html, r: usize| {
+            let (wid, ws) = &site.reg.workstreams[rows[r].ws];
+            h.raw("<a href=\"#ws-").text(wid).raw("\">").text(&ws.name).raw("</a>");
+        };
         for (party, members) in grid.by_party(&site.reg) {
             h.raw("\n        <tbody>\n<tr class=\"raci-party");
             match party {
@@ -333,10 +337,6 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
                 h.raw("\">").text(&site.reg.owners[grid.owners[k]].1.name).raw("</a></th>");
                 // One workstream is a bare link; several are a list, one to a line.
                 for list in grid.roles_of(k) {
-                    let link = |h: &mut Html, r: usize| {
-                        let (wid, ws) = &site.reg.workstreams[rows[r].ws];
-                        h.raw("<a href=\"#ws-").text(wid).raw("\">").text(&ws.name).raw("</a>");
-                    };
                     h.raw("<td>");
                     match list.as_slice() {
                         [] => {}
