@@ -261,7 +261,7 @@ impl Site {
         site.render_markdown(lean);
         timing("markdown", t);
         let t = std::time::Instant::now();
-        site.collect_faqs();
+        site.collect_faqs(lean);
         timing("faq", t);
         let t = std::time::Instant::now();
         site.check_links();
@@ -480,14 +480,28 @@ impl Site {
         }
     }
 
-    fn collect_faqs(&mut self) {
-        let all: Vec<Vec<FaqItem>> = (0..self.pages.len()).into_par_iter().map(|i| self.page_faqs(i)).collect();
+    /// Builds every page's FAQ items. A `lean` build moves each rendered answer into its item
+    /// (nothing reads them afterwards): copying them raised the peak of a 100,000-playbook build.
+    fn collect_faqs(&mut self, lean: bool) {
+        let n = self.pages.len();
+        let all: Vec<Vec<FaqItem>> = if lean {
+            let mut answers = std::mem::take(&mut self.faq_answers);
+            answers.resize(n, Vec::new());
+            answers.par_iter_mut().enumerate().map(|(i, a)| self.page_faqs_with(i, &mut |k| a.get_mut(k).and_then(Option::take))).collect()
+        } else {
+            (0..n).into_par_iter().map(|i| self.page_faqs(i)).collect()
+        };
         self.faqs = all;
     }
 
     /// The questions shown on one page: front-matter entries, then Markdown FAQ sections, then
     /// generated ones.
     fn page_faqs(&self, i: usize) -> Vec<FaqItem> {
+        self.page_faqs_with(i, &mut |k| self.faq_answers.get(i).and_then(|a| a.get(k)).cloned().flatten())
+    }
+
+    /// [`Site::page_faqs`], with the rendered answer of front-matter entry `k` from `answer`.
+    fn page_faqs_with(&self, i: usize, answer: &mut dyn FnMut(usize) -> Option<String>) -> Vec<FaqItem> {
         let generate = self.cfg.config.faq.generate;
         let p = &self.pages[i];
 
@@ -501,7 +515,7 @@ impl Site {
         let lines = self.faq_lines.get(i).map(Vec::as_slice).unwrap_or_default();
         let mut items = Vec::new();
         for (n, f) in p.fm.faq.iter().enumerate() {
-            let Some(answer_html) = self.faq_answers.get(i).and_then(|a| a.get(n)).cloned().flatten() else {
+            let Some(answer_html) = answer(n) else {
                 continue; // hidden from this audience, or empty (the `empty-faq` check)
             };
             let q = f.q.clone().unwrap_or_default();
