@@ -280,7 +280,7 @@ impl Site {
     /// keeps sources for its incremental updates and never calls this.
     pub fn release_sources(&mut self) {
         self.release_text();
-        // Copied into the FAQ items already.
+        // Moved into the FAQ items already (`collect_faqs`).
         self.faq_answers = Vec::new();
         self.faq_lines = Vec::new();
         self.pages.par_iter_mut().for_each(|p| {
