@@ -52,6 +52,8 @@ read_corpus() {
   find -L "$1/content" -type f -print0 | xargs -0 cat >/dev/null
 }
 
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
 if [ "$PAGES" = scale ]; then
   for n in 1000 10000 100000; do
     c="$WORK/corpus-$n"
@@ -65,12 +67,12 @@ if [ "$PAGES" = scale ]; then
       /usr/bin/time -f '%e %M' -o "$WORK/scale.one" "$BIN" build "$c" -o "$WORK/scale-$n-$r" --quiet --no-cache >/dev/null 2>&1 || true
       cat "$WORK/scale.one" >> "$WORK/scale.times"
     done
-    t=$(cut -d' ' -f1 "$WORK/scale.times" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    m=$(cut -d' ' -f2 "$WORK/scale.times" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    t=$(cut -d' ' -f1 "$WORK/scale.times" | median)
+    m=$(cut -d' ' -f2 "$WORK/scale.times" | median)
     printf '%7d playbooks   cold %7.2f s   peak %6d MB   (%d run%s)\n' "$n" "$t" "$((m / 1024))" "$runs" "$([ "$runs" = 1 ] || echo s)"
-    eval "t_$n=$t"
+    case $n in 10000) t_10k=$t ;; 100000) t_100k=$t ;; esac
   done
-  awk -v a="$t_10000" -v b="$t_100000" 'BEGIN { printf "100,000 / 10,000: %.1fx (target: under 12x)\n", b / a }'
+  awk -v a="$t_10k" -v b="$t_100k" 'BEGIN { printf "100,000 / 10,000: %.1fx (target: under 12x)\n", b / a }'
   rm -rf "$WORK"/scale-* "$WORK"/warm-up-*
   exit 0
 fi
@@ -78,8 +80,6 @@ corpus="$WORK/corpus-$PAGES"
 if [ ! -d "$corpus" ]; then
   python3 "$GEN" --pages "$PAGES" --out "$corpus" >/dev/null
 fi
-
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # time_cmd OUTFILE CMD... : appends "seconds peak_kb" of one run
 time_cmd() {
