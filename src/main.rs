@@ -309,7 +309,7 @@ fn run_check(root: &Path, opts: &BuildOptions, format: Format, deny_warnings: bo
 // time the system allocator spends on them. Built without transparent huge pages (`no_thp` in
 // Cargo.toml): with them the heap is committed 2 MB at a time, which cost 45-55 MB of peak memory
 // at 10,000 playbooks and 60-75 MB at 100,000, where the kernel also stalled in compaction to
-// find free huge pages (`compact_stall` +2,500 per build, +40 to +190 without) while the page
+// find free huge pages (`compact_stall` +300 to +2,500 per build, +40 to +190 without) while the page
 // cache filled with output. Build time was within the noise either way.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
