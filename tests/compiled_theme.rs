@@ -527,7 +527,6 @@ const ADVERSARIAL_BRANCHES: &[(&str, &str)] = &[
     ("clients/cli/main/index.html", "internal-row"),
     ("clients/cli/main/index.html", "internal-block"),
     ("clients/cli/main/index.html", "playbook-sources"),
-    ("clients/cli/main/index.html", "application/ld+json"),
     ("clients/cli/main/index.html", "<td class=\"handoff\"><p>Monthly report, due by day 5.</p>"),
     ("clients/cli/edges/index.html", "<span class=\"model model- \"> </span>"),
     ("clients/cli/edges/index.html", "<li class=\"tag\"></li>"),
@@ -560,6 +559,8 @@ fn adversarial_site_client_matches_tera() {
     let main = text_of(&files, "clients/cli/main/index.html");
     assert!(!main.contains("internal-row") && !main.contains("Internal question"), "internal content in the client build");
     assert!(files.iter().all(|(p, _)| p != "owners/secret/index.html"), "the internal-only owner has a page in the client build");
+    // FAQPage structured data is written only for the client guide.
+    assert_reaches(&files, &[("clients/cli/main/index.html", "application/ld+json")]);
 }
 
 #[test]

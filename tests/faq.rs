@@ -78,6 +78,8 @@ fn two_playbooks() -> Site {
     s.file("content/beta.md", &playbook("Beta", "", BETA_BODY));
     s.file("content/plain.md", "---\ntitle: Plain\n---\n## No questions here\n\nJust text.\n");
     s.run(&["build", "--quiet"]).ok();
+    // The FAQPage structured data is only in the client guide (internal pages are `noindex`).
+    s.run(&["build", "--quiet", "--audience", "client", "-o", "client"]).ok();
     s
 }
 
@@ -182,7 +184,7 @@ fn front_matter_and_markdown_questions_are_both_extracted_with_rich_answers() {
     assert!(a.contains("<li>ask your account manager</li>") && a.contains("<ol>"), "ordered list missing:\n{a}");
 
     // The same answers reach the structured data.
-    let qs: BTreeMap<String, String> = jsonld_questions(&jsonld(&html)).into_iter().collect();
+    let qs: BTreeMap<String, String> = jsonld_questions(&jsonld(&s.read("client/alpha/index.html"))).into_iter().collect();
     assert_eq!(qs.len(), 4, "{qs:?}");
     let desk = &qs["How do we reach the desk?"];
     assert!(desk.contains("curl https://desk.example/status") && desk.contains("<li>by phone</li>"), "{desk}");
@@ -200,7 +202,7 @@ fn a_section_headed_faq_is_recognised_too() {
     let html = s.read("site/beta/index.html");
     let shown: Vec<String> = visible_questions(&html).into_iter().map(|(_, q)| q).collect();
     assert_eq!(shown, ["How do we reach the desk?", "Is there a weekend rate?"]);
-    let qs = jsonld_questions(&jsonld(&html));
+    let qs = jsonld_questions(&jsonld(&s.read("client/beta/index.html")));
     assert_eq!(qs.len(), 2);
     assert!(qs[0].1.contains("Beta calls its own desk."));
     assert!(!s.read("site/plain/index.html").contains("faq-no-questions-here"), "a non-FAQ heading became a question");
@@ -294,7 +296,7 @@ fn faq_page_lists_every_question_once_with_links_to_each_playbook() {
 fn jsonld_is_one_faqpage_whose_questions_equal_the_visible_questions() {
     let s = two_playbooks();
     for page in ["alpha", "beta"] {
-        let html = s.read(&format!("site/{page}/index.html"));
+        let html = s.read(&format!("client/{page}/index.html"));
         let mut structured: Vec<String> = jsonld_questions(&jsonld(&html))
             .into_iter()
             .map(|(q, a)| {
@@ -308,7 +310,13 @@ fn jsonld_is_one_faqpage_whose_questions_equal_the_visible_questions() {
         assert_eq!(structured, visible, "{page}: JSON-LD questions differ from the visible ones");
     }
     assert!(jsonld_scripts(&s.read("site/plain/index.html")).is_empty(), "a page without questions has FAQPage data");
-    assert!(jsonld_scripts(&s.read("site/index.html")).is_empty());
+    assert!(jsonld_scripts(&s.read("client/index.html")).is_empty());
+    // Internal pages ask search engines to stay away: structured data for them would be waste.
+    for page in ["site/alpha/index.html", "site/beta/index.html", "site/index.html"] {
+        let html = s.read(page);
+        assert!(html.contains("noindex"), "{page} is not marked noindex");
+        assert!(jsonld_scripts(&html).is_empty(), "{page} carries FAQPage data in the internal build");
+    }
 }
 
 #[test]
@@ -317,7 +325,7 @@ fn html_in_questions_stays_inert() {
     let fm = "faq:\n  - q: 'Can we paste </script><b>bold</b> here?'\n    a: 'Only as text: `</script>` and <!-- x --> never close anything.'\n  - q: 'Ampersands & \"quotes\" too?'\n    a: Yes.\n";
     let body = "## FAQ\n\n### Is `</script><b>` safe in a heading?\n\nYes.\n";
     s.file("content/evil.md", &playbook("Evil", fm, body));
-    s.run(&["build", "--quiet"]).ok();
+    s.run(&["build", "--quiet", "--audience", "client"]).ok();
     let html = s.read("site/evil/index.html");
 
     let scripts = jsonld_scripts(&html);
@@ -362,7 +370,7 @@ fn links_in_front_matter_answers_are_rewritten_to_page_urls() {
         ),
     );
     s.file("content/b/second.md", &playbook("Second", "", "Body.\n"));
-    s.run(&["build", "--quiet"]).ok();
+    s.run(&["build", "--quiet", "--audience", "client"]).ok();
     for file in ["site/a/first/index.html", "site/faq/index.html"] {
         let links: Vec<String> = hrefs(&s.read(file)).into_iter().filter(|h| h.contains("second")).collect();
         assert!(links.contains(&"/b/second/#ws-help-desk".to_string()), "{file}: answer link not rewritten: {links:?}");
