@@ -39,7 +39,7 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 }
 
 /// Bump on any change to the snapshot's shape.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 
@@ -661,7 +661,6 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         // Rendered front-matter answers feed only the FAQ items of a page whose Markdown was
         // just rendered again; the cached items are whole.
         faq_answers: vec![Vec::new(); n],
-        faq_lines: vec![Vec::new(); n],
         children: global.children,
         by_rel,
         diagnostics,

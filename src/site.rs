@@ -31,18 +31,15 @@ pub struct FaqItem {
     pub workstreams: Vec<usize>,
     /// Written in the page's Markdown (already shown in place) rather than in front-matter.
     pub inline: bool,
-    pub line: usize,
 }
 
 /// One page's rendered Markdown: body, (handoff, notes) per row, front-matter FAQ answers and
-/// the line of each FAQ entry (taken while the text is at hand, so a build can free it before
-/// the FAQ stage), and the diagnostics.
+/// the diagnostics.
 #[derive(Default)]
 struct PageMarkdown {
     rendered: Option<Rendered>,
     rows: Vec<(String, String)>,
     answers: Vec<Option<String>>,
-    faq_lines: Vec<usize>,
     diags: Vec<Diagnostic>,
 }
 
@@ -116,9 +113,6 @@ pub struct Site {
     pub row_html: Vec<Vec<(String, String)>>,
     /// Per page and front-matter FAQ entry: the answer rendered to HTML (none when hidden).
     pub(crate) faq_answers: Vec<Vec<Option<String>>>,
-    /// Per page and front-matter FAQ entry: its file line (empty for a page restored from the
-    /// build cache, whose FAQ items are cached whole).
-    pub(crate) faq_lines: Vec<Vec<usize>>,
     /// Per section page: its children (empty for playbooks).
     pub children: Vec<Children>,
     pub by_rel: HashMap<String, usize>,
@@ -242,7 +236,6 @@ impl Site {
             faqs: Vec::new(),
             row_html: Vec::new(),
             faq_answers: Vec::new(),
-            faq_lines: Vec::new(),
             children: Vec::new(),
             by_rel,
             diagnostics,
@@ -282,7 +275,6 @@ impl Site {
         self.release_text();
         // Moved into the FAQ items already (`collect_faqs`).
         self.faq_answers = Vec::new();
-        self.faq_lines = Vec::new();
         self.pages.par_iter_mut().for_each(|p| {
             p.fm.workstreams = Default::default();
             p.fm.faq = Vec::new();
@@ -330,9 +322,8 @@ impl Site {
     }
 
     /// Renders every page's Markdown. A `lean` build frees each page's text as soon as its
-    /// Markdown is rendered: every later stage reads parsed and rendered parts (FAQ entry lines
-    /// are taken with the Markdown), so the text, the largest part of the model, never sits
-    /// beside all the HTML.
+    /// Markdown is rendered: every later stage reads parsed and rendered parts, so the text, the
+    /// largest part of the model, never sits beside all the HTML.
     fn render_markdown(&mut self, lean: bool) {
         let results: Vec<PageMarkdown> = if lean {
             let texts: Vec<String> = self.pages.iter_mut().map(|p| std::mem::take(&mut p.raw)).collect();
@@ -346,13 +337,11 @@ impl Site {
         self.rendered = Vec::with_capacity(n);
         self.row_html = Vec::with_capacity(n);
         self.faq_answers = Vec::with_capacity(n);
-        self.faq_lines = Vec::with_capacity(n);
         for pm in results {
             self.diagnostics.extend(pm.diags);
             self.rendered.push(pm.rendered);
             self.row_html.push(pm.rows);
             self.faq_answers.push(pm.answers);
-            self.faq_lines.push(pm.faq_lines);
         }
     }
 
@@ -360,16 +349,12 @@ impl Site {
     fn store_markdown(&mut self, i: usize, pm: PageMarkdown) -> Vec<Diagnostic> {
         self.rendered[i] = pm.rendered;
         self.row_html[i] = pm.rows;
-        // (release_sources empties both lists; only a one-shot build calls it.)
+        // (release_sources empties the list; only a one-shot build calls it.)
         let n = self.pages.len();
         if self.faq_answers.len() < n {
             self.faq_answers.resize(n, Vec::new());
         }
-        if self.faq_lines.len() < n {
-            self.faq_lines.resize(n, Vec::new());
-        }
         self.faq_answers[i] = pm.answers;
-        self.faq_lines[i] = pm.faq_lines;
         pm.diags
     }
 
@@ -461,14 +446,12 @@ impl Site {
                 rows.push((handoff, notes));
             }
             let mut answers = Vec::new();
-            let mut faq_lines = Vec::new();
             for (n, f) in p.fm.faq.iter().enumerate() {
                 let hidden = audience == Audience::Client && f.audience == Some(Audience::Internal);
                 answers.push(match (&f.a, hidden) {
                     (Some(a), false) if !a.trim().is_empty() => Some(field(a, &["faq", &format!("#{n}"), "a"], &mut diags)),
                     _ => None,
                 });
-                faq_lines.push(idx.key(&["faq", &format!("#{n}")]).line);
             }
             // Builds hold every page's HTML until templates run: no spare capacity.
             rendered.html.shrink_to_fit();
@@ -476,7 +459,7 @@ impl Site {
                 handoff.shrink_to_fit();
                 notes.shrink_to_fit();
             }
-            PageMarkdown { rendered: Some(rendered), rows, answers, faq_lines, diags }
+            PageMarkdown { rendered: Some(rendered), rows, answers, diags }
         }
     }
 
@@ -512,7 +495,6 @@ impl Site {
         for t in &r.toc {
             ids.allocate(&t.id);
         }
-        let lines = self.faq_lines.get(i).map(Vec::as_slice).unwrap_or_default();
         let mut items = Vec::new();
         for (n, f) in p.fm.faq.iter().enumerate() {
             let Some(answer_html) = answer(n) else {
@@ -530,7 +512,6 @@ impl Site {
                 tags: f.tags.0.clone(),
                 workstreams: f.workstreams.0.iter().filter_map(|w| self.reg.workstream(w)).collect(),
                 inline: false,
-                line: lines.get(n).copied().unwrap_or(1),
             });
         }
         for m in &r.faq {
@@ -541,7 +522,6 @@ impl Site {
                 tags: Vec::new(),
                 workstreams: Vec::new(),
                 inline: true,
-                line: m.line,
             });
         }
         if generate && p.is_playbook() {
@@ -577,7 +557,6 @@ impl Site {
                     tags: Vec::new(),
                     workstreams: vec![row.ws],
                     inline: false,
-                    line: 1,
                 });
             }
         }
