@@ -9,7 +9,8 @@
 //! ([`Compiled::for_theme`]): a site that overrides one of those files renders the pages using
 //! it through Tera as before. The equivalence is a tested contract (`tests/compiled_theme.rs`
 //! renders sites both ways and compares every file), so a change to one of these templates
-//! must be made here too. Escaping is Tera's own function, so text is escaped identically.
+//! must be made here too. Escaping is the function Tera's `fast_escape` calls, so text is
+//! escaped identically.
 
 use crate::config::Audience;
 use crate::site::Site;
@@ -74,8 +75,9 @@ impl Html {
         self
     }
     fn text(&mut self, s: &str) -> &mut Self {
+        // The function `tera::escape_html` calls (feature `fast_escape`), without its `dyn Write`.
         // Writing into a Vec cannot fail.
-        let _ = tera::escape_html(s, &mut self.0);
+        let _ = pulldown_cmark_escape::escape_html(pulldown_cmark_escape::IoWriter(&mut self.0), s);
         self
     }
     fn num(&mut self, n: usize) -> &mut Self {
@@ -433,4 +435,22 @@ fn page_card(h: &mut Html, site: &Site, item: &Listed, p: usize) {
         h.raw("</p>");
     }
     h.raw("\n</article>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Html;
+
+    /// `Html::text` calls pulldown-cmark-escape directly; Tera must still escape the same way.
+    #[test]
+    fn text_is_escaped_exactly_as_tera_escapes() {
+        let long = "a <b> & \"c\" 'd' / é — ✓ ".repeat(9);
+        for s in ["", "plain", "<script>alert('x')</script>", "a & b", "\"quoted\"", "it's / ok", "é — ✓ <>", long.as_str()] {
+            let mut tera = Vec::new();
+            tera::escape_html(s, &mut tera).unwrap();
+            let mut ours = Html(Vec::new());
+            ours.text(s);
+            assert_eq!(String::from_utf8(ours.0).unwrap(), String::from_utf8(tera).unwrap(), "{s:?}");
+        }
+    }
 }
