@@ -372,9 +372,12 @@ pub fn split_front_matter(raw: &str) -> Result<(std::ops::Range<usize>, usize, u
     let mut line = 2;
     while pos < raw.len() {
         let end = raw[pos..].find('\n').map(|i| pos + i + 1).unwrap_or(raw.len());
-        let text = raw[pos..end].trim_end_matches(['\n', '\r']).trim_end();
-        if text == "---" || text == "..." {
-            return Ok((first_end..pos, 2, end, line + 1));
+        // Only a line starting `---` or `...` can close it: others are not trimmed and compared.
+        if matches!(raw.as_bytes()[pos], b'-' | b'.') {
+            let text = raw[pos..end].trim_end_matches(['\n', '\r']).trim_end();
+            if text == "---" || text == "..." {
+                return Ok((first_end..pos, 2, end, line + 1));
+            }
         }
         pos = end;
         line += 1;
