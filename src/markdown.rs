@@ -259,7 +259,9 @@ pub struct IdAllocator {
 impl IdAllocator {
     /// An allocator that never hands out the theme's own ids.
     pub fn for_page() -> Self {
-        let mut a = IdAllocator::default();
+        // Room for the theme's ids and a page's headings and questions: grown from empty, the
+        // map was rehashed three times per page.
+        let mut a = IdAllocator { used: HashMap::with_capacity(PAGE_IDS.len() + 40) };
         for id in PAGE_IDS {
             a.used.insert(id.to_string(), 0);
         }

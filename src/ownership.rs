@@ -200,7 +200,13 @@ pub struct Row {
 impl Row {
     /// Every (owner, role bits) pair of this row, each owner once.
     pub fn owner_roles(&self) -> Vec<(usize, u8)> {
-        let mut out: Vec<(usize, u8)> = Vec::new();
+        let named = self.accountable.len()
+            + self.responsible.len()
+            + self.consulted.len()
+            + self.informed.len()
+            + self.after_hours.iter().len()
+            + self.escalation.len();
+        let mut out: Vec<(usize, u8)> = Vec::with_capacity(named);
         let mut add = |o: usize, bit: u8| match out.iter_mut().find(|(x, _)| *x == o) {
             Some((_, b)) => *b |= bit,
             None => out.push((o, bit)),

@@ -9,7 +9,9 @@ pub(crate) fn owner(site: &Site, refs: &Refs, o: usize) -> Vec<u8> {
     let url = owner_url(site, o);
     let title = [name, "Owners"];
     let frame = Frame::view(&title, " page-owner", &url);
-    document(site, refs, &frame, 64 * 1024, &|h| owner_content(h, site, refs, o, &url))
+    // About 220 bytes a row: sized up front, a large owner's page is not copied as it grows.
+    let capacity = (16 * 1024 + site.own.by_owner[o].len() * 256).max(64 * 1024);
+    document(site, refs, &frame, capacity, &|h| owner_content(h, site, refs, o, &url))
 }
 
 fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
