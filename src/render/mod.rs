@@ -1459,32 +1459,52 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
     use serde::Serialize;
     use serde::ser::{SerializeMap, SerializeSeq};
 
-    struct Ids<'a>(&'a Site, &'a [usize]);
+    use serde_json::value::RawValue;
+
+    /// Every owner id as a JSON string, escaped once: the playbooks name each owner many times
+    /// (escaping them over and over was most of this export's CPU).
+    struct OwnerIds<'a> {
+        site: &'a Site,
+        json: Vec<Option<Box<RawValue>>>,
+    }
+    #[derive(Clone, Copy)]
+    struct Id<'a>(&'a OwnerIds<'a>, usize);
+    impl Serialize for Id<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let Id(ids, o) = *self;
+            match &ids.json[o] {
+                Some(raw) => raw.serialize(s),
+                None => ids.site.reg.owners[o].0.serialize(s),
+            }
+        }
+    }
+    struct Ids<'a>(&'a OwnerIds<'a>, &'a [usize]);
     impl Serialize for Ids<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             let mut seq = s.serialize_seq(Some(self.1.len()))?;
             for &o in self.1 {
-                seq.serialize_element(&self.0.reg.owners[o].0)?;
+                seq.serialize_element(&Id(self.0, o))?;
             }
             seq.end()
         }
     }
-    struct Assignments<'a>(&'a Site, usize);
+    struct Assignments<'a>(&'a OwnerIds<'a>, usize);
     impl Serialize for Assignments<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let Assignments(site, i) = *self;
-            let id = |o: usize| site.reg.owners[o].0.as_str();
+            let Assignments(ids, i) = *self;
+            let site = ids.site;
+            let id = |o: usize| Id(ids, o);
             let mut seq = s.serialize_seq(Some(site.own.rows[i].len()))?;
             for r in &site.own.rows[i] {
                 #[derive(Serialize)]
                 struct A<'a> {
                     workstream: &'a str,
-                    accountable: Option<&'a str>,
+                    accountable: Option<Id<'a>>,
                     responsible: Ids<'a>,
                     consulted: Ids<'a>,
                     informed: Ids<'a>,
                     coverage: Option<&'a str>,
-                    after_hours: Option<&'a str>,
+                    after_hours: Option<Id<'a>>,
                     escalation: Ids<'a>,
                     handoff: &'a Option<String>,
                     side: &'a str,
@@ -1494,12 +1514,12 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
                 seq.serialize_element(&A {
                     workstream: &site.reg.workstreams[r.ws].0,
                     accountable: r.accountable.first().map(|&o| id(o)),
-                    responsible: Ids(site, &r.responsible),
-                    consulted: Ids(site, &r.consulted),
-                    informed: Ids(site, &r.informed),
+                    responsible: Ids(ids, &r.responsible),
+                    consulted: Ids(ids, &r.consulted),
+                    informed: Ids(ids, &r.informed),
                     coverage: r.coverage.map(|c| c.as_str()),
                     after_hours: r.after_hours.map(id),
-                    escalation: Ids(site, &r.escalation),
+                    escalation: Ids(ids, &r.escalation),
                     handoff: &r.handoff,
                     side: r.side(&site.reg),
                     internal_notes: (site.audience == Audience::Internal).then_some(&r.internal_notes),
@@ -1510,7 +1530,8 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
     }
     /// One playbook's JSON, so the document can be written in parts without ever being held
     /// whole, and a warm build can replace just the parts of the playbooks it re-read.
-    fn playbook_json(site: &Site, i: usize, p: &crate::content::Page) -> Option<Vec<u8>> {
+    fn playbook_json(ids: &OwnerIds, i: usize, p: &crate::content::Page) -> Option<Vec<u8>> {
+        let site = ids.site;
         #[derive(Serialize)]
         struct P<'a> {
             source: &'a str,
@@ -1535,7 +1556,7 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
                 audience: p.audience.as_str(),
                 updated: &p.fm.updated,
                 review_by: &p.fm.review_by,
-                assignments: Assignments(site, i),
+                assignments: Assignments(ids, i),
             },
         )
         .ok()?;
@@ -1583,10 +1604,11 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
     }
     let head = serde_json::to_string(&Doc(site, refs)).unwrap_or_default();
     let head = head.strip_suffix("[]}").map(|h| format!("{h}[")).unwrap_or(head);
+    let ids = OwnerIds { site, json: site.reg.owners.iter().map(|(id, _)| serde_json::value::to_raw_value(id).ok()).collect() };
     let part = move |i: usize| {
         let p = &site.pages[i];
         let listed = site.visible[i] && p.is_playbook() && !site.own.rows[i].is_empty();
-        if listed { playbook_json(site, i, p) } else { None }
+        if listed { playbook_json(&ids, i, p) } else { None }
     };
     Export { head: head.into_bytes(), pages: site.pages.len(), part: Box::new(part), sep: b",", tail: b"]}\n" }
 }
@@ -1722,24 +1744,43 @@ impl Export<'_> {
 
 /// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled, CRLF rows.
 pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if needs_csv_quotes(s) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// Whether a CSV field must be quoted (a byte scan: this runs for every field of the matrix).
+fn needs_csv_quotes(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
 }
 
 /// `matrix.csv` in parts: the header, then one part per playbook (built in parallel).
 fn matrix_csv(site: &Site) -> Export<'_> {
     let id = |o: &usize| site.reg.owners[*o].0.as_str();
-    let join = move |l: &[usize], sep: &str| l.iter().map(id).collect::<Vec<_>>().join(sep);
     // One part per playbook, built in parallel, joined in page order.
     let part = move |i: usize| {
         let p = &site.pages[i];
         if !site.visible[i] || site.own.rows[i].is_empty() {
             return None;
         }
-        let mut out = String::new();
+        let mut out = String::with_capacity(site.own.rows[i].len() * 256);
+        // Owner lists are joined into these, reused row to row.
+        let (mut responsible, mut consulted, mut informed, mut escalation) = (String::new(), String::new(), String::new(), String::new());
+        let join = |into: &mut String, l: &[usize], sep: &str| {
+            into.clear();
+            for (k, o) in l.iter().enumerate() {
+                if k > 0 {
+                    into.push_str(sep);
+                }
+                into.push_str(id(o));
+            }
+        };
         let url = site.url(i);
         let client = site.own.client[i].map(|c| site.reg.parties[c].0.as_str()).unwrap_or_default();
         let model = p.fm.model.as_deref().unwrap_or_default();
         for r in &site.own.rows[i] {
+            join(&mut responsible, &r.responsible, "; ");
+            join(&mut consulted, &r.consulted, "; ");
+            join(&mut informed, &r.informed, "; ");
+            join(&mut escalation, &r.escalation, " > ");
             let fields = [
                 url.as_str(),
                 p.title.as_str(),
@@ -1747,18 +1788,18 @@ fn matrix_csv(site: &Site) -> Export<'_> {
                 model,
                 site.reg.workstreams[r.ws].0.as_str(),
                 r.accountable.first().map(id).unwrap_or_default(),
-                &join(&r.responsible, "; "),
-                &join(&r.consulted, "; "),
-                &join(&r.informed, "; "),
+                &responsible,
+                &consulted,
+                &informed,
                 r.coverage.map(|c| c.as_str()).unwrap_or_default(),
                 r.after_hours.as_ref().map(id).unwrap_or_default(),
-                &join(&r.escalation, " > "),
+                &escalation,
             ];
             for (k, f) in fields.iter().enumerate() {
                 if k > 0 {
                     out.push(',');
                 }
-                if f.contains([',', '"', '\n', '\r']) {
+                if needs_csv_quotes(f) {
                     out.push_str(&csv_field(f));
                 } else {
                     out.push_str(f);
