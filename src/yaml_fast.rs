@@ -295,11 +295,12 @@ fn inline_value(text: &str) -> Option<Option<Node<'_>>> {
             if is_indicator(first) {
                 return None;
             }
-            let value = match text.find(" #") {
+            // Byte scans: `find(" #")` and `contains(": ")` set up a substring searcher per value.
+            let value = match text.as_bytes().windows(2).position(|w| w == b" #") {
                 Some(i) => text[..i].trim_end_matches(' '),
                 None => text,
             };
-            if value.contains(": ") || value.ends_with(':') {
+            if value.as_bytes().windows(2).any(|w| w == b": ") || value.ends_with(':') {
                 return None;
             }
             (Node::Plain(value), "")
@@ -311,7 +312,7 @@ fn inline_value(text: &str) -> Option<Option<Node<'_>>> {
 
 /// A double-quoted scalar closed on this line; returns it and the text after the closing quote.
 fn double_quoted(text: &str) -> Option<(Node<'_>, &str)> {
-    let end = text.find(['"', '\\'])?;
+    let end = text.bytes().position(|b| b == b'"' || b == b'\\')?;
     if text.as_bytes()[end] == b'"' {
         return Some((Node::Quoted(Cow::Borrowed(&text[..end])), &text[end + 1..]));
     }
