@@ -28,7 +28,8 @@ mkdir -p "$WORK"
 # invocation deletes its outputs when it ends and notes the time; the next one waits out the
 # rest of that window (QUIET_AFTER_DELETE seconds) before it builds anything.
 QUIET_AFTER_DELETE=${QUIET_AFTER_DELETE:-150}
-deleted_now() { date +%s > "$WORK/.last-delete"; }
+# Deletes outputs and notes when, for the next invocation's wait.
+remove_outputs() { rm -rf "$@"; date +%s > "$WORK/.last-delete"; }
 wait_after_delete() {
   [ -f "$WORK/.last-delete" ] || return 0
   local since=$(( $(date +%s) - $(cat "$WORK/.last-delete") ))
@@ -90,8 +91,7 @@ if [ "$PAGES" = scale ]; then
     case $n in 10000) t_10k=$t ;; 100000) t_100k=$t ;; esac
   done
   awk -v a="$t_10k" -v b="$t_100k" 'BEGIN { printf "100,000 / 10,000: %.1fx (target: under 12x)\n", b / a }'
-  rm -rf "$WORK"/scale-* "$WORK"/warm-up-*
-  deleted_now
+  remove_outputs "$WORK"/scale-* "$WORK"/warm-up-*
   exit 0
 fi
 corpus="$WORK/corpus-$PAGES"
@@ -220,5 +220,4 @@ finally:
 PY
 
 # Outputs are removed only now: deleting big trees between timed runs slows the next run.
-rm -rf "$WORK"/out-* "$WORK"/hugo-out-* "$WORK"/warm-up-*
-deleted_now
+remove_outputs "$WORK"/out-* "$WORK"/hugo-out-* "$WORK"/warm-up-*

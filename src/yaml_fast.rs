@@ -259,8 +259,7 @@ fn split_key(text: &str) -> Option<(&str, &str)> {
     if is_indicator(first) {
         return None;
     }
-    // A byte scan: `find(": ")` set up a substring searcher per line.
-    let (key, rest) = match text.as_bytes().windows(2).position(|w| w == b": ") {
+    let (key, rest) = match find_pair(text, b": ") {
         Some(i) => (&text[..i], &text[i + 2..]),
         None => (text.strip_suffix(':')?, ""),
     };
@@ -273,6 +272,12 @@ fn split_key(text: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some((key, rest))
+}
+
+/// Where the two bytes `pair` first occur in `text`: a byte scan, where `str::find` would set up
+/// a substring searcher for every line and value.
+fn find_pair(text: &str, pair: &[u8; 2]) -> Option<usize> {
+    text.as_bytes().windows(2).position(|w| w == pair)
 }
 
 fn is_indicator(c: char) -> bool {
@@ -295,12 +300,11 @@ fn inline_value(text: &str) -> Option<Option<Node<'_>>> {
             if is_indicator(first) {
                 return None;
             }
-            // Byte scans: `find(" #")` and `contains(": ")` set up a substring searcher per value.
-            let value = match text.as_bytes().windows(2).position(|w| w == b" #") {
+            let value = match find_pair(text, b" #") {
                 Some(i) => text[..i].trim_end_matches(' '),
                 None => text,
             };
-            if value.as_bytes().windows(2).any(|w| w == b": ") || value.ends_with(':') {
+            if find_pair(value, b": ").is_some() || value.ends_with(':') {
                 return None;
             }
             (Node::Plain(value), "")

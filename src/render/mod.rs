@@ -1744,12 +1744,21 @@ impl Export<'_> {
 
 /// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled, CRLF rows.
 pub fn csv_field(s: &str) -> String {
-    if needs_csv_quotes(s) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    let mut out = String::with_capacity(s.len());
+    push_csv_field(&mut out, s);
+    out
 }
 
-/// Whether a CSV field must be quoted (a byte scan: this runs for every field of the matrix).
-fn needs_csv_quotes(s: &str) -> bool {
-    s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+/// [`csv_field`] appended to `out` (the matrix writes every field this way, without a copy).
+fn push_csv_field(out: &mut String, s: &str) {
+    // A byte scan: this runs for every field of the matrix.
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.push('"');
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(s);
+    }
 }
 
 /// `matrix.csv` in parts: the header, then one part per playbook (built in parallel).
@@ -1799,11 +1808,7 @@ fn matrix_csv(site: &Site) -> Export<'_> {
                 if k > 0 {
                     out.push(',');
                 }
-                if needs_csv_quotes(f) {
-                    out.push_str(&csv_field(f));
-                } else {
-                    out.push_str(f);
-                }
+                push_csv_field(&mut out, f);
             }
             out.push_str("\r\n");
         }
