@@ -22,12 +22,16 @@ BIN=target/release/demarcate
 cargo build --release --quiet
 mkdir -p "$WORK"
 
-# Creating files is slow on this VM's ext4 for a minute or two after a large deletion (the
-# kernel passes over recently freed inodes): 10,000 folders with a file each took 8.7 s 5 s after
-# deleting 40,000 inodes, 5.2 s after 30 s, 1.45 s after 90 s and 1.3 s after 200 s. Each
-# invocation deletes its outputs when it ends and notes the time; the next one waits out the
+# Creating files is slow on this VM's ext4 for minutes after a large deletion. Without a journal,
+# ext4 will not reuse an inode freed less than 60 s ago, or 360 s ago while its inode-table block
+# is dirty (RECENTCY_MIN and RECENTCY_DIRTY in fs/ext4/ialloc.c), and it tests every candidate
+# with a buffer-cache lookup; a build that allocates in those blocks dirties them again. 10,000
+# folders with a file each took 8.7 s 5 s after deleting 40,000 inodes, 5.2 s after 30 s and
+# 1.3 s after 200 s; a 100,000-playbook build 145 s after a deletion spent a quarter of its
+# samples in that scan (recently_deleted, find_get_block_common), one 15 minutes later none.
+# Each invocation deletes its outputs when it ends and notes the time; the next one waits out the
 # rest of that window (QUIET_AFTER_DELETE seconds) before it builds anything.
-QUIET_AFTER_DELETE=${QUIET_AFTER_DELETE:-150}
+QUIET_AFTER_DELETE=${QUIET_AFTER_DELETE:-370}
 # Deletes outputs and notes when, for the next invocation's wait.
 remove_outputs() { rm -rf "$@"; date +%s > "$WORK/.last-delete"; }
 wait_after_delete() {
