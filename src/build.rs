@@ -193,7 +193,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
             Refreshed::Body { faq_changed } => {
                 paths.push(render::page_path(&site, i));
                 if faq_changed {
-                    paths.push("faq/index.html".into());
+                    paths.extend(render::faq_paths(&site));
                 }
             }
             Refreshed::FrontMatter(affected) => {

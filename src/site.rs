@@ -608,10 +608,24 @@ impl Site {
     /// The fast paths for an edited page `i` (`raw` is its new text): body only, else the
     /// front-matter of one playbook. `None` when a full rebuild is needed.
     pub fn refresh(&mut self, i: usize, raw: String) -> Option<Refreshed> {
-        if let Some(faq_changed) = self.refresh_body(i, raw.clone()) {
-            return Some(Refreshed::Body { faq_changed });
+        // A FAQ of more than a page's worth of questions runs over several pages; an edit that
+        // changes how many takes the full path, as for the other long lists. (Counted only
+        // when the FAQ could be that long: the count is a pass over every question.)
+        let may_paginate = |site: &Site| site.faqs.iter().map(Vec::len).sum::<usize>() > crate::render::FAQ_FULL_LIMIT;
+        let faq_pages = may_paginate(self).then(|| crate::render::faq_page_count(self));
+        let refreshed = match self.refresh_body(i, raw.clone()) {
+            Some(faq_changed) => Refreshed::Body { faq_changed },
+            None => Refreshed::FrontMatter(self.refresh_front_matter(i, raw)?),
+        };
+        let faq_changed = match &refreshed {
+            Refreshed::Body { faq_changed } => *faq_changed,
+            Refreshed::FrontMatter(a) => a.faq,
+        };
+        let pages_now = || if may_paginate(self) { crate::render::faq_page_count(self) } else { 1 };
+        if faq_changed && faq_pages.unwrap_or(1) != pages_now() {
+            return None;
         }
-        self.refresh_front_matter(i, raw).map(Refreshed::FrontMatter)
+        Some(refreshed)
     }
 
     /// The fast path for a front-matter edit of one playbook (`raw` is the new file text):

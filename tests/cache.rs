@@ -396,6 +396,37 @@ fn lists_crossing_a_page_boundary_and_new_matrix_columns_equal_a_cold_build() {
 }
 
 #[test]
+fn faq_edits_in_a_faq_of_several_pages_equal_a_cold_build() {
+    // 600 playbooks with a question each: 600 distinct questions, two /faq/ pages.
+    let s = Site::with_config();
+    for i in 0..600 {
+        s.file(
+            &format!("content/p{i:04}.md"),
+            &format!("---\ntitle: Playbook {i}\nclient: acme\nworkstreams:\n  help-desk: desk\n  security-monitoring: soc-team\nfaq:\n  - {{q: Question {i}?, a: Answer {i}.}}\n---\nBody {i}.\n"),
+        );
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    cold_build(&s);
+    assert!(s.exists("site/faq/page/2/index.html") && !s.exists("site/faq/page/3/index.html"));
+    // A question renamed: both pages re-rendered from the cache.
+    edit(&s, "content/p0000.md", |t| t.replace("Question 0?", "Question zero?"));
+    let r = warm_build(&s);
+    assert!(s.read("site/faq/index.html").contains("Question zero?"));
+    assert_equals_cold(&s, &r);
+    // 450 more questions in one playbook: a third page (its pager on every page, the sitemap).
+    let more: String = (0..450).map(|k| format!("  - {{q: Extra {k}?, a: More.}}\n")).collect();
+    edit(&s, "content/p0001.md", |t| t.replace("faq:\n", &format!("faq:\n{more}")));
+    let r = build(&s, &[]);
+    assert!(s.exists("site/faq/page/3/index.html"));
+    assert_equals_cold(&s, &r);
+    // And back: the third page must not stay behind.
+    edit(&s, "content/p0001.md", |t| t.replace(&more, ""));
+    let r = build(&s, &[]);
+    assert!(!s.exists("site/faq/page/3/index.html"));
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
 fn an_asset_at_a_generated_path_wins_in_warm_builds_as_in_cold_ones() {
     let s = fixture();
     s.file("content/sitemap.xml", "<urlset>hand-written</urlset>\n");

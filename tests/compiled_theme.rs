@@ -872,7 +872,7 @@ fn random_playbooks_match_tera_in_both_audiences() {
 
 /// More than 500 playbooks: the matrix and a workstream's list run over two pages, and with
 /// more than 500 distinct questions `/faq/` lists them by topic only (a workstream, a tag, or
-/// none).
+/// none), over two pages too.
 #[test]
 fn paginated_lists_match_tera() {
     let s = Site::with_config();
@@ -894,6 +894,7 @@ fn paginated_lists_match_tera() {
         let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
         assert!(paths.contains(&"matrix/page/2/index.html") && paths.contains(&"workstreams/help-desk/page/2/index.html"));
         assert!(text_of(&files, "faq/index.html").contains("class=\"faq-topic-index\""), "/faq/ is not in its compact form");
+        assert!(paths.contains(&"faq/page/2/index.html"), "510 questions take two /faq/ pages");
     }
 }
 

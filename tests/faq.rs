@@ -420,10 +420,9 @@ fn questions_tied_to_a_workstream_appear_on_its_page() {
     assert!(!html.contains("Unrelated?"));
 }
 
-#[test]
-fn a_large_faq_lists_questions_by_topic_as_links_to_their_answers() {
-    // 170 playbooks with 3 questions of their own and one they share: 511 distinct questions,
-    // past the 500 a single page shows in full.
+/// 170 playbooks with 3 questions of their own and one they share: 511 distinct questions,
+/// past the 500 a single page shows in full. Topics: help-desk (170), billing (170), other (171).
+fn large_faq_site() -> Site {
     let s = Site::with_config();
     for n in 0..170 {
         let fm = format!(
@@ -434,15 +433,25 @@ fn a_large_faq_lists_questions_by_topic_as_links_to_their_answers() {
         );
         s.file(&format!("content/p{n:03}.md"), &playbook(&format!("Playbook {n:03}"), &fm, "Body.\n"));
     }
+    s
+}
+
+#[test]
+fn a_large_faq_lists_questions_by_topic_as_links_to_their_answers() {
+    let s = large_faq_site();
     s.run(&["build", "--quiet"]).ok();
-    let html = s.read("site/faq/index.html");
-    assert!(!html.contains("ANSWER-TEXT"), "a large /faq/ must not repeat every answer");
-    assert!(!html.contains("faq-by-playbook"), "the by-playbook view is left to the playbook pages");
+    // 511 rows: the list runs over two pages.
+    let pages = [s.read("site/faq/index.html"), s.read("site/faq/page/2/index.html")];
+    for html in &pages {
+        assert!(!html.contains("ANSWER-TEXT"), "a large /faq/ must not repeat every answer");
+        assert!(!html.contains("faq-by-playbook"), "the by-playbook view is left to the playbook pages");
+    }
+    // A topic's rows, from every page it is on.
     let section = |id: &str| {
-        let at = html
-            .find(&format!("<section class=\"faq-group\" aria-labelledby=\"faq-topic-{id}\""))
-            .unwrap_or_else(|| panic!("no topic {id}"));
-        element_at(&html, at).to_string()
+        let open = format!("<section class=\"faq-group\" aria-labelledby=\"faq-topic-{id}\"");
+        let parts: Vec<&str> = pages.iter().filter_map(|html| html.find(&open).map(|at| element_at(html, at))).collect();
+        assert!(!parts.is_empty(), "no topic {id}");
+        parts.concat()
     };
     let (desk, billing, other) = (section("help-desk"), section("billing"), section("other"));
     for n in [0, 64, 169] {
@@ -453,11 +462,44 @@ fn a_large_faq_lists_questions_by_topic_as_links_to_their_answers() {
     }
     assert_eq!(other.matches("Shared question asked everywhere?").count(), 1, "a repeated question is listed once");
     // Every question links to its answer, which exists on the playbook page.
-    let links: Vec<String> = hrefs(&html).into_iter().filter(|h| h.contains("#faq-") && !h.starts_with('#')).collect();
+    let links: Vec<String> = pages
+        .iter()
+        .flat_map(|html| hrefs(html))
+        .filter(|h| h.contains("#faq-") && !h.starts_with('#') && !h.starts_with("/faq/"))
+        .collect();
     assert_eq!(links.len(), 170 * 3 + 1, "one link per listed question");
     for h in links.iter().step_by(37) {
         let (path, frag) = h.split_once('#').unwrap();
         let page = s.read(&format!("site/{}", output_file_for(path)));
         assert!(ids(&page).contains(&frag.to_string()), "{h} does not resolve");
     }
+}
+
+#[test]
+fn a_faq_longer_than_a_page_runs_over_pages_with_a_topic_index_on_each() {
+    let s = large_faq_site();
+    s.run(&["build", "--quiet"]).ok();
+    assert!(!s.exists("site/faq/page/3/index.html"), "511 rows take two pages");
+    let (first, second) = (s.read("site/faq/index.html"), s.read("site/faq/page/2/index.html"));
+    // 500 rows, then the other 11.
+    assert_eq!(first.matches("data-faq-item").count(), 500);
+    assert_eq!(second.matches("data-faq-item").count(), 11);
+    // Each page links to the other, before and after its list.
+    assert!(first.contains("Page 1 of 2") && second.contains("Page 2 of 2"), "{second}");
+    assert_eq!(first.matches("href=\"/faq/page/2/\" rel=\"next\"").count(), 2);
+    assert_eq!(second.matches("href=\"/faq/\" rel=\"prev\"").count(), 2);
+    // The index lists every topic on every page with its full count, linking to the page
+    // where the topic starts (on that page itself, to the heading alone).
+    for html in [&first, &second] {
+        for (topic, count) in [("help-desk", 170), ("billing", 170), ("other", 171)] {
+            let href = if html == &first { format!("#faq-topic-{topic}") } else { format!("/faq/#faq-topic-{topic}") };
+            assert!(html.contains(&format!("<a href=\"{href}\">")), "no index link {href}");
+            assert!(html.contains(&format!("</a> <span class=\"count\">{count}</span></li>")));
+        }
+        assert!(html.contains("Filter questions on this page"), "the filter only sees its own page");
+    }
+    // The topic cut by the page break says so on the page that continues it.
+    assert!(second.contains("<h3 id=\"faq-topic-other\">Other questions (continued) <span class=\"count\">171</span></h3>"));
+    assert!(!first.contains("(continued)"));
+    assert!(s.read("site/sitemap.xml").contains("/faq/page/2/</loc>"));
 }

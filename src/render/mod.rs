@@ -176,6 +176,8 @@ struct Refs {
     /// Which owners have a page in this build.
     owner_shown: Vec<bool>,
     owner_kind: Vec<&'static str>,
+    /// The compact FAQ's questions and topics, worked out once for all its pages.
+    faq: std::sync::OnceLock<Option<CompactFaq>>,
 }
 
 impl Refs {
@@ -192,6 +194,15 @@ impl Refs {
                 )
             })
             .clone()
+    }
+
+    /// The FAQ in its compact form, `None` for a FAQ small enough to show every answer.
+    fn faq(&self, site: &Site) -> Option<&CompactFaq> {
+        self.faq.get_or_init(|| CompactFaq::of(site)).as_ref()
+    }
+
+    fn faq_pages(&self, site: &Site) -> usize {
+        self.faq(site).map_or(1, CompactFaq::pages)
     }
 }
 
@@ -281,6 +292,7 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         listed: Default::default(),
         owner_shown,
         owner_kind,
+        faq: Default::default(),
     }
 }
 
@@ -377,7 +389,7 @@ pub fn render_pages(
     let refs = build_refs(site, theme);
     let mut jobs: Vec<Job> = pages.iter().map(|&i| Job::Page(i)).collect();
     if faq {
-        jobs.push(Job::Faq);
+        jobs.extend((0..refs.faq_pages(site)).map(Job::Faq));
     }
     let errors = render_jobs(site, theme, tera, sink, &refs, &jobs.iter().collect::<Vec<_>>());
     if errors.is_empty() { Ok(()) } else { Err(errors) }
@@ -438,7 +450,7 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
         jobs.push(Job::Workstreams);
     }
     if a.faq {
-        jobs.push(Job::Faq);
+        jobs.extend((0..faq_page_count(site)).map(Job::Faq));
     }
     let mut paths: Vec<String> = jobs.iter().map(|j| j.path(site)).collect();
     if a.listing {
@@ -573,7 +585,8 @@ fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
         jobs.push(Job::Party(p));
     }
     jobs.extend((0..page_count(site.matrix_pages().len())).map(Job::Matrix));
-    jobs.extend([Job::Faq, Job::NotFound]);
+    jobs.extend((0..refs.faq_pages(site)).map(Job::Faq));
+    jobs.push(Job::NotFound);
 
     jobs
 }
@@ -598,7 +611,8 @@ enum Job {
     Party(usize),
     /// Page `k` of the matrix.
     Matrix(usize),
-    Faq,
+    /// Page `k` of the FAQ.
+    Faq(usize),
     NotFound,
 }
 
@@ -656,9 +670,11 @@ impl Job {
                 let label = format!("/{rel}");
                 ("matrix.html", rel, label)
             }
-            Job::Faq => {
-                cx.insert_value("faq", faq_value(site, refs));
-                ("faq.html", "faq/".into(), "/faq/".into())
+            Job::Faq(k) => {
+                cx.insert_value("faq", faq_value(site, refs, k));
+                let rel = paged_url("faq/", k);
+                let label = format!("/{rel}");
+                ("faq.html", rel, label)
             }
             Job::NotFound => ("404.html", "404.html".into(), "/404.html".into()),
         };
@@ -679,7 +695,7 @@ impl Job {
             Job::Party(p) if c.party => Some(("party.html", native::party(site, refs, p))),
             Job::Workstream(w, k) if c.workstream => Some(("workstream.html", native::workstream(site, refs, w, k))),
             Job::Matrix(k) if c.matrix => Some(("matrix.html", native::matrix(site, refs, k))),
-            Job::Faq if c.faq => native::faq(site, refs).map(|html| ("faq.html", html)),
+            Job::Faq(k) if c.faq => native::faq(site, refs, k).map(|html| ("faq.html", html)),
             Job::Owner(o) if c.owner => Some(("owner.html", native::owner(site, refs, o))),
             _ => None,
         }
@@ -718,7 +734,7 @@ impl Job {
             Job::Workstream(w, k) => paged_url(&ws_url(site, w), k),
             Job::Party(p) => party_url(site, p),
             Job::Matrix(k) => paged_url(&format!("{}matrix/", site.base_path), k),
-            Job::Faq => format!("{}faq/", site.base_path),
+            Job::Faq(k) => paged_url(&format!("{}faq/", site.base_path), k),
             Job::NotFound => return None,
         })
     }
@@ -1233,8 +1249,9 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
 /// A distinct question of the site-wide FAQ (compared trimmed and case-insensitively).
 pub(crate) struct UniqueQuestion<'a> {
     pub item: &'a crate::site::FaqItem,
-    /// The first playbook that asks it.
+    /// The first playbook that asks it, and where in that playbook's questions.
     pub home: usize,
+    pub at: usize,
     /// Every (page, question) answering it, the first one included.
     pub links: Vec<(usize, &'a crate::site::FaqItem)>,
 }
@@ -1244,13 +1261,13 @@ fn unique_questions(site: &Site) -> Vec<UniqueQuestion<'_>> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut unique: Vec<UniqueQuestion> = Vec::new();
     for (i, _) in site.visible_pages() {
-        for f in &site.faqs[i] {
+        for (at, f) in site.faqs[i].iter().enumerate() {
             let key = f.question.trim().to_lowercase();
             match seen.get(&key) {
                 Some(&u) => unique[u].links.push((i, f)),
                 None => {
                     seen.insert(key, unique.len());
-                    unique.push(UniqueQuestion { item: f, home: i, links: vec![(i, f)] });
+                    unique.push(UniqueQuestion { item: f, home: i, at, links: vec![(i, f)] });
                 }
             }
         }
@@ -1278,24 +1295,19 @@ fn faq_topics(site: &Site, unique: &[UniqueQuestion], compact: bool) -> Vec<(Str
     topics.into_iter().map(|((_, id), (name, list))| (id.to_string(), name.to_string(), list)).collect()
 }
 
-/// The site-wide FAQ. A question asked in several playbooks is listed once, under the first
-/// playbook that asks it, with a link to each place it is answered.
-fn faq_value(site: &Site, refs: &Refs) -> Value {
+/// The site-wide FAQ, page `k`. A question asked in several playbooks is listed once, under the
+/// first playbook that asks it, with a link to each place it is answered.
+fn faq_value(site: &Site, refs: &Refs, k: usize) -> Value {
+    let first = format!("{}faq/", site.base_path);
+    if let Some(c) = refs.faq(site) {
+        return compact_faq_value(site, c, &first, k);
+    }
     let unique = unique_questions(site);
-    // Past a few hundred questions one page cannot show every answer (10,000 playbooks ask
-    // about 45,000 questions: 35 MB of HTML). Then /faq/ lists the questions by topic, each
-    // linking to its answer in context, and leaves the by-playbook view to the playbook pages.
-    let compact = unique.len() > FAQ_FULL_LIMIT;
     let mut by_playbook: Vec<(usize, Vec<Value>)> = Vec::new();
     let mut questions = Vec::new();
     let mut values = Vec::with_capacity(unique.len());
     for u in &unique {
         let f = u.item;
-        let link = format!("{}#{}", site.url(u.home), f.anchor);
-        if compact {
-            values.push(obj!("question": f.question.as_str(), "anchor": f.anchor.as_str(), "link": link));
-            continue;
-        }
         let links: Vec<Value> = u
             .links
             .iter()
@@ -1303,7 +1315,7 @@ fn faq_value(site: &Site, refs: &Refs) -> Value {
             .collect();
         let v = obj!(
             "question": f.question.as_str(), "answer": f.answer_html.as_str(), "anchor": f.anchor.as_str(),
-            "link": link, "links": links, "tags": f.tags.clone(),
+            "link": format!("{}#{}", site.url(u.home), f.anchor), "links": links, "tags": f.tags.clone(),
         );
         match by_playbook.last_mut() {
             Some((home, list)) if *home == u.home => list.push(v.clone()),
@@ -1313,11 +1325,118 @@ fn faq_value(site: &Site, refs: &Refs) -> Value {
         values.push(v);
     }
     let by_playbook: Vec<Value> = by_playbook.into_iter().map(|(i, qs)| obj!("playbook": refs.page(site, i), "questions": qs)).collect();
-    let by_topic: Vec<Value> = faq_topics(site, &unique, compact)
+    let by_topic: Vec<Value> = faq_topics(site, &unique, false)
         .into_iter()
-        .map(|(id, name, list)| obj!("id": id, "name": name, "questions": list.iter().map(|&k| values[k].clone()).collect::<Vec<_>>()))
+        .map(|(id, name, list)| {
+            let questions: Vec<Value> = list.iter().map(|&k| values[k].clone()).collect();
+            obj!("id": id, "name": name, "count": list.len(), "continued": false, "questions": questions)
+        })
         .collect();
-    obj!("by_playbook": by_playbook, "by_topic": by_topic, "questions": questions, "compact": compact)
+    obj!(
+        "by_playbook": by_playbook, "by_topic": by_topic, "questions": questions, "compact": false,
+        "topics": Vec::<Value>::new(), "pager": pager(&first, 0, 0),
+    )
+}
+
+/// Page `k` of the compact FAQ: the index of every topic, and this page's part of the list.
+fn compact_faq_value(site: &Site, c: &CompactFaq, first: &str, k: usize) -> Value {
+    let topics: Vec<Value> = (0..c.topics.len())
+        .map(|t| {
+            let (id, name, list) = &c.topics[t];
+            obj!("id": id.as_str(), "name": name.as_str(), "count": list.len(), "link": c.topic_link(first, t, k))
+        })
+        .collect();
+    let by_topic: Vec<Value> = c
+        .on_page(k)
+        .into_iter()
+        .map(|(t, range)| {
+            let (id, name, list) = &c.topics[t];
+            let questions: Vec<Value> = list[range.clone()]
+                .iter()
+                .map(|&q| {
+                    let f = c.item(site, q);
+                    obj!("question": f.question.as_str(), "anchor": f.anchor.as_str(), "link": format!("{}#{}", site.url(c.questions[q].0), f.anchor))
+                })
+                .collect();
+            obj!("id": id.as_str(), "name": name.as_str(), "count": list.len(), "continued": range.start > 0, "questions": questions)
+        })
+        .collect();
+    obj!(
+        "by_playbook": Vec::<Value>::new(), "by_topic": by_topic, "questions": Vec::<Value>::new(), "compact": true,
+        "topics": topics, "pager": pager(first, k, c.rows),
+    )
+}
+
+/// A FAQ past [`FAQ_FULL_LIMIT`] distinct questions, which lists questions by topic with links
+/// to their answers, over as many pages as the other long lists (a question under two topics
+/// is two rows). Worked out once per render and shared by its pages.
+pub(crate) struct CompactFaq {
+    /// Each distinct question: (the first page asking it, its index among that page's questions).
+    pub questions: Vec<(usize, usize)>,
+    /// (id, name, questions), in order.
+    pub topics: Vec<(String, String, Vec<usize>)>,
+    /// The row each topic starts at.
+    starts: Vec<usize>,
+    pub rows: usize,
+}
+
+impl CompactFaq {
+    /// `None` when the FAQ is small enough to show every answer on one page.
+    fn of(site: &Site) -> Option<CompactFaq> {
+        let unique = unique_questions(site);
+        if unique.len() <= FAQ_FULL_LIMIT {
+            return None;
+        }
+        let topics = faq_topics(site, &unique, true);
+        let mut starts = Vec::with_capacity(topics.len());
+        let mut rows = 0;
+        for (_, _, list) in &topics {
+            starts.push(rows);
+            rows += list.len();
+        }
+        let questions = unique.iter().map(|u| (u.home, u.at)).collect();
+        Some(CompactFaq { questions, topics, starts, rows })
+    }
+
+    pub fn pages(&self) -> usize {
+        page_count(self.rows)
+    }
+
+    pub fn item<'s>(&self, site: &'s Site, q: usize) -> &'s crate::site::FaqItem {
+        let (page, at) = self.questions[q];
+        &site.faqs[page][at]
+    }
+
+    /// The topics on page `k`, each with the range of its questions shown there.
+    pub fn on_page(&self, k: usize) -> Vec<(usize, std::ops::Range<usize>)> {
+        let (lo, hi) = (k * ROWS_PER_PAGE, (k + 1) * ROWS_PER_PAGE);
+        let mut parts = Vec::new();
+        for (t, (_, _, list)) in self.topics.iter().enumerate() {
+            let start = self.starts[t];
+            let (a, b) = (lo.max(start), hi.min(start + list.len()));
+            if a < b {
+                parts.push((t, a - start..b - start));
+            }
+        }
+        parts
+    }
+
+    /// Where the index on page `k` links for topic `t`: its heading, on the page it starts on.
+    pub fn topic_link(&self, first: &str, t: usize, k: usize) -> String {
+        let on = self.starts[t] / ROWS_PER_PAGE;
+        let id = &self.topics[t].0;
+        if on == k { format!("#faq-topic-{id}") } else { format!("{}#faq-topic-{id}", paged_url(first, on)) }
+    }
+}
+
+/// How many pages the site-wide FAQ has (more than one only in its compact form).
+pub fn faq_page_count(site: &Site) -> usize {
+    CompactFaq::of(site).map_or(1, |c| c.pages())
+}
+
+/// The files of the site-wide FAQ, relative to the output folder.
+pub fn faq_paths(site: &Site) -> Vec<String> {
+    (0..faq_page_count(site)).map(|k| Job::Faq(k).path(site)).collect()
 }
 
 /// Above this many distinct questions, /faq/ lists questions with links instead of answers.

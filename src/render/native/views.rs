@@ -253,48 +253,62 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
     h.raw("\n</section>\n</div>");
 }
 
-/// `faq.html` in its compact form (past [`FAQ_FULL_LIMIT`] distinct questions: questions by
-/// topic, linked to their answers), the one large sites get; `None` for a smaller FAQ, which
-/// renders through Tera.
-pub(crate) fn faq(site: &Site, refs: &Refs) -> Option<Vec<u8>> {
-    let unique = unique_questions(site);
-    if unique.len() <= FAQ_FULL_LIMIT {
-        return None;
-    }
-    let topics = faq_topics(site, &unique, true);
-    let url = format!("{}faq/", site.base_path);
+/// `faq.html` in its compact form (past [`super::super::FAQ_FULL_LIMIT`] distinct questions: questions by
+/// topic, linked to their answers, over several pages), the one large sites get; `None` for a
+/// smaller FAQ, which renders through Tera.
+pub(crate) fn faq(site: &Site, refs: &Refs, k: usize) -> Option<Vec<u8>> {
+    let c = refs.faq(site)?;
+    let first = format!("{}faq/", site.base_path);
+    let url = paged_url(&first, k);
     let scripts = format!("\n  <script src=\"{}static/faq.js\" defer></script>", escaped(&site.base_path));
     let frame = Frame { scripts: &scripts, ..Frame::view(&["Frequently asked questions"], " page-faq", &url) };
-    let listed: usize = topics.iter().map(|(_, _, list)| list.len()).sum();
-    Some(document(site, refs, &frame, 16 * 1024 + listed * 160, &|h| {
-        h.raw("\n<header class=\"page-header\">\n  <div class=\"page-heading\">\n    <h1>Frequently asked questions</h1>\n    <p class=\"lede\">Questions from every playbook, by topic. Each one opens its answer in the playbook that gives it; every playbook lists its own questions too.</p>\n  </div>\n</header>\n\n<div class=\"faq-filter\" data-faq-filter hidden>\n  <label for=\"faq-filter-input\">Filter questions</label>\n  <input id=\"faq-filter-input\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"e.g. after-hours, compliance, switch\">\n  <p class=\"faq-filter-status\" role=\"status\" aria-live=\"polite\"></p>\n</div>");
+    let parts = c.on_page(k);
+    let listed: usize = parts.iter().map(|(_, range)| range.len()).sum();
+    Some(document(site, refs, &frame, 16 * 1024 + c.topics.len() * 120 + listed * 160, &|h| {
+        h.raw("\n<header class=\"page-header\">\n  <div class=\"page-heading\">\n    <h1>Frequently asked questions</h1>\n    <p class=\"lede\">Questions from every playbook, by topic. Each one opens its answer in the playbook that gives it; every playbook lists its own questions too.</p>\n  </div>\n</header>\n\n<div class=\"faq-filter\" data-faq-filter hidden>\n  <label for=\"faq-filter-input\">Filter questions");
+        if c.pages() > 1 {
+            h.raw(" on this page");
+        }
+        h.raw("</label>\n  <input id=\"faq-filter-input\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"e.g. after-hours, compliance, switch\">\n  <p class=\"faq-filter-status\" role=\"status\" aria-live=\"polite\"></p>\n</div>");
         h.raw(
             "\n<nav class=\"block\" aria-labelledby=\"faq-topics\">\n  <h2 id=\"faq-topics\">Topics</h2>\n  <ul class=\"faq-topic-index\">",
         );
-        for (id, name, list) in &topics {
-            h.raw("\n    <li><a href=\"#faq-topic-")
-                .text(id)
+        for (t, (_, name, list)) in c.topics.iter().enumerate() {
+            h.raw("\n    <li><a href=\"")
+                .text(&c.topic_link(&first, t, k))
                 .raw("\">")
                 .text(name)
                 .raw("</a> <span class=\"count\">")
                 .num(list.len())
                 .raw("</span></li>");
         }
-        h.raw("\n  </ul>\n</nav>\n<section class=\"block faq-group-set\" aria-labelledby=\"faq-by-topic\" data-faq-set>\n  <h2 id=\"faq-by-topic\">By topic</h2>");
-        for (id, name, list) in &topics {
+        h.raw("\n  </ul>\n</nav>\n");
+        pager(h, &first, k, c.rows, "Question pages");
+        h.raw("\n<section class=\"block faq-group-set\" aria-labelledby=\"faq-by-topic\" data-faq-set>\n  <h2 id=\"faq-by-topic\">By topic</h2>");
+        for (t, range) in &parts {
+            let (id, name, list) = &c.topics[*t];
             h.raw("\n  <section class=\"faq-group\" aria-labelledby=\"faq-topic-")
                 .text(id)
                 .raw("\" data-faq-group>\n    <h3 id=\"faq-topic-")
                 .text(id);
-            h.raw("\">").text(name).raw(" <span class=\"count\">").num(list.len()).raw("</span></h3>\n    <ul class=\"faq-links\">");
-            for &k in list {
-                let u = &unique[k];
-                h.raw("\n<li data-faq-item><a href=\"").text(&site.base_path).text(&site.pages[u.home].path).raw("#").text(&u.item.anchor);
-                h.raw("\">").text(&u.item.question).raw("</a></li>");
+            h.raw("\">").text(name);
+            if range.start > 0 {
+                h.raw(" (continued)");
+            }
+            h.raw(" <span class=\"count\">").num(list.len()).raw("</span></h3>\n    <ul class=\"faq-links\">");
+            for &q in &list[range.clone()] {
+                let f = c.item(site, q);
+                h.raw("\n<li data-faq-item><a href=\"")
+                    .text(&site.base_path)
+                    .text(&site.pages[c.questions[q].0].path)
+                    .raw("#")
+                    .text(&f.anchor);
+                h.raw("\">").text(&f.question).raw("</a></li>");
             }
             h.raw("\n    </ul>\n  </section>");
         }
-        h.raw("\n</section>");
+        h.raw("\n</section>\n");
+        pager(h, &first, k, c.rows, "Question pages, again");
     }))
 }
 
