@@ -609,21 +609,22 @@ impl Site {
     /// front-matter of one playbook. `None` when a full rebuild is needed.
     pub fn refresh(&mut self, i: usize, raw: String) -> Option<Refreshed> {
         // A FAQ of more than a page's worth of questions runs over several pages; an edit that
-        // changes how many takes the full path, as for the other long lists. (Counted only
-        // when the FAQ could be that long: the count is a pass over every question.)
-        let may_paginate = |site: &Site| site.faqs.iter().map(Vec::len).sum::<usize>() > crate::render::FAQ_FULL_LIMIT;
-        let faq_pages = may_paginate(self).then(|| crate::render::faq_page_count(self));
+        // changes how many takes the full path, as for the other long lists. Counting them is
+        // a pass over every question: done only when this page's questions changed.
+        let old_faqs = self.faqs.get(i).cloned().unwrap_or_default();
         let refreshed = match self.refresh_body(i, raw.clone()) {
             Some(faq_changed) => Refreshed::Body { faq_changed },
             None => Refreshed::FrontMatter(self.refresh_front_matter(i, raw)?),
         };
-        let faq_changed = match &refreshed {
-            Refreshed::Body { faq_changed } => *faq_changed,
-            Refreshed::FrontMatter(a) => a.faq,
-        };
-        let pages_now = || if may_paginate(self) { crate::render::faq_page_count(self) } else { 1 };
-        if faq_changed && faq_pages.unwrap_or(1) != pages_now() {
-            return None;
+        let items = self.faqs.iter().map(Vec::len).sum::<usize>() + old_faqs.len();
+        if old_faqs != self.faqs[i] && items > crate::render::FAQ_FULL_LIMIT {
+            let after = crate::render::faq_page_count(self);
+            let new_faqs = std::mem::replace(&mut self.faqs[i], old_faqs);
+            let before = crate::render::faq_page_count(self);
+            self.faqs[i] = new_faqs;
+            if before != after {
+                return None;
+            }
         }
         Some(refreshed)
     }
