@@ -253,9 +253,9 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
     h.raw("\n</section>\n</div>");
 }
 
-/// `faq.html` in its compact form (past [`super::super::FAQ_FULL_LIMIT`] distinct questions: questions by
-/// topic, linked to their answers, over several pages), the one large sites get; `None` for a
-/// smaller FAQ, which renders through Tera.
+/// Page `k` of `faq.html` in its compact form (past [`crate::render::FAQ_FULL_LIMIT`] distinct
+/// questions: questions by topic, linked to their answers, 500 rows a page), the one large
+/// sites get; `None` for a smaller FAQ, which renders through Tera.
 pub(crate) fn faq(site: &Site, refs: &Refs, k: usize) -> Option<Vec<u8>> {
     let c = refs.faq(site)?;
     let first = format!("{}faq/", site.base_path);
