@@ -225,14 +225,10 @@ impl Row {
     /// one side.
     pub fn side(&self, reg: &Registry) -> &'static str {
         let doers = if self.responsible.is_empty() { &self.accountable } else { &self.responsible };
-        let mut kinds: Vec<PartyKind> = doers.iter().filter_map(|&o| reg.owner_party_kind(o)).collect();
-        kinds.sort();
-        kinds.dedup();
-        match kinds.as_slice() {
-            [] => "unassigned",
-            [k] => k.as_str(),
-            _ => "shared",
-        }
+        // Called for every row of every list: no allocation.
+        let mut kinds = doers.iter().filter_map(|&o| reg.owner_party_kind(o));
+        let Some(first) = kinds.next() else { return "unassigned" };
+        if kinds.all(|k| k == first) { first.as_str() } else { "shared" }
     }
 }
 
