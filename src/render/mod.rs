@@ -172,7 +172,7 @@ struct Refs {
     /// Which templates render natively in this build.
     compiled: native::Compiled,
     /// What the compiled list views repeat of each page, escaped, made on first use.
-    listed: std::sync::OnceLock<Vec<native::Listed>>,
+    listed: std::sync::OnceLock<native::Listing>,
     /// Which owners have a page in this build.
     owner_shown: Vec<bool>,
     owner_kind: Vec<&'static str>,

@@ -355,56 +355,79 @@ fn pager(h: &mut Html, first: &str, k: usize, rows: usize, label: &str) {
 /// The playbook cell of a list row: title linked to `link`, then client and operating model.
 /// What list views repeat of a playbook, escaped once per build (a playbook appears on about
 /// forty owner pages, its workstreams' lists and the matrix).
-pub(crate) struct Listed {
+#[derive(Clone, Copy)]
+pub(crate) struct Listed<'a> {
     /// Base path and path: the page's URL.
-    href: String,
-    title: String,
+    href: &'a str,
+    title: &'a str,
     /// The client's name, if the playbook has a client.
-    client: Option<String>,
+    client: Option<&'a str>,
     /// The operating model as `model_tag` shows it, empty without one.
-    model: String,
+    model: &'a str,
 }
 
-/// The [`Listed`] parts of every page, made on first use.
-fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r [Listed] {
+/// Every page's [`Listed`] parts in one buffer, in page order. List rows visit playbooks in
+/// page order, so reading them streams through the buffer; four allocations a page had the
+/// owner pages of a 100,000-playbook site waiting on memory for most of their time.
+pub(crate) struct Listing {
+    text: String,
+    /// Page `p`'s parts end at `ends[4p..4p + 4]`, and start where the one before ends.
+    ends: Vec<usize>,
+    has_client: Vec<bool>,
+}
+
+impl Listing {
+    fn get(&self, p: usize) -> Listed<'_> {
+        let start = |k: usize| if k == 0 { 0 } else { self.ends[k - 1] };
+        let part = |k: usize| &self.text[start(4 * p + k)..self.ends[4 * p + k]];
+        Listed { href: part(0), title: part(1), client: self.has_client[p].then(|| part(2)), model: part(3) }
+    }
+}
+
+/// The [`Listing`] of every page, made on first use.
+fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r Listing {
     refs.listed.get_or_init(|| {
-        site.pages
-            .iter()
-            .enumerate()
-            .map(|(p, page)| {
-                let mut model = Html(Vec::new());
-                if let Some(m) = page.fm.model.as_deref().filter(|m| !m.is_empty()) {
-                    model.raw("<span class=\"model model-").text(m).raw("\">").text(&model_label(m)).raw("</span>");
-                }
-                Listed {
-                    href: escaped(&site.url(p)),
-                    title: escaped(&page.title),
-                    client: site.own.client.get(p).copied().flatten().map(|c| escaped(&site.reg.parties[c].1.name)),
-                    model: String::from_utf8(model.0).unwrap_or_default(),
-                }
-            })
-            .collect()
+        let mut h = Html(Vec::with_capacity(site.pages.len() * 128));
+        let mut ends = Vec::with_capacity(site.pages.len() * 4);
+        let mut has_client = Vec::with_capacity(site.pages.len());
+        for (p, page) in site.pages.iter().enumerate() {
+            h.text(&site.url(p));
+            ends.push(h.0.len());
+            h.text(&page.title);
+            ends.push(h.0.len());
+            let client = site.own.client.get(p).copied().flatten();
+            if let Some(c) = client {
+                h.text(&site.reg.parties[c].1.name);
+            }
+            has_client.push(client.is_some());
+            ends.push(h.0.len());
+            if let Some(m) = page.fm.model.as_deref().filter(|m| !m.is_empty()) {
+                h.raw("<span class=\"model model-").text(m).raw("\">").text(&model_label(m)).raw("</span>");
+            }
+            ends.push(h.0.len());
+        }
+        Listing { text: String::from_utf8(h.0).unwrap_or_default(), ends, has_client }
     })
 }
 
 /// The playbook cell of a list row: title linked to the page (and `anchor`, if any), then
 /// client and operating model.
 fn playbook_cell(h: &mut Html, item: &Listed, anchor: &str, client_sep: &str) {
-    h.raw("<th scope=\"row\"><a href=\"").raw(&item.href);
+    h.raw("<th scope=\"row\"><a href=\"").raw(item.href);
     if !anchor.is_empty() {
         h.raw("#").text(anchor);
     }
-    h.raw("\">").raw(&item.title).raw("</a><span class=\"row-sub\">");
+    h.raw("\">").raw(item.title).raw("</a><span class=\"row-sub\">");
     if let Some(client) = &item.client {
         h.raw(client).raw(client_sep);
     }
-    h.raw(&item.model).raw("</span></th>");
+    h.raw(item.model).raw("</span></th>");
 }
 
 /// `components.html`'s `page_card` (with the client shown) for playbook `p`.
 fn page_card(h: &mut Html, site: &Site, item: &Listed, p: usize) {
     let page = &site.pages[p];
-    h.raw("<article class=\"card page-card\">\n  <h3 class=\"card-title\"><a href=\"").raw(&item.href).raw("\">").raw(&item.title);
+    h.raw("<article class=\"card page-card\">\n  <h3 class=\"card-title\"><a href=\"").raw(item.href).raw("\">").raw(item.title);
     h.raw("</a></h3>\n  <p class=\"card-meta\">");
     if let Some(client) = &item.client {
         h.raw("<span>").raw(client).raw("</span>");

@@ -75,10 +75,10 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
         for &k in group {
             let held = holdings[k];
             let page = held.page();
-            let item = &listed[page];
-            h.raw("\n<tr><th scope=\"row\"><a href=\"").raw(&item.href).raw("#ws-").text(wid);
-            h.raw("\">").raw(&item.title).raw("</a></th><td>");
-            h.raw(item.client.as_deref().unwrap_or(NONE));
+            let item = listed.get(page);
+            h.raw("\n<tr><th scope=\"row\"><a href=\"").raw(item.href).raw("#ws-").text(wid);
+            h.raw("\">").raw(item.title).raw("</a></th><td>");
+            h.raw(item.client.unwrap_or(NONE));
             h.raw("</td><td><span class=\"roles\">");
             for r in crate::ownership::role::names(held.roles) {
                 h.raw("<span class=\"role role-").text(r).raw("\">").text(r).raw("</span>");
@@ -137,7 +137,7 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             let row = &site.own.rows[p][r];
             let side = row.side(&site.reg);
             h.raw("\n<tr>");
-            playbook_cell(h, &listed(site, refs)[p], &format!("ws-{id}"), "");
+            playbook_cell(h, &listed(site, refs).get(p), &format!("ws-{id}"), "");
             h.raw("<td><span class=\"side side-").text(side).raw("\">").text(&side_label(side)).raw("</span></td><td>");
             owner_with_party(h, site, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
             h.raw("</td><td>");
@@ -211,7 +211,7 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
         for i in shown {
             let url = site.url(i);
             h.raw("\n<tr>");
-            playbook_cell(h, &items[i], "", " ");
+            playbook_cell(h, &items.get(i), "", " ");
             // The last row of a workstream wins, as it did when cells were filled in order.
             let mut cells: Vec<Option<usize>> = vec![None; used.len()];
             for (n, row) in site.own.rows[i].iter().enumerate() {
@@ -362,8 +362,8 @@ fn index_content(h: &mut Html, site: &Site, refs: &Refs, home: Option<usize>, ti
             if full_lists {
                 h.raw("\n      <ul class=\"playbook-list\">");
                 for &j in pages {
-                    let (item, page) = (&items[j], &site.pages[j]);
-                    h.raw("\n        <li>\n          <a class=\"playbook-link\" href=\"").raw(&item.href).raw("\">").raw(&item.title);
+                    let (item, page) = (items.get(j), &site.pages[j]);
+                    h.raw("\n        <li>\n          <a class=\"playbook-link\" href=\"").raw(item.href).raw("\">").raw(item.title);
                     h.raw("</a>\n          <span class=\"playbook-meta\">");
                     model_tag(h, page.fm.model.as_deref().unwrap_or(""));
                     if page.audience == Audience::Internal {
@@ -410,8 +410,8 @@ fn index_content(h: &mut Html, site: &Site, refs: &Refs, home: Option<usize>, ti
             if full_lists {
                 h.raw("\n      <ul class=\"plain-list\">");
                 for j in pages {
-                    let item = &items[j];
-                    h.raw("\n        <li><a href=\"").raw(&item.href).raw("\">").raw(&item.title).raw("</a>");
+                    let item = items.get(j);
+                    h.raw("\n        <li><a href=\"").raw(item.href).raw("\">").raw(item.title).raw("</a>");
                     if let Some(client) = &item.client {
                         h.raw(" <span class=\"muted\">· ").raw(client).raw("</span>");
                     }
@@ -427,7 +427,7 @@ fn index_content(h: &mut Html, site: &Site, refs: &Refs, home: Option<usize>, ti
         h.raw("\n<section class=\"block\" aria-labelledby=\"home-other\">\n  <h2 id=\"home-other\">Other playbooks</h2>\n  <ul class=\"card-grid\">");
         for j in other {
             h.raw("\n    <li>");
-            page_card(h, site, &items[j], j);
+            page_card(h, site, &items.get(j), j);
             h.raw("</li>");
         }
         h.raw("\n  </ul>\n</section>");
@@ -463,7 +463,7 @@ fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
         h.raw("\n  <ul class=\"card-grid\">");
         for &j in pages {
             h.raw("\n    <li>");
-            page_card(h, site, &items[j], j);
+            page_card(h, site, &items.get(j), j);
             h.raw("</li>");
         }
         h.raw("\n  </ul>");
