@@ -195,6 +195,25 @@ pub struct Row {
     pub escalation: Vec<usize>,
     pub handoff: Option<String>,
     pub internal_notes: Option<String>,
+    /// Which side of the boundary holds the work, worked out once: every list shows it.
+    side: Side,
+}
+
+/// The party kind of a row's doers (see [`Row::side`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+enum Side {
+    Unassigned,
+    One(PartyKind),
+    Shared,
+}
+
+impl Side {
+    fn of(accountable: &[usize], responsible: &[usize], reg: &Registry) -> Side {
+        let doers = if responsible.is_empty() { accountable } else { responsible };
+        let mut kinds = doers.iter().filter_map(|&o| reg.owner_party_kind(o));
+        let Some(first) = kinds.next() else { return Side::Unassigned };
+        if kinds.all(|k| k == first) { Side::One(first) } else { Side::Shared }
+    }
 }
 
 impl Row {
@@ -223,12 +242,12 @@ impl Row {
     /// Which side of the boundary holds the work: the party kind of the responsible owners (the
     /// accountable owner when nobody is responsible), or `shared` when they sit on more than
     /// one side.
-    pub fn side(&self, reg: &Registry) -> &'static str {
-        let doers = if self.responsible.is_empty() { &self.accountable } else { &self.responsible };
-        // Called for every row of every list: no allocation.
-        let mut kinds = doers.iter().filter_map(|&o| reg.owner_party_kind(o));
-        let Some(first) = kinds.next() else { return "unassigned" };
-        if kinds.all(|k| k == first) { first.as_str() } else { "shared" }
+    pub fn side(&self) -> &'static str {
+        match self.side {
+            Side::Unassigned => "unassigned",
+            Side::One(kind) => kind.as_str(),
+            Side::Shared => "shared",
+        }
     }
 }
 
@@ -481,6 +500,7 @@ pub fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Ve
         let after_hours = a.after_hours.as_ref().and_then(|n| resolve_list("after_hours", std::slice::from_ref(n)).first().copied());
         let escalation = resolve_list("escalation", &a.escalation.0);
         rows.push(Row {
+            side: Side::of(&accountable, &responsible, reg),
             ws,
             key: key.clone(),
             accountable,

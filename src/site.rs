@@ -674,7 +674,7 @@ impl Site {
         if !listing {
             owners = roles_changed.clone();
         }
-        let shown = |r: &crate::ownership::Row| (r.accountable.first().copied(), r.responsible.clone(), r.coverage, r.side(&self.reg));
+        let shown = |r: &crate::ownership::Row| (r.accountable.first().copied(), r.responsible.clone(), r.coverage, r.side());
         let old_shown: BTreeMap<usize, _> = old_rows.iter().map(|r| (r.ws, shown(r))).collect();
         let new_shown: BTreeMap<usize, _> = rows.iter().map(|r| (r.ws, shown(r))).collect();
         let mut touched: Vec<usize> = old_shown.keys().chain(new_shown.keys()).copied().collect();

@@ -787,7 +787,7 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
         .enumerate()
         .map(|(n, row)| {
             let (wid, w) = &site.reg.workstreams[row.ws];
-            let side = row.side(&site.reg);
+            let side = row.side();
             if let Some((_, list)) = boundary.iter_mut().find(|(k, _)| *k == side) {
                 list.push(refs.ws[row.ws].clone());
             }
@@ -1178,7 +1178,7 @@ fn workstream_value(site: &Site, refs: &Refs, w: usize, k: usize) -> Value {
                 "playbook": refs.page(site, p), "link": format!("{}#ws-{id}", site.url(p)),
                 "accountable": opt_owner(refs, row.accountable.first().copied()), "responsible": owner_list(refs, &row.responsible),
                 "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""), "coverage_label": row.coverage.map(|c| c.label()).unwrap_or(""),
-                "side": row.side(&site.reg),
+                "side": row.side(),
             )
         })
         .collect();
@@ -1232,7 +1232,7 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
         for row in &site.own.rows[i] {
             if let Some(&c) = col.get(&row.ws) {
                 cells[c] = obj!(
-                    "accountable": opt_owner(refs, row.accountable.first().copied()), "side": row.side(&site.reg),
+                    "accountable": opt_owner(refs, row.accountable.first().copied()), "side": row.side(),
                     "link": format!("{}#ws-{}", site.url(i), site.reg.workstreams[row.ws].0),
                 );
             }
@@ -1640,7 +1640,7 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
                     after_hours: r.after_hours.map(id),
                     escalation: Ids(ids, &r.escalation),
                     handoff: &r.handoff,
-                    side: r.side(&site.reg),
+                    side: r.side(),
                     internal_notes: (site.audience == Audience::Internal).then_some(&r.internal_notes),
                 })?;
             }

@@ -24,7 +24,7 @@ fn page_content(h: &mut Html, site: &Site, i: usize, url: &str) {
     let r = site.rendered[i].as_ref();
     let rows = &site.own.rows[i];
     let toc: &[crate::markdown::TocEntry] = r.map(|r| r.toc.as_slice()).unwrap_or(&[]);
-    let sides: Vec<&str> = rows.iter().map(|row| row.side(&site.reg)).collect();
+    let sides: Vec<&str> = rows.iter().map(|row| row.side()).collect();
     let count = |side: &str| sides.iter().filter(|s| **s == side).count();
     let (n_client, n_provider, n_vendor, n_shared) = (count("client"), count("provider"), count("vendor"), count("shared"));
     let n_total = n_client + n_provider + n_vendor + n_shared;

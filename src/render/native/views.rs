@@ -135,7 +135,7 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             .raw(" in each playbook</caption>\n      <thead>\n        <tr>\n          <th scope=\"col\">Playbook</th>\n          <th scope=\"col\">Side</th>\n          <th scope=\"col\">Accountable</th>\n          <th scope=\"col\">Responsible</th>\n          <th scope=\"col\">Coverage</th>\n        </tr>\n      </thead>\n      <tbody>");
         for (p, r) in shown {
             let row = &site.own.rows[p][r];
-            let side = row.side(&site.reg);
+            let side = row.side();
             h.raw("\n<tr>");
             playbook_cell(h, &listed(site, refs).get(p), &format!("ws-{id}"), "");
             h.raw("<td><span class=\"side side-").text(side).raw("\">").text(&side_label(side)).raw("</span></td><td>");
@@ -225,7 +225,7 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
                     continue;
                 };
                 let row = &site.own.rows[i][n];
-                let side = row.side(&site.reg);
+                let side = row.side();
                 let wid = &site.reg.workstreams[row.ws].0;
                 h.raw("<td class=\"cell-side-").text(side).raw("\">");
                 match row.accountable.first() {
