@@ -173,6 +173,8 @@ struct Refs {
     compiled: native::Compiled,
     /// What the compiled list views repeat of each page, escaped, made on first use.
     listed: std::sync::OnceLock<native::Listing>,
+    /// Each owner's link parts, escaped.
+    owner_texts: native::OwnerTexts,
     /// Which owners have a page in this build.
     owner_shown: Vec<bool>,
     owner_kind: Vec<&'static str>,
@@ -290,6 +292,7 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         nav_links,
         compiled: native::Compiled::for_theme(theme),
         listed: Default::default(),
+        owner_texts: native::OwnerTexts::of(site),
         owner_shown,
         owner_kind,
         faq: Default::default(),

@@ -222,15 +222,14 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
     h.raw("\n</body>\n</html>\n");
 }
 
-/// `owner_url`, written in place: owner links are the most frequent markup on every view.
-fn owner_href(h: &mut Html, site: &Site, o: usize) {
-    h.text(&site.base_path).raw("owners/").text(&site.reg.owners[o].0).raw("/");
+/// `owner_url`, escaped.
+fn owner_href(h: &mut Html, refs: &Refs, o: usize) {
+    h.raw(refs.owner_texts.href(o));
 }
 
-fn owner_link(h: &mut Html, site: &Site, o: usize) {
-    h.raw("<a class=\"owner\" href=\"");
-    owner_href(h, site, o);
-    h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a>");
+fn owner_link(h: &mut Html, refs: &Refs, o: usize) {
+    let t = &refs.owner_texts;
+    h.raw("<a class=\"owner\" href=\"").raw(t.href(o)).raw("\">").raw(t.name(o)).raw("</a>");
 }
 
 /// Tera's `capitalize` of a side, without allocating for the known ones.
@@ -254,18 +253,18 @@ fn coverage(h: &mut Html, hours: Option<crate::config::Hours>) {
 }
 
 /// An owner with the name of their party, or `absent` when there is none.
-fn owner_with_party(h: &mut Html, site: &Site, o: Option<usize>, absent: &str) {
+fn owner_with_party(h: &mut Html, site: &Site, refs: &Refs, o: Option<usize>, absent: &str) {
     let Some(o) = o else {
         h.raw(absent);
         return;
     };
-    owner_link(h, site, o);
+    owner_link(h, refs, o);
     if let Some(p) = site.reg.owner_party[o] {
         h.raw("<span class=\"owner-party\">").text(&site.reg.parties[p].1.name).raw("</span>");
     }
 }
 
-fn owner_items(h: &mut Html, site: &Site, list: &[usize], tag: &str) {
+fn owner_items(h: &mut Html, refs: &Refs, list: &[usize], tag: &str) {
     if list.is_empty() {
         h.raw(NONE);
         return;
@@ -273,7 +272,7 @@ fn owner_items(h: &mut Html, site: &Site, list: &[usize], tag: &str) {
     h.raw(tag);
     for &o in list {
         h.raw("<li>");
-        owner_link(h, site, o);
+        owner_link(h, refs, o);
         h.raw("</li>");
     }
     h.raw(if tag.starts_with("<ol") { "</ol>" } else { "</ul>" });
@@ -281,10 +280,10 @@ fn owner_items(h: &mut Html, site: &Site, list: &[usize], tag: &str) {
 
 /// An owner's name linked to their page, then their party's name if they have one (the RACI
 /// tables' owner headings).
-fn owner_and_party(h: &mut Html, site: &Site, o: usize, party: Option<(&str, &str)>) {
+fn owner_and_party(h: &mut Html, refs: &Refs, o: usize, party: Option<(&str, &str)>) {
     h.raw("<a href=\"");
-    owner_href(h, site, o);
-    h.raw("\">").text(&site.reg.owners[o].1.name).raw("</a>");
+    owner_href(h, refs, o);
+    h.raw("\">").raw(refs.owner_texts.name(o)).raw("</a>");
     if let Some((name, _)) = party {
         h.raw("<span class=\"owner-party\">").text(name).raw("</span>");
     }
@@ -366,20 +365,55 @@ pub(crate) struct Listed<'a> {
     model: &'a str,
 }
 
-/// Every page's [`Listed`] parts in one buffer, in page order. List rows visit playbooks in
-/// page order, so reading them streams through the buffer; four allocations a page had the
-/// owner pages of a 100,000-playbook site waiting on memory for most of their time.
-pub(crate) struct Listing {
+/// Escaped strings kept end to end in one buffer, `per` of them for each item: the views read
+/// them item after item, so reading streams through the buffer instead of chasing an
+/// allocation per string (at 100,000 playbooks, four strings a playbook had the owner pages
+/// waiting on memory for most of their time).
+struct Parts {
     text: String,
-    /// Page `p`'s parts end at `ends[4p..4p + 4]`, and start where the one before ends.
     ends: Vec<usize>,
+    per: usize,
+}
+
+/// Writes a [`Parts`].
+struct PartsWriter {
+    html: Html,
+    ends: Vec<usize>,
+    per: usize,
+}
+
+impl PartsWriter {
+    fn new(items: usize, per: usize, bytes_each: usize) -> PartsWriter {
+        PartsWriter { html: Html(Vec::with_capacity(items * bytes_each)), ends: Vec::with_capacity(items * per), per }
+    }
+    /// Ends the current part: what was written since the last call.
+    fn end(&mut self) {
+        self.ends.push(self.html.0.len());
+    }
+    fn finish(self) -> Parts {
+        // `Html` writes whole `&str`s, so the buffer is UTF-8 and every end is a char boundary.
+        Parts { text: String::from_utf8(self.html.0).unwrap_or_default(), ends: self.ends, per: self.per }
+    }
+}
+
+impl Parts {
+    /// Part `k` of item `i`.
+    fn get(&self, i: usize, k: usize) -> &str {
+        let n = i * self.per + k;
+        let start = if n == 0 { 0 } else { self.ends[n - 1] };
+        self.text.get(start..self.ends[n]).unwrap_or_default()
+    }
+}
+
+/// Every page's [`Listed`] parts, in page order.
+pub(crate) struct Listing {
+    parts: Parts,
     has_client: Vec<bool>,
 }
 
 impl Listing {
     fn get(&self, p: usize) -> Listed<'_> {
-        let start = |k: usize| if k == 0 { 0 } else { self.ends[k - 1] };
-        let part = |k: usize| &self.text[start(4 * p + k)..self.ends[4 * p + k]];
+        let part = |k: usize| self.parts.get(p, k);
         Listed { href: part(0), title: part(1), client: self.has_client[p].then(|| part(2)), model: part(3) }
     }
 }
@@ -387,27 +421,49 @@ impl Listing {
 /// The [`Listing`] of every page, made on first use.
 fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r Listing {
     refs.listed.get_or_init(|| {
-        let mut h = Html(Vec::with_capacity(site.pages.len() * 128));
-        let mut ends = Vec::with_capacity(site.pages.len() * 4);
+        let mut parts = PartsWriter::new(site.pages.len(), 4, 128);
         let mut has_client = Vec::with_capacity(site.pages.len());
         for (p, page) in site.pages.iter().enumerate() {
-            h.text(&site.url(p));
-            ends.push(h.0.len());
-            h.text(&page.title);
-            ends.push(h.0.len());
+            parts.html.text(&site.url(p));
+            parts.end();
+            parts.html.text(&page.title);
+            parts.end();
             let client = site.own.client.get(p).copied().flatten();
             if let Some(c) = client {
-                h.text(&site.reg.parties[c].1.name);
+                parts.html.text(&site.reg.parties[c].1.name);
             }
             has_client.push(client.is_some());
-            ends.push(h.0.len());
+            parts.end();
             if let Some(m) = page.fm.model.as_deref().filter(|m| !m.is_empty()) {
-                h.raw("<span class=\"model model-").text(m).raw("\">").text(&model_label(m)).raw("</span>");
+                parts.html.raw("<span class=\"model model-").text(m).raw("\">").text(&model_label(m)).raw("</span>");
             }
-            ends.push(h.0.len());
+            parts.end();
         }
-        Listing { text: String::from_utf8(h.0).unwrap_or_default(), ends, has_client }
+        Listing { parts: parts.finish(), has_client }
     })
+}
+
+/// Each owner's page URL and name, escaped once per build: owner links are the most frequent
+/// markup on every view (about 150 on a playbook page).
+pub(crate) struct OwnerTexts(Parts);
+
+impl OwnerTexts {
+    pub(crate) fn of(site: &Site) -> OwnerTexts {
+        let mut parts = PartsWriter::new(site.reg.owners.len(), 2, 64);
+        for (id, owner) in &site.reg.owners {
+            parts.html.text(&site.base_path).raw("owners/").text(id).raw("/");
+            parts.end();
+            parts.html.text(&owner.name);
+            parts.end();
+        }
+        OwnerTexts(parts.finish())
+    }
+    fn href(&self, o: usize) -> &str {
+        self.0.get(o, 0)
+    }
+    fn name(&self, o: usize) -> &str {
+        self.0.get(o, 1)
+    }
 }
 
 /// The playbook cell of a list row: title linked to the page (and `anchor`, if any), then

@@ -16,10 +16,10 @@ pub(crate) fn page(site: &Site, refs: &Refs, i: usize) -> Vec<u8> {
         head: &head,
         ..Frame::view(&title, " page-playbook", &url)
     };
-    document(site, refs, &frame, 64 * 1024, &|h| page_content(h, site, i, &url))
+    document(site, refs, &frame, 64 * 1024, &|h| page_content(h, site, refs, i, &url))
 }
 
-fn page_content(h: &mut Html, site: &Site, i: usize, url: &str) {
+fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
     let p = &site.pages[i];
     let r = site.rendered[i].as_ref();
     let rows = &site.own.rows[i];
@@ -191,19 +191,19 @@ fn page_content(h: &mut Html, site: &Site, i: usize, url: &str) {
                 .raw("\" aria-label=\"Link to the ")
                 .text(&ws.name);
             h.raw(" row\">#</a></span></th>\n<td>");
-            owner_with_party(h, site, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
+            owner_with_party(h, site, refs, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
             h.raw("</td>\n<td>");
-            owner_items(h, site, &row.responsible, "<ul class=\"owner-list\">");
+            owner_items(h, refs, &row.responsible, "<ul class=\"owner-list\">");
             h.raw("</td>\n<td>");
-            owner_items(h, site, &row.consulted, "<ul class=\"owner-list\">");
+            owner_items(h, refs, &row.consulted, "<ul class=\"owner-list\">");
             h.raw("</td>\n<td>");
-            owner_items(h, site, &row.informed, "<ul class=\"owner-list\">");
+            owner_items(h, refs, &row.informed, "<ul class=\"owner-list\">");
             h.raw("</td>\n<td class=\"coverage\">");
             coverage(h, row.coverage);
             h.raw("</td>\n<td>");
-            owner_with_party(h, site, row.after_hours, NONE);
+            owner_with_party(h, site, refs, row.after_hours, NONE);
             h.raw("</td>\n<td>");
-            owner_items(h, site, &row.escalation, "<ol class=\"chain\">");
+            owner_items(h, refs, &row.escalation, "<ol class=\"chain\">");
             h.raw("</td>\n<td class=\"handoff\">").raw(if handoff.is_empty() { NONE } else { &handoff }).raw("</td></tr>");
             if !notes.is_empty() {
                 h.raw("\n          <tr class=\"internal-row\">\n            <td colspan=\"9\">\n              <div class=\"internal-callout\" role=\"note\" aria-label=\"Internal note: ")
@@ -215,7 +215,7 @@ fn page_content(h: &mut Html, site: &Site, i: usize, url: &str) {
         }
         h.raw("\n        </tbody>\n      </table>\n    </div>\n  </section>");
 
-        raci(h, site, rows);
+        raci(h, site, refs, rows);
     }
 
     if let Some(content) = r.map(|r| r.html.as_str()).filter(|c| !c.is_empty()) {
@@ -262,7 +262,7 @@ fn page_content(h: &mut Html, site: &Site, i: usize, url: &str) {
 
 /// The RACI section of a playbook with ownership rows: a grid up to eight owners wide; beyond,
 /// one row per owner, grouped by party, with a column per role.
-fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
+fn raci(h: &mut Html, site: &Site, refs: &Refs, rows: &[crate::ownership::Row]) {
     let grid = RaciGrid::of(rows);
     h.raw("\n  <section class=\"block raci-block\" aria-labelledby=\"playbook-raci\">\n    <h2 id=\"playbook-raci\">RACI matrix <a class=\"anchor\" href=\"#playbook-raci\" aria-label=\"Link to this section\">#</a></h2>");
     if grid.owners.len() <= 8 {
@@ -286,7 +286,7 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
                 h.raw(" raci-owner-").text(kind);
             }
             h.raw("\">");
-            owner_and_party(h, site, o, party);
+            owner_and_party(h, refs, o, party);
             h.raw("</th>");
         }
         h.raw("\n          </tr>\n        </thead>\n        <tbody>");
@@ -333,7 +333,7 @@ fn raci(h: &mut Html, site: &Site, rows: &[crate::ownership::Row]) {
             h.raw("</th></tr>");
             for k in members {
                 h.raw("\n<tr><th scope=\"row\"><a href=\"");
-                owner_href(h, site, grid.owners[k]);
+                owner_href(h, refs, grid.owners[k]);
                 h.raw("\">").text(&site.reg.owners[grid.owners[k]].1.name).raw("</a></th>");
                 // One workstream is a bare link; several are a list, one to a line.
                 for list in grid.roles_of(k) {

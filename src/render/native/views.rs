@@ -139,9 +139,9 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             h.raw("\n<tr>");
             playbook_cell(h, &listed(site, refs).get(p), &format!("ws-{id}"), "");
             h.raw("<td><span class=\"side side-").text(side).raw("\">").text(&side_label(side)).raw("</span></td><td>");
-            owner_with_party(h, site, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
+            owner_with_party(h, site, refs, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
             h.raw("</td><td>");
-            owner_items(h, site, &row.responsible, "<ul class=\"owner-list\">");
+            owner_items(h, refs, &row.responsible, "<ul class=\"owner-list\">");
             h.raw("</td><td>");
             coverage(h, row.coverage);
             h.raw("</td></tr>");
@@ -230,7 +230,7 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
                 h.raw("<td class=\"cell-side-").text(side).raw("\">");
                 match row.accountable.first() {
                     Some(&o) => {
-                        owner_link(h, site, o);
+                        owner_link(h, refs, o);
                         h.raw(" <a class=\"cell-link\" href=\"")
                             .text(&url)
                             .raw("#ws-")
@@ -480,7 +480,7 @@ fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
         }
         h.raw("\n  <section class=\"sub-block\" aria-labelledby=\"party-owner-").text(oid).raw("\">\n    <h3 id=\"party-owner-").text(oid);
         h.raw("\"><a href=\"");
-        owner_href(h, site, o);
+        owner_href(h, refs, o);
         h.raw("\">").text(&owner.name).raw("</a> <span class=\"count\">").num(per_ws.len()).raw(" workstreams</span></h3>");
         if per_ws.is_empty() {
             h.raw("\n    <p class=\"muted\">No roles held.</p>");
@@ -492,7 +492,7 @@ fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
             for (w, c) in per_ws {
                 let (wid, ws) = &site.reg.workstreams[w];
                 h.raw("\n          <tr>\n            <th scope=\"row\"><a href=\"");
-                owner_href(h, site, o);
+                owner_href(h, refs, o);
                 h.raw("#owner-ws-").text(wid).raw("\">").text(&ws.name).raw("</a></th>\n            <td class=\"num\">").num(c.a);
                 h.raw("</td><td class=\"num\">").num(c.r).raw("</td><td class=\"num\">").num(c.c).raw("</td><td class=\"num\">").num(c.i);
                 h.raw("</td>\n          </tr>");
