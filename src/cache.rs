@@ -11,7 +11,7 @@
 //! missing cache) falls back to a cold build, so the cache can cost speed but never
 //! correctness. The cache folder holds only files this module wrote.
 
-use std::collections::HashMap;
+use crate::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
@@ -39,7 +39,7 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 }
 
 /// Bump on any change to the snapshot's shape.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 

@@ -6,7 +6,7 @@
 //! reported by the stage that finds them; this module adds the rules that look at a resolved
 //! playbook as a whole.
 
-use std::collections::HashSet;
+use crate::HashSet;
 
 use crate::config::{Hours, PartyKind, RuleLevel, SiteConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity, did_you_mean};
@@ -233,7 +233,7 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
                 }
             }
         }
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for name in &a.escalation.0 {
             if !seen.insert(name.to_lowercase()) {
                 out.push(
@@ -258,7 +258,7 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
             }
         }
         let groups = [("responsible", &row.responsible), ("consulted", &row.consulted), ("informed", &row.informed)];
-        let mut reported = HashSet::new();
+        let mut reported = HashSet::default();
         for (gi, (ga, la)) in groups.iter().enumerate() {
             for (gb, lb) in &groups[gi + 1..] {
                 for o in la.iter().filter(|o| lb.contains(o)) {

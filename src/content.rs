@@ -216,12 +216,12 @@ impl Stamp {
     }
 }
 
-/// A content hash for change detection (not for security).
+/// A content hash for change detection (not for security), stored in the build cache, so with
+/// fixed keys. aHash may hash differently in another build of demarcate; a cache written by one
+/// then sees every page as edited, which costs speed, never correctness.
 pub fn text_hash(bytes: &[u8]) -> u64 {
-    use std::hash::Hasher;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    h.write(bytes);
-    h.finish()
+    static KEYS: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| ahash::RandomState::with_seeds(0x6465_6d61, 0x7263_6174, 0x6520_6361, 0x6368_6521)).hash_one(bytes)
 }
 
 impl Page {

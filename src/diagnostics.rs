@@ -6,7 +6,7 @@
 //! show them: for people (rustc-style, with the source line, via `codespan-reporting`), as JSON
 //! for machines, or as GitHub workflow annotations.
 
-use std::collections::HashMap;
+use crate::HashMap;
 use std::path::Path;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
@@ -139,7 +139,7 @@ pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
     let mut files = SimpleFiles::new();
     // Per file: its id and its lines, worked out once (a registry of thousands of owners can
     // carry a warning for each).
-    let mut ids: HashMap<&str, (usize, LineIndex)> = HashMap::new();
+    let mut ids: HashMap<&str, (usize, LineIndex)> = HashMap::default();
     let mut buffer = termcolor::Buffer::no_color();
     if color {
         buffer = termcolor::Buffer::ansi();
@@ -205,7 +205,7 @@ pub(crate) struct LineIndex {
 impl LineIndex {
     pub(crate) fn new(source: &str) -> LineIndex {
         let starts = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        LineIndex { starts, ascii: HashMap::new() }
+        LineIndex { starts, ascii: HashMap::default() }
     }
 
     /// Byte range of 1-based line `line`, without its line break.

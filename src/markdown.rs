@@ -7,7 +7,7 @@
 //! Rendering is a pure function of the page text and a URL resolver, so pages render in
 //! parallel and a body edit re-renders exactly one page.
 
-use std::collections::HashMap;
+use crate::HashMap;
 use std::sync::OnceLock;
 
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
@@ -261,7 +261,7 @@ impl IdAllocator {
     pub fn for_page() -> Self {
         // Room for the theme's ids and a page's headings and questions: grown from empty, the
         // map was rehashed three times per page.
-        let mut a = IdAllocator { used: HashMap::with_capacity(PAGE_IDS.len() + 40) };
+        let mut a = IdAllocator { used: HashMap::with_capacity_and_hasher(PAGE_IDS.len() + 40, Default::default()) };
         for id in PAGE_IDS {
             a.used.insert(id.to_string(), 0);
         }

@@ -6,7 +6,7 @@
 //! owner may list `aliases` and a workstream too. Anything that does not resolve is reported
 //! here with its line, and left out of the graph, so views never show a dangling name.
 
-use std::collections::HashMap;
+use crate::HashMap;
 
 use crate::config::{Hours, Owner, Party, PartyKind, SiteConfig, Workstream};
 use crate::content::Page;
@@ -73,7 +73,7 @@ impl Registry {
         let workstreams: Vec<(String, Workstream)> = c.workstreams.entries.clone();
         let party_lookup: HashMap<String, usize> = parties.iter().enumerate().map(|(i, (id, _))| (id.to_lowercase(), i)).collect();
         let owners_at = cfg.owners_src.positions();
-        let mut owner_lookup = HashMap::new();
+        let mut owner_lookup = HashMap::default();
         for (i, (id, o)) in owners.iter().enumerate() {
             owner_lookup.insert(id.to_lowercase(), i);
             for a in &o.aliases {
@@ -90,7 +90,7 @@ impl Registry {
                 }
             }
         }
-        let mut ws_lookup = HashMap::new();
+        let mut ws_lookup = HashMap::default();
         for (i, (id, w)) in workstreams.iter().enumerate() {
             ws_lookup.insert(id.to_lowercase(), i);
             for a in &w.aliases {
@@ -453,7 +453,7 @@ pub fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Ve
         );
     }
     let mut rows = Vec::with_capacity(fm.workstreams.len());
-    let mut seen: HashMap<usize, String> = HashMap::new();
+    let mut seen: HashMap<usize, String> = HashMap::default();
     for (key, entry) in fm.workstreams.iter() {
         let a = &entry.0;
         let Some(ws) = reg.workstream(key) else {

@@ -2,8 +2,9 @@
 //! markdown → links and FAQ → checks. A [`Site`] is everything the renderer and the checker
 //! need, loaded once. It knows nothing about HTTP or file watching; `serve` calls into it.
 
+use crate::{HashMap, HashSet};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -758,7 +759,7 @@ impl Site {
 
     /// Every anchor a page offers: its headings, its ownership rows and its questions.
     pub fn anchors(&self, page: usize) -> HashSet<String> {
-        let mut set = HashSet::new();
+        let mut set = HashSet::default();
         if let Some(r) = &self.rendered[page] {
             set.extend(r.toc.iter().map(|t| t.id.clone()));
         }
@@ -771,10 +772,10 @@ impl Site {
     }
 
     fn check_links(&mut self) {
-        let mut anchors: HashMap<usize, HashSet<String>> = HashMap::new();
+        let mut anchors: HashMap<usize, HashSet<String>> = HashMap::default();
         // The closest page to each missing target, worked out once per target (each answer
         // compares it with every page; a renamed folder breaks many links to the same pages).
-        let mut closest: HashMap<&str, Option<&str>> = HashMap::new();
+        let mut closest: HashMap<&str, Option<&str>> = HashMap::default();
         let mut found = Vec::new();
         for (i, r) in self.rendered.iter().enumerate() {
             let Some(r) = r else { continue };
@@ -908,7 +909,7 @@ fn relative_from(dir: &str, target: &str) -> String {
 }
 
 fn check_duplicate_urls(pages: &[Page], visible: &[bool], diags: &mut Diagnostics) {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen: HashMap<&str, usize> = HashMap::default();
     let reserved = ["owners/", "workstreams/", "parties/", "matrix/", "faq/", "static/"];
     for (i, p) in pages.iter().enumerate() {
         if !visible[i] {

@@ -47,7 +47,7 @@ struct Node<'a> {
 }
 
 /// Node indices by (parent, segment), in document order; `None` is the document itself.
-type Children<'a> = std::collections::HashMap<(Option<usize>, Seg<'a>), Vec<usize>>;
+type Children<'a> = crate::HashMap<(Option<usize>, Seg<'a>), Vec<usize>>;
 
 /// An index of the keys of one YAML document. Lines are 1-based and offset by `first_line - 1`
 /// so positions are in the coordinates of the enclosing file.
@@ -151,7 +151,7 @@ impl<'a> YamlIndex<'a> {
             return (0..self.nodes.len()).filter(|&n| self.nodes[n].depth == path.len() && self.is_at(n, path)).collect();
         }
         let children = self.children.get_or_init(|| {
-            let mut map = Children::new();
+            let mut map = Children::default();
             for (n, node) in self.nodes.iter().enumerate() {
                 map.entry((node.parent, node.seg)).or_default().push(n);
             }

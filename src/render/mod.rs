@@ -7,7 +7,8 @@
 //! is computed once and cloned), and every index comes from the one-pass ownership indexes, so
 //! nothing here scans all pages per page.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::HashMap;
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde_json::json;
@@ -526,7 +527,7 @@ pub fn render_paths(
     paths: &[String],
     previous: Option<&PreviousExports>,
 ) -> Result<Option<ExportLayouts>, Vec<Diagnostic>> {
-    let wanted: std::collections::HashSet<&str> = paths.iter().map(|p| p.as_str()).collect();
+    let wanted: crate::HashSet<&str> = paths.iter().map(|p| p.as_str()).collect();
     let refs = build_refs(site, theme);
     let all = all_jobs(site, &refs);
     let jobs: Vec<&Job> = all.iter().filter(|j| wanted.contains(j.path(site).as_str())).collect();
@@ -1261,7 +1262,7 @@ pub(crate) struct UniqueQuestion<'a> {
 
 /// The distinct questions of the visible pages, in page order.
 fn unique_questions(site: &Site) -> Vec<UniqueQuestion<'_>> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::default();
     let mut unique: Vec<UniqueQuestion> = Vec::new();
     for (i, _) in site.visible_pages() {
         for (at, f) in site.faqs[i].iter().enumerate() {
