@@ -176,6 +176,8 @@ struct Refs {
     listed: std::sync::OnceLock<native::Listing>,
     /// Each owner's link parts, escaped.
     owner_texts: native::OwnerTexts,
+    /// Each workstream's link parts, escaped.
+    ws_texts: native::WsTexts,
     /// Which owners have a page in this build.
     owner_shown: Vec<bool>,
     owner_kind: Vec<&'static str>,
@@ -294,6 +296,7 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         compiled: native::Compiled::for_theme(theme),
         listed: Default::default(),
         owner_texts: native::OwnerTexts::of(site),
+        ws_texts: native::WsTexts::of(site),
         owner_shown,
         owner_kind,
         faq: Default::default(),

@@ -222,6 +222,40 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
     h.raw("\n</body>\n</html>\n");
 }
 
+/// Each workstream's id, name and list URL, escaped once per build: every playbook row and
+/// every RACI line shows them.
+pub(crate) struct WsTexts(Parts);
+
+impl WsTexts {
+    pub(crate) fn of(site: &Site) -> WsTexts {
+        let mut parts = PartsWriter::new(site.reg.workstreams.len(), 3, 96);
+        for (w, (id, ws)) in site.reg.workstreams.iter().enumerate() {
+            parts.html.text(id);
+            parts.end();
+            parts.html.text(&ws.name);
+            parts.end();
+            parts.html.text(&ws_url(site, w));
+            parts.end();
+        }
+        WsTexts(parts.finish())
+    }
+    fn id(&self, w: usize) -> &str {
+        self.0.get(w, 0)
+    }
+    fn name(&self, w: usize) -> &str {
+        self.0.get(w, 1)
+    }
+    fn url(&self, w: usize) -> &str {
+        self.0.get(w, 2)
+    }
+}
+
+/// A workstream's name linked to its row on the same playbook page.
+fn ws_row_link(h: &mut Html, refs: &Refs, w: usize) {
+    let t = &refs.ws_texts;
+    h.raw("<a href=\"#ws-").raw(t.id(w)).raw("\">").raw(t.name(w)).raw("</a>");
+}
+
 /// `owner_url`, escaped.
 fn owner_href(h: &mut Html, refs: &Refs, o: usize) {
     h.raw(refs.owner_texts.href(o));

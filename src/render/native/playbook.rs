@@ -163,8 +163,9 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
             } else {
                 h.raw("\n        <ul>");
                 for w in items {
-                    let (wid, ws) = &site.reg.workstreams[w];
-                    h.raw("\n          <li><a href=\"#ws-").text(wid).raw("\">").text(&ws.name).raw("</a></li>");
+                    h.raw("\n          <li>");
+                    ws_row_link(h, refs, w);
+                    h.raw("</li>");
                 }
                 h.raw("\n        </ul>");
             }
@@ -172,24 +173,17 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
         }
         h.raw("\n    </div>\n  </section>\n\n  <section class=\"block ownership\" aria-labelledby=\"playbook-ownership\">\n    <h2 id=\"playbook-ownership\">Ownership by workstream <a class=\"anchor\" href=\"#playbook-ownership\" aria-label=\"Link to this section\">#</a></h2>\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"ownership-caption\" tabindex=\"0\">\n      <table class=\"data ownership-table\">\n        <caption id=\"ownership-caption\">Who is accountable, who does the work and how issues escalate, by workstream</caption>\n        <thead>\n          <tr>\n            <th scope=\"col\">Workstream</th>\n            <th scope=\"col\">Accountable</th>\n            <th scope=\"col\">Responsible</th>\n            <th scope=\"col\">Consulted</th>\n            <th scope=\"col\">Informed</th>\n            <th scope=\"col\">Coverage</th>\n            <th scope=\"col\">After-hours</th>\n            <th scope=\"col\">Escalation chain</th>\n            <th scope=\"col\">Handoff</th>\n          </tr>\n        </thead>\n        <tbody>");
         for (n, (row, side)) in rows.iter().zip(&sides).enumerate() {
-            let (wid, ws) = &site.reg.workstreams[row.ws];
+            let ws = &site.reg.workstreams[row.ws].1;
+            let t = &refs.ws_texts;
+            let (wid, name) = (t.id(row.ws), t.name(row.ws));
             let (handoff, notes) = site.row_html(i, n);
             h.raw("\n<tr id=\"ws-")
-                .text(wid)
+                .raw(wid)
                 .raw("\" class=\"row-side-")
                 .text(side)
                 .raw("\"><th scope=\"row\"><a class=\"ws-link\" href=\"");
-            h.text(&ws_url(site, row.ws))
-                .raw("\">")
-                .text(&ws.name)
-                .raw("</a><span class=\"ws-meta\"><span class=\"side side-")
-                .text(side)
-                .raw("\">");
-            h.text(&side_label(side))
-                .raw("</span><a class=\"anchor\" href=\"#ws-")
-                .text(wid)
-                .raw("\" aria-label=\"Link to the ")
-                .text(&ws.name);
+            h.raw(t.url(row.ws)).raw("\">").raw(name).raw("</a><span class=\"ws-meta\"><span class=\"side side-").text(side).raw("\">");
+            h.text(&side_label(side)).raw("</span><a class=\"anchor\" href=\"#ws-").raw(wid).raw("\" aria-label=\"Link to the ").raw(name);
             h.raw(" row\">#</a></span></th>\n<td>");
             owner_with_party(h, site, refs, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
             h.raw("</td>\n<td>");
@@ -291,8 +285,9 @@ fn raci(h: &mut Html, site: &Site, refs: &Refs, rows: &[crate::ownership::Row]) 
         }
         h.raw("\n          </tr>\n        </thead>\n        <tbody>");
         for (row, cells) in rows.iter().zip(&grid.cells) {
-            let (wid, ws) = &site.reg.workstreams[row.ws];
-            h.raw("\n          <tr>\n            <th scope=\"row\"><a href=\"#ws-").text(wid).raw("\">").text(&ws.name).raw("</a></th>");
+            h.raw("\n          <tr>\n            <th scope=\"row\">");
+            ws_row_link(h, refs, row.ws);
+            h.raw("</th>");
             for &bits in cells {
                 if bits == 0 {
                     h.raw("<td class=\"raci-empty\"></td>");
@@ -309,10 +304,7 @@ fn raci(h: &mut Html, site: &Site, refs: &Refs, rows: &[crate::ownership::Row]) 
         h.raw("\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"raci-caption\" tabindex=\"0\">\n      <table class=\"data raci-by-owner\">\n        <caption id=\"raci-caption\">RACI roles by owner (")
             .num(grid.owners.len())
             .raw(" owners), grouped by party</caption>\n        <thead><tr><th scope=\"col\">Owner</th><th scope=\"col\">Accountable for</th><th scope=\"col\">Responsible for</th><th scope=\"col\">Consulted on</th><th scope=\"col\">Informed of</th></tr></thead>");
-        let link = |h: &mut Html, r: usize| {
-            let (wid, ws) = &site.reg.workstreams[rows[r].ws];
-            h.raw("<a href=\"#ws-").text(wid).raw("\">").text(&ws.name).raw("</a>");
-        };
+        let link = |h: &mut Html, r: usize| ws_row_link(h, refs, rows[r].ws);
         for (party, members) in grid.by_party(&site.reg) {
             h.raw("\n        <tbody>\n<tr class=\"raci-party");
             match party {

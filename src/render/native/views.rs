@@ -72,22 +72,36 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
         h.text(wid).raw("-caption\" tabindex=\"0\">\n      <table class=\"data compact\">\n        <caption id=\"owner-ws-").text(wid);
         h.raw("-caption\" class=\"visually-hidden\">Roles of ").text(&owner.name).raw(" in ").text(&ws.name);
         h.raw(", by playbook</caption>\n        <thead>\n          <tr><th scope=\"col\">Playbook</th><th scope=\"col\">Client</th><th scope=\"col\">Roles</th></tr>\n        </thead>\n        <tbody>");
+        let wid_html = escaped(wid);
         for &k in group {
             let held = holdings[k];
             let page = held.page();
             let item = listed.get(page);
-            h.raw("\n<tr><th scope=\"row\"><a href=\"").raw(item.href).raw("#ws-").text(wid);
+            h.raw("\n<tr><th scope=\"row\"><a href=\"").raw(item.href).raw("#ws-").raw(&wid_html);
             h.raw("\">").raw(item.title).raw("</a></th><td>");
             h.raw(item.client.unwrap_or(NONE));
-            h.raw("</td><td><span class=\"roles\">");
-            for r in crate::ownership::role::names(held.roles) {
-                h.raw("<span class=\"role role-").text(r).raw("\">").text(r).raw("</span>");
-            }
-            h.raw("</span></td></tr>");
+            h.raw("</td><td><span class=\"roles\">").raw(role_badges(held.roles)).raw("</span></td></tr>");
         }
         h.raw("\n        </tbody>\n      </table>\n    </div>\n  </section>");
     }
     h.raw("\n</section>");
+}
+
+/// The badges of a set of roles (an owner page's last column), made once per process.
+fn role_badges(roles: u8) -> &'static str {
+    static BADGES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let table = BADGES.get_or_init(|| {
+        (0..=u8::MAX)
+            .map(|bits| {
+                let mut h = Html(Vec::new());
+                for r in crate::ownership::role::names(bits) {
+                    h.raw("<span class=\"role role-").text(r).raw("\">").text(r).raw("</span>");
+                }
+                String::from_utf8(h.0).unwrap_or_default()
+            })
+            .collect()
+    });
+    &table[usize::from(roles)]
 }
 
 /// `workstream.html` for page `k` of workstream `w`.
