@@ -293,8 +293,8 @@ fn owner_with_party(h: &mut Html, site: &Site, refs: &Refs, o: Option<usize>, ab
         return;
     };
     owner_link(h, refs, o);
-    if let Some(p) = site.reg.owner_party[o] {
-        h.raw("<span class=\"owner-party\">").text(&site.reg.parties[p].1.name).raw("</span>");
+    if site.reg.owner_party[o].is_some() {
+        h.raw("<span class=\"owner-party\">").raw(refs.owner_texts.party(o)).raw("</span>");
     }
 }
 
@@ -477,17 +477,21 @@ fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r Listing {
     })
 }
 
-/// Each owner's page URL and name, escaped once per build: owner links are the most frequent
+/// Each owner's page URL, name and party name, escaped once per build: owner links are the most frequent
 /// markup on every view (about 150 on a playbook page).
 pub(crate) struct OwnerTexts(Parts);
 
 impl OwnerTexts {
     pub(crate) fn of(site: &Site) -> OwnerTexts {
-        let mut parts = PartsWriter::new(site.reg.owners.len(), 2, 64);
-        for (id, owner) in &site.reg.owners {
+        let mut parts = PartsWriter::new(site.reg.owners.len(), 3, 96);
+        for (o, (id, owner)) in site.reg.owners.iter().enumerate() {
             parts.html.text(&site.base_path).raw("owners/").text(id).raw("/");
             parts.end();
             parts.html.text(&owner.name);
+            parts.end();
+            if let Some(p) = site.reg.owner_party[o] {
+                parts.html.text(&site.reg.parties[p].1.name);
+            }
             parts.end();
         }
         OwnerTexts(parts.finish())
@@ -497,6 +501,10 @@ impl OwnerTexts {
     }
     fn name(&self, o: usize) -> &str {
         self.0.get(o, 1)
+    }
+    /// The name of the owner's party, empty without one.
+    fn party(&self, o: usize) -> &str {
+        self.0.get(o, 2)
     }
 }
 

@@ -177,13 +177,10 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
             let t = &refs.ws_texts;
             let (wid, name) = (t.id(row.ws), t.name(row.ws));
             let (handoff, notes) = site.row_html(i, n);
-            h.raw("\n<tr id=\"ws-")
-                .raw(wid)
-                .raw("\" class=\"row-side-")
-                .text(side)
-                .raw("\"><th scope=\"row\"><a class=\"ws-link\" href=\"");
-            h.raw(t.url(row.ws)).raw("\">").raw(name).raw("</a><span class=\"ws-meta\"><span class=\"side side-").text(side).raw("\">");
-            h.text(&side_label(side)).raw("</span><a class=\"anchor\" href=\"#ws-").raw(wid).raw("\" aria-label=\"Link to the ").raw(name);
+            // A side is one of a few fixed words: nothing to escape.
+            h.raw("\n<tr id=\"ws-").raw(wid).raw("\" class=\"row-side-").raw(side).raw("\"><th scope=\"row\"><a class=\"ws-link\" href=\"");
+            h.raw(t.url(row.ws)).raw("\">").raw(name).raw("</a><span class=\"ws-meta\"><span class=\"side side-").raw(side).raw("\">");
+            h.raw(&side_label(side)).raw("</span><a class=\"anchor\" href=\"#ws-").raw(wid).raw("\" aria-label=\"Link to the ").raw(name);
             h.raw(" row\">#</a></span></th>\n<td>");
             owner_with_party(h, site, refs, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
             h.raw("</td>\n<td>");
@@ -326,7 +323,7 @@ fn raci(h: &mut Html, site: &Site, refs: &Refs, rows: &[crate::ownership::Row]) 
             for k in members {
                 h.raw("\n<tr><th scope=\"row\"><a href=\"");
                 owner_href(h, refs, grid.owners[k]);
-                h.raw("\">").text(&site.reg.owners[grid.owners[k]].1.name).raw("</a></th>");
+                h.raw("\">").raw(refs.owner_texts.name(grid.owners[k])).raw("</a></th>");
                 // One workstream is a bare link; several are a list, one to a line.
                 for list in grid.roles_of(k) {
                     h.raw("<td>");
