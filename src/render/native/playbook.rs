@@ -180,7 +180,7 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
             // A side is one of a few fixed words: nothing to escape.
             h.raw("\n<tr id=\"ws-").raw(wid).raw("\" class=\"row-side-").raw(side).raw("\"><th scope=\"row\"><a class=\"ws-link\" href=\"");
             h.raw(t.url(row.ws)).raw("\">").raw(name).raw("</a><span class=\"ws-meta\"><span class=\"side side-").raw(side).raw("\">");
-            h.raw(&side_label(side)).raw("</span><a class=\"anchor\" href=\"#ws-").raw(wid).raw("\" aria-label=\"Link to the ").raw(name);
+            h.text(&side_label(side)).raw("</span><a class=\"anchor\" href=\"#ws-").raw(wid).raw("\" aria-label=\"Link to the ").raw(name);
             h.raw(" row\">#</a></span></th>\n<td>");
             owner_with_party(h, site, refs, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
             h.raw("</td>\n<td>");
