@@ -220,8 +220,8 @@ impl Stamp {
 /// fixed keys. aHash may hash differently in another build of demarcate; a cache written by one
 /// then sees every page as edited, which costs speed, never correctness.
 pub fn text_hash(bytes: &[u8]) -> u64 {
-    static KEYS: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
-    KEYS.get_or_init(|| ahash::RandomState::with_seeds(0x6465_6d61, 0x7263_6174, 0x6520_6361, 0x6368_6521)).hash_one(bytes)
+    const KEYS: ahash::RandomState = ahash::RandomState::with_seeds(0x6465_6d61, 0x7263_6174, 0x6520_6361, 0x6368_6521);
+    KEYS.hash_one(bytes)
 }
 
 impl Page {

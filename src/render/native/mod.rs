@@ -385,7 +385,6 @@ fn pager(h: &mut Html, first: &str, k: usize, rows: usize, label: &str) {
     h.raw("\n  </ul>\n</nav>");
 }
 
-/// The playbook cell of a list row: title linked to `link`, then client and operating model.
 /// What list views repeat of a playbook, escaped once per build (a playbook appears on about
 /// forty owner pages, its workstreams' lists and the matrix).
 #[derive(Clone, Copy)]
@@ -477,8 +476,8 @@ fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r Listing {
     })
 }
 
-/// Each owner's page URL, name and party name, escaped once per build: owner links are the most frequent
-/// markup on every view (about 150 on a playbook page).
+/// Each owner's page URL, name and party name, escaped once per build: owner links are the
+/// most frequent markup on every view (about 150 on a playbook page).
 pub(crate) struct OwnerTexts(Parts);
 
 impl OwnerTexts {

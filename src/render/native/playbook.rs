@@ -173,7 +173,6 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
         }
         h.raw("\n    </div>\n  </section>\n\n  <section class=\"block ownership\" aria-labelledby=\"playbook-ownership\">\n    <h2 id=\"playbook-ownership\">Ownership by workstream <a class=\"anchor\" href=\"#playbook-ownership\" aria-label=\"Link to this section\">#</a></h2>\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"ownership-caption\" tabindex=\"0\">\n      <table class=\"data ownership-table\">\n        <caption id=\"ownership-caption\">Who is accountable, who does the work and how issues escalate, by workstream</caption>\n        <thead>\n          <tr>\n            <th scope=\"col\">Workstream</th>\n            <th scope=\"col\">Accountable</th>\n            <th scope=\"col\">Responsible</th>\n            <th scope=\"col\">Consulted</th>\n            <th scope=\"col\">Informed</th>\n            <th scope=\"col\">Coverage</th>\n            <th scope=\"col\">After-hours</th>\n            <th scope=\"col\">Escalation chain</th>\n            <th scope=\"col\">Handoff</th>\n          </tr>\n        </thead>\n        <tbody>");
         for (n, (row, side)) in rows.iter().zip(&sides).enumerate() {
-            let ws = &site.reg.workstreams[row.ws].1;
             let t = &refs.ws_texts;
             let (wid, name) = (t.id(row.ws), t.name(row.ws));
             let (handoff, notes) = site.row_html(i, n);
@@ -198,7 +197,7 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
             h.raw("</td>\n<td class=\"handoff\">").raw(if handoff.is_empty() { NONE } else { &handoff }).raw("</td></tr>");
             if !notes.is_empty() {
                 h.raw("\n          <tr class=\"internal-row\">\n            <td colspan=\"9\">\n              <div class=\"internal-callout\" role=\"note\" aria-label=\"Internal note: ")
-                    .text(&ws.name)
+                    .raw(name)
                     .raw("\">\n                <p class=\"internal-label\">Internal</p>\n                <div class=\"internal-body\">")
                     .raw(&notes)
                     .raw("</div>\n              </div>\n            </td>\n          </tr>");

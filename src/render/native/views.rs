@@ -62,22 +62,22 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
     order.sort_by_key(|&k| holdings[k].ws());
     for group in order.chunk_by(|&a, &b| holdings[a].ws() == holdings[b].ws()) {
         let w = holdings[group[0]].ws();
-        let (wid, ws) = &site.reg.workstreams[w];
-        h.raw("\n  <section class=\"sub-block\" aria-labelledby=\"owner-ws-").text(wid).raw("\">\n    <h3 id=\"owner-ws-").text(wid);
+        let t = &refs.ws_texts;
+        let (wid, name) = (t.id(w), t.name(w));
+        h.raw("\n  <section class=\"sub-block\" aria-labelledby=\"owner-ws-").raw(wid).raw("\">\n    <h3 id=\"owner-ws-").raw(wid);
         h.raw("\"><a href=\"")
-            .text(&ws_url(site, w))
+            .raw(t.url(w))
             .raw("\">")
-            .text(&ws.name)
+            .raw(name)
             .raw("</a></h3>\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"owner-ws-");
-        h.text(wid).raw("-caption\" tabindex=\"0\">\n      <table class=\"data compact\">\n        <caption id=\"owner-ws-").text(wid);
-        h.raw("-caption\" class=\"visually-hidden\">Roles of ").text(&owner.name).raw(" in ").text(&ws.name);
+        h.raw(wid).raw("-caption\" tabindex=\"0\">\n      <table class=\"data compact\">\n        <caption id=\"owner-ws-").raw(wid);
+        h.raw("-caption\" class=\"visually-hidden\">Roles of ").raw(refs.owner_texts.name(o)).raw(" in ").raw(name);
         h.raw(", by playbook</caption>\n        <thead>\n          <tr><th scope=\"col\">Playbook</th><th scope=\"col\">Client</th><th scope=\"col\">Roles</th></tr>\n        </thead>\n        <tbody>");
-        let wid_html = escaped(wid);
         for &k in group {
             let held = holdings[k];
             let page = held.page();
             let item = listed.get(page);
-            h.raw("\n<tr><th scope=\"row\"><a href=\"").raw(item.href).raw("#ws-").raw(&wid_html);
+            h.raw("\n<tr><th scope=\"row\"><a href=\"").raw(item.href).raw("#ws-").raw(wid);
             h.raw("\">").raw(item.title).raw("</a></th><td>");
             h.raw(item.client.unwrap_or(NONE));
             h.raw("</td><td><span class=\"roles\">").raw(role_badges(held.roles)).raw("</span></td></tr>");
@@ -240,7 +240,7 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
                 };
                 let row = &site.own.rows[i][n];
                 let side = row.side();
-                let wid = &site.reg.workstreams[row.ws].0;
+                let wid = refs.ws_texts.id(row.ws);
                 h.raw("<td class=\"cell-side-").text(side).raw("\">");
                 match row.accountable.first() {
                     Some(&o) => {
@@ -248,13 +248,13 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
                         h.raw(" <a class=\"cell-link\" href=\"")
                             .text(&url)
                             .raw("#ws-")
-                            .text(wid)
+                            .raw(wid)
                             .raw("\"><span class=\"side side-")
                             .text(side);
                         h.raw("\">").text(&side_label(side)).raw("</span><span class=\"visually-hidden\"> (see the row)</span></a>");
                     }
                     None => {
-                        h.raw("<a class=\"missing\" href=\"").text(&url).raw("#ws-").text(wid).raw("\">No accountable owner</a>");
+                        h.raw("<a class=\"missing\" href=\"").text(&url).raw("#ws-").raw(wid).raw("\">No accountable owner</a>");
                     }
                 }
                 h.raw("</td>");
@@ -504,10 +504,14 @@ fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
             h.raw("-caption\" class=\"visually-hidden\">Workstreams held by ").text(&owner.name);
             h.raw(", with how many playbooks give each role</caption>\n        <thead>\n          <tr><th scope=\"col\">Workstream</th><th scope=\"col\"><abbr title=\"Accountable\">A</abbr></th><th scope=\"col\"><abbr title=\"Responsible\">R</abbr></th><th scope=\"col\"><abbr title=\"Consulted\">C</abbr></th><th scope=\"col\"><abbr title=\"Informed\">I</abbr></th></tr>\n        </thead>\n        <tbody>");
             for (w, c) in per_ws {
-                let (wid, ws) = &site.reg.workstreams[w];
                 h.raw("\n          <tr>\n            <th scope=\"row\"><a href=\"");
                 owner_href(h, refs, o);
-                h.raw("#owner-ws-").text(wid).raw("\">").text(&ws.name).raw("</a></th>\n            <td class=\"num\">").num(c.a);
+                h.raw("#owner-ws-")
+                    .raw(refs.ws_texts.id(w))
+                    .raw("\">")
+                    .raw(refs.ws_texts.name(w))
+                    .raw("</a></th>\n            <td class=\"num\">")
+                    .num(c.a);
                 h.raw("</td><td class=\"num\">").num(c.r).raw("</td><td class=\"num\">").num(c.c).raw("</td><td class=\"num\">").num(c.i);
                 h.raw("</td>\n          </tr>");
             }
