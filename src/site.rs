@@ -692,7 +692,12 @@ impl Site {
         let lists_repaginate = ws_lens
             .iter()
             .any(|&(w, before)| pages_of(before) != pages_of(new_len(before, old_shown.contains_key(&w), new_shown.contains_key(&w))))
-            || matrix_rows.is_some_and(|before| pages_of(before) != pages_of(new_len(before, !old_rows.is_empty(), !rows.is_empty())));
+            || matrix_rows.is_some_and(|before| pages_of(before) != pages_of(new_len(before, !old_rows.is_empty(), !rows.is_empty())))
+            || roles_changed.iter().any(|o| {
+                let before = self.own.by_owner[*o].len();
+                let (had, has) = (old_holdings.get(o).map_or(0, Vec::len), new_holdings.get(o).map_or(0, Vec::len));
+                pages_of(before) != pages_of(before + has - had)
+            });
         if lists_repaginate {
             return None;
         }

@@ -396,6 +396,32 @@ fn lists_crossing_a_page_boundary_and_new_matrix_columns_equal_a_cold_build() {
 }
 
 #[test]
+fn an_owner_page_gaining_or_losing_a_page_equals_a_cold_build() {
+    // 750 playbooks: Engineering holds exactly 500 reporting rows, one full owner page.
+    let s = big_site(750);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    cold_build(&s);
+    assert!(!s.exists("site/owners/eng/page/2/index.html"));
+    // Consulted on one help desk: a 501st row opens a second page, though no workstream's list
+    // changes length (every page's pager and the sitemap change).
+    let consulted = "help-desk:\n    accountable: desk\n    responsible: [desk]\n    consulted: [eng]";
+    edit(&s, "content/p0000.md", |t| t.replace("help-desk: desk", consulted));
+    let r = build(&s, &[]);
+    assert!(s.exists("site/owners/eng/page/2/index.html"));
+    assert!(s.read("site/sitemap.xml").contains("/owners/eng/page/2/</loc>"));
+    assert_equals_cold(&s, &r);
+    // Other roles in a row Engineering keeps: the same pages, re-rendered from the cache.
+    edit(&s, "content/p0001.md", |t| t.replace("reporting: eng", "reporting:\n    accountable: desk\n    responsible: [eng]"));
+    let r = warm_build(&s);
+    assert_equals_cold(&s, &r);
+    // And back to 500 rows: the second page must not stay behind.
+    edit(&s, "content/p0000.md", |t| t.replace(consulted, "help-desk: desk"));
+    let r = build(&s, &[]);
+    assert!(!s.exists("site/owners/eng/page/2/index.html"));
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
 fn faq_edits_in_a_faq_of_several_pages_equal_a_cold_build() {
     // 600 playbooks with a question each: 600 distinct questions, two /faq/ pages.
     let s = Site::with_config();

@@ -870,9 +870,9 @@ fn random_playbooks_match_tera_in_both_audiences() {
 // ---------------------------------------------------------------------------------------------
 // Long lists, small sites
 
-/// More than 500 playbooks: the matrix and a workstream's list run over two pages, and with
-/// more than 500 distinct questions `/faq/` lists them by topic only (a workstream, a tag, or
-/// none), over two pages too.
+/// More than 500 playbooks: the matrix, a workstream's list and an owner's page run over two
+/// pages, and with more than 500 distinct questions `/faq/` lists them by topic only (a
+/// workstream, a tag, or none), over two pages too.
 #[test]
 fn paginated_lists_match_tera() {
     let s = Site::with_config();
@@ -893,6 +893,7 @@ fn paginated_lists_match_tera() {
         let files = assert_native_matches_tera(s.path(), args);
         let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
         assert!(paths.contains(&"matrix/page/2/index.html") && paths.contains(&"workstreams/help-desk/page/2/index.html"));
+        assert!(paths.contains(&"owners/desk/page/2/index.html"), "510 rows of the desk take two owner pages");
         assert!(text_of(&files, "faq/index.html").contains("class=\"faq-topic-index\""), "/faq/ is not in its compact form");
         assert!(paths.contains(&"faq/page/2/index.html"), "510 questions take two /faq/ pages");
     }

@@ -594,6 +594,60 @@ fn long_lists_continue_on_numbered_pages_with_every_row_once() {
     }
 }
 
+/// An owner's page is a list too: past 500 rows it continues on `/owners/ID/page/2/`, rows
+/// still grouped by workstream (a group cut by the page break keeps its heading on both pages),
+/// the role totals the same on every page, every (playbook, workstream) row exactly once.
+#[test]
+fn a_large_owners_rows_continue_on_numbered_pages_grouped_by_workstream() {
+    let s = Site::with_config();
+    for i in 0..520 {
+        // Engineering is consulted on every help desk and responsible for 100 reports.
+        let reporting = if i < 100 { "\n  reporting:\n    accountable: desk\n    responsible: [eng]" } else { "" };
+        s.file(
+            &format!("content/p{i:04}.md"),
+            &format!(
+                "---\ntitle: Playbook {i}\nclient: acme\nworkstreams:\n  help-desk:\n    accountable: desk\n    responsible: [desk]\n    consulted: [eng]\n  security-monitoring: soc-team{reporting}\n---\nBody.\n"
+            ),
+        );
+    }
+    s.run(&["build"]).ok();
+    assert!(!s.exists("site/owners/eng/page/3/index.html"), "620 rows make two pages");
+    let pages = [s.read("site/owners/eng/index.html"), s.read("site/owners/eng/page/2/index.html")];
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for (k, html) in pages.iter().enumerate() {
+        let (first, last) = if k == 0 { (1, 500) } else { (501, 620) };
+        assert!(html.contains(&format!("Page {} of 2 · rows {first}–{last} of 620", k + 1)), "page {}: pager status", k + 1);
+        // Totals of the owner, not of the page.
+        assert!(html.contains("<dt>Consulted</dt><dd>520</dd>") && html.contains("<dt>Responsible</dt><dd>100</dd>"));
+        let groups: Vec<String> = ids(html).into_iter().filter(|id| id.starts_with("owner-ws-") && !id.ends_with("-caption")).collect();
+        let expected: &[&str] = if k == 0 { &["owner-ws-help-desk"] } else { &["owner-ws-help-desk", "owner-ws-reporting"] };
+        assert_eq!(groups, expected, "page {}: workstream groups", k + 1);
+        let rows: Vec<(String, String)> = hrefs(html)
+            .into_iter()
+            .filter(|h| h.starts_with("/p") && h.contains("#ws-"))
+            .map(|h| {
+                let (page, ws) = h.split_once("#ws-").expect("a row link");
+                (page.to_string(), ws.to_string())
+            })
+            .collect();
+        assert_eq!(rows.len(), last - first + 1, "page {}: rows", k + 1);
+        seen.extend(rows);
+        for h in hrefs(html).into_iter().filter(|h| h.starts_with("/owners/eng/")) {
+            assert!(s.exists(&format!("site{h}index.html")), "page {}: pager link {h} goes nowhere", k + 1);
+        }
+    }
+    assert!(pages[0].contains("href=\"/owners/eng/page/2/\" rel=\"next\""));
+    assert!(pages[1].contains("href=\"/owners/eng/\" rel=\"prev\""));
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 620, "every row exactly once");
+    assert_eq!(seen.iter().filter(|(_, ws)| ws == "help-desk").count(), 520);
+    assert!(s.read("site/sitemap.xml").contains("/owners/eng/page/2/</loc>"));
+    // A small owner's page has no pager.
+    assert!(!s.read("site/owners/acme-it/index.html").contains("class=\"pager\""));
+}
+
 /// Past eight owners the RACI section turns into one row per owner: owners grouped under a
 /// header row per party (clients, providers, vendors, then owners with no party), each row with
 /// the workstreams the owner is accountable for, responsible for, consulted on and informed of.

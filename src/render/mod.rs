@@ -42,7 +42,8 @@ fn arr(v: Vec<Value>) -> Value {
     Value::from(v)
 }
 
-/// Rows per page of the long lists (the matrix and each workstream's playbooks). A list longer
+/// Rows per page of the long lists (the matrix, each workstream's playbooks and each owner's
+/// roles). A list longer
 /// than this continues on `…/page/2/` and so on: every page stays readable in a browser, the
 /// rendering splits into parallel jobs, and an edit re-renders only the pages holding its rows.
 pub const ROWS_PER_PAGE: usize = 500;
@@ -430,7 +431,11 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
             None => jobs.push(Job::Home),
         }
     }
-    jobs.extend(a.owners.iter().filter(|&&o| owner_shown(site, o)).map(|&o| Job::Owner(o)));
+    // Every page of an affected owner: its rows are grouped by workstream, so this playbook's
+    // rows sit on different pages (a change in the number of pages takes the full path).
+    for &o in a.owners.iter().filter(|&&o| owner_shown(site, o)) {
+        jobs.extend((0..page_count(site.own.by_owner[o].len())).map(|k| Job::Owner(o, k)));
+    }
     // Only the list pages holding the edited page's rows; when a list grew or shrank, every
     // page from there to its end (the rows after it moved).
     for &w in &a.workstreams {
@@ -581,7 +586,7 @@ fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
     jobs.push(Job::Owners);
     for o in 0..site.reg.owners.len() {
         if refs.owner_shown[o] {
-            jobs.push(Job::Owner(o));
+            jobs.extend((0..page_count(site.own.by_owner[o].len())).map(|k| Job::Owner(o, k)));
         }
     }
     jobs.push(Job::Workstreams);
@@ -611,7 +616,8 @@ enum Job {
     Page(usize),
     Home,
     Owners,
-    Owner(usize),
+    /// An owner's page `k` (0-based).
+    Owner(usize, usize),
     Workstreams,
     /// A workstream's page `k` (0-based).
     Workstream(usize, usize),
@@ -651,9 +657,11 @@ impl Job {
                 cx.insert_value("parties", owners_index(site, refs));
                 ("owners.html", "owners/".into(), "/owners/".into())
             }
-            Job::Owner(o) => {
-                cx.insert_value("owner", owner_value(site, refs, o));
-                ("owner.html", format!("owners/{}/", site.reg.owners[o].0), format!("/owners/{}/", site.reg.owners[o].0))
+            Job::Owner(o, k) => {
+                cx.insert_value("owner", owner_value(site, refs, o, k));
+                let rel = paged_url(&format!("owners/{}/", site.reg.owners[o].0), k);
+                let label = format!("/{rel}");
+                ("owner.html", rel, label)
             }
             Job::Workstreams => {
                 cx.insert_value("workstreams", workstreams_index(site));
@@ -703,7 +711,7 @@ impl Job {
             Job::Workstream(w, k) if c.workstream => Some(("workstream.html", native::workstream(site, refs, w, k))),
             Job::Matrix(k) if c.matrix => Some(("matrix.html", native::matrix(site, refs, k))),
             Job::Faq(k) if c.faq => native::faq(site, refs, k).map(|html| ("faq.html", html)),
-            Job::Owner(o) if c.owner => Some(("owner.html", native::owner(site, refs, o))),
+            Job::Owner(o, k) if c.owner => Some(("owner.html", native::owner(site, refs, o, k))),
             _ => None,
         }
     }
@@ -736,7 +744,7 @@ impl Job {
             Job::Page(i) => site.url(i),
             Job::Home => site.base_path.clone(),
             Job::Owners => format!("{}owners/", site.base_path),
-            Job::Owner(o) => owner_url(site, o),
+            Job::Owner(o, k) => paged_url(&owner_url(site, o), k),
             Job::Workstreams => format!("{}workstreams/", site.base_path),
             Job::Workstream(w, k) => paged_url(&ws_url(site, w), k),
             Job::Party(p) => party_url(site, p),
@@ -1138,10 +1146,21 @@ fn role_names(bits: u8) -> Value {
     NAMES.get_or_init(|| (0..=u8::MAX).map(|b| Value::from(role::names(b))).collect())[usize::from(bits)].clone()
 }
 
-fn owner_value(site: &Site, refs: &Refs, o: usize) -> Value {
+/// The order of an owner's rows on its pages: grouped by workstream in registry order, in
+/// holding (page) order within each; indices into `site.own.by_owner[o]`.
+pub(crate) fn owner_row_order(site: &Site, o: usize) -> Vec<usize> {
+    let holdings = &site.own.by_owner[o];
+    let mut order: Vec<usize> = (0..holdings.len()).collect();
+    order.sort_by_key(|&k| holdings[k].ws());
+    order
+}
+
+fn owner_value(site: &Site, refs: &Refs, o: usize, k: usize) -> Value {
     let (id, owner) = &site.reg.owners[o];
+    let holdings = &site.own.by_owner[o];
     let mut by_ws: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
-    for h in &site.own.by_owner[o] {
+    for &j in owner_row_order(site, o).iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE) {
+        let h = holdings[j];
         let wid = &site.reg.workstreams[h.ws()].0;
         by_ws.entry(h.ws()).or_default().push(obj!(
             "playbook": refs.page(site, h.page()), "link": format!("{}{}#ws-{wid}", site.base_path, site.pages[h.page()].path), "roles": role_names(h.roles),
@@ -1151,13 +1170,14 @@ fn owner_value(site: &Site, refs: &Refs, o: usize) -> Value {
         .into_iter()
         .map(|(w, rows)| obj!("id": site.reg.workstreams[w].0.as_str(), "name": site.reg.workstreams[w].1.name.as_str(), "url": ws_url(site, w), "rows": rows))
         .collect();
+    let url = owner_url(site, o);
     let internal_contact = if site.audience == Audience::Internal { contact_links(&owner.internal_contact.0) } else { Vec::new() };
     let party = site.reg.owner_party[o].map(|p| refs.parties[p].clone()).unwrap_or(Value::none());
     obj!(
-        "id": id.as_str(), "name": owner.name.as_str(), "kind": refs.owner_kind[o], "url": owner_url(site, o), "party": party,
+        "id": id.as_str(), "name": owner.name.as_str(), "kind": refs.owner_kind[o], "url": url.as_str(), "party": party,
         "contact": contact_links(&owner.contact.0), "hours": owner.hours.map(|h| h.as_str()).unwrap_or(""),
         "internal_contact": internal_contact, "description": opt_str(&owner.description),
-        "counts": counts(site, o), "workstreams": workstreams,
+        "counts": counts(site, o), "workstreams": workstreams, "pager": pager(&url, k, holdings.len()),
     )
 }
 

@@ -4,17 +4,19 @@
 use super::*;
 
 /// `owner.html` for owner `o`.
-pub(crate) fn owner(site: &Site, refs: &Refs, o: usize) -> Vec<u8> {
+/// `owner.html` for page `k` of owner `o`.
+pub(crate) fn owner(site: &Site, refs: &Refs, o: usize, k: usize) -> Vec<u8> {
     let name = site.reg.owners[o].1.name.as_str();
-    let url = owner_url(site, o);
+    let first = owner_url(site, o);
+    let url = paged_url(&first, k);
     let title = [name, "Owners"];
     let frame = Frame::view(&title, " page-owner", &url);
     // About 220 bytes a row: sized up front, a large owner's page is not copied as it grows.
-    let capacity = (16 * 1024 + site.own.by_owner[o].len() * 256).max(64 * 1024);
-    document(site, refs, &frame, capacity, &|h| owner_content(h, site, refs, o, &url))
+    let capacity = 16 * 1024 + site.own.by_owner[o].len().min(ROWS_PER_PAGE) * 256;
+    document(site, refs, &frame, capacity, &|h| owner_content(h, site, refs, o, k, &first, &url))
 }
 
-fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
+fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, first: &str, url: &str) {
     let owner = &site.reg.owners[o].1;
     let listed = listed(site, refs);
     h.raw("\n");
@@ -57,10 +59,15 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
     if holdings.is_empty() {
         h.raw("\n  <p class=\"muted\">").text(&owner.name).raw(" holds no role in any playbook.</p>");
     }
-    // Grouped by workstream in registry order, rows in holding order within each.
-    let mut order: Vec<usize> = (0..holdings.len()).collect();
-    order.sort_by_key(|&k| holdings[k].ws());
-    for group in order.chunk_by(|&a, &b| holdings[a].ws() == holdings[b].ws()) {
+    let order = owner_row_order(site, o);
+    let shown = order.get(k * ROWS_PER_PAGE..).unwrap_or_default();
+    let shown = &shown[..shown.len().min(ROWS_PER_PAGE)];
+    let paged = page_count(holdings.len()) > 1;
+    if paged {
+        h.raw("\n  ");
+        pager(h, first, k, holdings.len(), "Pages of this list");
+    }
+    for group in shown.chunk_by(|&a, &b| holdings[a].ws() == holdings[b].ws()) {
         let w = holdings[group[0]].ws();
         let t = &refs.ws_texts;
         let (wid, name) = (t.id(w), t.name(w));
@@ -73,8 +80,8 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
         h.raw(wid).raw("-caption\" tabindex=\"0\">\n      <table class=\"data compact\">\n        <caption id=\"owner-ws-").raw(wid);
         h.raw("-caption\" class=\"visually-hidden\">Roles of ").raw(refs.owner_texts.name(o)).raw(" in ").raw(name);
         h.raw(", by playbook</caption>\n        <thead>\n          <tr><th scope=\"col\">Playbook</th><th scope=\"col\">Client</th><th scope=\"col\">Roles</th></tr>\n        </thead>\n        <tbody>");
-        for &k in group {
-            let held = holdings[k];
+        for &j in group {
+            let held = holdings[j];
             let page = held.page();
             let item = listed.get(page);
             h.raw("\n<tr><th scope=\"row\"><a href=\"").raw(item.href).raw("#ws-").raw(wid);
@@ -83,6 +90,10 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, url: &str) {
             h.raw("</td><td><span class=\"roles\">").raw(role_badges(held.roles)).raw("</span></td></tr>");
         }
         h.raw("\n        </tbody>\n      </table>\n    </div>\n  </section>");
+    }
+    if paged {
+        h.raw("\n  ");
+        pager(h, first, k, holdings.len(), "Pages of this list, again");
     }
     h.raw("\n</section>");
 }
