@@ -6,8 +6,6 @@
 //! reported by the stage that finds them; this module adds the rules that look at a resolved
 //! playbook as a whole.
 
-use crate::HashSet;
-
 use crate::config::{Hours, PartyKind, RuleLevel, SiteConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity, did_you_mean};
 use crate::site::Site;
@@ -151,14 +149,13 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
         }
     }
     for (n, f) in fm.faq.iter().enumerate() {
-        let item = format!("#{n}");
         let q_empty = f.q.as_deref().is_none_or(|q| q.trim().is_empty());
         let a_empty = f.a.as_deref().is_none_or(|a| a.trim().is_empty());
         if q_empty || a_empty {
             let what = if q_empty { "question" } else { "answer" };
             out.push(
                 Diagnostic::warning("empty-faq", file, format!("FAQ entry {} has an empty {what}", n + 1))
-                    .at(idx.key(&["faq", &item]))
+                    .at(idx.key(&["faq", &format!("#{n}")]))
                     .help("give every entry both `q:` and `a:`, or remove it"),
             );
         }
@@ -168,7 +165,8 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
     }
     let declared = page.is_playbook() && (fm.client.is_some() || !fm.workstreams.is_empty());
     if declared {
-        let present: HashSet<usize> = fm.workstreams.keys().filter_map(|k| site.reg.workstream(k)).collect();
+        // A dozen workstreams a playbook: a list is cheaper than a set.
+        let present: Vec<usize> = fm.workstreams.keys().filter_map(|k| site.reg.workstream(k)).collect();
         let missing: Vec<&str> = required.iter().filter(|w| !present.contains(w)).map(|&w| site.reg.workstreams[w].0.as_str()).collect();
         if !missing.is_empty() {
             let pos = if fm.workstreams.is_empty() { idx.key(&["client"]) } else { idx.key(&["workstreams"]) };
@@ -233,9 +231,9 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
                 }
             }
         }
-        let mut seen = HashSet::default();
-        for name in &a.escalation.0 {
-            if !seen.insert(name.to_lowercase()) {
+        let path = &a.escalation.0;
+        for (n, name) in path.iter().enumerate() {
+            if path[..n].iter().any(|earlier| same_name(earlier, name)) {
                 out.push(
                     Diagnostic::error("duplicate-escalation", file, format!("`{name}` appears twice on the escalation path of `{key}`"))
                         .at(idx.key(&field_path("escalation")))
@@ -258,11 +256,12 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
             }
         }
         let groups = [("responsible", &row.responsible), ("consulted", &row.consulted), ("informed", &row.informed)];
-        let mut reported = HashSet::default();
+        let mut reported: Vec<usize> = Vec::new();
         for (gi, (ga, la)) in groups.iter().enumerate() {
             for (gb, lb) in &groups[gi + 1..] {
                 for o in la.iter().filter(|o| lb.contains(o)) {
-                    if reported.insert(*o) {
+                    if !reported.contains(o) {
+                        reported.push(*o);
                         let oid = &site.reg.owners[*o].0;
                         out.push(
                             Diagnostic::warning("raci-overlap", file, format!("`{oid}` is both {ga} and {gb} for `{key}`"))
@@ -357,6 +356,12 @@ pub fn apply_levels(cfg: &SiteConfig, diags: &mut Diagnostics) {
         }
         None => true,
     });
+}
+
+/// Whether two owner names on an escalation path are the same, ignoring case (as the registry
+/// lookups do); without allocating for the usual ASCII ids.
+fn same_name(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { a.to_lowercase() == b.to_lowercase() }
 }
 
 #[cfg(test)]

@@ -490,6 +490,17 @@ fn duplicate_escalation_points_at_the_path() {
 }
 
 #[test]
+fn duplicate_escalation_ignores_case_as_the_registry_does() {
+    let text = acme_playbook_replacing("Body\n", &[("escalation: [desk, eng]", "escalation: [Desk, eng, desk]")]);
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    assert!(one(&diags, "duplicate-escalation").message.contains("`desk` appears twice"));
+    let text = acme_playbook_replacing("Body\n", &[("escalation: [desk, eng]", "escalation: [desk, eng, desk-team]")]);
+    let (_, diags) = check(&site_with_page("acme.md", &text));
+    none_of(&diags, "duplicate-escalation");
+}
+
+#[test]
 fn coverage_gap_without_a_24x7_owner() {
     let text = acme_playbook_replacing(
         "Body\n",
