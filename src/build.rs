@@ -179,6 +179,10 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     let mut paths: Vec<String> = Vec::new();
     // In page order (the restore reads edited files in page order).
     let changed: Vec<usize> = restored.edited.iter().map(|(i, _, _)| *i).collect();
+    // The site-wide FAQ is re-rendered (and its pages counted, a pass over every question)
+    // once, after the last edit.
+    let faq_pages = if changed.is_empty() { 1 } else { render::faq_page_count(&site) };
+    let mut faq_changed_by_any = false;
     for (i, text, stamp) in restored.edited {
         let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let same_front_matter = content::split_front_matter(body)
@@ -189,19 +193,27 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
             site.pages[i].stamp = stamp;
             continue;
         }
-        match site.refresh(i, text)? {
+        match site.refresh_deferring_site_checks(i, text)? {
             Refreshed::Body { faq_changed } => {
                 paths.push(render::page_path(&site, i));
-                if faq_changed {
-                    paths.extend(render::faq_paths(&site));
-                }
+                faq_changed_by_any |= faq_changed;
             }
             Refreshed::FrontMatter(affected) => {
                 paths.push(render::page_path(&site, i));
-                paths.extend(render::affected_paths(&site, &affected));
+                paths.extend(render::affected_paths_but_faq(&site, &affected));
+                faq_changed_by_any |= affected.faq;
             }
         }
         site.pages[i].stamp = stamp;
+    }
+    // Links and the registry are checked once for all the edits.
+    site.run_site_checks();
+    if faq_changed_by_any {
+        // A FAQ gaining or losing a page changes which files exist: a cold build.
+        if render::faq_page_count(&site) != faq_pages {
+            return None;
+        }
+        paths.extend(render::faq_paths(&site));
     }
     crate::site::timing("  refreshed", t);
     paths.sort();

@@ -242,8 +242,16 @@ fn trusted(stamp: Stamp, started_ns: i128) -> Stamp {
     if stamp.mtime_ns >= started_ns - RACY_NS { Stamp { mtime_ns: -1, ..stamp } } else { stamp }
 }
 
-/// More edited pages than this build cold rather than replay one by one.
+/// A warm build replays at most this many edited pages, or a tenth of the site when that is
+/// more ([`replay_limit`]); more build cold.
 pub const MAX_REPLAYED_EDITS: usize = 100;
+
+/// How many edited pages of a site of `pages` a warm build replays. Replaying is serial, about
+/// a millisecond a playbook with the views it touches; a cold build is parallel, about a tenth
+/// of that a playbook: past a tenth of the site, building cold is as quick.
+pub fn replay_limit(pages: usize) -> usize {
+    MAX_REPLAYED_EDITS.max(pages / 10)
+}
 
 /// Now, in nanoseconds since the epoch, as file stamps count.
 pub fn now_ns() -> i128 {
@@ -559,12 +567,11 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
     // The edited pages, known before the shards decode. Each stamp is taken before its file
     // is read, so an edit racing this build is seen again by the next one.
     let stamps: Vec<Option<Stamp>> = files.par_iter().map(|(path, _)| Stamp::read(path)).collect();
-    // Each edit replays through `Site::refresh`, which re-checks the site's links: about 10 ms
-    // at 10,000 playbooks, as much as a three-second cold build for 300 edits. Many changed
-    // stamps (a checkout, a copy, or files written within a second of the last build, whose
-    // stamps were stored as unknown) build cold.
+    // Each edit replays on its own (the site-wide checks run once, after the last). Many
+    // changed stamps (a checkout, a copy, or files written within a second of the last build,
+    // whose stamps were stored as unknown) build cold.
     let changed = stamps.iter().zip(&global.stamps).filter(|(now, then)| now.as_ref() != Some(*then)).count();
-    if changed > MAX_REPLAYED_EDITS {
+    if changed > replay_limit(stamps.len()) {
         return None;
     }
     let mut texts = Vec::new();

@@ -46,6 +46,15 @@ struct PageMarkdown {
 
 /// Codes produced by the link check, recomputed whenever a body changes.
 const LINK_CODES: [&str; 3] = ["broken-link", "broken-anchor", "internal-link"];
+/// The diagnostics of `check::check_registry`, which looks at every page's assignments.
+const REGISTRY_CODES: [&str; 2] = ["unused-owner", "no-contact"];
+
+/// Whether a refresh runs the site-wide checks itself or leaves them to the caller.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SiteChecks {
+    Now,
+    Later,
+}
 
 /// The outputs a front-matter edit can change, besides the site-wide views (home, matrix,
 /// indexes, sitemap, exports), which are always re-rendered.
@@ -569,6 +578,10 @@ impl Site {
     /// when more than the body changed (front-matter or title), so the caller must reload;
     /// otherwise whether the page's questions changed (the site-wide FAQ needs re-rendering).
     pub fn refresh_body(&mut self, i: usize, raw: String) -> Option<bool> {
+        self.refresh_body_with(i, raw, SiteChecks::Now)
+    }
+
+    fn refresh_body_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<bool> {
         let raw = match raw.strip_prefix('\u{feff}') {
             Some(r) => r.to_string(),
             None => raw,
@@ -601,24 +614,51 @@ impl Site {
         let stale = |d: &Diagnostic| LINK_CODES.contains(&d.code) || (d.code == "internal-block" && d.file == file);
         self.diagnostics.items.retain(|d| !stale(d));
         self.diagnostics.extend(diags);
-        self.check_links();
-        self.diagnostics.sort();
+        if site_checks == SiteChecks::Now {
+            self.check_links();
+            self.diagnostics.sort();
+        }
         Some(faq_changed)
     }
 
     /// The fast paths for an edited page `i` (`raw` is its new text): body only, else the
     /// front-matter of one playbook. `None` when a full rebuild is needed.
     pub fn refresh(&mut self, i: usize, raw: String) -> Option<Refreshed> {
+        self.refresh_with(i, raw, SiteChecks::Now)
+    }
+
+    /// [`Site::refresh`] without the checks that look at the whole site (links, the registry's
+    /// unused owners, how many pages the site-wide FAQ takes): replaying many edits, each would
+    /// cost a pass over every page. The caller runs the checks once with
+    /// [`Site::run_site_checks`] after the last edit, and compares the FAQ's page count with
+    /// the one before the first (`render::faq_page_count`).
+    pub fn refresh_deferring_site_checks(&mut self, i: usize, raw: String) -> Option<Refreshed> {
+        self.refresh_with(i, raw, SiteChecks::Later)
+    }
+
+    /// The site-wide checks [`Site::refresh_deferring_site_checks`] left out: links and anchors,
+    /// the registry, severity overrides; afterwards the diagnostics are those of a cold load.
+    pub fn run_site_checks(&mut self) {
+        let registry_codes = REGISTRY_CODES;
+        self.diagnostics.items.retain(|d| !LINK_CODES.contains(&d.code) && !registry_codes.contains(&d.code));
+        self.check_links();
+        let found = crate::check::check_registry(self);
+        self.diagnostics.extend(found);
+        crate::check::apply_levels(&self.cfg, &mut self.diagnostics);
+        self.diagnostics.sort();
+    }
+
+    fn refresh_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<Refreshed> {
         // A FAQ of more than a page's worth of questions runs over several pages; an edit that
         // changes how many takes the full path, as for the other long lists. Counting them is
         // a pass over every question: done only when this page's questions changed.
         let old_faqs = self.faqs.get(i).cloned().unwrap_or_default();
-        let refreshed = match self.refresh_body(i, raw.clone()) {
+        let refreshed = match self.refresh_body_with(i, raw.clone(), site_checks) {
             Some(faq_changed) => Refreshed::Body { faq_changed },
-            None => Refreshed::FrontMatter(self.refresh_front_matter(i, raw)?),
+            None => Refreshed::FrontMatter(self.refresh_front_matter_with(i, raw, site_checks)?),
         };
         let items = self.faqs.iter().map(Vec::len).sum::<usize>() + old_faqs.len();
-        if old_faqs != self.faqs[i] && items > crate::render::FAQ_FULL_LIMIT {
+        if site_checks == SiteChecks::Now && old_faqs != self.faqs[i] && items > crate::render::FAQ_FULL_LIMIT {
             let after = crate::render::faq_page_count(self);
             let new_faqs = std::mem::replace(&mut self.faqs[i], old_faqs);
             let before = crate::render::faq_page_count(self);
@@ -636,6 +676,10 @@ impl Site {
     /// the edit can change more than that (URL, audience, draft state, a section page, errors
     /// in the new front-matter), so the caller must rebuild everything.
     pub fn refresh_front_matter(&mut self, i: usize, raw: String) -> Option<Affected> {
+        self.refresh_front_matter_with(i, raw, SiteChecks::Now)
+    }
+
+    fn refresh_front_matter_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<Affected> {
         let raw = match raw.strip_prefix('\u{feff}') {
             Some(r) => r.to_string(),
             None => raw,
@@ -729,18 +773,16 @@ impl Site {
             })
             .collect();
         self.faqs[i] = faqs;
-        let registry_codes = ["unused-owner", "no-contact"];
-        self.diagnostics.items.retain(|d| d.file != file && !LINK_CODES.contains(&d.code) && !registry_codes.contains(&d.code));
+        self.diagnostics.items.retain(|d| d.file != file && !LINK_CODES.contains(&d.code) && !REGISTRY_CODES.contains(&d.code));
         self.diagnostics.extend(parse_diags);
         self.diagnostics.extend(own_diags);
         self.diagnostics.extend(md_diags);
-        self.check_links();
         let mut found = Vec::new();
         crate::check::check_page(self, i, &crate::check::today(), &crate::check::required_workstreams(self), &mut found);
-        found.extend(crate::check::check_registry(self));
         self.diagnostics.extend(found);
-        crate::check::apply_levels(&self.cfg, &mut self.diagnostics);
-        self.diagnostics.sort();
+        if site_checks == SiteChecks::Now {
+            self.run_site_checks();
+        }
         // Section pages that list this page, when its listing changed.
         let mut pages = vec![i];
         if listing {

@@ -424,6 +424,18 @@ fn render_jobs(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink, re
 /// The files a front-matter edit of `a` makes stale, besides the edited page itself: the
 /// views showing something that changed (see [`crate::site::Affected`]) and the exports.
 pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
+    let mut paths = affected_paths_but_faq(site, a);
+    if a.faq {
+        paths.extend(faq_paths(site));
+        paths.sort();
+        paths.dedup();
+    }
+    paths
+}
+
+/// [`affected_paths`] without the site-wide FAQ's pages (counting them is a pass over every
+/// question): for a caller replaying many edits, which adds them once.
+pub fn affected_paths_but_faq(site: &Site, a: &crate::site::Affected) -> Vec<String> {
     let mut jobs: Vec<Job> = a.pages.iter().skip(1).map(|&i| Job::Page(i)).collect();
     if a.listing {
         match site.pages.iter().position(|p| p.is_section && p.path.is_empty()).filter(|&h| site.visible[h]) {
@@ -460,9 +472,6 @@ pub fn affected_paths(site: &Site, a: &crate::site::Affected) -> Vec<String> {
     }
     if a.workstreams_index {
         jobs.push(Job::Workstreams);
-    }
-    if a.faq {
-        jobs.extend((0..faq_page_count(site)).map(Job::Faq));
     }
     let mut paths: Vec<String> = jobs.iter().map(|j| j.path(site)).collect();
     if a.listing {
