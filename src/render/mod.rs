@@ -43,9 +43,9 @@ fn arr(v: Vec<Value>) -> Value {
 }
 
 /// Rows per page of the long lists (the matrix, each workstream's playbooks and each owner's
-/// roles). A list longer
-/// than this continues on `…/page/2/` and so on: every page stays readable in a browser, the
-/// rendering splits into parallel jobs, and an edit re-renders only the pages holding its rows.
+/// roles). A list longer than this continues on `…/page/2/` and so on: every page stays
+/// readable in a browser, the rendering splits into parallel jobs, and an edit re-renders only
+/// the pages holding its rows.
 pub const ROWS_PER_PAGE: usize = 500;
 
 /// Pages of a list of `rows` rows (an empty list still has its first page).

@@ -3,7 +3,6 @@
 
 use super::*;
 
-/// `owner.html` for owner `o`.
 /// `owner.html` for page `k` of owner `o`.
 pub(crate) fn owner(site: &Site, refs: &Refs, o: usize, k: usize) -> Vec<u8> {
     let name = site.reg.owners[o].1.name.as_str();
