@@ -207,7 +207,9 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
         site.pages[i].stamp = stamp;
     }
     // Links and the registry are checked once for all the edits.
-    site.run_site_checks();
+    if !changed.is_empty() {
+        site.run_site_checks();
+    }
     if faq_changed_by_any {
         // A FAQ gaining or losing a page changes which files exist: a cold build.
         if render::faq_page_count(&site) != faq_pages {
