@@ -376,37 +376,39 @@ impl Ownership {
     /// Replaces one visible page's rows and client, keeping every index in page order. Costs
     /// the size of the touched owners' and workstreams' lists, not a pass over all pages.
     pub fn replace_page(&mut self, i: usize, rows: Vec<Row>, client: Option<usize>) {
-        for row in &self.rows[i] {
-            self.by_workstream[row.ws].retain(|(p, _)| *p != i);
-            for (o, _) in row.owner_roles() {
-                self.by_owner[o].retain(|h| h.page() != i);
-            }
+        // Every list is in page order, so page `i`'s entries are one range of it, replaced by
+        // a splice: in place when the count is unchanged (a warm build replaying a thousand
+        // edits would otherwise shift 10,000-entry lists twice an edit).
+        let mut workstreams: Vec<usize> = self.rows[i].iter().chain(&rows).map(|r| r.ws).collect();
+        workstreams.sort_unstable();
+        workstreams.dedup();
+        for w in workstreams {
+            let new: Vec<(usize, usize)> = rows.iter().enumerate().filter(|(_, r)| r.ws == w).map(|(k, _)| (i, k)).collect();
+            let list = &mut self.by_workstream[w];
+            let range = list.partition_point(|(p, _)| *p < i)..list.partition_point(|(p, _)| *p <= i);
+            list.splice(range, new);
         }
-        if let Some(c) = self.client[i] {
-            self.pages_by_party[c].retain(|p| *p != i);
-        }
-        let mut per_owner: Vec<(usize, Vec<Holding>)> = Vec::new();
-        for (r, row) in rows.iter().enumerate() {
-            let list = &mut self.by_workstream[row.ws];
-            let at = list.partition_point(|(p, _)| *p < i);
-            list.insert(at, (i, r));
+        // Each owner of the old or the new rows once, with its new holdings (none if it left).
+        let mut owners: Vec<usize> = self.rows[i].iter().chain(&rows).flat_map(|r| r.owner_roles()).map(|(o, _)| o).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let mut per_owner: Vec<(usize, Vec<Holding>)> = owners.into_iter().map(|o| (o, Vec::new())).collect();
+        for row in &rows {
             for (o, roles) in row.owner_roles() {
-                let h = Holding::new(i, row.ws, roles);
-                match per_owner.iter_mut().find(|(x, _)| *x == o) {
-                    Some((_, v)) => v.push(h),
-                    None => per_owner.push((o, vec![h])),
+                if let Ok(k) = per_owner.binary_search_by_key(&o, |(x, _)| *x) {
+                    per_owner[k].1.push(Holding::new(i, row.ws, roles));
                 }
             }
         }
         for (o, holdings) in per_owner {
             let list = &mut self.by_owner[o];
-            let at = list.partition_point(|h| h.page() < i);
-            list.splice(at..at, holdings);
+            let range = list.partition_point(|h| h.page() < i)..list.partition_point(|h| h.page() <= i);
+            list.splice(range, holdings);
         }
-        if let Some(c) = client {
+        for c in self.client[i].into_iter().chain(client) {
             let list = &mut self.pages_by_party[c];
-            let at = list.partition_point(|p| *p < i);
-            list.insert(at, i);
+            let range = list.partition_point(|p| *p < i)..list.partition_point(|p| *p <= i);
+            list.splice(range, (client == Some(c)).then_some(i));
         }
         self.rows[i] = rows;
         self.client[i] = client;

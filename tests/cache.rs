@@ -422,6 +422,28 @@ fn an_owner_page_gaining_or_losing_a_page_equals_a_cold_build() {
 }
 
 #[test]
+fn an_owner_in_several_rows_of_a_playbook_keeps_the_rows_it_still_holds() {
+    // Each owner's list holds one entry per row it is in; a warm build replaces a playbook's
+    // entries in every list it touches, and must keep those of rows the edit left alone.
+    let s = fixture();
+    settle(&s);
+    let managed = "content/clients/acme/managed.md";
+    edit(&s, managed, |t| {
+        t.replace("  security-monitoring: soc-team", "  security-monitoring: {accountable: soc-team, responsible: [soc-team], informed: [desk, eng]}\n  documentation: {accountable: eng, responsible: [eng], consulted: [desk]}\n  reporting: desk")
+    });
+    let r = warm_build(&s);
+    assert_equals_cold(&s, &r);
+    // The desk leaves the help desk's accountability but keeps its other roles there and reporting.
+    edit(&s, managed, |t| t.replacen("accountable: desk", "accountable: eng", 1));
+    let r = warm_build(&s);
+    assert_equals_cold(&s, &r);
+    // And leaves reporting: one row fewer for the desk, the others kept.
+    edit(&s, managed, |t| t.replace("\n  reporting: desk", ""));
+    let r = warm_build(&s);
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
 fn faq_edits_in_a_faq_of_several_pages_equal_a_cold_build() {
     // 600 playbooks with a question each: 600 distinct questions, two /faq/ pages.
     let s = Site::with_config();
