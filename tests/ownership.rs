@@ -596,7 +596,8 @@ fn long_lists_continue_on_numbered_pages_with_every_row_once() {
 
 /// An owner's page is a list too: past 500 rows it continues on `/owners/ID/page/2/`, rows
 /// still grouped by workstream (a group cut by the page break keeps its heading on both pages),
-/// the role totals the same on every page, every (playbook, workstream) row exactly once.
+/// the role totals the same on every page, every (playbook, workstream) row exactly once, and
+/// an index of the owner's workstreams on every page.
 #[test]
 fn a_large_owners_rows_continue_on_numbered_pages_grouped_by_workstream() {
     let s = Site::with_config();
@@ -633,9 +634,20 @@ fn a_large_owners_rows_continue_on_numbered_pages_grouped_by_workstream() {
         assert_eq!(rows.len(), last - first + 1, "page {}: rows", k + 1);
         seen.extend(rows);
         for h in hrefs(html).into_iter().filter(|h| h.starts_with("/owners/eng/")) {
-            assert!(s.exists(&format!("site{h}index.html")), "page {}: pager link {h} goes nowhere", k + 1);
+            let (path, anchor) = h.split_once('#').unwrap_or((&h, ""));
+            let target = s.read(&format!("site{path}index.html"));
+            assert!(anchor.is_empty() || ids(&target).contains(&anchor.to_string()), "page {}: {h} goes nowhere", k + 1);
         }
     }
+    // Each page lists the owner's workstreams, linked to where their rows start.
+    let index = |html: &str| -> String { element_at(html, html.find("<ul class=\"list-index\"").expect("a workstream index")).to_string() };
+    let (one, two) = (index(&pages[0]), index(&pages[1]));
+    assert!(one.contains("<a href=\"#owner-ws-help-desk\">Help desk</a> <span class=\"count\">520</span>"), "{one}");
+    assert!(one.contains("<a href=\"/owners/eng/page/2/#owner-ws-reporting\">Reporting</a> <span class=\"count\">100</span>"), "{one}");
+    assert!(
+        two.contains("<a href=\"/owners/eng/#owner-ws-help-desk\">Help desk</a>") && two.contains("<a href=\"#owner-ws-reporting\">"),
+        "{two}"
+    );
     assert!(pages[0].contains("href=\"/owners/eng/page/2/\" rel=\"next\""));
     assert!(pages[1].contains("href=\"/owners/eng/\" rel=\"prev\""));
     let mut unique = seen.clone();
@@ -644,8 +656,9 @@ fn a_large_owners_rows_continue_on_numbered_pages_grouped_by_workstream() {
     assert_eq!(unique.len(), 620, "every row exactly once");
     assert_eq!(seen.iter().filter(|(_, ws)| ws == "help-desk").count(), 520);
     assert!(s.read("site/sitemap.xml").contains("/owners/eng/page/2/</loc>"));
-    // A small owner's page has no pager.
-    assert!(!s.read("site/owners/acme-it/index.html").contains("class=\"pager\""));
+    // A small owner's page has neither pager nor index.
+    let small = s.read("site/owners/acme-it/index.html");
+    assert!(!small.contains("class=\"pager\"") && !small.contains("list-index"));
 }
 
 /// Past eight owners the RACI section turns into one row per owner: owners grouped under a

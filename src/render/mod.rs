@@ -1164,6 +1164,28 @@ pub(crate) fn owner_row_order(site: &Site, o: usize) -> Vec<usize> {
     order
 }
 
+/// For an owner whose rows run over several pages, seen from page `k`: each workstream it holds
+/// rows in, with how many, linked to the heading on the page where that workstream's rows start.
+pub(crate) fn owner_ws_index(site: &Site, o: usize, k: usize) -> Vec<(usize, usize, String)> {
+    let holdings = &site.own.by_owner[o];
+    if page_count(holdings.len()) <= 1 {
+        return Vec::new();
+    }
+    let first = owner_url(site, o);
+    let order = owner_row_order(site, o);
+    let mut index = Vec::new();
+    let mut start = 0;
+    for group in order.chunk_by(|&a, &b| holdings[a].ws() == holdings[b].ws()) {
+        let w = holdings[group[0]].ws();
+        let page = start / ROWS_PER_PAGE;
+        let anchor = format!("#owner-ws-{}", site.reg.workstreams[w].0);
+        let link = if page == k { anchor } else { format!("{}{anchor}", paged_url(&first, page)) };
+        index.push((w, group.len(), link));
+        start += group.len();
+    }
+    index
+}
+
 fn owner_value(site: &Site, refs: &Refs, o: usize, k: usize) -> Value {
     let (id, owner) = &site.reg.owners[o];
     let holdings = &site.own.by_owner[o];
@@ -1187,6 +1209,7 @@ fn owner_value(site: &Site, refs: &Refs, o: usize, k: usize) -> Value {
         "contact": contact_links(&owner.contact.0), "hours": owner.hours.map(|h| h.as_str()).unwrap_or(""),
         "internal_contact": internal_contact, "description": opt_str(&owner.description),
         "counts": counts(site, o), "workstreams": workstreams, "pager": pager(&url, k, holdings.len()),
+        "index": owner_ws_index(site, o, k).into_iter().map(|(w, count, link)| obj!("name": site.reg.workstreams[w].1.name.as_str(), "count": count, "link": link)).collect::<Vec<Value>>(),
     )
 }
 

@@ -62,6 +62,15 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
     let shown = order.get(k * ROWS_PER_PAGE..).unwrap_or_default();
     let shown = &shown[..shown.len().min(ROWS_PER_PAGE)];
     let paged = page_count(holdings.len()) > 1;
+    let index = owner_ws_index(site, o, k);
+    if !index.is_empty() {
+        h.raw("\n  <ul class=\"list-index\">");
+        for (w, count, link) in &index {
+            h.raw("\n    <li><a href=\"").text(link).raw("\">").raw(refs.ws_texts.name(*w)).raw("</a> <span class=\"count\">");
+            h.num(*count).raw("</span></li>");
+        }
+        h.raw("\n  </ul>");
+    }
     if paged {
         h.raw("\n  ");
         pager(h, first, k, holdings.len(), "Pages of this list");
