@@ -179,10 +179,11 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     let mut paths: Vec<String> = Vec::new();
     // In page order (the restore reads edited files in page order).
     let changed: Vec<usize> = restored.edited.iter().map(|(i, _, _)| *i).collect();
-    // The site-wide FAQ is re-rendered (and its pages counted, a pass over every question)
-    // once, after the last edit.
-    let faq_pages = if changed.is_empty() { 1 } else { render::faq_page_count(&site) };
-    let mut faq_changed_by_any = false;
+    // The site-wide FAQ is re-rendered once, after the last edit. Its page count (a pass over
+    // every question) is taken before the first edit that changed questions, the edits before
+    // it having left them as they were, and compared with the count after the last.
+    let mut faq_pages_before: Option<usize> = None;
+    let mut faq_stale = false;
     for (i, text, stamp) in restored.edited {
         let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let same_front_matter = content::split_front_matter(body)
@@ -193,16 +194,22 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
             site.pages[i].stamp = stamp;
             continue;
         }
+        let old_faqs = if faq_pages_before.is_none() { site.faqs.get(i).cloned() } else { None };
         match site.refresh_deferring_site_checks(i, text)? {
             Refreshed::Body { faq_changed } => {
                 paths.push(render::page_path(&site, i));
-                faq_changed_by_any |= faq_changed;
+                faq_stale |= faq_changed;
             }
             Refreshed::FrontMatter(affected) => {
                 paths.push(render::page_path(&site, i));
                 paths.extend(render::affected_paths_but_faq(&site, &affected));
-                faq_changed_by_any |= affected.faq;
+                faq_stale |= affected.faq;
             }
+        }
+        if let Some(old) = old_faqs
+            && old != site.faqs[i]
+        {
+            faq_pages_before = Some(site.faq_pages_with(i, old));
         }
         site.pages[i].stamp = stamp;
     }
@@ -210,9 +217,9 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     if !changed.is_empty() {
         site.run_site_checks();
     }
-    if faq_changed_by_any {
+    if faq_stale {
         // A FAQ gaining or losing a page changes which files exist: a cold build.
-        if render::faq_page_count(&site) != faq_pages {
+        if faq_pages_before.is_some_and(|before| render::faq_page_count(&site) != before) {
             return None;
         }
         paths.extend(render::faq_paths(&site));

@@ -631,7 +631,7 @@ impl Site {
     /// unused owners, how many pages the site-wide FAQ takes): replaying many edits, each would
     /// cost a pass over every page. The caller runs the checks once with
     /// [`Site::run_site_checks`] after the last edit, and compares the FAQ's page count with
-    /// the one before the first (`render::faq_page_count`).
+    /// the one before the first edit that changed questions ([`Site::faq_pages_with`]).
     pub fn refresh_deferring_site_checks(&mut self, i: usize, raw: String) -> Option<Refreshed> {
         self.refresh_with(i, raw, SiteChecks::Later)
     }
@@ -639,8 +639,7 @@ impl Site {
     /// The site-wide checks [`Site::refresh_deferring_site_checks`] left out: links and anchors,
     /// the registry, severity overrides; afterwards the diagnostics are those of a cold load.
     pub fn run_site_checks(&mut self) {
-        let registry_codes = REGISTRY_CODES;
-        self.diagnostics.items.retain(|d| !LINK_CODES.contains(&d.code) && !registry_codes.contains(&d.code));
+        self.diagnostics.items.retain(|d| !LINK_CODES.contains(&d.code) && !REGISTRY_CODES.contains(&d.code));
         self.check_links();
         let found = crate::check::check_registry(self);
         self.diagnostics.extend(found);
@@ -652,22 +651,30 @@ impl Site {
         // A FAQ of more than a page's worth of questions runs over several pages; an edit that
         // changes how many takes the full path, as for the other long lists. Counting them is
         // a pass over every question: done only when this page's questions changed.
-        let old_faqs = self.faqs.get(i).cloned().unwrap_or_default();
+        let old_faqs = (site_checks == SiteChecks::Now).then(|| self.faqs.get(i).cloned().unwrap_or_default());
         let refreshed = match self.refresh_body_with(i, raw.clone(), site_checks) {
             Some(faq_changed) => Refreshed::Body { faq_changed },
             None => Refreshed::FrontMatter(self.refresh_front_matter_with(i, raw, site_checks)?),
         };
-        let items = self.faqs.iter().map(Vec::len).sum::<usize>() + old_faqs.len();
-        if site_checks == SiteChecks::Now && old_faqs != self.faqs[i] && items > crate::render::FAQ_FULL_LIMIT {
+        if let Some(old) = old_faqs
+            && old != self.faqs[i]
+            && self.faqs.iter().map(Vec::len).sum::<usize>() + old.len() > crate::render::FAQ_FULL_LIMIT
+        {
             let after = crate::render::faq_page_count(self);
-            let new_faqs = std::mem::replace(&mut self.faqs[i], old_faqs);
-            let before = crate::render::faq_page_count(self);
-            self.faqs[i] = new_faqs;
-            if before != after {
+            if self.faq_pages_with(i, old) != after {
                 return None;
             }
         }
         Some(refreshed)
+    }
+
+    /// How many pages the site-wide FAQ would take were page `i`'s questions `faqs`: the count
+    /// before an edit of that page, given its questions from before.
+    pub fn faq_pages_with(&mut self, i: usize, faqs: Vec<FaqItem>) -> usize {
+        let current = std::mem::replace(&mut self.faqs[i], faqs);
+        let pages = crate::render::faq_page_count(self);
+        self.faqs[i] = current;
+        pages
     }
 
     /// The fast path for a front-matter edit of one playbook (`raw` is the new file text):
@@ -773,7 +780,8 @@ impl Site {
             })
             .collect();
         self.faqs[i] = faqs;
-        self.diagnostics.items.retain(|d| d.file != file && !LINK_CODES.contains(&d.code) && !REGISTRY_CODES.contains(&d.code));
+        // The link and registry diagnostics of every file go in `run_site_checks`.
+        self.diagnostics.items.retain(|d| d.file != file);
         self.diagnostics.extend(parse_diags);
         self.diagnostics.extend(own_diags);
         self.diagnostics.extend(md_diags);

@@ -446,7 +446,7 @@ pub fn affected_paths_but_faq(site: &Site, a: &crate::site::Affected) -> Vec<Str
     // Every page of an affected owner: its rows are grouped by workstream, so this playbook's
     // rows sit on different pages (a change in the number of pages takes the full path).
     for &o in a.owners.iter().filter(|&&o| owner_shown(site, o)) {
-        jobs.extend((0..page_count(site.own.by_owner[o].len())).map(|k| Job::Owner(o, k)));
+        jobs.extend(owner_jobs(site, o));
     }
     // Only the list pages holding the edited page's rows; when a list grew or shrank, every
     // page from there to its end (the rows after it moved).
@@ -579,6 +579,11 @@ pub fn page_path(site: &Site, i: usize) -> String {
     Job::Page(i).path(site)
 }
 
+/// The pages of owner `o`.
+fn owner_jobs(site: &Site, o: usize) -> impl Iterator<Item = Job> {
+    (0..page_count(site.own.by_owner[o].len())).map(move |k| Job::Owner(o, k))
+}
+
 /// Every page of a full build, in a fixed order (the sitemap follows it).
 fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
     let mut jobs: Vec<Job> = Vec::new();
@@ -595,7 +600,7 @@ fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
     jobs.push(Job::Owners);
     for o in 0..site.reg.owners.len() {
         if refs.owner_shown[o] {
-            jobs.extend((0..page_count(site.own.by_owner[o].len())).map(|k| Job::Owner(o, k)));
+            jobs.extend(owner_jobs(site, o));
         }
     }
     jobs.push(Job::Workstreams);
@@ -1166,13 +1171,13 @@ pub(crate) fn owner_row_order(site: &Site, o: usize) -> Vec<usize> {
 
 /// For an owner whose rows run over several pages, seen from page `k`: each workstream it holds
 /// rows in, with how many, linked to the heading on the page where that workstream's rows start.
-pub(crate) fn owner_ws_index(site: &Site, o: usize, k: usize) -> Vec<(usize, usize, String)> {
+/// `order` is [`owner_row_order`].
+pub(crate) fn owner_ws_index(site: &Site, o: usize, order: &[usize], k: usize) -> Vec<(usize, usize, String)> {
     let holdings = &site.own.by_owner[o];
     if page_count(holdings.len()) <= 1 {
         return Vec::new();
     }
     let first = owner_url(site, o);
-    let order = owner_row_order(site, o);
     let mut index = Vec::new();
     let mut start = 0;
     for group in order.chunk_by(|&a, &b| holdings[a].ws() == holdings[b].ws()) {
@@ -1189,8 +1194,9 @@ pub(crate) fn owner_ws_index(site: &Site, o: usize, k: usize) -> Vec<(usize, usi
 fn owner_value(site: &Site, refs: &Refs, o: usize, k: usize) -> Value {
     let (id, owner) = &site.reg.owners[o];
     let holdings = &site.own.by_owner[o];
+    let order = owner_row_order(site, o);
     let mut by_ws: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
-    for &j in owner_row_order(site, o).iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE) {
+    for &j in order.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE) {
         let h = holdings[j];
         let wid = &site.reg.workstreams[h.ws()].0;
         by_ws.entry(h.ws()).or_default().push(obj!(
@@ -1209,7 +1215,7 @@ fn owner_value(site: &Site, refs: &Refs, o: usize, k: usize) -> Value {
         "contact": contact_links(&owner.contact.0), "hours": owner.hours.map(|h| h.as_str()).unwrap_or(""),
         "internal_contact": internal_contact, "description": opt_str(&owner.description),
         "counts": counts(site, o), "workstreams": workstreams, "pager": pager(&url, k, holdings.len()),
-        "index": owner_ws_index(site, o, k).into_iter().map(|(w, count, link)| obj!("name": site.reg.workstreams[w].1.name.as_str(), "count": count, "link": link)).collect::<Vec<Value>>(),
+        "index": owner_ws_index(site, o, &order, k).into_iter().map(|(w, count, link)| obj!("name": site.reg.workstreams[w].1.name.as_str(), "count": count, "link": link)).collect::<Vec<Value>>(),
     )
 }
 

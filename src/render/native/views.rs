@@ -62,7 +62,7 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
     let shown = order.get(k * ROWS_PER_PAGE..).unwrap_or_default();
     let shown = &shown[..shown.len().min(ROWS_PER_PAGE)];
     let paged = page_count(holdings.len()) > 1;
-    let index = owner_ws_index(site, o, k);
+    let index = owner_ws_index(site, o, &order, k);
     if !index.is_empty() {
         h.raw("\n  <ul class=\"list-index\">");
         for (w, count, link) in &index {
