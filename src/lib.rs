@@ -16,6 +16,7 @@ pub mod render;
 pub mod serve;
 pub mod site;
 pub mod theme;
+pub mod write_behind;
 pub mod yaml_fast;
 pub mod yaml_pos;
 pub mod yaml_shapes;

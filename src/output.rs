@@ -66,6 +66,7 @@ impl std::fmt::Display for OutputError {
 pub struct DiskOutput {
     pub target: PathBuf,
     pub staging: PathBuf,
+    write_behind: crate::write_behind::WriteBehind,
 }
 
 fn io_err(p: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
@@ -107,13 +108,14 @@ impl DiskOutput {
         }
         std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
         std::fs::write(staging.join(MARKER), MARKER_TEXT).map_err(io_err(&staging))?;
-        Ok(DiskOutput { target: target.to_path_buf(), staging })
+        Ok(DiskOutput { target: target.to_path_buf(), staging, write_behind: Default::default() })
     }
 
     /// Swaps the finished staging folder in place of the target. The folder it replaced, if
     /// any, now sits beside the target under a hidden name; it is deleted when the returned
     /// value is dropped, or by [`remove_old_output`] in another process.
     pub fn commit(self) -> Result<Option<OldOutput>, OutputError> {
+        self.write_behind.finish();
         let old = old_output_path(&self.target);
         if self.target.exists() {
             if old.exists() {
@@ -131,6 +133,7 @@ impl DiskOutput {
 
     /// Removes the staging folder after a failed build; the target was never touched.
     pub fn abandon(self) {
+        self.write_behind.finish();
         let _ = std::fs::remove_dir_all(&self.staging);
     }
 }
@@ -141,7 +144,10 @@ impl Sink for DiskOutput {
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(full, bytes)
+        let mut file = std::fs::File::create(full)?;
+        io::Write::write_all(&mut file, &bytes)?;
+        self.write_behind.written(file, bytes.len());
+        Ok(())
     }
 
     fn put_streamed(&self, path: &str, write: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>) -> io::Result<()> {
@@ -372,6 +378,33 @@ pub fn empty_trash(trash: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_past_the_write_behind_threshold_commits_every_file_whole_and_abandon_removes_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let site = dir.path().join("site");
+        let page = |i: usize| format!("<p>page {i}</p>\n").repeat(50 + i);
+        let mut out = DiskOutput::begin(&site).expect("begin");
+        out.write_behind = crate::write_behind::WriteBehind::after(2_000);
+        rayon::scope(|s| {
+            for i in 0..300 {
+                let out = &out;
+                s.spawn(move |_| out.put(&format!("p/{i}/index.html"), page(i).into_bytes()).expect("put"));
+            }
+        });
+        assert!(out.commit().expect("commit").is_none());
+        for i in 0..300 {
+            assert_eq!(std::fs::read_to_string(site.join(format!("p/{i}/index.html"))).expect("read"), page(i));
+        }
+
+        let mut failed = DiskOutput::begin(&site).expect("begin");
+        failed.write_behind = crate::write_behind::WriteBehind::after(0);
+        failed.put("p/0/index.html", b"half".to_vec()).expect("put");
+        let staging = failed.staging.clone();
+        failed.abandon();
+        assert!(!staging.exists(), "the staging folder is gone");
+        assert_eq!(std::fs::read_to_string(site.join("p/0/index.html")).expect("read"), page(0), "the site is untouched");
+    }
 
     #[test]
     fn a_commit_sets_the_replaced_output_aside_and_only_such_a_folder_can_be_removed() {
