@@ -93,8 +93,18 @@ impl DiskOutput {
         std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
         let leftovers: Vec<PathBuf> = std::fs::read_dir(&parent)
             .map(|entries| {
-                let prefix = format!(".{name}{OLD_INFIX}");
-                entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&prefix)).map(|e| e.path()).collect()
+                let old = format!(".{name}{OLD_INFIX}");
+                let tmp = format!(".{name}{TMP_INFIX}");
+                entries
+                    .flatten()
+                    .filter(|e| {
+                        let file_name = e.file_name();
+                        let file_name = file_name.to_string_lossy();
+                        file_name.starts_with(&old)
+                            || file_name.strip_prefix(&tmp).and_then(|pid| pid.parse().ok()).is_some_and(process_is_gone)
+                    })
+                    .map(|e| e.path())
+                    .collect()
             })
             .unwrap_or_default();
         if !leftovers.is_empty() {
@@ -102,7 +112,7 @@ impl DiskOutput {
                 leftovers.iter().for_each(|p| drop(remove_old_output(p)));
             });
         }
-        let staging = parent.join(format!(".{name}.demarcate-tmp-{}", std::process::id()));
+        let staging = parent.join(format!(".{name}{TMP_INFIX}{}", std::process::id()));
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
         }
@@ -174,6 +184,15 @@ fn output_name(target: &Path) -> String {
 }
 
 const OLD_INFIX: &str = ".demarcate-old-";
+/// The staging folder's infix; the process id follows it.
+const TMP_INFIX: &str = ".demarcate-tmp-";
+
+/// Whether no process has this id, so that its staging folder is abandoned (the build was
+/// killed). Only Linux can tell cheaply; elsewhere every process counts as alive and such a
+/// folder stays until deleted by hand.
+fn process_is_gone(pid: u32) -> bool {
+    cfg!(target_os = "linux") && pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists()
+}
 
 /// An output folder a build replaced, waiting to be deleted. Dropping it deletes it.
 #[derive(Debug)]
@@ -198,12 +217,14 @@ impl Drop for OldOutput {
     }
 }
 
-/// Deletes a folder [`DiskOutput::commit`] set aside, and nothing else: the name must be one a
-/// commit gives and the folder must carry demarcate's marker.
+/// Deletes a folder [`DiskOutput::commit`] set aside, or the staging folder of a killed build,
+/// and nothing else: the name must be one demarcate gives (a staging folder's process must be
+/// gone) and the folder must carry its marker.
 pub fn remove_old_output(path: &Path) -> io::Result<()> {
     let named = path.file_name().is_some_and(|n| {
         let n = n.to_string_lossy();
-        n.starts_with('.') && n.contains(OLD_INFIX)
+        let abandoned = n.rsplit_once(TMP_INFIX).and_then(|(_, pid)| pid.parse().ok()).is_some_and(process_is_gone);
+        n.starts_with('.') && (n.contains(OLD_INFIX) || abandoned)
     });
     if !named || !path.join(MARKER).is_file() {
         return Err(io::Error::other(format!("{} is not an output folder demarcate replaced", path.display())));
@@ -404,6 +425,39 @@ mod tests {
         failed.abandon();
         assert!(!staging.exists(), "the staging folder is gone");
         assert_eq!(std::fs::read_to_string(site.join("p/0/index.html")).expect("read"), page(0), "the site is untouched");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_build_removes_the_staging_folder_of_a_killed_build_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let site = dir.path().join("site");
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let gone = child.id();
+        child.wait().expect("wait");
+        let staging_of = |pid: u32| dir.path().join(format!(".site{TMP_INFIX}{pid}"));
+        // A killed build's staging folder, a live process's (pid 1 never exits), and a folder
+        // named like a killed build's without the marker.
+        for (path, marked) in
+            [(staging_of(gone), true), (staging_of(1), true), (dir.path().join(format!(".site{TMP_INFIX}{gone}0")), false)]
+        {
+            std::fs::create_dir_all(path.join("p")).expect("dir");
+            std::fs::write(path.join("p/index.html"), "half").expect("write");
+            if marked {
+                std::fs::write(path.join(MARKER), MARKER_TEXT).expect("marker");
+            }
+        }
+        assert!(remove_old_output(&staging_of(1)).is_err(), "a live build's staging folder is refused");
+        let out = DiskOutput::begin(&site).expect("begin");
+        out.put("index.html", b"new".to_vec()).expect("put");
+        drop(out.commit().expect("commit"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while staging_of(gone).exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(!staging_of(gone).exists(), "the killed build's staging folder is deleted");
+        assert!(staging_of(1).join("p/index.html").is_file(), "a live build's staging folder is kept");
+        assert!(dir.path().join(format!(".site{TMP_INFIX}{gone}0/p/index.html")).is_file(), "no marker: kept");
     }
 
     #[test]
