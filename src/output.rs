@@ -166,9 +166,11 @@ impl Sink for DiskOutput {
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let mut file = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(full)?);
+        let mut file = io::BufWriter::with_capacity(1 << 20, self.write_behind.streamed(std::fs::File::create(full)?));
         write(&mut file)?;
-        file.flush()
+        file.flush()?;
+        file.into_inner().map_err(|e| e.into_error())?.finish();
+        Ok(())
     }
 }
 

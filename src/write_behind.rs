@@ -15,6 +15,7 @@
 //! the disk falls behind. Linux only; elsewhere this does nothing.
 
 use std::fs::File;
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Mutex, OnceLock};
@@ -54,11 +55,20 @@ impl WriteBehind {
 
     /// Called with each file just written (`len` bytes) and still open.
     pub fn written(&self, file: File, len: usize) {
-        let before = self.written.fetch_add(len as u64, Ordering::Relaxed);
-        if before + len as u64 <= self.threshold || !cfg!(target_os = "linux") {
-            return;
+        if self.count(len) {
+            start_write_back(&file, 0, 0);
+            self.hand_over(file);
         }
-        start_write_back(&file);
+    }
+
+    /// Adds `len` written bytes; whether the build is now past the threshold.
+    fn count(&self, len: usize) -> bool {
+        let before = self.written.fetch_add(len as u64, Ordering::Relaxed);
+        before + len as u64 > self.threshold && cfg!(target_os = "linux")
+    }
+
+    /// Queues a file whose write-back has started, to be waited for and dropped.
+    fn hand_over(&self, file: File) {
         let sender = self.sender.get_or_init(|| Mutex::new(self.spawn()));
         // Cloned out of the lock so that render threads block on the bounded queue, not on
         // each other.
@@ -68,10 +78,18 @@ impl WriteBehind {
         }
     }
 
+    /// A writer for one large file (an export) that, past the threshold, writes behind every
+    /// few megabytes instead of once at the end. Call [`Streamed::finish`] when done.
+    pub fn streamed(&self, file: File) -> Streamed<'_> {
+        Streamed { file, behind: self, written: 0, started: 0, dropped: 0 }
+    }
+
     fn spawn(&self) -> Option<SyncSender<File>> {
         let (tx, rx) = mpsc::sync_channel::<File>(self.queue);
-        let handle =
-            std::thread::Builder::new().name("write-behind".into()).spawn(move || rx.into_iter().for_each(|f| wait_and_drop(&f))).ok()?;
+        let handle = std::thread::Builder::new()
+            .name("write-behind".into())
+            .spawn(move || rx.into_iter().for_each(|f| wait_and_drop_file(&f)))
+            .ok()?;
         if let Ok(mut w) = self.worker.lock() {
             *w = Some(handle);
         }
@@ -91,34 +109,92 @@ impl WriteBehind {
     }
 }
 
+/// Bytes of a streamed file between two write-behind steps.
+const STREAM_CHUNK: u64 = 8 << 20;
+
+/// See [`WriteBehind::streamed`]. Each chunk's write-back starts when it is complete, and the
+/// chunks before it are waited for and dropped then, so one chunk is in flight at a time.
+pub struct Streamed<'a> {
+    file: File,
+    behind: &'a WriteBehind,
+    written: u64,
+    /// Where the chunk being written began.
+    started: u64,
+    /// Everything before this offset is on disk and out of the cache.
+    dropped: u64,
+}
+
+impl Write for Streamed<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.started >= STREAM_CHUNK {
+            let chunk = self.written - self.started;
+            if self.behind.count(chunk as usize) {
+                if self.started > self.dropped {
+                    wait_and_drop(&self.file, self.dropped, self.started - self.dropped);
+                }
+                self.dropped = self.started;
+                start_write_back(&self.file, self.started, chunk);
+            } else {
+                // Below the threshold chunks stay in the cache, like any small build's files.
+                self.dropped = self.written;
+            }
+            self.started = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Streamed<'_> {
+    /// Hands the finished file to the write-behind thread (past the threshold) or closes it.
+    pub fn finish(self) {
+        if self.behind.count((self.written - self.started) as usize) {
+            start_write_back(&self.file, self.started, 0);
+            self.behind.hand_over(self.file);
+        }
+    }
+}
+
+fn wait_and_drop_file(file: &File) {
+    wait_and_drop(file, 0, 0);
+}
+
+/// Starts writing `len` bytes from `offset` back (0: to the end of the file).
 #[cfg(target_os = "linux")]
-fn start_write_back(file: &File) {
+fn start_write_back(file: &File, offset: u64, len: u64) {
     use std::os::fd::AsRawFd;
     // SAFETY: plain system calls on a file descriptor this function borrows; errors only mean
     // the kernel writes the pages back later, as it would have anyway.
     unsafe {
-        libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        libc::sync_file_range(file.as_raw_fd(), offset as libc::off64_t, len as libc::off64_t, libc::SYNC_FILE_RANGE_WRITE);
     }
 }
 
+/// Waits until `len` bytes from `offset` (0: to the end of the file) are on disk and drops
+/// them from the page cache.
 #[cfg(target_os = "linux")]
-fn wait_and_drop(file: &File) {
+fn wait_and_drop(file: &File, offset: u64, len: u64) {
     use std::os::fd::AsRawFd;
     let fd = file.as_raw_fd();
     // SAFETY: as above; the descriptor stays open for the duration of both calls.
     unsafe {
         let all = libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE | libc::SYNC_FILE_RANGE_WAIT_AFTER;
-        if libc::sync_file_range(fd, 0, 0, all) == 0 {
-            libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_DONTNEED);
+        if libc::sync_file_range(fd, offset as libc::off64_t, len as libc::off64_t, all) == 0 {
+            libc::posix_fadvise(fd, offset as libc::off_t, len as libc::off_t, libc::POSIX_FADV_DONTNEED);
         }
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn start_write_back(_: &File) {}
+fn start_write_back(_: &File, _: u64, _: u64) {}
 
 #[cfg(not(target_os = "linux"))]
-fn wait_and_drop(_: &File) {}
+fn wait_and_drop(_: &File, _: u64, _: u64) {}
 
 #[cfg(test)]
 mod tests {
@@ -152,6 +228,26 @@ mod tests {
         }
         // Finishing twice (commit after a failed hand-over, say) is harmless.
         wb.finish();
+    }
+
+    #[test]
+    fn a_streamed_file_written_behind_chunk_by_chunk_keeps_its_content_and_counts_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        // Past the threshold after the first chunk, so later chunks are written behind.
+        let wb = WriteBehind::after(STREAM_CHUNK + 1);
+        let path = dir.path().join("ownership.json");
+        let piece: Vec<u8> = (0..100_003u32).map(|i| (i % 251) as u8).collect();
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, wb.streamed(File::create(&path).unwrap()));
+        for _ in 0..300 {
+            out.write_all(&piece).unwrap();
+        }
+        out.flush().unwrap();
+        out.into_inner().map_err(|e| e.into_error()).unwrap().finish();
+        wb.finish();
+        assert_eq!(wb.written.load(Ordering::Relaxed), 300 * piece.len() as u64, "every byte counted once");
+        let back = std::fs::read(&path).unwrap();
+        assert_eq!(back.len(), 300 * piece.len());
+        assert!(back.chunks(piece.len()).all(|c| c == piece.as_slice()));
     }
 
     #[test]
