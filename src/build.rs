@@ -27,6 +27,9 @@ pub struct BuildReport {
     pub warm: bool,
     /// The output folder this build replaced; deleted when dropped (see [`OldOutput`]).
     pub old_output: Option<OldOutput>,
+    /// Folders earlier builds left beside the output (an interrupted deletion, a killed build's
+    /// staging folder), to be deleted like `old_output`.
+    pub leftovers: Vec<OldOutput>,
 }
 
 pub enum BuildError {
@@ -105,7 +108,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     let Some(tera) = tera.filter(|_| !diagnostics.has_errors()) else {
         return Err(BuildError::Content(diagnostics));
     };
-    let out = match DiskOutput::begin(output) {
+    let mut out = match DiskOutput::begin(output) {
         Ok(o) => o,
         Err(e) => return Err(BuildError::Output(e, diagnostics)),
     };
@@ -129,9 +132,14 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     crate::site::timing("render + write", t);
     STAGE.store(4, Ordering::Relaxed);
     let t = Instant::now();
+    let leftovers = out.take_leftovers();
     let old_output = match out.commit() {
         Ok(old) => old,
-        Err(e) => return Err(BuildError::Output(e, diagnostics)),
+        Err(e) => {
+            // Left for the next build, not deleted here.
+            leftovers.into_iter().for_each(|old| drop(old.into_path()));
+            return Err(BuildError::Output(e, diagnostics));
+        }
     };
     crate::site::timing("swap", t);
     if let Some(encoded) = snapshot {
@@ -147,6 +155,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
         output: output.to_path_buf(),
         warm: false,
         old_output,
+        leftovers,
     };
     discard(site);
     Ok(report)
@@ -310,6 +319,7 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
         output: output.to_path_buf(),
         warm: true,
         old_output: None,
+        leftovers: Vec::new(),
     };
     discard(site);
     Some(Ok(report))

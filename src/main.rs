@@ -235,9 +235,7 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
     }
     match result {
         Ok(mut report) => {
-            if let Some(old) = report.old_output.take() {
-                remove_in_background(old);
-            }
+            report.old_output.take().into_iter().chain(report.leftovers.drain(..)).for_each(remove_in_background);
             if !quiet {
                 print_diagnostics(root, &report.diagnostics, false);
                 let warn = if report.diagnostics.warnings() > 0 {

@@ -67,6 +67,9 @@ pub struct DiskOutput {
     pub target: PathBuf,
     pub staging: PathBuf,
     write_behind: crate::write_behind::WriteBehind,
+    /// Folders earlier builds left beside the target: outputs set aside and never deleted,
+    /// staging folders of killed builds. See [`DiskOutput::take_leftovers`].
+    leftovers: Vec<OldOutput>,
 }
 
 fn io_err(p: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
@@ -74,9 +77,9 @@ fn io_err(p: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
 }
 
 impl DiskOutput {
-    /// Checks the target and creates the staging folder beside it. Old outputs that earlier
-    /// builds set aside and did not get to delete (a killed process) are deleted in the
-    /// background.
+    /// Checks the target and creates the staging folder beside it, and notes what earlier builds
+    /// left beside it (an old output whose deletion was interrupted, the staging folder of a
+    /// killed build) for [`DiskOutput::take_leftovers`].
     pub fn begin(target: &Path) -> Result<Self, OutputError> {
         if target.exists() {
             let is_ours = target.join(MARKER).is_file();
@@ -91,7 +94,7 @@ impl DiskOutput {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
-        let leftovers: Vec<PathBuf> = std::fs::read_dir(&parent)
+        let leftovers = std::fs::read_dir(&parent)
             .map(|entries| {
                 let old = format!(".{name}{OLD_INFIX}");
                 let tmp = format!(".{name}{TMP_INFIX}");
@@ -103,22 +106,18 @@ impl DiskOutput {
                         file_name.starts_with(&old)
                             || file_name.strip_prefix(&tmp).and_then(|pid| pid.parse().ok()).is_some_and(process_is_gone)
                     })
-                    .map(|e| e.path())
+                    .filter(|e| e.path().join(MARKER).is_file())
+                    .map(|e| OldOutput(Some(e.path())))
                     .collect()
             })
             .unwrap_or_default();
-        if !leftovers.is_empty() {
-            let _ = std::thread::Builder::new().name("old-output".into()).spawn(move || {
-                leftovers.iter().for_each(|p| drop(remove_old_output(p)));
-            });
-        }
         let staging = parent.join(format!(".{name}{TMP_INFIX}{}", std::process::id()));
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
         }
         std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
         std::fs::write(staging.join(MARKER), MARKER_TEXT).map_err(io_err(&staging))?;
-        Ok(DiskOutput { target: target.to_path_buf(), staging, write_behind: Default::default() })
+        Ok(DiskOutput { target: target.to_path_buf(), staging, write_behind: Default::default(), leftovers })
     }
 
     /// Swaps the finished staging folder in place of the target. The folder it replaced, if
@@ -141,9 +140,17 @@ impl DiskOutput {
         Ok(old.exists().then_some(OldOutput(Some(old))))
     }
 
-    /// Removes the staging folder after a failed build; the target was never touched.
+    /// Hands over what earlier builds left beside the target, to be deleted like the output a
+    /// commit replaces (a detached process does it: it can take as long as the build).
+    pub fn take_leftovers(&mut self) -> Vec<OldOutput> {
+        std::mem::take(&mut self.leftovers)
+    }
+
+    /// Removes the staging folder after a failed build; the target was never touched, and
+    /// what earlier builds left stays for the next build.
     pub fn abandon(self) {
         self.write_behind.finish();
+        self.leftovers.into_iter().for_each(|old| drop(old.into_path()));
         let _ = std::fs::remove_dir_all(&self.staging);
     }
 }
@@ -450,13 +457,13 @@ mod tests {
             }
         }
         assert!(remove_old_output(&staging_of(1)).is_err(), "a live build's staging folder is refused");
-        let out = DiskOutput::begin(&site).expect("begin");
+        let mut out = DiskOutput::begin(&site).expect("begin");
+        let leftovers = out.take_leftovers();
+        assert_eq!(leftovers.iter().map(|o| o.path().to_path_buf()).collect::<Vec<_>>(), [staging_of(gone)]);
         out.put("index.html", b"new".to_vec()).expect("put");
         drop(out.commit().expect("commit"));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while staging_of(gone).exists() && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        assert!(staging_of(gone).exists(), "handed over, not deleted by the build itself");
+        drop(leftovers);
         assert!(!staging_of(gone).exists(), "the killed build's staging folder is deleted");
         assert!(staging_of(1).join("p/index.html").is_file(), "a live build's staging folder is kept");
         assert!(dir.path().join(format!(".site{TMP_INFIX}{gone}0/p/index.html")).is_file(), "no marker: kept");

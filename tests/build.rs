@@ -418,6 +418,33 @@ fn two_builds_are_byte_identical() {
     assert!(differing.is_empty(), "files differ between two builds: {differing:?}");
 }
 
+/// A build killed mid-way (`kill -9`, a power cut) leaves its staging folder; the next build
+/// deletes it once no process has that id, and never a live build's.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_next_build_deletes_a_killed_builds_staging_folder() {
+    let s = Site::with_config();
+    s.file("content/x.md", &plain_page("X", "", "Body.\n"));
+    s.run(&["build", "--quiet", "--no-cache"]).ok();
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let gone = child.id();
+    child.wait().unwrap();
+    let killed = format!(".site.demarcate-tmp-{gone}");
+    let live = ".site.demarcate-tmp-1";
+    for name in [killed.as_str(), live] {
+        s.file(&format!("{name}/.demarcate-output"), "marker");
+        s.file(&format!("{name}/x/index.html"), "half-written");
+    }
+    s.run(&["build", "--quiet", "--no-cache"]).ok();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while s.exists(&killed) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!s.exists(&killed), "the killed build's staging folder is still there");
+    assert!(s.exists(&format!("{live}/x/index.html")), "a live build's staging folder was touched");
+    assert!(s.read("site/x/index.html").contains("Body."));
+}
+
 #[test]
 fn a_rebuild_replaces_the_output_and_deletes_the_old_one_after_returning() {
     let s = Site::with_config();
