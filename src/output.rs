@@ -96,17 +96,10 @@ impl DiskOutput {
         std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
         let leftovers = std::fs::read_dir(&parent)
             .map(|entries| {
-                let old = format!(".{name}{OLD_INFIX}");
-                let tmp = format!(".{name}{TMP_INFIX}");
+                let ours = format!(".{name}.demarcate-");
                 entries
                     .flatten()
-                    .filter(|e| {
-                        let file_name = e.file_name();
-                        let file_name = file_name.to_string_lossy();
-                        file_name.starts_with(&old)
-                            || file_name.strip_prefix(&tmp).and_then(|pid| pid.parse().ok()).is_some_and(process_is_gone)
-                    })
-                    .filter(|e| e.path().join(MARKER).is_file())
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(&ours) && is_leftover(&e.path()))
                     .map(|e| OldOutput(Some(e.path())))
                     .collect()
             })
@@ -203,6 +196,17 @@ fn process_is_gone(pid: u32) -> bool {
     cfg!(target_os = "linux") && pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists()
 }
 
+/// Whether `path` is a folder a build left for deletion: named as a commit names the output it
+/// sets aside, or as the staging folder of a process that is gone, and carrying the marker.
+fn is_leftover(path: &Path) -> bool {
+    let named = path.file_name().is_some_and(|n| {
+        let n = n.to_string_lossy();
+        let abandoned = n.rsplit_once(TMP_INFIX).and_then(|(_, pid)| pid.parse().ok()).is_some_and(process_is_gone);
+        n.starts_with('.') && (n.contains(OLD_INFIX) || abandoned)
+    });
+    named && path.join(MARKER).is_file()
+}
+
 /// An output folder a build replaced, waiting to be deleted. Dropping it deletes it.
 #[derive(Debug)]
 pub struct OldOutput(Option<PathBuf>);
@@ -230,12 +234,7 @@ impl Drop for OldOutput {
 /// and nothing else: the name must be one demarcate gives (a staging folder's process must be
 /// gone) and the folder must carry its marker.
 pub fn remove_old_output(path: &Path) -> io::Result<()> {
-    let named = path.file_name().is_some_and(|n| {
-        let n = n.to_string_lossy();
-        let abandoned = n.rsplit_once(TMP_INFIX).and_then(|(_, pid)| pid.parse().ok()).is_some_and(process_is_gone);
-        n.starts_with('.') && (n.contains(OLD_INFIX) || abandoned)
-    });
-    if !named || !path.join(MARKER).is_file() {
+    if !is_leftover(path) {
         return Err(io::Error::other(format!("{} is not an output folder demarcate replaced", path.display())));
     }
     std::fs::remove_dir_all(path)

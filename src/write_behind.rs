@@ -30,19 +30,17 @@ pub struct WriteBehind {
     written: AtomicU64,
     threshold: u64,
     queue: usize,
-    sender: OnceLock<Mutex<Option<SyncSender<File>>>>,
-    worker: Mutex<Option<JoinHandle<()>>>,
+    /// The hand-off queue and the thread draining it, started with the first file past the
+    /// threshold; `None` once finished (or if no thread could be started).
+    worker: OnceLock<Mutex<Option<Worker>>>,
 }
+
+/// The hand-off queue's sending end and the thread at its other end.
+type Worker = (SyncSender<File>, JoinHandle<()>);
 
 impl Default for WriteBehind {
     fn default() -> Self {
-        WriteBehind {
-            written: AtomicU64::new(0),
-            threshold: DEFAULT_THRESHOLD,
-            queue: DEFAULT_QUEUE,
-            sender: OnceLock::new(),
-            worker: Mutex::new(None),
-        }
+        WriteBehind { written: AtomicU64::new(0), threshold: DEFAULT_THRESHOLD, queue: DEFAULT_QUEUE, worker: OnceLock::new() }
     }
 }
 
@@ -55,24 +53,24 @@ impl WriteBehind {
 
     /// Called with each file just written (`len` bytes) and still open.
     pub fn written(&self, file: File, len: usize) {
-        if self.count(len) {
+        if self.count(len as u64) {
             start_write_back(&file, 0, 0);
             self.hand_over(file);
         }
     }
 
     /// Adds `len` written bytes; whether the build is now past the threshold.
-    fn count(&self, len: usize) -> bool {
-        let before = self.written.fetch_add(len as u64, Ordering::Relaxed);
-        before + len as u64 > self.threshold && cfg!(target_os = "linux")
+    fn count(&self, len: u64) -> bool {
+        let before = self.written.fetch_add(len, Ordering::Relaxed);
+        before + len > self.threshold && cfg!(target_os = "linux")
     }
 
     /// Queues a file whose write-back has started, to be waited for and dropped.
     fn hand_over(&self, file: File) {
-        let sender = self.sender.get_or_init(|| Mutex::new(self.spawn()));
+        let worker = self.worker.get_or_init(|| Mutex::new(self.spawn()));
         // Cloned out of the lock so that render threads block on the bounded queue, not on
         // each other.
-        let tx = sender.lock().ok().and_then(|s| s.clone());
+        let tx = worker.lock().ok().and_then(|w| w.as_ref().map(|(tx, _)| tx.clone()));
         if let Some(tx) = tx {
             let _ = tx.send(file);
         }
@@ -84,26 +82,21 @@ impl WriteBehind {
         Streamed { file, behind: self, written: 0, started: 0, dropped: 0 }
     }
 
-    fn spawn(&self) -> Option<SyncSender<File>> {
+    fn spawn(&self) -> Option<Worker> {
         let (tx, rx) = mpsc::sync_channel::<File>(self.queue);
         let handle = std::thread::Builder::new()
             .name("write-behind".into())
-            .spawn(move || rx.into_iter().for_each(|f| wait_and_drop_file(&f)))
+            .spawn(move || rx.into_iter().for_each(|f| wait_and_drop(&f, 0, 0)))
             .ok()?;
-        if let Ok(mut w) = self.worker.lock() {
-            *w = Some(handle);
-        }
-        Some(tx)
+        Some((tx, handle))
     }
 
     /// Waits until every handed-over file is on disk and dropped from the cache.
     pub fn finish(&self) {
-        if let Some(sender) = self.sender.get()
-            && let Ok(mut s) = sender.lock()
-        {
-            s.take();
-        }
-        if let Some(handle) = self.worker.lock().ok().and_then(|mut w| w.take()) {
+        let worker = self.worker.get().and_then(|w| w.lock().ok()?.take());
+        if let Some((tx, handle)) = worker {
+            // The thread ends once the queue is closed and drained.
+            drop(tx);
             let _ = handle.join();
         }
     }
@@ -130,7 +123,7 @@ impl Write for Streamed<'_> {
         self.written += n as u64;
         if self.written - self.started >= STREAM_CHUNK {
             let chunk = self.written - self.started;
-            if self.behind.count(chunk as usize) {
+            if self.behind.count(chunk) {
                 if self.started > self.dropped {
                     wait_and_drop(&self.file, self.dropped, self.started - self.dropped);
                 }
@@ -153,15 +146,11 @@ impl Write for Streamed<'_> {
 impl Streamed<'_> {
     /// Hands the finished file to the write-behind thread (past the threshold) or closes it.
     pub fn finish(self) {
-        if self.behind.count((self.written - self.started) as usize) {
+        if self.behind.count(self.written - self.started) {
             start_write_back(&self.file, self.started, 0);
             self.behind.hand_over(self.file);
         }
     }
-}
-
-fn wait_and_drop_file(file: &File) {
-    wait_and_drop(file, 0, 0);
 }
 
 /// Starts writing `len` bytes from `offset` back (0: to the end of the file).
@@ -220,9 +209,9 @@ mod tests {
             }
         });
         assert!(wb.written.load(Ordering::Relaxed) > wb.threshold, "the test must cross the threshold");
-        assert_eq!(wb.sender.get().is_some(), cfg!(target_os = "linux"), "the write-behind thread starts past the threshold");
+        assert_eq!(wb.worker.get().is_some(), cfg!(target_os = "linux"), "the write-behind thread starts past the threshold");
         wb.finish();
-        assert!(wb.worker.lock().unwrap().is_none());
+        assert!(wb.worker.get().is_none_or(|w| w.lock().unwrap().is_none()), "finished: the thread was joined");
         for (path, bytes) in &files {
             assert_eq!(&std::fs::read(path).unwrap(), bytes, "{}", path.display());
         }
@@ -257,7 +246,7 @@ mod tests {
         let path = dir.path().join("small.html");
         std::fs::write(&path, b"<p>small</p>").unwrap();
         wb.written(File::open(&path).unwrap(), 12);
-        assert!(wb.sender.get().is_none());
+        assert!(wb.worker.get().is_none());
         wb.finish();
         assert_eq!(std::fs::read(&path).unwrap(), b"<p>small</p>");
     }
