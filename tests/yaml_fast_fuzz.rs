@@ -1583,10 +1583,11 @@ fn random_lines_agree_with_serde_yaml() {
     assert!(fast >= 1_000, "only {fast} random-line documents took the fast path");
 }
 
-/// A fourth generator for `|` and `|-` literal blocks: lines at the block's indentation, deeper,
-/// shallower, blank, of spaces only, starting with `#`, `-` or `key:`, with trailing spaces, at
-/// the top level and inside `faq:` entries.
-fn literal_block(rng: &mut Rng, parent: usize) -> String {
+/// A fourth generator for multi-line scalars, starting with one of `headers` (a block header such
+/// as `|` or `>-`, or the first words of a plain scalar): lines at the block's indentation,
+/// deeper, shallower, blank, of spaces only, starting with `#`, `-` or `key:`, with trailing
+/// spaces, at the top level and inside `faq:` entries.
+fn multi_line_scalar(rng: &mut Rng, parent: usize, headers: &[&str]) -> String {
     const TEXT: &[&str] = &[
         "plain words",
         "# not a comment",
@@ -1600,7 +1601,7 @@ fn literal_block(rng: &mut Rng, parent: usize) -> String {
         "|",
         ">",
     ];
-    let mut s = String::from(rng.pick(&["|", "|-", "|", "|+", "|2", ">"]));
+    let mut s = String::from(headers[rng.below(headers.len())]);
     s.push('\n');
     let n = parent + 1 + rng.below(3);
     for _ in 0..1 + rng.below(5) {
@@ -1618,21 +1619,36 @@ fn literal_block(rng: &mut Rng, parent: usize) -> String {
     s
 }
 
-#[test]
-fn random_literal_blocks_agree_with_serde_yaml() {
-    let mut rng = Rng::new(0x1172_1ea7);
+fn random_multi_line_scalars(seed: u64, headers: &[&str]) -> Vec<String> {
+    let mut rng = Rng::new(seed);
     let mut cases = Vec::new();
     for _ in 0..6000 {
-        let doc = match rng.below(3) {
-            0 => format!("title: T\nsummary: {}", literal_block(&mut rng, 0)),
-            1 => format!("faq:\n  - q: Q\n    a: {}  - q: R\n    a: A\n", literal_block(&mut rng, 4)),
+        let doc = match rng.below(4) {
+            0 => format!("title: T\nsummary: {}", multi_line_scalar(&mut rng, 0, headers)),
+            1 => format!("faq:\n  - q: Q\n    a: {}  - q: R\n    a: A\n", multi_line_scalar(&mut rng, 4, headers)),
+            2 => format!("tags:\n  - {}  - b\n", multi_line_scalar(&mut rng, 2, headers)),
             _ => format!(
                 "workstreams:\n  help-desk:\n    accountable: a\n    handoff: {}    coverage: 24x7\nsummary: S\n",
-                literal_block(&mut rng, 4)
+                multi_line_scalar(&mut rng, 4, headers)
             ),
         };
         cases.push(doc);
     }
+    cases
+}
+
+#[test]
+fn random_literal_blocks_agree_with_serde_yaml() {
+    let cases = random_multi_line_scalars(0x1172_1ea7, &["|", "|-", "|", "|+", "|2", ">"]);
     let fast = check_all("random literal blocks", &cases);
     assert!(fast >= 1000, "only {fast} of {} random literal blocks took the fast path", cases.len());
+}
+
+#[test]
+fn random_folded_blocks_and_wrapped_plain_scalars_agree_with_serde_yaml() {
+    let headers = [">", ">-", ">+", ">1", "> # c", "plain words", "words #c", "'quoted'", "a:b", "12"];
+    let cases = random_multi_line_scalars(0xf01d_ed5c, &headers);
+    let fast = check_all("random folded blocks and wrapped plain scalars", &cases);
+    // Half the headers are outside the subset; the rest must still be read fast often.
+    assert!(fast >= 600, "only {fast} of {} random folded or wrapped scalars took the fast path", cases.len());
 }
