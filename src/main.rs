@@ -118,6 +118,7 @@ impl From<AudienceArg> for Audience {
 }
 
 fn main() -> ExitCode {
+    return_freed_memory_sooner();
     let cli = Cli::parse();
     match cli.command {
         Command::Init { dir, theme } => match demarcate::init::init(&dir, theme) {
@@ -311,3 +312,45 @@ fn run_check(root: &Path, opts: &BuildOptions, format: Format, deny_warnings: bo
 // cache filled with output. Build time was within the noise either way.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `purge_delay` option (`mi_option_e` in its `mimalloc.h`, whose numbering is kept
+/// stable: retired options keep their slots).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+const PURGE_DELAY_MS: std::ffi::c_long = 100;
+
+unsafe extern "C" {
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    #[cfg(test)]
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+}
+
+// mimalloc v3 keeps freed memory for a second before returning it to the system. A large build
+// frees much of its model between stages (raw assignments once rows are resolved, page text once
+// its Markdown is rendered) and then allocates for rendering: with the memory returned after
+// 100 ms, the peak of a 100,000-playbook build fell from 2,916 MB (twice) to 2,788 MB, and
+// 10,000 playbooks from 325 to 306-313 MB, with build times within the noise of five
+// alternating pairs. Purging at once (0) cost time (16.9 and 18.6 s against 14.5 and 16.0 s at
+// 100k). `MIMALLOC_PURGE_DELAY` in the environment still decides when it is set.
+fn return_freed_memory_sooner() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one of mimalloc's documented options; any value is valid at any time.
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_delay_is_set_in_the_allocator_this_binary_links() {
+        // SAFETY: reads one of mimalloc's options.
+        let default = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
+        return_freed_memory_sooner();
+        let now = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            // The slot is purge_delay: v3's default for it is 1,000 ms.
+            assert_eq!((default, now), (1000, PURGE_DELAY_MS));
+        }
+    }
+}
