@@ -619,12 +619,38 @@ fn title_from_file(rel: &str, is_section: bool) -> String {
 
 /// Walks and parses every page in parallel, then applies section audience inheritance.
 pub fn load(root: &Path, unknown: UnknownKeys, default_audience: Audience) -> Loaded {
+    load_each(root, unknown, default_audience, |_| ()).0
+}
+
+/// [`load`], running `each` on every page as soon as it is parsed (on the thread that read it)
+/// and returning its results in page order: a one-shot build resolves ownership there, so what
+/// it frees is reused while the next pages are read.
+pub fn load_each<R: Send>(
+    root: &Path,
+    unknown: UnknownKeys,
+    default_audience: Audience,
+    each: impl Fn(&mut Page) -> R + Sync,
+) -> (Loaded, Vec<R>) {
     let (files, assets, mut diagnostics) = walk(root);
-    let results: Vec<(Option<Page>, Vec<Diagnostic>)> = files.par_iter().map(|(p, rel)| load_page(p, rel, unknown)).collect();
+    let results: Vec<_> = files
+        .par_iter()
+        .map(|(p, rel)| {
+            let (page, diags) = load_page(p, rel, unknown);
+            let page = page.map(|mut page| {
+                let r = each(&mut page);
+                (page, r)
+            });
+            (page, diags)
+        })
+        .collect();
     let mut pages = Vec::with_capacity(results.len());
+    let mut each_results = Vec::with_capacity(results.len());
     for (page, diags) in results {
         diagnostics.extend(diags);
-        pages.extend(page);
+        if let Some((page, r)) = page {
+            pages.push(page);
+            each_results.push(r);
+        }
     }
     apply_audience(&mut pages, default_audience);
     let mut assets = assets;
@@ -633,7 +659,7 @@ pub fn load(root: &Path, unknown: UnknownKeys, default_audience: Audience) -> Lo
         let dir = a.rel.rfind('/').map(|i| a.rel[..i].to_string()).unwrap_or_default();
         a.audience = inherited(&sections, Some(dir), default_audience);
     }
-    Loaded { pages, assets, diagnostics }
+    (Loaded { pages, assets, diagnostics }, each_results)
 }
 
 /// A page's audience is its own, else its nearest section's, else the site default.

@@ -298,38 +298,13 @@ impl Ownership {
         Self::from_resolved(reg, resolved, visible, diags)
     }
 
-    /// Like [`Ownership::build`] for a one-shot build: as soon as a page's rows are resolved,
-    /// the parts of its raw assignments that no check reads (responsible, consulted, informed
-    /// and after-hours owners, handoff and notes: all in the rows now) are freed, so the raw
-    /// assignments and the rows of every page are never all held at once. The checks still
-    /// find each entry's key, accountable owners, escalation path and shape.
-    pub fn build_freeing(reg: &Registry, pages: &mut [Page], visible: &[bool], diags: &mut Vec<Diagnostic>) -> Self {
-        use rayon::prelude::*;
-        let resolved = pages
-            .par_iter_mut()
-            .map(|p| {
-                let r = resolve_page(reg, p);
-                for (_, entry) in &mut p.fm.workstreams.entries {
-                    let a = &mut entry.0;
-                    a.responsible = Default::default();
-                    a.consulted = Default::default();
-                    a.informed = Default::default();
-                    a.after_hours = None;
-                    a.handoff = None;
-                    a.internal_notes = None;
-                }
-                r
-            })
-            .collect();
+    /// Like [`Ownership::build`] for a one-shot build, from pages already resolved one by one
+    /// with [`resolve_and_free`] as they were read.
+    pub fn from_resolved_pages(reg: &Registry, resolved: Vec<Resolved>, visible: &[bool], diags: &mut Vec<Diagnostic>) -> Self {
         Self::from_resolved(reg, resolved, visible, diags)
     }
 
-    fn from_resolved(
-        reg: &Registry,
-        resolved: Vec<(Vec<Row>, Option<usize>, Vec<Diagnostic>)>,
-        visible: &[bool],
-        diags: &mut Vec<Diagnostic>,
-    ) -> Self {
+    fn from_resolved(reg: &Registry, resolved: Vec<Resolved>, visible: &[bool], diags: &mut Vec<Diagnostic>) -> Self {
         let mut rows = Vec::with_capacity(resolved.len());
         let mut client = Vec::with_capacity(resolved.len());
         for (i, (r, c, d)) in resolved.into_iter().enumerate() {
@@ -415,7 +390,29 @@ impl Ownership {
     }
 }
 
-pub fn resolve_page(reg: &Registry, page: &Page) -> (Vec<Row>, Option<usize>, Vec<Diagnostic>) {
+/// One page's ownership rows, its client party and the problems found resolving them.
+pub type Resolved = (Vec<Row>, Option<usize>, Vec<Diagnostic>);
+
+/// [`resolve_page`] for a one-shot build, which then frees the parts of the page's raw
+/// assignments that no check reads (responsible, consulted, informed and after-hours owners,
+/// handoff and notes: all in the rows now). Called as each page is read, so the raw
+/// assignments of every page are never all held at once, nor beside every page's rows. The
+/// checks still find each entry's key, accountable owners, escalation path and shape.
+pub fn resolve_and_free(reg: &Registry, page: &mut Page) -> Resolved {
+    let resolved = resolve_page(reg, page);
+    for (_, entry) in &mut page.fm.workstreams.entries {
+        let a = &mut entry.0;
+        a.responsible = Default::default();
+        a.consulted = Default::default();
+        a.informed = Default::default();
+        a.after_hours = None;
+        a.handoff = None;
+        a.internal_notes = None;
+    }
+    resolved
+}
+
+pub fn resolve_page(reg: &Registry, page: &Page) -> Resolved {
     let mut diags = Vec::new();
     let fm = &page.fm;
     if fm.workstreams.is_empty() && fm.client.is_none() {

@@ -209,11 +209,20 @@ impl Site {
         let Frame { cfg, reg, audience, title, description, base_url, base_path, mut diagnostics } = Frame::load(root, opts)?;
         timing("config", t);
         let t = std::time::Instant::now();
-        let loaded = content::load(root, cfg.config.front_matter.unknown_keys, cfg.config.audience);
+        let unknown = cfg.config.front_matter.unknown_keys;
+        // A one-shot build resolves each page's ownership as soon as it is read (see
+        // `ownership::resolve_and_free`); serve and check keep the raw assignments.
+        let (loaded, resolved) = if lean {
+            let (loaded, resolved) =
+                content::load_each(root, unknown, cfg.config.audience, |p| crate::ownership::resolve_and_free(&reg, p));
+            (loaded, Some(resolved))
+        } else {
+            (content::load(root, unknown, cfg.config.audience), None)
+        };
         timing("read + front-matter", t);
         let t = std::time::Instant::now();
         diagnostics.extend(loaded.diagnostics);
-        let mut pages = loaded.pages;
+        let pages = loaded.pages;
         let visible: Vec<bool> = pages
             .iter()
             .map(|p| (opts.drafts || !p.fm.draft) && !(audience == Audience::Client && p.audience == Audience::Internal))
@@ -221,10 +230,9 @@ impl Site {
         let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
         check_duplicate_urls(&pages, &visible, &mut diagnostics);
         let mut d = Vec::new();
-        let own = if lean {
-            Ownership::build_freeing(&reg, &mut pages, &visible, &mut d)
-        } else {
-            Ownership::build(&reg, &pages, &visible, &mut d)
+        let own = match resolved {
+            Some(resolved) => Ownership::from_resolved_pages(&reg, resolved, &visible, &mut d),
+            None => Ownership::build(&reg, &pages, &visible, &mut d),
         };
         diagnostics.extend(d);
         timing("ownership", t);
