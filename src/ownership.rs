@@ -298,13 +298,9 @@ impl Ownership {
         Self::from_resolved(reg, resolved, visible, diags)
     }
 
-    /// Like [`Ownership::build`] for a one-shot build, from pages already resolved one by one
-    /// with [`resolve_and_free`] as they were read.
-    pub fn from_resolved_pages(reg: &Registry, resolved: Vec<Resolved>, visible: &[bool], diags: &mut Vec<Diagnostic>) -> Self {
-        Self::from_resolved(reg, resolved, visible, diags)
-    }
-
-    fn from_resolved(reg: &Registry, resolved: Vec<Resolved>, visible: &[bool], diags: &mut Vec<Diagnostic>) -> Self {
+    /// Like [`Ownership::build`], from every page already resolved (a one-shot build resolves
+    /// each with [`resolve_and_free`] as it is read).
+    pub fn from_resolved(reg: &Registry, resolved: Vec<Resolved>, visible: &[bool], diags: &mut Vec<Diagnostic>) -> Self {
         let mut rows = Vec::with_capacity(resolved.len());
         let mut client = Vec::with_capacity(resolved.len());
         for (i, (r, c, d)) in resolved.into_iter().enumerate() {

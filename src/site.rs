@@ -231,7 +231,7 @@ impl Site {
         check_duplicate_urls(&pages, &visible, &mut diagnostics);
         let mut d = Vec::new();
         let own = match resolved {
-            Some(resolved) => Ownership::from_resolved_pages(&reg, resolved, &visible, &mut d),
+            Some(resolved) => Ownership::from_resolved(&reg, resolved, &visible, &mut d),
             None => Ownership::build(&reg, &pages, &visible, &mut d),
         };
         diagnostics.extend(d);

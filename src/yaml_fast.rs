@@ -109,14 +109,14 @@ impl<'a> Lines<'a> {
             if k < n || (fold && k > n) || (blanks > 0 && out.is_empty()) {
                 return None;
             }
+            // (The first line has no blank lines before it: those were declined above.)
             if !out.is_empty() {
-                if !fold {
-                    out.push('\n');
-                } else if blanks == 0 {
-                    out.push(' ');
+                if fold {
+                    fold_line_break(&mut out, blanks);
+                } else {
+                    (0..=blanks).for_each(|_| out.push('\n'));
                 }
             }
-            (0..blanks).for_each(|_| out.push('\n'));
             blanks = 0;
             out.push_str(&raw[n..]);
             end = r + 1;
@@ -156,10 +156,7 @@ impl<'a> Lines<'a> {
             if out.is_empty() {
                 out.push_str(first);
             }
-            if blanks == 0 {
-                out.push(' ');
-            }
-            (0..blanks).for_each(|_| out.push('\n'));
+            fold_line_break(&mut out, blanks);
             blanks = 0;
             out.push_str(text);
             end = r + 1;
@@ -296,6 +293,15 @@ fn parse_seq<'a>(lines: &mut Lines<'a>, indent: usize, depth: usize) -> Option<N
         }
     }
     Some(Node::Seq(items))
+}
+
+/// YAML's line folding: a line break followed by `blanks` empty lines is a space when there
+/// are none, else that many line breaks.
+fn fold_line_break(out: &mut String, blanks: usize) {
+    if blanks == 0 {
+        out.push(' ');
+    }
+    (0..blanks).for_each(|_| out.push('\n'));
 }
 
 /// A scalar `value` (written as `text` on raw line `at`, in a collection indented by `parent`)
