@@ -6,7 +6,9 @@
 #
 #   benches/bench.sh [PAGES] [RUNS]      # defaults: 10000 pages, 3 runs
 #   benches/bench.sh scale               # cold builds of 1,000, 10,000 and 100,000 playbooks
-#                                        # (SCALE_BIG_RUNS=3 for a median at 100,000; default 1)
+#                                        # (SCALE_BIG_RUNS=3 for a median at 100,000; default 1),
+#                                        # each beside the disk's floor: the same files written
+#                                        # by a bare loop (examples/write_floor.rs)
 #
 # Each timed build writes to a fresh folder once the disk is quiet (`settle`): old outputs are
 # deleted only after the timed runs, and a run right after a big deletion (even one finished
@@ -19,7 +21,8 @@ GEN=${DEMARCATE_SHARED:-../shared}/bench/gen-corpus.py
 WORK=${BENCH_DIR:-/tmp/demarcate-bench}
 BIN=target/release/demarcate
 
-cargo build --release --quiet
+cargo build --release --quiet --bin demarcate --example write_floor
+FLOOR=target/release/examples/write_floor
 mkdir -p "$WORK"
 
 # Creating files is slow on this VM's ext4 for minutes after a large deletion. Without a journal,
@@ -92,10 +95,15 @@ if [ "$PAGES" = scale ]; then
     t=$(cut -d' ' -f1 "$WORK/scale.times" | median)
     m=$(cut -d' ' -f2 "$WORK/scale.times" | median)
     printf '%7d playbooks   cold %7.2f s   peak %6d MB   (%d run%s)\n' "$n" "$t" "$((m / 1024))" "$runs" "$([ "$runs" = 1 ] || echo s)"
-    case $n in 10000) t_10k=$t ;; 100000) t_100k=$t ;; esac
+    # The disk's floor: the same files written with nothing else to do (examples/write_floor.rs).
+    settle
+    read -r files bytes floor < <("$FLOOR" "$WORK/scale-$n-1" "$WORK/floor-$n")
+    printf '%7s   floor %7.2f s   (the same %d files, %d MB, written by a bare loop)\n' '' "$floor" "$files" "$((bytes / 1048576))"
+    case $n in 10000) t_10k=$t f_10k=$floor ;; 100000) t_100k=$t f_100k=$floor ;; esac
   done
-  awk -v a="$t_10k" -v b="$t_100k" 'BEGIN { printf "100,000 / 10,000: %.1fx (target: under 12x)\n", b / a }'
-  remove_outputs "$WORK"/scale-* "$WORK"/warm-up-*
+  awk -v a="$t_10k" -v b="$t_100k" -v fa="$f_10k" -v fb="$f_100k" \
+    'BEGIN { printf "100,000 / 10,000: %.1fx (target: under 12x); the floor alone: %.1fx\n", b / a, fb / fa }'
+  remove_outputs "$WORK"/scale-* "$WORK"/floor-* "$WORK"/warm-up-*
   exit 0
 fi
 corpus="$WORK/corpus-$PAGES"
