@@ -97,12 +97,12 @@ if [ "$PAGES" = scale ]; then
     printf '%7d playbooks   cold %7.2f s   peak %6d MB   (%d run%s)\n' "$n" "$t" "$((m / 1024))" "$runs" "$([ "$runs" = 1 ] || echo s)"
     # The disk's floor: the same files written with nothing else to do (examples/write_floor.rs).
     settle
-    read -r files bytes floor < <("$FLOOR" "$WORK/scale-$n-1" "$WORK/floor-$n")
+    read -r files bytes floor < <("$FLOOR" "$WORK/scale-$n-1" "$WORK/floor-$n" || echo 0 0 0)
     printf '%7s   floor %7.2f s   (the same %d files, %d MB, written by a bare loop)\n' '' "$floor" "$files" "$((bytes / 1048576))"
     case $n in 10000) t_10k=$t f_10k=$floor ;; 100000) t_100k=$t f_100k=$floor ;; esac
   done
   awk -v a="$t_10k" -v b="$t_100k" -v fa="$f_10k" -v fb="$f_100k" \
-    'BEGIN { printf "100,000 / 10,000: %.1fx (target: under 12x); the floor alone: %.1fx\n", b / a, fb / fa }'
+    'BEGIN { printf "100,000 / 10,000: %.1fx (target: under 12x); the floor alone: %.1fx\n", b / a, (fa > 0 ? fb / fa : 0) }'
   remove_outputs "$WORK"/scale-* "$WORK"/floor-* "$WORK"/warm-up-*
   exit 0
 fi
