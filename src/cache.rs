@@ -39,7 +39,7 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 }
 
 /// Bump on any change to the snapshot's shape.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 
@@ -516,9 +516,8 @@ fn record_in_range(r: &PageRecord, reg: &crate::ownership::Registry) -> bool {
     r.client.is_none_or(|c| c < reg.parties.len())
         && r.rows.iter().all(|row| {
             row.ws < reg.workstreams.len()
-                && [&row.accountable, &row.responsible, &row.consulted, &row.informed, &row.escalation]
-                    .iter()
-                    .all(|l| l.iter().all(|&o| o < owners))
+                && row.is_well_formed()
+                && row.listed_owners().iter().all(|o| o < owners)
                 && row.after_hours.is_none_or(|o| o < owners)
         })
         && r.faqs.iter().all(|f| f.workstreams.iter().all(|&w| w < reg.workstreams.len()))

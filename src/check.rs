@@ -202,7 +202,7 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
                     .help("if there are two, there are zero: keep one accountable owner and make the others responsible"),
             ),
         }
-        for &o in &row.accountable {
+        for o in row.accountable() {
             match accountable_count.iter_mut().find(|(x, _)| *x == o) {
                 Some((_, c)) => *c += 1,
                 None => accountable_count.push((o, 1)),
@@ -242,7 +242,7 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
             }
         }
         if row.coverage == Some(Hours::AllHours) {
-            let covered = row.after_hours.iter().chain(&row.escalation).any(|&o| site.reg.owners[o].1.hours == Some(Hours::AllHours));
+            let covered = row.after_hours.into_iter().chain(row.escalation()).any(|o| site.reg.owners[o].1.hours == Some(Hours::AllHours));
             if !covered {
                 out.push(
                     Diagnostic::error(
@@ -255,14 +255,14 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
                 );
             }
         }
-        let groups = [("responsible", &row.responsible), ("consulted", &row.consulted), ("informed", &row.informed)];
+        let groups = [("responsible", row.responsible()), ("consulted", row.consulted()), ("informed", row.informed())];
         let mut reported: Vec<usize> = Vec::new();
         for (gi, (ga, la)) in groups.iter().enumerate() {
             for (gb, lb) in &groups[gi + 1..] {
-                for o in la.iter().filter(|o| lb.contains(o)) {
-                    if !reported.contains(o) {
-                        reported.push(*o);
-                        let oid = &site.reg.owners[*o].0;
+                for o in la.iter().filter(|&o| lb.contains(o)) {
+                    if !reported.contains(&o) {
+                        reported.push(o);
+                        let oid = &site.reg.owners[o].0;
                         out.push(
                             Diagnostic::warning("raci-overlap", file, format!("`{oid}` is both {ga} and {gb} for `{key}`"))
                                 .at(idx.value(&field_path(if *gb == "consulted" { "consulted" } else { "informed" }), oid))
@@ -273,12 +273,12 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
             }
         }
         let max_c = cfg.thresholds.max_consulted;
-        if row.consulted.len() > max_c {
+        if row.consulted().len() > max_c {
             out.push(
                 Diagnostic::warning(
                     "too-many-consulted",
                     file,
-                    format!("`{key}` consults {} owners (more than {max_c})", row.consulted.len()),
+                    format!("`{key}` consults {} owners (more than {max_c})", row.consulted().len()),
                 )
                 .at(idx.key(&field_path("consulted")))
                 .help("every consulted owner slows a decision; inform some instead"),

@@ -552,18 +552,18 @@ impl Site {
                 };
                 let name = |o: usize| self.reg.owners[o].1.name.clone();
                 let mut answer = String::new();
-                if let Some(&a) = row.accountable.first() {
+                if let Some(a) = row.accountable().first() {
                     answer.push_str(&format!("<p><strong>{}</strong> is accountable.", markdown::escape_html(&name(a))));
                 }
-                let doers: Vec<String> = row.responsible.iter().map(|&o| markdown::escape_html(&name(o))).collect();
+                let doers: Vec<String> = row.responsible().iter().map(|o| markdown::escape_html(&name(o))).collect();
                 if !doers.is_empty() {
                     answer.push_str(&format!(" The work is done by {}.", doers.join(", ")));
                 }
                 if let Some(ah) = row.after_hours {
                     answer.push_str(&format!(" Out of hours: {}.", markdown::escape_html(&name(ah))));
                 }
-                if !row.escalation.is_empty() {
-                    let chain: Vec<String> = row.escalation.iter().map(|&o| markdown::escape_html(&name(o))).collect();
+                if !row.escalation().is_empty() {
+                    let chain: Vec<String> = row.escalation().iter().map(|o| markdown::escape_html(&name(o))).collect();
                     answer.push_str(&format!(" Escalation: {}.", chain.join(" → ")));
                 }
                 answer.push_str("</p>");
@@ -734,7 +734,7 @@ impl Site {
         if !listing {
             owners = roles_changed.clone();
         }
-        let shown = |r: &crate::ownership::Row| (r.accountable.first().copied(), r.responsible.clone(), r.coverage, r.side());
+        let shown = |r: &crate::ownership::Row| (r.accountable().first(), r.responsible().to_vec(), r.coverage, r.side());
         let old_shown: BTreeMap<usize, _> = old_rows.iter().map(|r| (r.ws, shown(r))).collect();
         let new_shown: BTreeMap<usize, _> = rows.iter().map(|r| (r.ws, shown(r))).collect();
         let mut touched: Vec<usize> = old_shown.keys().chain(new_shown.keys()).copied().collect();

@@ -17,7 +17,7 @@ use tera::{Context, Tera, Value};
 use crate::config::{Audience, PartyKind};
 use crate::diagnostics::{Diagnostic, Pos};
 use crate::output::{Piece, Sink};
-use crate::ownership::role;
+use crate::ownership::{Owners, role};
 use crate::site::Site;
 use crate::theme::ThemeFiles;
 
@@ -769,8 +769,8 @@ impl Job {
     }
 }
 
-fn owner_list(refs: &Refs, list: &[usize]) -> Value {
-    arr(list.iter().map(|&o| refs.owners[o].clone()).collect())
+fn owner_list(refs: &Refs, list: impl IntoIterator<Item = usize>) -> Value {
+    arr(list.into_iter().map(|o| refs.owners[o].clone()).collect())
 }
 
 fn opt_owner(refs: &Refs, o: Option<usize>) -> Value {
@@ -823,11 +823,11 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
             let (handoff, notes) = site.row_html(i, n);
             obj!(
                 "id": wid.as_str(), "name": w.name.as_str(), "url": ws_url(site, row.ws), "anchor": format!("ws-{wid}"),
-                "accountable": opt_owner(refs, row.accountable.first().copied()),
-                "responsible": owner_list(refs, &row.responsible), "consulted": owner_list(refs, &row.consulted),
-                "informed": owner_list(refs, &row.informed), "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""),
+                "accountable": opt_owner(refs, row.accountable().first()),
+                "responsible": owner_list(refs, row.responsible()), "consulted": owner_list(refs, row.consulted()),
+                "informed": owner_list(refs, row.informed()), "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""),
                 "coverage_label": row.coverage.map(|c| c.label()).unwrap_or(""),
-                "after_hours": opt_owner(refs, row.after_hours), "escalation": owner_list(refs, &row.escalation),
+                "after_hours": opt_owner(refs, row.after_hours), "escalation": owner_list(refs, row.escalation()),
                 "handoff": handoff, "internal_notes": notes, "side": side,
             )
         })
@@ -894,7 +894,7 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
         "content": r.map(|r| r.html.as_str()).unwrap_or(""), "toc": ser(&r.map(|r| r.toc.clone()).unwrap_or_default()),
         "breadcrumbs": breadcrumbs(site, i), "internal": p.audience == Audience::Internal && site.audience == Audience::Internal,
         "ownership": rows, "boundary": Value::from(bmap),
-        "raci": obj!("owners": owner_list(refs, &raci_owners), "rows": raci_rows, "by_owner": raci_by_owner, "by_party": raci_by_party,
+        "raci": obj!("owners": owner_list(refs, raci_owners.iter().copied()), "rows": raci_rows, "by_owner": raci_by_owner, "by_party": raci_by_party,
             "labels": raci_labels()),
         "faq": faq, "faq_jsonld": faq_jsonld(site, i),
     )
@@ -1241,7 +1241,7 @@ fn workstream_value(site: &Site, refs: &Refs, w: usize, k: usize) -> Value {
             let row = &site.own.rows[p][r];
             obj!(
                 "playbook": refs.page(site, p), "link": format!("{}#ws-{id}", site.url(p)),
-                "accountable": opt_owner(refs, row.accountable.first().copied()), "responsible": owner_list(refs, &row.responsible),
+                "accountable": opt_owner(refs, row.accountable().first()), "responsible": owner_list(refs, row.responsible()),
                 "coverage": row.coverage.map(|c| c.as_str()).unwrap_or(""), "coverage_label": row.coverage.map(|c| c.label()).unwrap_or(""),
                 "side": row.side(),
             )
@@ -1297,7 +1297,7 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
         for row in &site.own.rows[i] {
             if let Some(&c) = col.get(&row.ws) {
                 cells[c] = obj!(
-                    "accountable": opt_owner(refs, row.accountable.first().copied()), "side": row.side(),
+                    "accountable": opt_owner(refs, row.accountable().first()), "side": row.side(),
                     "link": format!("{}#ws-{}", site.url(i), site.reg.workstreams[row.ws].0),
                 );
             }
@@ -1662,11 +1662,11 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
             }
         }
     }
-    struct Ids<'a>(&'a OwnerIds<'a>, &'a [usize]);
+    struct Ids<'a>(&'a OwnerIds<'a>, Owners<'a>);
     impl Serialize for Ids<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             let mut seq = s.serialize_seq(Some(self.1.len()))?;
-            for &o in self.1 {
+            for o in self.1 {
                 seq.serialize_element(&Id(self.0, o))?;
             }
             seq.end()
@@ -1697,13 +1697,13 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
                 }
                 seq.serialize_element(&A {
                     workstream: &site.reg.workstreams[r.ws].0,
-                    accountable: r.accountable.first().map(|&o| id(o)),
-                    responsible: Ids(ids, &r.responsible),
-                    consulted: Ids(ids, &r.consulted),
-                    informed: Ids(ids, &r.informed),
+                    accountable: r.accountable().first().map(id),
+                    responsible: Ids(ids, r.responsible()),
+                    consulted: Ids(ids, r.consulted()),
+                    informed: Ids(ids, r.informed()),
                     coverage: r.coverage.map(|c| c.as_str()),
                     after_hours: r.after_hours.map(id),
-                    escalation: Ids(ids, &r.escalation),
+                    escalation: Ids(ids, r.escalation()),
                     handoff: &r.handoff,
                     side: r.side(),
                     internal_notes: (site.audience == Audience::Internal).then_some(&r.internal_notes),
@@ -1947,7 +1947,7 @@ fn push_csv_field(out: &mut String, s: &str) {
 
 /// `matrix.csv` in parts: the header, then one part per playbook (built in parallel).
 fn matrix_csv(site: &Site) -> Export<'_> {
-    let id = |o: &usize| site.reg.owners[*o].0.as_str();
+    let id = |o: usize| site.reg.owners[o].0.as_str();
     // One part per playbook, built in parallel, joined in page order.
     let part = move |i: usize| {
         let p = &site.pages[i];
@@ -1957,7 +1957,7 @@ fn matrix_csv(site: &Site) -> Export<'_> {
         let mut out = String::with_capacity(site.own.rows[i].len() * 256);
         // Owner lists are joined into these, reused row to row.
         let (mut responsible, mut consulted, mut informed, mut escalation) = (String::new(), String::new(), String::new(), String::new());
-        let join = |into: &mut String, l: &[usize], sep: &str| {
+        let join = |into: &mut String, l: Owners, sep: &str| {
             into.clear();
             for (k, o) in l.iter().enumerate() {
                 if k > 0 {
@@ -1970,22 +1970,22 @@ fn matrix_csv(site: &Site) -> Export<'_> {
         let client = site.own.client[i].map(|c| site.reg.parties[c].0.as_str()).unwrap_or_default();
         let model = p.fm.model.as_deref().unwrap_or_default();
         for r in &site.own.rows[i] {
-            join(&mut responsible, &r.responsible, "; ");
-            join(&mut consulted, &r.consulted, "; ");
-            join(&mut informed, &r.informed, "; ");
-            join(&mut escalation, &r.escalation, " > ");
+            join(&mut responsible, r.responsible(), "; ");
+            join(&mut consulted, r.consulted(), "; ");
+            join(&mut informed, r.informed(), "; ");
+            join(&mut escalation, r.escalation(), " > ");
             let fields = [
                 url.as_str(),
                 p.title.as_str(),
                 client,
                 model,
                 site.reg.workstreams[r.ws].0.as_str(),
-                r.accountable.first().map(id).unwrap_or_default(),
+                r.accountable().first().map(id).unwrap_or_default(),
                 &responsible,
                 &consulted,
                 &informed,
                 r.coverage.map(|c| c.as_str()).unwrap_or_default(),
-                r.after_hours.as_ref().map(id).unwrap_or_default(),
+                r.after_hours.map(id).unwrap_or_default(),
                 &escalation,
             ];
             for (k, f) in fields.iter().enumerate() {

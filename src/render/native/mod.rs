@@ -13,6 +13,7 @@
 //! escaped identically.
 
 use crate::config::Audience;
+use crate::ownership::Owners;
 use crate::site::Site;
 use crate::theme::ThemeFiles;
 
@@ -298,13 +299,13 @@ fn owner_with_party(h: &mut Html, site: &Site, refs: &Refs, o: Option<usize>, ab
     }
 }
 
-fn owner_items(h: &mut Html, refs: &Refs, list: &[usize], tag: &str) {
+fn owner_items(h: &mut Html, refs: &Refs, list: Owners, tag: &str) {
     if list.is_empty() {
         h.raw(NONE);
         return;
     }
     h.raw(tag);
-    for &o in list {
+    for o in list {
         h.raw("<li>");
         owner_link(h, refs, o);
         h.raw("</li>");

@@ -181,19 +181,19 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
             h.raw(t.url(row.ws)).raw("\">").raw(name).raw("</a><span class=\"ws-meta\"><span class=\"side side-").raw(side).raw("\">");
             h.text(&side_label(side)).raw("</span><a class=\"anchor\" href=\"#ws-").raw(wid).raw("\" aria-label=\"Link to the ").raw(name);
             h.raw(" row\">#</a></span></th>\n<td>");
-            owner_with_party(h, site, refs, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
+            owner_with_party(h, site, refs, row.accountable().first(), "<span class=\"missing\">No accountable owner</span>");
             h.raw("</td>\n<td>");
-            owner_items(h, refs, &row.responsible, "<ul class=\"owner-list\">");
+            owner_items(h, refs, row.responsible(), "<ul class=\"owner-list\">");
             h.raw("</td>\n<td>");
-            owner_items(h, refs, &row.consulted, "<ul class=\"owner-list\">");
+            owner_items(h, refs, row.consulted(), "<ul class=\"owner-list\">");
             h.raw("</td>\n<td>");
-            owner_items(h, refs, &row.informed, "<ul class=\"owner-list\">");
+            owner_items(h, refs, row.informed(), "<ul class=\"owner-list\">");
             h.raw("</td>\n<td class=\"coverage\">");
             coverage(h, row.coverage);
             h.raw("</td>\n<td>");
             owner_with_party(h, site, refs, row.after_hours, NONE);
             h.raw("</td>\n<td>");
-            owner_items(h, refs, &row.escalation, "<ol class=\"chain\">");
+            owner_items(h, refs, row.escalation(), "<ol class=\"chain\">");
             h.raw("</td>\n<td class=\"handoff\">").raw(if handoff.is_empty() { NONE } else { &handoff }).raw("</td></tr>");
             if !notes.is_empty() {
                 h.raw("\n          <tr class=\"internal-row\">\n            <td colspan=\"9\">\n              <div class=\"internal-callout\" role=\"note\" aria-label=\"Internal note: ")

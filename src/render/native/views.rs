@@ -172,9 +172,9 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             h.raw("\n<tr>");
             playbook_cell(h, &listed(site, refs).get(p), &format!("ws-{id}"), "");
             h.raw("<td><span class=\"side side-").text(side).raw("\">").text(&side_label(side)).raw("</span></td><td>");
-            owner_with_party(h, site, refs, row.accountable.first().copied(), "<span class=\"missing\">No accountable owner</span>");
+            owner_with_party(h, site, refs, row.accountable().first(), "<span class=\"missing\">No accountable owner</span>");
             h.raw("</td><td>");
-            owner_items(h, refs, &row.responsible, "<ul class=\"owner-list\">");
+            owner_items(h, refs, row.responsible(), "<ul class=\"owner-list\">");
             h.raw("</td><td>");
             coverage(h, row.coverage);
             h.raw("</td></tr>");
@@ -261,8 +261,8 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
                 let side = row.side();
                 let wid = refs.ws_texts.id(row.ws);
                 h.raw("<td class=\"cell-side-").text(side).raw("\">");
-                match row.accountable.first() {
-                    Some(&o) => {
+                match row.accountable().first() {
+                    Some(o) => {
                         owner_link(h, refs, o);
                         h.raw(" <a class=\"cell-link\" href=\"")
                             .text(&url)
