@@ -205,8 +205,8 @@ pub struct Row {
 pub struct Owners<'a>(&'a [u32]);
 
 impl<'a> Owners<'a> {
-    pub fn iter(self) -> impl DoubleEndedIterator<Item = usize> + ExactSizeIterator + 'a {
-        self.0.iter().map(|&o| o as usize)
+    pub fn iter(self) -> OwnerIter<'a> {
+        OwnerIter(self.0.iter())
     }
     pub fn len(self) -> usize {
         self.0.len()
@@ -215,7 +215,7 @@ impl<'a> Owners<'a> {
         self.0.is_empty()
     }
     pub fn first(self) -> Option<usize> {
-        self.0.first().map(|&o| o as usize)
+        self.iter().next()
     }
     pub fn contains(self, owner: usize) -> bool {
         self.iter().any(|o| o == owner)
@@ -227,11 +227,26 @@ impl<'a> Owners<'a> {
 
 impl<'a> IntoIterator for Owners<'a> {
     type Item = usize;
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, u32>, fn(&u32) -> usize>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|&o| o as usize)
+    type IntoIter = OwnerIter<'a>;
+    fn into_iter(self) -> OwnerIter<'a> {
+        self.iter()
     }
 }
+
+/// The registry indexes of an [`Owners`] list, in order.
+pub struct OwnerIter<'a>(std::slice::Iter<'a, u32>);
+
+impl Iterator for OwnerIter<'_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        self.0.next().map(|&o| o as usize)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl ExactSizeIterator for OwnerIter<'_> {}
 
 /// A row's owner lists, in the order [`Row`] stores them.
 #[derive(Debug, Default)]
