@@ -3,8 +3,9 @@
 //! classified by `serve::classify`) and serves whatever files it holds.
 //!
 //! A body-only edit re-renders that page (and `/faq/` when its questions changed) after
-//! re-running the link check; anything that can change lists or indexes (front-matter, new or
-//! deleted pages, templates, config) rebuilds everything, which is always correct.
+//! re-running the link check; a front-matter edit re-renders the page and marks the views it
+//! touches stale; new or deleted pages, assets, templates and config rebuild everything, which is
+//! always correct.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,11 +24,16 @@ use crate::theme::{self, ThemeFiles};
 pub enum Rebuild {
     /// The path is not part of the site (editor temp files, the output folder, …).
     Nothing,
-    /// A page was edited in place: maybe only its body changed.
+    /// A page (relative to `content/`) was written, or replaced by a rename: maybe only its
+    /// body changed; a page the preview does not have yet rebuilds everything.
     Page(String),
+    /// Something under `content/` that is not Markdown changed: an asset, a folder, or an
+    /// editor's temporary file. Rebuilds everything unless the path is gone and the last build
+    /// had nothing there (a temporary file that came and went).
+    ContentFile(String),
     /// Only stylesheets or other static files changed.
     Static { css_only: bool },
-    /// Templates, config, new or deleted pages: rebuild everything.
+    /// Templates, config, deleted pages: rebuild everything.
     Full,
 }
 
@@ -116,11 +122,19 @@ impl Preview {
 
     /// Applies a batch of changes with the cheapest rebuild that is still correct.
     pub fn apply(&mut self, changes: &[Rebuild]) -> Outcome {
-        let wanted: Vec<&Rebuild> = changes.iter().filter(|c| **c != Rebuild::Nothing).collect();
+        let wanted: Vec<&Rebuild> = changes
+            .iter()
+            .filter(|c| match c {
+                Rebuild::Nothing => false,
+                Rebuild::ContentFile(rel) => self.content_file_matters(rel),
+                _ => true,
+            })
+            .collect();
         if wanted.is_empty() {
             return Outcome::Unchanged;
         }
-        if wanted.iter().any(|c| **c == Rebuild::Full) || self.site.is_none() || self.has_errors() {
+        let full = |c: &&Rebuild| matches!(c, Rebuild::Full | Rebuild::ContentFile(_));
+        if wanted.iter().any(full) || self.site.is_none() || self.has_errors() {
             return self.full();
         }
         if wanted.iter().all(|c| matches!(c, Rebuild::Static { .. })) {
@@ -148,7 +162,7 @@ impl Preview {
                     None => return self.full(),
                 },
                 Rebuild::Static { .. } => self.reload_statics(),
-                Rebuild::Nothing | Rebuild::Full => {}
+                Rebuild::Nothing | Rebuild::Full | Rebuild::ContentFile(_) => {}
             }
         }
         let (Some(site), Some(tera)) = (&self.site, &self.tera) else { return self.full() };
@@ -220,6 +234,19 @@ impl Preview {
 
     /// The fast paths for an edited page: body only, else front-matter of one playbook.
     /// `None` when a full rebuild is needed.
+    /// Whether a change to a non-Markdown path under `content/` can change the site: the path
+    /// exists now (a new or edited asset, a new folder), or the last build had an asset or page
+    /// at it or inside it (a deleted asset, a folder moved away). An editor's temporary file,
+    /// written and renamed over a page before the change is seen, does not.
+    fn content_file_matters(&self, rel: &str) -> bool {
+        let Some(site) = &self.site else { return true };
+        if self.root.join(crate::content::CONTENT_DIR).join(rel).exists() {
+            return true;
+        }
+        let at_or_inside = |known: &str| known.strip_prefix(rel).is_some_and(|r| r.is_empty() || r.starts_with('/'));
+        site.assets.iter().any(|a| at_or_inside(&a.rel)) || site.by_rel.keys().any(|k| at_or_inside(k))
+    }
+
     fn refresh_page(&mut self, rel: &str) -> Option<(usize, Refreshed)> {
         let site = self.site.as_mut()?;
         let i = *site.by_rel.get(rel)?;

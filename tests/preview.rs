@@ -2,7 +2,7 @@
 mod common;
 use common::*;
 
-use demarcate::preview::{Preview, Rebuild};
+use demarcate::preview::{Outcome, Preview, Rebuild};
 use demarcate::site::BuildOptions;
 
 fn site_with_three_playbooks() -> Site {
@@ -30,29 +30,116 @@ fn assert_paths(s: &Site, edits: &[Edit], expect: Option<&str>) {
         if let Some(p) = expect {
             assert_eq!(live.last_path, p, "rebuild path after editing {rel}");
         }
-        // Views a front-matter edit leaves stale are rendered on demand; render them all.
-        live.flush();
-        assert!(live.stale.is_empty());
-        let fresh = Preview::new(s.path(), opts.clone());
-        assert_eq!(live.has_errors(), fresh.has_errors(), "{:?}", live.diagnostics);
-        assert_eq!(live.diagnostics.items, fresh.diagnostics.items, "diagnostics after editing {rel}");
-        if fresh.has_errors() {
-            // A broken site keeps serving its last good build; a fresh one has none to serve.
-            continue;
-        }
-        let live_keys: Vec<&String> = live.files.keys().collect();
-        let fresh_keys: Vec<&String> = fresh.files.keys().collect();
-        assert_eq!(live_keys, fresh_keys, "after editing {rel}");
-        for (k, v) in &fresh.files {
-            let mine = &live.files[k];
-            assert!(
-                mine == v,
-                "after editing {rel}, {k} differs from a full build:\n--- incremental\n{}\n--- full\n{}",
-                String::from_utf8_lossy(mine),
-                String::from_utf8_lossy(v)
-            );
-        }
+        assert_matches_full(s, &mut live, &opts, &format!("editing {rel}"));
     }
+}
+
+/// After rendering what the preview left stale, it holds what a fresh full build holds.
+fn assert_matches_full(s: &Site, live: &mut Preview, opts: &BuildOptions, after: &str) {
+    // Views a front-matter edit leaves stale are rendered on demand; render them all.
+    live.flush();
+    assert!(live.stale.is_empty());
+    let fresh = Preview::new(s.path(), opts.clone());
+    assert_eq!(live.has_errors(), fresh.has_errors(), "{:?}", live.diagnostics);
+    assert_eq!(live.diagnostics.items, fresh.diagnostics.items, "diagnostics after {after}");
+    if fresh.has_errors() {
+        // A broken site keeps serving its last good build; a fresh one has none to serve.
+        return;
+    }
+    let live_keys: Vec<&String> = live.files.keys().collect();
+    let fresh_keys: Vec<&String> = fresh.files.keys().collect();
+    assert_eq!(live_keys, fresh_keys, "after {after}");
+    for (k, v) in &fresh.files {
+        let mine = &live.files[k];
+        assert!(
+            mine == v,
+            "after {after}, {k} differs from a full build:\n--- incremental\n{}\n--- full\n{}",
+            String::from_utf8_lossy(mine),
+            String::from_utf8_lossy(v)
+        );
+    }
+}
+
+fn preview_of(s: &Site) -> (Preview, BuildOptions) {
+    let opts = BuildOptions { base_url: Some("http://127.0.0.1:1/".into()), ..BuildOptions::default() };
+    let live = Preview::new(s.path(), opts.clone());
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    (live, opts)
+}
+
+/// What the watcher reports for an editor's atomic save: the temporary file (gone by the time
+/// the change is applied) and the page it was renamed over.
+fn atomic_save(s: &Site, rel: &str, text: &str) -> Vec<Rebuild> {
+    let temp = format!("{rel}___jb_tmp___");
+    s.file(&format!("content/{temp}"), text);
+    std::fs::rename(s.path().join("content").join(&temp), s.path().join("content").join(rel)).unwrap();
+    vec![Rebuild::ContentFile(temp.clone()), Rebuild::Page(rel.to_string()), Rebuild::ContentFile(temp)]
+}
+
+#[test]
+fn atomic_saves_take_the_incremental_paths() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    let rel = "clients/acme/managed.md";
+    let body = s.read(&format!("content/{rel}")).replace("The desk.", "The desk zqatomic.");
+    assert_eq!(live.apply(&atomic_save(&s, rel, &body)), Outcome::Reload);
+    assert_eq!(live.last_path, "body", "a body edit saved by renaming over the page");
+    assert!(String::from_utf8_lossy(&live.files["clients/acme/managed/index.html"]).contains("zqatomic"));
+    assert_matches_full(&s, &mut live, &opts, "an atomic body save");
+
+    let owners = s.read(&format!("content/{rel}")).replace("accountable: desk", "accountable: acme-it");
+    assert_ne!(owners, s.read(&format!("content/{rel}")), "precondition: the fixture names desk as accountable");
+    live.apply(&atomic_save(&s, rel, &owners));
+    assert_eq!(live.last_path, "front-matter", "a front-matter edit saved by renaming over the page");
+    assert_matches_full(&s, &mut live, &opts, "an atomic front-matter save");
+}
+
+#[test]
+fn a_temporary_file_that_came_and_went_changes_nothing() {
+    let s = site_with_three_playbooks();
+    let (mut live, _) = preview_of(&s);
+    let before = live.files.clone();
+    assert_eq!(live.apply(&[Rebuild::ContentFile("clients/sedX1b2c3".into())]), Outcome::Unchanged);
+    assert_eq!(live.files, before);
+}
+
+#[test]
+fn a_page_the_preview_does_not_have_rebuilds_everything() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    let gamma = s.read("content/clients/beta.md").replace("title: Beta", "title: Gamma zqgamma");
+    s.file("content/clients/gamma.md", &gamma);
+    live.apply(&[Rebuild::Page("clients/gamma.md".into())]);
+    assert_eq!(live.last_path, "full");
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    assert!(live.files.contains_key("clients/gamma/index.html"));
+    assert!(String::from_utf8_lossy(&live.files["clients/index.html"]).contains("zqgamma"), "the section lists the new page");
+    assert_matches_full(&s, &mut live, &opts, "a new page");
+}
+
+#[test]
+fn new_deleted_and_moved_away_content_files_rebuild_everything() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    // A new image is copied.
+    s.file("content/clients/diagram.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    live.apply(&[Rebuild::ContentFile("clients/diagram.svg".into())]);
+    assert_eq!(live.last_path, "full");
+    assert!(live.files.contains_key("clients/diagram.svg"));
+    // Deleted, it goes: the last build had it.
+    std::fs::remove_file(s.path().join("content/clients/diagram.svg")).unwrap();
+    live.last_path = "none";
+    live.apply(&[Rebuild::ContentFile("clients/diagram.svg".into())]);
+    assert_eq!(live.last_path, "full");
+    assert!(!live.files.contains_key("clients/diagram.svg"));
+    // A folder moved out of content/ is reported once, for the folder: its pages go.
+    let away = tempfile::tempdir().unwrap();
+    std::fs::rename(s.path().join("content/clients/acme"), away.path().join("acme")).unwrap();
+    live.last_path = "none";
+    live.apply(&[Rebuild::ContentFile("clients/acme".into())]);
+    assert_eq!(live.last_path, "full");
+    assert!(!live.files.keys().any(|k| k.starts_with("clients/acme/")), "{:?}", live.files.keys().collect::<Vec<_>>());
+    assert_matches_full(&s, &mut live, &opts, "a folder moved away");
 }
 
 #[test]

@@ -162,6 +162,47 @@ fn body_edit_reloads_and_serves_the_new_text() {
     });
 }
 
+/// Waits until the server's log has `n` lines naming a finished rebuild; returns what each
+/// says was rebuilt.
+fn rebuild_lines(serve: &Serve, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + EVENT_WAIT;
+    loop {
+        let err = serve.stderr();
+        let lines: Vec<String> = err
+            .lines()
+            .filter(|l| l.starts_with("rebuilt in "))
+            .filter_map(|l| l.split_once(": "))
+            .map(|(_, what)| what.to_string())
+            .collect();
+        if lines.len() >= n || Instant::now() > deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_page_replaced_by_a_rename_rebuilds_only_that_page() {
+    // Many editors save by writing a temporary file and renaming it over the page: that is an
+    // edit, not a new page. (The temporary file is written outside content/ here, so the test
+    // does not depend on the rename following the write within the watcher's settle time;
+    // `tests/preview.rs` covers one beside the page.)
+    let s = fixture();
+    let serve = Serve::start(s.path(), &[]);
+    let mut events = serve.events();
+    s.file("scratch/co.md", &acme_playbook("Acme co-managed", "Renamed-over body zqatomic.\n"));
+    std::fs::rename(s.path().join("scratch/co.md"), s.path().join(CO)).unwrap();
+    after_reloads(&mut events, "the atomic save", || {
+        ensure(page(&serve, CO_URL).contains("zqatomic"), || "page does not show the atomic save".into())
+    });
+    let lines = rebuild_lines(&serve, 1);
+    assert_eq!(lines, ["the edited page"], "{}", serve.stderr());
+    // A page that is really new still rebuilds everything, and says so.
+    s.file("content/clients/acme-new.md", &acme_playbook("Acme new", "New.\n"));
+    after_reloads(&mut events, "the new page", || ensure(serve.get("/clients/acme-new/").status == 200, || "new page not served".into()));
+    assert_eq!(rebuild_lines(&serve, 2), ["the edited page", "everything"], "{}", serve.stderr());
+}
+
 #[test]
 fn every_open_listener_gets_the_event() {
     let s = fixture();

@@ -26,11 +26,14 @@ pub fn classify(rel: &str, kind: EventKind) -> Rebuild {
         [file] if CONFIG_FILES.contains(file) => Rebuild::Full,
         ["content", rest @ ..] if !rest.is_empty() => {
             let rel_content = rest.join("/");
-            if rel_content.ends_with(".md") && kind == EventKind::Modified {
-                Rebuild::Page(rel_content)
-            } else {
-                // New or deleted pages change lists and links; assets are copied on rebuild.
-                Rebuild::Full
+            match (rel_content.ends_with(".md"), kind) {
+                // Written in place, or replaced whole by an editor's atomic save (a rename over
+                // it): the preview knows whether it is a page it has; a new one rebuilds fully.
+                (true, EventKind::Created | EventKind::Modified) => Rebuild::Page(rel_content),
+                // A deleted page changes lists and links.
+                (true, EventKind::Removed) => Rebuild::Full,
+                // An image, a folder, or an editor's temporary file that may already be gone.
+                (false, _) => Rebuild::ContentFile(rel_content),
             }
         }
         ["templates", ..] | ["themes", _, "templates", ..] => Rebuild::Full,
@@ -47,12 +50,16 @@ mod tests {
     #[test]
     fn classifies_paths_and_event_kinds() {
         let page = |s: &str| Rebuild::Page(s.to_string());
+        let file = |s: &str| Rebuild::ContentFile(s.to_string());
         let table: &[(&str, EventKind, Rebuild)] = &[
             ("content/clients/acme/co-managed.md", Modified, page("clients/acme/co-managed.md")),
             ("content/_index.md", Modified, page("_index.md")),
-            ("content/clients/acme/new.md", Created, Rebuild::Full),
+            ("content/clients/acme/new.md", Created, page("clients/acme/new.md")),
             ("content/clients/acme/old.md", Removed, Rebuild::Full),
-            ("content/clients/acme/diagram.png", Modified, Rebuild::Full),
+            ("content/clients/acme/diagram.png", Modified, file("clients/acme/diagram.png")),
+            ("content/clients/acme/diagram.png", Removed, file("clients/acme/diagram.png")),
+            ("content/clients/acme", Removed, file("clients/acme")),
+            ("content/clients/acme/co-managed.md___jb_tmp___", Created, file("clients/acme/co-managed.md___jb_tmp___")),
             ("content/clients/acme/.co-managed.md.swp", Modified, Rebuild::Nothing),
             ("content/clients/acme/co-managed.md~", Modified, Rebuild::Nothing),
             ("content/clients/acme/.#co-managed.md", Created, Rebuild::Nothing),

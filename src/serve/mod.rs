@@ -134,7 +134,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     watcher.watch(&root, RecursiveMode::Recursive).map_err(|e| ServeError::Watch(format!("cannot watch {}: {e}", root.display())))?;
 
     // Announce only once the watcher runs, so no save after the message can be missed.
-    report(first_report.as_deref(), opts.quiet, started);
+    report(first_report.as_deref(), opts.quiet, &format!("built in {}", millis_since(started)));
     log(opts.quiet, &format!("Serving {} at {url} (Ctrl-C to stop)", opts.root.display()));
     if opts.open {
         let _ = std::process::Command::new(if cfg!(target_os = "macos") { "open" } else { "xdg-open" }).arg(&url).spawn();
@@ -151,8 +151,8 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     Ok(())
 }
 
-/// Turns a notify event into classified changes.
-fn changes_of(ev: &notify::Event, root: &Path) -> Vec<Rebuild> {
+/// The paths a notify event names, with what happened to each.
+fn changes_of(ev: &notify::Event) -> Vec<(PathBuf, EventKind)> {
     use notify::EventKind as K;
     let kind = match ev.kind {
         K::Create(_) => EventKind::Created,
@@ -161,15 +161,28 @@ fn changes_of(ev: &notify::Event, root: &Path) -> Vec<Rebuild> {
         K::Modify(_) => EventKind::Modified,
         K::Access(_) | K::Other | K::Any => return Vec::new(),
     };
-    ev.paths
+    ev.paths.iter().map(|p| (p.clone(), kind)).collect()
+}
+
+/// Classifies a burst of changes once it has settled. What the burst left decides, not the
+/// events' names: a path there now was created or replaced (an editor's atomic save renames
+/// over the page; some delete it and write it again), one not there was removed, or was a
+/// temporary file renamed away.
+fn classify_burst(changes: &[(PathBuf, EventKind)], root: &Path) -> Vec<Rebuild> {
+    let mut out: Vec<Rebuild> = changes
         .iter()
-        .map(|p| {
+        .map(|(p, kind)| {
             let rel = p.strip_prefix(root).map(crate::content::rel_to_components).unwrap_or_default();
-            // A rename shows up as the old name gone and the new one created: both rebuild fully.
-            let kind = if kind == EventKind::Created && !p.exists() { EventKind::Removed } else { kind };
+            let kind = match (kind, p.exists()) {
+                (EventKind::Modified, true) => EventKind::Modified,
+                (_, true) => EventKind::Created,
+                (_, false) => EventKind::Removed,
+            };
             classify(&rel, kind)
         })
-        .collect()
+        .collect();
+    out.dedup();
+    out
 }
 
 fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, state: &State, quiet: bool) {
@@ -185,28 +198,28 @@ fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, state: &State, quiet: b
                 Err(_) => return,
             },
         };
-        let mut changes = changes_of(&first, root);
+        let mut burst = changes_of(&first);
         let deadline = Instant::now() + settle;
         loop {
             match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(ev) => changes.extend(changes_of(&ev, root)),
+                Ok(ev) => burst.extend(changes_of(&ev)),
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
-        changes.dedup();
+        let changes = classify_burst(&burst, root);
         let started = Instant::now();
-        let (outcome, errors) = {
+        let (outcome, errors, rebuilt) = {
             let mut preview = state.lock_preview();
             let outcome = preview.apply(&changes);
             state.publish(&preview);
-            (outcome, preview.error_report())
+            (outcome, preview.error_report(), preview.last_path)
         };
         if outcome == Outcome::Unchanged {
             continue;
         }
         state.broadcast(if outcome == Outcome::Styles { "css" } else { "reload" });
-        report(errors.as_deref(), quiet, started);
+        report(errors.as_deref(), quiet, &format!("rebuilt in {}: {}", millis_since(started), rebuilt_what(rebuilt)));
         // Views left stale by a front-matter edit: render them in small batches, stopping as
         // soon as another edit arrives (a browser asking for one renders it on its request).
         loop {
@@ -228,11 +241,56 @@ fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, state: &State, quiet: b
     }
 }
 
-fn report(errors: Option<&str>, quiet: bool, started: Instant) {
+/// Prints the errors, or `done` (how long the build took).
+fn report(errors: Option<&str>, quiet: bool, done: &str) {
     if let Some(errors) = errors {
         eprint!("{errors}");
         eprintln!("site has errors: still serving the last good build");
     } else {
-        log(quiet, &format!("built in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0));
+        log(quiet, done);
+    }
+}
+
+fn millis_since(started: Instant) -> String {
+    format!("{:.0} ms", started.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// What a rebuild redid, for the log: a slow one says why (everything was rebuilt).
+fn rebuilt_what(last_path: &str) -> &'static str {
+    match last_path {
+        "body" => "the edited page",
+        "front-matter" => "the edited page, then the lists it appears in",
+        "static" => "static files",
+        _ => "everything",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EventKind::*;
+
+    #[test]
+    fn a_burst_is_classified_by_what_it_left_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("content/clients")).unwrap();
+        std::fs::write(root.join("content/clients/acme.md"), "---\ntitle: Acme\n---\n").unwrap();
+        let page = root.join("content/clients/acme.md");
+        let temp = root.join("content/clients/acme.md___jb_tmp___");
+        let page_edit = Rebuild::Page("clients/acme.md".into());
+        let temp_gone = Rebuild::ContentFile("clients/acme.md___jb_tmp___".into());
+
+        // Deleted and written again within the burst: an edit.
+        assert_eq!(classify_burst(&[(page.clone(), Removed), (page.clone(), Created)], root), std::slice::from_ref(&page_edit));
+        // A temporary file written and renamed over the page: an edit, and a path for preview
+        // to find gone.
+        let rename = [(temp.clone(), Created), (temp.clone(), Modified), (temp.clone(), Created), (page.clone(), Created)];
+        assert_eq!(classify_burst(&rename, root), [temp_gone.clone(), page_edit.clone()]);
+        // Written, then deleted before the burst settled: a deleted page.
+        let gone = root.join("content/clients/beta.md");
+        assert_eq!(classify_burst(&[(gone.clone(), Created), (gone, Modified)], root), [Rebuild::Full]);
+        std::fs::remove_file(&page).unwrap();
+        assert_eq!(classify_burst(&[(page.clone(), Created)], root), [Rebuild::Full]);
     }
 }
