@@ -67,6 +67,9 @@ pub struct DiskOutput {
     pub target: PathBuf,
     pub staging: PathBuf,
     write_behind: crate::write_behind::WriteBehind,
+    /// The staging folder's marker, open and locked for as long as this build may still commit
+    /// or abandon it: a staging folder whose marker nobody holds was left by a killed build.
+    held: Option<std::fs::File>,
     /// Folders earlier builds left beside the target: outputs set aside and never deleted,
     /// staging folders of killed builds. See [`DiskOutput::take_leftovers`].
     leftovers: Vec<OldOutput>,
@@ -109,15 +112,17 @@ impl DiskOutput {
             std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
         }
         std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
-        std::fs::write(staging.join(MARKER), MARKER_TEXT).map_err(io_err(&staging))?;
-        Ok(DiskOutput { target: target.to_path_buf(), staging, write_behind: Default::default(), leftovers })
+        let held = hold_marker(&staging).map_err(io_err(&staging))?;
+        Ok(DiskOutput { target: target.to_path_buf(), staging, write_behind: Default::default(), held: Some(held), leftovers })
     }
 
     /// Swaps the finished staging folder in place of the target. The folder it replaced, if
     /// any, now sits beside the target under a hidden name; it is deleted when the returned
     /// value is dropped, or by [`remove_old_output`] in another process.
-    pub fn commit(self) -> Result<Option<OldOutput>, OutputError> {
+    pub fn commit(mut self) -> Result<Option<OldOutput>, OutputError> {
         self.write_behind.finish();
+        // Closed before the rename: Windows renames no folder with a file open inside.
+        drop(self.held.take());
         let old = old_output_path(&self.target);
         if self.target.exists() {
             if old.exists() {
@@ -141,8 +146,9 @@ impl DiskOutput {
 
     /// Removes the staging folder after a failed build; the target was never touched, and
     /// what earlier builds left stays for the next build.
-    pub fn abandon(self) {
+    pub fn abandon(mut self) {
         self.write_behind.finish();
+        drop(self.held.take());
         self.leftovers.into_iter().for_each(|old| drop(old.into_path()));
         let _ = std::fs::remove_dir_all(&self.staging);
     }
@@ -189,22 +195,35 @@ const OLD_INFIX: &str = ".demarcate-old-";
 /// The staging folder's infix; the process id follows it.
 const TMP_INFIX: &str = ".demarcate-tmp-";
 
-/// Whether no process has this id, so that its staging folder is abandoned (the build was
-/// killed). Only Linux can tell cheaply; elsewhere every process counts as alive and such a
-/// folder stays until deleted by hand.
-fn process_is_gone(pid: u32) -> bool {
-    cfg!(target_os = "linux") && pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists()
+/// Writes the staging folder's marker and returns it open with an exclusive lock, which the
+/// operating system releases when the process ends however it ends. The marker is locked under
+/// another name and renamed into place, so no other build ever sees it unheld while this one
+/// lives. Where the file system has no locks, the marker is simply never found unheld.
+fn hold_marker(staging: &Path) -> io::Result<std::fs::File> {
+    let unplaced = staging.join(format!("{MARKER}.lock"));
+    let mut file = std::fs::File::create(&unplaced)?;
+    let _ = file.try_lock();
+    io::Write::write_all(&mut file, MARKER_TEXT.as_bytes())?;
+    std::fs::rename(&unplaced, staging.join(MARKER))?;
+    Ok(file)
+}
+
+/// Whether a staging folder's build is gone: its marker exists and nobody holds its lock (a
+/// live build holds it from before the marker has its name until its commit or abandon). A
+/// marker that cannot be opened or locked counts as held, so its folder stays.
+fn staging_is_abandoned(staging: &Path) -> bool {
+    std::fs::File::open(staging.join(MARKER)).is_ok_and(|marker| marker.try_lock().is_ok())
 }
 
 /// Whether `path` is a folder a build left for deletion: named as a commit names the output it
-/// sets aside, or as the staging folder of a process that is gone, and carrying the marker.
+/// sets aside, or as the staging folder of a build that is gone, and carrying the marker.
 fn is_leftover(path: &Path) -> bool {
-    let named = path.file_name().is_some_and(|n| {
-        let n = n.to_string_lossy();
-        let abandoned = n.rsplit_once(TMP_INFIX).and_then(|(_, pid)| pid.parse().ok()).is_some_and(process_is_gone);
-        n.starts_with('.') && (n.contains(OLD_INFIX) || abandoned)
-    });
-    named && path.join(MARKER).is_file()
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else { return false };
+    if !name.starts_with('.') || !path.join(MARKER).is_file() {
+        return false;
+    }
+    let staging_of = name.rsplit_once(TMP_INFIX).and_then(|(_, pid)| pid.parse::<u32>().ok());
+    name.contains(OLD_INFIX) || staging_of.is_some_and(|pid| pid != std::process::id() && staging_is_abandoned(path))
 }
 
 /// An output folder a build replaced, waiting to be deleted. Dropping it deletes it.
@@ -435,37 +454,40 @@ mod tests {
         assert_eq!(std::fs::read_to_string(site.join("p/0/index.html")).expect("read"), page(0), "the site is untouched");
     }
 
-    #[cfg(target_os = "linux")]
     #[test]
     fn a_build_removes_the_staging_folder_of_a_killed_build_and_nothing_else() {
         let dir = tempfile::tempdir().expect("temp dir");
         let site = dir.path().join("site");
-        let mut child = std::process::Command::new("true").spawn().expect("spawn");
-        let gone = child.id();
-        child.wait().expect("wait");
         let staging_of = |pid: u32| dir.path().join(format!(".site{TMP_INFIX}{pid}"));
-        // A killed build's staging folder, a live process's (pid 1 never exits), and a folder
-        // named like a killed build's without the marker.
-        for (path, marked) in
-            [(staging_of(gone), true), (staging_of(1), true), (dir.path().join(format!(".site{TMP_INFIX}{gone}0")), false)]
-        {
+        let (killed, live, unmarked) = (staging_of(4_000_001), staging_of(4_000_002), staging_of(4_000_003));
+        // A killed build's staging folder (its marker unheld), a live build's (held here, as
+        // its build would hold it), and a folder named like a staging folder without a marker.
+        for (path, marked) in [(&killed, true), (&live, true), (&unmarked, false)] {
             std::fs::create_dir_all(path.join("p")).expect("dir");
             std::fs::write(path.join("p/index.html"), "half").expect("write");
             if marked {
                 std::fs::write(path.join(MARKER), MARKER_TEXT).expect("marker");
             }
         }
-        assert!(remove_old_output(&staging_of(1)).is_err(), "a live build's staging folder is refused");
+        let held = std::fs::File::open(live.join(MARKER)).expect("open");
+        held.try_lock().expect("lock the live build's marker");
+        assert!(remove_old_output(&live).is_err(), "a live build's staging folder is refused");
         let mut out = DiskOutput::begin(&site).expect("begin");
+        assert!(!staging_is_abandoned(&out.staging), "a building output's own marker is held");
         let leftovers = out.take_leftovers();
-        assert_eq!(leftovers.iter().map(|o| o.path().to_path_buf()).collect::<Vec<_>>(), [staging_of(gone)]);
+        assert_eq!(leftovers.iter().map(|o| o.path().to_path_buf()).collect::<Vec<_>>(), std::slice::from_ref(&killed));
         out.put("index.html", b"new".to_vec()).expect("put");
         drop(out.commit().expect("commit"));
-        assert!(staging_of(gone).exists(), "handed over, not deleted by the build itself");
+        assert!(killed.exists(), "handed over, not deleted by the build itself");
         drop(leftovers);
-        assert!(!staging_of(gone).exists(), "the killed build's staging folder is deleted");
-        assert!(staging_of(1).join("p/index.html").is_file(), "a live build's staging folder is kept");
-        assert!(dir.path().join(format!(".site{TMP_INFIX}{gone}0/p/index.html")).is_file(), "no marker: kept");
+        assert!(!killed.exists(), "the killed build's staging folder is deleted");
+        assert!(live.join("p/index.html").is_file(), "a live build's staging folder is kept");
+        assert!(unmarked.join("p/index.html").is_file(), "no marker: kept");
+        assert_eq!(std::fs::read_to_string(site.join(MARKER)).expect("marker"), MARKER_TEXT, "the output's marker is whole");
+        assert!(!site.join(format!("{MARKER}.lock")).exists(), "no lock file is left in the output");
+        // Once its build is gone (its lock released), the staging folder is a leftover too.
+        drop(held);
+        assert!(is_leftover(&live));
     }
 
     #[test]

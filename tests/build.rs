@@ -419,30 +419,30 @@ fn two_builds_are_byte_identical() {
 }
 
 /// A build killed mid-way (`kill -9`, a power cut) leaves its staging folder; the next build
-/// deletes it once no process has that id, and never a live build's.
-#[cfg(target_os = "linux")]
+/// deletes it once nobody holds its marker's lock, and never a live build's (whose build holds
+/// the lock; this test holds it for the "live" one).
 #[test]
 fn the_next_build_deletes_a_killed_builds_staging_folder() {
     let s = Site::with_config();
     s.file("content/x.md", &plain_page("X", "", "Body.\n"));
     s.run(&["build", "--quiet", "--no-cache"]).ok();
-    let mut child = std::process::Command::new("true").spawn().unwrap();
-    let gone = child.id();
-    child.wait().unwrap();
-    let killed = format!(".site.demarcate-tmp-{gone}");
-    let live = ".site.demarcate-tmp-1";
-    for name in [killed.as_str(), live] {
+    let killed = ".site.demarcate-tmp-4000001";
+    let live = ".site.demarcate-tmp-4000002";
+    for name in [killed, live] {
         s.file(&format!("{name}/.demarcate-output"), "marker");
         s.file(&format!("{name}/x/index.html"), "half-written");
     }
+    let held = std::fs::File::open(s.path().join(live).join(".demarcate-output")).unwrap();
+    held.try_lock().unwrap();
     s.run(&["build", "--quiet", "--no-cache"]).ok();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while s.exists(&killed) && std::time::Instant::now() < deadline {
+    while s.exists(killed) && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(!s.exists(&killed), "the killed build's staging folder is still there");
+    assert!(!s.exists(killed), "the killed build's staging folder is still there");
     assert!(s.exists(&format!("{live}/x/index.html")), "a live build's staging folder was touched");
     assert!(s.read("site/x/index.html").contains("Body."));
+    drop(held);
 }
 
 #[test]
