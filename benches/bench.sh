@@ -241,15 +241,23 @@ try:
         start = time.perf_counter(); edit()
         while b"event: reload" not in buf: buf += c.recv(4096)
         c.close(); return (time.perf_counter() - start) * 1000
-    body, owner = [], []
+    def save_atomically(text):
+        # What many editors do: write a temporary file beside the page, rename it over the page.
+        temp = page + ".tmp-save"
+        with open(temp, "w") as f: f.write(text)
+        os.replace(temp, page)
+    body, owner, atomic = [], [], []
     for i in range(runs * 2):
         body.append(wait_reload(lambda: open(page, "w").write(original + f"\nBody edit {i}.\n")))
+    for i in range(runs * 2):
+        atomic.append(wait_reload(lambda: save_atomically(original + f"\nAtomic edit {i}.\n")))
     for i in range(runs):
         text = original.replace("coverage: business-hours", "coverage: extended-hours", 1) if i % 2 == 0 else original
         owner.append(wait_reload(lambda: open(page, "w").write(text + f"\n<!-- {i} -->\n")))
     open(page, "w").write(original)
     print(f"serve body edit → reload       median {statistics.median(body):7.1f} ms")
     print(f"serve front-matter edit → reload median {statistics.median(owner):7.1f} ms")
+    print(f"serve body edit saved by rename → reload median {statistics.median(atomic):7.1f} ms")
 finally:
     proc.kill()
 PY
