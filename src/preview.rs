@@ -232,8 +232,6 @@ impl Preview {
         self.store(out);
     }
 
-    /// The fast paths for an edited page: body only, else front-matter of one playbook.
-    /// `None` when a full rebuild is needed.
     /// Whether a change to a non-Markdown path under `content/` can change the site: the path
     /// exists now (a new or edited asset, a new folder), or the last build had an asset or page
     /// at it or inside it (a deleted asset, a folder moved away). An editor's temporary file,
@@ -247,6 +245,8 @@ impl Preview {
         site.assets.iter().any(|a| at_or_inside(&a.rel)) || site.by_rel.keys().any(|k| at_or_inside(k))
     }
 
+    /// The fast paths for an edited page: body only, else front-matter of one playbook.
+    /// `None` when a full rebuild is needed.
     fn refresh_page(&mut self, rel: &str) -> Option<(usize, Refreshed)> {
         let site = self.site.as_mut()?;
         let i = *site.by_rel.get(rel)?;
