@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Marks a folder as demarcate's output. Fixed content, so builds stay byte-identical.
 pub const MARKER: &str = ".demarcate-output";
@@ -259,24 +259,40 @@ pub fn remove_old_output(path: &Path) -> io::Result<()> {
     std::fs::remove_dir_all(path)
 }
 
-/// Files kept in memory, for `serve` and tests.
+/// Files kept in memory, shared with whoever serves them.
+pub type MemoryFiles = BTreeMap<String, Arc<Vec<u8>>>;
+
+/// Files kept in memory, for `serve` and tests. Made [`MemoryOutput::reusing`] the files of
+/// the build before, a file rendered byte for byte as before keeps the earlier copy and the new
+/// bytes are freed at once: a full rebuild in `serve` then holds new memory only for what
+/// changed, instead of a second copy of the whole site (800 MB at 10,000 playbooks).
 #[derive(Default)]
-pub struct MemoryOutput {
-    pub files: Mutex<BTreeMap<String, Vec<u8>>>,
+pub struct MemoryOutput<'a> {
+    files: Mutex<MemoryFiles>,
+    previous: Option<&'a MemoryFiles>,
 }
 
-impl MemoryOutput {
-    pub fn into_files(self) -> BTreeMap<String, std::sync::Arc<Vec<u8>>> {
-        let map = self.files.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.into_iter().map(|(k, v)| (k, std::sync::Arc::new(v))).collect()
+impl<'a> MemoryOutput<'a> {
+    pub fn reusing(previous: &'a MemoryFiles) -> Self {
+        MemoryOutput { files: Mutex::default(), previous: Some(previous) }
+    }
+
+    pub fn into_files(self) -> MemoryFiles {
+        self.files.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
-impl Sink for MemoryOutput {
+impl Sink for MemoryOutput<'_> {
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
-        if let Ok(mut f) = self.files.lock() {
-            f.insert(path.to_string(), bytes);
-        }
+        let same = self.previous.and_then(|p| p.get(path)).filter(|old| old.as_slice() == bytes.as_slice());
+        let file = match same {
+            Some(old) => Arc::clone(old),
+            None => Arc::new(bytes),
+        };
+        match self.files.lock() {
+            Ok(mut f) => f.insert(path.to_string(), file),
+            Err(poisoned) => poisoned.into_inner().insert(path.to_string(), file),
+        };
         Ok(())
     }
 }
@@ -488,6 +504,23 @@ mod tests {
         // Once its build is gone (its lock released), the staging folder is a leftover too.
         drop(held);
         assert!(is_leftover(&live));
+    }
+
+    #[test]
+    fn a_memory_output_keeps_the_earlier_copy_of_a_file_rendered_the_same() {
+        let before: MemoryFiles = [("same.html", "unchanged"), ("edited.html", "old")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Arc::new(v.as_bytes().to_vec())))
+            .collect();
+        let out = MemoryOutput::reusing(&before);
+        out.put("same.html", b"unchanged".to_vec()).expect("put");
+        out.put("edited.html", b"new".to_vec()).expect("put");
+        out.put("added.html", b"added".to_vec()).expect("put");
+        let after = out.into_files();
+        assert!(Arc::ptr_eq(&after["same.html"], &before["same.html"]), "the same bytes: the earlier copy is kept");
+        assert_eq!(after["edited.html"].as_slice(), b"new");
+        assert_eq!(after["added.html"].as_slice(), b"added");
+        assert_eq!(after.len(), 3, "only what was put: {:?}", after.keys().collect::<Vec<_>>());
     }
 
     #[test]

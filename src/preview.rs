@@ -7,7 +7,7 @@
 //! touches stale; new or deleted pages, assets, templates and config rebuild everything, which is
 //! always correct.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -45,7 +45,7 @@ pub enum Outcome {
     Styles,
 }
 
-pub type Files = BTreeMap<String, Arc<Vec<u8>>>;
+pub type Files = crate::output::MemoryFiles;
 
 pub struct Preview {
     root: PathBuf,
@@ -106,7 +106,7 @@ impl Preview {
             self.site = None;
             return Outcome::Reload;
         }
-        let out = MemoryOutput::default();
+        let out = MemoryOutput::reusing(&self.files);
         if let Err(errs) = render::render_site(&site, &theme, &tera, &out) {
             self.diagnostics.extend(errs);
             self.site = None;

@@ -109,8 +109,15 @@ fn a_page_the_preview_does_not_have_rebuilds_everything() {
     let (mut live, opts) = preview_of(&s);
     let gamma = s.read("content/clients/beta.md").replace("title: Beta", "title: Gamma zqgamma");
     s.file("content/clients/gamma.md", &gamma);
+    let before = live.files.clone();
     live.apply(&[Rebuild::Page("clients/gamma.md".into())]);
     assert_eq!(live.last_path, "full");
+    // A file rendered as before is the same copy in memory, not a second one.
+    let kept: Vec<&String> = before.iter().filter(|(k, v)| live.files.get(*k).is_some_and(|now| now == *v)).map(|(k, _)| k).collect();
+    assert!(kept.len() > 3, "{kept:?}");
+    for k in kept {
+        assert!(std::sync::Arc::ptr_eq(&before[k], &live.files[k]), "{k} is held twice");
+    }
     assert!(!live.has_errors(), "{:?}", live.diagnostics);
     assert!(live.files.contains_key("clients/gamma/index.html"));
     assert!(String::from_utf8_lossy(&live.files["clients/index.html"]).contains("zqgamma"), "the section lists the new page");
