@@ -164,7 +164,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
 /// Frees a large model off the caller's thread: a command-line build is done once its files
 /// are written, and tearing down a 10,000-playbook site (millions of small allocations) would
 /// otherwise add tens of milliseconds before the process can exit.
-fn discard<T: Send + 'static>(value: T) {
+pub(crate) fn discard<T: Send + 'static>(value: T) {
     // Without a thread to be had, the value is dropped here, with the failed closure.
     let _ = std::thread::Builder::new().name("discard".into()).spawn(move || drop(value));
 }

@@ -104,24 +104,34 @@ fn a_temporary_file_that_came_and_went_changes_nothing() {
 }
 
 #[test]
-fn a_page_the_preview_does_not_have_rebuilds_everything() {
+fn new_and_deleted_pages_rebuild_the_model_and_render_the_views_on_demand() {
     let s = site_with_three_playbooks();
     let (mut live, opts) = preview_of(&s);
     let gamma = s.read("content/clients/beta.md").replace("title: Beta", "title: Gamma zqgamma");
     s.file("content/clients/gamma.md", &gamma);
     let before = live.files.clone();
     live.apply(&[Rebuild::Page("clients/gamma.md".into())]);
-    assert_eq!(live.last_path, "full");
-    // A file rendered as before is the same copy in memory, not a second one.
+    assert_eq!(live.last_path, "pages");
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    assert!(live.stale.contains("clients/gamma/index.html") && live.stale.contains("clients/index.html"), "{:?}", live.stale);
+    let section = live.ensure("clients/index.html").expect("the section page");
+    assert!(String::from_utf8_lossy(&section).contains("zqgamma"), "the section, asked for, lists the new page");
+    assert!(live.ensure("clients/gamma/index.html").is_some(), "the new page is served once asked for");
+    live.flush();
+    // A view rendered as before is the same copy in memory, not a second one.
     let kept: Vec<&String> = before.iter().filter(|(k, v)| live.files.get(*k).is_some_and(|now| now == *v)).map(|(k, _)| k).collect();
     assert!(kept.len() > 3, "{kept:?}");
     for k in kept {
         assert!(std::sync::Arc::ptr_eq(&before[k], &live.files[k]), "{k} is held twice");
     }
-    assert!(!live.has_errors(), "{:?}", live.diagnostics);
-    assert!(live.files.contains_key("clients/gamma/index.html"));
-    assert!(String::from_utf8_lossy(&live.files["clients/index.html"]).contains("zqgamma"), "the section lists the new page");
     assert_matches_full(&s, &mut live, &opts, "a new page");
+
+    std::fs::remove_file(s.path().join("content/clients/beta.md")).unwrap();
+    live.apply(&[Rebuild::Page("clients/beta.md".into())]);
+    assert_eq!(live.last_path, "pages");
+    assert!(live.ensure("clients/beta/index.html").is_none(), "a deleted page is gone at once, before any flush");
+    assert!(!String::from_utf8_lossy(&live.ensure("clients/index.html").expect("section")).contains("/clients/beta/"));
+    assert_matches_full(&s, &mut live, &opts, "a deleted page");
 }
 
 #[test]

@@ -182,7 +182,7 @@ fn rebuild_lines(serve: &Serve, n: usize) -> Vec<String> {
 }
 
 #[test]
-fn a_page_replaced_by_a_rename_rebuilds_only_that_page() {
+fn each_save_rebuilds_as_little_as_it_can_and_says_what() {
     // Many editors save by writing a temporary file and renaming it over the page: that is an
     // edit, not a new page. (The temporary file is written outside content/ here, so the test
     // does not depend on the rename following the write within the watcher's settle time;
@@ -197,10 +197,16 @@ fn a_page_replaced_by_a_rename_rebuilds_only_that_page() {
     });
     let lines = rebuild_lines(&serve, 1);
     assert_eq!(lines, ["the edited page"], "{}", serve.stderr());
-    // A page that is really new still rebuilds everything, and says so.
+    // A page that is really new rebuilds every view (each rendered when first asked for).
     s.file("content/clients/acme-new.md", &acme_playbook("Acme new", "New.\n"));
     after_reloads(&mut events, "the new page", || ensure(serve.get("/clients/acme-new/").status == 200, || "new page not served".into()));
-    assert_eq!(rebuild_lines(&serve, 2), ["the edited page", "everything"], "{}", serve.stderr());
+    assert_eq!(rebuild_lines(&serve, 2), ["the edited page", "every view, each rendered when first asked for"], "{}", serve.stderr());
+    // A template edit still rebuilds everything at once.
+    s.file("templates/404.html", "{% extends \"base.html\" %}{% block content %}<p>Lost zqlost</p>{% endblock content %}");
+    after_reloads(&mut events, "the template edit", || {
+        ensure(serve.get("/nowhere/").text().contains("zqlost"), || "new 404 not served".into())
+    });
+    assert_eq!(rebuild_lines(&serve, 3).last().map(String::as_str), Some("everything"), "{}", serve.stderr());
 }
 
 #[test]

@@ -563,6 +563,15 @@ pub fn render_paths(
     if errors.is_empty() { Ok(layouts) } else { Err(errors) }
 }
 
+/// Every file a full build renders from the model: every view, the exports and the sitemap
+/// (not the static files, `robots.txt` or the assets, which no page changes).
+pub fn view_paths(site: &Site, theme: &ThemeFiles) -> Vec<String> {
+    let refs = build_refs(site, theme);
+    let mut paths: Vec<String> = all_jobs(site, &refs).iter().map(|job| job.path(site)).collect();
+    paths.extend(["ownership.json", "matrix.csv", "sitemap.xml"].map(String::from));
+    paths
+}
+
 /// The file a page at `rel` (its URL below the base path) is written to.
 fn output_file(rel: String) -> String {
     if rel.is_empty() {

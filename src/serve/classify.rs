@@ -27,11 +27,9 @@ pub fn classify(rel: &str, kind: EventKind) -> Rebuild {
         ["content", rest @ ..] if !rest.is_empty() => {
             let rel_content = rest.join("/");
             match (rel_content.ends_with(".md"), kind) {
-                // Written in place, or replaced whole by an editor's atomic save (a rename over
-                // it): the preview knows whether it is a page it has; a new one rebuilds fully.
-                (true, EventKind::Created | EventKind::Modified) => Rebuild::Page(rel_content),
-                // A deleted page changes lists and links.
-                (true, EventKind::Removed) => Rebuild::Full,
+                // Written, replaced whole by an editor's atomic save (a rename over it), or
+                // deleted: the preview knows whether it is a page it has, as it was.
+                (true, _) => Rebuild::Page(rel_content),
                 // An image, a folder, or an editor's temporary file that may already be gone.
                 (false, _) => Rebuild::ContentFile(rel_content),
             }
@@ -55,7 +53,7 @@ mod tests {
             ("content/clients/acme/co-managed.md", Modified, page("clients/acme/co-managed.md")),
             ("content/_index.md", Modified, page("_index.md")),
             ("content/clients/acme/new.md", Created, page("clients/acme/new.md")),
-            ("content/clients/acme/old.md", Removed, Rebuild::Full),
+            ("content/clients/acme/old.md", Removed, page("clients/acme/old.md")),
             ("content/clients/acme/diagram.png", Modified, file("clients/acme/diagram.png")),
             ("content/clients/acme/diagram.png", Removed, file("clients/acme/diagram.png")),
             ("content/clients/acme", Removed, file("clients/acme")),

@@ -112,12 +112,14 @@ pub fn handle(request: Request, state: &State) {
     let errors = snapshot.errors.as_deref();
     // `/owners/acme` is served like `/owners/acme/`: pages link root-relative, so nothing breaks.
     let folder = format!("{key}/index.html");
-    let key = if snapshot.files.contains_key(&key) { key } else { folder };
-    let fresh = if snapshot.stale.contains(&key) { state.ensure(&key) } else { snapshot.files.get(&key).cloned() };
-    let (status, key, body) = match fresh {
+    // A stale file (not rendered since the last edit, or new) is rendered on request.
+    let known = |key: &str| snapshot.files.contains_key(key) || snapshot.stale.contains(key);
+    let fresh = |key: &str| if snapshot.stale.contains(key) { state.ensure(key) } else { snapshot.files.get(key).cloned() };
+    let key = if known(&key) { key } else { folder };
+    let (status, key, body) = match fresh(&key) {
         Some(bytes) => (200, key, bytes),
-        None => match snapshot.files.get("404.html") {
-            Some(bytes) => (404, "404.html".to_string(), bytes.clone()),
+        None => match fresh("404.html") {
+            Some(bytes) => (404, "404.html".to_string(), bytes),
             None => (404, "404.txt".to_string(), std::sync::Arc::new(b"404 Not Found\n".to_vec())),
         },
     };
