@@ -64,6 +64,9 @@ pub struct Preview {
     /// Files whose content is out of date after a front-matter edit; rendered on demand
     /// ([`Preview::ensure`]) or all at once ([`Preview::flush`]).
     pub stale: BTreeSet<String>,
+    /// The views of the current model, found once for all the stale views rendered before the
+    /// next change; `None` once the model changes.
+    views: Option<render::Views>,
 }
 
 impl Preview {
@@ -78,6 +81,7 @@ impl Preview {
             diagnostics: Diagnostics::default(),
             last_path: "full",
             stale: BTreeSet::new(),
+            views: None,
         };
         p.full();
         p
@@ -93,6 +97,7 @@ impl Preview {
 
     /// Rebuilds everything into memory. On errors the previous files stay.
     pub fn full(&mut self) -> Outcome {
+        self.views = None;
         self.last_path = "full";
         let (site, mut diags) = crate::build::check(&self.root, &self.opts);
         let mut d = Vec::new();
@@ -131,7 +136,7 @@ impl Preview {
         self.last_path = "pages";
         // What the previous build's views were, found while the model is rebuilt.
         let (before, (site, mut diags)) = rayon::join(
-            || render::view_paths(previous, &self.theme).into_iter().collect::<crate::HashSet<String>>(),
+            || render::Views::of(previous, &self.theme).paths().into_iter().collect::<crate::HashSet<String>>(),
             || crate::build::check(&self.root, &self.opts),
         );
         diags.sort();
@@ -140,10 +145,12 @@ impl Preview {
             crate::build::discard(self.site.take());
             return Outcome::Reload;
         };
-        let now = render::view_paths(&site, &self.theme);
+        let views = render::Views::of(&site, &self.theme);
+        let now = views.paths();
         let kept: crate::HashSet<&str> = now.iter().map(String::as_str).collect();
         self.files.retain(|path, _| !before.contains(path) || kept.contains(path.as_str()));
         self.stale = now.into_iter().collect();
+        self.views = Some(views);
         // The previous model takes a tenth of a second to free at 10,000 playbooks.
         crate::build::discard(self.site.replace(site));
         Outcome::Reload
@@ -151,6 +158,7 @@ impl Preview {
 
     /// Applies a batch of changes with the cheapest rebuild that is still correct.
     pub fn apply(&mut self, changes: &[Rebuild]) -> Outcome {
+        self.views = None;
         let wanted: Vec<&Rebuild> = changes
             .iter()
             .filter(|c| match c {
@@ -254,8 +262,9 @@ impl Preview {
             return;
         }
         let (Some(site), Some(tera)) = (&self.site, &self.tera) else { return };
+        let views = self.views.get_or_insert_with(|| render::Views::of(site, &self.theme));
         let out = MemoryOutput::reusing(&self.files);
-        if let Err(errs) = render::render_paths(site, &self.theme, tera, &out, paths, None) {
+        if let Err(errs) = render::render_views(site, tera, &out, views, &self.theme, paths, None) {
             self.diagnostics.extend(errs);
         }
         self.store(out.into_files());

@@ -210,6 +210,29 @@ fn each_save_rebuilds_as_little_as_it_can_and_says_what() {
 }
 
 #[test]
+fn views_left_stale_are_rendered_even_when_unrelated_events_keep_coming() {
+    // An editor writes swap and backup files around a save; an event that changes nothing must
+    // not end the background rendering of the views a new page left stale. (Each view is also
+    // rendered when asked for, so only the server's own timing line can tell.)
+    let s = fixture();
+    let serve = Serve::start_with_env(s.path(), &[], &[("DEMARCATE_TIMINGS", "1")]);
+    let mut events = serve.events();
+    let rendered = || serve.stderr().matches("timing: stale views rendered").count();
+    let before = rendered();
+    s.file("content/clients/acme-new.md", &acme_playbook("Acme new", "New.\n"));
+    for i in 0..30 {
+        s.file("content/clients/.acme-new.md.swp", &format!("swap {i}"));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    after_reloads(&mut events, "the new page", || ensure(serve.get("/clients/acme-new/").status == 200, || "new page not served".into()));
+    let deadline = Instant::now() + EVENT_WAIT;
+    while rendered() == before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(rendered() > before, "the stale views were never all rendered:\n{}", serve.stderr());
+}
+
+#[test]
 fn every_open_listener_gets_the_event() {
     let s = fixture();
     let serve = Serve::start(s.path(), &[]);

@@ -531,11 +531,39 @@ fn write_error(path: impl Into<String>, e: std::io::Error) -> Diagnostic {
     Diagnostic::error("io", path, format!("cannot write: {e}"))
 }
 
-/// Renders the given output files (as named by their paths) into `sink`: how `serve` renders
-/// stale views on demand, and how a warm build renders what its edits affect. Unknown paths
-/// are ignored. With `previous`, the exports are spliced into the files `sink` holds: only the
-/// edited pages' parts are generated again. Returns the exports' layouts when they were
-/// rebuilt.
+/// Every view of one state of the model, found by the file it is written to, with what the
+/// views share (links escaped once, list entries made on first use). `serve` keeps one while
+/// the model does not change, so each batch of stale views and each view rendered on request
+/// costs what it renders, not a pass over every view of the site.
+pub struct Views {
+    refs: Refs,
+    jobs: Vec<Job>,
+    by_path: crate::HashMap<String, usize>,
+}
+
+impl Views {
+    pub fn of(site: &Site, theme: &ThemeFiles) -> Views {
+        let refs = build_refs(site, theme);
+        let jobs = all_jobs(site, &refs);
+        let by_path = jobs.iter().enumerate().map(|(n, job)| (job.path(site), n)).collect();
+        Views { refs, jobs, by_path }
+    }
+
+    /// Every file a full build renders from the model: every view, the exports and the
+    /// sitemap (not the static files, `robots.txt` or the assets, which no page changes).
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self.by_path.keys().cloned().collect();
+        paths.extend(EXPORTS.map(String::from));
+        paths
+    }
+}
+
+const EXPORTS: [&str; 3] = ["ownership.json", "matrix.csv", "sitemap.xml"];
+
+/// Renders the given output files (as named by their paths) into `sink`: how a warm build
+/// renders what its edits affect. Unknown paths are ignored. With `previous`, the exports are
+/// spliced into the files `sink` holds: only the edited pages' parts are generated again.
+/// Returns the exports' layouts when they were rebuilt.
 pub fn render_paths(
     site: &Site,
     theme: &ThemeFiles,
@@ -544,15 +572,35 @@ pub fn render_paths(
     paths: &[String],
     previous: Option<&PreviousExports>,
 ) -> Result<Option<ExportLayouts>, Vec<Diagnostic>> {
+    render_views(site, tera, sink, &Views::of(site, theme), theme, paths, previous)
+}
+
+/// [`render_paths`] with the views of this state of the model already found: how `serve`
+/// renders stale views in batches and on request.
+pub fn render_views(
+    site: &Site,
+    tera: &Tera,
+    sink: &dyn Sink,
+    views: &Views,
+    theme: &ThemeFiles,
+    paths: &[String],
+    previous: Option<&PreviousExports>,
+) -> Result<Option<ExportLayouts>, Vec<Diagnostic>> {
     let wanted: crate::HashSet<&str> = paths.iter().map(|p| p.as_str()).collect();
-    let refs = build_refs(site, theme);
-    let all = all_jobs(site, &refs);
-    let jobs: Vec<&Job> = all.iter().filter(|j| wanted.contains(j.path(site).as_str())).collect();
+    let mut found: Vec<usize> = paths.iter().filter_map(|p| views.by_path.get(p).copied()).collect();
+    found.sort_unstable();
+    found.dedup();
+    let jobs: Vec<&Job> = found.into_iter().map(|n| &views.jobs[n]).collect();
     // The exports are the largest files: build them beside the pages, not after.
     let want = |p: &str| wanted.contains(p);
     let (mut errors, ((layouts, export_errors), map)) = rayon::join(
-        || render_jobs(site, theme, tera, sink, &refs, &jobs),
-        || rayon::join(|| write_exports(site, &refs, sink, &want, previous), || want("sitemap.xml").then(|| sitemap(site, &all))),
+        || render_jobs(site, theme, tera, sink, &views.refs, &jobs),
+        || {
+            rayon::join(
+                || write_exports(site, &views.refs, sink, &want, previous),
+                || want("sitemap.xml").then(|| sitemap(site, &views.jobs)),
+            )
+        },
     );
     errors.extend(export_errors);
     if let Some(map) = map
@@ -561,15 +609,6 @@ pub fn render_paths(
         errors.push(write_error("sitemap.xml", e));
     }
     if errors.is_empty() { Ok(layouts) } else { Err(errors) }
-}
-
-/// Every file a full build renders from the model: every view, the exports and the sitemap
-/// (not the static files, `robots.txt` or the assets, which no page changes).
-pub fn view_paths(site: &Site, theme: &ThemeFiles) -> Vec<String> {
-    let refs = build_refs(site, theme);
-    let mut paths: Vec<String> = all_jobs(site, &refs).iter().map(|job| job.path(site)).collect();
-    paths.extend(["ownership.json", "matrix.csv", "sitemap.xml"].map(String::from));
-    paths
 }
 
 /// The file a page at `rel` (its URL below the base path) is written to.

@@ -215,13 +215,15 @@ fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, state: &State, quiet: b
             state.publish(&preview);
             (outcome, preview.error_report(), preview.last_path)
         };
-        if outcome == Outcome::Unchanged {
-            continue;
+        if outcome != Outcome::Unchanged {
+            state.broadcast(if outcome == Outcome::Styles { "css" } else { "reload" });
+            report(errors.as_deref(), quiet, &format!("rebuilt in {}: {}", millis_since(started), rebuilt_what(rebuilt)));
         }
-        state.broadcast(if outcome == Outcome::Styles { "css" } else { "reload" });
-        report(errors.as_deref(), quiet, &format!("rebuilt in {}: {}", millis_since(started), rebuilt_what(rebuilt)));
-        // Views left stale by a front-matter edit: render them in small batches, stopping as
-        // soon as another edit arrives (a browser asking for one renders it on its request).
+        // Views left stale by an edit: render them in batches, stopping as soon as another
+        // event arrives (a browser asking for one renders it on its request). An event that
+        // changes nothing (an editor's swap file, a file closed after writing) comes back here,
+        // so the views left over are still rendered.
+        let flush_started = Instant::now();
         loop {
             match rx.try_recv() {
                 Ok(ev) => {
@@ -235,11 +237,16 @@ fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, state: &State, quiet: b
             if preview.stale.is_empty() {
                 break;
             }
-            // Each batch pays for finding its views among all of them (a few milliseconds at
-            // 10,000 playbooks), so batches are large enough for a whole site to follow a new
-            // page in about a second, and small enough to answer a request or an edit soon.
-            preview.flush_some(64);
+            // Each batch ends by publishing a snapshot (a copy of the file list: milliseconds
+            // at 10,000 playbooks): an eighth of what is left at a time keeps that to a few
+            // dozen batches however many views are stale, each short next to an edit's wait.
+            let batch = (preview.stale.len() / 8).max(64);
+            preview.flush_some(batch);
             state.publish(&preview);
+            if preview.stale.is_empty() {
+                crate::site::timing("stale views rendered", flush_started);
+                break;
+            }
         }
     }
 }

@@ -692,19 +692,24 @@ impl Serve {
     /// Like [`Serve::start`] without a SITE argument: `demarcate serve --port N EXTRA…` run in
     /// `dir`, so the site is the default `.`.
     pub fn start_in(dir: &Path, extra: &[&str]) -> Serve {
-        Self::launch(dir, None, extra).unwrap_or_else(|e| panic!("{e}"))
+        Self::launch(dir, None, extra, &[]).unwrap_or_else(|e| panic!("{e}"))
     }
 
     pub fn try_start(site: &Path, extra: &[&str]) -> Result<Serve, String> {
-        Self::launch(site, Some(site), extra)
+        Self::launch(site, Some(site), extra, &[])
     }
 
-    fn launch(dir: &Path, site: Option<&Path>, extra: &[&str]) -> Result<Serve, String> {
+    /// Like [`Serve::start`], with these environment variables set for the server.
+    pub fn start_with_env(site: &Path, extra: &[&str], env: &[(&str, &str)]) -> Serve {
+        Self::launch(site, Some(site), extra, env).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn launch(dir: &Path, site: Option<&Path>, extra: &[&str], env: &[(&str, &str)]) -> Result<Serve, String> {
         let mut last = String::new();
         // The free port could be taken by someone else between picking and binding: retry.
         for _ in 0..3 {
             let port = free_port();
-            let mut serve = Self::spawn_in(dir, site, port, extra);
+            let mut serve = Self::spawn_in(dir, site, port, extra, env);
             match serve.wait_ready(std::time::Duration::from_secs(30)) {
                 Ok(()) => return Ok(serve),
                 Err(e) => {
@@ -722,11 +727,11 @@ impl Serve {
 
     /// Spawns `demarcate serve` without waiting for it.
     pub fn spawn(site: &Path, port: u16, extra: &[&str]) -> Serve {
-        Self::spawn_in(site, Some(site), port, extra)
+        Self::spawn_in(site, Some(site), port, extra, &[])
     }
 
     /// Spawns `demarcate serve [SITE] --port N EXTRA…` in `dir` without waiting for it.
-    pub fn spawn_in(dir: &Path, site: Option<&Path>, port: u16, extra: &[&str]) -> Serve {
+    pub fn spawn_in(dir: &Path, site: Option<&Path>, port: u16, extra: &[&str], env: &[(&str, &str)]) -> Serve {
         use std::io::Read;
         use std::process::Stdio;
         let port_s = port.to_string();
@@ -738,6 +743,7 @@ impl Serve {
             .current_dir(dir)
             .env("NO_COLOR", "1")
             .env("DEMARCATE_TODAY", "2026-11-27")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
