@@ -4,8 +4,9 @@
 //!
 //! A body-only edit re-renders that page (and `/faq/` when its questions changed) after
 //! re-running the link check; a front-matter edit re-renders the page and marks the views it
-//! touches stale; new or deleted pages, assets, templates and config rebuild everything, which is
-//! always correct.
+//! touches stale; a new, deleted or moved page rebuilds the model and marks every view stale;
+//! assets, templates and config rebuild everything, which is always correct. A stale view is
+//! rendered before it is served.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -174,9 +175,12 @@ impl Preview {
         if wanted.iter().any(full) || self.site.is_none() || self.has_errors() {
             return self.full();
         }
+        if wanted.iter().any(|c| matches!(c, Rebuild::Static { .. })) {
+            // First, whatever path the pages then take.
+            self.reload_statics();
+        }
         if wanted.iter().all(|c| matches!(c, Rebuild::Static { .. })) {
             let css_only = wanted.iter().all(|c| matches!(c, Rebuild::Static { css_only: true }));
-            self.reload_statics();
             self.last_path = "static";
             return if css_only { Outcome::Styles } else { Outcome::Reload };
         }
@@ -199,8 +203,7 @@ impl Preview {
                     // A new or deleted page, or one whose URL, audience or draft state changed.
                     None => return self.full_with_views_on_demand(),
                 },
-                Rebuild::Static { .. } => self.reload_statics(),
-                Rebuild::Nothing | Rebuild::Full | Rebuild::ContentFile(_) => {}
+                Rebuild::Nothing | Rebuild::Full | Rebuild::ContentFile(_) | Rebuild::Static { .. } => {}
             }
         }
         let (Some(site), Some(tera)) = (&self.site, &self.tera) else { return self.full() };

@@ -135,6 +135,20 @@ fn new_and_deleted_pages_rebuild_the_model_and_render_the_views_on_demand() {
 }
 
 #[test]
+fn a_new_page_and_a_static_file_saved_together_both_show() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    let gamma = s.read("content/clients/beta.md").replace("title: Beta", "title: Gamma");
+    s.file("content/clients/gamma.md", &gamma);
+    s.file("static/extra.css", "p { color: #123456 }");
+    live.apply(&[Rebuild::Page("clients/gamma.md".into()), Rebuild::Static { css_only: false }]);
+    assert_eq!(live.last_path, "pages");
+    assert_eq!(live.files.get("static/extra.css").map(|f| f.as_slice()), Some(&b"p { color: #123456 }"[..]));
+    assert!(live.ensure("clients/gamma/index.html").is_some());
+    assert_matches_full(&s, &mut live, &opts, "a new page and a static file");
+}
+
+#[test]
 fn new_deleted_and_moved_away_content_files_rebuild_everything() {
     let s = site_with_three_playbooks();
     let (mut live, opts) = preview_of(&s);
