@@ -103,12 +103,17 @@ fn a_temporary_file_that_came_and_went_changes_nothing() {
     assert_eq!(live.files, before);
 }
 
+/// A new playbook, `content/clients/gamma.md`: Beta's, retitled.
+fn add_gamma(s: &Site, title: &str) {
+    let gamma = s.read("content/clients/beta.md").replace("title: Beta", &format!("title: {title}"));
+    s.file("content/clients/gamma.md", &gamma);
+}
+
 #[test]
 fn new_and_deleted_pages_rebuild_the_model_and_render_the_views_on_demand() {
     let s = site_with_three_playbooks();
     let (mut live, opts) = preview_of(&s);
-    let gamma = s.read("content/clients/beta.md").replace("title: Beta", "title: Gamma zqgamma");
-    s.file("content/clients/gamma.md", &gamma);
+    add_gamma(&s, "Gamma zqgamma");
     let before = live.files.clone();
     live.apply(&[Rebuild::Page("clients/gamma.md".into())]);
     assert_eq!(live.last_path, "pages");
@@ -138,8 +143,7 @@ fn new_and_deleted_pages_rebuild_the_model_and_render_the_views_on_demand() {
 fn a_new_page_and_a_static_file_saved_together_both_show() {
     let s = site_with_three_playbooks();
     let (mut live, opts) = preview_of(&s);
-    let gamma = s.read("content/clients/beta.md").replace("title: Beta", "title: Gamma");
-    s.file("content/clients/gamma.md", &gamma);
+    add_gamma(&s, "Gamma");
     s.file("static/extra.css", "p { color: #123456 }");
     live.apply(&[Rebuild::Page("clients/gamma.md".into()), Rebuild::Static { css_only: false }]);
     assert_eq!(live.last_path, "pages");
