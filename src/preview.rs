@@ -133,13 +133,11 @@ impl Preview {
     /// for it or by [`Preview::flush`] in the background, so the reload waits only for the model.
     /// Files only the previous build had (a deleted page, a list's last page) are dropped.
     fn full_with_views_on_demand(&mut self) -> Outcome {
-        let (Some(previous), Some(_)) = (&self.site, &self.tera) else { return self.full() };
+        if self.site.is_none() || self.tera.is_none() {
+            return self.full();
+        }
         self.last_path = "pages";
-        // What the previous build's views were, found while the model is rebuilt.
-        let (before, (site, mut diags)) = rayon::join(
-            || render::Views::of(previous, &self.theme).paths().into_iter().collect::<crate::HashSet<String>>(),
-            || crate::build::check(&self.root, &self.opts),
-        );
+        let (site, mut diags) = crate::build::check(&self.root, &self.opts);
         diags.sort();
         self.diagnostics = diags;
         let Some(site) = site.filter(|_| !self.diagnostics.has_errors()) else {
@@ -148,8 +146,10 @@ impl Preview {
         };
         let views = render::Views::of(&site, &self.theme);
         let now = views.paths();
-        let kept: crate::HashSet<&str> = now.iter().map(String::as_str).collect();
-        self.files.retain(|path, _| !before.contains(path) || kept.contains(path.as_str()));
+        // Whatever a full build of the new model would not write goes: a deleted page, a list's
+        // last page, whether this batch's earlier edits or this one took it away.
+        let written: crate::HashSet<String> = now.iter().cloned().chain(render::copied_paths(&site, &self.theme)).collect();
+        self.files.retain(|path, _| written.contains(path));
         self.stale = now.into_iter().collect();
         self.views = Some(views);
         // The previous model takes a tenth of a second to free at 10,000 playbooks.

@@ -361,7 +361,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     }
     let mut count = jobs.len() + 2;
     for (path, bytes) in &theme.statics {
-        extra.push((format!("static/{path}"), bytes.clone()));
+        extra.push((static_path(path), bytes.clone()));
     }
     let mut errs = Vec::new();
     for (path, bytes) in extra {
@@ -382,6 +382,20 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
         }
     }
     if errs.is_empty() { Ok((count, layouts)) } else { Err(errs) }
+}
+
+/// What [`render_site`] writes besides what [`Views`] renders: `robots.txt`, the theme's static
+/// files and the assets it ships. None is made from a page's text, so no page edit changes one.
+pub fn copied_paths(site: &Site, theme: &ThemeFiles) -> Vec<String> {
+    let mut paths = vec!["robots.txt".to_string()];
+    paths.extend(theme.statics.keys().map(|p| static_path(p)));
+    paths.extend(site.assets.iter().filter(|a| site.ships(a)).map(|a| a.rel.clone()));
+    paths
+}
+
+/// Where a theme's static file goes in the output.
+fn static_path(rel: &str) -> String {
+    format!("static/{rel}")
 }
 
 /// Re-renders only some playbook or section pages (and optionally `/faq/`) into `sink`: the
