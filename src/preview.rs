@@ -5,8 +5,9 @@
 //! A body-only edit re-renders that page (and `/faq/` when its questions changed) after
 //! re-running the link check; a front-matter edit re-renders the page and marks the views it
 //! touches stale; a new, deleted or moved page rebuilds the model and marks every view stale;
-//! assets, templates and config rebuild everything, which is always correct. A stale view is
-//! rendered before it is served.
+//! edited templates are compiled and tried on one view of each kind, every other view stale;
+//! assets and config rebuild everything, which is always correct. A stale view is rendered
+//! before it is served.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -35,7 +36,10 @@ pub enum Rebuild {
     ContentFile(String),
     /// Only stylesheets or other static files changed.
     Static { css_only: bool },
-    /// Templates or config: rebuild everything now.
+    /// A template of the site or its theme: the model stands; the templates are compiled
+    /// again and every view follows on demand.
+    Templates,
+    /// Config or registry files: rebuild everything now.
     Full,
 }
 
@@ -60,7 +64,7 @@ pub struct Preview {
     /// Diagnostics of the last rebuild; errors mean `files` is stale.
     pub diagnostics: Diagnostics,
     /// Which path the last rebuild took: `full`, `pages` (the model rebuilt, every view
-    /// rendered on demand), `body`, `front-matter` or `static`.
+    /// rendered on demand), `templates`, `body`, `front-matter` or `static`.
     pub last_path: &'static str,
     /// Files whose content is out of date after a front-matter edit; rendered on demand
     /// ([`Preview::ensure`]) or all at once ([`Preview::flush`]).
@@ -157,6 +161,45 @@ impl Preview {
         Outcome::Reload
     }
 
+    /// Templates edited, the model and config unchanged: the templates are compiled again and
+    /// one view of each kind is rendered with them now, so that an error in a template shows
+    /// at once; every other view is marked stale, to be rendered when a browser asks for it or
+    /// by [`Preview::flush`]. On errors, as after a full rebuild, the last good files stay and
+    /// the next change rebuilds everything.
+    fn retheme(&mut self) -> Outcome {
+        self.last_path = "templates";
+        let Some(site) = &self.site else { return self.full() };
+        let mut errors = Vec::new();
+        let theme = theme::load(&self.root, site.cfg.config.theme.as_deref(), &mut errors);
+        let tera = render::compile(&theme).map_err(|e| errors.extend(e)).ok();
+        let views = render::Views::of(site, &theme);
+        let samples = views.samples(site);
+        let out = MemoryOutput::reusing(&self.files);
+        if let Some(tera) = tera.as_ref().filter(|_| errors.is_empty())
+            && let Err(e) = render::render_views(site, tera, &out, &views, &theme, &samples, None)
+        {
+            errors.extend(e);
+        }
+        let rendered = out.into_files();
+        let Some(tera) = tera.filter(|_| errors.is_empty()) else {
+            let mut diagnostics = site.diagnostics.clone();
+            diagnostics.extend(errors);
+            diagnostics.sort();
+            self.diagnostics = diagnostics;
+            self.site = None;
+            return Outcome::Reload;
+        };
+        let paths = views.paths();
+        let written: crate::HashSet<String> = paths.iter().cloned().chain(render::copied_paths(site, &theme)).collect();
+        self.files.retain(|path, _| written.contains(path));
+        self.stale = paths.into_iter().collect();
+        self.store(rendered);
+        self.theme = theme;
+        self.tera = Some(tera);
+        self.views = Some(views);
+        Outcome::Reload
+    }
+
     /// Applies a batch of changes with the cheapest rebuild that is still correct.
     pub fn apply(&mut self, changes: &[Rebuild]) -> Outcome {
         self.views = None;
@@ -184,6 +227,13 @@ impl Preview {
             self.last_path = "static";
             return if css_only { Outcome::Styles } else { Outcome::Reload };
         }
+        if wanted.iter().any(|c| matches!(c, Rebuild::Templates)) {
+            // Templates and pages changed in one burst (a checkout, say): both at once.
+            if wanted.iter().any(|c| matches!(c, Rebuild::Page(_))) {
+                return self.full();
+            }
+            return self.retheme();
+        }
         let mut pages = Vec::new();
         let mut faq = false;
         let mut affected = Vec::new();
@@ -203,7 +253,7 @@ impl Preview {
                     // A new or deleted page, or one whose URL, audience or draft state changed.
                     None => return self.full_with_views_on_demand(),
                 },
-                Rebuild::Nothing | Rebuild::Full | Rebuild::ContentFile(_) | Rebuild::Static { .. } => {}
+                Rebuild::Nothing | Rebuild::Full | Rebuild::ContentFile(_) | Rebuild::Static { .. } | Rebuild::Templates => {}
             }
         }
         let (Some(site), Some(tera)) = (&self.site, &self.tera) else { return self.full() };

@@ -250,3 +250,86 @@ fn a_stale_view_is_rendered_on_demand() {
     assert!(String::from_utf8_lossy(&page).contains("/clients/acme/co-managed/#ws-help-desk"));
     assert!(!live.stale.contains("owners/acme-boss/index.html"));
 }
+
+/// The default theme's `page.html` with `extra` just inside its content block.
+fn page_template_with(extra: &str) -> String {
+    let theme_page = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/page.html"))
+        .expect("the default theme's page template");
+    assert!(theme_page.contains("{%- block content %}"), "precondition: page.html has a content block");
+    theme_page.replacen("{%- block content %}", &format!("{{%- block content %}}{extra}"), 1)
+}
+
+#[test]
+fn a_template_edit_renders_one_view_of_each_kind_now_and_the_rest_on_demand() {
+    let s = site_with_three_playbooks();
+    s.file("templates/page.html", &page_template_with(""));
+    let (mut live, opts) = preview_of(&s);
+    s.file("templates/page.html", &page_template_with("<p>zqtemplate</p>"));
+    assert_eq!(live.apply(&[Rebuild::Templates]), Outcome::Reload);
+    assert_eq!(live.last_path, "templates");
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    // One playbook (the first) and one view of every other kind are rendered before the reload.
+    let first = String::from_utf8_lossy(&live.files["clients/acme/co-managed/index.html"]).into_owned();
+    assert!(first.contains("zqtemplate"), "the sample playbook shows the new template at once");
+    for sample in ["index.html", "clients/index.html", "owners/index.html", "404.html"] {
+        assert!(!live.stale.contains(sample), "{sample} was rendered with the new templates before the reload");
+    }
+    assert!(live.stale.contains("clients/beta/index.html"), "{:?}", live.stale);
+    assert!(!String::from_utf8_lossy(&live.files["clients/beta/index.html"]).contains("zqtemplate"), "precondition: stale until asked for");
+    let beta = live.ensure("clients/beta/index.html").expect("the playbook page");
+    assert!(String::from_utf8_lossy(&beta).contains("zqtemplate"), "a stale playbook, asked for, shows the new template");
+    assert_matches_full(&s, &mut live, &opts, "a template edit");
+
+    // The override removed: the built-in theme again (compiled, for the default templates).
+    std::fs::remove_file(s.path().join("templates/page.html")).unwrap();
+    live.apply(&[Rebuild::Templates]);
+    assert_eq!(live.last_path, "templates");
+    assert!(!String::from_utf8_lossy(&live.ensure("clients/beta/index.html").expect("page")).contains("zqtemplate"));
+    assert_matches_full(&s, &mut live, &opts, "a template override removed");
+}
+
+#[test]
+fn a_broken_template_keeps_the_last_good_files_and_names_the_template() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    let before = live.files.clone();
+    s.file("templates/page.html", "{% extends \"base.html\" %}\n{% block content %}{% if %}{% endblock content %}\n");
+    assert_eq!(live.apply(&[Rebuild::Templates]), Outcome::Reload);
+    assert!(live.has_errors());
+    let err = live.diagnostics.items.iter().find(|d| d.code == "template-error").expect("a template error");
+    assert_eq!(err.file, "templates/page.html");
+    assert_eq!(live.files, before, "the last good files stay");
+
+    // An error only one playbook sets off is found when that page is rendered, not before the
+    // reload (one playbook of each kind is rendered then, and this one renders fine).
+    s.file("templates/page.html", &page_template_with("{% if page.title == \"Beta\" %}{{ page.zq_no_such_field.deeper }}{% endif %}"));
+    live.apply(&[Rebuild::Templates]);
+    assert_eq!(live.last_path, "full", "after an error, the next change rebuilds everything");
+    assert!(live.has_errors(), "a full rebuild renders every page, Beta's too");
+    // Fixed: back on the fast path, and the same as a full build.
+    s.file("templates/page.html", &page_template_with("<p>zqfixed</p>"));
+    live.apply(&[Rebuild::Templates]);
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    assert_matches_full(&s, &mut live, &opts, "a template fixed");
+    s.file("templates/page.html", &page_template_with("{% if page.title == \"Beta\" %}{{ page.zq_no_such_field.deeper }}{% endif %}"));
+    live.apply(&[Rebuild::Templates]);
+    assert_eq!(live.last_path, "templates");
+    assert!(!live.has_errors(), "the sample playbook renders: {:?}", live.diagnostics);
+    assert!(live.ensure("clients/beta/index.html").is_some(), "the last good page is still served");
+    assert!(live.has_errors(), "rendering Beta's page finds the error");
+    let err = live.diagnostics.items.iter().find(|d| d.code == "template-error").expect("a template error");
+    assert_eq!(err.file, "templates/page.html");
+    assert!(err.message.contains("clients/beta.md") || err.message.contains("beta"), "{}", err.message);
+}
+
+#[test]
+fn templates_and_pages_changed_together_rebuild_everything() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    s.file("templates/page.html", &page_template_with("<p>zqboth</p>"));
+    add_gamma(&s, "Gamma");
+    live.apply(&[Rebuild::Templates, Rebuild::Page("clients/gamma.md".into())]);
+    assert_eq!(live.last_path, "full");
+    assert!(String::from_utf8_lossy(&live.files["clients/gamma/index.html"]).contains("zqboth"));
+    assert_matches_full(&s, &mut live, &opts, "templates and a new page");
+}

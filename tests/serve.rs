@@ -201,12 +201,22 @@ fn each_save_rebuilds_as_little_as_it_can_and_says_what() {
     s.file("content/clients/acme-new.md", &acme_playbook("Acme new", "New.\n"));
     after_reloads(&mut events, "the new page", || ensure(serve.get("/clients/acme-new/").status == 200, || "new page not served".into()));
     assert_eq!(rebuild_lines(&serve, 2), ["the edited page", "every view, each rendered when first asked for"], "{}", serve.stderr());
-    // A template edit still rebuilds everything at once.
+    // A template edit keeps the model: one view of each kind now, the rest when asked for.
     s.file("templates/404.html", "{% extends \"base.html\" %}{% block content %}<p>Lost zqlost</p>{% endblock content %}");
     after_reloads(&mut events, "the template edit", || {
         ensure(serve.get("/nowhere/").text().contains("zqlost"), || "new 404 not served".into())
     });
-    assert_eq!(rebuild_lines(&serve, 3).last().map(String::as_str), Some("everything"), "{}", serve.stderr());
+    assert_eq!(
+        rebuild_lines(&serve, 3).last().map(String::as_str),
+        Some("the templates, then every view, each rendered when first asked for"),
+        "{}",
+        serve.stderr()
+    );
+    // The config still rebuilds everything at once.
+    let config = s.read("demarcate.yaml");
+    s.file("demarcate.yaml", &format!("{config}\n# zqconfig\n"));
+    after_reloads(&mut events, "the config edit", || ensure(true, String::new));
+    assert_eq!(rebuild_lines(&serve, 4).last().map(String::as_str), Some("everything"), "{}", serve.stderr());
 }
 
 #[test]
@@ -585,6 +595,26 @@ fn template_error_shows_the_overlay_until_fixed() {
     assert!(page(&serve, CO_URL).contains("zqoriginal"), "the last good page is still served");
     s.file("templates/page.html", &theme_page.replacen("</main>", "</main><!-- zqtemplatefixed -->", 1));
     after_reloads(&mut events, "the overlay cleared", || overlay_nowhere(&serve));
+}
+
+#[test]
+fn a_template_error_only_one_page_sets_off_shows_the_overlay_once_that_page_renders() {
+    let s = fixture();
+    let theme_page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/page.html"))
+        .expect("the default theme's page template");
+    let with = |extra: &str| theme_page.replacen("{%- block content %}", &format!("{{%- block content %}}{extra}"), 1);
+    s.file("templates/page.html", &with(""));
+    let serve = Serve::start(s.path(), &[]);
+    assert!(overlay(&page(&serve, MANAGED_URL)).is_none(), "precondition: the copied template is fine");
+    let mut events = serve.events();
+    // The first playbook (co-managed) renders before the reload; the managed one afterwards, in
+    // the background or when asked for: its error must still reach the browser.
+    s.file("templates/page.html", &with("{% if page.title == \"Acme managed\" %}{{ page.zq_no_such_field.deeper }}{% endif %}"));
+    after_reloads(&mut events, "the template-error overlay", || overlay_everywhere(&serve, &["template-error", "page.html"]));
+    assert!(serve.stderr().contains("template-error"), "the error is printed too:\n{}", serve.stderr());
+    s.file("templates/page.html", &with("<p>zqtemplatefixed</p>"));
+    after_reloads(&mut events, "the overlay cleared", || overlay_nowhere(&serve));
+    assert!(page(&serve, MANAGED_URL).contains("zqtemplatefixed"));
 }
 
 // --- Styles -------------------------------------------------------------------------------------

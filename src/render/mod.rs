@@ -563,6 +563,27 @@ impl Views {
         Views { refs, jobs, by_path }
     }
 
+    /// The first view of each kind (a playbook, a section, the home page, an owner's page, a
+    /// workstream's, a party's, the matrix, …). Rendered right after a template edit, they
+    /// show an error in any template at once, before the rest are rendered on demand; an error
+    /// only some data sets off shows when a view that has it is rendered.
+    pub fn samples(&self, site: &Site) -> Vec<String> {
+        let mut kinds = Vec::new();
+        let mut paths = Vec::new();
+        for job in &self.jobs {
+            let page = match *job {
+                Job::Page(i) => Some((site.pages[i].is_section, site.pages[i].path.is_empty())),
+                _ => None,
+            };
+            let kind = (std::mem::discriminant(job), page);
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+                paths.push(job.path(site));
+            }
+        }
+        paths
+    }
+
     /// Every file a full build renders from the model: every view, the exports and the
     /// sitemap (not the static files, `robots.txt` or the assets, which no page changes).
     pub fn paths(&self) -> Vec<String> {

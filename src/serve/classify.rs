@@ -34,7 +34,7 @@ pub fn classify(rel: &str, kind: EventKind) -> Rebuild {
                 (false, _) => Rebuild::ContentFile(rel_content),
             }
         }
-        ["templates", ..] | ["themes", _, "templates", ..] => Rebuild::Full,
+        ["templates", ..] | ["themes", _, "templates", ..] => Rebuild::Templates,
         ["static", ..] | ["themes", _, "static", ..] => Rebuild::Static { css_only: name.ends_with(".css") && kind == EventKind::Modified },
         _ => Rebuild::Nothing,
     }
@@ -65,8 +65,9 @@ mod tests {
             ("content/4913", Created, Rebuild::Nothing),
             ("demarcate.yaml", Modified, Rebuild::Full),
             ("owners.yaml", Created, Rebuild::Full),
-            ("templates/page.html", Modified, Rebuild::Full),
-            ("themes/default/templates/base.html", Modified, Rebuild::Full),
+            ("templates/page.html", Modified, Rebuild::Templates),
+            ("themes/default/templates/base.html", Modified, Rebuild::Templates),
+            ("templates/partials/extra.html", Removed, Rebuild::Templates),
             ("static/style.css", Modified, Rebuild::Static { css_only: true }),
             ("themes/default/static/style.css", Modified, Rebuild::Static { css_only: true }),
             ("static/style.css", Created, Rebuild::Static { css_only: false }),

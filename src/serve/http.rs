@@ -123,6 +123,9 @@ pub fn handle(request: Request, state: &State) {
             None => (404, "404.txt".to_string(), std::sync::Arc::new(b"404 Not Found\n".to_vec())),
         },
     };
+    // Rendering a stale view may have found errors (see `State::ensure`): show them with it.
+    let now = if snapshot.stale.contains(&key) { Some(state.snapshot()) } else { None };
+    let errors = now.as_ref().map_or(errors, |s| s.errors.as_deref());
     let content_type = mime(&key);
     let data = if content_type.starts_with("text/html") { inject(&body, errors) } else { body.to_vec() };
     let response = with_header(Response::from_data(data).with_status_code(status), "Content-Type", content_type);

@@ -47,9 +47,23 @@ impl State {
     fn lock_preview(&self) -> std::sync::MutexGuard<'_, Preview> {
         self.preview.lock().unwrap_or_else(|p| p.into_inner())
     }
-    /// The bytes of a stale file, rendered now (waits for a rebuild in progress).
+    /// The bytes of a stale file, rendered now (waits for a rebuild in progress). When
+    /// rendering it failed (a template error only some views set off), the errors are shown:
+    /// printed, in the snapshot, and in every open browser.
     pub fn ensure(&self, key: &str) -> Option<Arc<Vec<u8>>> {
-        self.lock_preview().ensure(key)
+        let mut preview = self.lock_preview();
+        let had_errors = preview.has_errors();
+        let bytes = preview.ensure(key);
+        if !had_errors && preview.has_errors() {
+            self.show_new_errors(&preview);
+        }
+        bytes
+    }
+    /// Errors that rendering a stale view found after the rebuild's reload.
+    fn show_new_errors(&self, preview: &Preview) {
+        self.publish(preview);
+        report(preview.error_report().as_deref(), true, "");
+        self.broadcast("reload");
     }
     fn publish_current(&self) {
         let preview = self.lock_preview();
@@ -234,7 +248,8 @@ fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, state: &State, quiet: b
                 Err(mpsc::TryRecvError::Empty) => {}
             }
             let mut preview = state.lock_preview();
-            if preview.stale.is_empty() {
+            // Once the site has errors, the next change rebuilds everything anyway.
+            if preview.stale.is_empty() || preview.has_errors() {
                 break;
             }
             // Each batch ends by publishing a snapshot (a copy of the file list: milliseconds
@@ -242,6 +257,10 @@ fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, state: &State, quiet: b
             // dozen batches however many views are stale, each short next to an edit's wait.
             let batch = (preview.stale.len() / 8).max(64);
             preview.flush_some(batch);
+            if preview.has_errors() {
+                state.show_new_errors(&preview);
+                break;
+            }
             state.publish(&preview);
             if preview.stale.is_empty() {
                 crate::site::timing("stale views rendered", flush_started);
@@ -271,6 +290,7 @@ fn rebuilt_what(last_path: &str) -> &'static str {
         "body" => "the edited page",
         "front-matter" => "the edited page, then the lists it appears in",
         "pages" => "every view, each rendered when first asked for",
+        "templates" => "the templates, then every view, each rendered when first asked for",
         "static" => "static files",
         _ => "everything",
     }
