@@ -51,9 +51,20 @@ pub fn check_once(root: &Path, opts: &BuildOptions) -> (Option<Site>, Diagnostic
     check_with(root, opts, true)
 }
 
+/// [`check`] taking over from the previous model what still holds (`serve`, after pages were
+/// added, deleted or moved; see [`crate::site::Previous`]).
+pub fn check_reusing(root: &Path, opts: &BuildOptions, previous: Site) -> (Option<Site>, Diagnostics) {
+    STAGE.store(1, Ordering::Relaxed);
+    checked(root, Site::load_reusing(root, opts, previous.into_previous()))
+}
+
 fn check_with(root: &Path, opts: &BuildOptions, lean: bool) -> (Option<Site>, Diagnostics) {
     STAGE.store(1, Ordering::Relaxed);
-    let loaded = if lean { Site::load_for_build(root, opts) } else { Site::load(root, opts) };
+    checked(root, if lean { Site::load_for_build(root, opts) } else { Site::load(root, opts) })
+}
+
+/// A loaded site with its theme's diagnostics added.
+fn checked(root: &Path, loaded: Result<Site, crate::site::LoadFailure>) -> (Option<Site>, Diagnostics) {
     let mut site = match loaded {
         Ok(s) => s,
         Err(f) => return (None, f.diagnostics),

@@ -631,7 +631,7 @@ pub fn load_each<R: Send>(
     default_audience: Audience,
     each: impl Fn(&mut Page) -> R + Sync,
 ) -> (Loaded, Vec<R>) {
-    let (files, assets, mut diagnostics) = walk(root);
+    let (files, assets, diagnostics) = walk(root);
     let results: Vec<_> = files
         .par_iter()
         .map(|(p, rel)| {
@@ -643,6 +643,72 @@ pub fn load_each<R: Send>(
             (page, diags)
         })
         .collect();
+    assemble(results, assets, diagnostics, default_audience)
+}
+
+/// Pages a rebuild of the model can take over instead of parsing their files again (see
+/// [`load_known`]): the previous model's pages, where still on offer, and where each sat.
+#[derive(Default)]
+pub struct Known {
+    pub by_rel: crate::HashMap<String, usize>,
+    pub pages: Vec<Option<Page>>,
+}
+
+impl Known {
+    /// The page at `rel` under `content/`, if on offer (once).
+    pub fn take(&mut self, rel: &str) -> Option<Page> {
+        let &at = self.by_rel.get(rel)?;
+        self.pages.get_mut(at)?.take()
+    }
+}
+
+/// [`load`] for a rebuild of the model while the previous one is at hand (`serve`, after a
+/// page was added, deleted or moved): a file whose text is still a known page's is that page,
+/// with a fresh stamp, and is not parsed again. Returns which pages were taken over.
+pub fn load_known(root: &Path, unknown: UnknownKeys, default_audience: Audience, known: &mut Known) -> (Loaded, Vec<bool>) {
+    let (files, assets, diagnostics) = walk(root);
+    let files: Vec<(PathBuf, String, Option<Page>)> = files
+        .into_iter()
+        .map(|(path, rel)| {
+            let page = known.take(&rel);
+            (path, rel, page)
+        })
+        .collect();
+    let results: Vec<_> = files
+        .into_par_iter()
+        .map(|(path, rel, page)| match page.and_then(|page| unchanged(&path, page)) {
+            Some(page) => (Some((page, true)), Vec::new()),
+            None => {
+                let (page, diags) = load_page(&path, &rel, unknown);
+                (page.map(|page| (page, false)), diags)
+            }
+        })
+        .collect();
+    assemble(results, assets, diagnostics, default_audience)
+}
+
+/// `page` again, stamped afresh, when the file at `path` still holds its text.
+fn unchanged(path: &Path, mut page: Page) -> Option<Page> {
+    let stamp = Stamp::read(path)?;
+    let bytes = std::fs::read(path).ok()?;
+    let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+    (text == page.raw.as_bytes()).then(|| {
+        page.stamp = stamp;
+        page
+    })
+}
+
+/// One file read: the page (if it could be read) with what was done with it, and the problems.
+type Read<R> = (Option<(Page, R)>, Vec<Diagnostic>);
+
+/// The pages read (in walk order) with what was done with each, the assets, and every
+/// diagnostic, with audiences inherited from the sections.
+fn assemble<R>(
+    results: Vec<Read<R>>,
+    assets: Vec<Asset>,
+    mut diagnostics: Vec<Diagnostic>,
+    default_audience: Audience,
+) -> (Loaded, Vec<R>) {
     let mut pages = Vec::with_capacity(results.len());
     let mut each_results = Vec::with_capacity(results.len());
     for (page, diags) in results {

@@ -134,6 +134,52 @@ pub struct LoadFailure {
     pub diagnostics: Diagnostics,
 }
 
+/// What a rebuild of the model takes over from the model before it (`serve`, after a page was
+/// added, deleted or moved; the config unchanged): each page no diagnostic names, kept only
+/// while its file holds the same text, and its rendered Markdown, kept only while the page is
+/// shown the same way and links to no page that came, went or was read again.
+pub struct Previous {
+    /// Every page the previous model had, by path, and those on offer.
+    pages: content::Known,
+    /// Beside each page on offer, what was made of it.
+    made: Vec<Option<Made>>,
+}
+
+/// What the previous model made of a page: taken over while the page is shown as before.
+struct Made {
+    visible: bool,
+    audience: Audience,
+    /// Its resolved ownership rows and client (rows depend on the page and the registry only).
+    rows: Vec<crate::ownership::Row>,
+    client: Option<usize>,
+    markdown: PageMarkdown,
+}
+
+impl Previous {
+    /// Each page's resolved ownership: taken over where the page was and is shown (rows are
+    /// kept for visible pages only), resolved again elsewhere.
+    fn resolved(&mut self, reg: &Registry, pages: &[Page], visible: &[bool], taken_over: &[bool]) -> Vec<crate::ownership::Resolved> {
+        let by_rel = &self.pages.by_rel;
+        let made = &mut self.made;
+        let kept: Vec<Option<(Vec<crate::ownership::Row>, Option<usize>)>> = pages
+            .iter()
+            .zip(visible)
+            .zip(taken_over)
+            .map(|((page, &visible), &taken)| {
+                let m = made.get_mut(*by_rel.get(&page.rel).filter(|_| taken)?)?.as_mut()?;
+                (m.visible == visible && m.audience == page.audience).then(|| (std::mem::take(&mut m.rows), m.client))
+            })
+            .collect();
+        kept.into_par_iter()
+            .zip(pages)
+            .map(|(kept, page)| match kept {
+                Some((rows, client)) => (rows, client, Vec::new()),
+                None => crate::ownership::resolve_page(reg, page),
+            })
+            .collect()
+    }
+}
+
 pub fn base_path_of(base_url: &str) -> String {
     let after_scheme = match base_url.find("://") {
         Some(i) => &base_url[i + 3..],
@@ -204,7 +250,43 @@ impl Site {
         Site::load_with(root, opts, true)
     }
 
+    /// [`Site::load`] taking over what it can from the previous model (see [`Previous`]); the
+    /// same site as a fresh load gives.
+    pub fn load_reusing(root: &Path, opts: &BuildOptions, previous: Previous) -> Result<Site, LoadFailure> {
+        Site::load_from(root, opts, false, Some(previous))
+    }
+
+    /// Takes this model apart for [`Site::load_reusing`].
+    pub fn into_previous(self) -> Previous {
+        let Site { pages, visible, rendered, row_html, faq_answers, diagnostics, by_rel, own, faqs, children, .. } = self;
+        let Ownership { rows, client, by_owner, by_workstream, pages_by_party } = own;
+        // What is not taken over takes tens of milliseconds to free at 10,000 playbooks.
+        crate::build::discard((by_owner, by_workstream, pages_by_party, faqs, children));
+        let named: HashSet<String> = diagnostics.items.into_iter().map(|d| d.file).collect();
+        let mut answers = faq_answers.into_iter();
+        let (pages, made) = pages
+            .into_iter()
+            .zip(visible)
+            .zip(rendered.into_iter().zip(row_html))
+            .zip(rows.into_iter().zip(client))
+            .map(|(((page, visible), (rendered, row_html)), (rows, client))| {
+                let answers = answers.next().unwrap_or_default();
+                if named.contains(&page.file) {
+                    return (None, None);
+                }
+                let markdown = PageMarkdown { rendered, rows: row_html, answers, diags: Vec::new() };
+                let made = Made { visible, audience: page.audience, rows, client, markdown };
+                (Some(page), Some(made))
+            })
+            .unzip();
+        Previous { pages: content::Known { by_rel, pages }, made }
+    }
+
     fn load_with(root: &Path, opts: &BuildOptions, lean: bool) -> Result<Site, LoadFailure> {
+        Site::load_from(root, opts, lean, None)
+    }
+
+    fn load_from(root: &Path, opts: &BuildOptions, lean: bool, previous: Option<Previous>) -> Result<Site, LoadFailure> {
         let t = std::time::Instant::now();
         let Frame { cfg, reg, audience, title, description, base_url, base_path, mut diagnostics } = Frame::load(root, opts)?;
         timing("config", t);
@@ -212,12 +294,18 @@ impl Site {
         let unknown = cfg.config.front_matter.unknown_keys;
         // A one-shot build resolves each page's ownership as soon as it is read (see
         // `ownership::resolve_and_free`); serve and check keep the raw assignments.
-        let (loaded, resolved) = if lean {
-            let (loaded, resolved) =
-                content::load_each(root, unknown, cfg.config.audience, |p| crate::ownership::resolve_and_free(&reg, p));
-            (loaded, Some(resolved))
-        } else {
-            (content::load(root, unknown, cfg.config.audience), None)
+        let mut previous = previous;
+        let (loaded, resolved, taken_over) = match previous.as_mut() {
+            _ if lean => {
+                let (loaded, resolved) =
+                    content::load_each(root, unknown, cfg.config.audience, |p| crate::ownership::resolve_and_free(&reg, p));
+                (loaded, Some(resolved), Vec::new())
+            }
+            Some(previous) => {
+                let (loaded, taken_over) = content::load_known(root, unknown, cfg.config.audience, &mut previous.pages);
+                (loaded, None, taken_over)
+            }
+            None => (content::load(root, unknown, cfg.config.audience), None, Vec::new()),
         };
         timing("read + front-matter", t);
         let t = std::time::Instant::now();
@@ -230,9 +318,13 @@ impl Site {
         let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
         check_duplicate_urls(&pages, &visible, &mut diagnostics);
         let mut d = Vec::new();
-        let own = match resolved {
-            Some(resolved) => Ownership::from_resolved(&reg, resolved, &visible, &mut d),
-            None => Ownership::build(&reg, &pages, &visible, &mut d),
+        let own = match (resolved, previous.as_mut()) {
+            (Some(resolved), _) => Ownership::from_resolved(&reg, resolved, &visible, &mut d),
+            (None, Some(previous)) => {
+                let resolved = previous.resolved(&reg, &pages, &visible, &taken_over);
+                Ownership::from_resolved(&reg, resolved, &visible, &mut d)
+            }
+            (None, None) => Ownership::build(&reg, &pages, &visible, &mut d),
         };
         diagnostics.extend(d);
         timing("ownership", t);
@@ -269,7 +361,8 @@ impl Site {
             site.pages.par_iter_mut().for_each(|p| p.fm.workstreams = Default::default());
         }
         let t = std::time::Instant::now();
-        site.render_markdown(lean);
+        let reused = previous.map(|p| site.markdown_to_reuse(p, &taken_over)).unwrap_or_default();
+        site.render_markdown(lean, reused);
         timing("markdown", t);
         let t = std::time::Instant::now();
         site.collect_faqs(lean);
@@ -342,14 +435,15 @@ impl Site {
     /// Renders every page's Markdown. A `lean` build frees each page's text as soon as its
     /// Markdown is rendered: every later stage reads parsed and rendered parts, so the text, the
     /// largest part of the model, never sits beside all the HTML.
-    fn render_markdown(&mut self, lean: bool) {
+    fn render_markdown(&mut self, lean: bool, mut reused: Vec<Option<PageMarkdown>>) {
         let results: Vec<PageMarkdown> = if lean {
             let texts: Vec<String> = self.pages.iter_mut().map(|p| std::mem::take(&mut p.raw)).collect();
             let results = texts.into_par_iter().enumerate().map(|(i, raw)| self.page_markdown_of(i, &raw)).collect();
             self.release_text();
             results
         } else {
-            (0..self.pages.len()).into_par_iter().map(|i| self.page_markdown(i)).collect()
+            reused.resize_with(self.pages.len(), || None);
+            reused.into_par_iter().enumerate().map(|(i, pm)| pm.unwrap_or_else(|| self.page_markdown(i))).collect()
         };
         let n = results.len();
         self.rendered = Vec::with_capacity(n);
@@ -361,6 +455,30 @@ impl Site {
             self.row_html.push(pm.rows);
             self.faq_answers.push(pm.answers);
         }
+    }
+
+    /// Per page, the Markdown the previous model rendered for it, where that still holds: the
+    /// page was taken over (`taken_over`, its text unchanged), is shown the same way (visible,
+    /// same audience), and links to no page that is new, gone or was read again (a link to
+    /// another page is rewritten to that page's URL, or left as written when there is none).
+    fn markdown_to_reuse(&self, previous: Previous, taken_over: &[bool]) -> Vec<Option<PageMarkdown>> {
+        let Previous { pages: content::Known { by_rel, .. }, mut made } = previous;
+        let read_again = self.pages.iter().zip(taken_over).filter(|(_, taken)| !**taken).map(|(p, _)| p.rel.as_str());
+        let gone = by_rel.keys().map(String::as_str).filter(|r| !self.by_rel.contains_key(*r));
+        let changed: HashSet<&str> = gone.chain(read_again).collect();
+        self.pages
+            .iter()
+            .enumerate()
+            .map(|(i, page)| {
+                if !taken_over.get(i).copied().unwrap_or(false) {
+                    return None;
+                }
+                let Made { visible, audience, markdown, .. } = made.get_mut(*by_rel.get(&page.rel)?)?.take()?;
+                let links = markdown.rendered.as_ref().map(|r| r.links.as_slice()).unwrap_or_default();
+                let links_changed = links.iter().any(|l| l.target.as_deref().is_some_and(|t| changed.contains(t)));
+                (visible == self.visible[i] && audience == page.audience && !links_changed).then_some(markdown)
+            })
+            .collect()
     }
 
     /// Stores a re-rendered page's Markdown; returns its diagnostics.

@@ -333,3 +333,110 @@ fn templates_and_pages_changed_together_rebuild_everything() {
     assert!(String::from_utf8_lossy(&live.files["clients/gamma/index.html"]).contains("zqboth"));
     assert_matches_full(&s, &mut live, &opts, "templates and a new page");
 }
+
+/// Deletes a page under content/.
+fn delete(s: &Site, rel: &str) {
+    std::fs::remove_file(s.path().join("content").join(rel)).unwrap();
+}
+
+#[test]
+fn pages_linking_to_a_page_that_comes_goes_or_moves_follow_it() {
+    // Unchanged pages are taken over from the previous model with their rendered Markdown;
+    // a link to another page is rewritten to its URL, so a page linking to one that came,
+    // went or moved must be rendered again.
+    let s = site_with_three_playbooks();
+    s.file("demarcate.yaml", &s.read("demarcate.yaml").replace("  unused-owner: off", "  unused-owner: off\n  broken-link: warning"));
+    let managed = "content/clients/acme/managed.md";
+    s.file(managed, &s.read(managed).replace("Managed.", "Managed; see [Beta](../beta.md) and [Gamma](../gamma.md)."));
+    let (mut live, opts) = preview_of(&s);
+    assert!(live.diagnostics.items.iter().any(|d| d.code == "broken-link"), "precondition: Gamma does not exist yet");
+    let change = |live: &mut Preview, rel: &str, what: &str| {
+        live.apply(&[Rebuild::Page(rel.into())]);
+        assert_eq!(live.last_path, "pages", "{what}");
+    };
+    add_gamma(&s, "Gamma");
+    change(&mut live, "clients/gamma.md", "a page another links to, added");
+    assert!(String::from_utf8_lossy(&live.ensure("clients/acme/managed/index.html").unwrap()).contains("href=\"/clients/gamma/\""));
+    assert_matches_full(&s, &mut live, &opts, "a page another links to, added");
+
+    delete(&s, "clients/beta.md");
+    change(&mut live, "clients/beta.md", "a page another links to, deleted");
+    assert!(!String::from_utf8_lossy(&live.ensure("clients/acme/managed/index.html").unwrap()).contains("href=\"/clients/beta/\""));
+    assert_matches_full(&s, &mut live, &opts, "a page another links to, deleted");
+
+    // Moved: gone from one place, new in another, in one batch.
+    let gamma = s.read("content/clients/gamma.md");
+    delete(&s, "clients/gamma.md");
+    s.file("content/clients/beta.md", &gamma);
+    live.apply(&[Rebuild::Page("clients/gamma.md".into()), Rebuild::Page("clients/beta.md".into())]);
+    assert_eq!(live.last_path, "pages");
+    assert_matches_full(&s, &mut live, &opts, "a page another links to, moved");
+}
+
+#[test]
+fn pages_a_section_hides_from_the_client_build_or_shows_again_follow_it() {
+    // Beta states no audience of its own: it inherits its section's. Its text is unchanged,
+    // but its rendered Markdown (none while it was hidden) must not be taken over once the
+    // section shows it, nor kept for nothing once the section hides it.
+    let s = site_with_three_playbooks();
+    let section = |audience: &str| format!("---\ntitle: Clients\n{audience}---\nAll clients.\n");
+    s.file("content/clients/_index.md", &section("audience: internal\n"));
+    let opts = BuildOptions {
+        base_url: Some("http://127.0.0.1:1/".into()),
+        audience: Some(demarcate::config::Audience::Client),
+        ..BuildOptions::default()
+    };
+    let mut live = Preview::new(s.path(), opts.clone());
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    assert!(!live.files.contains_key("clients/beta/index.html"), "precondition: Beta is internal");
+    let new = "content/clients/acme/new.md";
+    for (audience, shown) in [("", true), ("audience: internal\n", false)] {
+        // A section's front-matter edit alone takes the full path; with a new page beside it,
+        // the model is rebuilt.
+        s.file("content/clients/_index.md", &section(audience));
+        if shown {
+            s.file(new, &s.read("content/clients/acme/managed.md").replace("title: Acme managed", "title: Acme new"));
+        } else {
+            delete(&s, "clients/acme/new.md");
+        }
+        live.apply(&[Rebuild::Page("clients/_index.md".into()), Rebuild::Page("clients/acme/new.md".into())]);
+        assert_eq!(live.last_path, "pages");
+        let beta = live.ensure("clients/beta/index.html");
+        assert_eq!(beta.is_some(), shown);
+        if let Some(beta) = beta {
+            assert!(String::from_utf8_lossy(&beta).contains("<p>Beta body.</p>"), "Beta's body is rendered now it is shown");
+        }
+        assert_matches_full(&s, &mut live, &opts, &format!("the section's audience set to {audience:?}"));
+    }
+}
+
+#[test]
+fn an_edit_and_a_new_page_in_one_batch_match_a_full_build_in_either_order() {
+    for new_first in [false, true] {
+        let s = site_with_three_playbooks();
+        let (mut live, opts) = preview_of(&s);
+        let rel = "content/clients/acme/managed.md";
+        s.file(rel, &s.read(rel).replace("The desk.", "The desk zqbatch."));
+        add_gamma(&s, "Gamma");
+        let (edit, new) = (Rebuild::Page("clients/acme/managed.md".into()), Rebuild::Page("clients/gamma.md".into()));
+        live.apply(&if new_first { [new, edit] } else { [edit, new] });
+        assert_eq!(live.last_path, "pages");
+        assert!(String::from_utf8_lossy(&live.ensure("clients/acme/managed/index.html").unwrap()).contains("zqbatch"));
+        assert_matches_full(&s, &mut live, &opts, &format!("an edit and a new page (new first: {new_first})"));
+    }
+}
+
+#[test]
+fn a_page_with_diagnostics_is_read_again_when_the_model_is_rebuilt() {
+    // Parsing a page is what finds its front-matter problems: a page some diagnostic names is
+    // read again rather than taken over, so the rebuilt model reports it as a fresh load does.
+    let s = site_with_three_playbooks();
+    s.file("demarcate.yaml", &s.read("demarcate.yaml").replace("  unused-owner: off", "  unused-owner: off\n  unknown-key: warning"));
+    s.file("content/clients/beta.md", &s.read("content/clients/beta.md").replace("title: Beta", "title: Beta\ncolour: blue"));
+    let (mut live, opts) = preview_of(&s);
+    assert!(live.diagnostics.items.iter().any(|d| d.file == "content/clients/beta.md"), "precondition: {:?}", live.diagnostics);
+    add_gamma(&s, "Gamma");
+    live.apply(&[Rebuild::Page("clients/gamma.md".into())]);
+    assert_eq!(live.last_path, "pages");
+    assert_matches_full(&s, &mut live, &opts, "a new page beside one with a warning");
+}
