@@ -7,8 +7,10 @@
 //! touches stale; a new, deleted or moved page rebuilds the model (taking over every page that
 //! did not change) and marks every view stale;
 //! edited templates are compiled and tried on one view of each kind, every other view stale;
-//! assets and config rebuild everything, which is always correct. A stale view is rendered
-//! before it is served.
+//! a changed asset rebuilds the model as a new page does, and copies the assets again; the
+//! config rebuilds the model from scratch and reloads the theme, every view stale. A stale view
+//! is rendered before it is served. A site with errors is rebuilt whole, which is always
+//! correct.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -32,15 +34,17 @@ pub enum Rebuild {
     /// on demand.
     Page(String),
     /// Something under `content/` that is not Markdown changed: an asset, a folder, or an
-    /// editor's temporary file. Rebuilds everything unless the path is gone and the last build
-    /// had nothing there (a temporary file that came and went).
+    /// editor's temporary file. Rebuilds the model (taking over the unchanged pages) and copies
+    /// the assets again, unless the path is gone and the last build had nothing there (a
+    /// temporary file that came and went).
     ContentFile(String),
     /// Only stylesheets or other static files changed.
     Static { css_only: bool },
     /// A template of the site or its theme: the model stands; the templates are compiled
     /// again and every view follows on demand.
     Templates,
-    /// Config or registry files: rebuild everything now.
+    /// Config or registry files: the model is rebuilt from scratch and the theme reloaded, every
+    /// view follows on demand.
     Full,
 }
 
@@ -54,6 +58,17 @@ pub enum Outcome {
 
 pub type Files = crate::output::MemoryFiles;
 
+/// Where a rebuild's model comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Model {
+    /// The model stands: only templates changed.
+    Kept,
+    /// Rebuilt, taking over every page that did not change (pages or assets changed).
+    Reused,
+    /// Rebuilt from scratch: the config or the registry changed.
+    Fresh,
+}
+
 pub struct Preview {
     root: PathBuf,
     opts: BuildOptions,
@@ -64,8 +79,8 @@ pub struct Preview {
     pub files: Files,
     /// Diagnostics of the last rebuild; errors mean `files` is stale.
     pub diagnostics: Diagnostics,
-    /// Which path the last rebuild took: `full`, `pages` (the model rebuilt, every view
-    /// rendered on demand), `templates`, `body`, `front-matter` or `static`.
+    /// Which path the last rebuild took: `full`, `config`, `pages` (the model rebuilt, every
+    /// view rendered on demand), `templates`, `body`, `front-matter` or `static`.
     pub last_path: &'static str,
     /// Files whose content is out of date after a front-matter edit; rendered on demand
     /// ([`Preview::ensure`]) or all at once ([`Preview::flush`]).
@@ -133,70 +148,84 @@ impl Preview {
         Outcome::Reload
     }
 
-    /// A full rebuild for pages added, deleted or moved, the theme and config unchanged: the
-    /// model is rebuilt now, and every view is marked stale, to be rendered when a browser asks
-    /// for it or by [`Preview::flush`] in the background, so the reload waits only for the model.
-    /// Files only the previous build had (a deleted page, a list's last page) are dropped.
-    fn full_with_views_on_demand(&mut self) -> Outcome {
-        if self.site.is_none() || self.tera.is_none() {
+    /// Rebuilds what a batch of changes needs, then marks every view stale, to be rendered when
+    /// a browser asks for it or by [`Preview::flush`] in the background, so the reload waits
+    /// only for the model: the model as `model` says; the theme when `theme` (templates or config
+    /// changed), with one view of each kind rendered at once so that an error in a template shows
+    /// straight away; the copied files (`robots.txt`, static files, assets) when `copies`. Files
+    /// a full build of the new state would not write go (a deleted page, a list's last page). On
+    /// errors the last good files stay, and the next change rebuilds everything.
+    fn rebuild_on_demand(&mut self, model: Model, theme: bool, copies: bool) -> Outcome {
+        if self.tera.is_none() {
             return self.full();
         }
-        self.last_path = "pages";
         let Some(previous) = self.site.take() else { return self.full() };
-        let (site, mut diags) = crate::build::check_reusing(&self.root, &self.opts, previous);
-        diags.sort();
-        self.diagnostics = diags;
-        let Some(site) = site.filter(|_| !self.diagnostics.has_errors()) else {
+        self.last_path = match model {
+            Model::Kept => "templates",
+            Model::Reused if theme => "templates",
+            Model::Reused => "pages",
+            Model::Fresh => "config",
+        };
+        let (site, mut diagnostics) = match model {
+            Model::Kept => {
+                let diagnostics = previous.diagnostics.clone();
+                (Some(previous), diagnostics)
+            }
+            Model::Reused => crate::build::check_reusing(&self.root, &self.opts, previous),
+            Model::Fresh => {
+                crate::build::discard(previous);
+                crate::build::check(&self.root, &self.opts)
+            }
+        };
+        diagnostics.sort();
+        let Some(site) = site.filter(|_| !diagnostics.has_errors()) else {
+            self.diagnostics = diagnostics;
             return Outcome::Reload;
         };
-        let views = render::Views::of(&site, &self.theme);
-        let now = views.paths();
-        // Whatever a full build of the new model would not write goes: a deleted page, a list's
-        // last page, whether this batch's earlier edits or this one took it away.
-        let written: crate::HashSet<String> = now.iter().cloned().chain(render::copied_paths(&site, &self.theme)).collect();
-        self.files.retain(|path, _| written.contains(path));
-        self.stale = now.into_iter().collect();
-        self.views = Some(views);
-        self.site = Some(site);
-        Outcome::Reload
-    }
-
-    /// Templates edited, the model and config unchanged: the templates are compiled again and
-    /// one view of each kind is rendered with them now, so that an error in a template shows
-    /// at once; every other view is marked stale, to be rendered when a browser asks for it or
-    /// by [`Preview::flush`]. On errors, as after a full rebuild, the last good files stay and
-    /// the next change rebuilds everything.
-    fn retheme(&mut self) -> Outcome {
-        self.last_path = "templates";
-        let Some(site) = &self.site else { return self.full() };
+        // A rebuilt model's diagnostics already hold the theme's problems, as a full build's do.
         let mut errors = Vec::new();
-        let theme = theme::load(&self.root, site.cfg.config.theme.as_deref(), &mut errors);
-        let tera = render::compile(&theme).map_err(|e| errors.extend(e)).ok();
-        let views = render::Views::of(site, &theme);
-        let samples = views.samples(site);
+        let new_theme = theme.then(|| {
+            let files = theme::load(&self.root, site.cfg.config.theme.as_deref(), &mut errors);
+            let tera = render::compile(&files).map_err(|e| errors.extend(e)).ok();
+            (files, tera)
+        });
+        let (theme_files, tera) = match &new_theme {
+            Some((files, tera)) => (files, tera.as_ref()),
+            None => (&self.theme, self.tera.as_ref()),
+        };
+        let views = render::Views::of(&site, theme_files);
         let out = MemoryOutput::reusing(&self.files);
-        if let Some(tera) = tera.as_ref().filter(|_| errors.is_empty())
-            && let Err(e) = render::render_views(site, tera, &out, &views, &theme, &samples, None)
+        if let Some(tera) = tera.filter(|_| theme && errors.is_empty())
+            && let Err(e) = render::render_views(&site, tera, &out, &views, theme_files, &views.samples(&site), None)
+        {
+            errors.extend(e);
+        }
+        if copies
+            && errors.is_empty()
+            && let Err(e) = render::write_copied(&site, theme_files, &out)
         {
             errors.extend(e);
         }
         let rendered = out.into_files();
-        let Some(tera) = tera.filter(|_| errors.is_empty()) else {
-            let mut diagnostics = site.diagnostics.clone();
+        if !errors.is_empty() || tera.is_none() {
             diagnostics.extend(errors);
             diagnostics.sort();
             self.diagnostics = diagnostics;
-            self.site = None;
+            crate::build::discard(site);
             return Outcome::Reload;
-        };
+        }
+        self.diagnostics = diagnostics;
         let paths = views.paths();
-        let written: crate::HashSet<String> = paths.iter().cloned().chain(render::copied_paths(site, &theme)).collect();
+        let written: crate::HashSet<String> = paths.iter().cloned().chain(render::copied_paths(&site, theme_files)).collect();
         self.files.retain(|path, _| written.contains(path));
         self.stale = paths.into_iter().collect();
         self.store(rendered);
-        self.theme = theme;
-        self.tera = Some(tera);
+        if let Some((files, Some(tera))) = new_theme {
+            self.theme = files;
+            self.tera = Some(tera);
+        }
         self.views = Some(views);
+        self.site = Some(site);
         Outcome::Reload
     }
 
@@ -214,25 +243,31 @@ impl Preview {
         if wanted.is_empty() {
             return Outcome::Unchanged;
         }
-        let full = |c: &&Rebuild| matches!(c, Rebuild::Full | Rebuild::ContentFile(_));
-        if wanted.iter().any(full) || self.site.is_none() || self.has_errors() {
+        if self.site.is_none() || self.has_errors() {
             return self.full();
         }
-        if wanted.iter().any(|c| matches!(c, Rebuild::Static { .. })) {
+        let any = |pick: fn(&Rebuild) -> bool| wanted.iter().any(|c| pick(c));
+        let (config, templates) = (any(|c| matches!(c, Rebuild::Full)), any(|c| matches!(c, Rebuild::Templates)));
+        let (pages, files) = (any(|c| matches!(c, Rebuild::Page(_))), any(|c| matches!(c, Rebuild::ContentFile(_))));
+        if any(|c| matches!(c, Rebuild::Static { .. })) {
             // First, whatever path the pages then take.
             self.reload_statics();
+        }
+        if config {
+            return self.rebuild_on_demand(Model::Fresh, true, true);
+        }
+        if files {
+            // An asset came, went or changed (or a folder moved): the model lists them.
+            return self.rebuild_on_demand(Model::Reused, templates, true);
+        }
+        if templates {
+            // With pages changed in the same burst (a checkout, say), both at once.
+            return self.rebuild_on_demand(if pages { Model::Reused } else { Model::Kept }, true, false);
         }
         if wanted.iter().all(|c| matches!(c, Rebuild::Static { .. })) {
             let css_only = wanted.iter().all(|c| matches!(c, Rebuild::Static { css_only: true }));
             self.last_path = "static";
             return if css_only { Outcome::Styles } else { Outcome::Reload };
-        }
-        if wanted.iter().any(|c| matches!(c, Rebuild::Templates)) {
-            // Templates and pages changed in one burst (a checkout, say): both at once.
-            if wanted.iter().any(|c| matches!(c, Rebuild::Page(_))) {
-                return self.full();
-            }
-            return self.retheme();
         }
         let mut pages = Vec::new();
         let mut faq = false;
@@ -251,7 +286,7 @@ impl Preview {
                         None => return self.full(),
                     },
                     // A new or deleted page, or one whose URL, audience or draft state changed.
-                    None => return self.full_with_views_on_demand(),
+                    None => return self.rebuild_on_demand(Model::Reused, false, false),
                 },
                 Rebuild::Nothing | Rebuild::Full | Rebuild::ContentFile(_) | Rebuild::Static { .. } | Rebuild::Templates => {}
             }

@@ -153,26 +153,26 @@ fn a_new_page_and_a_static_file_saved_together_both_show() {
 }
 
 #[test]
-fn new_deleted_and_moved_away_content_files_rebuild_everything() {
+fn new_deleted_and_moved_away_content_files_rebuild_the_model_and_copy_the_assets() {
     let s = site_with_three_playbooks();
     let (mut live, opts) = preview_of(&s);
-    // A new image is copied.
+    // A new image is copied at once (the views follow on demand).
     s.file("content/clients/diagram.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
     live.apply(&[Rebuild::ContentFile("clients/diagram.svg".into())]);
-    assert_eq!(live.last_path, "full");
+    assert_eq!(live.last_path, "pages");
     assert!(live.files.contains_key("clients/diagram.svg"));
     // Deleted, it goes: the last build had it.
     std::fs::remove_file(s.path().join("content/clients/diagram.svg")).unwrap();
     live.last_path = "none";
     live.apply(&[Rebuild::ContentFile("clients/diagram.svg".into())]);
-    assert_eq!(live.last_path, "full");
+    assert_eq!(live.last_path, "pages");
     assert!(!live.files.contains_key("clients/diagram.svg"));
     // A folder moved out of content/ is reported once, for the folder: its pages go.
     let away = tempfile::tempdir().unwrap();
     std::fs::rename(s.path().join("content/clients/acme"), away.path().join("acme")).unwrap();
     live.last_path = "none";
     live.apply(&[Rebuild::ContentFile("clients/acme".into())]);
-    assert_eq!(live.last_path, "full");
+    assert_eq!(live.last_path, "pages");
     assert!(!live.files.keys().any(|k| k.starts_with("clients/acme/")), "{:?}", live.files.keys().collect::<Vec<_>>());
     assert_matches_full(&s, &mut live, &opts, "a folder moved away");
 }
@@ -323,14 +323,15 @@ fn a_broken_template_keeps_the_last_good_files_and_names_the_template() {
 }
 
 #[test]
-fn templates_and_pages_changed_together_rebuild_everything() {
+fn templates_and_pages_changed_together_rebuild_the_model_and_the_theme() {
     let s = site_with_three_playbooks();
     let (mut live, opts) = preview_of(&s);
     s.file("templates/page.html", &page_template_with("<p>zqboth</p>"));
     add_gamma(&s, "Gamma");
     live.apply(&[Rebuild::Templates, Rebuild::Page("clients/gamma.md".into())]);
-    assert_eq!(live.last_path, "full");
-    assert!(String::from_utf8_lossy(&live.files["clients/gamma/index.html"]).contains("zqboth"));
+    assert_eq!(live.last_path, "templates");
+    assert!(String::from_utf8_lossy(&live.files["clients/acme/co-managed/index.html"]).contains("zqboth"), "a sample, at once");
+    assert!(String::from_utf8_lossy(&live.ensure("clients/gamma/index.html").expect("the new page")).contains("zqboth"));
     assert_matches_full(&s, &mut live, &opts, "templates and a new page");
 }
 
@@ -439,4 +440,34 @@ fn a_page_with_diagnostics_is_read_again_when_the_model_is_rebuilt() {
     live.apply(&[Rebuild::Page("clients/gamma.md".into())]);
     assert_eq!(live.last_path, "pages");
     assert_matches_full(&s, &mut live, &opts, "a new page beside one with a warning");
+}
+
+#[test]
+fn a_config_edit_rebuilds_the_model_and_renders_the_views_on_demand() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    let config = s.read("demarcate.yaml");
+    assert!(config.contains("name: Service desk"), "precondition: the fixture names the desk");
+    s.file("demarcate.yaml", &config.replace("name: Service desk", "name: Service desk zqrenamed"));
+    assert_eq!(live.apply(&[Rebuild::Full]), Outcome::Reload);
+    assert_eq!(live.last_path, "config");
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    // The first owner's page is among the views rendered at once; a playbook naming the desk
+    // is rendered when asked for.
+    assert!(String::from_utf8_lossy(&live.files["owners/desk/index.html"]).contains("zqrenamed"));
+    assert!(live.stale.contains("clients/acme/managed/index.html"), "{:?}", live.stale);
+    let page = live.ensure("clients/acme/managed/index.html").expect("a playbook");
+    assert!(String::from_utf8_lossy(&page).contains("zqrenamed"), "the renamed owner, asked for");
+    assert_matches_full(&s, &mut live, &opts, "an owner renamed in the registry");
+
+    // Broken config: the last good files stay; fixed, everything is rebuilt.
+    let before = live.files.clone();
+    s.file("demarcate.yaml", &format!("{config}\nowners: [\n"));
+    live.apply(&[Rebuild::Full]);
+    assert!(live.has_errors());
+    assert_eq!(live.files, before, "the last good files stay");
+    s.file("demarcate.yaml", &config);
+    live.apply(&[Rebuild::Full]);
+    assert_eq!(live.last_path, "full");
+    assert_matches_full(&s, &mut live, &opts, "the config fixed");
 }

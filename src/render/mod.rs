@@ -342,10 +342,6 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     let (mut errors, (layouts, export_errors)) = rayon::join(render_all, exports);
     errors.extend(export_errors);
     let layouts = layouts.unwrap_or_default();
-    let mut extra: Vec<(String, Vec<u8>)> = vec![
-        ("sitemap.xml".into(), sitemap(site, &jobs).into_bytes()),
-        ("robots.txt".into(), format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes()),
-    ];
     if std::env::var_os("DEMARCATE_TIMINGS").is_some() {
         for (name, n) in ["contexts (cpu)", "templates (cpu)", "writes (cpu)"].iter().zip(&spent) {
             eprintln!("timing: {name:<22} {:>8.1} ms", n.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6);
@@ -359,12 +355,26 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut count = jobs.len() + 2;
-    for (path, bytes) in &theme.statics {
-        extra.push((static_path(path), bytes.clone()));
+    let sitemap_written = sink.put("sitemap.xml", sitemap(site, &jobs).into_bytes()).map_err(|e| write_error("sitemap.xml".to_string(), e));
+    match (sitemap_written, write_copied(site, theme, sink)) {
+        (Ok(()), Ok(copied)) => Ok((jobs.len() + 1 + copied, layouts)),
+        (Err(e), Ok(_)) => Err(vec![e]),
+        (sitemap, Err(mut errs)) => {
+            errs.extend(sitemap.err());
+            Err(errs)
+        }
     }
+}
+
+/// Writes what [`copied_paths`] names, assets last: `robots.txt`, the theme's static files and
+/// the assets this build ships. Returns how many files it wrote.
+pub fn write_copied(site: &Site, theme: &ThemeFiles, sink: &dyn Sink) -> Result<usize, Vec<Diagnostic>> {
+    let robots = format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes();
+    let made = std::iter::once(("robots.txt".to_string(), robots))
+        .chain(theme.statics.iter().map(|(path, bytes)| (static_path(path), bytes.clone())));
+    let mut count = 0;
     let mut errs = Vec::new();
-    for (path, bytes) in extra {
+    for (path, bytes) in made {
         if let Err(e) = sink.put(&path, bytes) {
             errs.push(write_error(path, e));
         }
@@ -381,7 +391,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
             Err(e) => errs.push(Diagnostic::error("io", format!("content/{}", a.rel), format!("cannot read: {e}"))),
         }
     }
-    if errs.is_empty() { Ok((count, layouts)) } else { Err(errs) }
+    if errs.is_empty() { Ok(count) } else { Err(errs) }
 }
 
 /// What [`render_site`] writes besides what [`Views`] renders: `robots.txt`, the theme's static
