@@ -218,6 +218,9 @@ import os, socket, statistics, subprocess, sys, time
 binary, corpus, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
 proc = subprocess.Popen([binary, "serve", corpus, "--port", str(port)], stderr=subprocess.PIPE, text=True)
+page = None
+config_file = os.path.join(corpus, "demarcate.yaml")
+config = open(config_file).read()
 try:
     t0 = time.time()
     for line in proc.stderr:
@@ -255,11 +258,40 @@ try:
         text = original.replace("coverage: business-hours", "coverage: extended-hours", 1) if i % 2 == 0 else original
         owner.append(wait_reload(lambda: open(page, "w").write(text + f"\n<!-- {i} -->\n")))
     open(page, "w").write(original)
+    # Rebuilds that render the views on demand: each reload waits for the model (and a sample
+    # of views), the rest follow in the background; a pause before each change lets them finish,
+    # as a person editing would.
+    def after_pause(edit):
+        time.sleep(2)
+        return wait_reload(edit)
+    added, deleted = [], []
+    new_page = os.path.join(os.path.dirname(page), "zz-bench-new.md")
+    for i in range(runs):
+        added.append(after_pause(lambda: open(new_page, "w").write(original.replace("\ntitle: ", "\ntitle: New ", 1))))
+        deleted.append(after_pause(lambda: os.remove(new_page)))
+    template = os.path.join(corpus, "templates", "page.html")
+    theme_page = open(os.path.join(os.path.dirname(os.path.abspath(binary)), "..", "..", "themes", "default", "templates", "page.html")).read()
+    os.makedirs(os.path.dirname(template), exist_ok=True)
+    after_pause(lambda: open(template, "w").write(theme_page))
+    templates = [after_pause(lambda: open(template, "w").write(theme_page + f"{{# edit {i} #}}\n")) for i in range(runs)]
+    after_pause(lambda: os.remove(template))
+    configs = [after_pause(lambda: open(config_file, "w").write(config + f"# edit {i}\n")) for i in range(runs)]
     print(f"serve body edit → reload       median {statistics.median(body):7.1f} ms")
     print(f"serve front-matter edit → reload median {statistics.median(owner):7.1f} ms")
     print(f"serve body edit saved by rename → reload median {statistics.median(atomic):7.1f} ms")
+    print(f"serve playbook added → reload  median {statistics.median(added):7.1f} ms")
+    print(f"serve playbook deleted → reload median {statistics.median(deleted):7.1f} ms")
+    print(f"serve template edit (page.html overridden) → reload median {statistics.median(templates):7.1f} ms")
+    print(f"serve config edit → reload     median {statistics.median(configs):7.1f} ms")
 finally:
     proc.kill()
+    # Leave the corpus as generated, whatever failed.
+    open(config_file, "w").write(config)
+    for leftover in [os.path.join(corpus, "templates"), os.path.join(os.path.dirname(page or corpus), "zz-bench-new.md")]:
+        if os.path.isdir(leftover):
+            import shutil; shutil.rmtree(leftover)
+        elif os.path.exists(leftover):
+            os.remove(leftover)
 PY
 
 # Outputs are removed only now: deleting big trees between timed runs slows the next run.
