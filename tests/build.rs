@@ -81,6 +81,29 @@ fn example_site_builds_a_page_for_every_markdown_file() {
 }
 
 #[test]
+fn the_summary_counts_the_files_the_build_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site-src");
+    copy_tree(&repo().join("content"), &site.join("content"));
+    std::fs::copy(repo().join("demarcate.yaml"), site.join("demarcate.yaml")).unwrap();
+    // An asset is copied too, and counted.
+    std::fs::write(site.join("content/diagram.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    let out = tmp.path().join("out");
+    let r = run_in(&site, &["build", ".", "-o", out.to_str().unwrap(), "--no-cache"]);
+    r.ok();
+    let counted: usize = r
+        .stdout
+        .split(" files)")
+        .next()
+        .and_then(|head| head.rsplit(", ").next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no file count in the summary: {}", r.stdout));
+    let written: Vec<String> = files_below(&out).into_iter().filter(|f| f != ".demarcate-output").collect();
+    assert!(written.iter().any(|f| f == "diagram.svg"), "{written:?}");
+    assert_eq!(counted, written.len(), "the summary says {counted} files; the output holds {written:?}");
+}
+
+#[test]
 fn example_site_output_has_no_links_to_markdown_sources() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");

@@ -357,7 +357,8 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     }
     let sitemap_written = sink.put("sitemap.xml", sitemap(site, &jobs).into_bytes()).map_err(|e| write_error("sitemap.xml".to_string(), e));
     match (sitemap_written, write_copied(site, theme, sink)) {
-        (Ok(()), Ok(copied)) => Ok((jobs.len() + 1 + copied, layouts)),
+        // Every view, the exports (the sitemap among them) and the copied files.
+        (Ok(()), Ok(copied)) => Ok((jobs.len() + EXPORTS.len() + copied, layouts)),
         (Err(e), Ok(_)) => Err(vec![e]),
         (sitemap, Err(mut errs)) => {
             errs.extend(sitemap.err());
