@@ -45,7 +45,7 @@ pub enum Rebuild {
     Templates,
     /// Config or registry files: the model is rebuilt from scratch and the theme reloaded, every
     /// view follows on demand.
-    Full,
+    Config,
 }
 
 /// What the browser should do after a rebuild.
@@ -247,7 +247,7 @@ impl Preview {
             return self.full();
         }
         let any = |pick: fn(&Rebuild) -> bool| wanted.iter().any(|c| pick(c));
-        let (config, templates) = (any(|c| matches!(c, Rebuild::Full)), any(|c| matches!(c, Rebuild::Templates)));
+        let (config, templates) = (any(|c| matches!(c, Rebuild::Config)), any(|c| matches!(c, Rebuild::Templates)));
         let (pages, files) = (any(|c| matches!(c, Rebuild::Page(_))), any(|c| matches!(c, Rebuild::ContentFile(_))));
         if any(|c| matches!(c, Rebuild::Static { .. })) {
             // First, whatever path the pages then take.
@@ -288,7 +288,7 @@ impl Preview {
                     // A new or deleted page, or one whose URL, audience or draft state changed.
                     None => return self.rebuild_on_demand(Model::Reused, false, false),
                 },
-                Rebuild::Nothing | Rebuild::Full | Rebuild::ContentFile(_) | Rebuild::Static { .. } | Rebuild::Templates => {}
+                Rebuild::Nothing | Rebuild::Config | Rebuild::ContentFile(_) | Rebuild::Static { .. } | Rebuild::Templates => {}
             }
         }
         let (Some(site), Some(tera)) = (&self.site, &self.tera) else { return self.full() };

@@ -449,7 +449,7 @@ fn a_config_edit_rebuilds_the_model_and_renders_the_views_on_demand() {
     let config = s.read("demarcate.yaml");
     assert!(config.contains("name: Service desk"), "precondition: the fixture names the desk");
     s.file("demarcate.yaml", &config.replace("name: Service desk", "name: Service desk zqrenamed"));
-    assert_eq!(live.apply(&[Rebuild::Full]), Outcome::Reload);
+    assert_eq!(live.apply(&[Rebuild::Config]), Outcome::Reload);
     assert_eq!(live.last_path, "config");
     assert!(!live.has_errors(), "{:?}", live.diagnostics);
     // The first owner's page is among the views rendered at once; a playbook naming the desk
@@ -463,11 +463,11 @@ fn a_config_edit_rebuilds_the_model_and_renders_the_views_on_demand() {
     // Broken config: the last good files stay; fixed, everything is rebuilt.
     let before = live.files.clone();
     s.file("demarcate.yaml", &format!("{config}\nowners: [\n"));
-    live.apply(&[Rebuild::Full]);
+    live.apply(&[Rebuild::Config]);
     assert!(live.has_errors());
     assert_eq!(live.files, before, "the last good files stay");
     s.file("demarcate.yaml", &config);
-    live.apply(&[Rebuild::Full]);
+    live.apply(&[Rebuild::Config]);
     assert_eq!(live.last_path, "full");
     assert_matches_full(&s, &mut live, &opts, "the config fixed");
 }

@@ -23,7 +23,7 @@ pub fn classify(rel: &str, kind: EventKind) -> Rebuild {
         return Rebuild::Nothing;
     }
     match parts.as_slice() {
-        [file] if CONFIG_FILES.contains(file) => Rebuild::Full,
+        [file] if CONFIG_FILES.contains(file) => Rebuild::Config,
         ["content", rest @ ..] if !rest.is_empty() => {
             let rel_content = rest.join("/");
             match (rel_content.ends_with(".md"), kind) {
@@ -63,8 +63,8 @@ mod tests {
             ("content/clients/acme/.#co-managed.md", Created, Rebuild::Nothing),
             ("content/.git/index", Modified, Rebuild::Nothing),
             ("content/4913", Created, Rebuild::Nothing),
-            ("demarcate.yaml", Modified, Rebuild::Full),
-            ("owners.yaml", Created, Rebuild::Full),
+            ("demarcate.yaml", Modified, Rebuild::Config),
+            ("owners.yaml", Created, Rebuild::Config),
             ("templates/page.html", Modified, Rebuild::Templates),
             ("themes/default/templates/base.html", Modified, Rebuild::Templates),
             ("templates/partials/extra.html", Removed, Rebuild::Templates),
