@@ -346,7 +346,8 @@ impl Preview {
     }
 
     fn render_now(&mut self, paths: &[String]) {
-        if paths.is_empty() {
+        // Once rendering found an error, the last good files are served until the next change.
+        if paths.is_empty() || self.has_errors() {
             return;
         }
         let (Some(site), Some(tera)) = (&self.site, &self.tera) else { return };

@@ -320,6 +320,11 @@ fn a_broken_template_keeps_the_last_good_files_and_names_the_template() {
     let err = live.diagnostics.items.iter().find(|d| d.code == "template-error").expect("a template error");
     assert_eq!(err.file, "templates/page.html");
     assert!(err.message.contains("clients/beta.md") || err.message.contains("beta"), "{}", err.message);
+    // From then on the last good files are served (rendered with the fixed template), not
+    // rendered again with the broken one.
+    assert!(live.stale.contains("clients/acme/managed/index.html"));
+    let managed = live.ensure("clients/acme/managed/index.html").expect("the last good page");
+    assert!(String::from_utf8_lossy(&managed).contains("zqfixed"), "the last good page is served");
 }
 
 #[test]
