@@ -388,22 +388,27 @@ pub fn split_front_matter(raw: &str) -> Result<(std::ops::Range<usize>, usize, u
 /// Reads and parses one file. Errors become diagnostics; a page with broken front-matter is
 /// still returned (with empty front-matter) so that later stages can report more problems.
 fn load_page(path: &Path, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec<Diagnostic>) {
+    match read_source(path, rel) {
+        Ok((stamp, raw)) => parse_read(stamp, raw, rel, unknown),
+        Err(d) => (None, vec![d]),
+    }
+}
+
+/// A page's file: its stamp (taken before reading) and its text without a byte order mark.
+fn read_source(path: &Path, rel: &str) -> Result<(Stamp, String), Diagnostic> {
     let file = format!("{CONTENT_DIR}/{rel}");
     let stamp = Stamp::read(path).unwrap_or_default();
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return (None, vec![Diagnostic::error("io", file, format!("cannot read: {e}"))]),
-    };
-    let mut raw = match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            let d = Diagnostic::error("invalid-utf8", file, format!("not valid UTF-8 text (byte {})", e.utf8_error().valid_up_to()));
-            return (None, vec![d]);
-        }
-    };
+    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", file.clone(), format!("cannot read: {e}")))?;
+    let mut raw = String::from_utf8(bytes)
+        .map_err(|e| Diagnostic::error("invalid-utf8", file, format!("not valid UTF-8 text (byte {})", e.utf8_error().valid_up_to())))?;
     if raw.starts_with('\u{feff}') {
         raw.drain(..3);
     }
+    Ok((stamp, raw))
+}
+
+/// Parses a page's text as read, with the stamp it was read under.
+fn parse_read(stamp: Stamp, raw: String, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec<Diagnostic>) {
     let (mut page, diags) = parse_page(raw, rel, unknown);
     if let Some(p) = &mut page {
         p.stamp = stamp;
@@ -676,26 +681,20 @@ pub fn load_known(root: &Path, unknown: UnknownKeys, default_audience: Audience,
         .collect();
     let results: Vec<_> = files
         .into_par_iter()
-        .map(|(path, rel, page)| match page.and_then(|page| unchanged(&path, page)) {
-            Some(page) => (Some((page, true)), Vec::new()),
-            None => {
-                let (page, diags) = load_page(&path, &rel, unknown);
+        .map(|(path, rel, known)| match (read_source(&path, &rel), known) {
+            // The same text: the page as parsed before, stamped afresh.
+            (Ok((stamp, raw)), Some(mut page)) if raw == page.raw => {
+                page.stamp = stamp;
+                (Some((page, true)), Vec::new())
+            }
+            (Ok((stamp, raw)), _) => {
+                let (page, diags) = parse_read(stamp, raw, &rel, unknown);
                 (page.map(|page| (page, false)), diags)
             }
+            (Err(d), _) => (None, vec![d]),
         })
         .collect();
     assemble(results, assets, diagnostics, default_audience)
-}
-
-/// `page` again, stamped afresh, when the file at `path` still holds its text.
-fn unchanged(path: &Path, mut page: Page) -> Option<Page> {
-    let stamp = Stamp::read(path)?;
-    let bytes = std::fs::read(path).ok()?;
-    let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
-    (text == page.raw.as_bytes()).then(|| {
-        page.stamp = stamp;
-        page
-    })
 }
 
 /// One file read: the page (if it could be read) with what was done with it, and the problems.

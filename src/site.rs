@@ -156,25 +156,57 @@ struct Made {
 }
 
 impl Previous {
-    /// Each page's resolved ownership: taken over where the page was and is shown (rows are
-    /// kept for visible pages only), resolved again elsewhere.
-    fn resolved(&mut self, reg: &Registry, pages: &[Page], visible: &[bool], taken_over: &[bool]) -> Vec<crate::ownership::Resolved> {
-        let by_rel = &self.pages.by_rel;
-        let made = &mut self.made;
-        let kept: Vec<Option<(Vec<crate::ownership::Row>, Option<usize>)>> = pages
+    /// What the previous model made of each page now loaded, where the page was taken over
+    /// (`taken_over`: its text unchanged) and is shown as before (visible, same audience); and
+    /// every page that came, went or was read again, by path.
+    fn take_over(self, pages: &[Page], visible: &[bool], by_rel: &HashMap<String, usize>, taken_over: &[bool]) -> TakenOver {
+        let Previous { pages: content::Known { by_rel: before, .. }, mut made } = self;
+        let now = pages
             .iter()
             .zip(visible)
             .zip(taken_over)
             .map(|((page, &visible), &taken)| {
-                let m = made.get_mut(*by_rel.get(&page.rel).filter(|_| taken)?)?.as_mut()?;
-                (m.visible == visible && m.audience == page.audience).then(|| (std::mem::take(&mut m.rows), m.client))
+                let m = made.get_mut(*before.get(&page.rel).filter(|_| taken)?)?.take()?;
+                (m.visible == visible && m.audience == page.audience).then_some(m)
             })
             .collect();
-        kept.into_par_iter()
+        let read_again = pages.iter().zip(taken_over).filter(|(_, taken)| !**taken).map(|(p, _)| p.rel.clone());
+        let changed = before.into_keys().filter(|rel| !by_rel.contains_key(rel)).chain(read_again).collect();
+        TakenOver { made: now, changed }
+    }
+}
+
+/// What a rebuild of the model takes over, page by page (see [`Previous::take_over`]).
+struct TakenOver {
+    made: Vec<Option<Made>>,
+    /// Pages that came, went or were read again.
+    changed: HashSet<String>,
+}
+
+impl TakenOver {
+    /// Each page's resolved ownership: taken over where the page was, resolved again elsewhere.
+    fn resolved(&mut self, reg: &Registry, pages: &[Page]) -> Vec<crate::ownership::Resolved> {
+        self.made
+            .par_iter_mut()
             .zip(pages)
-            .map(|(kept, page)| match kept {
-                Some((rows, client)) => (rows, client, Vec::new()),
+            .map(|(made, page)| match made {
+                Some(m) => (std::mem::take(&mut m.rows), m.client, Vec::new()),
                 None => crate::ownership::resolve_page(reg, page),
+            })
+            .collect()
+    }
+
+    /// Each page's rendered Markdown, where taken over and linking to no page that changed (a
+    /// link to another page is rewritten to that page's URL, or left as written when there is
+    /// none).
+    fn into_markdown(self) -> Vec<Option<PageMarkdown>> {
+        let TakenOver { made, changed } = self;
+        made.into_iter()
+            .map(|made| {
+                let markdown = made?.markdown;
+                let links = markdown.rendered.as_ref().map(|r| r.links.as_slice()).unwrap_or_default();
+                let links_changed = links.iter().any(|l| l.target.as_ref().is_some_and(|t| changed.contains(t)));
+                (!links_changed).then_some(markdown)
             })
             .collect()
     }
@@ -286,7 +318,7 @@ impl Site {
         Site::load_from(root, opts, lean, None)
     }
 
-    fn load_from(root: &Path, opts: &BuildOptions, lean: bool, previous: Option<Previous>) -> Result<Site, LoadFailure> {
+    fn load_from(root: &Path, opts: &BuildOptions, lean: bool, mut previous: Option<Previous>) -> Result<Site, LoadFailure> {
         let t = std::time::Instant::now();
         let Frame { cfg, reg, audience, title, description, base_url, base_path, mut diagnostics } = Frame::load(root, opts)?;
         timing("config", t);
@@ -294,7 +326,6 @@ impl Site {
         let unknown = cfg.config.front_matter.unknown_keys;
         // A one-shot build resolves each page's ownership as soon as it is read (see
         // `ownership::resolve_and_free`); serve and check keep the raw assignments.
-        let mut previous = previous;
         let (loaded, resolved, taken_over) = match previous.as_mut() {
             _ if lean => {
                 let (loaded, resolved) =
@@ -318,12 +349,10 @@ impl Site {
         let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
         check_duplicate_urls(&pages, &visible, &mut diagnostics);
         let mut d = Vec::new();
-        let own = match (resolved, previous.as_mut()) {
+        let mut taken = previous.map(|p| p.take_over(&pages, &visible, &by_rel, &taken_over));
+        let own = match (resolved, taken.as_mut()) {
             (Some(resolved), _) => Ownership::from_resolved(&reg, resolved, &visible, &mut d),
-            (None, Some(previous)) => {
-                let resolved = previous.resolved(&reg, &pages, &visible, &taken_over);
-                Ownership::from_resolved(&reg, resolved, &visible, &mut d)
-            }
+            (None, Some(taken)) => Ownership::from_resolved(&reg, taken.resolved(&reg, &pages), &visible, &mut d),
             (None, None) => Ownership::build(&reg, &pages, &visible, &mut d),
         };
         diagnostics.extend(d);
@@ -361,8 +390,7 @@ impl Site {
             site.pages.par_iter_mut().for_each(|p| p.fm.workstreams = Default::default());
         }
         let t = std::time::Instant::now();
-        let reused = previous.map(|p| site.markdown_to_reuse(p, &taken_over)).unwrap_or_default();
-        site.render_markdown(lean, reused);
+        site.render_markdown(lean, taken.map(TakenOver::into_markdown).unwrap_or_default());
         timing("markdown", t);
         let t = std::time::Instant::now();
         site.collect_faqs(lean);
@@ -455,30 +483,6 @@ impl Site {
             self.row_html.push(pm.rows);
             self.faq_answers.push(pm.answers);
         }
-    }
-
-    /// Per page, the Markdown the previous model rendered for it, where that still holds: the
-    /// page was taken over (`taken_over`, its text unchanged), is shown the same way (visible,
-    /// same audience), and links to no page that is new, gone or was read again (a link to
-    /// another page is rewritten to that page's URL, or left as written when there is none).
-    fn markdown_to_reuse(&self, previous: Previous, taken_over: &[bool]) -> Vec<Option<PageMarkdown>> {
-        let Previous { pages: content::Known { by_rel, .. }, mut made } = previous;
-        let read_again = self.pages.iter().zip(taken_over).filter(|(_, taken)| !**taken).map(|(p, _)| p.rel.as_str());
-        let gone = by_rel.keys().map(String::as_str).filter(|r| !self.by_rel.contains_key(*r));
-        let changed: HashSet<&str> = gone.chain(read_again).collect();
-        self.pages
-            .iter()
-            .enumerate()
-            .map(|(i, page)| {
-                if !taken_over.get(i).copied().unwrap_or(false) {
-                    return None;
-                }
-                let Made { visible, audience, markdown, .. } = made.get_mut(*by_rel.get(&page.rel)?)?.take()?;
-                let links = markdown.rendered.as_ref().map(|r| r.links.as_slice()).unwrap_or_default();
-                let links_changed = links.iter().any(|l| l.target.as_deref().is_some_and(|t| changed.contains(t)));
-                (visible == self.visible[i] && audience == page.audience && !links_changed).then_some(markdown)
-            })
-            .collect()
     }
 
     /// Stores a re-rendered page's Markdown; returns its diagnostics.
