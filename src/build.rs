@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::output::{DiskOutput, OldOutput, OutputError, Sink, UpdateOutput};
 use crate::site::{BuildOptions, Frame, Refreshed, Site};
+use crate::theme::ThemeFiles;
 use crate::{cache, content, render, theme};
 
 /// Where a build is, for a progress display on a terminal.
@@ -39,46 +40,55 @@ pub enum BuildError {
     Output(OutputError, Diagnostics),
 }
 
+/// A checked model and the theme it was checked against, which `serve` renders with.
+pub struct Checked {
+    pub site: Option<Site>,
+    pub diagnostics: Diagnostics,
+    pub theme: ThemeFiles,
+    /// `None` when the templates do not compile (the errors are in `diagnostics`).
+    pub tera: Option<tera::Tera>,
+}
+
 /// Loads the site and checks it, including the theme's templates, without writing anything.
 /// The site keeps its sources, for `serve` to update it in place.
-pub fn check(root: &Path, opts: &BuildOptions) -> (Option<Site>, Diagnostics) {
-    check_with(root, opts, false)
+pub fn check(root: &Path, opts: &BuildOptions) -> Checked {
+    STAGE.store(1, Ordering::Relaxed);
+    checked(root, Site::load(root, opts))
 }
 
 /// [`check`] for a one-shot `demarcate check`: sources are freed as a build frees them (the
 /// diagnostics are the same), so a 100,000-playbook check peaks no higher than its build.
 pub fn check_once(root: &Path, opts: &BuildOptions) -> (Option<Site>, Diagnostics) {
-    check_with(root, opts, true)
+    STAGE.store(1, Ordering::Relaxed);
+    let Checked { site, diagnostics, .. } = checked(root, Site::load_for_build(root, opts));
+    (site, diagnostics)
 }
 
 /// [`check`] taking over from the previous model what still holds (`serve`, after pages were
 /// added, deleted or moved; see [`crate::site::Previous`]).
-pub fn check_reusing(root: &Path, opts: &BuildOptions, previous: Site) -> (Option<Site>, Diagnostics) {
+pub fn check_reusing(root: &Path, opts: &BuildOptions, previous: Site) -> Checked {
     STAGE.store(1, Ordering::Relaxed);
     checked(root, Site::load_reusing(root, opts, previous.into_previous()))
 }
 
-fn check_with(root: &Path, opts: &BuildOptions, lean: bool) -> (Option<Site>, Diagnostics) {
-    STAGE.store(1, Ordering::Relaxed);
-    checked(root, if lean { Site::load_for_build(root, opts) } else { Site::load(root, opts) })
-}
-
 /// A loaded site with its theme's diagnostics added.
-fn checked(root: &Path, loaded: Result<Site, crate::site::LoadFailure>) -> (Option<Site>, Diagnostics) {
+fn checked(root: &Path, loaded: Result<Site, crate::site::LoadFailure>) -> Checked {
     let mut site = match loaded {
         Ok(s) => s,
-        Err(f) => return (None, f.diagnostics),
+        Err(f) => {
+            let mut diagnostics = f.diagnostics;
+            diagnostics.sort();
+            return Checked { site: None, diagnostics, theme: ThemeFiles::default(), tera: None };
+        }
     };
     STAGE.store(2, Ordering::Relaxed);
     let mut d = Vec::new();
-    let files = theme::load(root, site.cfg.config.theme.as_deref(), &mut d);
-    if let Err(errs) = render::compile(&files) {
-        d.extend(errs);
-    }
+    let theme = theme::load(root, site.cfg.config.theme.as_deref(), &mut d);
+    let tera = render::compile(&theme).map_err(|errs| d.extend(errs)).ok();
     site.diagnostics.extend(d);
     site.diagnostics.sort();
-    let diags = site.diagnostics.clone();
-    (Some(site), diags)
+    let diagnostics = site.diagnostics.clone();
+    Checked { site: Some(site), diagnostics, theme, tera }
 }
 
 /// Builds the site into `output`, warm from the build cache when it matches.
@@ -366,7 +376,7 @@ mod tests {
             "---\ntitle: B\nclient: acme\nworkstreams:\n  patching: it\n---\n## Only heading\n\nSee [a](a.md#ws-help-desk).\n",
         );
         let opts = BuildOptions::default();
-        let (_, full) = check(root, &opts);
+        let full = check(root, &opts).diagnostics;
         let (_, lean) = check_once(root, &opts);
         let codes: std::collections::BTreeSet<&str> = full.items.iter().map(|d| d.code).collect();
         assert!(codes.len() >= 6, "the fixture should trip many rules, got {codes:?}");

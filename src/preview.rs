@@ -120,12 +120,8 @@ impl Preview {
     pub fn full(&mut self) -> Outcome {
         self.views = None;
         self.last_path = "full";
-        let (site, mut diags) = crate::build::check(&self.root, &self.opts);
-        let mut d = Vec::new();
-        let theme = theme::load(&self.root, site.as_ref().and_then(|s| s.cfg.config.theme.as_deref()), &mut d);
-        let tera = render::compile(&theme).ok();
-        diags.sort();
-        self.diagnostics = diags;
+        let crate::build::Checked { site, diagnostics, theme, tera } = crate::build::check(&self.root, &self.opts);
+        self.diagnostics = diagnostics;
         let (Some(site), Some(tera)) = (site, tera) else {
             self.site = None;
             return Outcome::Reload;
@@ -166,10 +162,10 @@ impl Preview {
             Model::Reused => "pages",
             Model::Fresh => "config",
         };
-        let (site, mut diagnostics) = match model {
+        let checked = match model {
             Model::Kept => {
                 let diagnostics = previous.diagnostics.clone();
-                (Some(previous), diagnostics)
+                crate::build::Checked { site: Some(previous), diagnostics, theme: ThemeFiles::default(), tera: None }
             }
             Model::Reused => crate::build::check_reusing(&self.root, &self.opts, previous),
             Model::Fresh => {
@@ -177,17 +173,22 @@ impl Preview {
                 crate::build::check(&self.root, &self.opts)
             }
         };
+        let crate::build::Checked { site, mut diagnostics, theme: checked_theme, tera: checked_tera } = checked;
         diagnostics.sort();
         let Some(site) = site.filter(|_| !diagnostics.has_errors()) else {
             self.diagnostics = diagnostics;
             return Outcome::Reload;
         };
-        // A rebuilt model's diagnostics already hold the theme's problems, as a full build's do.
+        // A rebuilt model was checked against the theme on disk (its problems are among the
+        // diagnostics, as a full build's are); a kept one has the templates compiled here.
         let mut errors = Vec::new();
-        let new_theme = theme.then(|| {
-            let files = theme::load(&self.root, site.cfg.config.theme.as_deref(), &mut errors);
-            let tera = render::compile(&files).map_err(|e| errors.extend(e)).ok();
-            (files, tera)
+        let new_theme = theme.then(|| match model {
+            Model::Kept => {
+                let files = theme::load(&self.root, site.cfg.config.theme.as_deref(), &mut errors);
+                let tera = render::compile(&files).map_err(|e| errors.extend(e)).ok();
+                (files, tera)
+            }
+            Model::Reused | Model::Fresh => (checked_theme, checked_tera),
         });
         let (theme_files, tera) = match &new_theme {
             Some((files, tera)) => (files, tera.as_ref()),
