@@ -388,23 +388,30 @@ pub fn split_front_matter(raw: &str) -> Result<(std::ops::Range<usize>, usize, u
 /// Reads and parses one file. Errors become diagnostics; a page with broken front-matter is
 /// still returned (with empty front-matter) so that later stages can report more problems.
 fn load_page(path: &Path, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec<Diagnostic>) {
-    match read_source(path, rel) {
+    match read_source(path, rel).and_then(|(stamp, bytes)| source_text(bytes, rel).map(|raw| (stamp, raw))) {
         Ok((stamp, raw)) => parse_read(stamp, raw, rel, unknown),
         Err(d) => (None, vec![d]),
     }
 }
 
-/// A page's file: its stamp (taken before reading) and its text without a byte order mark.
-fn read_source(path: &Path, rel: &str) -> Result<(Stamp, String), Diagnostic> {
-    let file = format!("{CONTENT_DIR}/{rel}");
+/// A page's file: its stamp (taken before reading) and its bytes.
+fn read_source(path: &Path, rel: &str) -> Result<(Stamp, Vec<u8>), Diagnostic> {
     let stamp = Stamp::read(path).unwrap_or_default();
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", file.clone(), format!("cannot read: {e}")))?;
-    let mut raw = String::from_utf8(bytes)
-        .map_err(|e| Diagnostic::error("invalid-utf8", file, format!("not valid UTF-8 text (byte {})", e.utf8_error().valid_up_to())))?;
-    if raw.starts_with('\u{feff}') {
-        raw.drain(..3);
+    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", format!("{CONTENT_DIR}/{rel}"), format!("cannot read: {e}")))?;
+    Ok((stamp, bytes))
+}
+
+const BYTE_ORDER_MARK: &[u8] = "\u{feff}".as_bytes();
+
+/// A page's text: its bytes as UTF-8, without a byte order mark.
+fn source_text(mut bytes: Vec<u8>, rel: &str) -> Result<String, Diagnostic> {
+    if bytes.starts_with(BYTE_ORDER_MARK) {
+        bytes.drain(..BYTE_ORDER_MARK.len());
     }
-    Ok((stamp, raw))
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Diagnostic::error("invalid-utf8", format!("{CONTENT_DIR}/{rel}"), format!("not valid UTF-8 text (byte {at})"))
+    })
 }
 
 /// Parses a page's text as read, with the stamp it was read under.
@@ -683,14 +690,17 @@ pub fn load_known(root: &Path, unknown: UnknownKeys, default_audience: Audience,
         .into_par_iter()
         .map(|(path, rel, known)| match (read_source(&path, &rel), known) {
             // The same text: the page as parsed before, stamped afresh.
-            (Ok((stamp, raw)), Some(mut page)) if raw == page.raw => {
+            (Ok((stamp, bytes)), Some(mut page)) if bytes.strip_prefix(BYTE_ORDER_MARK).unwrap_or(&bytes) == page.raw.as_bytes() => {
                 page.stamp = stamp;
                 (Some((page, true)), Vec::new())
             }
-            (Ok((stamp, raw)), _) => {
-                let (page, diags) = parse_read(stamp, raw, &rel, unknown);
-                (page.map(|page| (page, false)), diags)
-            }
+            (Ok((stamp, bytes)), _) => match source_text(bytes, &rel) {
+                Ok(raw) => {
+                    let (page, diags) = parse_read(stamp, raw, &rel, unknown);
+                    (page.map(|page| (page, false)), diags)
+                }
+                Err(d) => (None, vec![d]),
+            },
             (Err(d), _) => (None, vec![d]),
         })
         .collect();
