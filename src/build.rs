@@ -65,7 +65,7 @@ pub fn check_once(root: &Path, opts: &BuildOptions) -> (Option<Site>, Diagnostic
 }
 
 /// [`check`] taking over from the previous model what still holds (`serve`, after pages were
-/// added, deleted or moved; see [`crate::site::Previous`]).
+/// added, deleted or moved, or the config edited; see [`crate::site::Previous`]).
 pub fn check_reusing(root: &Path, opts: &BuildOptions, previous: Site) -> Checked {
     STAGE.store(1, Ordering::Relaxed);
     checked(root, Site::load_reusing(root, opts, previous.into_previous()))

@@ -8,7 +8,8 @@
 //! did not change) and marks every view stale;
 //! edited templates are compiled and tried on one view of each kind, every other view stale;
 //! a changed asset rebuilds the model as a new page does, and copies the assets again; the
-//! config rebuilds the model from scratch and reloads the theme, every view stale. A stale view
+//! config rebuilds the model (taking over the parsed pages while pages parse as before, and
+//! nothing made from them) and reloads the theme, every view stale. A stale view
 //! is rendered before it is served. A site with errors is rebuilt whole, which is always
 //! correct.
 
@@ -43,8 +44,8 @@ pub enum Rebuild {
     /// A template of the site or its theme: the model stands; the templates are compiled
     /// again and every view follows on demand.
     Templates,
-    /// Config or registry files: the model is rebuilt from scratch and the theme reloaded, every
-    /// view follows on demand.
+    /// Config or registry files: the model is rebuilt (taking over at most the parsed pages) and
+    /// the theme reloaded, every view follows on demand.
     Config,
 }
 
@@ -63,9 +64,11 @@ pub type Files = crate::output::MemoryFiles;
 enum Model {
     /// The model stands: only templates changed.
     Kept,
-    /// Rebuilt, taking over every page that did not change (pages or assets changed).
+    /// Rebuilt, taking over every page that did not change, with what was made of it (pages or
+    /// assets changed).
     Reused,
-    /// Rebuilt from scratch: the config or the registry changed.
+    /// Rebuilt, taking over at most the parsed pages (the config or the registry changed; see
+    /// [`crate::site::Previous`]).
     Fresh,
 }
 
@@ -167,11 +170,7 @@ impl Preview {
                 let diagnostics = previous.diagnostics.clone();
                 crate::build::Checked { site: Some(previous), diagnostics, theme: ThemeFiles::default(), tera: None }
             }
-            Model::Reused => crate::build::check_reusing(&self.root, &self.opts, previous),
-            Model::Fresh => {
-                crate::build::discard(previous);
-                crate::build::check(&self.root, &self.opts)
-            }
+            Model::Reused | Model::Fresh => crate::build::check_reusing(&self.root, &self.opts, previous),
         };
         let crate::build::Checked { site, mut diagnostics, theme: checked_theme, tera: checked_tera } = checked;
         diagnostics.sort();

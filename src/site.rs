@@ -135,14 +135,51 @@ pub struct LoadFailure {
 }
 
 /// What a rebuild of the model takes over from the model before it (`serve`, after a page was
-/// added, deleted or moved; the config unchanged): each page no diagnostic names, kept only
-/// while its file holds the same text, and its rendered Markdown, kept only while the page is
-/// shown the same way and links to no page that came, went or was read again.
+/// added, deleted or moved, or the config edited): each page no diagnostic names, kept only
+/// while its file holds the same text and the config parses pages as before; and, only while
+/// every config file holds the same text, what was made of it: its ownership rows while the
+/// page is shown the same way, its rendered Markdown while it also links to no page that came,
+/// went or was read again.
 pub struct Previous {
     /// Every page the previous model had, by path, and those on offer.
     pages: content::Known,
     /// Beside each page on offer, what was made of it.
     made: Vec<Option<Made>>,
+    /// What the pages were parsed and their diagnostics filtered with.
+    parsed_with: ParseSettings,
+    /// The text of every config file the previous model was made with (rows depend on the
+    /// registry, Markdown on the base path and the FAQ headings, and more may come).
+    config_files: Vec<(String, String)>,
+}
+
+/// The parts of the config a parsed page, and the diagnostics that decide whether it may be
+/// taken over, depend on: unknown keys are kept or reported, and a check's level may drop a
+/// parse diagnostic (which then names no page). (Audiences are inherited afresh on every load.)
+#[derive(PartialEq)]
+struct ParseSettings {
+    unknown_keys: crate::config::UnknownKeys,
+    checks: std::collections::BTreeMap<String, crate::config::RuleLevel>,
+}
+
+impl ParseSettings {
+    fn of(config: &crate::config::Config) -> Self {
+        ParseSettings { unknown_keys: config.front_matter.unknown_keys, checks: config.checks.clone() }
+    }
+}
+
+impl Previous {
+    /// What of it still holds with the config now loaded: nothing if pages would be parsed
+    /// differently, only the pages if any config file changed.
+    fn still_holding(mut self, cfg: &crate::config::SiteConfig) -> Option<Previous> {
+        if self.parsed_with != ParseSettings::of(&cfg.config) {
+            return None;
+        }
+        if self.config_files != cfg.files {
+            // Tens of milliseconds to free at 10,000 playbooks.
+            crate::build::discard(std::mem::take(&mut self.made));
+        }
+        Some(self)
+    }
 }
 
 /// What the previous model made of a page: taken over while the page is shown as before.
@@ -160,7 +197,7 @@ impl Previous {
     /// (`taken_over`: its text unchanged) and is shown as before (visible, same audience); and
     /// every page that came, went or was read again, by path.
     fn take_over(self, pages: &[Page], visible: &[bool], by_rel: &HashMap<String, usize>, taken_over: &[bool]) -> TakenOver {
-        let Previous { pages: content::Known { by_rel: before, .. }, mut made } = self;
+        let Previous { pages: content::Known { by_rel: before, .. }, mut made, .. } = self;
         let now = pages
             .iter()
             .zip(visible)
@@ -290,12 +327,13 @@ impl Site {
 
     /// Takes this model apart for [`Site::load_reusing`].
     pub fn into_previous(self) -> Previous {
-        let Site { pages, visible, rendered, row_html, faq_answers, diagnostics, by_rel, own, faqs, children, .. } = self;
+        let Site { cfg, pages, visible, rendered, row_html, faq_answers, diagnostics, by_rel, own, faqs, children, .. } = self;
         let Ownership { rows, client, by_owner, by_workstream, pages_by_party } = own;
         // What is not taken over takes tens of milliseconds to free at 10,000 playbooks.
         crate::build::discard((by_owner, by_workstream, pages_by_party, faqs, children));
         let named: HashSet<String> = diagnostics.items.into_iter().map(|d| d.file).collect();
         let mut answers = faq_answers.into_iter();
+        let mut not_on_offer = Vec::new();
         let (pages, made) = pages
             .into_iter()
             .zip(visible)
@@ -303,27 +341,32 @@ impl Site {
             .zip(rows.into_iter().zip(client))
             .map(|(((page, visible), (rendered, row_html)), (rows, client))| {
                 let answers = answers.next().unwrap_or_default();
-                if named.contains(&page.file) {
-                    return (None, None);
-                }
                 let markdown = PageMarkdown { rendered, rows: row_html, answers, diags: Vec::new() };
                 let made = Made { visible, audience: page.audience, rows, client, markdown };
+                if named.contains(&page.file) {
+                    not_on_offer.push((page, made));
+                    return (None, None);
+                }
                 (Some(page), Some(made))
             })
             .unzip();
-        Previous { pages: content::Known { by_rel, pages }, made }
+        // Freed here, the pages with warnings (a tenth of the generated 10,000) took 0.1-0.2 s.
+        crate::build::discard(not_on_offer);
+        let parsed_with = ParseSettings::of(&cfg.config);
+        Previous { pages: content::Known { by_rel, pages }, made, parsed_with, config_files: cfg.files }
     }
 
     fn load_with(root: &Path, opts: &BuildOptions, lean: bool) -> Result<Site, LoadFailure> {
         Site::load_from(root, opts, lean, None)
     }
 
-    fn load_from(root: &Path, opts: &BuildOptions, lean: bool, mut previous: Option<Previous>) -> Result<Site, LoadFailure> {
+    fn load_from(root: &Path, opts: &BuildOptions, lean: bool, previous: Option<Previous>) -> Result<Site, LoadFailure> {
         let t = std::time::Instant::now();
         let Frame { cfg, reg, audience, title, description, base_url, base_path, mut diagnostics } = Frame::load(root, opts)?;
         timing("config", t);
         let t = std::time::Instant::now();
         let unknown = cfg.config.front_matter.unknown_keys;
+        let mut previous = previous.and_then(|p| p.still_holding(&cfg));
         // A one-shot build resolves each page's ownership as soon as it is read (see
         // `ownership::resolve_and_free`); serve and check keep the raw assignments.
         let (loaded, resolved, taken_over) = match previous.as_mut() {

@@ -476,3 +476,61 @@ fn a_config_edit_rebuilds_the_model_and_renders_the_views_on_demand() {
     assert_eq!(live.last_path, "full");
     assert_matches_full(&s, &mut live, &opts, "the config fixed");
 }
+
+#[test]
+fn a_config_edit_that_parses_pages_differently_reads_every_page_again() {
+    // A config edit takes over the parsed pages only while pages would be parsed, and their
+    // parse diagnostics filtered, as before. Beta has a key demarcate does not know.
+    let s = site_with_three_playbooks();
+    let config = s.read("demarcate.yaml");
+    let with = |level: &str, extra: bool| {
+        let checks = config.replace("  unused-owner: off", &format!("  unused-owner: off\n  unknown-key: {level}"));
+        if extra { format!("{checks}front_matter:\n  unknown_keys: extra\n") } else { checks }
+    };
+    s.file("demarcate.yaml", &with("off", true));
+    s.file("content/clients/beta.md", &s.read("content/clients/beta.md").replace("title: Beta", "title: Beta\ncolour: blue"));
+    let (mut live, opts) = preview_of(&s);
+    assert!(live.diagnostics.items.iter().all(|d| d.file != "content/clients/beta.md"), "precondition: {:?}", live.diagnostics);
+    assert!(live.files.contains_key("clients/beta/index.html"));
+
+    // Unknown keys no longer kept: Beta's front-matter does not parse (silently, the check off).
+    s.file("demarcate.yaml", &with("off", false));
+    live.apply(&[Rebuild::Config]);
+    assert_eq!(live.last_path, "config");
+    assert_matches_full(&s, &mut live, &opts, "unknown keys no longer kept");
+
+    // The check on again: the problem it dropped is reported.
+    s.file("demarcate.yaml", &with("warning", false));
+    live.apply(&[Rebuild::Config]);
+    assert!(
+        live.diagnostics.items.iter().any(|d| d.file == "content/clients/beta.md" && d.code == "unknown-key"),
+        "{:?}",
+        live.diagnostics
+    );
+    assert_matches_full(&s, &mut live, &opts, "the unknown-key check on again");
+}
+
+#[test]
+fn a_config_edit_makes_the_rows_and_markdown_of_every_page_again() {
+    // Pages are taken over on a config edit, but nothing made from them: the Markdown depends
+    // on the config (which headings start a FAQ section), the rows on the registry (aliases).
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    let config = s.read("demarcate.yaml");
+    s.file("demarcate.yaml", &format!("{config}faq:\n  headings: [Questions]\n"));
+    live.apply(&[Rebuild::Config]);
+    assert_eq!(live.last_path, "config");
+    assert_matches_full(&s, &mut live, &opts, "the FAQ headings changed");
+
+    s.file("content/clients/beta.md", &s.read("content/clients/beta.md").replace("help-desk: beta-it", "help-desk: beta-team"));
+    s.file("demarcate.yaml", &config.replace("beta-it: {name: Beta IT,", "beta-it: {aliases: [beta-team], name: Beta IT,"));
+    let mut live = Preview::new(s.path(), opts.clone());
+    assert!(!live.has_errors(), "precondition: {:?}", live.diagnostics);
+    // The alias moves from Beta IT to the SOC team: Beta's help desk row changes owner.
+    s.file("demarcate.yaml", &config.replace("soc-team: {name: SOC team,", "soc-team: {aliases: [beta-team], name: SOC team,"));
+    live.apply(&[Rebuild::Config]);
+    assert_eq!(live.last_path, "config");
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    assert!(String::from_utf8_lossy(&live.ensure("owners/soc-team/index.html").expect("owner")).contains("/clients/beta/"));
+    assert_matches_full(&s, &mut live, &opts, "an alias moved to another owner");
+}
