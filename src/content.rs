@@ -663,23 +663,36 @@ pub fn load_each<R: Send>(
 #[derive(Default)]
 pub struct Known {
     pub by_rel: crate::HashMap<String, usize>,
-    pub pages: Vec<Option<Page>>,
+    /// Each page with whether it is on offer to be taken over; one that is not is only compared
+    /// with its file (a page parsed again from the same text has the same URL).
+    pub pages: Vec<Option<(Page, bool)>>,
 }
 
 impl Known {
-    /// The page at `rel` under `content/`, if on offer (once).
-    pub fn take(&mut self, rel: &str) -> Option<Page> {
+    /// The page at `rel` under `content/` and whether it is on offer (once).
+    pub fn take(&mut self, rel: &str) -> Option<(Page, bool)> {
         let &at = self.by_rel.get(rel)?;
         self.pages.get_mut(at)?.take()
     }
 }
 
+/// How [`load_known`] came by a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Came {
+    /// The previous page taken over: its file holds the same text.
+    TakenOver,
+    /// Parsed again from the same text as before (the previous page was not on offer).
+    SameText,
+    /// Parsed from text that is new or changed.
+    Changed,
+}
+
 /// [`load`] for a rebuild of the model while the previous one is at hand (`serve`, after a
-/// page was added, deleted or moved): a file whose text is still a known page's is that page,
-/// with a fresh stamp, and is not parsed again. Returns which pages were taken over.
-pub fn load_known(root: &Path, unknown: UnknownKeys, default_audience: Audience, known: &mut Known) -> (Loaded, Vec<bool>) {
+/// page was added, deleted or moved): a file whose text is still the text of a known page on
+/// offer is that page, with a fresh stamp, and is not parsed again. Returns how each page came.
+pub fn load_known(root: &Path, unknown: UnknownKeys, default_audience: Audience, known: &mut Known) -> (Loaded, Vec<Came>) {
     let (files, assets, diagnostics) = walk(root);
-    let files: Vec<(PathBuf, String, Option<Page>)> = files
+    let files: Vec<_> = files
         .into_iter()
         .map(|(path, rel)| {
             let page = known.take(&rel);
@@ -688,20 +701,28 @@ pub fn load_known(root: &Path, unknown: UnknownKeys, default_audience: Audience,
         .collect();
     let results: Vec<_> = files
         .into_par_iter()
-        .map(|(path, rel, known)| match (read_source(&path, &rel), known) {
-            // The same text: the page as parsed before, stamped afresh.
-            (Ok((stamp, bytes)), Some(mut page)) if bytes.strip_prefix(BYTE_ORDER_MARK).unwrap_or(&bytes) == page.raw.as_bytes() => {
-                page.stamp = stamp;
-                (Some((page, true)), Vec::new())
-            }
-            (Ok((stamp, bytes)), _) => match source_text(bytes, &rel) {
+        .map(|(path, rel, known)| {
+            let (stamp, bytes) = match read_source(&path, &rel) {
+                Ok(read) => read,
+                Err(d) => return (None, vec![d]),
+            };
+            let came = match known {
+                Some((page, on_offer)) if bytes.strip_prefix(BYTE_ORDER_MARK).unwrap_or(&bytes) == page.raw.as_bytes() => {
+                    if on_offer {
+                        // The page as parsed before, stamped afresh.
+                        return (Some((Page { stamp, ..page }, Came::TakenOver)), Vec::new());
+                    }
+                    Came::SameText
+                }
+                _ => Came::Changed,
+            };
+            match source_text(bytes, &rel) {
                 Ok(raw) => {
                     let (page, diags) = parse_read(stamp, raw, &rel, unknown);
-                    (page.map(|page| (page, false)), diags)
+                    (page.map(|page| (page, came)), diags)
                 }
                 Err(d) => (None, vec![d]),
-            },
-            (Err(d), _) => (None, vec![d]),
+            }
         })
         .collect();
     assemble(results, assets, diagnostics, default_audience)

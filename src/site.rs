@@ -136,10 +136,11 @@ pub struct LoadFailure {
 
 /// What a rebuild of the model takes over from the model before it (`serve`, after a page was
 /// added, deleted or moved, or the config edited): each page no diagnostic names, kept only
-/// while its file holds the same text and the config parses pages as before; and, only while
-/// every config file holds the same text, what was made of it: its ownership rows while the
-/// page is shown the same way, its rendered Markdown while it also links to no page that came,
-/// went or was read again.
+/// while its file holds the same text and the config parses pages as before; and, while the
+/// page is shown the same way, what was made of it: its ownership rows while every config file
+/// holds the same text (rows follow the registry); its rendered Markdown while the base path
+/// and FAQ headings are the same, the rows it was rendered beside say the same, and it links to
+/// no page that came, went or changed.
 pub struct Previous {
     /// Every page the previous model had, by path, and those on offer.
     pages: content::Known,
@@ -147,9 +148,12 @@ pub struct Previous {
     made: Vec<Option<Made>>,
     /// What the pages were parsed and their diagnostics filtered with.
     parsed_with: ParseSettings,
-    /// The text of every config file the previous model was made with (rows depend on the
-    /// registry, Markdown on the base path and the FAQ headings, and more may come).
+    /// What the Markdown was rendered with, beside the page and its rows.
+    rendered_with: MarkdownSettings,
+    /// The text of every config file the previous model was made with.
     config_files: Vec<(String, String)>,
+    /// Whether the rows made before still hold: decided against the config now loaded.
+    rows_hold: bool,
 }
 
 /// The parts of the config a parsed page, and the diagnostics that decide whether it may be
@@ -167,16 +171,28 @@ impl ParseSettings {
     }
 }
 
+/// The parts of the config a page's rendered Markdown depends on (besides its rows).
+#[derive(PartialEq)]
+struct MarkdownSettings {
+    base_path: String,
+    faq_headings: Vec<String>,
+}
+
 impl Previous {
-    /// What of it still holds with the config now loaded: nothing if pages would be parsed
-    /// differently, only the pages if any config file changed.
-    fn still_holding(mut self, cfg: &crate::config::SiteConfig) -> Option<Previous> {
+    /// What of it still holds with the config now loaded (and the base path it gives): nothing
+    /// if pages would be parsed differently; if any config file changed, not the rows, and
+    /// nothing made of the pages if their Markdown would be rendered differently.
+    fn still_holding(mut self, cfg: &crate::config::SiteConfig, base_path: &str) -> Option<Previous> {
         if self.parsed_with != ParseSettings::of(&cfg.config) {
             return None;
         }
         if self.config_files != cfg.files {
-            // Tens of milliseconds to free at 10,000 playbooks.
-            crate::build::discard(std::mem::take(&mut self.made));
+            self.rows_hold = false;
+            if self.rendered_with != (MarkdownSettings { base_path: base_path.to_string(), faq_headings: cfg.config.faq.headings.clone() })
+            {
+                // Tens of milliseconds to free at 10,000 playbooks.
+                crate::build::discard(std::mem::take(&mut self.made));
+            }
         }
         Some(self)
     }
@@ -195,40 +211,53 @@ struct Made {
 impl Previous {
     /// What the previous model made of each page now loaded, where the page was taken over
     /// (`taken_over`: its text unchanged) and is shown as before (visible, same audience); and
-    /// every page that came, went or was read again, by path.
-    fn take_over(self, pages: &[Page], visible: &[bool], by_rel: &HashMap<String, usize>, taken_over: &[bool]) -> TakenOver {
-        let Previous { pages: content::Known { by_rel: before, .. }, mut made, .. } = self;
+    /// every page that came, went or changed, by path (a page parsed again from the same text,
+    /// having had a diagnostic, has the same URL).
+    fn take_over(self, pages: &[Page], visible: &[bool], by_rel: &HashMap<String, usize>, came: &[content::Came]) -> TakenOver {
+        let Previous { pages: content::Known { by_rel: before, .. }, mut made, rows_hold, .. } = self;
         let now = pages
             .iter()
             .zip(visible)
-            .zip(taken_over)
-            .map(|((page, &visible), &taken)| {
-                let m = made.get_mut(*before.get(&page.rel).filter(|_| taken)?)?.take()?;
+            .zip(came)
+            .map(|((page, &visible), &came)| {
+                let m = made.get_mut(*before.get(&page.rel).filter(|_| came == content::Came::TakenOver)?)?.take()?;
                 (m.visible == visible && m.audience == page.audience).then_some(m)
             })
             .collect();
-        let read_again = pages.iter().zip(taken_over).filter(|(_, taken)| !**taken).map(|(p, _)| p.rel.clone());
+        let read_again = pages.iter().zip(came).filter(|(_, came)| **came == content::Came::Changed).map(|(p, _)| p.rel.clone());
         let changed = before.into_keys().filter(|rel| !by_rel.contains_key(rel)).chain(read_again).collect();
-        TakenOver { made: now, changed }
+        TakenOver { made: now, changed, rows_hold }
     }
 }
 
 /// What a rebuild of the model takes over, page by page (see [`Previous::take_over`]).
 struct TakenOver {
     made: Vec<Option<Made>>,
-    /// Pages that came, went or were read again.
+    /// Pages that came, went or changed.
     changed: HashSet<String>,
+    /// Whether the rows made before hold (the registry unchanged).
+    rows_hold: bool,
 }
 
 impl TakenOver {
-    /// Each page's resolved ownership: taken over where the page was, resolved again elsewhere.
+    /// Each page's resolved ownership: taken over where the page was and the registry is the
+    /// same, resolved again elsewhere. A page whose rows, resolved again, differ from those its
+    /// Markdown was rendered beside in what the Markdown shows of them (a row's handoff and
+    /// notes, in order, under their keys) has its Markdown rendered again too.
     fn resolved(&mut self, reg: &Registry, pages: &[Page]) -> Vec<crate::ownership::Resolved> {
+        let rows_hold = self.rows_hold;
         self.made
             .par_iter_mut()
             .zip(pages)
             .map(|(made, page)| match made {
-                Some(m) => (std::mem::take(&mut m.rows), m.client, Vec::new()),
-                None => crate::ownership::resolve_page(reg, page),
+                Some(m) if rows_hold => (std::mem::take(&mut m.rows), m.client, Vec::new()),
+                _ => {
+                    let fresh = crate::ownership::resolve_page(reg, page);
+                    if made.as_ref().is_some_and(|m| !same_notes(&m.rows, &fresh.0)) {
+                        *made = None;
+                    }
+                    fresh
+                }
             })
             .collect()
     }
@@ -237,7 +266,7 @@ impl TakenOver {
     /// link to another page is rewritten to that page's URL, or left as written when there is
     /// none).
     fn into_markdown(self) -> Vec<Option<PageMarkdown>> {
-        let TakenOver { made, changed } = self;
+        let TakenOver { made, changed, .. } = self;
         made.into_iter()
             .map(|made| {
                 let markdown = made?.markdown;
@@ -247,6 +276,12 @@ impl TakenOver {
             })
             .collect()
     }
+}
+
+/// Whether two lists of a page's rows say the same where its Markdown shows them: each row's
+/// handoff and notes, positioned through its key.
+fn same_notes(a: &[crate::ownership::Row], b: &[crate::ownership::Row]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.key == y.key && x.handoff == y.handoff && x.internal_notes == y.internal_notes)
 }
 
 pub fn base_path_of(base_url: &str) -> String {
@@ -327,7 +362,7 @@ impl Site {
 
     /// Takes this model apart for [`Site::load_reusing`].
     pub fn into_previous(self) -> Previous {
-        let Site { cfg, pages, visible, rendered, row_html, faq_answers, diagnostics, by_rel, own, faqs, children, .. } = self;
+        let Site { cfg, base_path, pages, visible, rendered, row_html, faq_answers, diagnostics, by_rel, own, faqs, children, .. } = self;
         let Ownership { rows, client, by_owner, by_workstream, pages_by_party } = own;
         // What is not taken over takes tens of milliseconds to free at 10,000 playbooks.
         crate::build::discard((by_owner, by_workstream, pages_by_party, faqs, children));
@@ -344,16 +379,18 @@ impl Site {
                 let markdown = PageMarkdown { rendered, rows: row_html, answers, diags: Vec::new() };
                 let made = Made { visible, audience: page.audience, rows, client, markdown };
                 if named.contains(&page.file) {
-                    not_on_offer.push((page, made));
-                    return (None, None);
+                    not_on_offer.push(made);
+                    return (Some((page, false)), None);
                 }
-                (Some(page), Some(made))
+                (Some((page, true)), Some(made))
             })
             .unzip();
-        // Freed here, the pages with warnings (a tenth of the generated 10,000) took 0.1-0.2 s.
+        // What was made of the pages with warnings (a tenth of the generated 10,000): 0.1-0.2 s
+        // to free here. The pages themselves are compared with their files, then freed there.
         crate::build::discard(not_on_offer);
         let parsed_with = ParseSettings::of(&cfg.config);
-        Previous { pages: content::Known { by_rel, pages }, made, parsed_with, config_files: cfg.files }
+        let rendered_with = MarkdownSettings { base_path, faq_headings: cfg.config.faq.headings.clone() };
+        Previous { pages: content::Known { by_rel, pages }, made, parsed_with, rendered_with, config_files: cfg.files, rows_hold: true }
     }
 
     fn load_with(root: &Path, opts: &BuildOptions, lean: bool) -> Result<Site, LoadFailure> {
@@ -366,18 +403,18 @@ impl Site {
         timing("config", t);
         let t = std::time::Instant::now();
         let unknown = cfg.config.front_matter.unknown_keys;
-        let mut previous = previous.and_then(|p| p.still_holding(&cfg));
+        let mut previous = previous.and_then(|p| p.still_holding(&cfg, &base_path));
         // A one-shot build resolves each page's ownership as soon as it is read (see
         // `ownership::resolve_and_free`); serve and check keep the raw assignments.
-        let (loaded, resolved, taken_over) = match previous.as_mut() {
+        let (loaded, resolved, came) = match previous.as_mut() {
             _ if lean => {
                 let (loaded, resolved) =
                     content::load_each(root, unknown, cfg.config.audience, |p| crate::ownership::resolve_and_free(&reg, p));
                 (loaded, Some(resolved), Vec::new())
             }
             Some(previous) => {
-                let (loaded, taken_over) = content::load_known(root, unknown, cfg.config.audience, &mut previous.pages);
-                (loaded, None, taken_over)
+                let (loaded, came) = content::load_known(root, unknown, cfg.config.audience, &mut previous.pages);
+                (loaded, None, came)
             }
             None => (content::load(root, unknown, cfg.config.audience), None, Vec::new()),
         };
@@ -392,7 +429,7 @@ impl Site {
         let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
         check_duplicate_urls(&pages, &visible, &mut diagnostics);
         let mut d = Vec::new();
-        let mut taken = previous.map(|p| p.take_over(&pages, &visible, &by_rel, &taken_over));
+        let mut taken = previous.map(|p| p.take_over(&pages, &visible, &by_rel, &came));
         let own = match (resolved, taken.as_mut()) {
             (Some(resolved), _) => Ownership::from_resolved(&reg, resolved, &visible, &mut d),
             (None, Some(taken)) => Ownership::from_resolved(&reg, taken.resolved(&reg, &pages), &visible, &mut d),

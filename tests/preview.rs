@@ -534,3 +534,48 @@ fn a_config_edit_makes_the_rows_and_markdown_of_every_page_again() {
     assert!(String::from_utf8_lossy(&live.ensure("owners/soc-team/index.html").expect("owner")).contains("/clients/beta/"));
     assert_matches_full(&s, &mut live, &opts, "an alias moved to another owner");
 }
+
+#[test]
+fn a_registry_edit_keeps_the_markdown_only_beside_rows_that_say_the_same() {
+    // A registry edit keeps each page's rendered Markdown (the base path and FAQ headings are
+    // the same) but resolves its rows again. Here Beta's first row goes (its workstream leaves
+    // the catalogue; the check is off): the handoff rendered for it must not show on the row
+    // that is now first.
+    let s = site_with_three_playbooks();
+    let config = s.read("demarcate.yaml").replace("  unused-owner: off", "  unused-owner: off\n  unknown-workstream: off");
+    s.file("demarcate.yaml", &config);
+    let beta = s.read("content/clients/beta.md");
+    let doc_row = "  documentation:\n    accountable: beta-it\n    handoff: '**zqdoc** handoff'\n  help-desk: beta-it\n";
+    s.file("content/clients/beta.md", &beta.replace("  help-desk: beta-it\n", doc_row));
+    let (mut live, opts) = preview_of(&s);
+    assert!(String::from_utf8_lossy(&live.files["clients/beta/index.html"]).contains("<strong>zqdoc</strong>"), "precondition");
+
+    s.file("demarcate.yaml", &config.replace("  documentation: {name: Documentation}\n", ""));
+    live.apply(&[Rebuild::Config]);
+    assert_eq!(live.last_path, "config");
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    assert!(!String::from_utf8_lossy(&live.ensure("clients/beta/index.html").expect("page")).contains("zqdoc"));
+    assert_matches_full(&s, &mut live, &opts, "a workstream gone from the catalogue");
+
+    // A registry edit that leaves every row as it was: the owner renamed shows everywhere.
+    s.file("demarcate.yaml", &config.replace("name: Beta IT", "name: Beta IT zqrenamed"));
+    live.apply(&[Rebuild::Config]);
+    assert!(String::from_utf8_lossy(&live.ensure("clients/beta/index.html").expect("page")).contains("zqrenamed"));
+    assert_matches_full(&s, &mut live, &opts, "an owner renamed");
+}
+
+#[test]
+fn a_new_base_path_renders_every_page_again() {
+    // Links in Markdown are rewritten under the base path: Acme co-managed links to managed.
+    let s = site_with_three_playbooks();
+    let opts = BuildOptions::default();
+    let mut live = Preview::new(s.path(), opts.clone());
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    let config = s.read("demarcate.yaml");
+    s.file("demarcate.yaml", &config.replace("base_url: https://fixture.example/", "base_url: https://fixture.example/guide/"));
+    live.apply(&[Rebuild::Config]);
+    assert_eq!(live.last_path, "config");
+    let page = live.ensure("clients/acme/co-managed/index.html").expect("page");
+    assert!(String::from_utf8_lossy(&page).contains("href=\"/guide/clients/acme/managed/#overview\""));
+    assert_matches_full(&s, &mut live, &opts, "the base path changed");
+}

@@ -218,7 +218,7 @@ fn each_save_rebuilds_as_little_as_it_can_and_says_what() {
     after_reloads(&mut events, "the config edit", || ensure(page(&serve, "/").contains("Zqconfig"), || "new title not served".into()));
     assert_eq!(
         rebuild_lines(&serve, 4).last().map(String::as_str),
-        Some("the config, the indexes and every page's Markdown, then every view, each rendered when first asked for"),
+        Some("the config and the indexes, then every view, each rendered when first asked for"),
         "{}",
         serve.stderr()
     );
