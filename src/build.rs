@@ -99,7 +99,7 @@ pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildRep
 /// `use_cache: false` always builds cold (the cache is still written for the next build).
 pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bool) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
-    let started_ns = cache::now_ns();
+    let started_ns = crate::content::now_ns();
     // Files earlier warm builds replaced, deleted beside this build's work.
     let trash = cache::trash_dir(root);
     if trash.is_dir() {

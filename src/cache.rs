@@ -232,14 +232,10 @@ fn intern(code: &str) -> &'static str {
     leaked
 }
 
-/// How close to the start of the build a file's modification time must be for its stamp to be
-/// untrustworthy: file times come from a coarse clock, so a second write within the same tick
-/// as the one the build read leaves the stamp unchanged. Such stamps are stored as unknown, and
-/// the next build re-reads those files (as git does with "racily clean" entries).
-const RACY_NS: i128 = 1_000_000_000;
-
+/// A stamp as stored: unknown if the file was modified within a second of the start of the
+/// build (see [`Stamp::trusted_at`]); the next build re-reads those files.
 fn trusted(stamp: Stamp, started_ns: i128) -> Stamp {
-    if stamp.mtime_ns >= started_ns - RACY_NS { Stamp { mtime_ns: -1, ..stamp } } else { stamp }
+    stamp.trusted_at(started_ns)
 }
 
 /// A warm build replays at most this many edited pages, or a tenth of the site when that is
@@ -251,11 +247,6 @@ pub const MAX_REPLAYED_EDITS: usize = 100;
 /// of that a playbook: past a tenth of the site, building cold is as quick.
 pub fn replay_limit(pages: usize) -> usize {
     MAX_REPLAYED_EDITS.max(pages / 10)
-}
-
-/// Now, in nanoseconds since the epoch, as file stamps count.
-pub fn now_ns() -> i128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i128).unwrap_or(0)
 }
 
 /// [`PageRecord`] as written: borrowed from the site (the same encoding as the owned form
@@ -348,7 +339,7 @@ fn load_highlights(dir: &Path) -> usize {
     }
 }
 
-/// Encodes a snapshot of `site`, whose build started at `started_ns` (see [`now_ns`]), and
+/// Encodes a snapshot of `site`, whose build started at `started_ns` (see [`crate::content::now_ns`]), and
 /// writes its shards straight away (all of them, or with `previous` — the shard generations
 /// of the snapshot this one replaces and the pages changed since — only those holding changed
 /// pages). Shards carry a new generation, so until [`save`] writes the site-wide part naming

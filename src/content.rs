@@ -214,6 +214,30 @@ impl Stamp {
     pub fn read(path: &Path) -> Option<Stamp> {
         std::fs::metadata(path).ok().map(|m| Stamp::of(&m))
     }
+
+    /// This stamp, taken at `read_ns`, or an unknown one (`mtime_ns` -1, as when a file has no
+    /// modification time; see [`Stamp::is_known`]) when the file was modified within
+    /// [`RACY_NS`] of then: file times come from a coarse clock, so a second write of the same
+    /// size within the tick of the one read would leave the stamp unchanged (git's "racily
+    /// clean" entries).
+    pub fn trusted_at(self, read_ns: i128) -> Stamp {
+        if self.mtime_ns >= read_ns - RACY_NS { Stamp { mtime_ns: -1, ..self } } else { self }
+    }
+
+    /// Whether the file may be taken to hold what it held when this stamp was taken, as long
+    /// as its stamp is unchanged.
+    pub fn is_known(self) -> bool {
+        self.mtime_ns >= 0 && self != Stamp::default()
+    }
+}
+
+/// How close to the moment a file is read its modification time must be for its stamp not to
+/// be trusted (see [`Stamp::trusted_at`]).
+pub const RACY_NS: i128 = 1_000_000_000;
+
+/// Nanoseconds since the Unix epoch, now (0 if the clock is before it).
+pub fn now_ns() -> i128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i128).unwrap_or(0)
 }
 
 /// A content hash for change detection (not for security), stored in the build cache, so with
@@ -394,9 +418,10 @@ fn load_page(path: &Path, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec
     }
 }
 
-/// A page's file: its stamp (taken before reading) and its bytes.
+/// A page's file: its stamp (taken before reading, unknown when it cannot be trusted: see
+/// [`Stamp::trusted_at`]) and its bytes.
 fn read_source(path: &Path, rel: &str) -> Result<(Stamp, Vec<u8>), Diagnostic> {
-    let stamp = Stamp::read(path).unwrap_or_default();
+    let stamp = Stamp::read(path).map(|s| s.trusted_at(now_ns())).unwrap_or_default();
     let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", format!("{CONTENT_DIR}/{rel}"), format!("cannot read: {e}")))?;
     Ok((stamp, bytes))
 }
@@ -688,8 +713,9 @@ pub enum Came {
 }
 
 /// [`load`] for a rebuild of the model while the previous one is at hand (`serve`, after a
-/// page was added, deleted or moved): a file whose text is still the text of a known page on
-/// offer is that page, with a fresh stamp, and is not parsed again. Returns how each page came.
+/// page was added, deleted or moved): a file whose stamp is still the one a known page on offer
+/// was read under, or whose text is still that page's, is that page, and is not parsed again.
+/// Returns how each page came.
 pub fn load_known(root: &Path, unknown: UnknownKeys, default_audience: Audience, known: &mut Known) -> (Loaded, Vec<Came>) {
     let (files, assets, diagnostics) = walk(root);
     let files: Vec<_> = files
@@ -702,6 +728,13 @@ pub fn load_known(root: &Path, unknown: UnknownKeys, default_audience: Audience,
     let results: Vec<_> = files
         .into_par_iter()
         .map(|(path, rel, known)| {
+            // A page on offer whose file's stamp is the one it was read under: not read again.
+            let known = match known {
+                Some((page, true)) if page.stamp.is_known() && Stamp::read(&path) == Some(page.stamp) => {
+                    return (Some((page, Came::TakenOver)), Vec::new());
+                }
+                known => known,
+            };
             let (stamp, bytes) = match read_source(&path, &rel) {
                 Ok(read) => read,
                 Err(d) => return (None, vec![d]),
@@ -794,6 +827,66 @@ fn parent_dir(d: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sets a file's modification time an hour back, as if it had been written long ago.
+    fn age(path: &Path) {
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options().write(true).open(path).unwrap().set_modified(hour_ago).unwrap();
+    }
+
+    /// Rewrites a file with text of the same length and puts its modification time back: an
+    /// edit its stamp cannot show.
+    fn rewrite_keeping_stamp(path: &Path, text: &str) {
+        let before = std::fs::metadata(path).unwrap();
+        assert_eq!(before.len(), text.len() as u64, "same length");
+        std::fs::write(path, text).unwrap();
+        std::fs::File::options().write(true).open(path).unwrap().set_modified(before.modified().unwrap()).unwrap();
+    }
+
+    fn known(loaded: Loaded) -> Known {
+        let by_rel = loaded.pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
+        Known { by_rel, pages: loaded.pages.into_iter().map(|p| Some((p, true))).collect() }
+    }
+
+    #[test]
+    fn a_file_modified_just_before_it_is_read_has_an_unknown_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.md");
+        std::fs::write(&path, "---\ntitle: A\n---\n").unwrap();
+        let (fresh, _) = read_source(&path, "a.md").unwrap();
+        assert!(!fresh.is_known(), "{fresh:?}");
+        age(&path);
+        let (old, _) = read_source(&path, "a.md").unwrap();
+        assert!(old.is_known(), "{old:?}");
+        assert_eq!(Stamp::read(&path), Some(old));
+    }
+
+    #[test]
+    fn a_page_is_taken_over_by_its_stamp_only_when_the_stamp_can_be_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, recent) = (dir.path().join("content/old.md"), dir.path().join("content/recent.md"));
+        std::fs::create_dir_all(dir.path().join("content")).unwrap();
+        std::fs::write(&old, "---\ntitle: Old one\n---\n").unwrap();
+        std::fs::write(&recent, "---\ntitle: Recent one\n---\n").unwrap();
+        age(&old);
+        let mut previous = known(load(dir.path(), UnknownKeys::Error, Audience::Internal));
+
+        // Both rewritten without a change of stamp: the trusted one is not read again (what a
+        // warm build cannot see either); the one read within a second of its write is.
+        rewrite_keeping_stamp(&old, "---\ntitle: Old two\n---\n");
+        rewrite_keeping_stamp(&recent, "---\ntitle: Recent two\n---\n");
+        let (loaded, came) = load_known(dir.path(), UnknownKeys::Error, Audience::Internal, &mut previous);
+        let got: Vec<(&str, &str, Came)> = loaded.pages.iter().zip(&came).map(|(p, c)| (p.rel.as_str(), p.title.as_str(), *c)).collect();
+        assert_eq!(got, [("old.md", "Old one", Came::TakenOver), ("recent.md", "Recent two", Came::Changed)]);
+
+        // Any change of stamp: read again.
+        std::fs::write(&old, "---\ntitle: Old three\n---\n").unwrap();
+        let mut previous = known(loaded);
+        let (loaded, came) = load_known(dir.path(), UnknownKeys::Error, Audience::Internal, &mut previous);
+        assert_eq!((loaded.pages[0].title.as_str(), came[0]), ("Old three", Came::Changed));
+        // And a page whose stamp is unknown but whose text is the same is taken over by its text.
+        assert_eq!((loaded.pages[1].title.as_str(), came[1]), ("Recent two", Came::TakenOver));
+    }
 
     #[test]
     fn urls_follow_folders_and_slugs() {
