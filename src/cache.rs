@@ -339,8 +339,8 @@ fn load_highlights(dir: &Path) -> usize {
     }
 }
 
-/// Encodes a snapshot of `site`, whose build started at `started_ns` (see [`crate::content::now_ns`]), and
-/// writes its shards straight away (all of them, or with `previous` — the shard generations
+/// Encodes a snapshot of `site`, whose build started at `started_ns` (see
+/// [`crate::content::now_ns`]), and writes its shards straight away (all of them, or with `previous` — the shard generations
 /// of the snapshot this one replaces and the pages changed since — only those holding changed
 /// pages). Shards carry a new generation, so until [`save`] writes the site-wide part naming
 /// them, the cache does not match and the next build is cold: a failed build costs speed only.

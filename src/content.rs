@@ -704,7 +704,7 @@ impl Known {
 /// How [`load_known`] came by a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Came {
-    /// The previous page taken over: its file holds the same text.
+    /// The previous page taken over: its file has the stamp it was read under, or the same text.
     TakenOver,
     /// Parsed again from the same text as before (the previous page was not on offer).
     SameText,

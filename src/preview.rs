@@ -9,8 +9,8 @@
 //! edited templates are compiled and tried on one view of each kind, every other view stale;
 //! a changed asset rebuilds the model as a new page does, and copies the assets again; the
 //! config rebuilds the model (taking over the parsed pages while pages parse as before, and
-//! nothing made from them) and reloads the theme, every view stale. A stale view
-//! is rendered before it is served. A site with errors is rebuilt whole, which is always
+//! their Markdown while it renders as before) and reloads the theme, every view stale. A stale
+//! view is rendered before it is served. A site with errors is rebuilt whole, which is always
 //! correct.
 
 use std::collections::BTreeSet;
@@ -44,8 +44,8 @@ pub enum Rebuild {
     /// A template of the site or its theme: the model stands; the templates are compiled
     /// again and every view follows on demand.
     Templates,
-    /// Config or registry files: the model is rebuilt (taking over at most the parsed pages) and
-    /// the theme reloaded, every view follows on demand.
+    /// Config or registry files: the model is rebuilt (taking over what still holds) and the
+    /// theme reloaded, every view follows on demand.
     Config,
 }
 
@@ -67,8 +67,8 @@ enum Model {
     /// Rebuilt, taking over every page that did not change, with what was made of it (pages or
     /// assets changed).
     Reused,
-    /// Rebuilt, taking over at most the parsed pages (the config or the registry changed; see
-    /// [`crate::site::Previous`]).
+    /// Rebuilt, taking over what the new config leaves valid (the config or the registry
+    /// changed; see [`crate::site::Previous`]).
     Fresh,
 }
 

@@ -136,7 +136,8 @@ pub struct LoadFailure {
 
 /// What a rebuild of the model takes over from the model before it (`serve`, after a page was
 /// added, deleted or moved, or the config edited): each page no diagnostic names, kept only
-/// while its file holds the same text and the config parses pages as before; and, while the
+/// while its file has the stamp it was read under or holds the same text, and the config
+/// parses pages as before; and, while the
 /// page is shown the same way, what was made of it: its ownership rows while every config file
 /// holds the same text (rows follow the registry); its rendered Markdown while the base path
 /// and FAQ headings are the same, the rows it was rendered beside say the same, and it links to
