@@ -511,9 +511,10 @@ fn a_config_edit_that_parses_pages_differently_reads_every_page_again() {
 }
 
 #[test]
-fn a_config_edit_makes_the_rows_and_markdown_of_every_page_again() {
-    // Pages are taken over on a config edit, but nothing made from them: the Markdown depends
-    // on the config (which headings start a FAQ section), the rows on the registry (aliases).
+fn a_config_edit_resolves_the_rows_again_and_renders_markdown_again_when_its_settings_change() {
+    // Pages are taken over on a config edit. Their Markdown depends on the config (here, which
+    // headings start a FAQ section) and is rendered again when that changes; their rows depend
+    // on the registry (here, an alias) and are always resolved again.
     let s = site_with_three_playbooks();
     let (mut live, opts) = preview_of(&s);
     let config = s.read("demarcate.yaml");
