@@ -232,12 +232,6 @@ fn intern(code: &str) -> &'static str {
     leaked
 }
 
-/// A stamp as stored: unknown if the file was modified within a second of the start of the
-/// build (see [`Stamp::trusted_at`]); the next build re-reads those files.
-fn trusted(stamp: Stamp, started_ns: i128) -> Stamp {
-    stamp.trusted_at(started_ns)
-}
-
 /// A warm build replays at most this many edited pages, or a tenth of the site when that is
 /// more ([`replay_limit`]); more build cold.
 pub const MAX_REPLAYED_EDITS: usize = 100;
@@ -340,10 +334,12 @@ fn load_highlights(dir: &Path) -> usize {
 }
 
 /// Encodes a snapshot of `site`, whose build started at `started_ns` (see
-/// [`crate::content::now_ns`]), and writes its shards straight away (all of them, or with `previous` — the shard generations
-/// of the snapshot this one replaces and the pages changed since — only those holding changed
-/// pages). Shards carry a new generation, so until [`save`] writes the site-wide part naming
-/// them, the cache does not match and the next build is cold: a failed build costs speed only.
+/// [`crate::content::now_ns`]; a stamp taken within a second of it is stored as unknown, see
+/// [`Stamp::trusted_at`], and the next build re-reads that file), and writes its shards straight
+/// away (all of them, or with `previous` — the shard generations of the snapshot this one
+/// replaces and the pages changed since — only those holding changed pages). Shards carry a
+/// new generation, so until [`save`] writes the site-wide part naming them, the cache does not
+/// match and the next build is cold: a failed build costs speed only.
 pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i128, dir: &Path) -> Option<Encoded> {
     use rayon::prelude::*;
     let n = site.pages.len();
@@ -376,12 +372,17 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i12
     let global = Global {
         pages: n,
         shards: generations,
-        stamps: site.pages.iter().map(|p| trusted(p.stamp, started_ns)).collect(),
+        stamps: site.pages.iter().map(|p| p.stamp.trusted_at(started_ns)).collect(),
         visible: site.visible.clone(),
         assets: site
             .assets
             .iter()
-            .map(|a| AssetState { source: a.source.clone(), rel: a.rel.clone(), stamp: trusted(a.stamp, started_ns), audience: a.audience })
+            .map(|a| AssetState {
+                source: a.source.clone(),
+                rel: a.rel.clone(),
+                stamp: a.stamp.trusted_at(started_ns),
+                audience: a.audience,
+            })
             .collect(),
         children: site.children.clone(),
         diagnostics: site

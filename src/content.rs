@@ -216,8 +216,8 @@ impl Stamp {
     }
 
     /// This stamp, taken at `read_ns`, or an unknown one (`mtime_ns` -1, as when a file has no
-    /// modification time; see [`Stamp::is_known`]) when the file was modified within
-    /// [`RACY_NS`] of then: file times come from a coarse clock, so a second write of the same
+    /// modification time; see [`Stamp::is_known`]) when the file was modified within a second
+    /// (`RACY_NS`) of then: file times come from a coarse clock, so a second write of the same
     /// size within the tick of the one read would leave the stamp unchanged (git's "racily
     /// clean" entries).
     pub fn trusted_at(self, read_ns: i128) -> Stamp {
@@ -233,7 +233,7 @@ impl Stamp {
 
 /// How close to the moment a file is read its modification time must be for its stamp not to
 /// be trusted (see [`Stamp::trusted_at`]).
-pub const RACY_NS: i128 = 1_000_000_000;
+const RACY_NS: i128 = 1_000_000_000;
 
 /// Nanoseconds since the Unix epoch, now (0 if the clock is before it).
 pub fn now_ns() -> i128 {
@@ -421,7 +421,12 @@ fn load_page(path: &Path, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec
 /// A page's file: its stamp (taken before reading, unknown when it cannot be trusted: see
 /// [`Stamp::trusted_at`]) and its bytes.
 fn read_source(path: &Path, rel: &str) -> Result<(Stamp, Vec<u8>), Diagnostic> {
-    let stamp = Stamp::read(path).map(|s| s.trusted_at(now_ns())).unwrap_or_default();
+    read_stamped(path, rel, Stamp::read(path))
+}
+
+/// [`read_source`] with the file's stamp already taken.
+fn read_stamped(path: &Path, rel: &str, stamp: Option<Stamp>) -> Result<(Stamp, Vec<u8>), Diagnostic> {
+    let stamp = stamp.map(|s| s.trusted_at(now_ns())).unwrap_or_default();
     let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", format!("{CONTENT_DIR}/{rel}"), format!("cannot read: {e}")))?;
     Ok((stamp, bytes))
 }
@@ -729,13 +734,14 @@ pub fn load_known(root: &Path, unknown: UnknownKeys, default_audience: Audience,
         .into_par_iter()
         .map(|(path, rel, known)| {
             // A page on offer whose file's stamp is the one it was read under: not read again.
+            let stamp = Stamp::read(&path);
             let known = match known {
-                Some((page, true)) if page.stamp.is_known() && Stamp::read(&path) == Some(page.stamp) => {
+                Some((page, true)) if page.stamp.is_known() && stamp == Some(page.stamp) => {
                     return (Some((page, Came::TakenOver)), Vec::new());
                 }
                 known => known,
             };
-            let (stamp, bytes) = match read_source(&path, &rel) {
+            let (stamp, bytes) = match read_stamped(&path, &rel, stamp) {
                 Ok(read) => read,
                 Err(d) => return (None, vec![d]),
             };

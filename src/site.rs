@@ -137,11 +137,10 @@ pub struct LoadFailure {
 /// What a rebuild of the model takes over from the model before it (`serve`, after a page was
 /// added, deleted or moved, or the config edited): each page no diagnostic names, kept only
 /// while its file has the stamp it was read under or holds the same text, and the config
-/// parses pages as before; and, while the
-/// page is shown the same way, what was made of it: its ownership rows while every config file
-/// holds the same text (rows follow the registry); its rendered Markdown while the base path
-/// and FAQ headings are the same, the rows it was rendered beside say the same, and it links to
-/// no page that came, went or changed.
+/// parses pages as before; and, while the page is shown the same way, what was made of it:
+/// its ownership rows while every config file holds the same text (rows follow the registry);
+/// its rendered Markdown while the base path and FAQ headings are the same, the rows it was
+/// rendered beside say the same, and it links to no page that came, went or changed.
 pub struct Previous {
     /// Every page the previous model had, by path, and those on offer.
     pages: content::Known,
@@ -179,25 +178,9 @@ struct MarkdownSettings {
     faq_headings: Vec<String>,
 }
 
-impl Previous {
-    /// What of it still holds with the config now loaded (and the base path it gives): nothing
-    /// if pages would be parsed differently; if any config file changed, not the rows, and
-    /// nothing made of the pages if their Markdown would be rendered differently.
-    fn still_holding(mut self, cfg: &crate::config::SiteConfig, base_path: &str) -> Option<Previous> {
-        if self.parsed_with != ParseSettings::of(&cfg.config) {
-            // Every page of the previous model: tens of milliseconds to free at 10,000.
-            crate::build::discard(self);
-            return None;
-        }
-        if self.config_files != cfg.files {
-            self.rows_hold = false;
-            if self.rendered_with != (MarkdownSettings { base_path: base_path.to_string(), faq_headings: cfg.config.faq.headings.clone() })
-            {
-                // Tens of milliseconds to free at 10,000 playbooks.
-                crate::build::discard(std::mem::take(&mut self.made));
-            }
-        }
-        Some(self)
+impl MarkdownSettings {
+    fn of(config: &crate::config::Config, base_path: &str) -> Self {
+        MarkdownSettings { base_path: base_path.to_string(), faq_headings: config.faq.headings.clone() }
     }
 }
 
@@ -212,8 +195,27 @@ struct Made {
 }
 
 impl Previous {
+    /// What of it still holds with the config now loaded (and the base path it gives): nothing
+    /// if pages would be parsed differently; if any config file changed, not the rows, and
+    /// nothing made of the pages if their Markdown would be rendered differently.
+    fn still_holding(mut self, cfg: &crate::config::SiteConfig, base_path: &str) -> Option<Previous> {
+        if self.parsed_with != ParseSettings::of(&cfg.config) {
+            // Every page of the previous model: tens of milliseconds to free at 10,000.
+            crate::build::discard(self);
+            return None;
+        }
+        if self.config_files != cfg.files {
+            self.rows_hold = false;
+            if self.rendered_with != MarkdownSettings::of(&cfg.config, base_path) {
+                // Tens of milliseconds to free at 10,000 playbooks.
+                crate::build::discard(std::mem::take(&mut self.made));
+            }
+        }
+        Some(self)
+    }
+
     /// What the previous model made of each page now loaded, where the page was taken over
-    /// (`taken_over`: its text unchanged) and is shown as before (visible, same audience); and
+    /// (`came`: [`content::Came::TakenOver`]) and is shown as before (visible, same audience); and
     /// every page that came, went or changed, by path (a page parsed again from the same text,
     /// having had a diagnostic, has the same URL).
     fn take_over(self, pages: &[Page], visible: &[bool], by_rel: &HashMap<String, usize>, came: &[content::Came]) -> TakenOver {
@@ -392,7 +394,7 @@ impl Site {
         // to free here. The pages themselves are compared with their files, then freed there.
         crate::build::discard(not_on_offer);
         let parsed_with = ParseSettings::of(&cfg.config);
-        let rendered_with = MarkdownSettings { base_path, faq_headings: cfg.config.faq.headings.clone() };
+        let rendered_with = MarkdownSettings::of(&cfg.config, &base_path);
         Previous { pages: content::Known { by_rel, pages }, made, parsed_with, rendered_with, config_files: cfg.files, rows_hold: true }
     }
 
