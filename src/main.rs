@@ -118,8 +118,8 @@ impl From<AudienceArg> for Audience {
 }
 
 fn main() -> ExitCode {
-    return_freed_memory_sooner();
     let cli = Cli::parse();
+    set_purge_delay(&cli.command);
     match cli.command {
         Command::Init { dir, theme } => match demarcate::init::init(&dir, theme) {
             Ok(()) => {
@@ -316,7 +316,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// mimalloc's `purge_delay` option (`mi_option_e` in its `mimalloc.h`, whose numbering is kept
 /// stable: retired options keep their slots).
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
-const PURGE_DELAY_MS: std::ffi::c_long = 100;
+/// `serve` gives memory it freed back to the system after 100 ms.
+const SERVE_PURGE_DELAY_MS: std::ffi::c_long = 100;
+/// A one-shot command never does: its memory goes back when it exits.
+const NEVER: std::ffi::c_long = -1;
 
 unsafe extern "C" {
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
@@ -326,15 +329,20 @@ unsafe extern "C" {
 
 // mimalloc v3 keeps freed memory for a second before returning it to the system. A large build
 // frees much of its model between stages (raw assignments once rows are resolved, page text once
-// its Markdown is rendered) and then allocates for rendering: with the memory returned after
-// 100 ms, the peak of a 100,000-playbook build fell from 2,916 MB (twice) to 2,788 MB, and
-// 10,000 playbooks from 325 to 306-313 MB, with build times within the noise of five
-// alternating pairs. Purging at once (0) cost time (16.9 and 18.6 s against 14.5 and 16.0 s at
-// 100k). `MIMALLOC_PURGE_DELAY` in the environment still decides when it is set.
-fn return_freed_memory_sooner() {
+// its Markdown is rendered) and then allocates for rendering. Memory returned is memory faulted
+// in again, which on a virtual machine means fresh pages from the host: a 100,000-playbook
+// build purging after 100 ms took 1,010,000-1,035,000 page faults and 23.3 and 31.8 s, never
+// purging 646,000-648,000 faults and 19.8 and 28.3 s (alternating), for a peak of 2,600 MB
+// instead of 2,380 MB; at 10,000 playbooks 299 MB instead of 268 MB, a little faster in three
+// alternating pairs. So `build` and `check` keep what they free for the next stage; `serve`,
+// which lives on between rebuilds, hands it back after 100 ms. `MIMALLOC_PURGE_DELAY` in the
+// environment still decides when it is set.
+fn set_purge_delay(command: &Command) {
+    let delay = if matches!(command, Command::Serve { .. }) { SERVE_PURGE_DELAY_MS } else { NEVER };
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: sets one of mimalloc's documented options; any value is valid at any time.
-        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) }
+        // SAFETY: sets one of mimalloc's documented options; any value is valid at any time
+        // (negative: no purging at all).
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, delay) }
     }
 }
 
@@ -346,11 +354,15 @@ mod tests {
     fn the_purge_delay_is_set_in_the_allocator_this_binary_links() {
         // SAFETY: reads one of mimalloc's options.
         let default = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
-        return_freed_memory_sooner();
-        let now = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
+        let serve = Cli::parse_from(["demarcate", "serve"]).command;
+        let build = Cli::parse_from(["demarcate", "build"]).command;
+        set_purge_delay(&serve);
+        let serving = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
+        set_purge_delay(&build);
+        let building = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
             // The slot is purge_delay: v3's default for it is 1,000 ms.
-            assert_eq!((default, now), (1000, PURGE_DELAY_MS));
+            assert_eq!((default, serving, building), (1000, SERVE_PURGE_DELAY_MS, NEVER));
         }
     }
 }
