@@ -83,8 +83,10 @@ fn checked(root: &Path, loaded: Result<Site, crate::site::LoadFailure>) -> Check
     };
     STAGE.store(2, Ordering::Relaxed);
     let mut d = Vec::new();
+    let t = Instant::now();
     let theme = theme::load(root, site.cfg.config.theme.as_deref(), &mut d);
     let tera = render::compile(&theme).map_err(|errs| d.extend(errs)).ok();
+    crate::site::timing("theme", t);
     site.diagnostics.extend(d);
     site.diagnostics.sort();
     let diagnostics = site.diagnostics.clone();
@@ -116,6 +118,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     let mut diagnostics = site.diagnostics.clone();
     STAGE.store(2, Ordering::Relaxed);
     let mut d: Vec<Diagnostic> = Vec::new();
+    let t = Instant::now();
     let files = theme::load(root, site.cfg.config.theme.as_deref(), &mut d);
     diagnostics.extend(d);
     let tera = match render::compile(&files) {
@@ -125,6 +128,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
             None
         }
     };
+    crate::site::timing("theme", t);
     diagnostics.sort();
     let Some(tera) = tera.filter(|_| !diagnostics.has_errors()) else {
         return Err(BuildError::Content(diagnostics));
