@@ -83,14 +83,21 @@ fn checked(root: &Path, loaded: Result<Site, crate::site::LoadFailure>) -> Check
     };
     STAGE.store(2, Ordering::Relaxed);
     let mut d = Vec::new();
-    let t = Instant::now();
-    let theme = theme::load(root, site.cfg.config.theme.as_deref(), &mut d);
-    let tera = render::compile(&theme).map_err(|errs| d.extend(errs)).ok();
-    crate::site::timing("theme", t);
+    let (theme, tera) = compile_theme(root, site.cfg.config.theme.as_deref(), &mut d);
     site.diagnostics.extend(d);
     site.diagnostics.sort();
     let diagnostics = site.diagnostics.clone();
     Checked { site: Some(site), diagnostics, theme, tera }
+}
+
+/// The theme `name` of the site at `root`, loaded, with its templates compiled (`None` when
+/// they do not compile); the problems of both go to `d`.
+pub fn compile_theme(root: &Path, name: Option<&str>, d: &mut Vec<Diagnostic>) -> (ThemeFiles, Option<tera::Tera>) {
+    let t = Instant::now();
+    let files = theme::load(root, name, d);
+    let tera = render::compile(&files).map_err(|errs| d.extend(errs)).ok();
+    crate::site::timing("theme", t);
+    (files, tera)
 }
 
 /// Builds the site into `output`, warm from the build cache when it matches.
@@ -118,17 +125,8 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     let mut diagnostics = site.diagnostics.clone();
     STAGE.store(2, Ordering::Relaxed);
     let mut d: Vec<Diagnostic> = Vec::new();
-    let t = Instant::now();
-    let files = theme::load(root, site.cfg.config.theme.as_deref(), &mut d);
+    let (files, tera) = compile_theme(root, site.cfg.config.theme.as_deref(), &mut d);
     diagnostics.extend(d);
-    let tera = match render::compile(&files) {
-        Ok(t) => Some(t),
-        Err(errs) => {
-            diagnostics.extend(errs);
-            None
-        }
-    };
-    crate::site::timing("theme", t);
     diagnostics.sort();
     let Some(tera) = tera.filter(|_| !diagnostics.has_errors()) else {
         return Err(BuildError::Content(diagnostics));

@@ -182,11 +182,7 @@ impl Preview {
         // diagnostics, as a full build's are); a kept one has the templates compiled here.
         let mut errors = Vec::new();
         let new_theme = theme.then(|| match model {
-            Model::Kept => {
-                let files = theme::load(&self.root, site.cfg.config.theme.as_deref(), &mut errors);
-                let tera = render::compile(&files).map_err(|e| errors.extend(e)).ok();
-                (files, tera)
-            }
+            Model::Kept => crate::build::compile_theme(&self.root, site.cfg.config.theme.as_deref(), &mut errors),
             Model::Reused | Model::Fresh => (checked_theme, checked_tera),
         });
         let (theme_files, tera) = match &new_theme {

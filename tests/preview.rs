@@ -103,6 +103,16 @@ fn a_temporary_file_that_came_and_went_changes_nothing() {
     assert_eq!(live.files, before);
 }
 
+/// Gives Beta a front-matter key demarcate does not know.
+fn give_beta_an_unknown_key(s: &Site) {
+    s.file("content/clients/beta.md", &s.read("content/clients/beta.md").replace("title: Beta", "title: Beta\ncolour: blue"));
+}
+
+/// The fixture's config with the `unknown-key` check at `level`.
+fn with_unknown_key_check(config: &str, level: &str) -> String {
+    config.replace("  unused-owner: off", &format!("  unused-owner: off\n  unknown-key: {level}"))
+}
+
 /// A new playbook, `content/clients/gamma.md`: Beta's, retitled.
 fn add_gamma(s: &Site, title: &str) {
     let gamma = s.read("content/clients/beta.md").replace("title: Beta", &format!("title: {title}"));
@@ -437,8 +447,8 @@ fn a_page_with_diagnostics_is_read_again_when_the_model_is_rebuilt() {
     // Parsing a page is what finds its front-matter problems: a page some diagnostic names is
     // read again rather than taken over, so the rebuilt model reports it as a fresh load does.
     let s = site_with_three_playbooks();
-    s.file("demarcate.yaml", &s.read("demarcate.yaml").replace("  unused-owner: off", "  unused-owner: off\n  unknown-key: warning"));
-    s.file("content/clients/beta.md", &s.read("content/clients/beta.md").replace("title: Beta", "title: Beta\ncolour: blue"));
+    s.file("demarcate.yaml", &with_unknown_key_check(&s.read("demarcate.yaml"), "warning"));
+    give_beta_an_unknown_key(&s);
     let (mut live, opts) = preview_of(&s);
     assert!(live.diagnostics.items.iter().any(|d| d.file == "content/clients/beta.md"), "precondition: {:?}", live.diagnostics);
     add_gamma(&s, "Gamma");
@@ -484,11 +494,11 @@ fn a_config_edit_that_parses_pages_differently_reads_every_page_again() {
     let s = site_with_three_playbooks();
     let config = s.read("demarcate.yaml");
     let with = |level: &str, extra: bool| {
-        let checks = config.replace("  unused-owner: off", &format!("  unused-owner: off\n  unknown-key: {level}"));
+        let checks = with_unknown_key_check(&config, level);
         if extra { format!("{checks}front_matter:\n  unknown_keys: extra\n") } else { checks }
     };
     s.file("demarcate.yaml", &with("off", true));
-    s.file("content/clients/beta.md", &s.read("content/clients/beta.md").replace("title: Beta", "title: Beta\ncolour: blue"));
+    give_beta_an_unknown_key(&s);
     let (mut live, opts) = preview_of(&s);
     assert!(live.diagnostics.items.iter().all(|d| d.file != "content/clients/beta.md"), "precondition: {:?}", live.diagnostics);
     assert!(live.files.contains_key("clients/beta/index.html"));
