@@ -682,17 +682,21 @@ pub fn load_each<R: Send>(
     each: impl Fn(&mut Page) -> R + Sync,
 ) -> (Loaded, Vec<R>) {
     let (files, assets, diagnostics) = walk(root);
-    let results: Vec<_> = files
-        .par_iter()
-        .map(|(p, rel)| {
-            let (page, diags) = load_page(p, rel, unknown);
-            let page = page.map(|mut page| {
-                let r = each(&mut page);
-                (page, r)
-            });
-            (page, diags)
-        })
-        .collect();
+    let results: Vec<_> = std::thread::scope(|s| {
+        // Beside the readers, on a thread of its own: it mostly waits for the disk.
+        let _ = std::thread::Builder::new().name("read-ahead".into()).spawn_scoped(s, || crate::read_ahead::files(&files));
+        files
+            .par_iter()
+            .map(|(p, rel)| {
+                let (page, diags) = load_page(p, rel, unknown);
+                let page = page.map(|mut page| {
+                    let r = each(&mut page);
+                    (page, r)
+                });
+                (page, diags)
+            })
+            .collect()
+    });
     assemble(results, assets, diagnostics, default_audience)
 }
 

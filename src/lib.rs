@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod output;
 pub mod ownership;
 pub mod preview;
+pub mod read_ahead;
 pub mod render;
 pub mod serve;
 pub mod site;
