@@ -682,10 +682,11 @@ pub fn load_each<R: Send>(
     each: impl Fn(&mut Page) -> R + Sync,
 ) -> (Loaded, Vec<R>) {
     let (files, assets, diagnostics) = walk(root);
+    let read = std::sync::atomic::AtomicBool::new(false);
     let results: Vec<_> = std::thread::scope(|s| {
         // Beside the readers, on a thread of its own: it mostly waits for the disk.
-        let _ = std::thread::Builder::new().name("read-ahead".into()).spawn_scoped(s, || crate::read_ahead::files(&files));
-        files
+        let _ = std::thread::Builder::new().name("read-ahead".into()).spawn_scoped(s, || crate::read_ahead::files(&files, &read));
+        let results = files
             .par_iter()
             .map(|(p, rel)| {
                 let (page, diags) = load_page(p, rel, unknown);
@@ -695,7 +696,9 @@ pub fn load_each<R: Send>(
                 });
                 (page, diags)
             })
-            .collect()
+            .collect();
+        read.store(true, std::sync::atomic::Ordering::Relaxed);
+        results
     });
     assemble(results, assets, diagnostics, default_audience)
 }

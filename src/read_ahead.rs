@@ -17,18 +17,23 @@
 //! only; elsewhere this does nothing.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Files tested for being cached before deciding to read ahead.
 const SAMPLE: usize = 16;
 
 /// Starts the kernel reading `files` into the page cache unless a sample shows them cached.
 /// Runs on the calling thread (the loader gives it one of its own): each file is opened and
-/// its read-ahead started, without waiting for it.
-pub fn files(files: &[(PathBuf, String)]) {
+/// its read-ahead started, without waiting for it. Stops early once `done` is set (the loader
+/// has read every file).
+pub fn files(files: &[(PathBuf, String)], done: &AtomicBool) {
     if files.is_empty() || sample_cached(files) {
         return;
     }
     for (path, _) in files {
+        if done.load(Ordering::Relaxed) {
+            return;
+        }
         if let Ok(file) = std::fs::File::open(path) {
             start(&file);
         }
@@ -94,10 +99,10 @@ mod tests {
         let files = write_pages(dir.path(), 40);
         assert!(sample_cached(&files));
         // Reading ahead cached files, or files that vanished, changes nothing and does not fail.
-        super::files(&files);
+        super::files(&files, &AtomicBool::new(false));
         let gone = vec![(dir.path().join("gone.md"), "gone.md".to_string())];
         assert!(!sample_cached(&gone));
-        super::files(&gone);
+        super::files(&gone, &AtomicBool::new(false));
     }
 
     /// Whether every page of the file is in the page cache, asked without reading it (`mincore`
@@ -107,7 +112,9 @@ mod tests {
         use std::os::fd::AsRawFd;
         let f = std::fs::File::open(path).unwrap();
         let len = f.metadata().unwrap().len() as usize;
-        let pages = len.div_ceil(4096);
+        // SAFETY: a query with no arguments.
+        let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+        let pages = len.div_ceil(page_size);
         let mut vec = vec![0u8; pages];
         // SAFETY: a read-only mapping of `len` bytes of an open file, unmapped before returning;
         // `mincore` writes one byte per page into `vec`, which has that many.
@@ -141,7 +148,11 @@ mod tests {
             return;
         }
         assert!(!sample_cached(&files));
-        super::files(&files);
+        // Once the loader has read every file, nothing more is started (the sample tests every
+        // third file here, so the second is one no one has touched).
+        super::files(&files, &AtomicBool::new(true));
+        assert!(!resident(&files[1].0));
+        super::files(&files, &AtomicBool::new(false));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while !files.iter().all(|(path, _)| resident(path)) {
             assert!(std::time::Instant::now() < deadline, "the read-ahead did not bring every file back into the cache");
