@@ -9,7 +9,7 @@
 //! was busy (freeing an 8.5 GB output tree just deleted), reading and parsing took 1.07–1.17 s
 //! that way and 0.35–0.39 s with every file's read-ahead started first (0.27–0.31 s cached).
 //! With a quiet disk whose host had the files cached, the two were within the noise of each
-//! other (0.35–0.57 s and 0.35–0.51 s): the gain is where a request is slow, as on a cloud
+//! other (0.34–0.57 s and 0.33–0.51 s): the gain is where a request is slow, as on a cloud
 //! volume or a disk other work is using.
 //!
 //! A few files, spread over the list, are tested first without blocking (`RWF_NOWAIT`); when
