@@ -7,7 +7,7 @@
 //! two threads keep two requests in flight and a cold folder is read at the disk's latency, not
 //! its bandwidth. Measured on the 10,000-playbook corpus with the caches dropped while the disk
 //! was busy (freeing an 8.5 GB output tree just deleted), reading and parsing took 1.07–1.17 s
-//! that way and 0.35–0.39 s with every file's read-ahead started first (0.27–0.31 s cached).
+//! that way and 0.35–0.39 s with every file's read-ahead started beside them (0.27–0.31 s cached).
 //! With a quiet disk whose host had the files cached, the two were within the noise of each
 //! other (0.34–0.57 s and 0.33–0.51 s): the gain is where a request is slow, as on a cloud
 //! volume or a disk other work is using.
