@@ -499,6 +499,9 @@ pub struct Restored {
     pub exports: Option<crate::render::ExportLayouts>,
     /// How many highlighted code blocks were loaded from the cache (`None`: not needed).
     pub highlights_known: Option<usize>,
+    /// The hash of everything outside `content/` the snapshot was checked against
+    /// ([`environment`]), to save the next snapshot under.
+    pub env: u64,
 }
 
 /// Whether every index in a record points into the registry and the site (a decodable but
@@ -516,8 +519,68 @@ fn record_in_range(r: &PageRecord, reg: &crate::ownership::Registry) -> bool {
 }
 
 /// Loads the snapshot for this build if it is valid and the content folder still has the same
-/// files (same pages, same assets unchanged). `None`: build cold.
-pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, env: u64) -> Option<Restored> {
+/// files (same pages, same assets unchanged). `Err`: build cold, with the config and registry
+/// given back (`frame`), already loaded.
+pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Box<Frame>, env: u64) -> Result<Restored, Box<Frame>> {
+    match snapshot(root, opts, output, &frame, env) {
+        Some(snapshot) => Ok(snapshot.into_restored(root, *frame, env)),
+        None => Err(frame),
+    }
+}
+
+/// A valid snapshot, restored, short of the config and registry ([`Frame`]) it goes with.
+struct Snapshot {
+    pages: Vec<Page>,
+    visible: Vec<bool>,
+    assets: Vec<Asset>,
+    own: Ownership,
+    rendered: Vec<Option<Rendered>>,
+    faqs: Vec<Vec<FaqItem>>,
+    children: Vec<Children>,
+    by_rel: HashMap<String, usize>,
+    diagnostics: Diagnostics,
+    edited: Vec<(usize, String, Stamp)>,
+    generations: Vec<u64>,
+    assets_changed: Vec<usize>,
+    exports: Option<crate::render::ExportLayouts>,
+    highlights_known: Option<usize>,
+}
+
+impl Snapshot {
+    fn into_restored(self, root: &Path, frame: Frame, env: u64) -> Restored {
+        let n = self.pages.len();
+        let site = Site {
+            root: root.to_path_buf(),
+            cfg: frame.cfg,
+            reg: frame.reg,
+            audience: frame.audience,
+            title: frame.title,
+            description: frame.description,
+            base_url: frame.base_url,
+            base_path: frame.base_path,
+            pages: self.pages,
+            visible: self.visible,
+            assets: self.assets,
+            own: self.own,
+            rendered: self.rendered,
+            faqs: self.faqs,
+            // Rendered handoffs and notes are needed only to render a playbook again, which a
+            // warm build does only after re-reading it (that renders them afresh).
+            row_html: vec![Vec::new(); n],
+            // Rendered front-matter answers feed only the FAQ items of a page whose Markdown was
+            // just rendered again; the cached items are whole.
+            faq_answers: vec![Vec::new(); n],
+            children: self.children,
+            by_rel: self.by_rel,
+            diagnostics: self.diagnostics,
+        };
+        let Snapshot { edited, generations, assets_changed, exports, highlights_known, .. } = self;
+        Restored { site, edited, generations, assets_changed, exports, highlights_known, env }
+    }
+}
+
+/// [`restore`] up to assembling the site: `None` when the snapshot cannot serve this build.
+fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env: u64) -> Option<Snapshot> {
     use rayon::prelude::*;
     let t = std::time::Instant::now();
     let dir = cache_dir(root, opts, output);
@@ -643,15 +706,7 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
             })
             .collect(),
     };
-    let site = Site {
-        root: root.to_path_buf(),
-        cfg: frame.cfg,
-        reg: frame.reg,
-        audience: frame.audience,
-        title: frame.title,
-        description: frame.description,
-        base_url: frame.base_url,
-        base_path: frame.base_path,
+    Some(Snapshot {
         pages,
         visible: global.visible,
         // Fresh stamps: the changed assets are copied by this build.
@@ -664,15 +719,13 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Frame, en
         own,
         rendered,
         faqs,
-        // Rendered handoffs and notes are needed only to render a playbook again, which a warm
-        // build does only after re-reading it (that renders them afresh).
-        row_html: vec![Vec::new(); n],
-        // Rendered front-matter answers feed only the FAQ items of a page whose Markdown was
-        // just rendered again; the cached items are whole.
-        faq_answers: vec![Vec::new(); n],
         children: global.children,
         by_rel,
         diagnostics,
-    };
-    Some(Restored { site, edited: texts, generations: global.shards, assets_changed, exports: header.exports, highlights_known })
+        edited: texts,
+        generations: global.shards,
+        assets_changed,
+        exports: header.exports,
+        highlights_known,
+    })
 }

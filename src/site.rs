@@ -359,10 +359,16 @@ impl Site {
         Site::load_with(root, opts, true)
     }
 
+    /// [`Site::load_for_build`] with the config and registry already loaded (`frame`, by a warm
+    /// build that then found the cache could not serve it).
+    pub fn load_for_build_in(root: &Path, opts: &BuildOptions, frame: Frame) -> Result<Site, LoadFailure> {
+        Site::load_from(root, opts, true, None, Some(frame))
+    }
+
     /// [`Site::load`] taking over what it can from the previous model (see [`Previous`]); the
     /// same site as a fresh load gives.
     pub fn load_reusing(root: &Path, opts: &BuildOptions, previous: Previous) -> Result<Site, LoadFailure> {
-        Site::load_from(root, opts, false, Some(previous))
+        Site::load_from(root, opts, false, Some(previous), None)
     }
 
     /// Takes this model apart for [`Site::load_reusing`].
@@ -399,13 +405,26 @@ impl Site {
     }
 
     fn load_with(root: &Path, opts: &BuildOptions, lean: bool) -> Result<Site, LoadFailure> {
-        Site::load_from(root, opts, lean, None)
+        Site::load_from(root, opts, lean, None, None)
     }
 
-    fn load_from(root: &Path, opts: &BuildOptions, lean: bool, previous: Option<Previous>) -> Result<Site, LoadFailure> {
-        let t = std::time::Instant::now();
-        let Frame { cfg, reg, audience, title, description, base_url, base_path, mut diagnostics } = Frame::load(root, opts)?;
-        timing("config", t);
+    fn load_from(
+        root: &Path,
+        opts: &BuildOptions,
+        lean: bool,
+        previous: Option<Previous>,
+        frame: Option<Frame>,
+    ) -> Result<Site, LoadFailure> {
+        let frame = match frame {
+            Some(f) => f,
+            None => {
+                let t = std::time::Instant::now();
+                let f = Frame::load(root, opts)?;
+                timing("config", t);
+                f
+            }
+        };
+        let Frame { cfg, reg, audience, title, description, base_url, base_path, mut diagnostics } = frame;
         let t = std::time::Instant::now();
         let unknown = cfg.config.front_matter.unknown_keys;
         let mut previous = previous.and_then(|p| p.still_holding(&cfg, &base_path));
