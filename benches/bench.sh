@@ -24,6 +24,13 @@ BIN=target/release/demarcate
 cargo build --release --quiet --bin demarcate --example write_floor
 FLOOR=target/release/examples/write_floor
 mkdir -p "$WORK"
+# Which code is measured, for the figures quoted from this run.
+measured_code() {
+  local rev
+  rev=$(git rev-parse --short HEAD 2>/dev/null) || { echo "demarcate (not a git checkout)"; return 0; }
+  if git diff --quiet HEAD 2>/dev/null; then echo "demarcate at $rev"; else echo "demarcate at $rev, with uncommitted changes"; fi
+}
+measured_code
 
 # Creating files is slow on this VM's ext4 for minutes after a large deletion. Without a journal,
 # ext4 will not reuse an inode freed less than 60 s ago, or 360 s ago while its inode-table block
@@ -94,7 +101,8 @@ if [ "$PAGES" = scale ]; then
     done
     t=$(cut -d' ' -f1 "$WORK/scale.times" | median)
     m=$(cut -d' ' -f2 "$WORK/scale.times" | median)
-    printf '%7d playbooks   cold %7.2f s   peak %6d MB   (%d run%s)\n' "$n" "$t" "$((m / 1024))" "$runs" "$([ "$runs" = 1 ] || echo s)"
+    printf '%7d playbooks   cold %7.2f s   peak %6d MB   (%d run%s: %s s)\n' "$n" "$t" "$((m / 1024))" "$runs" "$([ "$runs" = 1 ] || echo s)" \
+      "$(cut -d' ' -f1 "$WORK/scale.times" | paste -sd, - | sed 's/,/, /g')"
     # The disk's floor: the same files written with nothing else to do (examples/write_floor.rs).
     settle
     read -r files bytes floor < <("$FLOOR" "$WORK/scale-$n-1" "$WORK/floor-$n" || echo 0 0 0)
