@@ -421,21 +421,25 @@ fn load_page(path: &Path, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec
 /// A page's file: its stamp (taken before reading, unknown when it cannot be trusted: see
 /// [`Stamp::trusted_at`]) and its bytes.
 fn read_source(path: &Path, rel: &str) -> Result<(Stamp, Vec<u8>), Diagnostic> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| Diagnostic::error("io", format!("{CONTENT_DIR}/{rel}"), format!("cannot read: {e}"));
     // The stamp is taken from the open file (before reading it): a stamp by path and then
     // `fs::read` would resolve the path twice.
-    let mut file = std::fs::File::open(path).map_err(cannot)?;
-    let stamp = file.metadata().map(|m| Stamp::of(&m).trusted_at(now_ns())).unwrap_or_default();
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).map_err(cannot)?;
-    Ok((stamp, bytes))
+    read_file(path, rel, |file| file.metadata().ok().map(|m| Stamp::of(&m)))
 }
 
 /// [`read_source`] with the file's stamp already taken.
 fn read_stamped(path: &Path, rel: &str, stamp: Option<Stamp>) -> Result<(Stamp, Vec<u8>), Diagnostic> {
-    let stamp = stamp.map(|s| s.trusted_at(now_ns())).unwrap_or_default();
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", format!("{CONTENT_DIR}/{rel}"), format!("cannot read: {e}")))?;
+    read_file(path, rel, |_| stamp)
+}
+
+/// Opens and reads a page's file, with its stamp as `stamp` gives it (from the open file, or
+/// taken before) made unknown when it cannot be trusted.
+fn read_file(path: &Path, rel: &str, stamp: impl FnOnce(&std::fs::File) -> Option<Stamp>) -> Result<(Stamp, Vec<u8>), Diagnostic> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| Diagnostic::error("io", format!("{CONTENT_DIR}/{rel}"), format!("cannot read: {e}"));
+    let mut file = std::fs::File::open(path).map_err(cannot)?;
+    let stamp = stamp(&file).map(|s| s.trusted_at(now_ns())).unwrap_or_default();
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(cannot)?;
     Ok((stamp, bytes))
 }
 

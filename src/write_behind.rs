@@ -115,17 +115,14 @@ const NAP: std::time::Duration = std::time::Duration::from_millis(2);
 fn drain(rx: mpsc::Receiver<File>) {
     let mut held = std::collections::VecDeque::new();
     loop {
-        let mut open = true;
-        loop {
+        // Whether the queue is still open, once everything in it is held.
+        let open = loop {
             match rx.try_recv() {
                 Ok(file) => held.push_back(file),
-                Err(mpsc::TryRecvError::Empty) => break,
-                Err(mpsc::TryRecvError::Disconnected) => {
-                    open = false;
-                    break;
-                }
+                Err(mpsc::TryRecvError::Empty) => break true,
+                Err(mpsc::TryRecvError::Disconnected) => break false,
             }
-        }
+        };
         let keep = if open { LAG } else { 0 };
         let due = held.len().saturating_sub(keep);
         for file in held.drain(..due) {
