@@ -78,7 +78,7 @@ fn first_page_cached(_: &std::fs::File) -> bool {
 fn start(_: &std::fs::File) {}
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn write_pages(dir: &std::path::Path, n: usize) -> Vec<(PathBuf, String)> {
@@ -107,8 +107,9 @@ mod tests {
 
     /// Whether every page of the file is in the page cache, asked without reading it (`mincore`
     /// on a mapping): the sample's own test read starts the reading of the files it samples.
+    /// (Also used by `write_behind`'s tests.)
     #[cfg(target_os = "linux")]
-    fn resident(path: &std::path::Path) -> bool {
+    pub(crate) fn resident(path: &std::path::Path) -> bool {
         use std::os::fd::AsRawFd;
         let f = std::fs::File::open(path).unwrap();
         let len = f.metadata().unwrap().len() as usize;
@@ -128,22 +129,26 @@ mod tests {
         vec.iter().all(|b| b & 1 == 1)
     }
 
+    /// Writes the file's pages to disk and drops them from the page cache; false where the file
+    /// system keeps them cached anyway (tmpfs). (Also used by `write_behind`'s tests.)
+    #[cfg(target_os = "linux")]
+    pub(crate) fn drop_from_cache(path: &std::path::Path) -> bool {
+        use std::os::fd::AsRawFd;
+        let f = std::fs::File::open(path).unwrap();
+        f.sync_all().unwrap();
+        // SAFETY: a hint on an open descriptor: clean pages leave the cache.
+        unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+        !resident(path)
+    }
+
     /// Files dropped from the cache are found missing, and reading ahead brings every one of
     /// them back (not only those the sample touched) without anyone reading them.
     #[cfg(target_os = "linux")]
     #[test]
     fn files_dropped_from_the_cache_are_read_ahead() {
-        use std::os::fd::AsRawFd;
         let dir = tempfile::tempdir().unwrap();
         let files = write_pages(dir.path(), 40);
-        for (path, _) in &files {
-            let f = std::fs::File::open(path).unwrap();
-            f.sync_all().unwrap();
-            // SAFETY: a hint on an open descriptor: clean pages leave the cache.
-            unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
-        }
-        if files.iter().any(|(path, _)| resident(path)) {
-            // A file system whose pages cannot be dropped (tmpfs): nothing to read ahead.
+        if !files.iter().all(|(path, _)| drop_from_cache(path)) {
             eprintln!("skipped: the temporary folder's file system keeps its pages cached");
             return;
         }

@@ -10,11 +10,11 @@
 //! threshold (every site up to ≈15,000 playbooks) nothing changes: files stay in the cache and
 //! the kernel writes them back when it likes, which is fastest when the output fits.
 //!
-//! Files are handed to one thread that waits for their write-back and drops them, so the render
-//! threads never wait for the disk; the hand-off queue is bounded, which throttles the build when
-//! the disk falls behind. The thread polls the queue and keeps the last few dozen files in hand,
-//! so it seldom sleeps on a write-back still in flight and no send has to wake it. Linux only;
-//! elsewhere this does nothing.
+//! Files are handed to one thread that starts their write-back, waits for it and drops them, so
+//! the render threads never wait for the disk; the hand-off queue is bounded, which throttles the
+//! build when the disk falls behind. The thread polls the queue and keeps the last few dozen files
+//! in hand, so it seldom sleeps on a write-back still in flight and no send has to wake it. Linux
+//! only; elsewhere this does nothing.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -56,7 +56,6 @@ impl WriteBehind {
     /// Called with each file just written (`len` bytes) and still open.
     pub fn written(&self, file: File, len: usize) {
         if self.count(len as u64) {
-            start_write_back(&file, 0, 0);
             self.hand_over(file);
         }
     }
@@ -67,7 +66,7 @@ impl WriteBehind {
         before + len > self.threshold && cfg!(target_os = "linux")
     }
 
-    /// Queues a file whose write-back has started, to be waited for and dropped.
+    /// Queues a written file, to be written back and dropped.
     fn hand_over(&self, file: File) {
         let worker = self.worker.get_or_init(|| Mutex::new(self.spawn()));
         // Cloned out of the lock so that render threads block on the bounded queue, not on
@@ -109,16 +108,26 @@ const LAG: usize = 64;
 /// started (184,000-279,000 context switches in a 100,000-playbook build, 46,000-87,000 now).
 const NAP: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// The write-behind thread: takes files off the queue and, once more than [`LAG`] are held,
-/// waits for the oldest to be on disk and drops it; when the queue closes, does the same for
-/// every file left.
+/// The write-behind thread: takes files off the queue and starts each one's write-back, and
+/// once more than [`LAG`] are held, waits for the oldest to be on disk and drops it; when the
+/// queue closes, does the same for every file left.
+///
+/// Why this thread starts the write-backs rather than the render threads that wrote the files:
+/// submitted back to back from one thread they cost less, as the render threads no longer
+/// contend for ext4's block allocator and a virtual disk still busy with one request needs no
+/// fresh notification for the next. Five alternating pairs of 100,000-playbook builds on this
+/// 2-core VM: median wall 16.7 s before, 15.7 s after; kernel time 13.0 s, 10.9 s; involuntary
+/// context switches 57,600-65,000, 7,400-8,500.
 fn drain(rx: mpsc::Receiver<File>) {
     let mut held = std::collections::VecDeque::new();
     loop {
         // Whether the queue is still open, once everything in it is held.
         let open = loop {
             match rx.try_recv() {
-                Ok(file) => held.push_back(file),
+                Ok(file) => {
+                    start_write_back(&file, 0, 0);
+                    held.push_back(file);
+                }
                 Err(mpsc::TryRecvError::Empty) => break true,
                 Err(mpsc::TryRecvError::Disconnected) => break false,
             }
@@ -182,7 +191,6 @@ impl Streamed<'_> {
     /// Hands the finished file to the write-behind thread (past the threshold) or closes it.
     pub fn finish(self) {
         if self.behind.count(self.written - self.started) {
-            start_write_back(&self.file, self.started, 0);
             self.behind.hand_over(self.file);
         }
     }
@@ -273,6 +281,38 @@ mod tests {
         let back = std::fs::read(&path).unwrap();
         assert_eq!(back.len(), 300 * piece.len());
         assert!(back.chunks(piece.len()).all(|c| c == piece.as_slice()));
+    }
+
+    /// What write-behind is for: files past the threshold are on disk and out of the page cache
+    /// once the build finishes; those before it stay cached, as in any small build.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn files_past_the_threshold_leave_the_page_cache_and_files_before_it_stay() {
+        use crate::read_ahead::tests::{drop_from_cache, resident};
+        let dir = tempfile::tempdir().unwrap();
+        let probe = dir.path().join("probe.html");
+        std::fs::write(&probe, vec![b'p'; 8192]).unwrap();
+        if !drop_from_cache(&probe) {
+            eprintln!("skipped: the temporary folder's file system keeps its pages cached");
+            return;
+        }
+        // Four 8 KB files fill the threshold; the rest are past it.
+        let wb = WriteBehind::after(4 * 8192);
+        let paths: Vec<_> = (0..LAG * 2).map(|i| dir.path().join(format!("f{i}.html"))).collect();
+        for (i, path) in paths.iter().enumerate() {
+            let bytes = vec![b'a' + (i % 26) as u8; 8192];
+            let mut f = File::create(path).unwrap();
+            f.write_all(&bytes).unwrap();
+            wb.written(f, bytes.len());
+        }
+        wb.finish();
+        let (before, past) = paths.split_at(4);
+        assert!(before.iter().all(|p| resident(p)), "files before the threshold stay cached");
+        let cached: Vec<_> = past.iter().filter(|p| resident(p)).collect();
+        assert!(cached.is_empty(), "{} of {} files written behind are still cached, the first {:?}", cached.len(), past.len(), cached[0]);
+        for (i, path) in paths.iter().enumerate() {
+            assert_eq!(std::fs::read(path).unwrap(), vec![b'a' + (i % 26) as u8; 8192], "{}", path.display());
+        }
     }
 
     #[test]
