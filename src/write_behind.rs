@@ -121,17 +121,7 @@ const NAP: std::time::Duration = std::time::Duration::from_millis(2);
 fn drain(rx: mpsc::Receiver<File>) {
     let mut held = std::collections::VecDeque::new();
     loop {
-        // Whether the queue is still open, once everything in it is held.
-        let open = loop {
-            match rx.try_recv() {
-                Ok(file) => {
-                    start_write_back(&file, 0, 0);
-                    held.push_back(file);
-                }
-                Err(mpsc::TryRecvError::Empty) => break true,
-                Err(mpsc::TryRecvError::Disconnected) => break false,
-            }
-        };
+        let open = take_more(&rx, &mut held, HELD_AT_MOST);
         let keep = if open { LAG } else { 0 };
         let due = held.len().saturating_sub(keep);
         for file in held.drain(..due) {
@@ -144,6 +134,30 @@ fn drain(rx: mpsc::Receiver<File>) {
             std::thread::sleep(NAP);
         }
     }
+}
+
+/// Files the write-behind thread holds at most: [`LAG`] waiting their turn and as many again
+/// taken off the queue since.
+const HELD_AT_MOST: usize = 2 * LAG;
+
+/// Takes files off the queue, starting each one's write-back, until the queue is empty or `cap`
+/// files are held; whether the queue is still open (as far as it has looked).
+///
+/// Why the cap: writers quicker than this thread never let the queue run empty, so without it
+/// the files held, each an open descriptor with its pages, would grow without bound (a bare
+/// write loop of 100,000 playbooks' files ran out of descriptors at 20,000).
+fn take_more(rx: &mpsc::Receiver<File>, held: &mut std::collections::VecDeque<File>, cap: usize) -> bool {
+    while held.len() < cap {
+        match rx.try_recv() {
+            Ok(file) => {
+                start_write_back(&file, 0, 0);
+                held.push_back(file);
+            }
+            Err(mpsc::TryRecvError::Empty) => return true,
+            Err(mpsc::TryRecvError::Disconnected) => return false,
+        }
+    }
+    true
 }
 
 /// Bytes of a streamed file between two write-behind steps.
@@ -313,6 +327,25 @@ mod tests {
         for (i, path) in paths.iter().enumerate() {
             assert_eq!(std::fs::read(path).unwrap(), vec![b'a' + (i % 26) as u8; 8192], "{}", path.display());
         }
+    }
+
+    /// The thread takes no more files than it may hold, however full the queue, and reports the
+    /// queue closed only once it has taken everything.
+    #[test]
+    fn the_write_behind_thread_holds_at_most_its_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = mpsc::sync_channel(16);
+        for i in 0..10 {
+            tx.send(File::create(dir.path().join(format!("f{i}"))).unwrap()).unwrap();
+        }
+        let mut held = std::collections::VecDeque::new();
+        assert!(take_more(&rx, &mut held, 4));
+        assert_eq!(held.len(), 4);
+        drop(tx);
+        assert!(take_more(&rx, &mut held, 4), "at the cap it does not look further");
+        held.clear();
+        assert!(!take_more(&rx, &mut held, 100), "closed once all is taken");
+        assert_eq!(held.len(), 6);
     }
 
     #[test]
