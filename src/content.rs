@@ -197,31 +197,40 @@ pub struct Page {
     pub stamp: Stamp,
 }
 
-/// Size and modification time of a source file, taken before it is read: a warm build treats
-/// a file whose stamp differs from the cached one as edited.
+/// Size, modification time, change time and inode number of a source file, taken before it is
+/// read: a warm build treats a file whose stamp differs from the cached one as edited.
+///
+/// Why more than size and modification time: tools that copy or sync files keep their
+/// modification time (`cp -p`, `rsync -a`, `tar x`), so a page replaced by another of the same
+/// size would look unchanged. The change time is set by the kernel on every write and cannot be
+/// set back, and a file renamed over another has a new inode (git's index compares the same).
+/// Where there is neither (not Unix), both are 0 and the stamp is size and modification time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     pub size: u64,
     pub mtime_ns: i128,
+    pub ctime_ns: i128,
+    pub inode: u64,
 }
 
 impl Stamp {
     pub fn of(meta: &std::fs::Metadata) -> Stamp {
         let mtime_ns =
             meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_nanos() as i128).unwrap_or(-1);
-        Stamp { size: meta.len(), mtime_ns }
+        let (ctime_ns, inode) = change_time_and_inode(meta);
+        Stamp { size: meta.len(), mtime_ns, ctime_ns, inode }
     }
     pub fn read(path: &Path) -> Option<Stamp> {
         std::fs::metadata(path).ok().map(|m| Stamp::of(&m))
     }
 
     /// This stamp, taken at `read_ns`, or an unknown one (`mtime_ns` -1, as when a file has no
-    /// modification time; see [`Stamp::is_known`]) when the file was modified within a second
-    /// (`RACY_NS`) of then: file times come from a coarse clock, so a second write of the same
-    /// size within the tick of the one read would leave the stamp unchanged (git's "racily
-    /// clean" entries).
+    /// modification time; see [`Stamp::is_known`]) when the file was modified or changed within
+    /// a second (`RACY_NS`) of then: file times come from a coarse clock, so a second write of
+    /// the same size within the tick of the one read would leave the stamp unchanged (git's
+    /// "racily clean" entries).
     pub fn trusted_at(self, read_ns: i128) -> Stamp {
-        if self.mtime_ns >= read_ns - RACY_NS { Stamp { mtime_ns: -1, ..self } } else { self }
+        if self.mtime_ns.max(self.ctime_ns) >= read_ns - RACY_NS { Stamp { mtime_ns: -1, ..self } } else { self }
     }
 
     /// Whether the file may be taken to hold what it held when this stamp was taken, as long
@@ -231,8 +240,19 @@ impl Stamp {
     }
 }
 
-/// How close to the moment a file is read its modification time must be for its stamp not to
-/// be trusted (see [`Stamp::trusted_at`]).
+#[cfg(unix)]
+fn change_time_and_inode(meta: &std::fs::Metadata) -> (i128, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128, meta.ino())
+}
+
+#[cfg(not(unix))]
+fn change_time_and_inode(_: &std::fs::Metadata) -> (i128, u64) {
+    (0, 0)
+}
+
+/// How close to the moment a file is read its modification or change time must be for its stamp
+/// not to be trusted (see [`Stamp::trusted_at`]).
 const RACY_NS: i128 = 1_000_000_000;
 
 /// Nanoseconds since the Unix epoch, now (0 if the clock is before it).
@@ -854,13 +874,14 @@ mod tests {
     use super::*;
 
     /// Sets a file's modification time an hour back, as if it had been written long ago.
-    fn age(path: &Path) {
-        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        std::fs::File::options().write(true).open(path).unwrap().set_modified(hour_ago).unwrap();
+    /// Waits until files written before the call are older than the racy window. (Setting a
+    /// file's modification time back would not do: its change time is what it is.)
+    fn outlast_racy_window() {
+        std::thread::sleep(std::time::Duration::from_nanos(RACY_NS as u64 + 100_000_000));
     }
 
-    /// Rewrites a file with text of the same length and puts its modification time back: an
-    /// edit its stamp cannot show.
+    /// Rewrites a file with text of the same length and puts its modification time back, as
+    /// `cp -p` does: only the change time shows the edit.
     fn rewrite_keeping_stamp(path: &Path, text: &str) {
         let before = std::fs::metadata(path).unwrap();
         assert_eq!(before.len(), text.len() as u64, "same length");
@@ -880,7 +901,7 @@ mod tests {
         std::fs::write(&path, "---\ntitle: A\n---\n").unwrap();
         let (fresh, _) = read_source(&path, "a.md").unwrap();
         assert!(!fresh.is_known(), "{fresh:?}");
-        age(&path);
+        outlast_racy_window();
         let (old, _) = read_source(&path, "a.md").unwrap();
         assert!(old.is_known(), "{old:?}");
         assert_eq!(Stamp::read(&path), Some(old));
@@ -889,28 +910,43 @@ mod tests {
     #[test]
     fn a_page_is_taken_over_by_its_stamp_only_when_the_stamp_can_be_trusted() {
         let dir = tempfile::tempdir().unwrap();
-        let (old, recent) = (dir.path().join("content/old.md"), dir.path().join("content/recent.md"));
-        std::fs::create_dir_all(dir.path().join("content")).unwrap();
-        std::fs::write(&old, "---\ntitle: Old one\n---\n").unwrap();
+        let content = dir.path().join("content");
+        std::fs::create_dir_all(&content).unwrap();
+        let [copied, moved, recent, same] = ["copied.md", "moved.md", "recent.md", "same.md"].map(|n| content.join(n));
+        std::fs::write(&copied, "---\ntitle: Copied one\n---\n").unwrap();
+        std::fs::write(&moved, "---\ntitle: Moved one\n---\n").unwrap();
+        std::fs::write(&same, "---\ntitle: Same one\n---\n").unwrap();
+        outlast_racy_window();
         std::fs::write(&recent, "---\ntitle: Recent one\n---\n").unwrap();
-        age(&old);
         let mut previous = known(load(dir.path(), UnknownKeys::Error, Audience::Internal));
 
-        // Both rewritten without a change of stamp: the trusted one is not read again (what a
-        // warm build cannot see either); the one read within a second of its write is.
-        rewrite_keeping_stamp(&old, "---\ntitle: Old two\n---\n");
+        // Rewritten keeping size and modification time, as `cp -p` or `rsync -a` do: the
+        // change time moved, so the page is read again.
+        rewrite_keeping_stamp(&copied, "---\ntitle: Copied two\n---\n");
+        // Another file of the same size and modification time renamed over it: a new inode.
+        let other = dir.path().join("other.md");
+        std::fs::write(&other, "---\ntitle: Moved two\n---\n").unwrap();
+        let mtime = std::fs::metadata(&moved).unwrap().modified().unwrap();
+        std::fs::File::options().write(true).open(&other).unwrap().set_modified(mtime).unwrap();
+        std::fs::rename(&other, &moved).unwrap();
+        // Read within a second of its write, so its stamp was not trusted.
         rewrite_keeping_stamp(&recent, "---\ntitle: Recent two\n---\n");
         let (loaded, came) = load_known(dir.path(), UnknownKeys::Error, Audience::Internal, &mut previous);
         let got: Vec<(&str, &str, Came)> = loaded.pages.iter().zip(&came).map(|(p, c)| (p.rel.as_str(), p.title.as_str(), *c)).collect();
-        assert_eq!(got, [("old.md", "Old one", Came::TakenOver), ("recent.md", "Recent two", Came::Changed)]);
+        assert_eq!(
+            got,
+            [
+                ("copied.md", "Copied two", Came::Changed),
+                ("moved.md", "Moved two", Came::Changed),
+                ("recent.md", "Recent two", Came::Changed),
+                ("same.md", "Same one", Came::TakenOver)
+            ]
+        );
 
-        // Any change of stamp: read again.
-        std::fs::write(&old, "---\ntitle: Old three\n---\n").unwrap();
+        // A page whose stamp is unknown but whose text is the same is taken over by its text.
         let mut previous = known(loaded);
         let (loaded, came) = load_known(dir.path(), UnknownKeys::Error, Audience::Internal, &mut previous);
-        assert_eq!((loaded.pages[0].title.as_str(), came[0]), ("Old three", Came::Changed));
-        // And a page whose stamp is unknown but whose text is the same is taken over by its text.
-        assert_eq!((loaded.pages[1].title.as_str(), came[1]), ("Recent two", Came::TakenOver));
+        assert_eq!((loaded.pages[2].title.as_str(), came[2]), ("Recent two", Came::TakenOver));
     }
 
     #[test]

@@ -269,6 +269,34 @@ fn a_quick_second_edit_of_the_same_size_is_not_missed() {
     assert_equals_cold(&s, &r);
 }
 
+#[test]
+fn a_page_replaced_keeping_its_size_and_modification_time_is_not_missed() {
+    let s = fixture();
+    settle(&s);
+    let rel = "content/clients/beta.md";
+    let path = s.path().join(rel);
+    let kept = mtime(&path);
+    // What `cp -p` or `rsync -a` leave: other text of the same length, the old modification time.
+    edit(&s, rel, |t| t.replace("Beta body.", "Beta BODY."));
+    std::fs::File::options().write(true).open(&path).unwrap().set_modified(kept).unwrap();
+    // Once the racy window is over, only the change time shows the edit.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let r = warm_build(&s);
+    assert!(s.read("site/clients/beta/index.html").contains("Beta BODY."), "the edit was missed:\n{}", r.all());
+    assert_equals_cold(&s, &r);
+
+    // The same with another file renamed over it.
+    let kept = mtime(&path);
+    let other = s.path().join("beta.md.new");
+    std::fs::write(&other, s.read(rel).replace("Beta BODY.", "Beta Body.")).unwrap();
+    std::fs::File::options().write(true).open(&other).unwrap().set_modified(kept).unwrap();
+    std::fs::rename(&other, &path).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let r = warm_build(&s);
+    assert!(s.read("site/clients/beta/index.html").contains("Beta Body."), "the renamed-over file was missed:\n{}", r.all());
+    assert_equals_cold(&s, &r);
+}
+
 /// A site with more playbooks than fit on one page of the matrix and the workstream lists.
 fn big_site(playbooks: usize) -> Site {
     let s = Site::with_config();
