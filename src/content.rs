@@ -873,7 +873,6 @@ fn parent_dir(d: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// Sets a file's modification time an hour back, as if it had been written long ago.
     /// Waits until files written before the call are older than the racy window. (Setting a
     /// file's modification time back would not do: its change time is what it is.)
     fn outlast_racy_window() {

@@ -105,7 +105,7 @@ impl WriteBehind {
 const LAG: usize = 64;
 /// How long the thread naps when nothing it holds is due. It polls rather than blocks on the
 /// queue: a blocked receiver is woken by every send, and it then slept on a write-back just
-/// started (184,000-279,000 context switches in a 100,000-playbook build, 46,000-87,000 now).
+/// started (184,000-279,000 context switches in a 100,000-playbook build, 46,000-87,000 polling).
 const NAP: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// The write-behind thread: takes files off the queue and starts each one's write-back, and
