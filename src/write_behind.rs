@@ -113,11 +113,11 @@ const NAP: std::time::Duration = std::time::Duration::from_millis(2);
 /// queue closes, does the same for every file left.
 ///
 /// Why this thread starts the write-backs rather than the render threads that wrote the files:
-/// submitted back to back from one thread they cost less, as the render threads no longer
-/// contend for ext4's block allocator and a virtual disk still busy with one request needs no
-/// fresh notification for the next. Three alternating pairs of 100,000-playbook builds on this
-/// 2-core VM: median wall 17.7 s before, 16.7 s after (one pair the other way); involuntary
-/// context switches 55,500-64,400 before, 8,100-9,300 after.
+/// the render threads then do not contend for ext4's block allocator, and a virtual disk still
+/// busy with one request needs no fresh notification for the next. Three alternating pairs of
+/// 100,000-playbook builds on this 2-core VM: median wall 17.7 s before, 16.7 s after (one pair
+/// the other way; kernel time the same); involuntary context switches 55,500-64,400 before,
+/// 8,100-9,300 after.
 fn drain(rx: mpsc::Receiver<File>) {
     let mut held = std::collections::VecDeque::new();
     loop {
