@@ -86,6 +86,19 @@ read_corpus() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# timed OUTFILE CMD... : runs CMD and appends "seconds peak_kb" to OUTFILE. A run that fails
+# stops the harness with its output: the time of a failed build means nothing.
+timed() {
+  local out=$1 rc=0; shift
+  /usr/bin/time -f '%e %M' -o "$out.one" "$@" >"$WORK/run.log" 2>&1 || rc=$?
+  if [ "$rc" != 0 ]; then
+    echo "failed (exit $rc): $*" >&2
+    tail -20 "$WORK/run.log" >&2
+    exit 1
+  fi
+  cat "$out.one" >> "$out"
+}
+
 if [ "$PAGES" = scale ]; then
   for n in 1000 10000 100000; do
     c="$WORK/corpus-$n"
@@ -96,8 +109,7 @@ if [ "$PAGES" = scale ]; then
     rm -f "$WORK/scale.times"
     for r in $(seq 1 "$runs"); do
       settle
-      /usr/bin/time -f '%e %M' -o "$WORK/scale.one" "$BIN" build "$c" -o "$WORK/scale-$n-$r" --quiet --no-cache >/dev/null 2>&1 || true
-      cat "$WORK/scale.one" >> "$WORK/scale.times"
+      timed "$WORK/scale.times" "$BIN" build "$c" -o "$WORK/scale-$n-$r" --quiet --no-cache
     done
     t=$(cut -d' ' -f1 "$WORK/scale.times" | median)
     m=$(cut -d' ' -f2 "$WORK/scale.times" | median)
@@ -105,7 +117,8 @@ if [ "$PAGES" = scale ]; then
       "$(cut -d' ' -f1 "$WORK/scale.times" | paste -sd, - | sed 's/,/, /g')"
     # The disk's floor: the same files written with nothing else to do (examples/write_floor.rs).
     settle
-    read -r files bytes floor < <("$FLOOR" "$WORK/scale-$n-1" "$WORK/floor-$n" || echo 0 0 0)
+    floor_out=$("$FLOOR" "$WORK/scale-$n-1" "$WORK/floor-$n") || { echo "write_floor failed at $n playbooks" >&2; exit 1; }
+    read -r files bytes floor <<< "$floor_out"
     printf '%7s   floor %7.2f s   (the same %d files, %d MB, written by a bare loop)\n' '' "$floor" "$files" "$((bytes / 1048576))"
     case $n in 10000) t_10k=$t f_10k=$floor ;; 100000) t_100k=$t f_100k=$floor ;; esac
   done
@@ -119,12 +132,10 @@ if [ ! -d "$corpus" ]; then
   python3 "$GEN" --pages "$PAGES" --out "$corpus" >/dev/null
 fi
 
-# time_cmd OUTFILE CMD... : appends "seconds peak_kb" of one run
+# time_cmd OUTFILE CMD... : one run once the disk is quiet (see `timed`)
 time_cmd() {
-  local out=$1; shift
   settle
-  /usr/bin/time -f '%e %M' -o "$out.one" "$@" >/dev/null 2>&1 || true
-  cat "$out.one" >> "$out"
+  timed "$@"
 }
 
 echo "corpus: $PAGES playbooks ($(du -sh "$corpus/content" | cut -f1) of Markdown), $RUNS runs, $(nproc) cores"
