@@ -95,6 +95,11 @@ fn checked(root: &Path, loaded: Result<Site, crate::site::LoadFailure>) -> Check
 pub fn compile_theme(root: &Path, name: Option<&str>, d: &mut Vec<Diagnostic>) -> (ThemeFiles, Option<tera::Tera>) {
     let t = Instant::now();
     let files = theme::load(root, name, d);
+    compile_loaded(files, d, t)
+}
+
+/// [`compile_theme`] for theme files already loaded (since `t`).
+fn compile_loaded(files: ThemeFiles, d: &mut Vec<Diagnostic>, t: Instant) -> (ThemeFiles, Option<tera::Tera>) {
     let tera = render::compile(&files).map_err(|errs| d.extend(errs)).ok();
     crate::site::timing("theme", t);
     (files, tera)
@@ -114,18 +119,20 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     if trash.is_dir() {
         let _ = std::thread::Builder::new().name("trash".into()).spawn(move || crate::output::empty_trash(&trash));
     }
-    let frame = if use_cache {
+    let prepared = if use_cache {
         match warm(root, opts, output, start, started_ns) {
             Warm::Done(result) => return result,
-            Warm::Cold(frame) => frame,
+            Warm::Cold(prepared) => prepared,
         }
     } else {
         None
     };
     STAGE.store(1, Ordering::Relaxed);
-    let loaded = match frame {
-        Some(frame) => Site::load_for_build_in(root, opts, *frame),
-        None => Site::load_for_build(root, opts),
+    let (loaded, theme) = match prepared {
+        Some(Prepared { frame, theme, theme_diagnostics }) => {
+            (Site::load_for_build_in(root, opts, *frame), Some((theme, theme_diagnostics)))
+        }
+        None => (Site::load_for_build(root, opts), None),
     };
     let site = match loaded {
         Ok(s) => s,
@@ -134,7 +141,13 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     let mut diagnostics = site.diagnostics.clone();
     STAGE.store(2, Ordering::Relaxed);
     let mut d: Vec<Diagnostic> = Vec::new();
-    let (files, tera) = compile_theme(root, site.cfg.config.theme.as_deref(), &mut d);
+    let (files, tera) = match theme {
+        Some((files, found)) => {
+            d.extend(found);
+            compile_loaded(files, &mut d, Instant::now())
+        }
+        None => compile_theme(root, site.cfg.config.theme.as_deref(), &mut d),
+    };
     diagnostics.extend(d);
     diagnostics.sort();
     let Some(tera) = tera.filter(|_| !diagnostics.has_errors()) else {
@@ -205,9 +218,17 @@ pub(crate) fn discard<T: Send + 'static>(value: T) {
 enum Warm {
     Done(Result<BuildReport, BuildError>),
     /// The cache cannot serve this build (missing, stale, corrupt, or an edit the incremental
-    /// updates do not cover): build cold, with the config and registry if the attempt loaded
-    /// them before it found out (7 ms at 10,000 playbooks, 0.14 s at 100,000, not loaded twice).
-    Cold(Option<Box<Frame>>),
+    /// updates do not cover): build cold, with what the attempt loaded before it found out.
+    Cold(Option<Prepared>),
+}
+
+/// What a warm attempt loads before it can tell whether the cache serves the build, handed to
+/// the cold build instead of being loaded twice: the config and registry (7 ms at 10,000
+/// playbooks, 0.14 s at 100,000) and the theme files, with the problems loading them found.
+struct Prepared {
+    frame: Box<Frame>,
+    theme: ThemeFiles,
+    theme_diagnostics: Vec<Diagnostic>,
 }
 
 /// A warm build from the cache, when it can serve this build.
@@ -220,12 +241,12 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     let mut d = Vec::new();
     let files = theme::load(root, frame.cfg.config.theme.as_deref(), &mut d);
     if !d.is_empty() {
-        return Warm::Cold(Some(frame));
+        return Warm::Cold(Some(Prepared { frame, theme: files, theme_diagnostics: d }));
     }
     let env = cache::environment(&frame.cfg, &files, opts, output);
     let restored = match cache::restore(root, opts, output, frame, env) {
         Ok(restored) => restored,
-        Err(frame) => return Warm::Cold(Some(frame)),
+        Err(frame) => return Warm::Cold(Some(Prepared { frame, theme: files, theme_diagnostics: d })),
     };
     crate::site::timing("cache restore", t);
     match replay(root, opts, output, start, started_ns, restored, &files) {
