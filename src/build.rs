@@ -26,6 +26,8 @@ pub struct BuildReport {
     pub output: PathBuf,
     /// A warm build (from the cache): `files` counts only the files it rewrote.
     pub warm: bool,
+    /// Files a warm build deleted (the pages of deleted playbooks, list pages no longer needed).
+    pub removed: usize,
     /// The output folder this build replaced; deleted when dropped (see [`OldOutput`]).
     pub old_output: Option<OldOutput>,
     /// Folders earlier builds left beside the output (an interrupted deletion, a killed build's
@@ -196,6 +198,7 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
         playbooks: site.playbook_count(),
         pages: site.visible_pages().count(),
         files: written,
+        removed: 0,
         elapsed: start.elapsed(),
         output: output.to_path_buf(),
         warm: false,
@@ -270,14 +273,32 @@ fn replay(
     let t = Instant::now();
     let mut site = restored.site;
     let mut paths: Vec<String> = Vec::new();
+    // Playbooks added or deleted: the model is put together again around them (their places
+    // in every list change), the edits replay on that, and every view is rendered again, but
+    // no playbook page the edits leave alone. What the model rendered before and does not now
+    // (the deleted pages, a list page fewer) is deleted.
+    let mut edited = restored.edited;
+    let mut moved = None;
+    if let Some(m) = restored.moved {
+        let views_before = render::Views::of(&site, files).paths();
+        let rels: Vec<String> = edited.iter().map(|(i, _, _)| site.pages[*i].rel.clone()).collect();
+        let added: Vec<String> = m.added.iter().map(|(rel, _, _)| rel.clone()).collect();
+        site = site.with_pages_moved(m, opts)?;
+        for ((i, _, _), rel) in edited.iter_mut().zip(&rels) {
+            *i = *site.by_rel.get(rel)?;
+        }
+        let mut added: Vec<usize> = added.iter().map(|rel| site.by_rel.get(rel).copied()).collect::<Option<_>>()?;
+        added.sort_unstable();
+        moved = Some((views_before, added));
+    }
     // In page order (the restore reads edited files in page order).
-    let changed: Vec<usize> = restored.edited.iter().map(|(i, _, _)| *i).collect();
+    let changed: Vec<usize> = edited.iter().map(|(i, _, _)| *i).collect();
     // The site-wide FAQ is re-rendered once, after the last edit. Its page count (a pass over
     // every question) is taken before the first edit that changed questions, the edits before
     // it having left them as they were, and compared with the count after the last.
     let mut faq_pages_before: Option<usize> = None;
     let mut faq_stale = false;
-    for (i, text, stamp) in restored.edited {
+    for (i, text, stamp) in edited {
         let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let same_front_matter = content::split_front_matter(body)
             .is_ok_and(|(range, ..)| content::text_hash(body[range].as_bytes()) == site.pages[i].yaml_hash);
@@ -307,10 +328,11 @@ fn replay(
         site.pages[i].stamp = stamp;
     }
     // Links and the registry are checked once for all the edits.
-    if !changed.is_empty() {
+    if !changed.is_empty() || moved.is_some() {
         site.run_site_checks();
     }
-    if faq_stale {
+    // Every view is rendered again when pages came or went (below).
+    if faq_stale && moved.is_none() {
         // A FAQ gaining or losing a page changes which files exist: a cold build.
         if faq_pages_before.is_some_and(|before| render::faq_page_count(&site) != before) {
             return None;
@@ -322,11 +344,26 @@ fn replay(
     paths.dedup();
     // The snapshot has no HTML for playbooks it did not re-read: rendering any other playbook
     // page would need it, so that (never expected) case builds cold.
-    let stale_playbook = (0..site.pages.len())
-        .filter(|&i| !site.pages[i].is_section && site.visible[i] && changed.binary_search(&i).is_err())
-        .any(|i| paths.binary_search(&render::page_path(&site, i)).is_ok());
+    let new_pages = moved.as_ref().map(|(_, added)| added.as_slice()).unwrap_or_default();
+    let left_alone = |i: usize| {
+        !site.pages[i].is_section && site.visible[i] && changed.binary_search(&i).is_err() && new_pages.binary_search(&i).is_err()
+    };
+    let stale_playbook =
+        (0..site.pages.len()).filter(|&i| left_alone(i)).any(|i| paths.binary_search(&render::page_path(&site, i)).is_ok());
     if stale_playbook {
         return None;
+    }
+    let mut removed = Vec::new();
+    if let Some((views_before, _)) = &moved {
+        let unchanged: crate::HashSet<String> =
+            (0..site.pages.len()).filter(|&i| left_alone(i)).map(|i| render::page_path(&site, i)).collect();
+        let views_now = render::Views::of(&site, files).paths();
+        let now: crate::HashSet<&str> = views_now.iter().map(String::as_str).collect();
+        removed = views_before.iter().filter(|p| !now.contains(p.as_str())).cloned().collect();
+        removed.sort();
+        paths.extend(views_now.into_iter().filter(|p| !unchanged.contains(p)));
+        paths.sort();
+        paths.dedup();
     }
     let copies: Vec<&content::Asset> = restored.assets_changed.iter().map(|&k| &site.assets[k]).filter(|a| site.ships(a)).collect();
     crate::site::timing("replay edits", t);
@@ -344,14 +381,15 @@ fn replay(
         }
     };
     crate::site::timing("  templates compiled", t);
-    let out = UpdateOutput::new(output).with_trash(cache::trash_dir(root));
-    if !paths.is_empty() || !copies.is_empty() {
+    let out = UpdateOutput::new(output).with_trash(cache::trash_dir(root)).removing(&removed);
+    if !paths.is_empty() || !copies.is_empty() || !removed.is_empty() {
         // From the first temporary file on, the snapshot no longer vouches for the output: a
         // process killed before its commit leaves `*.demarcate-tmp-*` files beside their
         // targets, and only a cold build (which replaces the whole folder) removes them.
         cache::invalidate(root, opts, output);
         // The exports on disk, to splice the edited pages' parts into.
-        let previous = restored.exports.clone().and_then(|layouts| {
+        // (Not when pages came or went: every page's part moved.)
+        let previous = restored.exports.clone().filter(|_| moved.is_none()).and_then(|layouts| {
             Some(render::PreviousExports {
                 json_len: std::fs::metadata(output.join("ownership.json")).ok()?.len(),
                 csv_len: std::fs::metadata(output.join("matrix.csv")).ok()?.len(),
@@ -361,7 +399,11 @@ fn replay(
         });
         let (rendered, snapshot) = rayon::join(
             || render::render_paths(&site, files, &tera, &out, &paths, previous.as_ref()),
-            || cache::encode(&site, Some((&restored.generations, &changed)), started_ns, &cache::prepare(root, opts, output)),
+            || {
+                // Every shard, when pages came or went (their places moved).
+                let previous = Some((restored.generations.as_slice(), changed.as_slice())).filter(|_| moved.is_none());
+                cache::encode(&site, previous, started_ns, &cache::prepare(root, opts, output))
+            },
         );
         let layouts = match rendered {
             Ok(l) => l.or(restored.exports),
@@ -399,6 +441,7 @@ fn replay(
         playbooks: site.playbook_count(),
         pages: site.visible_pages().count(),
         files: paths.len() + copies.len(),
+        removed: removed.len(),
         elapsed: start.elapsed(),
         output: output.to_path_buf(),
         warm: true,

@@ -491,6 +491,9 @@ pub struct Restored {
     pub site: Site,
     /// (page index, new text, stamp taken before reading it) of every edited page.
     pub edited: Vec<(usize, String, Stamp)>,
+    /// Pages added to or deleted from `content/` since the snapshot (`site` is the snapshot's
+    /// model, with the deleted pages still in it).
+    pub moved: Option<Moved>,
     /// Shard generations of the restored snapshot, for an incremental [`encode`].
     pub generations: Vec<u64>,
     /// Assets (indexes into `site.assets`) whose stamp changed: copied again.
@@ -540,10 +543,21 @@ struct Snapshot {
     by_rel: HashMap<String, usize>,
     diagnostics: Diagnostics,
     edited: Vec<(usize, String, Stamp)>,
+    moved: Option<Moved>,
     generations: Vec<u64>,
     assets_changed: Vec<usize>,
     exports: Option<crate::render::ExportLayouts>,
     highlights_known: Option<usize>,
+}
+
+/// Pages added to or deleted from `content/` since a snapshot, found by a warm build.
+pub struct Moved {
+    /// Every page's path under `content/` now, in walk order (the order of a cold build's pages).
+    pub order: Vec<String>,
+    /// (path under `content/`, text, stamp taken before reading it) of each new page.
+    pub added: Vec<(String, String, Stamp)>,
+    /// Indexes (in the snapshot) of the pages whose files are gone.
+    pub removed: Vec<usize>,
 }
 
 impl Snapshot {
@@ -574,8 +588,8 @@ impl Snapshot {
             by_rel: self.by_rel,
             diagnostics: self.diagnostics,
         };
-        let Snapshot { edited, generations, assets_changed, exports, highlights_known, .. } = self;
-        Restored { site, edited, generations, assets_changed, exports, highlights_known, env }
+        let Snapshot { edited, moved, generations, assets_changed, exports, highlights_known, .. } = self;
+        Restored { site, edited, moved, generations, assets_changed, exports, highlights_known, env }
     }
 }
 
@@ -606,10 +620,12 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     }
 
     crate::site::timing("  head", t);
-    // Same files as before? New, deleted or renamed pages and any asset change build cold.
+    // Same files as before? Any asset added, deleted or renamed builds cold; pages added or
+    // deleted are replayed with the edits (see [`Moved`]), within the same limit.
     let (files, assets, walk_diags) = content::walk(root);
     crate::site::timing("  walk", t);
-    if !walk_diags.is_empty() || files.len() != n || assets.len() != global.assets.len() {
+    let limit = replay_limit(n);
+    if !walk_diags.is_empty() || assets.len() != global.assets.len() || files.len().abs_diff(n) > limit {
         return None;
     }
     if assets.iter().zip(&global.assets).any(|(a, cached)| a.rel != cached.rel) {
@@ -618,28 +634,17 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     let assets_changed: Vec<usize> =
         assets.iter().zip(&global.assets).enumerate().filter(|(_, (a, cached))| a.stamp != cached.stamp).map(|(k, _)| k).collect();
 
-    // The edited pages, known before the shards decode. Each stamp is taken before its file
-    // is read, so an edit racing this build is seen again by the next one.
+    // Each stamp is taken before its file is read, so an edit racing this build is seen again
+    // by the next one.
     let stamps: Vec<Option<Stamp>> = files.par_iter().map(|(path, _)| Stamp::read(path)).collect();
     // Each edit replays on its own (the site-wide checks run once, after the last). Many
     // changed stamps (a checkout, a copy, or files written within a second of the last build,
-    // whose stamps were stored as unknown) build cold.
-    let changed = stamps.iter().zip(&global.stamps).filter(|(now, then)| now.as_ref() != Some(*then)).count();
-    if changed > replay_limit(stamps.len()) {
+    // whose stamps were stored as unknown) build cold: with as many files as before (the same
+    // ones, checked once the shards are decoded), found before any shard is decoded.
+    let changed_in_place = |cached: &[Stamp]| stamps.iter().zip(cached).filter(|(now, then)| now.as_ref() != Some(*then)).count();
+    if files.len() == n && changed_in_place(&global.stamps) > limit {
         return None;
     }
-    let mut texts = Vec::new();
-    for (i, ((path, _), (now, then))) in files.iter().zip(stamps.into_iter().zip(&global.stamps)).enumerate() {
-        let now = now?;
-        if now != *then {
-            let text = String::from_utf8(std::fs::read(path).ok()?).ok()?;
-            texts.push((i, text, now));
-        }
-    }
-    crate::site::timing("  stamps", t);
-    // An edited page with code: the blocks highlighted by earlier builds spare it loading
-    // syntect (tens of milliseconds per language).
-    let highlights_known = texts.iter().any(|(_, text, _)| text.contains("```") || text.contains("~~~")).then(|| load_highlights(&dir));
     let shards: Option<Vec<Shard>> = global
         .shards
         .par_iter()
@@ -683,9 +688,52 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
         rendered.push(r.rendered);
         faqs.push(r.faqs);
     }
-    if files.iter().zip(&pages).any(|((_, rel), page)| *rel != page.rel) {
+    // Which cached page each file is: the one at the same place (the common case), else the
+    // one at the same path, if any.
+    let same_files = files.len() == n && files.iter().zip(&pages).all(|((_, rel), page)| *rel == page.rel);
+    let cached_of: Vec<Option<usize>> = if same_files {
+        (0..n).map(Some).collect()
+    } else {
+        let by_rel: HashMap<&str, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.as_str(), i)).collect();
+        files.iter().map(|(_, rel)| by_rel.get(rel.as_str()).copied()).collect()
+    };
+    let mut kept = vec![false; n];
+    cached_of.iter().flatten().for_each(|&j| kept[j] = true);
+    let removed: Vec<usize> = (0..n).filter(|&j| !kept[j]).collect();
+    let stale = |(now, cached): (&Option<Stamp>, &Option<usize>)| cached.is_none_or(|j| now.as_ref() != Some(&global.stamps[j]));
+    if stamps.iter().zip(&cached_of).filter(|&pair| stale(pair)).count() + removed.len() > limit {
         return None;
     }
+    // A section added or deleted changes what other pages inherit and list: a cold build.
+    let is_section = |rel: &str| rel.rsplit('/').next() == Some("_index.md");
+    if removed.iter().any(|&j| pages[j].is_section) {
+        return None;
+    }
+    let (mut texts, mut added) = (Vec::new(), Vec::new());
+    for (((path, rel), now), cached) in files.iter().zip(stamps.iter()).zip(&cached_of) {
+        let now = (*now)?;
+        if !stale((&Some(now), cached)) {
+            continue;
+        }
+        let text = String::from_utf8(std::fs::read(path).ok()?).ok()?;
+        match *cached {
+            // In page order: the cached pages are in walk order too.
+            Some(j) => texts.push((j, text, now)),
+            None if is_section(rel) => return None,
+            None => added.push((rel.clone(), text, now)),
+        }
+    }
+    let moved = (!same_files).then(|| Moved { order: files.into_iter().map(|(_, rel)| rel).collect(), added, removed });
+    crate::site::timing("  stamps", t);
+    // An edited or new page with code: the blocks highlighted by earlier builds spare it
+    // loading syntect (tens of milliseconds per language).
+    let new_texts = moved.iter().flat_map(|m| m.added.iter().map(|(_, text, _)| text));
+    let highlights_known = texts
+        .iter()
+        .map(|(_, text, _)| text)
+        .chain(new_texts)
+        .any(|text| text.contains("```") || text.contains("~~~"))
+        .then(|| load_highlights(&dir));
     crate::site::timing("  records", t);
     let by_rel = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
     let own = Ownership::from_rows(&frame.reg, rows, client, &global.visible);
@@ -723,6 +771,7 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
         by_rel,
         diagnostics,
         edited: texts,
+        moved,
         generations: global.shards,
         assets_changed,
         exports: header.exports,

@@ -837,7 +837,7 @@ fn assemble<R>(
 }
 
 /// A page's audience is its own, else its nearest section's, else the site default.
-fn apply_audience(pages: &mut [Page], default: Audience) {
+pub(crate) fn apply_audience(pages: &mut [Page], default: Audience) {
     let sections = section_audiences(pages);
     for p in pages.iter_mut() {
         p.audience = match p.fm.audience {

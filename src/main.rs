@@ -245,10 +245,11 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
                     String::new()
                 };
                 if report.warm {
-                    let what = if report.files == 0 {
-                        "nothing to update".to_string()
-                    } else {
-                        format!("updated {} file{}", report.files, if report.files == 1 { "" } else { "s" })
+                    let plural = |n: usize| if n == 1 { "" } else { "s" };
+                    let what = match (report.files, report.removed) {
+                        (0, 0) => "nothing to update".to_string(),
+                        (n, 0) => format!("updated {n} file{}", plural(n)),
+                        (n, r) => format!("updated {n} file{}, deleted {r}", plural(n)),
                     };
                     println!(
                         "Built {} playbooks into {} in {:.2} s from the build cache: {what}{warn}",

@@ -310,11 +310,21 @@ pub struct UpdateOutput {
     staged: Mutex<BTreeMap<PathBuf, PathBuf>>,
     /// Folders this update created (a new list page's), removed again if it is abandoned.
     created: Mutex<Vec<PathBuf>>,
+    /// Files the new output no longer has (a deleted playbook's page, a list page fewer),
+    /// deleted by the commit.
+    removed: Vec<PathBuf>,
 }
 
 impl UpdateOutput {
     pub fn new(root: &Path) -> Self {
-        UpdateOutput { root: root.to_path_buf(), trash: None, staged: Mutex::default(), created: Mutex::default() }
+        UpdateOutput { root: root.to_path_buf(), trash: None, staged: Mutex::default(), created: Mutex::default(), removed: Vec::new() }
+    }
+
+    /// Deletes these files (paths in the output folder) in the commit, after the new files are
+    /// in place, and then each folder they leave empty.
+    pub fn removing(mut self, paths: &[String]) -> Self {
+        self.removed = paths.iter().map(|p| self.root.join(p)).collect();
+        self
     }
 
     /// Keeps replaced large files in `trash` (a folder on the same file system that the caller
@@ -352,8 +362,10 @@ impl UpdateOutput {
 
     /// Moves every written file into place, one rename each. On an error the files not yet
     /// moved are removed (those already moved stay: each file is whole, old or new).
-    pub fn commit(self) -> Result<(), OutputError> {
+    pub fn commit(mut self) -> Result<(), OutputError> {
         let trash = self.trash.clone();
+        let removed = std::mem::take(&mut self.removed);
+        let root = self.root.clone();
         let mut staged = self.take().into_iter().enumerate();
         while let Some((n, (target, tmp))) = staged.next() {
             if let Some(trash) = &trash {
@@ -363,6 +375,19 @@ impl UpdateOutput {
                 let _ = std::fs::remove_file(&tmp);
                 staged.for_each(|(_, (_, tmp))| drop(std::fs::remove_file(tmp)));
                 return Err(OutputError::Io(target, e));
+            }
+        }
+        for file in &removed {
+            match std::fs::remove_file(file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(OutputError::Io(file.clone(), e)),
+            }
+            // Its folders, deepest first, while empty: a cold build would not have them.
+            for dir in file.ancestors().skip(1).take_while(|d| d.starts_with(&root) && *d != root) {
+                if std::fs::remove_dir(dir).is_err() {
+                    break;
+                }
             }
         }
         Ok(())

@@ -446,10 +446,7 @@ impl Site {
         let t = std::time::Instant::now();
         diagnostics.extend(loaded.diagnostics);
         let pages = loaded.pages;
-        let visible: Vec<bool> = pages
-            .iter()
-            .map(|p| (opts.drafts || !p.fm.draft) && !(audience == Audience::Client && p.audience == Audience::Internal))
-            .collect();
+        let visible: Vec<bool> = pages.iter().map(|p| in_build(p, audience, opts)).collect();
         let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
         check_duplicate_urls(&pages, &visible, &mut diagnostics);
         let mut d = Vec::new();
@@ -1046,6 +1043,134 @@ impl Site {
         })
     }
 
+    /// The model with playbooks added and deleted (a warm build, see [`crate::cache::Moved`]):
+    /// what loading the files now would make, short of the site-wide checks, which the caller
+    /// runs ([`Site::run_site_checks`]). `None` when more than these pages would change, so that
+    /// the caller builds cold: a new page that does not parse cleanly or shares a URL, a page
+    /// whose Markdown links to one that came or went, an owner gaining or losing its page (a
+    /// client build shows only owners with visible work). Sections are never added or deleted
+    /// here (the cache builds cold for those).
+    pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions) -> Option<Site> {
+        let crate::cache::Moved { order, added, removed } = moved;
+        let unknown = self.cfg.config.front_matter.unknown_keys;
+        let mut new_pages: HashMap<String, (Page, Vec<Diagnostic>)> = HashMap::default();
+        for (rel, text, stamp) in added {
+            let raw = match text.strip_prefix('\u{feff}') {
+                Some(r) => r.to_string(),
+                None => text,
+            };
+            let (page, diags) = content::parse_page(raw, &rel, unknown);
+            let page = page.filter(|p| !p.is_section && !diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error))?;
+            new_pages.insert(rel, (Page { stamp, ..page }, diags));
+        }
+        let mut gone = vec![false; self.pages.len()];
+        removed.iter().for_each(|&j| gone[j] = true);
+        let came_or_went: HashSet<&str> =
+            new_pages.keys().map(String::as_str).chain(removed.iter().map(|&j| self.pages[j].rel.as_str())).collect();
+        let links_moved = self.rendered.iter().zip(&gone).filter(|(_, gone)| !**gone).any(|(r, _)| {
+            r.as_ref().is_some_and(|r| r.links.iter().any(|l| l.target.as_deref().is_some_and(|t| came_or_went.contains(t))))
+        });
+        if links_moved {
+            return None;
+        }
+        let gone_files: HashSet<String> = removed.iter().map(|&j| self.pages[j].file.clone()).collect();
+        let shown_before: Vec<bool> = (0..self.reg.owners.len()).map(|o| crate::render::owner_shown(&self, o)).collect();
+
+        let Site {
+            root,
+            cfg,
+            reg,
+            audience,
+            title,
+            description,
+            base_url,
+            base_path,
+            pages,
+            assets,
+            own,
+            rendered,
+            faqs,
+            row_html,
+            faq_answers,
+            by_rel,
+            mut diagnostics,
+            ..
+        } = self;
+        let before: Vec<Option<usize>> = order.iter().map(|rel| by_rel.get(rel).copied()).collect();
+        diagnostics.items.retain(|d| !gone_files.contains(&d.file));
+        let mut pages: Vec<Page> = in_new_order(pages, &before)
+            .into_iter()
+            .zip(&order)
+            .map(|(page, rel)| match page {
+                Some(page) => Some(page),
+                None => {
+                    let (page, diags) = new_pages.remove(rel)?;
+                    diagnostics.extend(diags);
+                    Some(page)
+                }
+            })
+            .collect::<Option<_>>()?;
+        content::apply_audience(&mut pages, cfg.config.audience);
+        let visible: Vec<bool> = pages.iter().map(|p| in_build(p, audience, opts)).collect();
+        let mut duplicates = Diagnostics::default();
+        check_duplicate_urls(&pages, &visible, &mut duplicates);
+        if !duplicates.items.is_empty() {
+            return None;
+        }
+        let Ownership { rows, client, .. } = own;
+        let (mut rows_now, mut client_now) = (Vec::with_capacity(pages.len()), Vec::with_capacity(pages.len()));
+        let kept = in_new_order(rows, &before).into_iter().zip(in_new_order(client, &before));
+        for (((r, c), page), &shown) in kept.zip(&pages).zip(&visible) {
+            let (r, c) = match (r, c) {
+                (Some(r), Some(c)) => (r, c),
+                _ => {
+                    let (r, c, diags) = crate::ownership::resolve_page(&reg, page);
+                    diagnostics.extend(diags);
+                    // As `Ownership::from_resolved`: a page outside the build has no rows.
+                    (if shown { r } else { Vec::new() }, c)
+                }
+            };
+            rows_now.push(r);
+            client_now.push(c);
+        }
+        let own = Ownership::from_rows(&reg, rows_now, client_now, &visible);
+        let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
+        let mut site = Site {
+            root,
+            cfg,
+            reg,
+            audience,
+            title,
+            description,
+            base_url,
+            base_path,
+            children: children(&pages, &visible, &by_rel),
+            pages,
+            visible,
+            assets,
+            own,
+            rendered: in_new_order(rendered, &before).into_iter().map(Option::flatten).collect(),
+            faqs: in_new_order(faqs, &before).into_iter().map(Option::unwrap_or_default).collect(),
+            row_html: in_new_order(row_html, &before).into_iter().map(Option::unwrap_or_default).collect(),
+            faq_answers: in_new_order(faq_answers, &before).into_iter().map(Option::unwrap_or_default).collect(),
+            by_rel,
+            diagnostics,
+        };
+        let shown_now: Vec<bool> = (0..site.reg.owners.len()).map(|o| crate::render::owner_shown(&site, o)).collect();
+        if shown_now != shown_before {
+            return None;
+        }
+        let (today, required) = (crate::check::today(), crate::check::required_workstreams(&site));
+        for i in (0..site.pages.len()).filter(|&i| before[i].is_none()) {
+            let pm = site.page_markdown(i);
+            let mut found = site.store_markdown(i, pm);
+            site.faqs[i] = site.page_faqs(i);
+            crate::check::check_page(&site, i, &today, &required, &mut found);
+            site.diagnostics.extend(found);
+        }
+        Some(site)
+    }
+
     /// Every anchor a page offers: its headings, its ownership rows and its questions.
     pub fn anchors(&self, page: usize) -> HashSet<String> {
         let mut set = HashSet::default();
@@ -1136,6 +1261,19 @@ impl Site {
     pub fn playbook_count(&self) -> usize {
         self.visible_pages().filter(|(_, p)| p.is_playbook()).count()
     }
+}
+
+/// Whether a page is part of a build for `audience` with `opts`: not a draft (unless drafts
+/// are built), and not internal in a client build.
+fn in_build(p: &Page, audience: Audience, opts: &BuildOptions) -> bool {
+    (opts.drafts || !p.fm.draft) && !(audience == Audience::Client && p.audience == Audience::Internal)
+}
+
+/// `items` (one per page of the previous model) in the order of the pages now: each page's item
+/// when it was there before (`before`, its index then), `None` for a new page.
+fn in_new_order<T>(items: Vec<T>, before: &[Option<usize>]) -> Vec<Option<T>> {
+    let mut items: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    before.iter().map(|j| j.and_then(|j| items.get_mut(j).and_then(Option::take))).collect()
 }
 
 /// Children of every section in one pass: a page belongs to the section of its folder, a

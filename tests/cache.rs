@@ -178,20 +178,158 @@ fn an_edit_that_breaks_a_link_fails_like_a_cold_build_and_keeps_the_site() {
 }
 
 #[test]
-fn new_and_deleted_files_build_cold_and_a_changed_asset_is_copied_again() {
+fn new_and_deleted_playbooks_build_warm_and_equal_a_cold_build() {
     let s = fixture();
-    cold_build(&s);
+    settle(&s);
+    let other = s.path().join("site/clients/beta/index.html");
+    let before = mtime(&other);
+    // A new playbook: its page and every view, no other playbook's page.
     s.file("content/clients/gamma.md", &acme_playbook("Gamma", "Gamma body.\n"));
-    let r = cold_build(&s);
-    assert!(s.exists("site/clients/gamma/index.html"));
+    let r = warm_build(&s);
+    assert!(s.read("site/clients/gamma/index.html").contains("Gamma body."));
+    assert!(s.read("site/owners/desk/index.html").contains("Gamma"), "the owner page does not list the new playbook");
+    assert_eq!(mtime(&other), before, "a playbook page the new page does not affect was rewritten");
     assert_equals_cold(&s, &r);
+    // Deleted again: its page and its folder go.
     std::fs::remove_file(s.path().join("content/clients/gamma.md")).unwrap();
-    let r = cold_build(&s);
-    assert!(!s.exists("site/clients/gamma/index.html"), "the deleted page's output is still there");
+    let r = warm_build(&s);
+    assert!(r.stdout.contains("deleted 1"), "{}", r.stdout);
+    assert!(!s.path().join("site/clients/gamma").exists(), "the deleted page's folder is still there");
     assert_equals_cold(&s, &r);
+    // In a folder of its own (no section of its own: the home page lists it), with a question,
+    // a link to a page that exists and a code block; and an edit in the same build.
+    s.file(
+        "content/vendors/soc/runbook.md",
+        "---\ntitle: SOC runbook\nworkstreams:\n  help-desk: desk\n  security-monitoring: soc-team\n  reporting: eng\nfaq:\n  - q: Who reads the weekly report?\n    a: Engineering.\n---\nSee [Beta](../../clients/beta.md).\n\n```sh\nsoc-cli alerts --since 1d\n```\n",
+    );
+    edit(&s, "content/clients/beta.md", |t| t.replace("Beta body.", "Beta body, edited."));
+    let r = warm_build(&s);
+    assert!(s.read("site/vendors/soc/runbook/index.html").contains("soc-cli"));
+    assert_equals_cold(&s, &r);
+    // Renamed (one page deleted, one added), and a draft added (outside the build).
+    std::fs::rename(s.path().join("content/vendors/soc/runbook.md"), s.path().join("content/vendors/soc/alerts.md")).unwrap();
+    s.file("content/clients/draft.md", "---\ntitle: Not yet\ndraft: true\nclient: acme\nworkstreams:\n  help-desk: desk\n---\nLater.\n");
+    let r = warm_build(&s);
+    assert!(!s.path().join("site/vendors/soc/runbook").exists() && s.exists("site/vendors/soc/alerts/index.html"));
+    assert!(!s.exists("site/clients/draft/index.html"));
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
+fn new_or_deleted_pages_the_cache_cannot_serve_build_cold_or_fail_like_a_cold_build() {
+    let s = fixture();
+    settle(&s);
+    // A page others link to, deleted: their links break, as in a cold build; the site is kept.
+    let kept = s.read("site/clients/acme/managed/index.html");
+    let managed = s.read("content/clients/acme/managed.md");
+    std::fs::remove_file(s.path().join("content/clients/acme/managed.md")).unwrap();
+    let warm = s.run(&["build"]);
+    warm.fails_with(1);
+    assert!(warm.stderr.contains("broken-link"), "{}", warm.stderr);
+    assert_eq!(s.read("site/clients/acme/managed/index.html"), kept, "a failed build changed the site");
+    let cold = s.run(&["build", "--no-cache"]);
+    cold.fails_with(1);
+    assert_eq!(warm.stderr, cold.stderr, "warm and cold report different diagnostics");
+    s.file("content/clients/acme/managed.md", &managed);
+    let r = build(&s, &[]);
+    assert_equals_cold(&s, &r);
+    // A new page with an unknown owner fails like a cold build.
+    s.file("content/clients/delta.md", "---\ntitle: Delta\nworkstreams:\n  help-desk: nobody\n---\nDelta.\n");
+    let warm = s.run(&["build"]);
+    warm.fails_with(1);
+    let cold = s.run(&["build", "--no-cache"]);
+    assert!(cold.stderr.contains("unknown-owner"), "{}", cold.stderr);
+    assert_eq!(warm.stderr, cold.stderr, "warm and cold report different diagnostics");
+    std::fs::remove_file(s.path().join("content/clients/delta.md")).unwrap();
+    let r = build(&s, &[]);
+    assert_equals_cold(&s, &r);
+    // A new section changes what its folder's pages inherit and where they are listed.
+    s.file("content/clients/acme/_index.md", "---\ntitle: Acme\naudience: internal\n---\nAcme's playbooks.\n");
+    let r = cold_build(&s);
+    assert_equals_cold(&s, &r);
+    // A new asset.
+    s.file("content/clients/acme/photo.txt", "a photo\n");
+    let r = cold_build(&s);
+    assert_equals_cold(&s, &r);
+    // A changed asset is copied again by a warm build.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build(&s, &[]);
     s.file("content/clients/acme/diagram.txt", "boxes, arrows and a legend\n");
     let r = warm_build(&s);
     assert_eq!(s.read("site/clients/acme/diagram.txt"), "boxes, arrows and a legend\n");
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
+fn an_internal_playbook_added_to_a_client_build_leaves_it_unchanged() {
+    let s = fixture();
+    let client = |extra: &[&str]| {
+        let mut args = vec!["build", "--audience", "client"];
+        args.extend_from_slice(extra);
+        let r = s.run(&args);
+        r.ok();
+        r
+    };
+    client(&[]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    client(&[]);
+    let compare = |warm: &Run| {
+        let _ = std::fs::remove_dir_all(s.path().join("cold"));
+        let cold = client(&["--no-cache", "-o", "cold"]);
+        assert_eq!(walk_files(&s.path().join("site")), walk_files(&s.path().join("cold")), "warm and cold client builds differ");
+        assert_eq!(warm.stderr, cold.stderr);
+    };
+    s.file(
+        "content/clients/secret.md",
+        "---\ntitle: Secret escalation tree\naudience: internal\nclient: acme\nworkstreams:\n  help-desk: desk\n  security-monitoring: soc-team\n---\nInternal only.\n",
+    );
+    let r = client(&[]);
+    assert!(r.stdout.contains("from the build cache"), "{}", r.stdout);
+    let leaked: Vec<String> = walk_files(&s.path().join("site"))
+        .into_iter()
+        .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains("Secret escalation tree"))
+        .map(|(name, _)| name)
+        .collect();
+    assert!(leaked.is_empty(), "the internal playbook leaked into {leaked:?}");
+    compare(&r);
+    // A client playbook added and the internal one deleted.
+    std::fs::remove_file(s.path().join("content/clients/secret.md")).unwrap();
+    s.file("content/clients/gamma.md", &acme_playbook("Gamma", "Gamma body.\n"));
+    let r = client(&[]);
+    assert!(s.exists("site/clients/gamma/index.html"));
+    compare(&r);
+}
+
+#[test]
+fn playbooks_added_and_deleted_across_list_pages_equal_a_cold_build() {
+    let s = big_site(1100);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    cold_build(&s);
+    assert!(!s.exists("site/workstreams/reporting/page/3/index.html"));
+    // Early in every list: every later row moves down a place, and lists grow a page.
+    for i in 0..300 {
+        s.file(
+            &format!("content/a{i:03}.md"),
+            &format!("---\ntitle: Added {i}\nclient: acme\nworkstreams:\n  help-desk: desk\n  security-monitoring: soc-team\n  reporting: eng\n---\nAdded {i}.\n"),
+        );
+        if i == 100 {
+            // Within the replay limit (a tenth of the site) the build is warm.
+            let r = warm_build(&s);
+            assert_equals_cold(&s, &r);
+        }
+    }
+    // Past the limit: cold.
+    let r = cold_build(&s);
+    assert!(s.exists("site/workstreams/reporting/page/3/index.html"));
+    assert_equals_cold(&s, &r);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build(&s, &[]);
+    // Deleted again, a hundred of them: the lists' last pages go.
+    for i in 0..100 {
+        std::fs::remove_file(s.path().join(format!("content/a{i:03}.md"))).unwrap();
+    }
+    let r = warm_build(&s);
+    assert!(r.stdout.contains("deleted 100") || r.stdout.contains("deleted 10"), "{}", r.stdout);
     assert_equals_cold(&s, &r);
 }
 

@@ -213,7 +213,7 @@ impl Refs {
 }
 
 /// Owners get a page in the internal build always, in the client build only with visible work.
-fn owner_shown(site: &Site, o: usize) -> bool {
+pub(crate) fn owner_shown(site: &Site, o: usize) -> bool {
     site.audience == Audience::Internal || !site.own.by_owner[o].is_empty()
 }
 
