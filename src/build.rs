@@ -274,21 +274,42 @@ fn replay(
     let mut site = restored.site;
     let mut paths: Vec<String> = Vec::new();
     // Playbooks added or deleted: the model is put together again around them (their places
-    // in every list change), the edits replay on that, and every view is rendered again, but
-    // no playbook page the edits leave alone. What the model rendered before and does not now
-    // (the deleted pages, a list page fewer) is deleted.
+    // in every list change) and the edits replay on that. The views showing an added or deleted
+    // playbook are rendered again (`render::moved_paths`), and what the model rendered before
+    // and does not now (the deleted pages, a list page fewer) is deleted.
     let mut edited = restored.edited;
     let mut moved = None;
     if let Some(m) = restored.moved {
         let views_before = render::Views::of(&site, files).paths();
         let rels: Vec<String> = edited.iter().map(|(i, _, _)| site.pages[*i].rel.clone()).collect();
         let added: Vec<String> = m.added.iter().map(|(rel, _, _)| rel.clone()).collect();
+        // What the views showed of each deleted playbook.
+        let gone: Vec<_> = m
+            .removed
+            .iter()
+            .map(|&j| {
+                (std::mem::take(&mut site.own.rows[j]), site.own.client[j], !site.faqs[j].is_empty(), site.pages[j].dir().to_string())
+            })
+            .collect();
         site = site.with_pages_moved(m, opts)?;
         for ((i, _, _), rel) in edited.iter_mut().zip(&rels) {
             *i = *site.by_rel.get(rel)?;
         }
         let mut added: Vec<usize> = added.iter().map(|rel| site.by_rel.get(rel).copied()).collect::<Option<_>>()?;
         added.sort_unstable();
+        for &i in &added {
+            paths.push(render::page_path(&site, i));
+            let shown = render::MovedPlaybook {
+                rows: &site.own.rows[i],
+                client: site.own.client[i],
+                faq: !site.faqs[i].is_empty(),
+                dir: site.pages[i].dir(),
+            };
+            paths.extend(render::moved_paths(&site, &shown));
+        }
+        for (rows, client, faq, dir) in &gone {
+            paths.extend(render::moved_paths(&site, &render::MovedPlaybook { rows, client: *client, faq: *faq, dir }));
+        }
         moved = Some((views_before, added));
     }
     // In page order (the restore reads edited files in page order).
@@ -331,10 +352,10 @@ fn replay(
     if !changed.is_empty() || moved.is_some() {
         site.run_site_checks();
     }
-    // Every view is rendered again when pages came or went (below).
-    if faq_stale && moved.is_none() {
-        // A FAQ gaining or losing a page changes which files exist: a cold build.
-        if faq_pages_before.is_some_and(|before| render::faq_page_count(&site) != before) {
+    if faq_stale {
+        // A FAQ gaining or losing a page changes which files exist: a cold build, unless pages
+        // came or went (the files that no longer exist are then found and deleted, below).
+        if moved.is_none() && faq_pages_before.is_some_and(|before| render::faq_page_count(&site) != before) {
             return None;
         }
         paths.extend(render::faq_paths(&site));
@@ -355,15 +376,10 @@ fn replay(
     }
     let mut removed = Vec::new();
     if let Some((views_before, _)) = &moved {
-        let unchanged: crate::HashSet<String> =
-            (0..site.pages.len()).filter(|&i| left_alone(i)).map(|i| render::page_path(&site, i)).collect();
         let views_now = render::Views::of(&site, files).paths();
         let now: crate::HashSet<&str> = views_now.iter().map(String::as_str).collect();
         removed = views_before.iter().filter(|p| !now.contains(p.as_str())).cloned().collect();
         removed.sort();
-        paths.extend(views_now.into_iter().filter(|p| !unchanged.contains(p)));
-        paths.sort();
-        paths.dedup();
     }
     let copies: Vec<&content::Asset> = restored.assets_changed.iter().map(|&k| &site.assets[k]).filter(|a| site.ships(a)).collect();
     crate::site::timing("replay edits", t);

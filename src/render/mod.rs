@@ -508,6 +508,61 @@ pub fn affected_paths_but_faq(site: &Site, a: &crate::site::Affected) -> Vec<Str
     paths
 }
 
+/// A playbook added or deleted, as the views that show it see it: its rows, client, whether it
+/// has questions, and its folder under `content/`.
+pub struct MovedPlaybook<'a> {
+    pub rows: &'a [crate::ownership::Row],
+    pub client: Option<usize>,
+    pub faq: bool,
+    pub dir: &'a str,
+}
+
+/// The views of `site` that a playbook added to it or deleted from it changes, besides its own
+/// page: the sections at or above its folder (their totals) and the home page, every page of the
+/// owners, workstream lists and matrix that list it (their pagers show the totals), the parties of
+/// its client and owners, the indexes of owners and workstreams, the site-wide FAQ when it has
+/// questions, the sitemap and the exports. (Paths of views that no longer exist are left out.)
+pub fn moved_paths(site: &Site, moved: &MovedPlaybook) -> Vec<String> {
+    let mut owners: Vec<usize> = moved.rows.iter().flat_map(|r| r.owner_roles()).map(|(o, _)| o).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    let mut workstreams: Vec<usize> = moved.rows.iter().map(|r| r.ws).collect();
+    workstreams.sort_unstable();
+    workstreams.dedup();
+    let mut parties: Vec<usize> = owners.iter().filter_map(|&o| site.reg.owner_party[o]).chain(moved.client).collect();
+    parties.sort_unstable();
+    parties.dedup();
+    // Affected::pages starts with the edited page (only its place in the lists is read, and every
+    // page of each list is stale here); the sections follow.
+    let mut pages = vec![0];
+    let mut dir = Some(moved.dir);
+    while let Some(d) = dir {
+        let index = if d.is_empty() { "_index.md".to_string() } else { format!("{d}/_index.md") };
+        pages.extend(site.by_rel.get(&index).copied().filter(|&s| site.visible[s] && !site.pages[s].path.is_empty()));
+        dir = if d.is_empty() { None } else { Some(d.rsplit_once('/').map_or("", |(up, _)| up)) };
+    }
+    let affected = crate::site::Affected {
+        pages,
+        owners_index: !owners.is_empty(),
+        owners,
+        workstreams_index: !workstreams.is_empty(),
+        matrix: !moved.rows.is_empty(),
+        matrix_columns: false,
+        workstreams,
+        parties,
+        faq: moved.faq,
+        listing: true,
+        // Unknown lengths before: every page of each list.
+        ws_lens: Vec::new(),
+        matrix_rows: None,
+    };
+    let mut paths = affected_paths_but_faq(site, &affected);
+    if moved.faq {
+        paths.extend(faq_paths(site));
+    }
+    paths
+}
+
 /// Writes the wanted exports into `sink` in parallel: whole, or, given what is on disk, with only
 /// the edited pages' parts made and spliced into the previous files. Returns both layouts when
 /// both were written, and the write errors.
