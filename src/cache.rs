@@ -2,13 +2,13 @@
 //! without their text, ownership indexes, rendered Markdown, FAQ, diagnostics) is written to
 //! `.demarcate-cache/` in the site folder, with the stamps of every source file. The next
 //! `build` into the same output loads the snapshot, finds the files whose stamps changed and
-//! replays them through the same incremental updates `serve` uses, then re-renders only the
-//! outputs those edits affect.
+//! replays them through the same incremental updates `serve` uses (playbooks added or deleted
+//! since are found by path, see [`Moved`]), then re-renders only the outputs those edits affect.
 //!
 //! Invariants: the cache is only trusted when the demarcate version, the cache format, the
 //! config and registry files, the theme, the build options, the date and the output folder's
-//! marker all match; anything else (a new or deleted file, a section edit, a corrupt or
-//! missing cache) falls back to a cold build, so the cache can cost speed but never
+//! marker all match; anything else (a new or deleted section or asset, a section's front-matter
+//! edited, a corrupt or missing cache) falls back to a cold build, so the cache can cost speed but never
 //! correctness. The cache folder holds only files this module wrote.
 
 use crate::HashMap;
