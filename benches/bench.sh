@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark harness: generates the synthetic corpora, times cold builds of demarcate (and of
 # Hugo on the same pages when `hugo` is installed), warm rebuilds from the build cache (no
-# change, a body edit, an ownership edit, a tenth of the playbooks retitled), and serve's
-# save-to-reload latency for a body edit and an ownership edit. Prints medians.
+# change, a body edit, an ownership edit, a playbook added and deleted, a tenth of the playbooks
+# retitled), and serve's save-to-reload latency for a body edit and an ownership edit. Prints
+# medians.
 #
 #   benches/bench.sh [PAGES] [RUNS]      # defaults: 10000 pages, 3 runs
 #   benches/bench.sh scale               # cold builds of 1,000, 10,000 and 100,000 playbooks
@@ -208,6 +209,23 @@ for i in range(runs):
     owner.append(build())
 open(page, "w").write(original)
 build()
+# A playbook added next to the edited one, then deleted again: every list it is in moves a row
+# and shows another total.
+added, deleted = [], []
+new_page = os.path.join(os.path.dirname(page), "zz-bench-added.md")
+try:
+    for i in range(runs):
+        time.sleep(1.2)
+        build()
+        open(new_page, "w").write(original.replace("\ntitle: ", f"\ntitle: Added {i} ", 1))
+        added.append(build())
+        time.sleep(1.2)
+        build()
+        os.remove(new_page)
+        deleted.append(build())
+finally:
+    if os.path.exists(new_page):
+        os.remove(new_page)
 # A tenth of the playbooks retitled at once (the most a warm build replays; a pull of many
 # edits): every list showing them is re-rendered.
 tenth = pages[: len(pages) // 10]
@@ -228,6 +246,8 @@ build()
 print(f"warm build, no change         median {statistics.median(noop):6.2f} s")
 print(f"warm build, body edit         median {statistics.median(body):6.2f} s")
 print(f"warm build, ownership edit    median {statistics.median(owner):6.2f} s")
+print(f"warm build, playbook added    median {statistics.median(added):6.2f} s")
+print(f"warm build, playbook deleted  median {statistics.median(deleted):6.2f} s")
 print(f"{f'warm build, {len(tenth)} retitled':<30}median {statistics.median(many):6.2f} s")
 PY
 
