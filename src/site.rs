@@ -1097,7 +1097,9 @@ impl Site {
             ..
         } = self;
         let before: Vec<Option<usize>> = order.iter().map(|rel| by_rel.get(rel).copied()).collect();
-        diagnostics.items.retain(|d| !gone_files.contains(&d.file));
+        // A duplicate URL (reported, when downgraded, on the second page of a pair) is found
+        // afresh below: with any left, the build is cold.
+        diagnostics.items.retain(|d| !gone_files.contains(&d.file) && d.code != "duplicate-url");
         let mut pages: Vec<Page> = in_new_order(pages, &before)
             .into_iter()
             .zip(&order)

@@ -261,6 +261,23 @@ fn new_or_deleted_pages_the_cache_cannot_serve_build_cold_or_fail_like_a_cold_bu
 }
 
 #[test]
+fn deleting_one_of_two_pages_sharing_a_url_drops_the_downgraded_warning() {
+    let s = fixture();
+    s.file("demarcate.yaml", &CONFIG.replace("unused-owner: off", "unused-owner: off\n  duplicate-url: warning"));
+    // Both at /clients/shared/; the warning is reported on the second.
+    s.file("content/clients/a-first.md", &acme_playbook("First", "First.\n").replacen("---\n", "---\nslug: shared\n", 1));
+    s.file("content/clients/b-second.md", &acme_playbook("Second", "Second.\n").replacen("---\n", "---\nslug: shared\n", 1));
+    settle(&s);
+    let r = build(&s, &[]);
+    assert!(r.stderr.contains("duplicate-url"), "{}", r.stderr);
+    std::fs::remove_file(s.path().join("content/clients/a-first.md")).unwrap();
+    let r = warm_build(&s);
+    assert!(!r.stderr.contains("duplicate-url"), "the warning outlived the page:\n{}", r.stderr);
+    assert!(s.read("site/clients/shared/index.html").contains("Second."));
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
 fn an_internal_playbook_added_to_a_client_build_leaves_it_unchanged() {
     let s = fixture();
     let client = |extra: &[&str]| {
