@@ -279,6 +279,7 @@ fn replay(
     // and does not now (the deleted pages, a list page fewer) is deleted.
     let mut edited = restored.edited;
     let mut moved = None;
+    let mut faq_stale = false;
     if let Some(m) = restored.moved {
         let views_before = render::Views::of(&site, files).paths();
         let rels: Vec<String> = edited.iter().map(|(i, _, _)| site.pages[*i].rel.clone()).collect();
@@ -297,19 +298,18 @@ fn replay(
         }
         let mut added: Vec<usize> = added.iter().map(|rel| site.by_rel.get(rel).copied()).collect::<Option<_>>()?;
         added.sort_unstable();
-        for &i in &added {
-            paths.push(render::page_path(&site, i));
-            let shown = render::MovedPlaybook {
-                rows: &site.own.rows[i],
-                client: site.own.client[i],
-                faq: !site.faqs[i].is_empty(),
-                dir: site.pages[i].dir(),
-            };
-            paths.extend(render::moved_paths(&site, &shown));
-        }
-        for (rows, client, faq, dir) in &gone {
-            paths.extend(render::moved_paths(&site, &render::MovedPlaybook { rows, client: *client, faq: *faq, dir }));
-        }
+        let shown_now = added.iter().map(|&i| render::MovedPlaybook {
+            rows: &site.own.rows[i],
+            client: site.own.client[i],
+            faq: !site.faqs[i].is_empty(),
+            dir: site.pages[i].dir(),
+        });
+        let shown_before = gone.iter().map(|(rows, client, faq, dir)| render::MovedPlaybook { rows, client: *client, faq: *faq, dir });
+        let shown: Vec<render::MovedPlaybook> = shown_now.chain(shown_before).collect();
+        paths.extend(render::moved_paths(&site, &shown));
+        // The site-wide FAQ, once, below.
+        faq_stale |= shown.iter().any(|m| m.faq);
+        paths.extend(added.iter().map(|&i| render::page_path(&site, i)));
         moved = Some((views_before, added));
     }
     // In page order (the restore reads edited files in page order).
@@ -318,7 +318,6 @@ fn replay(
     // every question) is taken before the first edit that changed questions, the edits before
     // it having left them as they were, and compared with the count after the last.
     let mut faq_pages_before: Option<usize> = None;
-    let mut faq_stale = false;
     for (i, text, stamp) in edited {
         let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let same_front_matter = content::split_front_matter(body)

@@ -517,50 +517,57 @@ pub struct MovedPlaybook<'a> {
     pub dir: &'a str,
 }
 
-/// The views of `site` that a playbook added to it or deleted from it changes, besides its own
-/// page: the sections at or above its folder (their totals) and the home page, every page of the
-/// owners, workstream lists and matrix that list it (their pagers show the totals), the parties of
-/// its client and owners, the indexes of owners and workstreams, the site-wide FAQ when it has
-/// questions, the sitemap and the exports. (Paths of views that no longer exist are left out.)
-pub fn moved_paths(site: &Site, moved: &MovedPlaybook) -> Vec<String> {
-    let mut owners: Vec<usize> = moved.rows.iter().flat_map(|r| r.owner_roles()).map(|(o, _)| o).collect();
-    owners.sort_unstable();
-    owners.dedup();
-    let mut workstreams: Vec<usize> = moved.rows.iter().map(|r| r.ws).collect();
-    workstreams.sort_unstable();
-    workstreams.dedup();
-    let mut parties: Vec<usize> = owners.iter().filter_map(|&o| site.reg.owner_party[o]).chain(moved.client).collect();
-    parties.sort_unstable();
-    parties.dedup();
+/// The views of `site` that playbooks added to it or deleted from it change, besides their own
+/// pages: the sections at or above their folders (their totals) and the home page, every page of
+/// the owners, workstream lists and matrix that list them (their pagers show the totals), the
+/// parties of their clients and owners, the indexes of owners and workstreams, the first page of
+/// each of their workstreams when they have questions (it lists them), the sitemap and the
+/// exports; not the site-wide FAQ (the caller adds it once). Paths of views that no longer exist
+/// are left out. One pass over the moved playbooks, then one over the site.
+pub fn moved_paths(site: &Site, moved: &[MovedPlaybook]) -> Vec<String> {
+    let (mut owners, mut workstreams, mut parties, mut sections) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut faq = false;
+    for m in moved {
+        for row in m.rows {
+            workstreams.push(row.ws);
+            for (o, _) in row.owner_roles() {
+                owners.push(o);
+                parties.extend(site.reg.owner_party[o]);
+            }
+        }
+        parties.extend(m.client);
+        faq |= m.faq;
+        let mut dir = Some(m.dir);
+        while let Some(d) = dir {
+            let index = if d.is_empty() { "_index.md".to_string() } else { format!("{d}/_index.md") };
+            sections.extend(site.by_rel.get(&index).copied().filter(|&s| site.visible[s] && !site.pages[s].path.is_empty()));
+            dir = if d.is_empty() { None } else { Some(d.rsplit_once('/').map_or("", |(up, _)| up)) };
+        }
+    }
+    for list in [&mut owners, &mut workstreams, &mut parties, &mut sections] {
+        list.sort_unstable();
+        list.dedup();
+    }
     // Affected::pages starts with the edited page (only its place in the lists is read, and every
     // page of each list is stale here); the sections follow.
     let mut pages = vec![0];
-    let mut dir = Some(moved.dir);
-    while let Some(d) = dir {
-        let index = if d.is_empty() { "_index.md".to_string() } else { format!("{d}/_index.md") };
-        pages.extend(site.by_rel.get(&index).copied().filter(|&s| site.visible[s] && !site.pages[s].path.is_empty()));
-        dir = if d.is_empty() { None } else { Some(d.rsplit_once('/').map_or("", |(up, _)| up)) };
-    }
+    pages.extend(sections);
     let affected = crate::site::Affected {
         pages,
         owners_index: !owners.is_empty(),
         owners,
         workstreams_index: !workstreams.is_empty(),
-        matrix: !moved.rows.is_empty(),
+        matrix: !workstreams.is_empty(),
         matrix_columns: false,
         workstreams,
         parties,
-        faq: moved.faq,
-        listing: true,
+        faq,
+        listing: !moved.is_empty(),
         // Unknown lengths before: every page of each list.
         ws_lens: Vec::new(),
         matrix_rows: None,
     };
-    let mut paths = affected_paths_but_faq(site, &affected);
-    if moved.faq {
-        paths.extend(faq_paths(site));
-    }
-    paths
+    affected_paths_but_faq(site, &affected)
 }
 
 /// Writes the wanted exports into `sink` in parallel: whole, or, given what is on disk, with only
