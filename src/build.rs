@@ -374,10 +374,20 @@ fn replay(
         return None;
     }
     let mut removed = Vec::new();
-    if let Some((views_before, _)) = &moved {
+    let gone_assets: Vec<&str> = restored.assets_removed.iter().filter(|a| site.ships(a)).map(|a| a.rel.as_str()).collect();
+    if moved.is_some() || !gone_assets.is_empty() {
         let views_now = render::Views::of(&site, files).paths();
         let now: crate::HashSet<&str> = views_now.iter().map(String::as_str).collect();
-        removed = views_before.iter().filter(|p| !now.contains(p.as_str())).cloned().collect();
+        if let Some((views_before, _)) = &moved {
+            removed = views_before.iter().filter(|p| !now.contains(p.as_str())).cloned().collect();
+        }
+        // A deleted asset at a generated path had replaced that file (assets are written last):
+        // a cold build writes the generated one again.
+        let copied = render::copied_paths(&site, files);
+        if gone_assets.iter().any(|p| now.contains(p) || copied.iter().any(|c| c == p)) {
+            return None;
+        }
+        removed.extend(gone_assets.iter().map(|p| p.to_string()));
         removed.sort();
     }
     let copies: Vec<&content::Asset> = restored.assets_changed.iter().map(|&k| &site.assets[k]).filter(|a| site.ships(a)).collect();

@@ -7,8 +7,8 @@
 //!
 //! Invariants: the cache is only trusted when the demarcate version, the cache format, the
 //! config and registry files, the theme, the build options, the date and the output folder's
-//! marker all match; anything else (a new or deleted section or asset, a section's front-matter
-//! edited, a corrupt or missing cache) falls back to a cold build, so the cache can cost speed but never
+//! marker all match; anything else (a new or deleted section, a section's front-matter edited,
+//! a corrupt or missing cache) falls back to a cold build, so the cache can cost speed but never
 //! correctness. The cache folder holds only files this module wrote.
 
 use crate::HashMap;
@@ -496,8 +496,10 @@ pub struct Restored {
     pub moved: Option<Moved>,
     /// Shard generations of the restored snapshot, for an incremental [`encode`].
     pub generations: Vec<u64>,
-    /// Assets (indexes into `site.assets`) whose stamp changed: copied again.
+    /// Assets (indexes into `site.assets`) that are new or whose stamp changed: copied again.
     pub assets_changed: Vec<usize>,
+    /// Assets whose files are gone since the snapshot: their copies are deleted.
+    pub assets_removed: Vec<Asset>,
     /// The export layouts of the output as it is.
     pub exports: Option<crate::render::ExportLayouts>,
     /// How many highlighted code blocks were loaded from the cache (`None`: not needed).
@@ -546,6 +548,7 @@ struct Snapshot {
     moved: Option<Moved>,
     generations: Vec<u64>,
     assets_changed: Vec<usize>,
+    assets_removed: Vec<Asset>,
     exports: Option<crate::render::ExportLayouts>,
     highlights_known: Option<usize>,
 }
@@ -588,8 +591,8 @@ impl Snapshot {
             by_rel: self.by_rel,
             diagnostics: self.diagnostics,
         };
-        let Snapshot { edited, moved, generations, assets_changed, exports, highlights_known, .. } = self;
-        Restored { site, edited, moved, generations, assets_changed, exports, highlights_known, env }
+        let Snapshot { edited, moved, generations, assets_changed, assets_removed, exports, highlights_known, .. } = self;
+        Restored { site, edited, moved, generations, assets_changed, assets_removed, exports, highlights_known, env }
     }
 }
 
@@ -620,19 +623,14 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     }
 
     crate::site::timing("  head", t);
-    // Same files as before? Any asset added, deleted or renamed builds cold; pages added or
-    // deleted are replayed with the edits (see [`Moved`]), within the same limit.
-    let (files, assets, walk_diags) = content::walk(root);
+    // Same files as before? Pages added or deleted are replayed with the edits (see [`Moved`]),
+    // within the same limit; assets added, changed or deleted are copied or deleted.
+    let (files, mut assets, walk_diags) = content::walk(root);
     crate::site::timing("  walk", t);
     let limit = replay_limit(n);
-    if !walk_diags.is_empty() || assets.len() != global.assets.len() || files.len().abs_diff(n) > limit {
+    if !walk_diags.is_empty() || files.len().abs_diff(n) > limit {
         return None;
     }
-    if assets.iter().zip(&global.assets).any(|(a, cached)| a.rel != cached.rel) {
-        return None;
-    }
-    let assets_changed: Vec<usize> =
-        assets.iter().zip(&global.assets).enumerate().filter(|(_, (a, cached))| a.stamp != cached.stamp).map(|(k, _)| k).collect();
 
     // Each stamp is taken before its file is read, so an edit racing this build is seen again
     // by the next one.
@@ -723,6 +721,22 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
             None => added.push((rel.clone(), text, now)),
         }
     }
+    // Assets, matched by path (their audiences from the sections, which are the snapshot's).
+    content::apply_asset_audience(&pages, &mut assets, frame.cfg.config.audience);
+    let cached_assets: HashMap<&str, &AssetState> = global.assets.iter().map(|a| (a.rel.as_str(), a)).collect();
+    let assets_changed: Vec<usize> = assets
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| cached_assets.get(a.rel.as_str()).is_none_or(|cached| cached.stamp != a.stamp))
+        .map(|(k, _)| k)
+        .collect();
+    let assets_now: crate::HashSet<&str> = assets.iter().map(|a| a.rel.as_str()).collect();
+    let assets_removed: Vec<Asset> = global
+        .assets
+        .iter()
+        .filter(|a| !assets_now.contains(a.rel.as_str()))
+        .map(|a| Asset { source: a.source.clone(), rel: a.rel.clone(), stamp: a.stamp, audience: a.audience })
+        .collect();
     let moved = (!same_files).then(|| Moved { order: files.into_iter().map(|(_, rel)| rel).collect(), added, removed });
     crate::site::timing("  stamps", t);
     // An edited or new page with code: the blocks highlighted by earlier builds spare it
@@ -757,13 +771,8 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     Some(Snapshot {
         pages,
         visible: global.visible,
-        // Fresh stamps: the changed assets are copied by this build.
-        assets: global
-            .assets
-            .into_iter()
-            .zip(&assets)
-            .map(|(a, now)| Asset { source: a.source, rel: a.rel, stamp: now.stamp, audience: a.audience })
-            .collect(),
+        // As they are now: the new and changed ones are copied by this build.
+        assets,
         own,
         rendered,
         faqs,
@@ -774,6 +783,7 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
         moved,
         generations: global.shards,
         assets_changed,
+        assets_removed,
         exports: header.exports,
         highlights_known,
     })

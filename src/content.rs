@@ -828,12 +828,17 @@ fn assemble<R>(
     }
     apply_audience(&mut pages, default_audience);
     let mut assets = assets;
-    let sections = section_audiences(&pages);
-    for a in &mut assets {
-        let dir = a.rel.rfind('/').map(|i| a.rel[..i].to_string()).unwrap_or_default();
-        a.audience = inherited(&sections, Some(dir), default_audience);
-    }
+    apply_asset_audience(&pages, &mut assets, default_audience);
     (Loaded { pages, assets, diagnostics }, each_results)
+}
+
+/// An asset's audience is its nearest section's, else the site default.
+pub(crate) fn apply_asset_audience(pages: &[Page], assets: &mut [Asset], default: Audience) {
+    let sections = section_audiences(pages);
+    for a in assets {
+        let dir = a.rel.rfind('/').map(|i| a.rel[..i].to_string()).unwrap_or_default();
+        a.audience = inherited(&sections, Some(dir), default);
+    }
 }
 
 /// A page's audience is its own, else its nearest section's, else the site default.

@@ -366,7 +366,10 @@ impl UpdateOutput {
         let trash = self.trash.clone();
         let removed = std::mem::take(&mut self.removed);
         let root = self.root.clone();
-        let mut staged = self.take().into_iter().enumerate();
+        let staged = self.take();
+        // A file written by this update is never one it deletes.
+        let removed: Vec<PathBuf> = removed.into_iter().filter(|f| !staged.contains_key(f)).collect();
+        let mut staged = staged.into_iter().enumerate();
         while let Some((n, (target, tmp))) = staged.next() {
             if let Some(trash) = &trash {
                 keep_in_trash(trash, &target, n);

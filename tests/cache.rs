@@ -247,16 +247,39 @@ fn new_or_deleted_pages_the_cache_cannot_serve_build_cold_or_fail_like_a_cold_bu
     s.file("content/clients/acme/_index.md", "---\ntitle: Acme\naudience: internal\n---\nAcme's playbooks.\n");
     let r = cold_build(&s);
     assert_equals_cold(&s, &r);
-    // A new asset.
-    s.file("content/clients/acme/photo.txt", "a photo\n");
-    let r = cold_build(&s);
+}
+
+#[test]
+fn assets_added_changed_and_deleted_build_warm_and_equal_a_cold_build() {
+    let s = fixture();
+    settle(&s);
+    // New, in a folder of their own.
+    s.file("content/files/contract.txt", "the signed contract\n");
+    s.file("content/files/sla/levels.txt", "P1 in an hour\n");
+    let r = warm_build(&s);
+    assert_eq!(s.read("site/files/sla/levels.txt"), "P1 in an hour\n");
     assert_equals_cold(&s, &r);
-    // A changed asset is copied again by a warm build.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    build(&s, &[]);
+    // Changed: copied again.
     s.file("content/clients/acme/diagram.txt", "boxes, arrows and a legend\n");
     let r = warm_build(&s);
     assert_eq!(s.read("site/clients/acme/diagram.txt"), "boxes, arrows and a legend\n");
+    assert_equals_cold(&s, &r);
+    // Deleted: the copy goes, and the folders it leaves empty.
+    std::fs::remove_file(s.path().join("content/files/sla/levels.txt")).unwrap();
+    let r = warm_build(&s);
+    assert!(r.stdout.contains("deleted 1"), "{}", r.stdout);
+    assert!(!s.path().join("site/files/sla").exists(), "the deleted asset's folder is still there");
+    assert!(s.exists("site/files/contract.txt"));
+    assert_equals_cold(&s, &r);
+    // A deleted page and a new asset with the same output path: the asset stays.
+    s.file("content/clients/gamma.md", &acme_playbook("Gamma", "Gamma body.\n"));
+    build(&s, &[]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build(&s, &[]);
+    std::fs::remove_file(s.path().join("content/clients/gamma.md")).unwrap();
+    s.file("content/clients/gamma/index.html", "<p>hand-written</p>\n");
+    let r = warm_build(&s);
+    assert_eq!(s.read("site/clients/gamma/index.html"), "<p>hand-written</p>\n");
     assert_equals_cold(&s, &r);
 }
 
@@ -280,6 +303,7 @@ fn deleting_one_of_two_pages_sharing_a_url_drops_the_downgraded_warning() {
 #[test]
 fn an_internal_playbook_added_to_a_client_build_leaves_it_unchanged() {
     let s = fixture();
+    s.file("content/internal/_index.md", "---\ntitle: Internal\naudience: internal\n---\nRunbook only.\n");
     let client = |extra: &[&str]| {
         let mut args = vec!["build", "--audience", "client"];
         args.extend_from_slice(extra);
@@ -308,6 +332,12 @@ fn an_internal_playbook_added_to_a_client_build_leaves_it_unchanged() {
         .map(|(name, _)| name)
         .collect();
     assert!(leaked.is_empty(), "the internal playbook leaked into {leaked:?}");
+    compare(&r);
+    // A file in an internal section is not copied into the client build.
+    s.file("content/internal/escalation-tree.txt", "call the on-call engineer\n");
+    let r = client(&[]);
+    assert!(r.stdout.contains("from the build cache"), "{}", r.stdout);
+    assert!(!s.exists("site/internal/escalation-tree.txt"), "an internal file leaked into the client build");
     compare(&r);
     // A client playbook added and the internal one deleted.
     std::fs::remove_file(s.path().join("content/clients/secret.md")).unwrap();
@@ -723,6 +753,11 @@ fn an_asset_at_a_generated_path_wins_in_warm_builds_as_in_cold_ones() {
     edit(&s, "content/clients/beta.md", |t| t.replace("title: Beta", "title: Beta renamed"));
     let r = warm_build(&s);
     assert!(s.read("site/sitemap.xml").contains("again"));
+    assert_equals_cold(&s, &r);
+    // Deleted, the generated sitemap takes its place again.
+    std::fs::remove_file(s.path().join("content/sitemap.xml")).unwrap();
+    let r = cold_build(&s);
+    assert!(s.read("site/sitemap.xml").contains("<loc>"));
     assert_equals_cold(&s, &r);
 }
 
