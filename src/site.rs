@@ -1076,26 +1076,8 @@ impl Site {
         let gone_files: HashSet<String> = removed.iter().map(|&j| self.pages[j].file.clone()).collect();
         let shown_before: Vec<bool> = (0..self.reg.owners.len()).map(|o| crate::render::owner_shown(&self, o)).collect();
 
-        let Site {
-            root,
-            cfg,
-            reg,
-            audience,
-            title,
-            description,
-            base_url,
-            base_path,
-            pages,
-            assets,
-            own,
-            rendered,
-            faqs,
-            row_html,
-            faq_answers,
-            by_rel,
-            mut diagnostics,
-            ..
-        } = self;
+        // The rest (config, registry, identity, assets) goes over as it is, below.
+        let Site { pages, own, rendered, faqs, row_html, faq_answers, by_rel, mut diagnostics, .. } = self;
         let before: Vec<Option<usize>> = order.iter().map(|rel| by_rel.get(rel).copied()).collect();
         // A duplicate URL (reported, when downgraded, on the second page of a pair) is found
         // afresh below: with any left, the build is cold.
@@ -1112,8 +1094,8 @@ impl Site {
                 }
             })
             .collect::<Option<_>>()?;
-        content::apply_audience(&mut pages, cfg.config.audience);
-        let visible: Vec<bool> = pages.iter().map(|p| in_build(p, audience, opts)).collect();
+        content::apply_audience(&mut pages, self.cfg.config.audience);
+        let visible: Vec<bool> = pages.iter().map(|p| in_build(p, self.audience, opts)).collect();
         let mut duplicates = Diagnostics::default();
         check_duplicate_urls(&pages, &visible, &mut duplicates);
         if !duplicates.items.is_empty() {
@@ -1126,7 +1108,7 @@ impl Site {
             let (r, c) = match (r, c) {
                 (Some(r), Some(c)) => (r, c),
                 _ => {
-                    let (r, c, diags) = crate::ownership::resolve_page(&reg, page);
+                    let (r, c, diags) = crate::ownership::resolve_page(&self.reg, page);
                     diagnostics.extend(diags);
                     // As `Ownership::from_resolved`: a page outside the build has no rows.
                     (if shown { r } else { Vec::new() }, c)
@@ -1135,21 +1117,12 @@ impl Site {
             rows_now.push(r);
             client_now.push(c);
         }
-        let own = Ownership::from_rows(&reg, rows_now, client_now, &visible);
+        let own = Ownership::from_rows(&self.reg, rows_now, client_now, &visible);
         let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
         let mut site = Site {
-            root,
-            cfg,
-            reg,
-            audience,
-            title,
-            description,
-            base_url,
-            base_path,
             children: children(&pages, &visible, &by_rel),
             pages,
             visible,
-            assets,
             own,
             rendered: in_new_order(rendered, &before).into_iter().map(Option::flatten).collect(),
             faqs: in_new_order(faqs, &before).into_iter().map(Option::unwrap_or_default).collect(),
@@ -1157,6 +1130,7 @@ impl Site {
             faq_answers: in_new_order(faq_answers, &before).into_iter().map(Option::unwrap_or_default).collect(),
             by_rel,
             diagnostics,
+            ..self
         };
         let shown_now: Vec<bool> = (0..site.reg.owners.len()).map(|o| crate::render::owner_shown(&site, o)).collect();
         if shown_now != shown_before {
