@@ -292,7 +292,8 @@ fn replay(
                 (std::mem::take(&mut site.own.rows[j]), site.own.client[j], !site.faqs[j].is_empty(), site.pages[j].dir().to_string())
             })
             .collect();
-        site = site.with_pages_moved(m, opts)?;
+        let rereading: Vec<usize> = edited.iter().map(|(i, _, _)| *i).collect();
+        site = site.with_pages_moved(m, opts, &rereading)?;
         for ((i, _, _), rel) in edited.iter_mut().zip(&rels) {
             *i = *site.by_rel.get(rel)?;
         }

@@ -1047,10 +1047,11 @@ impl Site {
     /// what loading the files now would make, short of the site-wide checks, which the caller
     /// runs ([`Site::run_site_checks`]). `None` when more than these pages would change, so that
     /// the caller builds cold: a new page that does not parse cleanly or shares a URL, a page
-    /// whose Markdown links to one that came or went, an owner gaining or losing its page (a
-    /// client build shows only owners with visible work). Sections are never added or deleted
-    /// here (the cache builds cold for those).
-    pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions) -> Option<Site> {
+    /// whose Markdown links to one that came or went (unless it is among `rereading`, the pages
+    /// the caller replays edits of next, which renders their Markdown again), an owner gaining
+    /// or losing its page (a client build shows only owners with visible work). Sections are
+    /// never added or deleted here (the cache builds cold for those).
+    pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions, rereading: &[usize]) -> Option<Site> {
         let crate::cache::Moved { order, added, removed } = moved;
         let unknown = self.cfg.config.front_matter.unknown_keys;
         let mut new_pages: HashMap<String, (Page, Vec<Diagnostic>)> = HashMap::default();
@@ -1063,11 +1064,12 @@ impl Site {
             let page = page.filter(|p| !p.is_section && !diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error))?;
             new_pages.insert(rel, (Page { stamp, ..page }, diags));
         }
-        let mut gone = vec![false; self.pages.len()];
-        removed.iter().for_each(|&j| gone[j] = true);
+        // Pages whose Markdown is not kept as it was rendered: gone, or rendered again.
+        let mut not_kept = vec![false; self.pages.len()];
+        removed.iter().chain(rereading).for_each(|&j| not_kept[j] = true);
         let came_or_went: HashSet<&str> =
             new_pages.keys().map(String::as_str).chain(removed.iter().map(|&j| self.pages[j].rel.as_str())).collect();
-        let links_moved = self.rendered.iter().zip(&gone).filter(|(_, gone)| !**gone).any(|(r, _)| {
+        let links_moved = self.rendered.iter().zip(&not_kept).filter(|(_, not_kept)| !**not_kept).any(|(r, _)| {
             r.as_ref().is_some_and(|r| r.links.iter().any(|l| l.target.as_deref().is_some_and(|t| came_or_went.contains(t))))
         });
         if links_moved {

@@ -213,6 +213,13 @@ fn new_and_deleted_playbooks_build_warm_and_equal_a_cold_build() {
     assert!(!s.path().join("site/vendors/soc/runbook").exists() && s.exists("site/vendors/soc/alerts/index.html"));
     assert!(!s.exists("site/clients/draft/index.html"));
     assert_equals_cold(&s, &r);
+    // A page other pages link to, renamed, with their links fixed in the same build.
+    std::fs::rename(s.path().join("content/clients/acme/managed.md"), s.path().join("content/clients/acme/fully-managed.md")).unwrap();
+    edit(&s, "content/clients/acme/co-managed.md", |t| t.replace("(managed.md#overview)", "(fully-managed.md#overview)"));
+    let r = warm_build(&s);
+    assert!(s.read("site/clients/acme/co-managed/index.html").contains("/clients/acme/fully-managed/#overview"));
+    assert!(!s.path().join("site/clients/acme/managed").exists());
+    assert_equals_cold(&s, &r);
 }
 
 #[test]
