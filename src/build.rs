@@ -375,10 +375,13 @@ fn replay(
         return None;
     }
     let mut removed = Vec::new();
+    // Every view of the model as it is now, when files may have gone: also rendered from.
+    let mut views_now = None;
     let gone_assets: Vec<&str> = restored.assets_removed.iter().filter(|a| site.ships(a)).map(|a| a.rel.as_str()).collect();
     if moved.is_some() || !gone_assets.is_empty() {
-        let views_now = render::Views::of(&site, files).paths();
-        let now: crate::HashSet<&str> = views_now.iter().map(String::as_str).collect();
+        let views = views_now.insert(render::Views::of(&site, files));
+        let paths_now = views.paths();
+        let now: crate::HashSet<&str> = paths_now.iter().map(String::as_str).collect();
         if let Some((views_before, _)) = &moved {
             removed = views_before.iter().filter(|p| !now.contains(p.as_str())).cloned().collect();
         }
@@ -424,7 +427,10 @@ fn replay(
             })
         });
         let (rendered, snapshot) = rayon::join(
-            || render::render_paths(&site, files, &tera, &out, &paths, previous.as_ref()),
+            || match &views_now {
+                Some(views) => render::render_views(&site, &tera, &out, views, files, &paths, previous.as_ref()),
+                None => render::render_paths(&site, files, &tera, &out, &paths, previous.as_ref()),
+            },
             || {
                 // Every shard, when pages came or went (their places moved).
                 let previous = Some((restored.generations.as_slice(), changed.as_slice())).filter(|_| moved.is_none());
