@@ -811,3 +811,66 @@ fn a_warm_build_killed_while_writing_leaves_no_temporary_files_once_the_next_bui
     let last = build(&s, &[]);
     assert_equals_cold(&s, &last);
 }
+
+/// A random playbook for `random_adds_deletes_and_edits_equal_a_cold_build_each_round`: one of
+/// two clients, the required workstreams and some others, owners that client may use, maybe
+/// a question.
+fn random_playbook(rng: &mut Rng, title: &str, folder: &str) -> String {
+    let (client, theirs) = if rng.chance(50) { ("acme", "acme-it") } else { ("beta", "beta-it") };
+    let owners = ["desk", "eng", "soc-team", theirs];
+    let mut text = format!("---\ntitle: {title}\nclient: {client}\nworkstreams:\n");
+    for ws in ["help-desk", "security-monitoring", "documentation", "reporting"] {
+        if ws.starts_with("help") || ws.starts_with("security") || rng.chance(50) {
+            text.push_str(&format!("  {ws}: {}\n", rng.pick(&owners)));
+        }
+    }
+    if rng.chance(40) {
+        text.push_str(&format!("faq:\n  - q: Who owns {title}?\n    a: The {} team.\n", rng.pick(&owners)));
+    }
+    text.push_str(&format!("---\n{title} in {folder}.\n"));
+    text
+}
+
+#[test]
+fn random_adds_deletes_and_edits_equal_a_cold_build_each_round() {
+    let s = fixture();
+    let mut rng = Rng::new(22);
+    let folders = ["clients", "clients/acme", "vendors", "vendors/soc"];
+    let mut pages: Vec<String> = Vec::new();
+    for n in 0..12 {
+        let folder = folders[n % folders.len()];
+        let rel = format!("content/{folder}/r{n:02}.md");
+        s.file(&rel, &random_playbook(&mut rng, &format!("Random {n}"), folder));
+        pages.push(rel);
+    }
+    settle(&s);
+    let mut next = 12;
+    let mut warm = 0;
+    for round in 0..12 {
+        // One to three changes a round: add, delete or rewrite a random playbook.
+        for _ in 0..1 + rng.below(3) {
+            match rng.below(3) {
+                0 => {
+                    let folder = folders[rng.below(folders.len())];
+                    let rel = format!("content/{folder}/r{next:02}.md");
+                    s.file(&rel, &random_playbook(&mut rng, &format!("Random {next}"), folder));
+                    pages.push(rel);
+                    next += 1;
+                }
+                1 if pages.len() > 4 => {
+                    let rel = pages.swap_remove(rng.below(pages.len()));
+                    std::fs::remove_file(s.path().join(&rel)).unwrap();
+                }
+                _ => {
+                    let rel = pages[rng.below(pages.len())].clone();
+                    let folder = rel.trim_start_matches("content/").rsplit_once('/').map_or("", |(f, _)| f).to_string();
+                    s.file(&rel, &random_playbook(&mut rng, &format!("Rewritten {round}"), &folder));
+                }
+            }
+        }
+        let r = build(&s, &[]);
+        warm += usize::from(r.stdout.contains("from the build cache"));
+        assert_equals_cold(&s, &r);
+    }
+    assert!(warm >= 10, "only {warm} of 12 rounds were warm");
+}
