@@ -369,6 +369,12 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i12
         })
         .collect();
     written?;
+    // Shards past the last, left by a snapshot of more pages: the head never names them.
+    for k in count.. {
+        if std::fs::remove_file(dir.join(format!("shard-{k}.bin"))).is_err() {
+            break;
+        }
+    }
     let global = Global {
         pages: n,
         shards: generations,

@@ -839,6 +839,31 @@ fn random_playbook(rng: &mut Rng, title: &str, folder: &str) -> String {
 }
 
 #[test]
+fn a_site_that_shrinks_leaves_no_shard_behind_in_the_cache() {
+    // 600 pages take three shards of 256; with 100 deleted, two.
+    let s = big_site(599);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    cold_build(&s);
+    let shards = || -> Vec<String> {
+        let mut names: Vec<String> = walk_files(&s.path().join(".demarcate-cache"))
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|n| n.rsplit('/').next().is_some_and(|f| f.starts_with("shard-")))
+            .map(|n| n.rsplit('/').next().unwrap_or_default().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(shards(), ["shard-0.bin", "shard-1.bin", "shard-2.bin"]);
+    for i in 0..100 {
+        std::fs::remove_file(s.path().join(format!("content/p{i:04}.md"))).unwrap();
+    }
+    let r = warm_build(&s);
+    assert_eq!(shards(), ["shard-0.bin", "shard-1.bin"]);
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
 fn random_adds_deletes_and_edits_equal_a_cold_build_each_round() {
     // A rewrite that changes a page's audience builds cold.
     random_rounds(22, &[], 8);
