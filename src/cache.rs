@@ -563,7 +563,8 @@ struct Snapshot {
 pub struct Moved {
     /// Every page's path under `content/` now, in walk order (the order of a cold build's pages).
     pub order: Vec<String>,
-    /// (path under `content/`, text, stamp taken before reading it) of each new page.
+    /// (path under `content/`, text without a byte-order mark, stamp taken before reading it)
+    /// of each new page.
     pub added: Vec<(String, String, Stamp)>,
     /// Indexes (in the snapshot) of the pages whose files are gone.
     pub removed: Vec<usize>,
@@ -645,8 +646,8 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     // changed stamps (a checkout, a copy, or files written within a second of the last build,
     // whose stamps were stored as unknown) build cold: with as many files as before (the same
     // ones, checked once the shards are decoded), found before any shard is decoded.
-    let changed_in_place = |cached: &[Stamp]| stamps.iter().zip(cached).filter(|(now, then)| now.as_ref() != Some(*then)).count();
-    if files.len() == n && changed_in_place(&global.stamps) > limit {
+    let changed_in_place = || stamps.iter().zip(&global.stamps).filter(|(now, then)| now.as_ref() != Some(*then)).count();
+    if files.len() == n && changed_in_place() > limit {
         return None;
     }
     let shards: Option<Vec<Shard>> = global
@@ -704,8 +705,9 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     let mut kept = vec![false; n];
     cached_of.iter().flatten().for_each(|&j| kept[j] = true);
     let removed: Vec<usize> = (0..n).filter(|&j| !kept[j]).collect();
-    let stale = |(now, cached): (&Option<Stamp>, &Option<usize>)| cached.is_none_or(|j| now.as_ref() != Some(&global.stamps[j]));
-    if stamps.iter().zip(&cached_of).filter(|&pair| stale(pair)).count() + removed.len() > limit {
+    // New, or not the file the snapshot read.
+    let stale = |now: Option<Stamp>, cached: Option<usize>| cached.is_none_or(|j| now != Some(global.stamps[j]));
+    if stamps.iter().zip(&cached_of).filter(|(now, cached)| stale(**now, **cached)).count() + removed.len() > limit {
         return None;
     }
     // A section added or deleted changes what other pages inherit and list: a cold build.
@@ -716,15 +718,16 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     let (mut texts, mut added) = (Vec::new(), Vec::new());
     for (((path, rel), now), cached) in files.iter().zip(stamps.iter()).zip(&cached_of) {
         let now = (*now)?;
-        if !stale((&Some(now), cached)) {
+        if !stale(Some(now), *cached) {
             continue;
         }
-        let text = String::from_utf8(std::fs::read(path).ok()?).ok()?;
+        let bytes = std::fs::read(path).ok()?;
         match *cached {
             // In page order: the cached pages are in walk order too.
-            Some(j) => texts.push((j, text, now)),
+            Some(j) => texts.push((j, String::from_utf8(bytes).ok()?, now)),
             None if is_section(rel) => return None,
-            None => added.push((rel.clone(), text, now)),
+            // As a cold load reads it (no byte-order mark).
+            None => added.push((rel.clone(), content::source_text(bytes, rel).ok()?, now)),
         }
     }
     // Assets, matched by path (their audiences from the sections, which are the snapshot's).

@@ -466,7 +466,7 @@ fn read_file(path: &Path, rel: &str, stamp: impl FnOnce(&std::fs::File) -> Optio
 const BYTE_ORDER_MARK: &[u8] = "\u{feff}".as_bytes();
 
 /// A page's text: its bytes as UTF-8, without a byte order mark.
-fn source_text(mut bytes: Vec<u8>, rel: &str) -> Result<String, Diagnostic> {
+pub(crate) fn source_text(mut bytes: Vec<u8>, rel: &str) -> Result<String, Diagnostic> {
     if bytes.starts_with(BYTE_ORDER_MARK) {
         bytes.drain(..BYTE_ORDER_MARK.len());
     }
@@ -477,7 +477,7 @@ fn source_text(mut bytes: Vec<u8>, rel: &str) -> Result<String, Diagnostic> {
 }
 
 /// Parses a page's text as read, with the stamp it was read under.
-fn parse_read(stamp: Stamp, raw: String, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec<Diagnostic>) {
+pub(crate) fn parse_read(stamp: Stamp, raw: String, rel: &str, unknown: UnknownKeys) -> (Option<Page>, Vec<Diagnostic>) {
     let (mut page, diags) = parse_page(raw, rel, unknown);
     if let Some(p) = &mut page {
         p.stamp = stamp;

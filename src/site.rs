@@ -1055,14 +1055,10 @@ impl Site {
         let crate::cache::Moved { order, added, removed } = moved;
         let unknown = self.cfg.config.front_matter.unknown_keys;
         let mut new_pages: HashMap<String, (Page, Vec<Diagnostic>)> = HashMap::default();
-        for (rel, text, stamp) in added {
-            let raw = match text.strip_prefix('\u{feff}') {
-                Some(r) => r.to_string(),
-                None => text,
-            };
-            let (page, diags) = content::parse_page(raw, &rel, unknown);
+        for (rel, raw, stamp) in added {
+            let (page, diags) = content::parse_read(stamp, raw, &rel, unknown);
             let page = page.filter(|p| !p.is_section && !diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error))?;
-            new_pages.insert(rel, (Page { stamp, ..page }, diags));
+            new_pages.insert(rel, (page, diags));
         }
         // Pages whose Markdown is not kept as it was rendered: gone, or rendered again.
         let mut not_kept = vec![false; self.pages.len()];

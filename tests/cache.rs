@@ -65,6 +65,17 @@ fn assert_equals_cold_with(s: &Site, args: &[&str], warm: &Run) {
     assert_eq!(diagnostics(warm), diagnostics(&cold), "warm and cold diagnostics differ");
 }
 
+/// A build that fails, then a cold one of the same sources: both exit 1 with the same
+/// diagnostics. Returns the first.
+fn fails_like_cold(s: &Site) -> Run {
+    let warm = s.run(&["build"]);
+    warm.fails_with(1);
+    let cold = s.run(&["build", "--no-cache"]);
+    cold.fails_with(1);
+    assert_eq!(warm.stderr, cold.stderr, "warm and cold report different diagnostics");
+    warm
+}
+
 /// How a step rewrites a file's text.
 type Rewrite = Box<dyn Fn(&str) -> String>;
 
@@ -172,13 +183,9 @@ fn an_edit_that_breaks_a_link_fails_like_a_cold_build_and_keeps_the_site() {
     cold_build(&s);
     let before = s.read("site/clients/acme/co-managed/index.html");
     edit(&s, "content/clients/acme/managed.md", |t| t.replace("## Overview", "## Summary"));
-    let warm = s.run(&["build"]);
-    warm.fails_with(1);
+    let warm = fails_like_cold(&s);
     assert!(warm.stderr.contains("broken-anchor"), "{}", warm.stderr);
     assert_eq!(s.read("site/clients/acme/co-managed/index.html"), before, "a failed warm build changed the site");
-    let cold = s.run(&["build", "--no-cache"]);
-    cold.fails_with(1);
-    assert_eq!(warm.stderr, cold.stderr, "warm and cold report different diagnostics");
     // Fixed again, the next build succeeds and matches a cold one.
     edit(&s, "content/clients/acme/managed.md", |t| t.replace("## Summary", "## Overview"));
     let r = build(&s, &[]);
@@ -238,23 +245,16 @@ fn new_or_deleted_pages_the_cache_cannot_serve_build_cold_or_fail_like_a_cold_bu
     let kept = s.read("site/clients/acme/managed/index.html");
     let managed = s.read("content/clients/acme/managed.md");
     std::fs::remove_file(s.path().join("content/clients/acme/managed.md")).unwrap();
-    let warm = s.run(&["build"]);
-    warm.fails_with(1);
+    let warm = fails_like_cold(&s);
     assert!(warm.stderr.contains("broken-link"), "{}", warm.stderr);
     assert_eq!(s.read("site/clients/acme/managed/index.html"), kept, "a failed build changed the site");
-    let cold = s.run(&["build", "--no-cache"]);
-    cold.fails_with(1);
-    assert_eq!(warm.stderr, cold.stderr, "warm and cold report different diagnostics");
     s.file("content/clients/acme/managed.md", &managed);
     let r = build(&s, &[]);
     assert_equals_cold(&s, &r);
     // A new page with an unknown owner fails like a cold build.
     s.file("content/clients/delta.md", "---\ntitle: Delta\nworkstreams:\n  help-desk: nobody\n---\nDelta.\n");
-    let warm = s.run(&["build"]);
-    warm.fails_with(1);
-    let cold = s.run(&["build", "--no-cache"]);
-    assert!(cold.stderr.contains("unknown-owner"), "{}", cold.stderr);
-    assert_eq!(warm.stderr, cold.stderr, "warm and cold report different diagnostics");
+    let warm = fails_like_cold(&s);
+    assert!(warm.stderr.contains("unknown-owner"), "{}", warm.stderr);
     std::fs::remove_file(s.path().join("content/clients/delta.md")).unwrap();
     let r = build(&s, &[]);
     assert_equals_cold(&s, &r);
