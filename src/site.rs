@@ -923,9 +923,7 @@ impl Site {
             None => raw,
         };
         let old = &self.pages[i];
-        // In a client build an edit can make an owner appear or vanish (owner pages exist only
-        // for owners with visible work): that case takes the full path.
-        if old.is_section || !self.visible[i] || self.audience == Audience::Client {
+        if old.is_section || !self.visible[i] {
             return None;
         }
         let (new, parse_diags) = content::parse_page(raw, &old.rel, self.cfg.config.front_matter.unknown_keys);
@@ -954,6 +952,21 @@ impl Site {
         owners.sort_unstable();
         owners.dedup();
         let roles_changed: Vec<usize> = owners.iter().copied().filter(|o| old_holdings.get(o) != new_holdings.get(o)).collect();
+        // In a client build an owner has a page only while it holds visible work, and every view
+        // that names it links there or not: an edit that gives an owner its first role or takes
+        // its last takes the full path.
+        let holding_count = |o: usize| {
+            let (had, has) = (old_holdings.get(&o).map_or(0, Vec::len), new_holdings.get(&o).map_or(0, Vec::len));
+            (self.own.by_owner[o].len(), self.own.by_owner[o].len() + has - had)
+        };
+        if self.audience == Audience::Client
+            && roles_changed.iter().any(|&o| {
+                let (before, after) = holding_count(o);
+                (before == 0) != (after == 0)
+            })
+        {
+            return None;
+        }
         if !listing {
             owners = roles_changed.clone();
         }
@@ -975,10 +988,9 @@ impl Site {
             .iter()
             .any(|&(w, before)| pages_of(before) != pages_of(new_len(before, old_shown.contains_key(&w), new_shown.contains_key(&w))))
             || matrix_rows.is_some_and(|before| pages_of(before) != pages_of(new_len(before, !old_rows.is_empty(), !rows.is_empty())))
-            || roles_changed.iter().any(|o| {
-                let before = self.own.by_owner[*o].len();
-                let (had, has) = (old_holdings.get(o).map_or(0, Vec::len), new_holdings.get(o).map_or(0, Vec::len));
-                pages_of(before) != pages_of(before + has - had)
+            || roles_changed.iter().any(|&o| {
+                let (before, after) = holding_count(o);
+                pages_of(before) != pages_of(after)
             });
         if lists_repaginate {
             return None;

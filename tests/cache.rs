@@ -358,6 +358,43 @@ fn an_internal_playbook_added_to_a_client_build_leaves_it_unchanged() {
 }
 
 #[test]
+fn ownership_edits_in_a_client_build_are_warm_unless_an_owner_appears_or_vanishes() {
+    let s = fixture();
+    // An owner with no work yet: it has no page in the client build.
+    let night = "  night: {name: Night shift, party: northwind, contact: night@n.example}\n";
+    s.file("demarcate.yaml", &CONFIG.replacen("  soc-team:", &format!("{night}  soc-team:"), 1));
+    let client = |expect_warm: bool| {
+        let r = s.run(&["build", "--audience", "client"]);
+        r.ok();
+        assert_eq!(r.stdout.contains("from the build cache"), expect_warm, "{}", r.stdout);
+        assert_equals_cold_with(&s, &["--audience", "client"], &r);
+        r
+    };
+    client(false);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    client(true);
+    let managed = "content/clients/acme/managed.md";
+    assert!(!s.exists("site/owners/night/index.html"));
+    // Coverage and roles among owners that keep visible work: warm.
+    edit(&s, managed, |t| t.replace("coverage: 24x7", "coverage: business-hours"));
+    client(true);
+    edit(&s, managed, |t| t.replace("informed: [acme-boss]", "informed: [acme-boss, soc-team]"));
+    client(true);
+    assert!(s.read("site/owners/soc-team/index.html").contains("Acme managed"));
+    // The night shift's first role gives it a page, and every view naming it a link: cold.
+    edit(&s, managed, |t| t.replace("consulted: [eng]", "consulted: [eng, night]"));
+    client(false);
+    assert!(s.exists("site/owners/night/index.html"));
+    // Another role for it: warm again.
+    edit(&s, managed, |t| t.replace("informed: [acme-boss, soc-team]", "informed: [acme-boss, soc-team, night]"));
+    client(true);
+    // Its last roles taken away: the page goes, cold.
+    edit(&s, managed, |t| t.replace(", night]", "]"));
+    client(false);
+    assert!(!s.exists("site/owners/night/index.html"));
+}
+
+#[test]
 fn playbooks_added_and_deleted_across_list_pages_equal_a_cold_build() {
     let s = big_site(1100);
     std::thread::sleep(std::time::Duration::from_millis(1100));

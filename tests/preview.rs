@@ -590,3 +590,34 @@ fn a_new_base_path_renders_every_page_again() {
     assert!(String::from_utf8_lossy(&page).contains("href=\"/guide/clients/acme/managed/#overview\""));
     assert_matches_full(&s, &mut live, &opts, "the base path changed");
 }
+
+#[test]
+fn ownership_edits_in_the_client_preview_take_the_front_matter_path_unless_an_owner_appears() {
+    let s = site_with_three_playbooks();
+    let opts = BuildOptions {
+        base_url: Some("http://127.0.0.1:1/".into()),
+        audience: Some(demarcate::config::Audience::Client),
+        ..BuildOptions::default()
+    };
+    let mut live = Preview::new(s.path(), opts.clone());
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    let (co, managed) = ("clients/acme/co-managed.md", "clients/acme/managed.md");
+    let steps = [
+        (co, "coverage: 24x7", "coverage: business-hours", "front-matter", true),
+        (co, "informed: [acme-boss]", "informed: [soc-team]", "front-matter", true),
+        // Acme's leadership loses its last role: its page goes, and every view naming it
+        // stops linking there.
+        (managed, "informed: [acme-boss]", "informed: [soc-team]", "pages", false),
+        // Its first role again.
+        (co, "informed: [soc-team]", "informed: [acme-boss]", "pages", true),
+    ];
+    for (rel, from, to, path, boss_page) in steps {
+        let text = s.read(&format!("content/{rel}"));
+        assert!(text.contains(from), "{from}");
+        s.file(&format!("content/{rel}"), &text.replace(from, to));
+        live.apply(&[Rebuild::Page(rel.into())]);
+        assert_eq!(live.last_path, path, "after {to} in {rel}");
+        assert_matches_full(&s, &mut live, &opts, to);
+        assert_eq!(live.files.contains_key("owners/acme-boss/index.html"), boss_page, "after {to} in {rel}");
+    }
+}
