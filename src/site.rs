@@ -60,7 +60,8 @@ enum SiteChecks {
 /// indexes, sitemap, exports), which are always re-rendered.
 #[derive(Debug, Clone, Default)]
 pub struct Affected {
-    /// The edited page first, then the sections listing it.
+    /// The edited page first, then the pages that show it: the sections listing it (and for a
+    /// section retitled, the pages below it, whose breadcrumbs name it).
     pub pages: Vec<usize>,
     pub owners: Vec<usize>,
     pub workstreams: Vec<usize>,
@@ -80,6 +81,8 @@ pub struct Affected {
     /// playbooks in the matrix (paginated lists re-render from the edit on when these change).
     pub ws_lens: Vec<(usize, usize)>,
     pub matrix_rows: Option<usize>,
+    /// `ownership.json` and `matrix.csv` (not for a section: they list playbooks).
+    pub exports: bool,
 }
 
 /// What an incremental update of one edited page changed.
@@ -923,8 +926,11 @@ impl Site {
             None => raw,
         };
         let old = &self.pages[i];
-        if old.is_section || !self.visible[i] {
+        if !self.visible[i] {
             return None;
+        }
+        if old.is_section {
+            return self.refresh_section_front_matter(i, raw, site_checks);
         }
         let (new, parse_diags) = content::parse_page(raw, &old.rel, self.cfg.config.front_matter.unknown_keys);
         let mut new = new?;
@@ -1052,6 +1058,81 @@ impl Site {
             listing,
             ws_lens,
             matrix_rows,
+            exports: true,
+        })
+    }
+
+    /// [`Site::refresh_front_matter`] for a section (`_index.md`, visible): its page, the
+    /// section listing it, the pages below it when its title changed (their breadcrumbs), home
+    /// and the sitemap when its date changed, the FAQ and the first page of the workstreams its
+    /// questions name when those show something else. `None` when the edit can change more: its
+    /// URL, audience or draft state (what every page below inherits), a top-level section's title
+    /// (every page's navigation), ownership rows or a client on the section (the lists of
+    /// playbooks), errors in the new front-matter.
+    fn refresh_section_front_matter(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<Affected> {
+        let old = &self.pages[i];
+        let (new, parse_diags) = content::parse_page(raw, &old.rel, self.cfg.config.front_matter.unknown_keys);
+        let mut new = new?;
+        let title_changed = new.title != old.title;
+        let top_level = !old.dir().is_empty() && !old.dir().contains('/');
+        if parse_diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error)
+            || new.path != old.path
+            || new.fm.audience != old.fm.audience
+            || new.fm.draft != old.fm.draft
+            || (top_level && title_changed)
+        {
+            return None;
+        }
+        let (rows, client, own_diags) = crate::ownership::resolve_page(&self.reg, &new);
+        if !rows.is_empty() || client.is_some() || !self.own.rows[i].is_empty() || self.own.client[i].is_some() {
+            return None;
+        }
+        new.audience = old.audience;
+        let dated = new.fm.updated != old.fm.updated;
+        let file = old.file.clone();
+        let below = format!("{}/", old.dir());
+        self.pages[i] = new;
+        let pm = self.page_markdown(i);
+        let md_diags = self.store_markdown(i, pm);
+        let faqs = self.page_faqs(i);
+        // /faq/ groups questions under their page's title; a workstream's first page lists the
+        // questions tied to it.
+        let faq = faqs != self.faqs[i] || (title_changed && !faqs.is_empty());
+        let mut workstreams: Vec<usize> =
+            if faq { self.faqs[i].iter().chain(&faqs).flat_map(|f| f.workstreams.iter().copied()).collect() } else { Vec::new() };
+        workstreams.sort_unstable();
+        workstreams.dedup();
+        self.faqs[i] = faqs;
+        self.diagnostics.items.retain(|d| d.file != file);
+        self.diagnostics.extend(parse_diags);
+        self.diagnostics.extend(own_diags);
+        self.diagnostics.extend(md_diags);
+        let mut found = Vec::new();
+        crate::check::check_page(self, i, &crate::check::today(), &crate::check::required_workstreams(self), &mut found);
+        self.diagnostics.extend(found);
+        if site_checks == SiteChecks::Now {
+            self.run_site_checks();
+        }
+        let mut pages = vec![i];
+        pages.extend((0..self.pages.len()).filter(|&s| self.children.get(s).is_some_and(|c| c.sections.contains(&i))));
+        if title_changed && below != "/" {
+            pages.extend((0..self.pages.len()).filter(|&j| j != i && self.visible[j] && self.pages[j].rel.starts_with(&below)));
+        }
+        let ws_lens = workstreams.iter().map(|&w| (w, self.own.by_workstream[w].len())).collect();
+        Some(Affected {
+            pages,
+            owners: Vec::new(),
+            workstreams,
+            parties: Vec::new(),
+            faq,
+            matrix: false,
+            matrix_columns: false,
+            owners_index: false,
+            workstreams_index: false,
+            listing: dated,
+            ws_lens,
+            matrix_rows: None,
+            exports: false,
         })
     }
 

@@ -902,8 +902,9 @@ fn a_site_that_shrinks_leaves_no_shard_behind_in_the_cache() {
 
 #[test]
 fn random_adds_deletes_and_edits_equal_a_cold_build_each_round() {
-    // A rewrite that changes a page's audience builds cold.
-    random_rounds(22, &[], 8);
+    // A rewrite that changes a page's audience, or a section retitled above playbooks, builds
+    // cold.
+    random_rounds(22, &[], 7);
 }
 
 #[test]
@@ -913,8 +914,9 @@ fn random_adds_deletes_and_edits_equal_a_cold_client_build_each_round() {
     random_rounds(23, &["--audience", "client"], 3);
 }
 
-/// Twelve rounds of random changes, each followed by a build (with `args`) that must equal a
-/// cold one; at least `min_warm` of them from the cache.
+/// Twelve rounds of random changes (playbooks added, deleted or rewritten, sections' front-matter
+/// rewritten), each followed by a build (with `args`) that must equal a cold one; at least
+/// `min_warm` of them from the cache.
 fn random_rounds(seed: u64, args: &[&str], min_warm: usize) {
     let s = fixture();
     let mut rng = Rng::new(seed);
@@ -927,6 +929,17 @@ fn random_rounds(seed: u64, args: &[&str], min_warm: usize) {
         r
     };
     let folders = ["clients", "clients/acme", "vendors", "vendors/soc"];
+    let sections = ["content/clients/acme/_index.md", "content/vendors/soc/_index.md"];
+    let section = |rng: &mut Rng| {
+        // Retitled now and then: the pages below name it, which builds cold.
+        let title = if rng.chance(20) { "Retitled" } else { "Nested" };
+        let summary = rng.pick(&["", "summary: One line.\n", "summary: Another line.\n"]);
+        let updated = rng.pick(&["", "updated: 2026-03-01\n", "updated: 2026-04-01\n"]);
+        format!("---\ntitle: {title}\n{summary}{updated}---\nSection body.\n")
+    };
+    for rel in sections {
+        s.file(rel, &section(&mut rng));
+    }
     let mut pages: Vec<String> = Vec::new();
     for n in 0..12 {
         let folder = folders[n % folders.len()];
@@ -940,9 +953,14 @@ fn random_rounds(seed: u64, args: &[&str], min_warm: usize) {
     let mut next = 12;
     let mut warm = 0;
     for round in 0..12 {
-        // One to three changes a round: add, delete or rewrite a random playbook.
+        // One to three changes a round: add, delete or rewrite a random playbook, or rewrite a
+        // section's front-matter.
         for _ in 0..1 + rng.below(3) {
-            match rng.below(3) {
+            match rng.below(4) {
+                3 => {
+                    let rel = sections[rng.below(sections.len())];
+                    s.file(rel, &section(&mut rng));
+                }
                 0 => {
                     let folder = folders[rng.below(folders.len())];
                     let rel = format!("content/{folder}/r{next:02}.md");
@@ -967,4 +985,46 @@ fn random_rounds(seed: u64, args: &[&str], min_warm: usize) {
         assert_equals_cold_with(&s, args, &r);
     }
     assert!(warm >= min_warm, "only {warm} of 12 rounds were warm");
+}
+
+#[test]
+fn section_front_matter_edits_build_warm_unless_they_change_what_pages_below_show() {
+    let s = fixture();
+    s.file("content/clients/acme/_index.md", "---\ntitle: Acme\nsummary: Acme engagement.\n---\nAcme's playbooks.\n");
+    s.file("content/vendors/_index.md", "---\ntitle: Vendors\n---\nOur vendors.\n");
+    s.file("content/vendors/soc/_index.md", "---\ntitle: SOC vendor\n---\nNo playbooks yet.\n");
+    settle(&s);
+    let warm = |expect: bool| {
+        let r = build(&s, &[]);
+        assert_eq!(r.stdout.contains("from the build cache"), expect, "{}", r.stdout);
+        assert_equals_cold(&s, &r);
+        r
+    };
+    let untouched = s.path().join("site/clients/acme/managed/index.html");
+    let before = mtime(&untouched);
+    // A summary: the section's page and the one listing it.
+    edit(&s, "content/clients/acme/_index.md", |t| t.replace("Acme engagement.", "Acme co-managed engagement."));
+    let r = warm(true);
+    assert!(r.stdout.contains("updated 2 files"), "{}", r.stdout);
+    assert!(s.read("site/clients/index.html").contains("Acme co-managed engagement."));
+    assert_eq!(mtime(&untouched), before, "a playbook below the section was rewritten");
+    // A date: the sitemap's lastmod and the home page too.
+    edit(&s, "content/clients/acme/_index.md", |t| t.replace("title: Acme\n", "title: Acme\nupdated: 2026-01-05\n"));
+    warm(true);
+    assert!(s.read("site/sitemap.xml").contains("<lastmod>2026-01-05</lastmod>"));
+    // A top-level section's summary, and a nested section retitled with no playbook below it.
+    edit(&s, "content/clients/_index.md", |t| t.replace("title: Clients\n", "title: Clients\nsummary: Who we serve.\n"));
+    warm(true);
+    edit(&s, "content/vendors/soc/_index.md", |t| t.replace("title: SOC vendor", "title: Security vendor"));
+    warm(true);
+    assert!(s.read("site/vendors/index.html").contains("Security vendor"));
+    // Retitled with playbooks below (their breadcrumbs name it; the cache has no HTML for
+    // them), a top-level section retitled (every page's navigation), an audience: cold.
+    edit(&s, "content/clients/acme/_index.md", |t| t.replace("title: Acme\n", "title: Acme Corp\n"));
+    warm(false);
+    assert!(s.read("site/clients/acme/managed/index.html").contains("Acme Corp"));
+    edit(&s, "content/vendors/_index.md", |t| t.replace("title: Vendors", "title: Suppliers"));
+    warm(false);
+    edit(&s, "content/clients/acme/_index.md", |t| t.replace("title: Acme Corp\n", "title: Acme Corp\naudience: internal\n"));
+    warm(false);
 }

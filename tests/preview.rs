@@ -621,3 +621,31 @@ fn ownership_edits_in_the_client_preview_take_the_front_matter_path_unless_an_ow
         assert_eq!(live.files.contains_key("owners/acme-boss/index.html"), boss_page, "after {to} in {rel}");
     }
 }
+
+#[test]
+fn a_section_retitled_re_renders_the_pages_below_it_and_nothing_else() {
+    let s = site_with_three_playbooks();
+    s.file("content/clients/acme/_index.md", "---\ntitle: Acme\n---\nAcme's playbooks.\n");
+    let (mut live, opts) = preview_of(&s);
+    let steps = [
+        ("clients/acme/_index.md", "title: Acme\n", "title: Acme Corp\nsummary: The Acme engagement.\n", "front-matter"),
+        ("clients/acme/_index.md", "title: Acme Corp\n", "title: Acme Corp\nupdated: 2026-02-01\n", "front-matter"),
+        // A top-level section's title is in every page's navigation.
+        ("clients/_index.md", "title: Clients\n", "title: Client engagements\n", "pages"),
+    ];
+    for (rel, from, to, path) in steps {
+        let text = s.read(&format!("content/{rel}"));
+        s.file(&format!("content/{rel}"), &text.replacen(from, to, 1));
+        live.apply(&[Rebuild::Page(rel.into())]);
+        assert_eq!(live.last_path, path, "after {to:?} in {rel}");
+        if path == "front-matter" {
+            // Only the pages below the section, the section and the one listing it (and, for a
+            // date, home and the sitemap) wait to be rendered: no owner, list or export.
+            let unexpected: Vec<&String> =
+                live.stale.iter().filter(|p| !p.starts_with("clients/") && !["index.html", "sitemap.xml"].contains(&p.as_str())).collect();
+            assert!(unexpected.is_empty(), "{unexpected:?}");
+        }
+        assert_matches_full(&s, &mut live, &opts, to);
+    }
+    assert!(String::from_utf8_lossy(&live.files["clients/acme/managed/index.html"]).contains("Acme Corp"));
+}

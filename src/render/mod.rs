@@ -502,7 +502,9 @@ pub fn affected_paths_but_faq(site: &Site, a: &crate::site::Affected) -> Vec<Str
     if a.listing {
         paths.push("sitemap.xml".into());
     }
-    paths.extend(["ownership.json", "matrix.csv"].map(String::from));
+    if a.exports {
+        paths.extend(["ownership.json", "matrix.csv"].map(String::from));
+    }
     paths.sort();
     paths.dedup();
     paths
@@ -566,6 +568,7 @@ pub fn moved_paths(site: &Site, moved: &[MovedPlaybook]) -> Vec<String> {
         // Unknown lengths before: every page of each list.
         ws_lens: Vec::new(),
         matrix_rows: None,
+        exports: true,
     };
     affected_paths_but_faq(site, &affected)
 }
