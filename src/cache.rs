@@ -7,9 +7,9 @@
 //!
 //! Invariants: the cache is only trusted when the demarcate version, the cache format, the
 //! config and registry files, the theme, the build options, the date and the output folder's
-//! marker all match; anything else (a new or deleted section, an edit that changes what the
-//! pages below a section show, a corrupt or missing cache) falls back to a cold build, so the
-//! cache can cost speed but never correctness. The cache folder holds only files this module wrote.
+//! marker all match; anything else (a section that comes or goes over pages that stay, an edit
+//! that changes what the pages below a section show, a corrupt or missing cache) falls back to a
+//! cold build, so the cache can cost speed but never correctness. The cache folder holds only files this module wrote.
 
 use crate::HashMap;
 use std::hash::{Hash, Hasher};
@@ -710,11 +710,6 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     if stamps.iter().zip(&cached_of).filter(|(now, cached)| stale(**now, **cached)).count() + removed.len() > limit {
         return None;
     }
-    // A section added or deleted changes what other pages inherit and list: a cold build.
-    let is_section = |rel: &str| rel.rsplit('/').next() == Some("_index.md");
-    if removed.iter().any(|&j| pages[j].is_section) {
-        return None;
-    }
     let (mut texts, mut added) = (Vec::new(), Vec::new());
     for (((path, rel), now), cached) in files.iter().zip(stamps.iter()).zip(&cached_of) {
         let now = (*now)?;
@@ -725,7 +720,6 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
         match *cached {
             // In page order: the cached pages are in walk order too.
             Some(j) => texts.push((j, String::from_utf8(bytes).ok()?, now)),
-            None if is_section(rel) => return None,
             // As a cold load reads it (no byte-order mark).
             None => added.push((rel.clone(), content::source_text(bytes, rel).ok()?, now)),
         }

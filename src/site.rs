@@ -1142,16 +1142,29 @@ impl Site {
     /// the caller builds cold: a new page that does not parse cleanly or shares a URL, a page
     /// whose Markdown links to one that came or went (unless it is among `rereading`, the pages
     /// the caller replays edits of next, which renders their Markdown again), an owner gaining
-    /// or losing its page (a client build shows only owners with visible work). Sections are
-    /// never added or deleted here (the cache builds cold for those).
+    /// or losing its page (a client build shows only owners with visible work). A section (an
+    /// `_index.md` below the top level) comes or goes only with everything below it: kept pages
+    /// below would name it in their breadcrumbs, and none may change audience.
     pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions, rereading: &[usize]) -> Option<Site> {
         let crate::cache::Moved { order, added, removed } = moved;
         let unknown = self.cfg.config.front_matter.unknown_keys;
         let mut new_pages: HashMap<String, (Page, Vec<Diagnostic>)> = HashMap::default();
         for (rel, raw, stamp) in added {
             let (page, diags) = content::parse_read(stamp, raw, &rel, unknown);
-            let page = page.filter(|p| !p.is_section && !diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error))?;
+            let page = page.filter(|_| !diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error))?;
             new_pages.insert(rel, (page, diags));
+        }
+        // Folders whose section came or went. The home page's and a top-level section's are in
+        // every page's breadcrumbs or navigation.
+        let moved_sections: HashSet<&str> = new_pages
+            .values()
+            .map(|(p, _)| p)
+            .chain(removed.iter().map(|&j| &self.pages[j]))
+            .filter(|p| p.is_section)
+            .map(Page::dir)
+            .collect();
+        if moved_sections.iter().any(|dir| !dir.contains('/')) {
+            return None;
         }
         // Pages whose Markdown is not kept as it was rendered: gone, or rendered again.
         let mut not_kept = vec![false; self.pages.len()];
@@ -1164,6 +1177,22 @@ impl Site {
         if links_moved {
             return None;
         }
+        let below_moved_section = |p: &Page| {
+            let mut dir = p.dir();
+            loop {
+                if moved_sections.contains(dir) && !(p.is_section && dir == p.dir()) {
+                    return true;
+                }
+                match dir.rsplit_once('/') {
+                    Some((up, _)) => dir = up,
+                    None => return false,
+                }
+            }
+        };
+        if !moved_sections.is_empty() && self.pages.iter().zip(&not_kept).any(|(p, gone)| !gone && below_moved_section(p)) {
+            return None;
+        }
+        let moved_sections = !moved_sections.is_empty();
         let gone_files: HashSet<String> = removed.iter().map(|&j| self.pages[j].file.clone()).collect();
         let shown_before: Vec<bool> = (0..self.reg.owners.len()).map(|o| crate::render::owner_shown(&self, o)).collect();
 
@@ -1185,7 +1214,18 @@ impl Site {
                 }
             })
             .collect::<Option<_>>()?;
+        // Each kept page's audience (what it inherited from the sections it had).
+        let audiences_before: Vec<Option<Audience>> =
+            if moved_sections { pages.iter().zip(&before).map(|(p, b)| b.map(|_| p.audience)).collect() } else { Vec::new() };
         content::apply_audience(&mut pages, self.cfg.config.audience);
+        if moved_sections {
+            let mut assets = self.assets.clone();
+            content::apply_asset_audience(&pages, &mut assets, self.cfg.config.audience);
+            let pages_same = pages.iter().zip(&audiences_before).all(|(p, a)| a.is_none_or(|a| a == p.audience));
+            if !pages_same || assets.iter().zip(&self.assets).any(|(now, then)| now.audience != then.audience) {
+                return None;
+            }
+        }
         let visible: Vec<bool> = pages.iter().map(|p| in_build(p, self.audience, opts)).collect();
         let mut duplicates = Diagnostics::default();
         check_duplicate_urls(&pages, &visible, &mut duplicates);

@@ -904,7 +904,7 @@ fn a_site_that_shrinks_leaves_no_shard_behind_in_the_cache() {
 fn random_adds_deletes_and_edits_equal_a_cold_build_each_round() {
     // A rewrite that changes a page's audience, or a section retitled above playbooks, builds
     // cold.
-    random_rounds(22, &[], 7);
+    random_rounds(22, &[], 8);
 }
 
 #[test]
@@ -915,7 +915,7 @@ fn random_adds_deletes_and_edits_equal_a_cold_client_build_each_round() {
 }
 
 /// Twelve rounds of random changes (playbooks added, deleted or rewritten, sections' front-matter
-/// rewritten), each followed by a build (with `args`) that must equal a cold one; at least
+/// rewritten, client folders added or deleted whole), each followed by a build (with `args`) that must equal a cold one; at least
 /// `min_warm` of them from the cache.
 fn random_rounds(seed: u64, args: &[&str], min_warm: usize) {
     let s = fixture();
@@ -952,14 +952,33 @@ fn random_rounds(seed: u64, args: &[&str], min_warm: usize) {
     build_with(&[]);
     let mut next = 12;
     let mut warm = 0;
+    // Client folders added whole (a section and its playbooks), to be deleted whole.
+    let mut client_folders: Vec<String> = Vec::new();
     for round in 0..12 {
-        // One to three changes a round: add, delete or rewrite a random playbook, or rewrite a
-        // section's front-matter.
+        // One to three changes a round: add, delete or rewrite a random playbook, rewrite a
+        // section's front-matter, add or delete a client's folder.
         for _ in 0..1 + rng.below(3) {
-            match rng.below(4) {
+            match rng.below(5) {
                 3 => {
                     let rel = sections[rng.below(sections.len())];
                     s.file(rel, &section(&mut rng));
+                }
+                4 if !client_folders.is_empty() && rng.chance(50) => {
+                    let folder = client_folders.swap_remove(rng.below(client_folders.len()));
+                    std::fs::remove_dir_all(s.path().join(&folder)).unwrap();
+                    pages.retain(|p| !p.starts_with(&format!("{folder}/")));
+                }
+                4 => {
+                    let folder = format!("content/clients/c{next:02}");
+                    let audience = rng.pick(&["", "audience: internal\n", "audience: client\n"]);
+                    s.file(&format!("{folder}/_index.md"), &format!("---\ntitle: Client {next}\n{audience}---\n"));
+                    for _ in 0..1 + rng.below(2) {
+                        let rel = format!("{folder}/r{next:02}.md");
+                        s.file(&rel, &random_playbook(&mut rng, &format!("Random {next}"), &folder));
+                        pages.push(rel);
+                        next += 1;
+                    }
+                    client_folders.push(folder);
                 }
                 0 => {
                     let folder = folders[rng.below(folders.len())];
@@ -1026,5 +1045,55 @@ fn section_front_matter_edits_build_warm_unless_they_change_what_pages_below_sho
     edit(&s, "content/vendors/_index.md", |t| t.replace("title: Vendors", "title: Suppliers"));
     warm(false);
     edit(&s, "content/clients/acme/_index.md", |t| t.replace("title: Acme Corp\n", "title: Acme Corp\naudience: internal\n"));
+    warm(false);
+}
+
+#[test]
+fn a_client_folder_added_or_deleted_with_its_section_builds_warm() {
+    let s = fixture();
+    s.file("content/clients/notes/readme.txt", "working notes\n");
+    settle(&s);
+    let warm = |expect: bool| {
+        let r = build(&s, &[]);
+        assert_eq!(r.stdout.contains("from the build cache"), expect, "{}", r.stdout);
+        assert_equals_cold(&s, &r);
+        r
+    };
+    // Onboarding: a section and its playbooks, new together.
+    let gamma = |title: &str| {
+        acme_playbook(title, "Gamma body.\n")
+            .replace("client: acme", "client: beta")
+            .replace("acme-it", "beta-it")
+            .replace("acme-boss", "beta-it")
+    };
+    s.file("content/clients/gamma/_index.md", "---\ntitle: Gamma\nsummary: A new engagement.\n---\nGamma's playbooks.\n");
+    s.file("content/clients/gamma/managed.md", &gamma("Gamma managed"));
+    s.file("content/clients/gamma/escalation.md", &gamma("Gamma escalation"));
+    warm(true);
+    assert!(s.read("site/clients/gamma/index.html").contains("Gamma escalation"));
+    assert!(s.read("site/clients/gamma/managed/index.html").contains("href=\"/clients/gamma/\""), "the breadcrumbs name the new section");
+    assert!(s.read("site/clients/index.html").contains("A new engagement."), "the parent lists the new section");
+    // A section of new playbooks with an audience of its own: only they inherit it.
+    s.file("content/clients/gamma/shared/_index.md", "---\ntitle: Gamma guide\naudience: client\n---\n");
+    s.file("content/clients/gamma/shared/on-call.md", &gamma("Gamma on-call"));
+    warm(true);
+    // Offboarding: the folder goes, section and all.
+    std::fs::remove_dir_all(s.path().join("content/clients/gamma")).unwrap();
+    let r = warm(true);
+    assert!(r.stdout.contains("deleted"), "{}", r.stdout);
+    assert!(!s.path().join("site/clients/gamma").exists(), "the deleted section's folder is still there");
+    // A section over pages already there names itself in their breadcrumbs; one giving a
+    // folder of files another audience changes what ships; a top-level one is in every page's
+    // navigation: cold, each. (This site's pages are internal by default.)
+    s.file("content/clients/acme/_index.md", "---\ntitle: Acme\n---\nAcme's playbooks.\n");
+    warm(false);
+    s.file("content/clients/notes/_index.md", "---\ntitle: Notes\naudience: client\n---\n");
+    s.file("content/clients/notes/first.md", &gamma("First note"));
+    warm(false);
+    s.file("content/partners/_index.md", "---\ntitle: Partners\n---\n");
+    s.file("content/partners/one.md", &gamma("Partner one"));
+    warm(false);
+    // Deleting a section with pages left below it: cold too.
+    std::fs::remove_file(s.path().join("content/clients/acme/_index.md")).unwrap();
     warm(false);
 }
