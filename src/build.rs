@@ -279,6 +279,9 @@ fn replay(
     // and does not now (the deleted pages, a list page fewer) is deleted.
     let mut edited = restored.edited;
     let mut moved = None;
+    // When pages came or went: each page's index in the snapshot (the exports on disk are laid
+    // out by it).
+    let mut old_of: Option<Vec<Option<usize>>> = None;
     let mut faq_stale = false;
     if let Some(m) = restored.moved {
         let views_before = render::Views::of(&site, files).paths();
@@ -293,7 +296,9 @@ fn replay(
             })
             .collect();
         let rereading: Vec<usize> = edited.iter().map(|(i, _, _)| *i).collect();
+        let index_before = site.by_rel.clone();
         site = site.with_pages_moved(m, opts, &rereading)?;
+        old_of = Some(site.pages.iter().map(|p| index_before.get(&p.rel).copied()).collect());
         for ((i, _, _), rel) in edited.iter_mut().zip(&rels) {
             *i = *site.by_rel.get(rel)?;
         }
@@ -416,14 +421,14 @@ fn replay(
         // process killed before its commit leaves `*.demarcate-tmp-*` files beside their
         // targets, and only a cold build (which replaces the whole folder) removes them.
         cache::invalidate(root, opts, output);
-        // The exports on disk, to splice the edited pages' parts into.
-        // (Not when pages came or went: every page's part moved.)
-        let previous = restored.exports.clone().filter(|_| moved.is_none()).and_then(|layouts| {
+        // The exports on disk, to splice the edited and new pages' parts into.
+        let previous = restored.exports.clone().and_then(|layouts| {
             Some(render::PreviousExports {
                 json_len: std::fs::metadata(output.join("ownership.json")).ok()?.len(),
                 csv_len: std::fs::metadata(output.join("matrix.csv")).ok()?.len(),
                 layouts,
                 edited: changed.clone(),
+                old_of,
             })
         });
         let (rendered, snapshot) = rayon::join(

@@ -583,8 +583,8 @@ fn write_exports(
     want: &(dyn Fn(&str) -> bool + Sync),
     previous: Option<&PreviousExports>,
 ) -> (Option<ExportLayouts>, Vec<Diagnostic>) {
-    let old_json = previous.map(|p| ((p.json_len, &p.layouts.json), p.edited.as_slice()));
-    let old_csv = previous.map(|p| ((p.csv_len, &p.layouts.csv), p.edited.as_slice()));
+    let old_json = previous.map(|p| ((p.json_len, &p.layouts.json), p.edited.as_slice(), p.old_of.as_deref()));
+    let old_csv = previous.map(|p| ((p.csv_len, &p.layouts.csv), p.edited.as_slice(), p.old_of.as_deref()));
     let (json, csv) = rayon::join(
         || want("ownership.json").then(|| write_export(sink, "ownership.json", ownership_json(site, refs), old_json)),
         || want("matrix.csv").then(|| write_export(sink, "matrix.csv", matrix_csv(site), old_csv)),
@@ -606,10 +606,10 @@ fn write_exports(
 
 /// Writes one export whole, or spliced into the previous file when that file (of the given
 /// length) matches its layout: only the edited pages' parts are made then.
-fn write_export(sink: &dyn Sink, path: &str, export: Export, previous: Option<((u64, &Layout), &[usize])>) -> std::io::Result<Layout> {
+fn write_export(sink: &dyn Sink, path: &str, export: Export, previous: Option<Previous>) -> std::io::Result<Layout> {
     match previous {
-        Some(((old_len, layout), edited)) if export.matches(old_len, layout) => {
-            let (pieces, layout) = export.splice(layout, edited);
+        Some(((old_len, layout), edited, old_of)) if export.matches(old_len, layout, old_of) => {
+            let (pieces, layout) = export.splice(layout, edited, old_of);
             sink.put_spliced(path, &pieces).map(|()| layout)
         }
         _ => export.put(sink, path),
@@ -1994,7 +1994,14 @@ pub struct PreviousExports {
     pub layouts: ExportLayouts,
     /// Pages re-read by this build: only their parts are generated again.
     pub edited: Vec<usize>,
+    /// When pages came or went: each page's index in the model the files were written from
+    /// (`None` for a new page, whose part is generated).
+    pub old_of: Option<Vec<Option<usize>>>,
 }
+
+/// What splicing an export takes from the previous file: its length and layout, the pages
+/// whose parts are made again (page order), each page's index then when pages came or went.
+type Previous<'a> = ((u64, &'a Layout), &'a [usize], Option<&'a [Option<usize>]>);
 
 impl Export<'_> {
     /// Writes the whole export to `w`, making parts in parallel batches; returns its layout.
@@ -2030,19 +2037,24 @@ impl Export<'_> {
     }
 
     /// Whether a previous file of `old_len` bytes can be what `layout` describes for this
-    /// export's pages.
-    fn matches(&self, old_len: u64, layout: &Layout) -> bool {
+    /// export's pages (`old_of`: each page's index in it, when pages came or went).
+    fn matches(&self, old_len: u64, layout: &Layout, old_of: Option<&[Option<usize>]>) -> bool {
         let sep = self.sep.len() as u64;
         let count = layout.parts.iter().flatten().count() as u64;
         let expected = layout.head + layout.parts.iter().flatten().sum::<u64>() + sep * count.saturating_sub(1) + self.tail.len() as u64;
-        layout.parts.len() == self.pages && old_len == expected
+        let pages_fit = match old_of {
+            None => layout.parts.len() == self.pages,
+            Some(old_of) => old_of.len() == self.pages && old_of.iter().flatten().all(|&j| j < layout.parts.len()),
+        };
+        pages_fit && old_len == expected
     }
 
-    /// The pieces of this export with only the `edited` pages' parts made: those and the head
-    /// are new, every other part is a range of the previous file, which [`Export::matches`]
-    /// `layout`. Consecutive ranges merge, so an export with one edited playbook is about
-    /// three copies. `edited` is in page order. Returns the new layout too.
-    fn splice(self, layout: &Layout, edited: &[usize]) -> (Vec<Piece>, Layout) {
+    /// The pieces of this export with only the `edited` pages' parts made, and those of pages
+    /// new since (`old_of`, when pages came or went): those and the head are new, every other
+    /// part is a range of the previous file, which [`Export::matches`] `layout`. Consecutive
+    /// ranges merge, so an export with one edited playbook is about three copies. `edited` is
+    /// in page order. Returns the new layout too.
+    fn splice(self, layout: &Layout, edited: &[usize], old_of: Option<&[Option<usize>]>) -> (Vec<Piece>, Layout) {
         let sep_bytes = self.sep;
         let sep = sep_bytes.len() as u64;
         let mut new_layout = Layout { head: self.head.len() as u64, parts: Vec::with_capacity(self.pages) };
@@ -2060,13 +2072,23 @@ impl Export<'_> {
             }
             pieces.push(Piece::Old { at, len });
         };
+        // Where each previous part starts.
+        let mut starts = Vec::with_capacity(layout.parts.len());
         let mut at = layout.head;
-        for (i, old) in layout.parts.iter().enumerate() {
-            let old_at = at;
+        for old in &layout.parts {
+            starts.push(at);
             if let Some(len) = *old {
                 at += len + sep;
             }
-            let part = if edited.binary_search(&i).is_ok() {
+        }
+        for i in 0..self.pages {
+            let before = match old_of {
+                None => Some(i),
+                Some(old_of) => old_of[i],
+            };
+            let part = if let Some(j) = before.filter(|_| edited.binary_search(&i).is_err()) {
+                layout.parts[j].inspect(|&len| push_old(&mut pieces, starts[j], len))
+            } else {
                 (self.part)(i).map(|bytes| {
                     let len = bytes.len() as u64;
                     if pieces.len() > 1 && sep > 0 {
@@ -2075,8 +2097,6 @@ impl Export<'_> {
                     pieces.push(Piece::New(bytes));
                     len
                 })
-            } else {
-                old.inspect(|&len| push_old(&mut pieces, old_at, len))
             };
             new_layout.parts.push(part);
         }
@@ -2228,15 +2248,65 @@ mod tests {
                 let partial: Vec<Option<&str>> =
                     after.iter().enumerate().map(|(i, p)| if edited.contains(&i) { *p } else { None }).collect();
                 let partial = export(&partial, sep);
-                assert!(partial.matches(old.len() as u64, &layout));
-                let (pieces, new_layout) = partial.splice(&layout, edited);
+                assert!(partial.matches(old.len() as u64, &layout, None));
+                let (pieces, new_layout) = partial.splice(&layout, edited, None);
                 assert_eq!(apply(&pieces, &old), expected, "edit {edited:?} with separator {sep:?}");
                 assert_eq!(new_layout, expected_layout);
                 let copies = pieces.iter().filter(|p| matches!(p, Piece::Old { .. })).count();
                 assert!(copies <= edited.len() + 1, "unedited runs are merged: {pieces:?}");
             }
-            assert!(!export(&before, sep).matches(old.len() as u64 + 1, &layout), "a file of another length is not spliced");
-            assert!(!export(&before[1..], sep).matches(old.len() as u64, &layout), "nor one for another page count");
+            assert!(!export(&before, sep).matches(old.len() as u64 + 1, &layout, None), "a file of another length is not spliced");
+            assert!(!export(&before[1..], sep).matches(old.len() as u64, &layout, None), "nor one for another page count");
+        }
+    }
+
+    #[test]
+    fn an_export_spliced_after_pages_came_and_went_equals_the_whole_one() {
+        let before = [Some("aa"), None, Some("bbb"), Some("c"), Some("dddd"), None];
+        // Pages now, each with its index before (`None`: new), whether it was edited, its part.
+        type Case = &'static [(Option<usize>, bool, Option<&'static str>)];
+        let cases: [Case; 5] = [
+            // One added at the start, one deleted in the middle.
+            &[
+                (None, false, Some("new")),
+                (Some(0), false, Some("aa")),
+                (Some(1), false, None),
+                (Some(3), false, Some("c")),
+                (Some(4), false, Some("dddd")),
+                (Some(5), false, None),
+            ],
+            // The first and last deleted, one edited, one added at the end.
+            &[
+                (Some(1), false, None),
+                (Some(2), true, Some("B")),
+                (Some(3), false, Some("c")),
+                (Some(4), false, Some("dddd")),
+                (None, false, Some("end")),
+            ],
+            // A new page without a part, between two kept ones.
+            &[(Some(0), false, Some("aa")), (None, false, None), (Some(2), false, Some("bbb")), (Some(3), false, Some("c"))],
+            // Everything deleted but one.
+            &[(Some(4), false, Some("dddd"))],
+            // Nothing kept.
+            &[(None, false, Some("x")), (None, false, Some("y"))],
+        ];
+        for sep in [&b","[..], &b""[..]] {
+            let (old, layout) = whole(export(&before, sep));
+            for case in cases {
+                let after: Vec<Option<&str>> = case.iter().map(|c| c.2).collect();
+                let (expected, expected_layout) = whole(export(&after, sep));
+                let old_of: Vec<Option<usize>> = case.iter().map(|c| c.0).collect();
+                let edited: Vec<usize> = (0..case.len()).filter(|&i| case[i].1).collect();
+                // Only the new and edited parts are generated.
+                let partial: Vec<Option<&str>> = case.iter().map(|c| if c.0.is_none() || c.1 { c.2 } else { None }).collect();
+                let partial = export(&partial, sep);
+                assert!(partial.matches(old.len() as u64, &layout, Some(&old_of)));
+                let (pieces, new_layout) = partial.splice(&layout, &edited, Some(&old_of));
+                assert_eq!(apply(&pieces, &old), expected, "{case:?} with separator {sep:?}");
+                assert_eq!(new_layout, expected_layout);
+            }
+            let beyond = [Some(6)];
+            assert!(!export(&[Some("x")], sep).matches(old.len() as u64, &layout, Some(&beyond)), "an index past the old pages");
         }
     }
 }
