@@ -9,7 +9,8 @@
 //! config and registry files, the theme, the build options, the date and the output folder's
 //! marker all match; anything else (a section that comes or goes over pages that stay, an edit
 //! that changes what the pages below a section show, a corrupt or missing cache) falls back to a
-//! cold build, so the cache can cost speed but never correctness. The cache folder holds only files this module wrote.
+//! cold build, so the cache can cost speed but never correctness. The cache folder holds only
+//! files this module wrote.
 
 use crate::HashMap;
 use std::hash::{Hash, Hasher};
