@@ -258,6 +258,31 @@ fn warm(root: &Path, opts: &BuildOptions, output: &Path, start: Instant, started
     }
 }
 
+/// The visible playbooks that neither an edit nor a move re-read (`changed`, `new_pages`, both
+/// in page order) but whose pages are among `paths`: the snapshot has no HTML for them.
+fn unread_stale_playbooks(site: &Site, paths: &[String], changed: &[usize], new_pages: &[usize]) -> Vec<usize> {
+    let paths: crate::HashSet<&str> = paths.iter().map(String::as_str).collect();
+    (0..site.pages.len())
+        .filter(|&i| !site.pages[i].is_section && site.visible[i])
+        .filter(|i| changed.binary_search(i).is_err() && new_pages.binary_search(i).is_err())
+        .filter(|&i| paths.contains(render::page_path(site, i).as_str()))
+        .collect()
+}
+
+/// Reads playbook `i` again and renders its Markdown (it is unchanged: the body-only path),
+/// when its file still has the stamp the restore saw; `None` otherwise (build cold).
+fn reread_unchanged(site: &mut Site, root: &Path, i: usize) -> Option<()> {
+    let path = root.join(&site.pages[i].file);
+    if content::Stamp::read(&path) != Some(site.pages[i].stamp) {
+        return None;
+    }
+    let text = content::source_text(std::fs::read(&path).ok()?, &site.pages[i].rel).ok()?;
+    match site.refresh_deferring_site_checks(i, text)? {
+        Refreshed::Body { faq_changed: false } => Some(()),
+        _ => None,
+    }
+}
+
 /// The warm build past the restore: replays the edited files and rewrites what they affect.
 /// `None`: an edit the incremental updates do not cover (build cold).
 fn replay(
@@ -295,6 +320,20 @@ fn replay(
                 (std::mem::take(&mut site.own.rows[j]), site.own.client[j], !site.faqs[j].is_empty(), site.pages[j].dir().to_string())
             })
             .collect();
+        // Folders whose section came or went: the pages below them name it in their breadcrumbs.
+        let sections_moved: crate::HashSet<String> = m
+            .removed
+            .iter()
+            .map(|&j| &site.pages[j])
+            .filter(|p| p.is_section)
+            .map(|p| p.dir().to_string())
+            .chain(
+                m.added
+                    .iter()
+                    .filter(|(rel, _, _)| rel.rsplit('/').next() == Some("_index.md"))
+                    .map(|(rel, _, _)| rel.rsplit_once('/').map_or("", |(dir, _)| dir).to_string()),
+            )
+            .collect();
         let rereading: Vec<usize> = edited.iter().map(|(i, _, _)| *i).collect();
         let index_before = site.by_rel.clone();
         site = site.with_pages_moved(m, opts, &rereading)?;
@@ -316,10 +355,29 @@ fn replay(
         // The site-wide FAQ, once, below.
         faq_stale |= shown.iter().any(|m| m.faq);
         paths.extend(added.iter().map(|&i| render::page_path(&site, i)));
+        if !sections_moved.is_empty() {
+            // The folders above a page (for a section, above its own folder).
+            let below = |p: &content::Page| {
+                let mut dir = p.dir();
+                if p.is_section {
+                    dir = dir.rsplit_once('/').map_or("", |(up, _)| up);
+                }
+                loop {
+                    if sections_moved.contains(dir) {
+                        return true;
+                    }
+                    match dir.rsplit_once('/') {
+                        Some((up, _)) => dir = up,
+                        None => return false,
+                    }
+                }
+            };
+            paths.extend((0..site.pages.len()).filter(|&j| site.visible[j] && below(&site.pages[j])).map(|j| render::page_path(&site, j)));
+        }
         moved = Some((views_before, added));
     }
     // In page order (the restore reads edited files in page order).
-    let changed: Vec<usize> = edited.iter().map(|(i, _, _)| *i).collect();
+    let mut changed: Vec<usize> = edited.iter().map(|(i, _, _)| *i).collect();
     // The site-wide FAQ is re-rendered once, after the last edit. Its page count (a pass over
     // every question) is taken before the first edit that changed questions, the edits before
     // it having left them as they were, and compared with the count after the last.
@@ -353,6 +411,20 @@ fn replay(
         }
         site.pages[i].stamp = stamp;
     }
+    // Playbooks nothing here re-read whose pages an edit changed (a section retitled above
+    // them: their breadcrumbs). The snapshot has no HTML for playbooks: they are read again.
+    let new_pages = moved.as_ref().map(|(_, added)| added.as_slice()).unwrap_or_default();
+    let unread = unread_stale_playbooks(&site, &paths, &changed, new_pages);
+    if !unread.is_empty() {
+        if unread.len() + changed.len() > cache::replay_limit(site.pages.len()) {
+            return None;
+        }
+        for &i in &unread {
+            reread_unchanged(&mut site, root, i)?;
+        }
+        changed.extend(unread);
+        changed.sort_unstable();
+    }
     // Links and the registry are checked once for all the edits.
     if !changed.is_empty() || moved.is_some() {
         site.run_site_checks();
@@ -368,15 +440,9 @@ fn replay(
     crate::site::timing("  refreshed", t);
     paths.sort();
     paths.dedup();
-    // The snapshot has no HTML for playbooks it did not re-read: rendering any other playbook
-    // page would need it, so that (never expected) case builds cold.
-    let new_pages = moved.as_ref().map(|(_, added)| added.as_slice()).unwrap_or_default();
-    let left_alone = |i: usize| {
-        !site.pages[i].is_section && site.visible[i] && changed.binary_search(&i).is_err() && new_pages.binary_search(&i).is_err()
-    };
-    let stale_playbook =
-        (0..site.pages.len()).filter(|&i| left_alone(i)).any(|i| paths.binary_search(&render::page_path(&site, i)).is_ok());
-    if stale_playbook {
+    // The FAQ's paths come after the re-reading above; a FAQ lists no playbook page, so none is
+    // left without its HTML (checked, as it would render an empty page).
+    if !unread_stale_playbooks(&site, &paths, &changed, new_pages).is_empty() {
         return None;
     }
     let mut removed = Vec::new();

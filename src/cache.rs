@@ -7,10 +7,10 @@
 //!
 //! Invariants: the cache is only trusted when the demarcate version, the cache format, the
 //! config and registry files, the theme, the build options, the date and the output folder's
-//! marker all match; anything else (a section that comes or goes over pages that stay, an edit
-//! that changes what the pages below a section show, a corrupt or missing cache) falls back to a
-//! cold build, so the cache can cost speed but never correctness. The cache folder holds only
-//! files this module wrote.
+//! marker all match; anything else (a top-level section that comes or goes, an edit that changes
+//! the audience of pages below a section, a corrupt or missing cache) falls back to a cold build,
+//! so the cache can cost speed but never correctness. The cache folder holds only files this
+//! module wrote.
 
 use crate::HashMap;
 use std::hash::{Hash, Hasher};

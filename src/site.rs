@@ -1142,9 +1142,10 @@ impl Site {
     /// the caller builds cold: a new page that does not parse cleanly or shares a URL, a page
     /// whose Markdown links to one that came or went (unless it is among `rereading`, the pages
     /// the caller replays edits of next, which renders their Markdown again), an owner gaining
-    /// or losing its page (a client build shows only owners with visible work). A section (an
-    /// `_index.md` below the top level) comes or goes only with everything below it: kept pages
-    /// below would name it in their breadcrumbs, and none may change audience.
+    /// or losing its page (a client build shows only owners with visible work), a section (an
+    /// `_index.md`) coming or going at the top level (every page's navigation) or changing the
+    /// audience of a page or file that stays. The pages below a section that came or went name
+    /// it in their breadcrumbs: the caller renders them again.
     pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions, rereading: &[usize]) -> Option<Site> {
         let crate::cache::Moved { order, added, removed } = moved;
         let unknown = self.cfg.config.front_matter.unknown_keys;
@@ -1175,21 +1176,6 @@ impl Site {
             r.as_ref().is_some_and(|r| r.links.iter().any(|l| l.target.as_deref().is_some_and(|t| came_or_went.contains(t))))
         });
         if links_moved {
-            return None;
-        }
-        let below_moved_section = |p: &Page| {
-            let mut dir = p.dir();
-            loop {
-                if moved_sections.contains(dir) && !(p.is_section && dir == p.dir()) {
-                    return true;
-                }
-                match dir.rsplit_once('/') {
-                    Some((up, _)) => dir = up,
-                    None => return false,
-                }
-            }
-        };
-        if !moved_sections.is_empty() && self.pages.iter().zip(&not_kept).any(|(p, gone)| !gone && below_moved_section(p)) {
             return None;
         }
         let moved_sections = !moved_sections.is_empty();

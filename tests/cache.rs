@@ -258,9 +258,10 @@ fn new_or_deleted_pages_the_cache_cannot_serve_build_cold_or_fail_like_a_cold_bu
     std::fs::remove_file(s.path().join("content/clients/delta.md")).unwrap();
     let r = build(&s, &[]);
     assert_equals_cold(&s, &r);
-    // A new section changes what its folder's pages inherit and where they are listed.
+    // A new section over pages that set their own audience: they are listed by it now and read
+    // again for their breadcrumbs (`sections_added_or_deleted_below_the_top_level_build_warm`).
     s.file("content/clients/acme/_index.md", "---\ntitle: Acme\naudience: internal\n---\nAcme's playbooks.\n");
-    let r = cold_build(&s);
+    let r = warm_build(&s);
     assert_equals_cold(&s, &r);
 }
 
@@ -902,8 +903,7 @@ fn a_site_that_shrinks_leaves_no_shard_behind_in_the_cache() {
 
 #[test]
 fn random_adds_deletes_and_edits_equal_a_cold_build_each_round() {
-    // A rewrite that changes a page's audience, or a section retitled above playbooks, builds
-    // cold.
+    // A rewrite that changes a page's audience builds cold.
     random_rounds(22, &[], 8);
 }
 
@@ -914,8 +914,8 @@ fn random_adds_deletes_and_edits_equal_a_cold_client_build_each_round() {
     random_rounds(23, &["--audience", "client"], 3);
 }
 
-/// Twelve rounds of random changes (playbooks added, deleted or rewritten, sections' front-matter
-/// rewritten, client folders added or deleted whole), each followed by a build (with `args`) that must equal a cold one; at least
+/// Twelve rounds of random changes (playbooks added, deleted or rewritten, sections rewritten,
+/// deleted or added again over the pages they had, client folders added or deleted whole), each followed by a build (with `args`) that must equal a cold one; at least
 /// `min_warm` of them from the cache.
 fn random_rounds(seed: u64, args: &[&str], min_warm: usize) {
     let s = fixture();
@@ -931,11 +931,13 @@ fn random_rounds(seed: u64, args: &[&str], min_warm: usize) {
     let folders = ["clients", "clients/acme", "vendors", "vendors/soc"];
     let sections = ["content/clients/acme/_index.md", "content/vendors/soc/_index.md"];
     let section = |rng: &mut Rng| {
-        // Retitled now and then: the pages below name it, which builds cold.
+        // Retitled now and then: the playbooks below are read again for their breadcrumbs.
         let title = if rng.chance(20) { "Retitled" } else { "Nested" };
         let summary = rng.pick(&["", "summary: One line.\n", "summary: Another line.\n"]);
         let updated = rng.pick(&["", "updated: 2026-03-01\n", "updated: 2026-04-01\n"]);
-        format!("---\ntitle: {title}\n{summary}{updated}---\nSection body.\n")
+        // Now and then an audience: what the pages below without one of their own inherit.
+        let audience = rng.pick(&["", "", "", "audience: client\n", "audience: internal\n"]);
+        format!("---\ntitle: {title}\n{summary}{updated}{audience}---\nSection body.\n")
     };
     for rel in sections {
         s.file(rel, &section(&mut rng));
@@ -960,8 +962,13 @@ fn random_rounds(seed: u64, args: &[&str], min_warm: usize) {
         for _ in 0..1 + rng.below(3) {
             match rng.below(5) {
                 3 => {
+                    // Rewritten, deleted or written again.
                     let rel = sections[rng.below(sections.len())];
-                    s.file(rel, &section(&mut rng));
+                    if s.exists(rel) && rng.chance(30) {
+                        std::fs::remove_file(s.path().join(rel)).unwrap();
+                    } else {
+                        s.file(rel, &section(&mut rng));
+                    }
                 }
                 4 if !client_folders.is_empty() && rng.chance(50) => {
                     let folder = client_folders.swap_remove(rng.below(client_folders.len()));
@@ -1037,19 +1044,28 @@ fn section_front_matter_edits_build_warm_unless_they_change_what_pages_below_sho
     edit(&s, "content/vendors/soc/_index.md", |t| t.replace("title: SOC vendor", "title: Security vendor"));
     warm(true);
     assert!(s.read("site/vendors/index.html").contains("Security vendor"));
-    // Retitled with playbooks below (their breadcrumbs name it; the cache has no HTML for
-    // them), a top-level section retitled (every page's navigation), an audience: cold.
+    // Retitled with playbooks below: their breadcrumbs name it, and the cache has no HTML for
+    // them, so they are read again. The date set above stays in the sitemap.
     edit(&s, "content/clients/acme/_index.md", |t| t.replace("title: Acme\n", "title: Acme Corp\n"));
-    warm(false);
+    let beta = s.path().join("site/clients/beta/index.html");
+    let beta_before = mtime(&beta);
+    warm(true);
     assert!(s.read("site/clients/acme/managed/index.html").contains("Acme Corp"));
+    assert_eq!(mtime(&beta), beta_before, "a playbook outside the section was rewritten");
+    // With a playbook below edited in the same build.
+    edit(&s, "content/clients/acme/_index.md", |t| t.replace("title: Acme Corp\n", "title: Acme Inc\n"));
+    edit(&s, "content/clients/acme/managed.md", |t| t.replace("Managed.", "Managed, edited."));
+    warm(true);
+    assert!(s.read("site/clients/acme/managed/index.html").contains("Managed, edited."));
+    // A top-level section retitled (every page's navigation), an audience: cold.
     edit(&s, "content/vendors/_index.md", |t| t.replace("title: Vendors", "title: Suppliers"));
     warm(false);
-    edit(&s, "content/clients/acme/_index.md", |t| t.replace("title: Acme Corp\n", "title: Acme Corp\naudience: internal\n"));
+    edit(&s, "content/clients/acme/_index.md", |t| t.replace("title: Acme Inc\n", "title: Acme Inc\naudience: internal\n"));
     warm(false);
 }
 
 #[test]
-fn a_client_folder_added_or_deleted_with_its_section_builds_warm() {
+fn sections_added_or_deleted_below_the_top_level_build_warm() {
     let s = fixture();
     s.file("content/clients/notes/readme.txt", "working notes\n");
     settle(&s);
@@ -1082,18 +1098,24 @@ fn a_client_folder_added_or_deleted_with_its_section_builds_warm() {
     let r = warm(true);
     assert!(r.stdout.contains("deleted"), "{}", r.stdout);
     assert!(!s.path().join("site/clients/gamma").exists(), "the deleted section's folder is still there");
-    // A section over pages already there names itself in their breadcrumbs; one giving a
-    // folder of files another audience changes what ships; a top-level one is in every page's
-    // navigation: cold, each. (This site's pages are internal by default.)
+    // A section over pages already there: they are read again for their breadcrumbs, and the
+    // section above lists them no more.
+    let beta = s.path().join("site/clients/beta/index.html");
+    let beta_before = mtime(&beta);
     s.file("content/clients/acme/_index.md", "---\ntitle: Acme\n---\nAcme's playbooks.\n");
-    warm(false);
+    warm(true);
+    assert!(s.read("site/clients/acme/managed/index.html").contains("href=\"/clients/acme/\""));
+    assert_eq!(mtime(&beta), beta_before, "a playbook outside the new section was rewritten");
+    // One giving a folder of files another audience changes what ships; a top-level one is in
+    // every page's navigation: cold, each. (This site's pages are internal by default.)
     s.file("content/clients/notes/_index.md", "---\ntitle: Notes\naudience: client\n---\n");
     s.file("content/clients/notes/first.md", &gamma("First note"));
     warm(false);
     s.file("content/partners/_index.md", "---\ntitle: Partners\n---\n");
     s.file("content/partners/one.md", &gamma("Partner one"));
     warm(false);
-    // Deleting a section with pages left below it: cold too.
+    // Deleting a section with pages left below it: warm, the pages read again.
     std::fs::remove_file(s.path().join("content/clients/acme/_index.md")).unwrap();
-    warm(false);
+    warm(true);
+    assert!(!s.read("site/clients/acme/managed/index.html").contains("href=\"/clients/acme/\""));
 }
