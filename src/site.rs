@@ -1029,17 +1029,7 @@ impl Site {
             })
             .collect();
         self.faqs[i] = faqs;
-        // The link and registry diagnostics of every file go in `run_site_checks`.
-        self.diagnostics.items.retain(|d| d.file != file);
-        self.diagnostics.extend(parse_diags);
-        self.diagnostics.extend(own_diags);
-        self.diagnostics.extend(md_diags);
-        let mut found = Vec::new();
-        crate::check::check_page(self, i, &crate::check::today(), &crate::check::required_workstreams(self), &mut found);
-        self.diagnostics.extend(found);
-        if site_checks == SiteChecks::Now {
-            self.run_site_checks();
-        }
+        self.recheck(i, &file, [parse_diags, own_diags, md_diags].concat(), site_checks);
         // Section pages that list this page, when its listing changed.
         let mut pages = vec![i];
         if listing {
@@ -1103,16 +1093,7 @@ impl Site {
         workstreams.sort_unstable();
         workstreams.dedup();
         self.faqs[i] = faqs;
-        self.diagnostics.items.retain(|d| d.file != file);
-        self.diagnostics.extend(parse_diags);
-        self.diagnostics.extend(own_diags);
-        self.diagnostics.extend(md_diags);
-        let mut found = Vec::new();
-        crate::check::check_page(self, i, &crate::check::today(), &crate::check::required_workstreams(self), &mut found);
-        self.diagnostics.extend(found);
-        if site_checks == SiteChecks::Now {
-            self.run_site_checks();
-        }
+        self.recheck(i, &file, [parse_diags, own_diags, md_diags].concat(), site_checks);
         let mut pages = vec![i];
         pages.extend((0..self.pages.len()).filter(|&s| self.children.get(s).is_some_and(|c| c.sections.contains(&i))));
         if title_changed && below != "/" {
@@ -1134,6 +1115,20 @@ impl Site {
             matrix_rows: None,
             exports: false,
         })
+    }
+
+    /// After a front-matter edit of page `i` (its `file`): its diagnostics become `found` (from
+    /// parsing, ownership and Markdown) and its checks' (the link and registry diagnostics of
+    /// every file go in [`Site::run_site_checks`], run here with `SiteChecks::Now`).
+    fn recheck(&mut self, i: usize, file: &str, found: Vec<Diagnostic>, site_checks: SiteChecks) {
+        self.diagnostics.items.retain(|d| d.file != file);
+        self.diagnostics.extend(found);
+        let mut checked = Vec::new();
+        crate::check::check_page(self, i, &crate::check::today(), &crate::check::required_workstreams(self), &mut checked);
+        self.diagnostics.extend(checked);
+        if site_checks == SiteChecks::Now {
+            self.run_site_checks();
+        }
     }
 
     /// The model with playbooks added and deleted (a warm build, see [`crate::cache::Moved`]):

@@ -65,6 +65,15 @@ fn assert_equals_cold_with(s: &Site, args: &[&str], warm: &Run) {
     assert_eq!(diagnostics(warm), diagnostics(&cold), "warm and cold diagnostics differ");
 }
 
+/// A build with `args` (after `build`) that must be warm or not as `expect_warm` says, and equal
+/// a cold build of the same sources.
+fn build_checked(s: &Site, args: &[&str], expect_warm: bool) -> Run {
+    let r = build(s, args);
+    assert_eq!(r.stdout.contains("from the build cache"), expect_warm, "{}", r.stdout);
+    assert_equals_cold_with(s, args, &r);
+    r
+}
+
 /// A build that fails, then a cold one of the same sources: both exit 1 with the same
 /// diagnostics. Returns the first.
 fn fails_like_cold(s: &Site) -> Run {
@@ -364,13 +373,7 @@ fn ownership_edits_in_a_client_build_are_warm_unless_an_owner_appears_or_vanishe
     // An owner with no work yet: it has no page in the client build.
     let night = "  night: {name: Night shift, party: northwind, contact: night@n.example}\n";
     s.file("demarcate.yaml", &CONFIG.replacen("  soc-team:", &format!("{night}  soc-team:"), 1));
-    let client = |expect_warm: bool| {
-        let r = s.run(&["build", "--audience", "client"]);
-        r.ok();
-        assert_eq!(r.stdout.contains("from the build cache"), expect_warm, "{}", r.stdout);
-        assert_equals_cold_with(&s, &["--audience", "client"], &r);
-        r
-    };
+    let client = |expect_warm: bool| build_checked(&s, &["--audience", "client"], expect_warm);
     client(false);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     client(true);
@@ -1020,12 +1023,7 @@ fn section_front_matter_edits_build_warm_unless_they_change_what_pages_below_sho
     s.file("content/vendors/_index.md", "---\ntitle: Vendors\n---\nOur vendors.\n");
     s.file("content/vendors/soc/_index.md", "---\ntitle: SOC vendor\n---\nNo playbooks yet.\n");
     settle(&s);
-    let warm = |expect: bool| {
-        let r = build(&s, &[]);
-        assert_eq!(r.stdout.contains("from the build cache"), expect, "{}", r.stdout);
-        assert_equals_cold(&s, &r);
-        r
-    };
+    let warm = |expect: bool| build_checked(&s, &[], expect);
     let untouched = s.path().join("site/clients/acme/managed/index.html");
     let before = mtime(&untouched);
     // A summary: the section's page and the one listing it.
@@ -1069,12 +1067,7 @@ fn sections_added_or_deleted_below_the_top_level_build_warm() {
     let s = fixture();
     s.file("content/clients/notes/readme.txt", "working notes\n");
     settle(&s);
-    let warm = |expect: bool| {
-        let r = build(&s, &[]);
-        assert_eq!(r.stdout.contains("from the build cache"), expect, "{}", r.stdout);
-        assert_equals_cold(&s, &r);
-        r
-    };
+    let warm = |expect: bool| build_checked(&s, &[], expect);
     // Onboarding: a section and its playbooks, new together.
     let gamma = |title: &str| {
         acme_playbook(title, "Gamma body.\n")

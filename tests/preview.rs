@@ -67,6 +67,18 @@ fn preview_of(s: &Site) -> (Preview, BuildOptions) {
     (live, opts)
 }
 
+/// [`preview_of`] for the client audience.
+fn client_preview_of(s: &Site) -> (Preview, BuildOptions) {
+    let opts = BuildOptions {
+        base_url: Some("http://127.0.0.1:1/".into()),
+        audience: Some(demarcate::config::Audience::Client),
+        ..BuildOptions::default()
+    };
+    let live = Preview::new(s.path(), opts.clone());
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    (live, opts)
+}
+
 /// What the watcher reports for an editor's atomic save: the temporary file (gone by the time
 /// the change is applied) and the page it was renamed over.
 fn atomic_save(s: &Site, rel: &str, text: &str) -> Vec<Rebuild> {
@@ -397,13 +409,7 @@ fn pages_a_section_hides_from_the_client_build_or_shows_again_follow_it() {
     let s = site_with_three_playbooks();
     let section = |audience: &str| format!("---\ntitle: Clients\n{audience}---\nAll clients.\n");
     s.file("content/clients/_index.md", &section("audience: internal\n"));
-    let opts = BuildOptions {
-        base_url: Some("http://127.0.0.1:1/".into()),
-        audience: Some(demarcate::config::Audience::Client),
-        ..BuildOptions::default()
-    };
-    let mut live = Preview::new(s.path(), opts.clone());
-    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    let (mut live, opts) = client_preview_of(&s);
     assert!(!live.files.contains_key("clients/beta/index.html"), "precondition: Beta is internal");
     let new = "content/clients/acme/new.md";
     for (audience, shown) in [("", true), ("audience: internal\n", false)] {
@@ -594,13 +600,7 @@ fn a_new_base_path_renders_every_page_again() {
 #[test]
 fn ownership_edits_in_the_client_preview_take_the_front_matter_path_unless_an_owner_appears() {
     let s = site_with_three_playbooks();
-    let opts = BuildOptions {
-        base_url: Some("http://127.0.0.1:1/".into()),
-        audience: Some(demarcate::config::Audience::Client),
-        ..BuildOptions::default()
-    };
-    let mut live = Preview::new(s.path(), opts.clone());
-    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    let (mut live, opts) = client_preview_of(&s);
     let (co, managed) = ("clients/acme/co-managed.md", "clients/acme/managed.md");
     let steps = [
         (co, "coverage: 24x7", "coverage: business-hours", "front-matter", true),
