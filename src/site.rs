@@ -911,11 +911,12 @@ impl Site {
         pages
     }
 
-    /// The fast path for a front-matter edit of one playbook (`raw` is the new file text):
-    /// re-parses it, updates the ownership indexes in place, re-renders its Markdown and
+    /// The fast path for a front-matter edit of one playbook or section (`raw` is the new file
+    /// text): re-parses it, updates the ownership indexes in place, re-renders its Markdown and
     /// re-runs the link check and its checks. Returns what must be re-rendered, or `None` when
-    /// the edit can change more than that (URL, audience, draft state, a section page, errors
-    /// in the new front-matter), so the caller must rebuild everything.
+    /// the edit can change more than that (URL, audience, draft state, errors in the new
+    /// front-matter, in a client build an owner's page coming or going; for a section see
+    /// `refresh_section_front_matter`), so the caller must rebuild everything.
     pub fn refresh_front_matter(&mut self, i: usize, raw: String) -> Option<Affected> {
         self.refresh_front_matter_with(i, raw, SiteChecks::Now)
     }
