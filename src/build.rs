@@ -335,9 +335,8 @@ fn replay(
             )
             .collect();
         let rereading: Vec<usize> = edited.iter().map(|(i, _, _)| *i).collect();
-        let index_before = site.by_rel.clone();
+        old_of = Some(m.before.clone());
         site = site.with_pages_moved(m, opts, &rereading)?;
-        old_of = Some(site.pages.iter().map(|p| index_before.get(&p.rel).copied()).collect());
         for ((i, _, _), rel) in edited.iter_mut().zip(&rels) {
             *i = *site.by_rel.get(rel)?;
         }
@@ -411,8 +410,17 @@ fn replay(
         }
         site.pages[i].stamp = stamp;
     }
+    if faq_stale {
+        // A FAQ gaining or losing a page changes which files exist: a cold build, unless pages
+        // came or went (the files that no longer exist are then found and deleted, below).
+        if moved.is_none() && faq_pages_before.is_some_and(|before| render::faq_page_count(&site) != before) {
+            return None;
+        }
+        paths.extend(render::faq_paths(&site));
+    }
     // Playbooks nothing here re-read whose pages an edit changed (a section retitled above
-    // them: their breadcrumbs). The snapshot has no HTML for playbooks: they are read again.
+    // them: their breadcrumbs). The snapshot has no HTML for playbooks: they are read again
+    // (their questions unchanged, so the FAQ's paths above stand).
     let new_pages = moved.as_ref().map(|(_, added)| added.as_slice()).unwrap_or_default();
     let unread = unread_stale_playbooks(&site, &paths, &changed, new_pages);
     if !unread.is_empty() {
@@ -429,22 +437,9 @@ fn replay(
     if !changed.is_empty() || moved.is_some() {
         site.run_site_checks();
     }
-    if faq_stale {
-        // A FAQ gaining or losing a page changes which files exist: a cold build, unless pages
-        // came or went (the files that no longer exist are then found and deleted, below).
-        if moved.is_none() && faq_pages_before.is_some_and(|before| render::faq_page_count(&site) != before) {
-            return None;
-        }
-        paths.extend(render::faq_paths(&site));
-    }
     crate::site::timing("  refreshed", t);
     paths.sort();
     paths.dedup();
-    // The FAQ's paths come after the re-reading above; a FAQ lists no playbook page, so none is
-    // left without its HTML (checked, as it would render an empty page).
-    if !unread_stale_playbooks(&site, &paths, &changed, new_pages).is_empty() {
-        return None;
-    }
     let mut removed = Vec::new();
     // Every view of the model as it is now, when files may have gone: also rendered from.
     let mut views_now = None;

@@ -564,6 +564,8 @@ struct Snapshot {
 pub struct Moved {
     /// Every page's path under `content/` now, in walk order (the order of a cold build's pages).
     pub order: Vec<String>,
+    /// Beside `order`: each page's index in the snapshot, `None` for a new page.
+    pub before: Vec<Option<usize>>,
     /// (path under `content/`, text without a byte-order mark, stamp taken before reading it)
     /// of each new page.
     pub added: Vec<(String, String, Stamp)>,
@@ -697,12 +699,9 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     // Which cached page each file is: the one at the same place (the common case), else the
     // one at the same path, if any.
     let same_files = files.len() == n && files.iter().zip(&pages).all(|((_, rel), page)| *rel == page.rel);
-    let cached_of: Vec<Option<usize>> = if same_files {
-        (0..n).map(Some).collect()
-    } else {
-        let by_rel: HashMap<&str, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.as_str(), i)).collect();
-        files.iter().map(|(_, rel)| by_rel.get(rel.as_str()).copied()).collect()
-    };
+    let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
+    let cached_of: Vec<Option<usize>> =
+        if same_files { (0..n).map(Some).collect() } else { files.iter().map(|(_, rel)| by_rel.get(rel).copied()).collect() };
     let mut kept = vec![false; n];
     cached_of.iter().flatten().for_each(|&j| kept[j] = true);
     let removed: Vec<usize> = (0..n).filter(|&j| !kept[j]).collect();
@@ -741,7 +740,7 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
         .filter(|a| !assets_now.contains(a.rel.as_str()))
         .map(|a| Asset { source: a.source.clone(), rel: a.rel.clone(), stamp: a.stamp, audience: a.audience })
         .collect();
-    let moved = (!same_files).then(|| Moved { order: files.into_iter().map(|(_, rel)| rel).collect(), added, removed });
+    let moved = (!same_files).then(|| Moved { order: files.into_iter().map(|(_, rel)| rel).collect(), before: cached_of, added, removed });
     crate::site::timing("  stamps", t);
     // An edited or new page with code: the blocks highlighted by earlier builds spare it
     // loading syntect (tens of milliseconds per language).
@@ -753,7 +752,6 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
         .any(|text| text.contains("```") || text.contains("~~~"))
         .then(|| load_highlights(&dir));
     crate::site::timing("  records", t);
-    let by_rel = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
     let own = Ownership::from_rows(&frame.reg, rows, client, &global.visible);
     crate::site::timing("  indexes", t);
     let diagnostics = Diagnostics {

@@ -930,9 +930,6 @@ impl Site {
         if !self.visible[i] {
             return None;
         }
-        if old.is_section {
-            return self.refresh_section_front_matter(i, raw, site_checks);
-        }
         let (new, parse_diags) = content::parse_page(raw, &old.rel, self.cfg.config.front_matter.unknown_keys);
         let mut new = new?;
         if parse_diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error)
@@ -943,6 +940,9 @@ impl Site {
             return None;
         }
         new.audience = old.audience;
+        if old.is_section {
+            return self.refresh_section_front_matter(i, new, parse_diags, site_checks);
+        }
         let file = old.file.clone();
         let title_changed = new.title != old.title;
         let (rows, client, own_diags) = crate::ownership::resolve_page(&self.reg, &new);
@@ -1053,32 +1053,30 @@ impl Site {
         })
     }
 
-    /// [`Site::refresh_front_matter`] for a section (`_index.md`, visible): its page, the
-    /// section listing it, the pages below it when its title changed (their breadcrumbs), home
-    /// and the sitemap when its date changed, the FAQ and the first page of the workstreams its
-    /// questions name when those show something else. `None` when the edit can change more: its
-    /// URL, audience or draft state (what every page below inherits), a top-level section's title
-    /// (every page's navigation), ownership rows or a client on the section (the lists of
-    /// playbooks), errors in the new front-matter.
-    fn refresh_section_front_matter(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<Affected> {
+    /// [`Site::refresh_front_matter`] for a section (`_index.md`, visible), its new text parsed
+    /// cleanly as `new` (the caller checked its URL, audience and draft state, which every page
+    /// below inherits): its page, the section listing it, the pages below it when its title
+    /// changed (their breadcrumbs), home and the sitemap when its date changed, the FAQ and the
+    /// first page of the workstreams its questions name when those show something else. `None`
+    /// when the edit can change more: a top-level section's title (every page's navigation),
+    /// ownership rows or a client on the section (the lists of playbooks).
+    fn refresh_section_front_matter(
+        &mut self,
+        i: usize,
+        new: Page,
+        parse_diags: Vec<Diagnostic>,
+        site_checks: SiteChecks,
+    ) -> Option<Affected> {
         let old = &self.pages[i];
-        let (new, parse_diags) = content::parse_page(raw, &old.rel, self.cfg.config.front_matter.unknown_keys);
-        let mut new = new?;
         let title_changed = new.title != old.title;
         let top_level = !old.dir().is_empty() && !old.dir().contains('/');
-        if parse_diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error)
-            || new.path != old.path
-            || new.fm.audience != old.fm.audience
-            || new.fm.draft != old.fm.draft
-            || (top_level && title_changed)
-        {
+        if top_level && title_changed {
             return None;
         }
         let (rows, client, own_diags) = crate::ownership::resolve_page(&self.reg, &new);
         if !rows.is_empty() || client.is_some() || !self.own.rows[i].is_empty() || self.own.client[i].is_some() {
             return None;
         }
-        new.audience = old.audience;
         let dated = new.fm.updated != old.fm.updated;
         let file = old.file.clone();
         let below = format!("{}/", old.dir());
@@ -1143,7 +1141,7 @@ impl Site {
     /// audience of a page or file that stays. The pages below a section that came or went name
     /// it in their breadcrumbs: the caller renders them again.
     pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions, rereading: &[usize]) -> Option<Site> {
-        let crate::cache::Moved { order, added, removed } = moved;
+        let crate::cache::Moved { order, before, added, removed } = moved;
         let unknown = self.cfg.config.front_matter.unknown_keys;
         let mut new_pages: HashMap<String, (Page, Vec<Diagnostic>)> = HashMap::default();
         for (rel, raw, stamp) in added {
@@ -1179,8 +1177,7 @@ impl Site {
         let shown_before: Vec<bool> = (0..self.reg.owners.len()).map(|o| crate::render::owner_shown(&self, o)).collect();
 
         // The rest (config, registry, identity, assets) goes over as it is, below.
-        let Site { pages, own, rendered, faqs, row_html, faq_answers, by_rel, mut diagnostics, .. } = self;
-        let before: Vec<Option<usize>> = order.iter().map(|rel| by_rel.get(rel).copied()).collect();
+        let Site { pages, own, rendered, faqs, row_html, faq_answers, mut diagnostics, .. } = self;
         // A duplicate URL (reported, when downgraded, on the second page of a pair) is found
         // afresh below: with any left, the build is cold.
         diagnostics.items.retain(|d| !gone_files.contains(&d.file) && d.code != "duplicate-url");

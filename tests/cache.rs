@@ -181,8 +181,7 @@ fn edits_of_every_kind_give_the_cold_build_output() {
     ];
     for (rel, f) in steps {
         edit(&s, rel, f);
-        let r = warm_build(&s);
-        assert_equals_cold(&s, &r);
+        build_checked(&s, &[], true);
     }
 }
 
@@ -270,8 +269,7 @@ fn new_or_deleted_pages_the_cache_cannot_serve_build_cold_or_fail_like_a_cold_bu
     // A new section over pages that set their own audience: they are listed by it now and read
     // again for their breadcrumbs (`sections_added_or_deleted_below_the_top_level_build_warm`).
     s.file("content/clients/acme/_index.md", "---\ntitle: Acme\naudience: internal\n---\nAcme's playbooks.\n");
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
 }
 
 #[test]
@@ -412,8 +410,7 @@ fn playbooks_added_and_deleted_across_list_pages_equal_a_cold_build() {
         );
         if i == 100 {
             // Within the replay limit (a tenth of the site) the build is warm.
-            let r = warm_build(&s);
-            assert_equals_cold(&s, &r);
+            build_checked(&s, &[], true);
         }
     }
     // Past the limit: cold.
@@ -462,19 +459,16 @@ fn a_damaged_or_missing_cache_costs_only_speed() {
         std::fs::write(f.path(), b"\x00\x01not a snapshot").unwrap();
     }
     edit(&s, "content/clients/beta.md", |t| t.replace("Beta body.", "Beta body, edited."));
-    let r = cold_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], false);
     // A truncated shard.
     let shard = entry.join("shard-0.bin");
     let bytes = std::fs::read(&shard).unwrap();
     std::fs::write(&shard, &bytes[..bytes.len() / 2]).unwrap();
     edit(&s, "content/clients/beta.md", |t| t.replace("edited.", "edited twice."));
-    let r = cold_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], false);
     // No cache at all.
     std::fs::remove_dir_all(&cache).unwrap();
-    let r = cold_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], false);
     warm_build(&s);
 }
 
@@ -559,16 +553,13 @@ fn an_edit_that_moves_rows_across_list_pages_equals_a_cold_build() {
     assert!(s.exists("site/workstreams/reporting/page/2/index.html"));
     // Joining `reporting` early in the list shifts every later row of that list by one.
     edit(&s, "content/p0000.md", |t| t.replace("security-monitoring: soc-team", "security-monitoring: soc-team\n  reporting: desk"));
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
     // Leaving a list: every later row moves up.
     edit(&s, "content/p0001.md", |t| t.replace("\n  reporting: eng", ""));
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
     // Near the end of a list: the earlier pages' pagers show the new total too.
     edit(&s, "content/p1097.md", |t| t.replace("\n  reporting: eng", ""));
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
 }
 
 #[test]
@@ -608,13 +599,11 @@ fn code_blocks_highlighted_by_earlier_builds_are_reused_and_a_damaged_store_is_i
     assert_equals_cold(&s, &r);
     // The code itself edited: highlighted afresh.
     edit(&s, "content/clients/acme/managed.md", |t| t.replace("restart agent", "restart agent --now"));
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
     // A damaged store only costs speed.
     std::fs::write(&store, b"not a highlight store").expect("damage");
     edit(&s, "content/clients/acme/managed.md", |t| t.replace("runbook step", "runbook step again"));
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
 }
 
 #[test]
@@ -652,11 +641,9 @@ fn lists_crossing_a_page_boundary_and_new_matrix_columns_equal_a_cold_build() {
     // A workstream's first row anywhere adds a matrix column on every matrix page, and its last
     // row removes it.
     edit(&s, "content/p0700.md", |t| t.replace("help-desk: desk", "help-desk: desk\n  documentation: desk"));
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
     edit(&s, "content/p0700.md", |t| t.replace("\n  documentation: desk", ""));
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
 }
 
 #[test]
@@ -676,8 +663,7 @@ fn an_owner_page_gaining_or_losing_a_page_equals_a_cold_build() {
     assert_equals_cold(&s, &r);
     // Other roles in a row Engineering keeps: the same pages, re-rendered from the cache.
     edit(&s, "content/p0001.md", |t| t.replace("reporting: eng", "reporting:\n    accountable: desk\n    responsible: [eng]"));
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
     // And back to 500 rows: the second page must not stay behind.
     edit(&s, "content/p0000.md", |t| t.replace(consulted, "help-desk: desk"));
     let r = build(&s, &[]);
@@ -695,16 +681,13 @@ fn an_owner_in_several_rows_of_a_playbook_keeps_the_rows_it_still_holds() {
     edit(&s, managed, |t| {
         t.replace("  security-monitoring: soc-team", "  security-monitoring: {accountable: soc-team, responsible: [soc-team], informed: [desk, eng]}\n  documentation: {accountable: eng, responsible: [eng], consulted: [desk]}\n  reporting: desk")
     });
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
     // The desk leaves the help desk's accountability but keeps its other roles there and reporting.
     edit(&s, managed, |t| t.replacen("accountable: desk", "accountable: eng", 1));
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
     // And leaves reporting: one row fewer for the desk, the others kept.
     edit(&s, managed, |t| t.replace("\n  reporting: desk", ""));
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
 }
 
 #[test]
@@ -757,8 +740,7 @@ fn many_edited_pages_build_cold_instead_of_replaying_each() {
     for i in 0..demarcate::cache::MAX_REPLAYED_EDITS {
         edit(&s, &format!("content/p{i:04}.md"), |t| t.replace("Edited body", "Body again"));
     }
-    let r = warm_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], true);
 }
 
 #[test]
@@ -791,8 +773,7 @@ fn a_tenth_of_a_large_site_edited_replays_with_the_site_wide_checks_run_once() {
     build(&s, &[]).ok();
     edits("two", ("help-desk: acme-it", "help-desk: desk"));
     edit(&s, "content/p0120.md", |t| t.replace("Body", "Body two"));
-    let r = cold_build(&s);
-    assert_equals_cold(&s, &r);
+    build_checked(&s, &[], false);
 }
 
 #[test]
