@@ -181,6 +181,10 @@ struct Refs {
     ws_texts: native::WsTexts,
     /// Which owners have a page in this build.
     owner_shown: Vec<bool>,
+    /// Per party, its owners that have a page in this build, in owner order: each party page
+    /// lists them, and finding them by a scan of every owner made party pages cost parties ×
+    /// owners.
+    party_owners: Vec<Vec<usize>>,
     owner_kind: Vec<&'static str>,
     /// The compact FAQ's questions and topics, worked out once for all its pages.
     faq: std::sync::OnceLock<Option<CompactFaq>>,
@@ -249,6 +253,14 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         .map(|(i, (id, p))| obj!("id": id.as_str(), "name": p.name.as_str(), "kind": p.kind.as_str(), "url": party_url(site, i)))
         .collect();
     let owner_shown: Vec<bool> = (0..site.reg.owners.len()).map(|o| owner_shown(site, o)).collect();
+    let mut party_owners = vec![Vec::new(); site.reg.parties.len()];
+    for (o, party) in site.reg.owner_party.iter().enumerate() {
+        if let Some(p) = *party
+            && owner_shown[o]
+        {
+            party_owners[p].push(o);
+        }
+    }
     let owner_kind: Vec<&'static str> = site
         .reg
         .owners
@@ -299,6 +311,7 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         owner_texts: native::OwnerTexts::of(site),
         ws_texts: native::WsTexts::of(site),
         owner_shown,
+        party_owners,
         owner_kind,
         faq: Default::default(),
     }
@@ -1424,9 +1437,9 @@ fn workstream_value(site: &Site, refs: &Refs, w: usize, k: usize) -> Value {
 fn party_value(site: &Site, refs: &Refs, p: usize) -> Value {
     let (id, party) = &site.reg.parties[p];
     let playbooks: Vec<Value> = site.own.pages_by_party[p].iter().map(|&j| refs.page(site, j)).collect();
-    let owners: Vec<Value> = (0..site.reg.owners.len())
-        .filter(|&o| site.reg.owner_party[o] == Some(p) && refs.owner_shown[o])
-        .map(|o| {
+    let owners: Vec<Value> = refs.party_owners[p]
+        .iter()
+        .map(|&o| {
             let mut per_ws: BTreeMap<usize, Counts> = BTreeMap::new();
             for h in &site.own.by_owner[o] {
                 per_ws.entry(h.ws()).or_default().add(h.roles);

@@ -437,6 +437,42 @@ impl Parts {
         let start = if n == 0 { 0 } else { self.ends[n - 1] };
         self.text.get(start..self.ends[n]).unwrap_or_default()
     }
+
+    /// Starts loading where item `i`'s parts end: the first step of [`Parts::prefetch_text`],
+    /// taken far enough ahead that its ends are in cache by then.
+    fn prefetch_ends(&self, i: usize) {
+        if let Some(end) = self.ends.get((i * self.per).saturating_sub(1)) {
+            prefetch(end);
+        }
+    }
+
+    /// Starts loading the first `bytes` of item `i`'s text (the ends it reads should have been
+    /// prefetched a few items before).
+    fn prefetch_text(&self, i: usize, bytes: usize) {
+        let n = i * self.per;
+        let start = if n == 0 { 0 } else { self.ends.get(n - 1).copied().unwrap_or(0) };
+        let text = self.text.as_bytes();
+        for line in (start..(start + bytes).min(text.len())).step_by(64) {
+            prefetch(&text[line]);
+        }
+    }
+}
+
+/// Asks the CPU to bring `at`'s cache line in without waiting for it. Rows of an owner page
+/// read the [`Listing`] of playbooks spread over the whole site: at 100,000 playbooks that table
+/// (16 MB) no longer stays cached, and each row waited on memory twice. Prefetching a few rows
+/// ahead overlaps those waits. Elsewhere than x86-64 this does nothing.
+#[inline(always)]
+fn prefetch<T>(at: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: SSE is part of x86-64's baseline; a prefetch only hints at a line to load, it
+        // never faults, and `at` is a live reference anyway.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((at as *const T).cast::<i8>()) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
 }
 
 /// Every page's [`Listed`] parts, in page order.
@@ -446,6 +482,21 @@ pub(crate) struct Listing {
 }
 
 impl Listing {
+    /// How far ahead [`Listing::prefetch`] is told to look, in rows: its first step is taken
+    /// twice as far ahead as its second.
+    pub(super) const AHEAD: usize = 4;
+
+    /// Prefetches for a loop reading `pages` in turn, at its `r`th: the ends of the page
+    /// `2 * AHEAD` rows on and the text of the page `AHEAD` rows on.
+    pub(super) fn prefetch(&self, pages: impl Fn(usize) -> Option<usize>, r: usize) {
+        if let Some(p) = pages(r + 2 * Self::AHEAD) {
+            self.parts.prefetch_ends(p);
+        }
+        if let Some(p) = pages(r + Self::AHEAD) {
+            self.parts.prefetch_text(p, 128);
+        }
+    }
+
     fn get(&self, p: usize) -> Listed<'_> {
         let part = |k: usize| self.parts.get(p, k);
         Listed { href: part(0), title: part(1), client: self.has_client[p].then(|| part(2)), model: part(3) }
@@ -560,7 +611,28 @@ fn page_card(h: &mut Html, site: &Site, item: &Listed, p: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::Html;
+    use super::{Html, PartsWriter};
+
+    /// Prefetching looks ahead of the rows being written, so it is asked about items past the
+    /// last one and about the first (whose start is not in `ends`); it must neither panic nor
+    /// change what is read.
+    #[test]
+    fn prefetching_at_the_edges_of_a_parts_table_reads_nothing_wrong() {
+        let mut w = PartsWriter::new(3, 2, 8);
+        for (a, b) in [("first", "<1>"), ("", "second"), ("third & last", "")] {
+            w.html.text(a);
+            w.end();
+            w.html.text(b);
+            w.end();
+        }
+        let parts = w.finish();
+        for i in [0, 1, 2, 3, 17, usize::MAX / 4] {
+            parts.prefetch_ends(i);
+            parts.prefetch_text(i, 256);
+        }
+        let read: Vec<&str> = (0..3).flat_map(|i| [parts.get(i, 0), parts.get(i, 1)]).collect();
+        assert_eq!(read, ["first", "&lt;1&gt;", "", "second", "third &amp; last", ""]);
+    }
 
     /// `Html::text` calls pulldown-cmark-escape directly; Tera must still escape the same way.
     #[test]

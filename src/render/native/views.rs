@@ -75,6 +75,8 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
         h.raw("\n  ");
         pager(h, first, k, holdings.len(), "Pages of this list");
     }
+    // The row of `shown` being written, for prefetching the rows after it.
+    let mut row = 0;
     for group in shown.chunk_by(|&a, &b| holdings[a].ws() == holdings[b].ws()) {
         let w = holdings[group[0]].ws();
         let t = &refs.ws_texts;
@@ -89,6 +91,8 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
         h.raw("-caption\" class=\"visually-hidden\">Roles of ").raw(refs.owner_texts.name(o)).raw(" in ").raw(name);
         h.raw(", by playbook</caption>\n        <thead>\n          <tr><th scope=\"col\">Playbook</th><th scope=\"col\">Client</th><th scope=\"col\">Roles</th></tr>\n        </thead>\n        <tbody>");
         for &j in group {
+            listed.prefetch(|ahead| shown.get(ahead).map(|&j| holdings[j].page()), row);
+            row += 1;
             let held = holdings[j];
             let page = held.page();
             let item = listed.get(page);
@@ -480,7 +484,7 @@ fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
     let party = &site.reg.parties[p].1;
     let items = listed(site, refs);
     let pages = &site.own.pages_by_party[p];
-    let owners: Vec<usize> = (0..site.reg.owners.len()).filter(|&o| site.reg.owner_party[o] == Some(p) && refs.owner_shown[o]).collect();
+    let owners = &refs.party_owners[p];
     h.raw("\n");
     view_crumbs(h, site, refs, &party.name, url);
     h.raw("\n<header class=\"page-header\">\n  <div class=\"page-heading\">\n    <p class=\"eyebrow\">Party</p>\n    <h1>")
@@ -505,7 +509,7 @@ fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
     if owners.is_empty() {
         h.raw("\n  <p class=\"muted\">No owners are listed for ").text(&party.name).raw(".</p>");
     }
-    for o in owners {
+    for &o in owners {
         let (oid, owner) = &site.reg.owners[o];
         let mut per_ws: std::collections::BTreeMap<usize, super::super::Counts> = std::collections::BTreeMap::new();
         for held in &site.own.by_owner[o] {
