@@ -484,11 +484,11 @@ pub(crate) struct Listing {
 impl Listing {
     /// How far ahead [`Listing::prefetch`] is told to look, in rows: its first step is taken
     /// twice as far ahead as its second.
-    pub(super) const AHEAD: usize = 4;
+    const AHEAD: usize = 4;
 
     /// Prefetches for a loop reading `pages` in turn, at its `r`th: the ends of the page
     /// `2 * AHEAD` rows on and the text of the page `AHEAD` rows on.
-    pub(super) fn prefetch(&self, pages: impl Fn(usize) -> Option<usize>, r: usize) {
+    fn prefetch(&self, pages: impl Fn(usize) -> Option<usize>, r: usize) {
         if let Some(p) = pages(r + 2 * Self::AHEAD) {
             self.parts.prefetch_ends(p);
         }

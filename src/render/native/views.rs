@@ -170,11 +170,12 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
         h.raw("\n  <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"workstream-caption\" tabindex=\"0\">\n    <table class=\"data\">\n      <caption id=\"workstream-caption\">Accountable and responsible owners for ")
             .text(&ws.name)
             .raw(" in each playbook</caption>\n      <thead>\n        <tr>\n          <th scope=\"col\">Playbook</th>\n          <th scope=\"col\">Side</th>\n          <th scope=\"col\">Accountable</th>\n          <th scope=\"col\">Responsible</th>\n          <th scope=\"col\">Coverage</th>\n        </tr>\n      </thead>\n      <tbody>");
+        let (items, anchor) = (listed(site, refs), format!("ws-{id}"));
         for (p, r) in shown {
             let row = &site.own.rows[p][r];
             let side = row.side();
             h.raw("\n<tr>");
-            playbook_cell(h, &listed(site, refs).get(p), &format!("ws-{id}"), "");
+            playbook_cell(h, &items.get(p), &anchor, "");
             h.raw("<td><span class=\"side side-").text(side).raw("\">").text(&side_label(side)).raw("</span></td><td>");
             owner_with_party(h, site, refs, row.accountable().first(), "<span class=\"missing\">No accountable owner</span>");
             h.raw("</td><td>");
@@ -246,9 +247,11 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
         }
         h.raw("\n        </tr>\n      </thead>\n      <tbody>");
         for i in shown {
-            let url = site.url(i);
+            let item = items.get(i);
+            // The playbook's URL, escaped once per build; a row links to it from every cell.
+            let url = item.href;
             h.raw("\n<tr>");
-            playbook_cell(h, &items.get(i), "", " ");
+            playbook_cell(h, &item, "", " ");
             // The last row of a workstream wins, as it did when cells were filled in order.
             let mut cells: Vec<Option<usize>> = vec![None; used.len()];
             for (n, row) in site.own.rows[i].iter().enumerate() {
@@ -269,7 +272,7 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
                     Some(o) => {
                         owner_link(h, refs, o);
                         h.raw(" <a class=\"cell-link\" href=\"")
-                            .text(&url)
+                            .raw(url)
                             .raw("#ws-")
                             .raw(wid)
                             .raw("\"><span class=\"side side-")
@@ -277,7 +280,7 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
                         h.raw("\">").text(&side_label(side)).raw("</span><span class=\"visually-hidden\"> (see the row)</span></a>");
                     }
                     None => {
-                        h.raw("<a class=\"missing\" href=\"").text(&url).raw("#ws-").raw(wid).raw("\">No accountable owner</a>");
+                        h.raw("<a class=\"missing\" href=\"").raw(url).raw("#ws-").raw(wid).raw("\">No accountable owner</a>");
                     }
                 }
                 h.raw("</td>");
