@@ -188,6 +188,12 @@ struct Refs {
     owner_kind: Vec<&'static str>,
     /// The compact FAQ's questions and topics, worked out once for all its pages.
     faq: std::sync::OnceLock<Option<CompactFaq>>,
+    /// [`Site::matrix_pages`], worked out once for all the matrix's pages: each page finding
+    /// them again made the matrix cost its pages × the site's (20 million steps at 100,000
+    /// playbooks).
+    matrix_pages: std::sync::OnceLock<Vec<usize>>,
+    /// Per owner, its rows as its pages show them, worked out on first use for all its pages.
+    owner_rows: Vec<std::sync::OnceLock<OwnerRows>>,
 }
 
 impl Refs {
@@ -204,6 +210,16 @@ impl Refs {
                 )
             })
             .clone()
+    }
+
+    /// Owner `o`'s [`OwnerRows`].
+    fn owner_rows(&self, site: &Site, o: usize) -> &OwnerRows {
+        self.owner_rows[o].get_or_init(|| OwnerRows::of(site, o))
+    }
+
+    /// The playbooks the matrix lists, in page order.
+    fn matrix_pages(&self, site: &Site) -> &[usize] {
+        self.matrix_pages.get_or_init(|| site.matrix_pages())
     }
 
     /// The FAQ in its compact form, `None` for a FAQ small enough to show every answer.
@@ -314,6 +330,8 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         party_owners,
         owner_kind,
         faq: Default::default(),
+        matrix_pages: Default::default(),
+        owner_rows: (0..site.reg.owners.len()).map(|_| std::sync::OnceLock::new()).collect(),
     }
 }
 
@@ -1332,44 +1350,70 @@ fn role_names(bits: u8) -> Value {
     NAMES.get_or_init(|| (0..=u8::MAX).map(|b| Value::from(role::names(b))).collect())[usize::from(bits)].clone()
 }
 
-/// The order of an owner's rows on its pages: grouped by workstream in registry order, in
-/// holding (page) order within each; indices into `site.own.by_owner[o]`.
-pub(crate) fn owner_row_order(site: &Site, o: usize) -> Vec<usize> {
-    let holdings = &site.own.by_owner[o];
-    let mut order: Vec<usize> = (0..holdings.len()).collect();
-    order.sort_by_key(|&k| holdings[k].ws());
-    order
+/// An owner's rows as its pages show them. Worked out once per render and shared by the
+/// owner's pages: a team holding a role in every playbook has thousands of pages, and each one
+/// sorting and counting all its rows again made its pages cost their number times its rows.
+struct OwnerRows {
+    /// Indices into `site.own.by_owner[o]`, grouped by workstream in registry order, in
+    /// holding (page) order within each.
+    order: Vec<u32>,
+    /// Each workstream the owner holds rows in, with how many, in `order`'s order.
+    groups: Vec<(usize, usize)>,
+    /// Its roles counted over all its rows.
+    counts: Counts,
 }
 
-/// For an owner whose rows run over several pages, seen from page `k`: each workstream it holds
-/// rows in, with how many, linked to the heading on the page where that workstream's rows start.
-/// `order` is [`owner_row_order`].
-pub(crate) fn owner_ws_index(site: &Site, o: usize, order: &[usize], k: usize) -> Vec<(usize, usize, String)> {
-    let holdings = &site.own.by_owner[o];
-    if page_count(holdings.len()) <= 1 {
-        return Vec::new();
+impl OwnerRows {
+    fn of(site: &Site, o: usize) -> OwnerRows {
+        let holdings = &site.own.by_owner[o];
+        let mut counts = Counts::default();
+        holdings.iter().for_each(|h| counts.add(h.roles));
+        // `by_owner` has at most one holding per row, and rows are counted in u32 elsewhere.
+        let mut order: Vec<u32> = (0..holdings.len()).map(|j| j as u32).collect();
+        order.sort_by_key(|&j| holdings[j as usize].ws());
+        let groups = order.chunk_by(|&a, &b| holdings[a as usize].ws() == holdings[b as usize].ws());
+        let groups = groups.map(|group| (holdings[group[0] as usize].ws(), group.len())).collect();
+        OwnerRows { order, groups, counts }
     }
-    let first = owner_url(site, o);
-    let mut index = Vec::new();
-    let mut start = 0;
-    for group in order.chunk_by(|&a, &b| holdings[a].ws() == holdings[b].ws()) {
-        let w = holdings[group[0]].ws();
-        let page = start / ROWS_PER_PAGE;
-        let anchor = format!("#owner-ws-{}", site.reg.workstreams[w].0);
-        let link = if page == k { anchor } else { format!("{}{anchor}", paged_url(&first, page)) };
-        index.push((w, group.len(), link));
-        start += group.len();
+
+    /// The rows on page `k`, as indices into `site.own.by_owner[o]`.
+    fn on_page(&self, k: usize) -> &[u32] {
+        let shown = self.order.get(k * ROWS_PER_PAGE..).unwrap_or_default();
+        &shown[..shown.len().min(ROWS_PER_PAGE)]
     }
-    index
+
+    fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// For an owner whose rows run over several pages, seen from page `k`: each workstream it
+    /// holds rows in, with how many, linked to the heading on the page where that workstream's
+    /// rows start.
+    fn ws_index(&self, site: &Site, o: usize, k: usize) -> Vec<(usize, usize, String)> {
+        if page_count(self.order.len()) <= 1 {
+            return Vec::new();
+        }
+        let first = owner_url(site, o);
+        let mut index = Vec::new();
+        let mut start = 0;
+        for &(w, len) in &self.groups {
+            let page = start / ROWS_PER_PAGE;
+            let anchor = format!("#owner-ws-{}", site.reg.workstreams[w].0);
+            let link = if page == k { anchor } else { format!("{}{anchor}", paged_url(&first, page)) };
+            index.push((w, len, link));
+            start += len;
+        }
+        index
+    }
 }
 
 fn owner_value(site: &Site, refs: &Refs, o: usize, k: usize) -> Value {
     let (id, owner) = &site.reg.owners[o];
     let holdings = &site.own.by_owner[o];
-    let order = owner_row_order(site, o);
+    let rows = refs.owner_rows(site, o);
     let mut by_ws: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
-    for &j in order.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE) {
-        let h = holdings[j];
+    for &j in rows.on_page(k) {
+        let h = holdings[j as usize];
         let wid = &site.reg.workstreams[h.ws()].0;
         by_ws.entry(h.ws()).or_default().push(obj!(
             "playbook": refs.page(site, h.page()), "link": format!("{}{}#ws-{wid}", site.base_path, site.pages[h.page()].path), "roles": role_names(h.roles),
@@ -1386,8 +1430,8 @@ fn owner_value(site: &Site, refs: &Refs, o: usize, k: usize) -> Value {
         "id": id.as_str(), "name": owner.name.as_str(), "kind": refs.owner_kind[o], "url": url.as_str(), "party": party,
         "contact": contact_links(&owner.contact.0), "hours": owner.hours.map(|h| h.as_str()).unwrap_or(""),
         "internal_contact": internal_contact, "description": opt_str(&owner.description),
-        "counts": counts(site, o), "workstreams": workstreams, "pager": pager(&url, k, holdings.len()),
-        "index": owner_ws_index(site, o, &order, k).into_iter().map(|(w, count, link)| obj!("name": site.reg.workstreams[w].1.name.as_str(), "count": count, "link": link)).collect::<Vec<Value>>(),
+        "counts": rows.counts().value(), "workstreams": workstreams, "pager": pager(&url, k, holdings.len()),
+        "index": rows.ws_index(site, o, k).into_iter().map(|(w, count, link)| obj!("name": site.reg.workstreams[w].1.name.as_str(), "count": count, "link": link)).collect::<Vec<Value>>(),
     )
 }
 
@@ -1463,7 +1507,7 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
     let col: HashMap<usize, usize> = used.iter().enumerate().map(|(c, &w)| (w, c)).collect();
     let empty = obj!("accountable": Value::none(), "side": "", "link": "");
     let mut rows = Vec::new();
-    let listed = site.matrix_pages();
+    let listed = refs.matrix_pages(site);
     for &i in listed.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE) {
         let mut cells = vec![empty.clone(); used.len()];
         for row in &site.own.rows[i] {

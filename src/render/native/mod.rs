@@ -24,8 +24,8 @@ pub(crate) use playbook::page;
 pub(crate) use views::{faq, index, matrix, owner, party, workstream};
 
 use super::{
-    ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, model_label, owner_counts, owner_row_order, owner_url,
-    owner_ws_index, page_count, paged_url, party_url, raci_code, ws_url,
+    ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, model_label, owner_url, page_count, paged_url, party_url,
+    raci_code, ws_url,
 };
 
 /// Which templates this build may render natively.

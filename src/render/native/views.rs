@@ -50,7 +50,8 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
         contacts(h, &internal_contact);
         h.raw("</p>\n    </div>");
     }
-    let c = owner_counts(site, o);
+    let rows = refs.owner_rows(site, o);
+    let c = rows.counts();
     h.raw("\n  </div>\n  <dl class=\"stats stats-raci\">\n    <div><dt>Accountable</dt><dd>").num(c.a);
     h.raw("</dd></div>\n    <div><dt>Responsible</dt><dd>").num(c.r).raw("</dd></div>\n    <div><dt>Consulted</dt><dd>").num(c.c);
     h.raw("</dd></div>\n    <div><dt>Informed</dt><dd>").num(c.i).raw("</dd></div>\n  </dl>\n</header>\n\n<section class=\"block\" aria-labelledby=\"owner-workstreams\">\n  <h2 id=\"owner-workstreams\">Workstreams</h2>");
@@ -58,11 +59,9 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
     if holdings.is_empty() {
         h.raw("\n  <p class=\"muted\">").text(&owner.name).raw(" holds no role in any playbook.</p>");
     }
-    let order = owner_row_order(site, o);
-    let shown = order.get(k * ROWS_PER_PAGE..).unwrap_or_default();
-    let shown = &shown[..shown.len().min(ROWS_PER_PAGE)];
+    let shown = rows.on_page(k);
     let paged = page_count(holdings.len()) > 1;
-    let index = owner_ws_index(site, o, &order, k);
+    let index = rows.ws_index(site, o, k);
     if !index.is_empty() {
         h.raw("\n  <ul class=\"list-index\">");
         for (w, count, link) in &index {
@@ -77,8 +76,8 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
     }
     // The row of `shown` being written, for prefetching the rows after it.
     let mut row = 0;
-    for group in shown.chunk_by(|&a, &b| holdings[a].ws() == holdings[b].ws()) {
-        let w = holdings[group[0]].ws();
+    for group in shown.chunk_by(|&a, &b| holdings[a as usize].ws() == holdings[b as usize].ws()) {
+        let w = holdings[group[0] as usize].ws();
         let t = &refs.ws_texts;
         let (wid, name) = (t.id(w), t.name(w));
         h.raw("\n  <section class=\"sub-block\" aria-labelledby=\"owner-ws-").raw(wid).raw("\">\n    <h3 id=\"owner-ws-").raw(wid);
@@ -91,9 +90,9 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
         h.raw("-caption\" class=\"visually-hidden\">Roles of ").raw(refs.owner_texts.name(o)).raw(" in ").raw(name);
         h.raw(", by playbook</caption>\n        <thead>\n          <tr><th scope=\"col\">Playbook</th><th scope=\"col\">Client</th><th scope=\"col\">Roles</th></tr>\n        </thead>\n        <tbody>");
         for &j in group {
-            listed.prefetch(|ahead| shown.get(ahead).map(|&j| holdings[j].page()), row);
+            listed.prefetch(|ahead| shown.get(ahead).map(|&j| holdings[j as usize].page()), row);
             row += 1;
-            let held = holdings[j];
+            let held = holdings[j as usize];
             let page = held.page();
             let item = listed.get(page);
             h.raw("\n<tr><th scope=\"row\"><a href=\"").raw(item.href).raw("#ws-").raw(wid);
@@ -230,7 +229,7 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
         col[w] = Some(c);
     }
     let items = listed(site, refs);
-    let listed = site.matrix_pages();
+    let listed = refs.matrix_pages(site);
     let shown: Vec<usize> = listed.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE).copied().collect();
     if shown.is_empty() || used.is_empty() {
         h.raw("\n  <p class=\"muted\">No playbooks to compare yet.</p>");
