@@ -899,6 +899,35 @@ fn paginated_lists_match_tera() {
     }
 }
 
+/// A list of more than seven pages links its first and last page and the pages around the
+/// current one, with a gap for the rest: the desk holds all four workstreams of 880 playbooks,
+/// 3,520 rows over eight pages of its own.
+#[test]
+fn long_pagers_with_gaps_match_tera() {
+    let s = Site::with_config();
+    for k in 0..880 {
+        s.file(
+            &format!("content/p{k:03}.md"),
+            &format!("---\ntitle: P{k}\nworkstreams:\n  help-desk: desk\n  security-monitoring: desk\n  documentation: desk\n  reporting: desk\n---\n"),
+        );
+    }
+    let files = assert_native_matches_tera(s.path(), &[]);
+    let first = text_of(&files, "owners/desk/index.html");
+    let pager = &first[first.find("<nav class=\"pager\"").expect("a pager")..];
+    let pager = &pager[..pager.find("</nav>").expect("the pager's end")];
+    assert!(pager.contains("Page 1 of 8 · rows 1–500 of 3520"), "{pager}");
+    for (shown, page) in [(true, 2), (true, 3), (false, 4), (false, 7), (true, 8)] {
+        let link = format!("href=\"/owners/desk/page/{page}/\">{page}</a>");
+        assert_eq!(pager.contains(&link), shown, "page {page}: {pager}");
+    }
+    assert_eq!(pager.matches("class=\"pager-gap\"").count(), 1, "{pager}");
+    // From page 5 only page 2 lies outside the window and the two ends, a run of one: shown.
+    let middle = text_of(&files, "owners/desk/page/5/index.html");
+    let pager = &middle[middle.find("<nav class=\"pager\"").expect("a pager")..];
+    let pager = &pager[..pager.find("</nav>").expect("the pager's end")];
+    assert!(!pager.contains("pager-gap") && pager.contains("href=\"/owners/desk/page/2/\">2</a>"), "{pager}");
+}
+
 /// A fresh `demarcate init` site, a site with no playbooks (empty matrix and lists, no home
 /// page of its own) and one on the built-in workstream catalogue with the default base URL.
 #[test]

@@ -62,7 +62,13 @@ fn paged_url(first: &str, k: usize) -> String {
 /// pages: [{number, url, current}]}`.
 fn pager(first: &str, k: usize, rows: usize) -> Value {
     let count = page_count(rows);
-    let pages: Vec<Value> = (0..count).map(|j| obj!("number": j + 1, "url": paged_url(first, j), "current": j == k)).collect();
+    let pages: Vec<Value> = pager_links(count, k)
+        .into_iter()
+        .map(|link| match link {
+            Some(j) => obj!("number": j + 1, "url": paged_url(first, j), "current": j == k, "gap": false),
+            None => obj!("number": 0, "url": "", "current": false, "gap": true),
+        })
+        .collect();
     obj!(
         "number": k + 1, "count": count, "total_rows": rows, "first_row": k * ROWS_PER_PAGE + 1,
         "last_row": ((k + 1) * ROWS_PER_PAGE).min(rows),
@@ -70,6 +76,32 @@ fn pager(first: &str, k: usize, rows: usize) -> Value {
         "next": if k + 1 < count { paged_url(first, k + 1) } else { String::new() },
         "pages": pages,
     )
+}
+
+/// How many page links a pager shows on each side of the current page.
+const PAGER_WINDOW: usize = 2;
+
+/// The pages a pager on page `k` of `count` links to, in order: the first, the last and those
+/// within [`PAGER_WINDOW`] of `k`; `None` stands for a run of pages left out (a run of one is
+/// shown instead). Linking every page from every page made a list of n pages write n² links:
+/// a team holding a role in every playbook of a 100,000-playbook site has thousands of pages,
+/// and the FAQ there has hundreds.
+fn pager_links(count: usize, k: usize) -> Vec<Option<usize>> {
+    let shown = |j: usize| j == 0 || j + 1 == count || j.abs_diff(k) <= PAGER_WINDOW;
+    let mut links = Vec::with_capacity(2 * PAGER_WINDOW + 5);
+    let mut j = 0;
+    while j < count {
+        if shown(j) {
+            links.push(Some(j));
+            j += 1;
+            continue;
+        }
+        // The next page shown after this run: the window's first, or else the last page.
+        let next = if j < k { k - PAGER_WINDOW } else { count - 1 };
+        links.push((next - j == 1).then_some(j));
+        j = next;
+    }
+    links
 }
 
 /// The pages of a paginated list an edit at row `at` makes stale: the one holding that row, or,
@@ -2242,6 +2274,35 @@ fn matrix_csv(site: &Site) -> Export<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pager_links_the_ends_and_the_pages_around_the_current_one() {
+        let gap = None;
+        let pages = |r: std::ops::RangeInclusive<usize>| r.map(Some).collect::<Vec<_>>();
+        assert_eq!(pager_links(1, 0), [Some(0)]);
+        assert_eq!(pager_links(5, 0), pages(0..=4), "a run of one left-out page is shown instead");
+        assert_eq!(pager_links(8, 0), [pages(0..=2), vec![gap, Some(7)]].concat());
+        assert_eq!(pager_links(200, 100), [vec![Some(0), gap], pages(98..=102), vec![gap, Some(199)]].concat());
+        assert_eq!(pager_links(200, 4), [pages(0..=6), vec![gap, Some(199)]].concat());
+        assert_eq!(pager_links(200, 199), [vec![Some(0), gap], pages(197..=199)].concat());
+        for count in 1..60 {
+            for k in 0..count {
+                let links = pager_links(count, k);
+                let shown: Vec<usize> = links.iter().flatten().copied().collect();
+                assert!(shown.windows(2).all(|w| w[0] < w[1]), "{count} {k}: {links:?}");
+                let must = [0, count - 1, k, k.saturating_sub(2), k.saturating_sub(1), (k + 1).min(count - 1), (k + 2).min(count - 1)];
+                assert!(must.iter().all(|j| shown.contains(j)), "{count} {k}: {links:?}");
+                // A gap stands for two pages or more, between two shown ones.
+                for (n, link) in links.iter().enumerate() {
+                    if link.is_none() {
+                        let (before, after) = (links[n - 1].unwrap(), links[n + 1].unwrap());
+                        assert!(after - before > 2, "{count} {k}: {links:?}");
+                    }
+                }
+                assert!(links.len() <= 2 * PAGER_WINDOW + 5, "{count} {k}: {links:?}");
+            }
+        }
+    }
 
     #[test]
     fn answers_keep_only_allowed_tags() {

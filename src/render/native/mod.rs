@@ -24,8 +24,8 @@ pub(crate) use playbook::page;
 pub(crate) use views::{faq, index, matrix, owner, party, workstream};
 
 use super::{
-    ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, model_label, owner_url, page_count, paged_url, party_url,
-    raci_code, ws_url,
+    ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, model_label, owner_url, page_count, paged_url, pager_links,
+    party_url, raci_code, ws_url,
 };
 
 /// Which templates this build may render natively.
@@ -373,12 +373,12 @@ fn pager(h: &mut Html, first: &str, k: usize, rows: usize, label: &str) {
     if k > 0 {
         h.raw("<li><a href=\"").text(&paged_url(first, k - 1)).raw("\" rel=\"prev\">Previous</a></li>");
     }
-    for j in 0..count {
-        if j == k {
-            h.raw("<li><span aria-current=\"page\">").num(j + 1).raw("</span></li>");
-        } else {
-            h.raw("<li><a href=\"").text(&paged_url(first, j)).raw("\">").num(j + 1).raw("</a></li>");
-        }
+    for link in pager_links(count, k) {
+        match link {
+            None => h.raw("<li class=\"pager-gap\" aria-hidden=\"true\">…</li>"),
+            Some(j) if j == k => h.raw("<li><span aria-current=\"page\">").num(j + 1).raw("</span></li>"),
+            Some(j) => h.raw("<li><a href=\"").text(&paged_url(first, j)).raw("\">").num(j + 1).raw("</a></li>"),
+        };
     }
     if k + 1 < count {
         h.raw("<li><a href=\"").text(&paged_url(first, k + 1)).raw("\" rel=\"next\">Next</a></li>");
