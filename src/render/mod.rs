@@ -59,7 +59,7 @@ fn paged_url(first: &str, k: usize) -> String {
 }
 
 /// Pagination for templates: `{number, count, total_rows, first_row, last_row, prev, next,
-/// pages: [{number, url, current}]}`.
+/// pages: [{number, url, current, gap}]}`, `pages` as [`pager_links`] chooses them.
 fn pager(first: &str, k: usize, rows: usize) -> Value {
     let count = page_count(rows);
     let pages: Vec<Value> = pager_links(count, k)
@@ -1414,10 +1414,6 @@ impl OwnerRows {
         &shown[..shown.len().min(ROWS_PER_PAGE)]
     }
 
-    fn counts(&self) -> Counts {
-        self.counts
-    }
-
     /// For an owner whose rows run over several pages, seen from page `k`: each workstream it
     /// holds rows in, with how many, linked to the heading on the page where that workstream's
     /// rows start.
@@ -1462,7 +1458,7 @@ fn owner_value(site: &Site, refs: &Refs, o: usize, k: usize) -> Value {
         "id": id.as_str(), "name": owner.name.as_str(), "kind": refs.owner_kind[o], "url": url.as_str(), "party": party,
         "contact": contact_links(&owner.contact.0), "hours": owner.hours.map(|h| h.as_str()).unwrap_or(""),
         "internal_contact": internal_contact, "description": opt_str(&owner.description),
-        "counts": rows.counts().value(), "workstreams": workstreams, "pager": pager(&url, k, holdings.len()),
+        "counts": rows.counts.value(), "workstreams": workstreams, "pager": pager(&url, k, holdings.len()),
         "index": rows.ws_index(site, o, k).into_iter().map(|(w, count, link)| obj!("name": site.reg.workstreams[w].1.name.as_str(), "count": count, "link": link)).collect::<Vec<Value>>(),
     )
 }

@@ -51,7 +51,7 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
         h.raw("</p>\n    </div>");
     }
     let rows = refs.owner_rows(site, o);
-    let c = rows.counts();
+    let c = rows.counts;
     h.raw("\n  </div>\n  <dl class=\"stats stats-raci\">\n    <div><dt>Accountable</dt><dd>").num(c.a);
     h.raw("</dd></div>\n    <div><dt>Responsible</dt><dd>").num(c.r).raw("</dd></div>\n    <div><dt>Consulted</dt><dd>").num(c.c);
     h.raw("</dd></div>\n    <div><dt>Informed</dt><dd>").num(c.i).raw("</dd></div>\n  </dl>\n</header>\n\n<section class=\"block\" aria-labelledby=\"owner-workstreams\">\n  <h2 id=\"owner-workstreams\">Workstreams</h2>");
