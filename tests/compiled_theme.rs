@@ -912,9 +912,13 @@ fn long_pagers_with_gaps_match_tera() {
         );
     }
     let files = assert_native_matches_tera(s.path(), &[]);
-    let first = text_of(&files, "owners/desk/index.html");
-    let pager = &first[first.find("<nav class=\"pager\"").expect("a pager")..];
-    let pager = &pager[..pager.find("</nav>").expect("the pager's end")];
+    // The first pager of a page (each list page has one above and one below its rows).
+    let pager_of = |path: &str| -> String {
+        let html = text_of(&files, path);
+        let pager = &html[html.find("<nav class=\"pager\"").expect("a pager")..];
+        pager[..pager.find("</nav>").expect("the pager's end")].to_string()
+    };
+    let pager = pager_of("owners/desk/index.html");
     assert!(pager.contains("Page 1 of 8 · rows 1–500 of 3520"), "{pager}");
     for (shown, page) in [(true, 2), (true, 3), (false, 4), (false, 7), (true, 8)] {
         let link = format!("href=\"/owners/desk/page/{page}/\">{page}</a>");
@@ -922,9 +926,7 @@ fn long_pagers_with_gaps_match_tera() {
     }
     assert_eq!(pager.matches("class=\"pager-gap\"").count(), 1, "{pager}");
     // From page 5 only page 2 lies outside the window and the two ends, a run of one: shown.
-    let middle = text_of(&files, "owners/desk/page/5/index.html");
-    let pager = &middle[middle.find("<nav class=\"pager\"").expect("a pager")..];
-    let pager = &pager[..pager.find("</nav>").expect("the pager's end")];
+    let pager = pager_of("owners/desk/page/5/index.html");
     assert!(!pager.contains("pager-gap") && pager.contains("href=\"/owners/desk/page/2/\">2</a>"), "{pager}");
 }
 
