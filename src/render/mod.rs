@@ -1398,14 +1398,12 @@ struct OwnerRows {
 impl OwnerRows {
     fn of(site: &Site, o: usize) -> OwnerRows {
         let holdings = &site.own.by_owner[o];
-        let mut counts = Counts::default();
-        holdings.iter().for_each(|h| counts.add(h.roles));
         // `by_owner` has at most one holding per row, and rows are counted in u32 elsewhere.
         let mut order: Vec<u32> = (0..holdings.len()).map(|j| j as u32).collect();
         order.sort_by_key(|&j| holdings[j as usize].ws());
         let groups = order.chunk_by(|&a, &b| holdings[a as usize].ws() == holdings[b as usize].ws());
         let groups = groups.map(|group| (holdings[group[0] as usize].ws(), group.len())).collect();
-        OwnerRows { order, groups, counts }
+        OwnerRows { order, groups, counts: owner_counts(site, o) }
     }
 
     /// The rows on page `k`, as indices into `site.own.by_owner[o]`.

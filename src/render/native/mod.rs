@@ -434,8 +434,12 @@ impl Parts {
     /// Part `k` of item `i`.
     fn get(&self, i: usize, k: usize) -> &str {
         let n = i * self.per + k;
-        let start = if n == 0 { 0 } else { self.ends[n - 1] };
-        self.text.get(start..self.ends[n]).unwrap_or_default()
+        self.text.get(self.start(n)..self.ends[n]).unwrap_or_default()
+    }
+
+    /// Where part `n` (counting every item's parts in turn) starts: where the one before ends.
+    fn start(&self, n: usize) -> usize {
+        n.checked_sub(1).and_then(|m| self.ends.get(m)).copied().unwrap_or(0)
     }
 
     /// Starts loading where item `i`'s parts end: the first step of [`Parts::prefetch_text`],
@@ -449,8 +453,7 @@ impl Parts {
     /// Starts loading the first `bytes` of item `i`'s text (the ends it reads should have been
     /// prefetched a few items before).
     fn prefetch_text(&self, i: usize, bytes: usize) {
-        let n = i * self.per;
-        let start = if n == 0 { 0 } else { self.ends.get(n - 1).copied().unwrap_or(0) };
+        let start = self.start(i * self.per);
         let text = self.text.as_bytes();
         for line in (start..(start + bytes).min(text.len())).step_by(64) {
             prefetch(&text[line]);
