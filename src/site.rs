@@ -26,12 +26,30 @@ pub struct BuildOptions {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FaqItem {
     pub question: String,
+    /// [`FaqItem::key_of`] the question: the site-wide FAQ lists a question asked in several
+    /// playbooks once, and finds the repeats by this rather than by lower-casing every question
+    /// again on each render (three times in a warm build that adds a playbook).
+    pub key: u64,
     pub answer_html: String,
     pub anchor: String,
     pub tags: Vec<String>,
     pub workstreams: Vec<usize>,
     /// Written in the page's Markdown (already shown in place) rather than in front-matter.
     pub inline: bool,
+}
+
+impl FaqItem {
+    /// The hash of a question trimmed and lower-cased: the same for the same question however
+    /// it is capitalised.
+    pub fn key_of(question: &str) -> u64 {
+        crate::content::text_hash(question.trim().to_lowercase().as_bytes())
+    }
+
+    /// Whether two items ask the same question: equal once trimmed and lower-cased.
+    pub fn same_question(&self, other: &FaqItem) -> bool {
+        let (a, b) = (self.question.trim(), other.question.trim());
+        if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { a.to_lowercase() == b.to_lowercase() }
+    }
 }
 
 /// One page's rendered Markdown: body, (handoff, notes) per row, front-matter FAQ answers and
@@ -750,6 +768,7 @@ impl Site {
             }
             let wanted = format!("faq-{}", f.id.clone().map(|s| markdown::slugify(&s)).unwrap_or_else(|| markdown::slugify(&q)));
             items.push(FaqItem {
+                key: FaqItem::key_of(&q),
                 question: q,
                 answer_html,
                 anchor: ids.allocate(&wanted),
@@ -760,6 +779,7 @@ impl Site {
         }
         for m in &r.faq {
             items.push(FaqItem {
+                key: FaqItem::key_of(&m.question),
                 question: m.question.clone(),
                 answer_html: m.answer_html.clone(),
                 anchor: m.anchor.clone(),
@@ -795,6 +815,7 @@ impl Site {
                 answer.push_str("</p>");
                 let wid = &self.reg.workstreams[row.ws].0;
                 items.push(FaqItem {
+                    key: FaqItem::key_of(&question),
                     question,
                     answer_html: answer,
                     anchor: ids.allocate(&format!("faq-who-owns-{wid}")),

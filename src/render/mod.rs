@@ -1551,8 +1551,6 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
     obj!("workstreams": workstreams, "rows": rows, "pager": pager(&first, k, listed.len()))
 }
 
-/// The site-wide FAQ. A question asked in several playbooks is listed once, under the first
-/// playbook that asks it, with a link to each place it is answered.
 /// A distinct question of the site-wide FAQ (compared trimmed and case-insensitively).
 pub(crate) struct UniqueQuestion<'a> {
     pub item: &'a crate::site::FaqItem,
@@ -1563,19 +1561,35 @@ pub(crate) struct UniqueQuestion<'a> {
     pub links: Vec<(usize, &'a crate::site::FaqItem)>,
 }
 
-/// The distinct questions of the visible pages, in page order.
-fn unique_questions(site: &Site) -> Vec<UniqueQuestion<'_>> {
-    let mut seen: HashMap<String, usize> = HashMap::default();
+/// The distinct questions of the visible pages, in page order; with `links`, each with every
+/// place it is asked (only the full FAQ shows them).
+fn unique_questions(site: &Site, links: bool) -> Vec<UniqueQuestion<'_>> {
+    // Found by the key each item carries, checked against the text; a different question with
+    // the same key (a 64-bit collision) is found by its lower-cased text instead.
+    let mut by_key: HashMap<u64, usize> = HashMap::default();
+    let mut by_text: HashMap<String, usize> = HashMap::default();
     let mut unique: Vec<UniqueQuestion> = Vec::new();
     for (i, _) in site.visible_pages() {
         for (at, f) in site.faqs[i].iter().enumerate() {
-            let key = f.question.trim().to_lowercase();
-            match seen.get(&key) {
-                Some(&u) => unique[u].links.push((i, f)),
+            let seen = match by_key.get(&f.key) {
                 None => {
-                    seen.insert(key, unique.len());
-                    unique.push(UniqueQuestion { item: f, home: i, at, links: vec![(i, f)] });
+                    by_key.insert(f.key, unique.len());
+                    None
                 }
+                Some(&u) if unique[u].item.same_question(f) => Some(u),
+                Some(_) => {
+                    let text = f.question.trim().to_lowercase();
+                    let seen = by_text.get(&text).copied();
+                    if seen.is_none() {
+                        by_text.insert(text, unique.len());
+                    }
+                    seen
+                }
+            };
+            match seen {
+                Some(u) if links => unique[u].links.push((i, f)),
+                Some(_) => {}
+                None => unique.push(UniqueQuestion { item: f, home: i, at, links: if links { vec![(i, f)] } else { Vec::new() } }),
             }
         }
     }
@@ -1609,7 +1623,7 @@ fn faq_value(site: &Site, refs: &Refs, k: usize) -> Value {
     if let Some(c) = refs.faq(site) {
         return compact_faq_value(site, c, &first, k);
     }
-    let unique = unique_questions(site);
+    let unique = unique_questions(site, true);
     let mut by_playbook: Vec<(usize, Vec<Value>)> = Vec::new();
     let mut questions = Vec::new();
     let mut values = Vec::with_capacity(unique.len());
@@ -1690,7 +1704,7 @@ pub(crate) struct CompactFaq {
 impl CompactFaq {
     /// `None` when the FAQ is small enough to show every answer on one page.
     fn of(site: &Site) -> Option<CompactFaq> {
-        let unique = unique_questions(site);
+        let unique = unique_questions(site, false);
         if unique.len() <= FAQ_FULL_LIMIT {
             return None;
         }
@@ -2268,6 +2282,40 @@ fn matrix_csv(site: &Site) -> Export<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_questions_are_found_by_key_and_text_even_when_two_questions_share_a_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("demarcate.yaml"), "title: T\n").expect("config");
+        std::fs::create_dir_all(dir.path().join("content")).expect("content");
+        let playbook = |questions: &[&str]| {
+            let faq: String = questions.iter().map(|q| format!("  - q: \"{q}\"\n    a: Yes.\n")).collect();
+            format!("---\ntitle: P\nfaq:\n{faq}---\nBody.\n")
+        };
+        std::fs::write(dir.path().join("content/a.md"), playbook(&["Who pays?", "Is it ÉTÉ?"])).expect("a");
+        std::fs::write(dir.path().join("content/b.md"), playbook(&["  who PAYS?", "Is it été?", "Who signs?"])).expect("b");
+        let Ok(mut site) = Site::load(dir.path(), &crate::site::BuildOptions::default()) else { panic!("the site loads") };
+        let asked = |site: &Site, links: bool| -> Vec<(String, usize)> {
+            unique_questions(site, links).iter().map(|u| (u.item.question.trim().to_string(), u.links.len())).collect()
+        };
+        let expected = |n: usize| -> Vec<(String, usize)> {
+            vec![("Who pays?".into(), 2 * n), ("Is it ÉTÉ?".into(), 2 * n), ("Who signs?".into(), n)]
+        };
+        assert_eq!(asked(&site, true), expected(1), "the same question, however capitalised or spaced, is listed once");
+        assert_eq!(asked(&site, false), expected(0), "without links, none are collected");
+        // Another question given the key of one already seen (a hash collision) is still a
+        // question of its own, and its repeats are still found.
+        let (a, b) = (site.by_rel["a.md"], site.by_rel["b.md"]);
+        let key = site.faqs[a][0].key;
+        site.faqs[b][2].key = key;
+        site.faqs[b][0].key = key;
+        assert_eq!(asked(&site, true), expected(1));
+        let c = site.faqs[b][2].clone();
+        site.faqs[a].push(crate::site::FaqItem { question: "WHO SIGNS?".into(), ..c });
+        let listed = asked(&site, true);
+        let want: Vec<(String, usize)> = vec![("Who pays?".into(), 2), ("Is it ÉTÉ?".into(), 2), ("WHO SIGNS?".into(), 2)];
+        assert_eq!(listed, want, "a colliding question, asked first in a.md, is found again in b.md by its text");
+    }
 
     #[test]
     fn a_pager_links_the_ends_and_the_pages_around_the_current_one() {
