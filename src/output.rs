@@ -360,7 +360,8 @@ impl UpdateOutput {
         self.staged.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Puts every written file in place, each in one step ([`replace`]). On an error the files
+    /// Puts every written file in place, each in one step (swapped with the file it replaces,
+    /// which goes to the trash). On an error the files
     /// not yet moved are removed (those already moved stay: each file is whole, old or new).
     pub fn commit(mut self) -> Result<(), OutputError> {
         let removed = std::mem::take(&mut self.removed);
