@@ -361,8 +361,8 @@ impl UpdateOutput {
     }
 
     /// Puts every written file in place, each in one step (swapped with the file it replaces,
-    /// which goes to the trash). On an error the files
-    /// not yet moved are removed (those already moved stay: each file is whole, old or new).
+    /// which goes to the trash). On an error the files not yet moved are removed (those already
+    /// moved stay: each file is whole, old or new).
     pub fn commit(mut self) -> Result<(), OutputError> {
         let removed = std::mem::take(&mut self.removed);
         let root = self.root.clone();
