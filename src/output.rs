@@ -366,7 +366,7 @@ impl UpdateOutput {
     pub fn commit(mut self) -> Result<(), OutputError> {
         let removed = std::mem::take(&mut self.removed);
         let root = self.root.clone();
-        let trash = self.trash.clone();
+        let trash = self.trash.take();
         let staged = self.take();
         let trash = trash.filter(|t| !staged.is_empty() && std::fs::create_dir_all(t).is_ok());
         // A file written by this update is never one it deletes.

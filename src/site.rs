@@ -39,16 +39,22 @@ pub struct FaqItem {
 }
 
 impl FaqItem {
-    /// The hash of a question trimmed and lower-cased: the same for the same question however
-    /// it is capitalised.
-    pub fn key_of(question: &str) -> u64 {
-        crate::content::text_hash(question.trim().to_lowercase().as_bytes())
+    /// A question as the site-wide FAQ compares it: trimmed and lower-cased.
+    pub fn folded(question: &str) -> String {
+        question.trim().to_lowercase()
     }
 
-    /// Whether two items ask the same question: equal once trimmed and lower-cased.
+    /// The hash of [`FaqItem::folded`]: the same for the same question however it is
+    /// capitalised or spaced.
+    pub fn key_of(question: &str) -> u64 {
+        crate::content::text_hash(Self::folded(question).as_bytes())
+    }
+
+    /// Whether two items ask the same question: equal once folded (without folding copies when
+    /// both are ASCII).
     pub fn same_question(&self, other: &FaqItem) -> bool {
         let (a, b) = (self.question.trim(), other.question.trim());
-        if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { a.to_lowercase() == b.to_lowercase() }
+        if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { Self::folded(a) == Self::folded(b) }
     }
 }
 

@@ -1578,7 +1578,7 @@ fn unique_questions(site: &Site, links: bool) -> Vec<UniqueQuestion<'_>> {
                 }
                 Some(&u) if unique[u].item.same_question(f) => Some(u),
                 Some(_) => {
-                    let text = f.question.trim().to_lowercase();
+                    let text = crate::site::FaqItem::folded(&f.question);
                     let seen = by_text.get(&text).copied();
                     if seen.is_none() {
                         by_text.insert(text, unique.len());
