@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::output::{DiskOutput, OldOutput, OutputError, Sink, UpdateOutput};
+use crate::output::{self, Committed, FullOutput, OldOutput, OutputError, Sink, UpdateOutput};
 use crate::site::{BuildOptions, Frame, Refreshed, Site};
 use crate::theme::ThemeFiles;
 use crate::{cache, content, render, theme};
@@ -22,11 +22,14 @@ pub struct BuildReport {
     pub playbooks: usize,
     pub pages: usize,
     pub files: usize,
+    /// Of `files`, those a full build kept from the output it replaced, unchanged.
+    pub kept: usize,
     pub elapsed: Duration,
     pub output: PathBuf,
     /// A warm build (from the cache): `files` counts only the files it rewrote.
     pub warm: bool,
-    /// Files a warm build deleted (the pages of deleted playbooks, list pages no longer needed).
+    /// Files the build deleted from the output it updated (the pages of deleted playbooks, list
+    /// pages no longer needed).
     pub removed: usize,
     /// The output folder this build replaced; deleted when dropped (see [`OldOutput`]).
     pub old_output: Option<OldOutput>,
@@ -155,7 +158,18 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     let Some(tera) = tera.filter(|_| !diagnostics.has_errors()) else {
         return Err(BuildError::Content(diagnostics));
     };
-    let mut out = match DiskOutput::begin(output) {
+    let t = Instant::now();
+    // Over its own earlier output, a build first renders a sample of the views to see whether
+    // to update that folder in place; the views found for it serve the whole render.
+    let views = output::is_own_folder(output).then(|| render::Views::of(&site, &files));
+    let in_place = views.as_ref().is_some_and(|views| mostly_unchanged(&site, &files, &tera, views, output));
+    crate::site::timing(if in_place { "probe: in place" } else { "probe: fresh folder" }, t);
+    if in_place {
+        // Temporary files are about to sit beside the output's files: from here until the new
+        // snapshot is saved, the old one must not vouch for the folder.
+        cache::invalidate(root, opts, output);
+    }
+    let out = match FullOutput::begin(output, cache::trash_dir(root), in_place) {
         Ok(o) => o,
         Err(e) => return Err(BuildError::Output(e, diagnostics)),
     };
@@ -164,7 +178,10 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     // The cache snapshot is encoded while the pages render; it is written once the new output
     // is in place (its marker's stamp ties the two together).
     let (rendered, snapshot) = rayon::join(
-        || render::render_site(&site, &files, &tera, &out),
+        || match &views {
+            Some(views) => render::render_site_views(&site, &files, &tera, out.sink(), views),
+            None => render::render_site(&site, &files, &tera, out.sink()),
+        },
         || cache::encode(&site, None, started_ns, &cache::prepare(root, opts, output)),
     );
     let (written, layouts) = match rendered {
@@ -179,14 +196,9 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     crate::site::timing("render + write", t);
     STAGE.store(4, Ordering::Relaxed);
     let t = Instant::now();
-    let leftovers = out.take_leftovers();
-    let old_output = match out.commit() {
-        Ok(old) => old,
-        Err(e) => {
-            // Left for the next build, not deleted here.
-            leftovers.into_iter().for_each(|old| drop(old.into_path()));
-            return Err(BuildError::Output(e, diagnostics));
-        }
+    let Committed { old_output, leftovers, kept, removed } = match out.commit() {
+        Ok(c) => c,
+        Err(e) => return Err(BuildError::Output(e, diagnostics)),
     };
     crate::site::timing("swap", t);
     if let Some(encoded) = snapshot {
@@ -198,7 +210,8 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
         playbooks: site.playbook_count(),
         pages: site.visible_pages().count(),
         files: written,
-        removed: 0,
+        kept,
+        removed,
         elapsed: start.elapsed(),
         output: output.to_path_buf(),
         warm: false,
@@ -207,6 +220,25 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     };
     discard(site);
     Ok(report)
+}
+
+/// Whether most of a sample of the files a full build makes (one view of each kind and up to
+/// 32 playbooks spread over the site) come out as `output` holds them. Updating in place skips
+/// unchanged files but replaces each changed one on its own, which costs more than writing a
+/// fresh folder once most files change (a base path or a page template edited): 2.3 s against
+/// 1.3-1.5 s for all 12,500 files of the 10k corpus.
+fn mostly_unchanged(site: &Site, files: &ThemeFiles, tera: &tera::Tera, views: &render::Views, output: &Path) -> bool {
+    const PLAYBOOKS: usize = 32;
+    let playbooks: Vec<usize> = site.visible_pages().filter(|(_, p)| p.is_playbook()).map(|(i, _)| i).collect();
+    let step = playbooks.len().div_ceil(PLAYBOOKS).max(1);
+    let mut paths = views.samples(site);
+    paths.extend(playbooks.iter().step_by(step).map(|&i| render::page_path(site, i)));
+    let probe = crate::output::Probe::new(output);
+    if render::render_views(site, tera, &probe, views, files, &paths, None).is_err() {
+        return false;
+    }
+    let (same, differ) = probe.counts();
+    same >= differ
 }
 
 /// Frees a large model off the caller's thread: a command-line build is done once its files
@@ -539,6 +571,7 @@ fn replay(
         playbooks: site.playbook_count(),
         pages: site.visible_pages().count(),
         files: paths.len() + copies.len(),
+        kept: 0,
         removed: removed.len(),
         elapsed: start.elapsed(),
         output: output.to_path_buf(),

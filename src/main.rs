@@ -51,7 +51,8 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
         /// Build everything from scratch, ignoring the build cache in .demarcate-cache/
-        /// (which is still refreshed for the next build).
+        /// (which is still refreshed for the next build). Files that come out byte for byte
+        /// as the output folder holds them are left alone.
         #[arg(long)]
         no_cache: bool,
     },
@@ -258,8 +259,9 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
                         report.elapsed.as_secs_f64()
                     );
                 } else {
+                    let kept = if report.kept > 0 { format!(", {} of them unchanged", report.kept) } else { String::new() };
                     println!(
-                        "Built {} playbooks ({} pages, {} files) into {} in {:.2} s{warn}",
+                        "Built {} playbooks ({} pages, {} files{kept}) into {} in {:.2} s{warn}",
                         report.playbooks,
                         report.pages,
                         report.files,

@@ -8,6 +8,12 @@
 //! Deleting a replaced output takes as long as writing it (seconds for 10,000 playbooks), so a
 //! full build hands the old folder back as an [`OldOutput`] instead of deleting it before it
 //! returns: the command line deletes it in a detached process.
+//!
+//! A full build over demarcate's own earlier output (after a config edit, or with `--no-cache`)
+//! is a [`FullOutput::InPlace`]: an [`UpdateOutput`] that skips every file the folder already
+//! holds byte for byte and deletes what the build no longer makes. Unchanged files keep their
+//! modification time (deploys that compare times upload only what changed), and nothing is
+//! written, written back or freed for them.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -92,21 +98,9 @@ impl DiskOutput {
             }
         }
         let name = output_name(target);
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let parent = parent_of(target);
         std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
-        let leftovers = std::fs::read_dir(&parent)
-            .map(|entries| {
-                let ours = format!(".{name}.demarcate-");
-                entries
-                    .flatten()
-                    .filter(|e| e.file_name().to_string_lossy().starts_with(&ours) && is_leftover(&e.path()))
-                    .map(|e| OldOutput(Some(e.path())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let leftovers = leftovers_beside(target);
         let staging = parent.join(format!(".{name}{TMP_INFIX}{}", std::process::id()));
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
@@ -178,6 +172,222 @@ impl Sink for DiskOutput {
         file.into_inner().map_err(|e| e.into_error())?.finish();
         Ok(())
     }
+}
+
+/// `path` open for reading, with its size, when it is a regular file (not a symbolic link).
+fn open_regular(path: &Path) -> Option<(std::fs::File, u64)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    #[cfg(not(unix))]
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let file = options.open(path).ok()?;
+    let meta = file.metadata().ok().filter(|m| m.is_file())?;
+    Some((file, meta.len()))
+}
+
+/// The bytes compared at a time: a file that differs early is not read to its end.
+const CHUNK: usize = 16 * 1024;
+
+/// Whether `file`, `len` bytes long, reads as `next` gives, chunk by chunk, to its end.
+fn reads_as(mut file: std::fs::File, len: u64, next: &mut dyn FnMut(&mut [u8]) -> bool) -> bool {
+    use std::io::Read;
+    let mut chunk = [0u8; CHUNK];
+    let mut left = len;
+    while left > 0 {
+        let want = left.min(CHUNK as u64) as usize;
+        if file.read_exact(&mut chunk[..want]).is_err() || !next(&mut chunk[..want]) {
+            return false;
+        }
+        left -= want as u64;
+    }
+    // Nothing beyond: the file did not grow since its size was read.
+    matches!(file.read(&mut chunk[..1]), Ok(0))
+}
+
+/// Whether `path` is a regular file holding exactly `bytes`.
+fn holds_exactly(path: &Path, bytes: &[u8]) -> bool {
+    let Some((file, len)) = open_regular(path).filter(|(_, len)| *len == bytes.len() as u64) else { return false };
+    let mut rest = bytes;
+    reads_as(file, len, &mut |chunk| {
+        let (now, later) = rest.split_at(chunk.len());
+        rest = later;
+        chunk == now
+    })
+}
+
+/// Whether `a` and `b` are regular files with the same bytes.
+fn same_files(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Some((a, len)), Some((mut b, b_len))) = (open_regular(a), open_regular(b)) else { return false };
+    let mut other = [0u8; CHUNK];
+    len == b_len && reads_as(a, len, &mut |chunk| b.read_exact(&mut other[..chunk.len()]).is_ok() && *chunk == other[..chunk.len()])
+}
+
+/// Gives the output's marker a new identity (same text, new file): a build cache that noted
+/// the old marker no longer vouches for the folder, which a full build is about to change.
+fn renew_marker(root: &Path) -> io::Result<()> {
+    let tmp = root.join(format!("{MARKER}{TMP_INFIX}{}", std::process::id()));
+    std::fs::write(&tmp, MARKER_TEXT)?;
+    std::fs::rename(&tmp, root.join(MARKER)).inspect_err(|_| drop(std::fs::remove_file(&tmp)))
+}
+
+/// Writes nothing: counts how many files put the output at `root` holds byte for byte and how
+/// many it does not (see [`FullOutput`]: whether a build should update it in place).
+pub struct Probe {
+    root: PathBuf,
+    same: std::sync::atomic::AtomicUsize,
+    differ: std::sync::atomic::AtomicUsize,
+}
+
+impl Probe {
+    pub fn new(root: &Path) -> Probe {
+        Probe { root: root.to_path_buf(), same: Default::default(), differ: Default::default() }
+    }
+    /// (files held as put, files not)
+    pub fn counts(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.same.load(Relaxed), self.differ.load(Relaxed))
+    }
+}
+
+impl Sink for Probe {
+    fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
+        let count = if holds_exactly(&self.root.join(path), &bytes) { &self.same } else { &self.differ };
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Where a full build writes (see the module header).
+pub enum FullOutput {
+    /// A staging folder swapped in at the end: the target is new, empty or not a folder.
+    Fresh(DiskOutput),
+    /// demarcate's earlier output, updated where it differs.
+    InPlace(UpdateOutput, Vec<OldOutput>),
+}
+
+/// What a full build's commit did.
+pub struct Committed {
+    /// The folder the build replaced, to delete (see [`OldOutput`]).
+    pub old_output: Option<OldOutput>,
+    /// What earlier builds left beside the target, to delete the same way.
+    pub leftovers: Vec<OldOutput>,
+    /// Files the output already held byte for byte (updated in place only).
+    pub kept: usize,
+    /// Files of the earlier output the build no longer makes, deleted (in place only).
+    pub removed: usize,
+}
+
+/// Whether `target` is a real folder (not a link to one) with demarcate's marker.
+pub fn is_own_folder(target: &Path) -> bool {
+    std::fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) && target.join(MARKER).is_file()
+}
+
+impl FullOutput {
+    /// Updates `target` in place when `in_place` and it is demarcate's own folder (replaced
+    /// files go to `trash`), and otherwise stages a fresh folder ([`DiskOutput::begin`]).
+    ///
+    /// In place, the marker is renewed first, before any temporary file is written beside the
+    /// files: from then on no build cache that noted the old marker (another audience's, other
+    /// options') vouches for the folder, even if this build is killed halfway.
+    pub fn begin(target: &Path, trash: PathBuf, in_place: bool) -> Result<FullOutput, OutputError> {
+        if in_place && is_own_folder(target) {
+            renew_marker(target).map_err(io_err(target))?;
+            return Ok(FullOutput::InPlace(UpdateOutput::new(target).comparing().with_trash(trash), leftovers_beside(target)));
+        }
+        DiskOutput::begin(target).map(FullOutput::Fresh)
+    }
+
+    pub fn sink(&self) -> &dyn Sink {
+        match self {
+            FullOutput::Fresh(out) => out,
+            FullOutput::InPlace(out, _) => out,
+        }
+    }
+
+    /// Puts the new output in place. In place: every file that differs is replaced, then what
+    /// the build no longer makes is deleted.
+    pub fn commit(self) -> Result<Committed, OutputError> {
+        match self {
+            FullOutput::Fresh(mut out) => {
+                let leftovers = out.take_leftovers();
+                match out.commit() {
+                    Ok(old_output) => Ok(Committed { old_output, leftovers, kept: 0, removed: 0 }),
+                    Err(e) => {
+                        // Left for the next build, not deleted here.
+                        leftovers.into_iter().for_each(|old| drop(old.into_path()));
+                        Err(e)
+                    }
+                }
+            }
+            FullOutput::InPlace(mut out, leftovers) => {
+                let disarm = |leftovers: Vec<OldOutput>| leftovers.into_iter().for_each(|old| drop(old.into_path()));
+                let stale = out.stale_files();
+                let kept = out.kept();
+                let removed = stale.len();
+                match out.removing(&stale).commit() {
+                    Ok(()) => Ok(Committed { old_output: None, leftovers, kept, removed }),
+                    Err(e) => {
+                        disarm(leftovers);
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drops what the build wrote; the target is as it was, and what earlier builds left stays
+    /// for the next build.
+    pub fn abandon(self) {
+        match self {
+            FullOutput::Fresh(out) => out.abandon(),
+            FullOutput::InPlace(out, leftovers) => {
+                out.abandon();
+                leftovers.into_iter().for_each(|old| drop(old.into_path()));
+            }
+        }
+    }
+}
+
+/// Every file below `root` that is not a folder (symbolic links too, not followed), as sorted
+/// `/`-separated paths.
+fn files_below(root: &Path) -> Vec<String> {
+    let mut files: Vec<String> = walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .into_iter()
+        .flatten()
+        .filter(|e| !e.file_type().is_dir())
+        .filter_map(|e| Some(e.path().strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/")))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The folder `target` sits in (`.` for a bare name).
+fn parent_of(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// What earlier builds left beside `target`: outputs set aside and never deleted, staging
+/// folders of killed builds.
+fn leftovers_beside(target: &Path) -> Vec<OldOutput> {
+    let ours = format!(".{}.demarcate-", output_name(target));
+    std::fs::read_dir(parent_of(target))
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&ours) && is_leftover(&e.path()))
+                .map(|e| OldOutput(Some(e.path())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Where a commit puts the output it replaces: beside it (same file system, so a rename),
@@ -313,11 +523,65 @@ pub struct UpdateOutput {
     /// Files the new output no longer has (a deleted playbook's page, a list page fewer),
     /// deleted by the commit.
     removed: Vec<PathBuf>,
+    /// Comparing (see [`UpdateOutput::comparing`]): every path put so far.
+    made: Option<Mutex<crate::HashSet<String>>>,
+    /// Comparing: the files the output held, listed on another thread while the build renders
+    /// (listing 10,000 folders takes 100-150 ms).
+    listing: Option<std::thread::JoinHandle<Vec<String>>>,
+    /// Files put that the output already held byte for byte.
+    kept: std::sync::atomic::AtomicUsize,
 }
 
 impl UpdateOutput {
     pub fn new(root: &Path) -> Self {
-        UpdateOutput { root: root.to_path_buf(), trash: None, staged: Mutex::default(), created: Mutex::default(), removed: Vec::new() }
+        UpdateOutput {
+            root: root.to_path_buf(),
+            trash: None,
+            staged: Mutex::default(),
+            created: Mutex::default(),
+            removed: Vec::new(),
+            made: None,
+            listing: None,
+            kept: Default::default(),
+        }
+    }
+
+    /// Leaves alone every file put that the output already holds byte for byte, and notes
+    /// every path put, for [`UpdateOutput::stale_files`]: a full build over its own output.
+    pub fn comparing(mut self) -> Self {
+        self.made = Some(Mutex::default());
+        let root = self.root.clone();
+        self.listing = std::thread::Builder::new().name("list output".into()).spawn(move || files_below(&root)).ok();
+        self
+    }
+
+    /// How many files put were left alone, already as rendered (comparing only).
+    pub fn kept(&self) -> usize {
+        self.kept.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Notes a path put; true when comparing.
+    fn note_made(&self, path: &str) -> bool {
+        let Some(made) = &self.made else { return false };
+        match made.lock() {
+            Ok(mut m) => m.insert(path.to_string()),
+            Err(poisoned) => poisoned.into_inner().insert(path.to_string()),
+        };
+        true
+    }
+
+    /// Comparing: the files of the output that nothing put (a deleted playbook's page, a file
+    /// someone added, a temporary file a killed build left), but not the marker and not this
+    /// build's own temporaries. Paths in the output folder, `/`-separated.
+    pub fn stale_files(&mut self) -> Vec<String> {
+        let Some(made) = &self.made else { return Vec::new() };
+        let listed = match self.listing.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(files)) => files,
+            _ => files_below(&self.root),
+        };
+        let made = made.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let own_temporary = format!("{TMP_INFIX}{}", std::process::id());
+        listed.into_iter().filter(|rel| rel != MARKER && !rel.ends_with(&own_temporary) && !made.contains(rel)).collect()
     }
 
     /// Deletes these files (paths in the output folder) in the commit, after the new files are
@@ -411,6 +675,10 @@ impl UpdateOutput {
 
 impl Sink for UpdateOutput {
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
+        if self.note_made(path) && holds_exactly(&self.root.join(path), &bytes) {
+            self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(());
+        }
         let (tmp, target) = self.temp_for(path)?;
         let written = std::fs::write(&tmp, bytes);
         // Staged even when the write failed, so that abandon() removes what it left.
@@ -418,8 +686,28 @@ impl Sink for UpdateOutput {
         written
     }
 
+    /// Written to its temporary as it comes (an export can be hundreds of megabytes); when
+    /// comparing and it equals the file in place, the temporary goes again.
+    fn put_streamed(&self, path: &str, write: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>) -> io::Result<()> {
+        let comparing = self.note_made(path);
+        let (tmp, target) = self.temp_for(path)?;
+        let written = std::fs::File::create(&tmp).and_then(|file| {
+            let mut out = io::BufWriter::with_capacity(1 << 20, file);
+            write(&mut out)?;
+            io::Write::flush(&mut out)
+        });
+        // (A temporary that cannot be removed is staged: it replaces the file with the same bytes.)
+        if written.is_ok() && comparing && same_files(&tmp, &target) && std::fs::remove_file(&tmp).is_ok() {
+            self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(());
+        }
+        self.stage(tmp, target);
+        written
+    }
+
     fn put_spliced(&self, path: &str, pieces: &[Piece]) -> io::Result<()> {
         use std::io::{Read, Seek, SeekFrom, Write};
+        self.note_made(path);
         let (tmp, target) = self.temp_for(path)?;
         let mut old = std::fs::File::open(&target)?;
         let written = (|| {
@@ -676,5 +964,125 @@ mod tests {
         let names: Vec<String> =
             std::fs::read_dir(&site).expect("site").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         assert!(names.iter().all(|n| !n.contains("demarcate-tmp")), "{names:?}");
+    }
+
+    /// Every file below `root` with its bytes, sorted by path.
+    fn contents(root: &Path) -> Vec<(String, Vec<u8>)> {
+        files_below(root).into_iter().map(|rel| (rel.clone(), std::fs::read(root.join(&rel)).expect("read"))).collect()
+    }
+
+    /// An earlier output: a marker, files that will come out the same, differ, differ at the
+    /// same size, and go; and a link whose target holds what the new build puts in its place.
+    fn earlier_output(site: &Path) {
+        std::fs::create_dir_all(site.join("old/only")).expect("dirs");
+        for (rel, text) in [
+            (MARKER, MARKER_TEXT),
+            ("same.html", "same"),
+            ("changed.html", "before"),
+            ("same-size.html", "one"),
+            ("gone.html", "gone"),
+            ("old/only/gone.html", "gone too"),
+            // What a killed build left.
+            ("changed.html.demarcate-tmp-4000001", "half"),
+        ] {
+            std::fs::write(site.join(rel), text).expect("write");
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(site.join("same.html"), site.join("link.html")).expect("symlink");
+    }
+
+    #[test]
+    fn a_full_build_over_its_own_output_replaces_what_differs_keeps_what_does_not_and_deletes_what_it_no_longer_makes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (site, trash) = (dir.path().join("site"), dir.path().join("trash"));
+        earlier_output(&site);
+        let stamp = |rel: &str| crate::content::Stamp::read(&site.join(rel)).expect("stamp");
+        let (same_before, marker_before) = (stamp("same.html"), stamp(MARKER));
+
+        let out = FullOutput::begin(&site, trash.clone(), true).expect("begin");
+        assert!(matches!(out, FullOutput::InPlace(..)));
+        let sink = out.sink();
+        for (rel, text) in [("same.html", "same"), ("changed.html", "after"), ("same-size.html", "two"), ("new/dir/new.html", "new")] {
+            sink.put(rel, text.as_bytes().to_vec()).expect("put");
+        }
+        #[cfg(unix)]
+        sink.put("link.html", b"same".to_vec()).expect("put");
+        let mut export = |w: &mut dyn io::Write| w.write_all(b"{\"streamed\": true}");
+        sink.put_streamed("export.json", &mut export).expect("put_streamed");
+        assert_eq!(std::fs::read(site.join("changed.html")).expect("read"), b"before", "nothing changes before the commit");
+
+        let done = out.commit().expect("commit");
+        let mut expected = vec![
+            (MARKER.to_string(), MARKER_TEXT.as_bytes().to_vec()),
+            ("changed.html".into(), b"after".to_vec()),
+            ("export.json".into(), b"{\"streamed\": true}".to_vec()),
+            ("new/dir/new.html".into(), b"new".to_vec()),
+            ("same-size.html".into(), b"two".to_vec()),
+            ("same.html".into(), b"same".to_vec()),
+        ];
+        if cfg!(unix) {
+            expected.push(("link.html".into(), b"same".to_vec()));
+            expected.sort();
+        }
+        assert_eq!(contents(&site), expected);
+        assert!(!site.join("old").exists(), "a folder left empty by deleted files goes too");
+        assert_eq!(done.kept, 1, "same.html only: a link is not a file of the output, a same-sized file differs");
+        assert_eq!(done.removed, 3, "two pages no longer made and a killed build's temporary");
+        assert!(done.old_output.is_none());
+        assert_eq!(stamp("same.html"), same_before, "an unchanged file is left alone");
+        assert_ne!(stamp(MARKER), marker_before, "the marker is a new file, so no cache vouches for the folder");
+        #[cfg(unix)]
+        assert!(std::fs::symlink_metadata(site.join("link.html")).expect("meta").is_file(), "the link is replaced by a file");
+
+        // A second build that puts the same files keeps them all, a streamed one too, and
+        // leaves no temporary behind.
+        let out = FullOutput::begin(&site, trash.clone(), true).expect("begin");
+        for (rel, bytes) in &expected[1..] {
+            if rel == "export.json" {
+                out.sink().put_streamed(rel, &mut |w: &mut dyn io::Write| w.write_all(bytes)).expect("put_streamed");
+            } else {
+                out.sink().put(rel, bytes.clone()).expect("put");
+            }
+        }
+        let done = out.commit().expect("commit");
+        assert_eq!((done.kept, done.removed), (expected.len() - 1, 0));
+        assert_eq!(contents(&site), expected);
+    }
+
+    #[test]
+    fn an_abandoned_full_build_in_place_changes_nothing_and_a_fresh_folder_is_staged_otherwise() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (site, trash) = (dir.path().join("site"), dir.path().join("trash"));
+        earlier_output(&site);
+        let before = contents(&site);
+        let out = FullOutput::begin(&site, trash.clone(), true).expect("begin");
+        out.sink().put("changed.html", b"after".to_vec()).expect("put");
+        out.sink().put("new/page.html", b"new".to_vec()).expect("put");
+        out.sink().put_streamed("export.json", &mut |w: &mut dyn io::Write| w.write_all(b"x")).expect("put_streamed");
+        out.abandon();
+        assert_eq!(contents(&site), before, "no file changed, no temporary left");
+        assert!(!site.join("new").exists());
+
+        assert!(matches!(FullOutput::begin(&site, trash.clone(), false).expect("begin"), FullOutput::Fresh(_)), "not asked to");
+        let fresh = dir.path().join("fresh");
+        assert!(matches!(FullOutput::begin(&fresh, trash.clone(), true).expect("begin"), FullOutput::Fresh(_)), "no output yet");
+        let foreign = dir.path().join("foreign");
+        std::fs::create_dir_all(&foreign).expect("dir");
+        std::fs::write(foreign.join("notes.txt"), "mine").expect("write");
+        assert!(matches!(FullOutput::begin(&foreign, trash, true), Err(OutputError::Foreign(_))), "never someone else's folder");
+    }
+
+    #[test]
+    fn a_probe_counts_the_files_the_output_holds_as_put_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let site = dir.path().join("site");
+        earlier_output(&site);
+        let before = contents(&site);
+        let probe = Probe::new(&site);
+        for (rel, text) in [("same.html", "same"), ("changed.html", "after"), ("same-size.html", "two"), ("missing.html", "new")] {
+            probe.put(rel, text.as_bytes().to_vec()).expect("put");
+        }
+        assert_eq!(probe.counts(), (1, 3));
+        assert_eq!(contents(&site), before);
     }
 }

@@ -1094,3 +1094,96 @@ fn sections_added_or_deleted_below_the_top_level_build_warm() {
     warm(true);
     assert!(!s.read("site/clients/acme/managed/index.html").contains("href=\"/clients/acme/\""));
 }
+
+/// The counts of a full build's summary line: (files, files unchanged).
+fn full_build_counts(r: &Run) -> (usize, usize) {
+    let line = r.stdout.lines().find(|l| l.starts_with("Built ")).unwrap_or_default();
+    let number_before = |word: &str| -> usize {
+        let at = line.find(word).unwrap_or_else(|| panic!("no `{word}` in {line:?}"));
+        let digits: String = line[..at].trim_end().chars().rev().take_while(char::is_ascii_digit).collect();
+        digits.chars().rev().collect::<String>().parse().expect("a count")
+    };
+    let unchanged = if line.contains(" of them unchanged") { number_before(" of them unchanged") } else { 0 };
+    (number_before(" files"), unchanged)
+}
+
+#[test]
+fn a_full_build_over_its_own_output_rewrites_only_the_files_that_differ() {
+    let s = fixture();
+    settle(&s);
+    let stamp = |rel: &str| demarcate::content::Stamp::read(&s.path().join(rel)).expect("stamp");
+    let (acme, beta) = ("site/clients/acme/managed/index.html", "site/clients/beta/index.html");
+    let (acme_before, beta_before) = (stamp(acme), stamp(beta));
+
+    // An owner renamed: the config differs, so the cache cannot serve the build, but most
+    // files come out as they are.
+    s.file("demarcate.yaml", &CONFIG.replace("name: Beta IT", "name: Beta helpdesk"));
+    let r = cold_build(&s);
+    let (files, unchanged) = full_build_counts(&r);
+    assert!(unchanged > 0 && unchanged < files, "{}", r.stdout);
+    assert_equals_cold(&s, &r);
+    assert_eq!(stamp(acme), acme_before, "a page the edit does not show is left as it was");
+    assert_ne!(stamp(beta), beta_before);
+    assert!(s.read(beta).contains("Beta helpdesk"));
+    let warm = warm_build(&s);
+    assert!(warm.stdout.contains("nothing to update"), "the new snapshot vouches for the folder: {}", warm.stdout);
+
+    // Nothing changed, built without the cache: every file is left as it was.
+    let acme_before = stamp(acme);
+    let r = build(&s, &["--no-cache"]);
+    let (files, unchanged) = full_build_counts(&r);
+    assert_eq!(unchanged, files, "{}", r.stdout);
+    assert_eq!(stamp(acme), acme_before);
+    assert_equals_cold(&s, &r);
+
+    // A new base path changes every page: a fresh folder is written and swapped in instead.
+    s.file("demarcate.yaml", &CONFIG.replace("base_url: https://fixture.example/", "base_url: https://fixture.example/docs/"));
+    let r = cold_build(&s);
+    assert_eq!(full_build_counts(&r).1, 0, "{}", r.stdout);
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
+fn builds_for_two_audiences_into_one_folder_never_take_each_others_output_for_their_own() {
+    let s = fixture();
+    cold_build(&s);
+    warm_build(&s);
+    for round in 0..2 {
+        let client = build(&s, &["--audience", "client"]);
+        assert!(!client.stdout.contains("from the build cache"), "round {round}: {}", client.stdout);
+        assert_equals_cold_with(&s, &["--audience", "client"], &client);
+        let with_internal_contact = || -> Vec<String> {
+            walk_files(&s.path().join("site"))
+                .into_iter()
+                .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains("555 0100"))
+                .map(|(name, _)| name)
+                .collect()
+        };
+        assert_eq!(with_internal_contact(), Vec::<String>::new(), "an internal contact in the client build, round {round}");
+        let internal = build(&s, &[]);
+        assert!(!internal.stdout.contains("from the build cache"), "round {round}: {}", internal.stdout);
+        assert_equals_cold(&s, &internal);
+        assert!(!with_internal_contact().is_empty(), "the internal build shows the contact");
+    }
+}
+
+#[test]
+fn a_folder_updated_in_place_for_other_options_is_not_trusted_by_the_first_options_cache() {
+    let s = big_site(60);
+    s.file(
+        "content/zz-draft.md",
+        "---\ntitle: A draft\nclient: acme\ndraft: true\nworkstreams:\n  help-desk: eng\n  security-monitoring: soc-team\n---\nNot yet.\n",
+    );
+    let draft_page = "site/zz-draft/index.html";
+    settle(&s);
+    assert!(!s.exists(draft_page));
+    // With drafts, most files come out as they are: the folder is updated in place (and its
+    // marker renewed), so the snapshot of the build without drafts no longer matches it.
+    let drafts = build(&s, &["--drafts"]);
+    assert!(full_build_counts(&drafts).1 > 0, "updated in place: {}", drafts.stdout);
+    assert!(s.exists(draft_page));
+    let r = build(&s, &[]);
+    assert!(!r.stdout.contains("from the build cache"), "{}", r.stdout);
+    assert!(!s.exists(draft_page), "the draft's page is deleted again");
+    assert_equals_cold(&s, &r);
+}

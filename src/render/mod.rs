@@ -372,6 +372,29 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
 pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink) -> Result<(usize, ExportLayouts), Vec<Diagnostic>> {
     let refs = build_refs(site, theme);
     let jobs = all_jobs(site, &refs);
+    render_jobs_and_files(site, theme, tera, sink, &refs, &jobs)
+}
+
+/// [`render_site`] with the views of the model already found (a build that first rendered a
+/// sample of them).
+pub fn render_site_views(
+    site: &Site,
+    theme: &ThemeFiles,
+    tera: &Tera,
+    sink: &dyn Sink,
+    views: &Views,
+) -> Result<(usize, ExportLayouts), Vec<Diagnostic>> {
+    render_jobs_and_files(site, theme, tera, sink, &views.refs, &views.jobs)
+}
+
+fn render_jobs_and_files(
+    site: &Site,
+    theme: &ThemeFiles,
+    tera: &Tera,
+    sink: &dyn Sink,
+    refs: &Refs,
+    jobs: &[Job],
+) -> Result<(usize, ExportLayouts), Vec<Diagnostic>> {
     // Cumulative nanoseconds per phase (context, template, write), for DEMARCATE_TIMINGS.
     let spent: [std::sync::atomic::AtomicU64; 3] = Default::default();
     let per_template: std::sync::Mutex<BTreeMap<&str, (u64, u64)>> = Default::default();
@@ -380,7 +403,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
         jobs.par_iter()
             .filter_map(|job| {
                 let t0 = std::time::Instant::now();
-                let Rendered { template, path, html, context } = job.render(site, &refs, tera, theme);
+                let Rendered { template, path, html, context } = job.render(site, refs, tera, theme);
                 let context_ns = context.as_nanos() as u64;
                 let template_ns = (t0.elapsed() - context).as_nanos() as u64;
                 spent[0].fetch_add(context_ns, std::sync::atomic::Ordering::Relaxed);
@@ -401,7 +424,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
             .collect()
     };
     // The exports are large single files: build them while the pages render, not after.
-    let exports = || write_exports(site, &refs, sink, &|_| true, None);
+    let exports = || write_exports(site, refs, sink, &|_| true, None);
     let (mut errors, (layouts, export_errors)) = rayon::join(render_all, exports);
     errors.extend(export_errors);
     let layouts = layouts.unwrap_or_default();
@@ -418,7 +441,7 @@ pub fn render_site(site: &Site, theme: &ThemeFiles, tera: &Tera, sink: &dyn Sink
     if !errors.is_empty() {
         return Err(errors);
     }
-    let sitemap_written = sink.put("sitemap.xml", sitemap(site, &jobs).into_bytes()).map_err(|e| write_error("sitemap.xml".to_string(), e));
+    let sitemap_written = sink.put("sitemap.xml", sitemap(site, jobs).into_bytes()).map_err(|e| write_error("sitemap.xml".to_string(), e));
     match (sitemap_written, write_copied(site, theme, sink)) {
         // Every view, the exports (the sitemap among them) and the copied files.
         (Ok(()), Ok(copied)) => Ok((jobs.len() + EXPORTS.len() + copied, layouts)),
