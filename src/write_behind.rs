@@ -24,7 +24,7 @@ use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
 
 /// Output bytes written before write-behind starts: about a 15,000-playbook site.
-const DEFAULT_THRESHOLD: u64 = 1 << 30;
+pub const DEFAULT_THRESHOLD: u64 = 1 << 30;
 /// Files written but not yet on disk and dropped: a few megabytes in flight per render thread.
 const DEFAULT_QUEUE: usize = 256;
 
