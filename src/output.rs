@@ -624,9 +624,10 @@ impl UpdateOutput {
         self.staged.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Puts every written file in place, each in one step (swapped with the file it replaces,
-    /// which goes to the trash). On an error the files not yet moved are removed (those already
-    /// moved stay: each file is whole, old or new).
+    /// Deletes the files the output no longer has, then puts every written file in place, each
+    /// in one step (swapped with the file it replaces, which goes to the trash). On an error the
+    /// files not yet moved are removed (those already moved stay: each file is whole, old or
+    /// new).
     pub fn commit(mut self) -> Result<(), OutputError> {
         let removed = std::mem::take(&mut self.removed);
         let root = self.root.clone();
@@ -635,25 +636,33 @@ impl UpdateOutput {
         let trash = trash.filter(|t| !staged.is_empty() && std::fs::create_dir_all(t).is_ok());
         // A file written by this update is never one it deletes.
         let removed: Vec<PathBuf> = removed.into_iter().filter(|f| !staged.contains_key(f)).collect();
+        let clean_up = |staged: &mut dyn Iterator<Item = (usize, (PathBuf, PathBuf))>| {
+            staged.for_each(|(_, (_, tmp))| drop(std::fs::remove_file(tmp)))
+        };
         let mut staged = staged.into_iter().enumerate();
-        while let Some((n, (target, tmp))) = staged.next() {
-            if let Err(e) = replace(&tmp, &target, trash.as_deref(), n) {
-                let _ = std::fs::remove_file(&tmp);
-                staged.for_each(|(_, (_, tmp))| drop(std::fs::remove_file(tmp)));
-                return Err(OutputError::Io(target, e));
-            }
-        }
+        // Deletions first: a folder the build no longer makes (a deleted page's) may stand
+        // where it now writes a file (an asset of that name).
         for file in &removed {
             match std::fs::remove_file(file) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(OutputError::Io(file.clone(), e)),
+                Err(e) => {
+                    clean_up(&mut staged);
+                    return Err(OutputError::Io(file.clone(), e));
+                }
             }
             // Its folders, deepest first, while empty: a cold build would not have them.
             for dir in file.ancestors().skip(1).take_while(|d| d.starts_with(&root) && *d != root) {
                 if std::fs::remove_dir(dir).is_err() {
                     break;
                 }
+            }
+        }
+        while let Some((n, (target, tmp))) = staged.next() {
+            if let Err(e) = replace(&tmp, &target, trash.as_deref(), n) {
+                let _ = std::fs::remove_file(&tmp);
+                clean_up(&mut staged);
+                return Err(OutputError::Io(target, e));
             }
         }
         Ok(())
@@ -1070,6 +1079,18 @@ mod tests {
         std::fs::create_dir_all(&foreign).expect("dir");
         std::fs::write(foreign.join("notes.txt"), "mine").expect("write");
         assert!(matches!(FullOutput::begin(&foreign, trash, true), Err(OutputError::Foreign(_))), "never someone else's folder");
+    }
+
+    #[test]
+    fn a_file_can_take_the_place_of_a_folder_the_update_deletes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(site.join("guide")).expect("dirs");
+        std::fs::write(site.join("guide/index.html"), "a page").expect("write");
+        let out = UpdateOutput::new(&site).removing(&["guide/index.html".to_string()]);
+        out.put("guide", b"an asset named like the page's folder".to_vec()).expect("put");
+        out.commit().expect("commit");
+        assert_eq!(std::fs::read(site.join("guide")).expect("read"), b"an asset named like the page's folder");
     }
 
     #[test]
