@@ -143,7 +143,7 @@ impl DiskOutput {
     pub fn abandon(mut self) {
         self.write_behind.finish();
         drop(self.held.take());
-        self.leftovers.into_iter().for_each(|old| drop(old.into_path()));
+        keep_for_next_build(self.leftovers);
         let _ = std::fs::remove_dir_all(&self.staging);
     }
 }
@@ -309,8 +309,8 @@ impl FullOutput {
         }
     }
 
-    /// Puts the new output in place. In place: every file that differs is replaced, then what
-    /// the build no longer makes is deleted.
+    /// Puts the new output in place. In place: what the build no longer makes is deleted, then
+    /// every file that differs is replaced.
     pub fn commit(self) -> Result<Committed, OutputError> {
         match self {
             FullOutput::Fresh(mut out) => {
@@ -318,21 +318,19 @@ impl FullOutput {
                 match out.commit() {
                     Ok(old_output) => Ok(Committed { old_output, leftovers, kept: 0, removed: 0 }),
                     Err(e) => {
-                        // Left for the next build, not deleted here.
-                        leftovers.into_iter().for_each(|old| drop(old.into_path()));
+                        keep_for_next_build(leftovers);
                         Err(e)
                     }
                 }
             }
             FullOutput::InPlace(mut out, leftovers) => {
-                let disarm = |leftovers: Vec<OldOutput>| leftovers.into_iter().for_each(|old| drop(old.into_path()));
                 let stale = out.stale_files();
                 let kept = out.kept();
                 let removed = stale.len();
                 match out.removing(&stale).commit() {
                     Ok(()) => Ok(Committed { old_output: None, leftovers, kept, removed }),
                     Err(e) => {
-                        disarm(leftovers);
+                        keep_for_next_build(leftovers);
                         Err(e)
                     }
                 }
@@ -347,10 +345,16 @@ impl FullOutput {
             FullOutput::Fresh(out) => out.abandon(),
             FullOutput::InPlace(out, leftovers) => {
                 out.abandon();
-                leftovers.into_iter().for_each(|old| drop(old.into_path()));
+                keep_for_next_build(leftovers);
             }
         }
     }
+}
+
+/// Lets go of what earlier builds left beside the output without deleting it: a build that did
+/// not finish leaves it to the next.
+fn keep_for_next_build(leftovers: Vec<OldOutput>) {
+    leftovers.into_iter().for_each(|old| drop(old.into_path()));
 }
 
 /// Every file below `root` that is not a folder (symbolic links too, not followed), as sorted
@@ -584,8 +588,8 @@ impl UpdateOutput {
         listed.into_iter().filter(|rel| rel != MARKER && !rel.ends_with(&own_temporary) && !made.contains(rel)).collect()
     }
 
-    /// Deletes these files (paths in the output folder) in the commit, after the new files are
-    /// in place, and then each folder they leave empty.
+    /// Deletes these files (paths in the output folder) in the commit, before the new files are
+    /// put in place, and each folder they leave empty.
     pub fn removing(mut self, paths: &[String]) -> Self {
         self.removed = paths.iter().map(|p| self.root.join(p)).collect();
         self
