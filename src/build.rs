@@ -164,38 +164,48 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     // the whole render.
     let sampled = sampled_playbooks(&site);
     let views = (output::is_own_folder(output) && stays_cached(&site, &sampled, output)).then(|| render::Views::of(&site, &files));
-    let in_place = views.as_ref().is_some_and(|views| mostly_unchanged(&site, &files, &tera, views, &sampled, output));
+    let mut in_place = views.as_ref().is_some_and(|views| mostly_unchanged(&site, &files, &tera, views, &sampled, output));
     crate::site::timing(if in_place { "probe: in place" } else { "probe: fresh folder" }, t);
-    if in_place {
-        // Temporary files are about to sit beside the output's files: from here until the new
-        // snapshot is saved, the old one must not vouch for the folder.
-        cache::invalidate(root, opts, output);
-    }
-    let out = match FullOutput::begin(output, cache::trash_dir(root), in_place) {
-        Ok(o) => o,
-        Err(e) => return Err(BuildError::Output(e, diagnostics)),
-    };
-    STAGE.store(3, Ordering::Relaxed);
-    let t = Instant::now();
-    // The cache snapshot is encoded while the pages render; it is written once the new output
-    // is in place (its marker's stamp ties the two together).
-    let (rendered, snapshot) = rayon::join(
-        || match &views {
-            Some(views) => render::render_site_views(&site, &files, &tera, out.sink(), views),
-            None => render::render_site(&site, &files, &tera, out.sink()),
-        },
-        || cache::encode(&site, None, started_ns, &cache::prepare(root, opts, output)),
-    );
-    let (written, layouts) = match rendered {
-        Ok(n) => n,
-        Err(errs) => {
-            out.abandon();
-            diagnostics.extend(errs);
-            diagnostics.sort();
-            return Err(BuildError::Content(diagnostics));
+    let (out, written, layouts, snapshot) = loop {
+        if in_place {
+            // Temporary files are about to sit beside the output's files: from here until the
+            // new snapshot is saved, the old one must not vouch for the folder.
+            cache::invalidate(root, opts, output);
+        }
+        let out = match FullOutput::begin(output, cache::trash_dir(root), in_place) {
+            Ok(o) => o,
+            Err(e) => return Err(BuildError::Output(e, diagnostics)),
+        };
+        STAGE.store(3, Ordering::Relaxed);
+        let t = Instant::now();
+        // The cache snapshot is encoded while the pages render; it is written once the new
+        // output is in place (its marker's stamp ties the two together).
+        let (rendered, snapshot) = rayon::join(
+            || match &views {
+                Some(views) => render::render_site_views(&site, &files, &tera, out.sink(), views),
+                None => render::render_site(&site, &files, &tera, out.sink()),
+            },
+            || cache::encode(&site, None, started_ns, &cache::prepare(root, opts, output)),
+        );
+        match rendered {
+            Ok((written, layouts)) => {
+                crate::site::timing("render + write", t);
+                break (out, written, layouts, snapshot);
+            }
+            Err(errs) => {
+                out.abandon();
+                if in_place && errs.iter().all(|d| d.code == render::WRITE_ERROR) {
+                    // The earlier output is in the way (a file stands where this build needs a
+                    // folder): a fresh folder has nothing in the way.
+                    in_place = false;
+                    continue;
+                }
+                diagnostics.extend(errs);
+                diagnostics.sort();
+                return Err(BuildError::Content(diagnostics));
+            }
         }
     };
-    crate::site::timing("render + write", t);
     STAGE.store(4, Ordering::Relaxed);
     let t = Instant::now();
     let Committed { old_output, leftovers, kept, removed } = match out.commit() {
@@ -556,6 +566,12 @@ fn replay(
         );
         let layouts = match rendered {
             Ok(l) => l.or(restored.exports),
+            Err(errs) if errs.iter().all(|d| d.code == render::WRITE_ERROR) => {
+                // The output is in the way (a file stands where a new page needs a folder): a
+                // full build can write a fresh folder.
+                out.abandon();
+                return None;
+            }
             Err(errs) => {
                 out.abandon();
                 diagnostics.extend(errs);
@@ -569,9 +585,10 @@ fn replay(
                 out.abandon();
                 return None;
             };
-            if let Err(e) = out.put(&a.rel, bytes) {
+            if out.put(&a.rel, bytes).is_err() {
+                // As above: a full build can write a fresh folder.
                 out.abandon();
-                return Some(Err(BuildError::Output(OutputError::Io(output.join(&a.rel), e), diagnostics)));
+                return None;
             }
         }
         crate::site::timing("  rendered and written (warm)", t);

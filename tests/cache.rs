@@ -1187,3 +1187,26 @@ fn a_folder_updated_in_place_for_other_options_is_not_trusted_by_the_first_optio
     assert!(!s.exists(draft_page), "the draft's page is deleted again");
     assert_equals_cold(&s, &r);
 }
+
+#[test]
+fn a_file_of_the_earlier_output_in_the_way_of_a_new_page_does_not_stop_the_build() {
+    let s = fixture();
+    settle(&s);
+    // An asset named like the folder a page will need, then the page instead of the asset.
+    s.file("content/clients/escalation", "notes\n");
+    build(&s, &[]);
+    assert!(s.path().join("site/clients/escalation").is_file());
+    std::fs::remove_file(s.path().join("content/clients/escalation")).expect("remove the asset");
+    s.file("content/clients/escalation.md", &acme_playbook("Escalation", "Who to call.\n"));
+    let r = build(&s, &[]);
+    assert!(s.read("site/clients/escalation/index.html").contains("Escalation"));
+    assert_equals_cold(&s, &r);
+    // And the same with the cache ignored, the folder updated in place where it can be.
+    std::fs::remove_file(s.path().join("content/clients/escalation.md")).expect("remove the page");
+    s.file("content/clients/escalation", "notes\n");
+    build(&s, &[]);
+    std::fs::remove_file(s.path().join("content/clients/escalation")).expect("remove the asset");
+    s.file("content/clients/escalation.md", &acme_playbook("Escalation", "Who to call.\n"));
+    let r = build(&s, &["--no-cache"]);
+    assert_equals_cold(&s, &r);
+}

@@ -703,8 +703,11 @@ fn write_export(sink: &dyn Sink, path: &str, export: Export, previous: Option<Pr
 }
 
 /// The diagnostic of an output file that could not be written.
+/// The code of the diagnostic a file that cannot be written gives.
+pub const WRITE_ERROR: &str = "io";
+
 fn write_error(path: impl Into<String>, e: std::io::Error) -> Diagnostic {
-    Diagnostic::error("io", path, format!("cannot write: {e}"))
+    Diagnostic::error(WRITE_ERROR, path, format!("cannot write: {e}"))
 }
 
 /// Every view of one state of the model, found by the file it is written to, with what the
