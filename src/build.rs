@@ -162,9 +162,10 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     // Over its own earlier output that fits in the page cache, a build first renders a sample
     // of the views to see whether to update that folder in place; the views found for it serve
     // the whole render.
-    let sampled = sampled_playbooks(&site);
-    let views = (output::is_own_folder(output) && stays_cached(&site, &sampled, output)).then(|| render::Views::of(&site, &files));
-    let mut in_place = views.as_ref().is_some_and(|views| mostly_unchanged(&site, &files, &tera, views, &sampled, output));
+    let sampled = output::is_own_folder(output).then(|| sampled_playbooks(&site)).filter(|sampled| stays_cached(&site, sampled, output));
+    let views = sampled.as_ref().map(|_| render::Views::of(&site, &files));
+    let mut in_place =
+        views.as_ref().zip(sampled.as_ref()).is_some_and(|(views, sampled)| mostly_unchanged(&site, &files, &tera, views, sampled, output));
     crate::site::timing(if in_place { "probe: in place" } else { "probe: fresh folder" }, t);
     let (out, written, layouts, snapshot) = loop {
         if in_place {

@@ -702,10 +702,10 @@ fn write_export(sink: &dyn Sink, path: &str, export: Export, previous: Option<Pr
     }
 }
 
-/// The diagnostic of an output file that could not be written.
 /// The code of the diagnostic a file that cannot be written gives.
 pub const WRITE_ERROR: &str = "io";
 
+/// The diagnostic of an output file that could not be written.
 fn write_error(path: impl Into<String>, e: std::io::Error) -> Diagnostic {
     Diagnostic::error(WRITE_ERROR, path, format!("cannot write: {e}"))
 }
