@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod init;
 pub mod markdown;
 pub mod output;
+pub mod output_lock;
 pub mod ownership;
 pub mod preview;
 pub mod read_ahead;

@@ -468,6 +468,27 @@ fn the_next_build_deletes_a_killed_builds_staging_folder() {
     drop(held);
 }
 
+/// Two builds into one folder never run at once: the second waits, says why, then builds.
+#[test]
+fn a_build_waits_while_another_build_holds_the_output_folder() {
+    let s = Site::with_config();
+    s.file("content/x.md", &plain_page("X", "", "Body.\n"));
+    // What another running build holds: the lock file beside the output, locked.
+    let lock = s.path().join(".site.demarcate-lock");
+    let held = std::fs::File::create(&lock).unwrap();
+    held.try_lock().unwrap();
+    let dir = s.path().to_path_buf();
+    let waiting = std::thread::spawn(move || run_with_timeout(&dir, &["build", "--no-cache"], Duration::from_secs(60)));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!s.exists("site"), "the build wrote its output while another build held the folder");
+    drop(held);
+    let run = waiting.join().unwrap().expect("the build finishes once the lock is free");
+    run.ok();
+    assert!(run.stderr.contains("Waiting for another build into ./site to finish"), "stderr: {}", run.stderr);
+    assert!(s.read("site/x/index.html").contains("Body."));
+    assert!(!lock.exists(), "the lock file is removed after the build");
+}
+
 #[test]
 fn a_rebuild_replaces_the_output_and_deletes_the_old_one_after_returning() {
     let s = Site::with_config();
