@@ -119,6 +119,9 @@ pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildRep
 pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bool) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
     let started_ns = crate::content::now_ns();
+    if let Err(e) = output::check_outside_sources(root, output) {
+        return Err(BuildError::Output(e, Diagnostics::default()));
+    }
     // Files earlier warm builds replaced, deleted beside this build's work.
     let trash = cache::trash_dir(root);
     if trash.is_dir() {

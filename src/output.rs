@@ -52,19 +52,75 @@ pub enum Piece {
 pub enum OutputError {
     /// The output folder exists, is not empty and was not made by demarcate.
     Foreign(PathBuf),
+    /// The output path names a file.
+    NotAFolder(PathBuf),
+    /// The output folder is `sources` or inside it, a folder the build reads.
+    InsideSources {
+        output: PathBuf,
+        sources: PathBuf,
+    },
     Io(PathBuf, io::Error),
 }
 
 impl std::fmt::Display for OutputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            OutputError::NotAFolder(p) => write!(
+                f,
+                "refusing to replace {}: it is a file, not a folder demarcate made. Choose another folder with --output",
+                p.display()
+            ),
             OutputError::Foreign(p) => write!(
                 f,
                 "refusing to replace {}: it is not empty and was not created by demarcate (no {MARKER} file). \
                  Choose another folder with --output, or empty it yourself",
                 p.display()
             ),
+            OutputError::InsideSources { output, sources } => write!(
+                f,
+                "refusing to build into {}: it is inside {}, which the build reads, so every build would read \
+                 the pages of the one before back in. Choose a folder outside content/, static/, templates/ and themes/",
+                output.display(),
+                sources.display()
+            ),
             OutputError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+        }
+    }
+}
+
+/// The folders of the site at `root` that a build reads besides its config: the content, the
+/// site's templates and static files, and the themes.
+const SOURCE_FOLDERS: [&str; 4] = [crate::content::CONTENT_DIR, "static", "templates", "themes"];
+
+/// Refuses an output folder inside one the build reads from: its pages would come back as
+/// assets of the next build, nested one level deeper each time.
+pub fn check_outside_sources(root: &Path, target: &Path) -> Result<(), OutputError> {
+    let output = resolved(target);
+    for name in SOURCE_FOLDERS {
+        let sources = root.join(name);
+        if output.starts_with(resolved(&sources)) {
+            return Err(OutputError::InsideSources { output: target.to_path_buf(), sources });
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute with symbolic links resolved as far as it exists (the rest of it, not
+/// there yet, taken as written), so that two spellings of one folder compare equal.
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return rest.iter().rev().fold(real, |p, part| p.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return absolute,
         }
     }
 }
@@ -91,8 +147,11 @@ impl DiskOutput {
     /// killed build) for [`DiskOutput::take_leftovers`].
     pub fn begin(target: &Path) -> Result<Self, OutputError> {
         if target.exists() {
+            if !target.is_dir() {
+                return Err(OutputError::NotAFolder(target.to_path_buf()));
+            }
             let is_ours = target.join(MARKER).is_file();
-            let empty = target.is_dir() && std::fs::read_dir(target).map_err(io_err(target))?.next().is_none();
+            let empty = std::fs::read_dir(target).map_err(io_err(target))?.next().is_none();
             if !is_ours && !empty {
                 return Err(OutputError::Foreign(target.to_path_buf()));
             }

@@ -540,10 +540,46 @@ fn foreign_output_folder_is_refused_and_left_intact() {
         .filter(|n| n.contains("demarcate-tmp"))
         .collect();
     assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
+    // Nor is a file replaced, empty or not; the message says what it is.
+    s.file("notes.txt", "");
+    let r = s.run(&["build", "-o", "notes.txt"]);
+    r.fails_with(1);
+    assert!(r.stderr.contains("refusing to replace notes.txt: it is a file"), "{}", r.stderr);
+    assert_eq!(s.read("notes.txt"), "");
     // An empty folder, by contrast, is fine to use.
     std::fs::create_dir(s.path().join("empty")).unwrap();
     s.run(&["build", "-o", "empty", "--quiet"]).ok();
     assert!(s.exists("empty/x/index.html"));
+}
+
+/// An output inside a folder the build reads would be read back in by the next build, one level
+/// deeper each time (content/site/site/site/...): refused before anything is written.
+#[test]
+fn an_output_folder_inside_the_sources_is_refused() {
+    let s = Site::with_config();
+    s.file("content/x.md", &plain_page("X", "", "X.\n"));
+    s.file("static/logo.svg", "<svg/>");
+    let before = files_below(s.path());
+    for (output, sources) in
+        [("content/site", "content"), ("content/../content/deeper/site", "content"), ("static/out", "static"), ("templates", "templates")]
+    {
+        let r = s.run(&["build", "--output", output]);
+        r.fails_with(1);
+        assert!(r.stderr.contains(&format!("refusing to build into {output}: it is inside ./{sources}")), "{output}: {}", r.stderr);
+        assert_eq!(files_below(s.path()), before, "{output}: the refused build wrote something");
+    }
+    #[cfg(unix)]
+    {
+        // Another spelling of the content folder, through a symbolic link, is the same folder.
+        std::os::unix::fs::symlink(s.path().join("content"), s.path().join("pages")).unwrap();
+        s.run(&["build", "--output", "pages/site"]).fails_with(1);
+        assert!(!s.exists("content/site"));
+    }
+    // A folder beside them whose name only starts the same is fine, and builds twice alike.
+    s.run(&["build", "--quiet", "--output", "content-site"]).ok();
+    s.run(&["build", "--quiet", "--no-cache", "--output", "content-site"]).ok();
+    assert!(s.exists("content-site/x/index.html"));
+    assert!(!s.exists("content-site/content-site"));
 }
 
 fn entries(dir: &Path) -> Vec<String> {
