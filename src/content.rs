@@ -472,7 +472,11 @@ pub(crate) fn source_text(mut bytes: Vec<u8>, rel: &str) -> Result<String, Diagn
     }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        Diagnostic::error("invalid-utf8", format!("{CONTENT_DIR}/{rel}"), format!("not valid UTF-8 text (byte {at})"))
+        // Everything before the first bad byte is text: the line and column count in it.
+        let valid = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
+        let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+        let pos = Pos { line: valid.matches('\n').count() + 1, column: valid[line_start..].chars().count() + 1, width: 1 };
+        Diagnostic::error("invalid-utf8", format!("{CONTENT_DIR}/{rel}"), format!("not valid UTF-8 text (byte {at})")).at(pos)
     })
 }
 

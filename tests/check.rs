@@ -1180,7 +1180,10 @@ fn a_page_that_is_not_utf8_is_invalid_utf8() {
     std::fs::write(s.path().join("content/latin1.md"), b"---\ntitle: caf\xe9\n---\n").unwrap();
     let (run, diags) = check(&s);
     run.fails_with(1);
-    assert_eq!(one(&diags, "invalid-utf8").file, "content/latin1.md");
+    let d = one(&diags, "invalid-utf8");
+    assert_eq!(d.file, "content/latin1.md");
+    // The first bad byte comes after the ten characters of `title: caf` on line 2.
+    assert_eq!((d.line, d.column), (2, 11), "{d:?}");
 }
 
 #[cfg(unix)]
