@@ -9,7 +9,8 @@
 //! config and registry files, the theme, the build options, the date and the output folder's
 //! marker all match; anything else (a top-level section that comes or goes, an edit that changes
 //! the audience of pages below a section, a corrupt or missing cache) falls back to a cold build,
-//! so the cache can cost speed but never correctness. The cache folder holds only files this
+//! so the cache can cost speed but never correctness. Every cache file ends with a checksum of
+//! the rest: damage that still decodes is corruption too. The cache folder holds only files this
 //! module wrote.
 
 use crate::HashMap;
@@ -40,7 +41,7 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 }
 
 /// Bump on any change to the snapshot's shape.
-const FORMAT: u32 = 10;
+const FORMAT: u32 = 11;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 
@@ -323,7 +324,7 @@ struct Highlights {
 /// Seeds the Markdown renderer with the highlighted blocks in `dir`; returns how many.
 fn load_highlights(dir: &Path) -> usize {
     use bincode::Options;
-    let Ok(bytes) = std::fs::read(dir.join(HIGHLIGHTS_FILE)) else { return 0 };
+    let Some(bytes) = read_checked(&dir.join(HIGHLIGHTS_FILE)) else { return 0 };
     match codec(bytes.len()).deserialize::<Highlights>(&bytes) {
         Ok(h) if h.format == FORMAT && h.version == env!("CARGO_PKG_VERSION") => {
             let n = h.entries.len();
@@ -411,10 +412,25 @@ pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i12
     Some(Encoded { global, highlights_known: Some(0) })
 }
 
+/// Writes a cache file whole or not at all, with its checksum (see [`read_checked`]).
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.write_all(&crc32fast::hash(bytes).to_le_bytes())?;
+    drop(file);
     std::fs::rename(&tmp, path)
+}
+
+/// A cache file's bytes without their checksum, if they match it. Damage that still decodes (a
+/// flipped bit, a stray write) would otherwise show in the output: with it the build goes cold.
+fn read_checked(path: &Path) -> Option<Vec<u8>> {
+    let mut bytes = std::fs::read(path).ok()?;
+    let end = bytes.len().checked_sub(4)?;
+    let stored = u32::from_le_bytes(bytes[end..].try_into().ok()?);
+    bytes.truncate(end);
+    (crc32fast::hash(&bytes) == stored).then_some(bytes)
 }
 
 /// The folder [`encode`] writes shards into; tagged as a cache folder.
@@ -612,7 +628,7 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     let t = std::time::Instant::now();
     let dir = cache_dir(root, opts, output);
     use bincode::Options;
-    let bytes = std::fs::read(dir.join("site.bin")).ok()?;
+    let bytes = read_checked(&dir.join("site.bin"))?;
     let mut reader = bytes.as_slice();
     let header: Header = codec(bytes.len()).deserialize_from(&mut reader).ok()?;
     if header.format != FORMAT || header.version != env!("CARGO_PKG_VERSION") || header.env != env {
@@ -658,7 +674,7 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
         .par_iter()
         .enumerate()
         .map(|(k, &generation)| {
-            let bytes = std::fs::read(dir.join(format!("shard-{k}.bin"))).ok()?;
+            let bytes = read_checked(&dir.join(format!("shard-{k}.bin")))?;
             let shard: Shard = codec(bytes.len()).deserialize(&bytes).ok()?;
             let expected = ((k + 1) * PAGES_PER_SHARD).min(n) - k * PAGES_PER_SHARD;
             let ok = shard.generation == generation

@@ -472,6 +472,34 @@ fn a_damaged_or_missing_cache_costs_only_speed() {
     warm_build(&s);
 }
 
+/// Damage that still decodes (a flipped bit on the disk, a stray write) is caught by each cache
+/// file's checksum: the build goes cold instead of showing what the damaged snapshot says.
+#[test]
+fn a_cache_damaged_in_a_way_that_still_decodes_costs_only_speed() {
+    let s = fixture();
+    cold_build(&s);
+    let cache = s.path().join(".demarcate-cache");
+    let entry = std::fs::read_dir(&cache).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).expect("a cache entry");
+    // Beta's title, as the snapshot stores it (a length byte, then the text), changed in place.
+    let mut damaged = 0;
+    for f in std::fs::read_dir(&entry).unwrap().flatten().filter(|f| f.file_name().to_string_lossy().starts_with("shard-")) {
+        let mut bytes = std::fs::read(f.path()).unwrap();
+        for at in 0..bytes.len().saturating_sub(5) {
+            if &bytes[at..at + 5] == b"\x04Beta" {
+                bytes[at + 2] = b'x';
+                damaged += 1;
+            }
+        }
+        std::fs::write(f.path(), &bytes).unwrap();
+    }
+    assert!(damaged > 0, "the snapshot holds Beta's title");
+    // Retitling another page re-renders the list that also shows Beta.
+    edit(&s, "content/clients/acme/co-managed.md", |t| t.replace("title: Acme co-managed", "title: Acme co-managed plan"));
+    build_checked(&s, &[], false);
+    assert!(s.read("site/clients/index.html").contains(">Beta<"));
+    warm_build(&s);
+}
+
 #[test]
 fn a_replaced_or_deleted_output_folder_builds_cold() {
     let s = fixture();
