@@ -212,13 +212,13 @@ pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bo
     };
     STAGE.store(4, Ordering::Relaxed);
     let t = Instant::now();
-    let Committed { old_output, leftovers, kept, removed } = match out.commit() {
+    let Committed { old_output, leftovers, kept, removed, stamps } = match out.commit() {
         Ok(c) => c,
         Err(e) => return Err(BuildError::Output(e, diagnostics)),
     };
     crate::site::timing("swap", t);
     if let Some(encoded) = snapshot {
-        cache::save(root, opts, output, cache::environment(&site.cfg, &files, opts, output), encoded, Some(layouts));
+        cache::save(root, opts, output, cache::environment(&site.cfg, &files, opts, output), encoded, Some(layouts), &stamps);
     }
     STAGE.store(0, Ordering::Relaxed);
     let report = BuildReport {
@@ -596,13 +596,14 @@ fn replay(
             }
         }
         crate::site::timing("  rendered and written (warm)", t);
-        if let Err(e) = out.commit() {
-            return Some(Err(BuildError::Output(e, diagnostics)));
-        }
+        let written = match out.commit() {
+            Ok(written) => written,
+            Err(e) => return Some(Err(BuildError::Output(e, diagnostics))),
+        };
         crate::site::timing("  moved into place (warm)", t);
         if let Some(mut encoded) = snapshot {
             encoded.highlights_known = restored.highlights_known;
-            cache::save(root, opts, output, env, encoded, layouts);
+            cache::save(root, opts, output, env, encoded, layouts, &restored.outputs.updated(&removed, written));
         }
     }
     crate::site::timing("render + write (warm)", t);

@@ -23,6 +23,7 @@ use crate::config::Audience;
 use crate::content::{self, Asset, FrontMatter, Page, Stamp};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::markdown::Rendered;
+use crate::output_stamps::OutputStamps;
 use crate::ownership::Ownership;
 use crate::site::{BuildOptions, Children, FaqItem, Frame, Site};
 use crate::theme::ThemeFiles;
@@ -445,9 +446,19 @@ pub fn prepare(root: &Path, opts: &BuildOptions, output: &Path) -> PathBuf {
 /// Writes the site-wide part of a snapshot after a successful build (its shards were written
 /// by [`encode`]). Failing to write only costs the next build its speed, so errors are ignored
 /// (and the snapshot for this output is removed).
-pub fn save(root: &Path, opts: &BuildOptions, output: &Path, env: u64, encoded: Encoded, exports: Option<crate::render::ExportLayouts>) {
+pub fn save(
+    root: &Path,
+    opts: &BuildOptions,
+    output: &Path,
+    env: u64,
+    encoded: Encoded,
+    exports: Option<crate::render::ExportLayouts>,
+    outputs: &OutputStamps,
+) {
     let dir = cache_dir(root, opts, output);
     let write = || -> std::io::Result<()> {
+        // Before `site.bin`, which vouches for it.
+        write_atomic(&dir.join(OUTPUTS_FILE), &to_bytes(outputs).ok_or_else(|| std::io::Error::other("encode"))?)?;
         let marker = Stamp::read(&output.join(crate::output::MARKER)).ok_or_else(|| std::io::Error::other("no marker"))?;
         let header = Header { format: FORMAT, version: env!("CARGO_PKG_VERSION").into(), env, marker, exports };
         let mut bytes = to_bytes(&header).ok_or_else(|| std::io::Error::other("encode"))?;
@@ -478,6 +489,18 @@ pub fn invalidate(root: &Path, opts: &BuildOptions, output: &Path) {
 
 /// Names the output folder an entry describes.
 const OUTPUT_FILE: &str = "output.txt";
+/// The stamps of the files the build that saved the snapshot left in the output.
+const OUTPUTS_FILE: &str = "outputs.bin";
+
+/// The stamps of the output's files as the last build left them, if they are all still so:
+/// otherwise (a file deleted or changed behind the build's back, or no stamps) the snapshot does
+/// not describe the folder, and the build is a full one.
+fn intact_output(root: &Path, opts: &BuildOptions, output: &Path) -> Option<OutputStamps> {
+    use bincode::Options;
+    let bytes = read_checked(&cache_dir(root, opts, output).join(OUTPUTS_FILE))?;
+    let stamps: OutputStamps = codec(bytes.len()).deserialize(&bytes).ok()?;
+    stamps.intact(output).then_some(stamps)
+}
 
 /// Removes the entries whose output folder is gone (or no longer demarcate's): benchmarks and
 /// one-off `-o` builds would otherwise leave snapshots behind. Only files this module writes are
@@ -495,6 +518,7 @@ fn prune(top: &Path) {
         let ours = |p: &PathBuf| {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             name == OUTPUT_FILE
+                || name == OUTPUTS_FILE
                 || name == "site.bin"
                 || name == HIGHLIGHTS_FILE
                 || (name.starts_with("shard-") && name.contains(".bin"))
@@ -530,6 +554,8 @@ pub struct Restored {
     /// The hash of everything outside `content/` the snapshot was checked against
     /// ([`environment`]), to save the next snapshot under.
     pub env: u64,
+    /// The output's files as the last build left them (all still so), for the next snapshot.
+    pub outputs: OutputStamps,
 }
 
 /// Whether every index in a record points into the registry and the site (a decodable but
@@ -550,9 +576,11 @@ fn record_in_range(r: &PageRecord, reg: &crate::ownership::Registry) -> bool {
 /// files (same pages, same assets unchanged). `Err`: build cold, with the config and registry
 /// given back (`frame`), already loaded.
 pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Box<Frame>, env: u64) -> Result<Restored, Box<Frame>> {
-    match snapshot(root, opts, output, &frame, env) {
-        Some(snapshot) => Ok(snapshot.into_restored(root, *frame, env)),
-        None => Err(frame),
+    // The output's files are checked while the snapshot is read: one deleted or changed behind
+    // the last build's back means the snapshot no longer describes the folder.
+    match rayon::join(|| snapshot(root, opts, output, &frame, env), || intact_output(root, opts, output)) {
+        (Some(snapshot), Some(outputs)) => Ok(snapshot.into_restored(root, *frame, env, outputs)),
+        _ => Err(frame),
     }
 }
 
@@ -590,7 +618,7 @@ pub struct Moved {
 }
 
 impl Snapshot {
-    fn into_restored(self, root: &Path, frame: Frame, env: u64) -> Restored {
+    fn into_restored(self, root: &Path, frame: Frame, env: u64, outputs: OutputStamps) -> Restored {
         let n = self.pages.len();
         let site = Site {
             root: root.to_path_buf(),
@@ -618,7 +646,7 @@ impl Snapshot {
             diagnostics: self.diagnostics,
         };
         let Snapshot { edited, moved, generations, assets_changed, assets_removed, exports, highlights_known, .. } = self;
-        Restored { site, edited, moved, generations, assets_changed, assets_removed, exports, highlights_known, env }
+        Restored { site, edited, moved, generations, assets_changed, assets_removed, exports, highlights_known, env, outputs }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod init;
 pub mod markdown;
 pub mod output;
 pub mod output_lock;
+pub mod output_stamps;
 pub mod ownership;
 pub mod preview;
 pub mod read_ahead;

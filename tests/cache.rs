@@ -500,6 +500,38 @@ fn a_cache_damaged_in_a_way_that_still_decodes_costs_only_speed() {
     warm_build(&s);
 }
 
+/// The cache vouches for the output folder only as the last build left it: a file deleted or
+/// changed behind its back (a deploy moving files out, a clean-up, a hand edit) is made again.
+#[test]
+fn output_files_deleted_or_changed_behind_the_builds_back_are_made_again() {
+    let s = fixture();
+    cold_build(&s);
+    warm_build(&s);
+    std::fs::remove_file(s.path().join("site/index.html")).unwrap();
+    std::fs::remove_dir_all(s.path().join("site/owners")).unwrap();
+    let r = build_checked(&s, &[], false);
+    assert!(r.stdout.contains("of them unchanged"), "updated in place: {}", r.stdout);
+    assert!(s.exists("site/index.html") && s.exists("site/owners/desk/index.html"));
+    warm_build(&s);
+
+    // A file the last warm build wrote, edited by hand: the stamps that build noted are checked.
+    edit(&s, "content/clients/beta.md", |t| t.replace("Beta body.", "Beta body, edited."));
+    assert!(warm_build(&s).stdout.contains("updated"));
+    edit(&s, "site/clients/beta/index.html", |t| t.replace("Beta body, edited.", "Beta body, hand-edited."));
+    build_checked(&s, &[], false);
+    assert!(s.read("site/clients/beta/index.html").contains("Beta body, edited."));
+
+    // An export emptied: a warm build would splice ranges of it into the next one.
+    edit(&s, "content/clients/beta.md", |t| t.replace("edited.", "edited again."));
+    std::fs::write(s.path().join("site/ownership.json"), "").unwrap();
+    build_checked(&s, &[], false);
+
+    // A file someone added changes nothing the build made: still warm, and left alone.
+    s.file("site/extra.txt", "mine");
+    warm_build(&s);
+    assert_eq!(s.read("site/extra.txt"), "mine");
+}
+
 #[test]
 fn a_replaced_or_deleted_output_folder_builds_cold() {
     let s = fixture();
