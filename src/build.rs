@@ -112,16 +112,26 @@ fn compile_loaded(files: ThemeFiles, d: &mut Vec<Diagnostic>, t: Instant) -> (Th
 
 /// Builds the site into `output`, warm from the build cache when it matches.
 pub fn build(root: &Path, opts: &BuildOptions, output: &Path) -> Result<BuildReport, BuildError> {
-    build_with(root, opts, output, true)
+    build_with(root, opts, output, true, &|_| {})
 }
 
 /// `use_cache: false` always builds cold (the cache is still written for the next build).
-pub fn build_with(root: &Path, opts: &BuildOptions, output: &Path, use_cache: bool) -> Result<BuildReport, BuildError> {
-    let start = Instant::now();
-    let started_ns = crate::content::now_ns();
+/// One build at a time per output folder: when another holds it, `waiting` is told the lock
+/// file's path and this build waits (see [`crate::output_lock`]).
+pub fn build_with(
+    root: &Path,
+    opts: &BuildOptions,
+    output: &Path,
+    use_cache: bool,
+    waiting: &dyn Fn(&Path),
+) -> Result<BuildReport, BuildError> {
     if let Err(e) = output::check_outside_sources(root, output) {
         return Err(BuildError::Output(e, Diagnostics::default()));
     }
+    // Held until the output is in place and the snapshot saved.
+    let _lock = crate::output_lock::OutputLock::acquire(output, waiting);
+    let start = Instant::now();
+    let started_ns = crate::content::now_ns();
     // Files earlier warm builds replaced, deleted beside this build's work.
     let trash = cache::trash_dir(root);
     if trash.is_dir() {

@@ -229,15 +229,13 @@ fn remove_in_background(old: demarcate::output::OldOutput) {
 }
 
 fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_cache: bool) -> ExitCode {
-    // Held until the output is in place: a second build into this folder waits for this one.
-    let lock = demarcate::output_lock::OutputLock::acquire(output, |lock| {
+    let waiting = |lock: &Path| {
         if !quiet {
             eprintln!("Waiting for another build into {} to finish (it holds {})…", output.display(), lock.display());
         }
-    });
+    };
     let ticker = progress(!quiet && std::io::stderr().is_terminal());
-    let result = build::build_with(root, opts, output, use_cache);
-    drop(lock);
+    let result = build::build_with(root, opts, output, use_cache, &waiting);
     if let Some(t) = ticker {
         let _ = t.send(());
         std::thread::sleep(std::time::Duration::from_millis(20));

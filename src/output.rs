@@ -246,7 +246,7 @@ impl Sink for DiskOutput {
     }
 }
 
-/// `path` open for reading, with its size, when it is a regular file (not a symbolic link).
+/// `path` open for reading, with its metadata, when it is a regular file (not a symbolic link).
 fn open_regular(path: &Path) -> Option<(std::fs::File, std::fs::Metadata)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -713,6 +713,7 @@ impl UpdateOutput {
     /// in one step (swapped with the file it replaces, which goes to the trash). On an error the
     /// files not yet moved are removed (those already moved stay: each file is whole, old or
     /// new).
+    ///
     /// Returns the stamps of the files put, written or kept, as they now are in the output.
     pub fn commit(mut self) -> Result<OutputStamps, OutputError> {
         let stamps = self.stamps.take();

@@ -28,7 +28,7 @@ pub struct OutputLock {
 impl OutputLock {
     /// Takes the lock for the output folder `target`, calling `waiting` once with the lock file's
     /// path if another build holds it, then waiting until that build is done.
-    pub fn acquire(target: &Path, waiting: impl FnOnce(&Path)) -> OutputLock {
+    pub fn acquire(target: &Path, waiting: &dyn Fn(&Path)) -> OutputLock {
         let path = lock_path(target);
         let mut waiting = Some(waiting);
         let mut created = Vec::new();
@@ -127,7 +127,7 @@ mod tests {
     fn a_second_build_waits_for_the_first_and_the_lock_file_goes_with_the_last() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("site");
-        let first = OutputLock::acquire(&target, |_| panic!("nobody else holds the lock"));
+        let first = OutputLock::acquire(&target, &|_| panic!("nobody else holds the lock"));
         let lock = dir.path().join(".site.demarcate-lock");
         assert_eq!(first.path(), Some(lock.as_path()));
 
@@ -136,7 +136,7 @@ mod tests {
         let second = {
             let target = target.clone();
             std::thread::spawn(move || {
-                let lock = OutputLock::acquire(&target, |path| told.send(path.to_path_buf()).unwrap());
+                let lock = OutputLock::acquire(&target, &|path| told.send(path.to_path_buf()).unwrap());
                 got.send(()).unwrap();
                 // Held a moment, so that the main thread sees the file while this one has it.
                 std::thread::sleep(Duration::from_millis(100));
@@ -159,14 +159,14 @@ mod tests {
         // A lock file nobody holds, as a killed build leaves it.
         std::fs::create_dir_all(dir.path().join("out/deeper")).unwrap();
         std::fs::write(lock_path(&target), "").unwrap();
-        let lock = OutputLock::acquire(&target, |_| panic!("a lock file nobody holds is free"));
+        let lock = OutputLock::acquire(&target, &|_| panic!("a lock file nobody holds is free"));
         assert!(lock.path().is_some());
         drop(lock);
         assert!(!dir.path().join("out/deeper/.site.demarcate-lock").exists());
         assert!(dir.path().join("out/deeper").is_dir(), "a folder the lock did not create stays");
 
         let fresh = dir.path().join("new/nested/site");
-        drop(OutputLock::acquire(&fresh, |_| {}));
+        drop(OutputLock::acquire(&fresh, &|_| {}));
         assert!(!dir.path().join("new").exists(), "folders made only for the lock are removed when the build made nothing there");
     }
 }
