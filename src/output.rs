@@ -450,7 +450,7 @@ fn files_below(root: &Path) -> Vec<String> {
 }
 
 /// The folder `target` sits in (`.` for a bare name).
-fn parent_of(target: &Path) -> PathBuf {
+pub(crate) fn parent_of(target: &Path) -> PathBuf {
     match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -478,8 +478,9 @@ fn old_output_path(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{}{OLD_INFIX}{}", output_name(target), std::process::id()))
 }
 
-/// The output folder's own name, which its staging and set-aside folders are named after.
-fn output_name(target: &Path) -> String {
+/// The output folder's own name, which its staging and set-aside folders and its lock file are
+/// named after.
+pub(crate) fn output_name(target: &Path) -> String {
     target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into())
 }
 

@@ -84,12 +84,7 @@ impl Drop for OutputLock {
 
 /// `.NAME.demarcate-lock` beside the output folder `NAME`, named like its staging folders.
 pub fn lock_path(target: &Path) -> PathBuf {
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    parent.join(format!(".{name}.demarcate-lock"))
+    crate::output::parent_of(target).join(format!(".{}.demarcate-lock", crate::output::output_name(target)))
 }
 
 /// Creates `folder` and any missing folders above it; returns those it created, outermost
