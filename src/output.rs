@@ -78,21 +78,29 @@ impl std::fmt::Display for OutputError {
                  Choose another folder with --output, or empty it yourself",
                 p.display()
             ),
-            OutputError::InsideSources { output, sources } => write!(
-                f,
-                "refusing to build into {}: it is inside {}, which the build reads, so every build would read \
-                 the pages of the one before back in. Choose a folder outside content/, static/, templates/ and themes/",
-                output.display(),
-                sources.display()
-            ),
+            OutputError::InsideSources { output, sources } => {
+                let why = if sources.ends_with(crate::cache::CACHE_DIR) {
+                    "the build cache, which builds clean up"
+                } else {
+                    "which the build reads, so every build would read the pages of the one before back in"
+                };
+                write!(
+                    f,
+                    "refusing to build into {}: it is inside {}, {why}. Choose a folder outside content/, static/, \
+                     templates/, themes/ and .demarcate-cache/",
+                    output.display(),
+                    sources.display()
+                )
+            }
             OutputError::Io(p, e) => write!(f, "{}: {e}", p.display()),
         }
     }
 }
 
 /// The folders of the site at `root` that a build reads besides its config: the content, the
-/// site's templates and static files, and the themes.
-const SOURCE_FOLDERS: [&str; 4] = [crate::content::CONTENT_DIR, "static", "templates", "themes"];
+/// site's templates and static files, the themes, and the build cache (whose trash the next
+/// build empties).
+const SOURCE_FOLDERS: [&str; 5] = [crate::content::CONTENT_DIR, "static", "templates", "themes", crate::cache::CACHE_DIR];
 
 /// Refuses an output folder inside one the build reads from: its pages would come back as
 /// assets of the next build, nested one level deeper each time.

@@ -560,9 +560,13 @@ fn an_output_folder_inside_the_sources_is_refused() {
     s.file("content/x.md", &plain_page("X", "", "X.\n"));
     s.file("static/logo.svg", "<svg/>");
     let before = files_below(s.path());
-    for (output, sources) in
-        [("content/site", "content"), ("content/../content/deeper/site", "content"), ("static/out", "static"), ("templates", "templates")]
-    {
+    for (output, sources) in [
+        ("content/site", "content"),
+        ("content/../content/deeper/site", "content"),
+        ("static/out", "static"),
+        ("templates", "templates"),
+        (".demarcate-cache/trash", ".demarcate-cache"),
+    ] {
         let r = s.run(&["build", "--output", output]);
         r.fails_with(1);
         assert!(r.stderr.contains(&format!("refusing to build into {output}: it is inside ./{sources}")), "{output}: {}", r.stderr);
