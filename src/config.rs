@@ -313,9 +313,9 @@ pub const DEFAULT_WORKSTREAMS: [(&str, &str, &str); 9] = [
     ("strategic-roadmap", "Strategic roadmap", "Technology planning, budgets and priorities."),
 ];
 
-/// Turns a serde_yaml error into a diagnostic with a stable code, the position and, for unknown
-/// keys, a did-you-mean.
-pub fn yaml_error(file: &str, err: &serde_yaml::Error, line_offset: usize) -> Diagnostic {
+/// Turns a serde_yaml error in `yaml` (whose first line is line `line_offset + 1` of `file`)
+/// into a diagnostic with a stable code, the position and, for unknown keys, a did-you-mean.
+pub fn yaml_error(file: &str, yaml: &str, err: &serde_yaml::Error, line_offset: usize) -> Diagnostic {
     let text = err.to_string();
     // serde_yaml appends " at line L column C"; we report the position separately.
     let message = match text.rfind(" at line ") {
@@ -344,6 +344,15 @@ pub fn yaml_error(file: &str, err: &serde_yaml::Error, line_offset: usize) -> Di
         };
         return Diagnostic::error("unknown-key", file, msg).at(Pos { width: field.len(), ..pos }).help(help);
     }
+    if let Some((context, rest)) = message.split_once("duplicate field `") {
+        // serde_yaml places it at the start of the mapping; the second key is the mistake.
+        let key = rest.split('`').next().unwrap_or_default();
+        let at = second_key_in_mapping(yaml, Pos { line: pos.line.saturating_sub(line_offset), ..pos }, key)
+            .map_or(pos, |p| Pos { line: p.line + line_offset, ..p });
+        return Diagnostic::error("invalid-yaml", file, format!("{context}`{key}` is given twice"))
+            .at(at)
+            .help("keep one of them: YAML keeps no duplicate keys");
+    }
     let code = if message.contains("invalid type")
         || message.contains("unknown variant")
         || message.contains("invalid value")
@@ -354,6 +363,38 @@ pub fn yaml_error(file: &str, err: &serde_yaml::Error, line_offset: usize) -> Di
         "invalid-yaml"
     };
     Diagnostic::error(code, file, message).at(pos)
+}
+
+/// Where `key` appears a second time in the block mapping starting at `start` (1-based, in
+/// `yaml`): the keys of one mapping share its column; the mapping ends at the first line
+/// indented less. `None` for anything else (a flow mapping).
+fn second_key_in_mapping(yaml: &str, start: Pos, key: &str) -> Option<Pos> {
+    let indent = start.column.checked_sub(1)?;
+    let names_key = |rest: &str| {
+        let rest = rest.trim_start_matches(['"', '\'']);
+        rest.strip_prefix(key).is_some_and(|after| after.trim_start_matches(['"', '\'']).trim_start().starts_with(':'))
+    };
+    let mut seen = 0;
+    for (n, line) in yaml.lines().enumerate().skip(start.line.checked_sub(1)?) {
+        let first = n + 1 == start.line;
+        let body = line.trim_start_matches(' ');
+        let depth = line.len() - body.len();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        // The first line may start with `- ` before the mapping's first key.
+        let at_key = if first { line.get(indent..) } else { (depth == indent).then_some(body) };
+        if !first && depth < indent {
+            return None;
+        }
+        if at_key.is_some_and(names_key) {
+            seen += 1;
+            if seen == 2 {
+                return Some(Pos { line: n + 1, column: indent + 1, width: key.len() });
+            }
+        }
+    }
+    None
 }
 
 fn read_registry_file(root: &Path, name: &str, files: &mut Vec<(String, String)>, diags: &mut Diagnostics) -> Option<String> {
@@ -394,7 +435,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
         match serde_yaml::from_str(&text) {
             Ok(c) => c,
             Err(e) => {
-                diags.push(yaml_error(CONFIG_FILE, &e, 0));
+                diags.push(yaml_error(CONFIG_FILE, &text, &e, 0));
                 return None;
             }
         }
@@ -432,7 +473,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
                     _ => serde_yaml::from_str(&reg_text).map(|v| config.workstreams = v),
                 };
                 if let Err(e) = parsed {
-                    diags.push(yaml_error(&file, &e, 0));
+                    diags.push(yaml_error(&file, &reg_text, &e, 0));
                     ok = false;
                 }
                 source = RegistrySource { file: file.clone(), text: reg_text, prefix: None };

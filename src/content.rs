@@ -546,7 +546,7 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
         UnknownKeys::Error => match serde_yaml::from_str::<FrontMatter>(yaml) {
             Ok(fm) => Some(fm),
             Err(e) => {
-                let mut d = yaml_error(file, &e, offset);
+                let mut d = yaml_error(file, yaml, &e, offset);
                 if d.code == "unknown-key" && !d.message.contains(" in `") {
                     let help = d.help.take().unwrap_or_default();
                     d = d.help(format!(
@@ -562,7 +562,7 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
             match serde_yaml::from_str::<FrontMatter>(yaml) {
                 Ok(fm) => return Some(fm),
                 Err(e) => {
-                    let d = yaml_error(file, &e, offset);
+                    let d = yaml_error(file, yaml, &e, offset);
                     if d.code != "unknown-key" || d.message.contains(" in `") {
                         diags.push(d);
                         return None;
@@ -580,7 +580,7 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
                     return None;
                 }
                 Err(e) => {
-                    diags.push(yaml_error(file, &e, offset));
+                    diags.push(yaml_error(file, yaml, &e, offset));
                     return None;
                 }
             };

@@ -313,6 +313,47 @@ fn invalid_config_yaml_is_reported_with_file_and_line() {
     assert_eq!(found[0]["line"], 2, "invalid YAML in the config should point at line 2\n{}", show(&diags));
 }
 
+/// A key given twice is reported where it is given the second time, not at the start of its
+/// mapping (where serde_yaml places it): in front-matter, in the config, in a list item.
+#[test]
+fn a_key_given_twice_points_at_the_second_one() {
+    let s = Site::with_config();
+    let page = "---\ntitle: Twice\nsummary: First.\ntags: [a]\nsummary: Second.\n---\nBody.\n";
+    s.file("content/twice.md", page);
+    let (code, diags) = check_json(s.path(), &[]);
+    assert_eq!(code, 1, "{}", show(&diags));
+    let found = with_code(&diags, "invalid-yaml");
+    assert_eq!(found.len(), 1, "{}", show(&diags));
+    assert_eq!(found[0]["file"], "content/twice.md");
+    assert_eq!((found[0]["line"].as_u64(), found[0]["column"].as_u64()), (Some(5), Some(1)), "{}", show(&diags));
+    assert!(found[0]["message"].as_str().unwrap_or_default().contains("`summary` is given twice"), "{}", show(&diags));
+
+    // Nested in the config: the owner's second `name`.
+    let config = CONFIG.replacen(
+        "  eng: {name: Engineering, party: northwind, contact: eng@n.example, hours: business-hours}\n",
+        "  eng:\n    name: Engineering\n    party: northwind\n    # the same again\n    name: Engineers\n",
+        1,
+    );
+    assert_ne!(config, CONFIG);
+    let s = Site::with_config_text(&config);
+    s.file("content/ok.md", &plain_page("Ok", "", "Fine.\n"));
+    let (code, diags) = check_json(s.path(), &[]);
+    assert_eq!(code, 1, "{}", show(&diags));
+    let found = with_code(&diags, "invalid-yaml");
+    assert_eq!(found.len(), 1, "{}", show(&diags));
+    let (line, column) = pos_of(&config, "    name: Engineers");
+    assert_eq!((found[0]["line"].as_u64(), found[0]["column"].as_u64()), (Some(line as u64), Some(column as u64 + 4)), "{}", show(&diags));
+
+    // In a list item's mapping.
+    let s = Site::with_config();
+    let page = "---\ntitle: Sources\nsources:\n  - title: One\n    url: https://a.example/\n    title: Two\n---\nBody.\n";
+    s.file("content/sources.md", page);
+    let (_, diags) = check_json(s.path(), &[]);
+    let found = with_code(&diags, "invalid-yaml");
+    assert_eq!(found.len(), 1, "{}", show(&diags));
+    assert_eq!((found[0]["line"].as_u64(), found[0]["column"].as_u64()), (Some(6), Some(5)), "{}", show(&diags));
+}
+
 #[test]
 fn unknown_front_matter_key_is_an_error_suggesting_the_known_key() {
     let s = Site::with_config();

@@ -532,6 +532,32 @@ fn broken_yaml_shows_the_overlay_on_every_page_until_fixed() {
     });
 }
 
+/// With no good build to show, every path answers with the errors and the reload script, so the
+/// browser shows the site by itself once it is fixed.
+#[test]
+fn a_site_broken_from_the_start_shows_its_errors_and_reloads_once_fixed() {
+    let s = fixture();
+    let good = s.read(CO);
+    s.file(CO, &good.replacen("model: co-managed", "model: \"co-managed", 1));
+    let serve = Serve::start(s.path(), &[]);
+    for path in ["/", CO_URL, "/no/such/page/"] {
+        let r = serve.get(path);
+        assert_eq!(r.status, 503, "GET {path}");
+        assert!(r.content_type().starts_with("text/html"), "GET {path}: {}", r.content_type());
+        let html = r.text();
+        assert!(html.starts_with("<!doctype html>"), "GET {path}: a whole page");
+        let shown = overlay(&html).unwrap_or_default();
+        assert!(shown.contains("invalid-yaml") && shown.contains("acme-co-managed.md"), "GET {path}: the errors are shown: {shown}");
+        assert!(html.contains("/__demarcate/events"), "GET {path}: the page reloads by itself");
+    }
+    let mut events = serve.events();
+    s.file(CO, &good);
+    after_reloads(&mut events, "the site once fixed", || {
+        let r = serve.get(CO_URL);
+        ensure(r.status == 200 && overlay(&r.text()).is_none(), || format!("status {}", r.status))
+    });
+}
+
 #[test]
 fn edits_made_while_broken_are_served_once_fixed() {
     let s = fixture();

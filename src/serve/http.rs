@@ -67,11 +67,11 @@ pub fn mime(path: &str) -> &'static str {
 
 const RELOAD_SCRIPT: &str = r#"<script>/* demarcate serve: live reload */(function(){var es=new EventSource("/__demarcate/events");es.addEventListener("reload",function(){location.reload();});es.addEventListener("css",function(){document.querySelectorAll('link[rel="stylesheet"]').forEach(function(l){var u=new URL(l.href);u.searchParams.set("v",Date.now());l.href=u.href;});});})();</script>"#;
 
-fn overlay(report: &str) -> String {
+fn overlay(report: &str, heading: &str) -> String {
     let escaped = crate::markdown::escape_html(report);
     format!(
         "<div id=\"demarcate-errors\" role=\"alert\" style=\"position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,24,33,.96);color:#fff;padding:2rem;font:14px/1.5 ui-monospace,monospace\">\
-         <h2 style=\"color:#ffb4a8;font:600 1.25rem system-ui,sans-serif;margin:0 0 1rem\">The site has errors — showing the last good build</h2>\
+         <h2 style=\"color:#ffb4a8;font:600 1.25rem system-ui,sans-serif;margin:0 0 1rem\">{heading}</h2>\
          <pre style=\"white-space:pre-wrap;margin:0\">{escaped}</pre>\
          <p style=\"font-family:system-ui,sans-serif;opacity:.8\">Fix the file and save: this page reloads by itself.</p></div>"
     )
@@ -82,12 +82,25 @@ pub fn inject(html: &[u8], errors: Option<&str>) -> Vec<u8> {
     let text = String::from_utf8_lossy(html);
     let mut extra = String::from(RELOAD_SCRIPT);
     if let Some(report) = errors {
-        extra.push_str(&overlay(report));
+        extra.push_str(&overlay(report, "The site has errors — showing the last good build"));
     }
     match text.rfind("</body>") {
         Some(i) => format!("{}{extra}{}", &text[..i], &text[i..]).into_bytes(),
         None => format!("{text}{extra}").into_bytes(),
     }
+}
+
+/// What every path answers while the site has errors and no build has succeeded yet (there is
+/// no page to lay the overlay over): the errors, and the reload script, so that the browser
+/// shows the site once it is fixed.
+fn no_build_yet(report: &str) -> Vec<u8> {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>The site has errors · demarcate serve</title>\n</head>\n<body>\n{}{RELOAD_SCRIPT}\n</body>\n</html>\n",
+        overlay(report, "The site has errors — nothing has built yet")
+    )
+    .into_bytes()
 }
 
 /// Adds a header; names and values here are our own constants, so a failure can only drop it.
@@ -118,6 +131,12 @@ pub fn handle(request: Request, state: &State) {
     let key = if known(&key) { key } else { folder };
     let (status, key, body) = match fresh(&key) {
         Some(bytes) => (200, key, bytes),
+        None if snapshot.files.is_empty() && errors.is_some() => {
+            let page = no_build_yet(errors.unwrap_or_default());
+            let response = with_header(Response::from_data(page).with_status_code(503), "Content-Type", "text/html; charset=utf-8");
+            let _ = request.respond(with_header(response, "Cache-Control", "no-store"));
+            return;
+        }
         None => match fresh("404.html") {
             Some(bytes) => (404, "404.html".to_string(), bytes),
             None => (404, "404.txt".to_string(), std::sync::Arc::new(b"404 Not Found\n".to_vec())),
