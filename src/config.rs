@@ -332,7 +332,7 @@ pub fn yaml_error(file: &str, yaml: &str, err: &serde_yaml::Error, line_offset: 
             .or_else(|| message.split("expected ").nth(1))
             .map(|list| list.split(", ").map(|s| s.trim_matches('`')).collect())
             .unwrap_or_default();
-        let help = match did_you_mean(&field, expected.iter().copied()) {
+        let help = match other_generators_name(&field, &expected).or_else(|| did_you_mean(&field, expected.iter().copied())) {
             Some(s) => format!("did you mean `{s}`?"),
             None if !expected.is_empty() => format!("known keys here: {}", expected.join(", ")),
             None => "remove the key".into(),
@@ -363,6 +363,21 @@ pub fn yaml_error(file: &str, yaml: &str, err: &serde_yaml::Error, line_offset: 
         "invalid-yaml"
     };
     Diagnostic::error(code, file, message).at(pos)
+}
+
+/// The key among `expected` that Hugo, Zola or Jekyll front-matter calls `field` (a page
+/// moved from one of them says `description`, `date` or `categories`), which no spelling
+/// distance would suggest.
+fn other_generators_name<'a>(field: &str, expected: &[&'a str]) -> Option<&'a str> {
+    let ours = match field.to_ascii_lowercase().as_str() {
+        "description" | "excerpt" | "abstract" => "summary",
+        "date" | "lastmod" | "last_modified" | "modified" => "updated",
+        "categories" | "keywords" | "taxonomies" => "tags",
+        "url" | "permalink" => "slug",
+        "params" | "extra_params" => "extra",
+        _ => return None,
+    };
+    expected.iter().copied().find(|e| *e == ours)
 }
 
 /// Where `key` appears a second time in the block mapping starting at `start` (1-based, in

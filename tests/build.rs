@@ -371,6 +371,15 @@ fn unknown_front_matter_key_is_an_error_suggesting_the_known_key() {
     let r = s.run(&["build"]);
     r.fails_with(1);
     assert!(r.stderr.contains("help:") && r.stderr.contains("did you mean `title`"), "{}", r.stderr);
+
+    // What Hugo, Zola or Jekyll call a key demarcate names otherwise is suggested too.
+    for (theirs, ours) in [("description", "summary"), ("lastmod", "updated"), ("categories", "tags")] {
+        s.file("content/typo.md", &format!("---\ntitle: Moved\n{theirs}: x\n---\nBody.\n"));
+        let (_, diags) = check_json(s.path(), &[]);
+        let found = with_code(&diags, "unknown-key");
+        assert_eq!(found.len(), 1, "{}", show(&diags));
+        assert!(found[0]["help"].as_str().unwrap_or("").contains(&format!("did you mean `{ours}`")), "{theirs}: {}", show(&diags));
+    }
 }
 
 #[test]
