@@ -177,6 +177,24 @@ fn summary(diags: &Diagnostics, playbooks: usize) -> String {
     format!("{}, {} in {}", plural(diags.errors(), "error"), plural(diags.warnings(), "warning"), plural(playbooks, "playbook"))
 }
 
+/// For a long list of diagnostics, how many there are of each code, most first: the line a reader
+/// of hundreds of them (a corpus from another generator) needs last.
+fn by_code(diags: &Diagnostics) -> Option<String> {
+    const LONG: usize = 10;
+    if diags.items.len() <= LONG {
+        return None;
+    }
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for d in &diags.items {
+        match counts.iter_mut().find(|(code, _)| *code == d.code) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((d.code, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    Some(format!("by code: {}", counts.iter().map(|(code, n)| format!("{n} {code}")).collect::<Vec<_>>().join(", ")))
+}
+
 /// Shows the build stage on a terminal when a build takes more than a moment.
 fn progress(enabled: bool) -> Option<std::sync::mpsc::Sender<()>> {
     if !enabled {
@@ -283,6 +301,9 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
                 "build failed: {}; the previous output was left as it was",
                 summary(&diags, 0).rsplit_once(" in ").map(|x| x.0).unwrap_or("")
             );
+            if let Some(counts) = by_code(&diags) {
+                eprintln!("{counts}");
+            }
             ExitCode::from(1)
         }
         Err(BuildError::Output(e, diags)) => {
@@ -303,6 +324,9 @@ fn run_check(root: &Path, opts: &BuildOptions, format: Format, deny_warnings: bo
                 println!("{playbooks} playbooks checked: no problems found");
             } else {
                 eprintln!("{}", summary(&diags, playbooks));
+                if let Some(counts) = by_code(&diags) {
+                    eprintln!("{counts}");
+                }
             }
         }
         Format::Json => println!("{}", diagnostics::render_json(&diags.items)),

@@ -1218,3 +1218,25 @@ fn unknown_filter_in_a_template_points_at_the_template_line() {
     assert!(d.message.contains("nosuch"), "{}", d.message);
     assert!(!d.message.contains("-->"), "the message should not repeat tera's report: {}", d.message);
 }
+
+/// Past ten diagnostics, the human output ends with how many there are of each code, most first;
+/// a short list has no such line.
+#[test]
+fn a_long_list_of_diagnostics_ends_with_a_count_by_code() {
+    let s = Site::with_config();
+    let links: String = (0..12).map(|i| format!("See [gone {i}](gone-{i}.md).\n\n")).collect();
+    s.file("content/acme.md", &acme_playbook("Acme", &links));
+    s.file("content/typo.md", "---\ntitle: Typo\ntitel: x\n---\nBody.\n");
+    let r = s.run(&["check"]);
+    r.fails_with(1);
+    let last = r.stderr.lines().last().unwrap_or_default();
+    assert_eq!(last, "by code: 12 broken-link, 1 unknown-key", "{}", r.stderr);
+    let r = s.run(&["build"]);
+    r.fails_with(1);
+    assert!(r.stderr.ends_with("by code: 12 broken-link, 1 unknown-key\n"), "{}", r.stderr);
+
+    s.file("content/acme.md", &acme_playbook("Acme", "Fine.\n"));
+    let r = s.run(&["check"]);
+    r.fails_with(1);
+    assert!(!r.stderr.contains("by code:"), "{}", r.stderr);
+}
