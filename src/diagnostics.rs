@@ -139,19 +139,22 @@ pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
     let mut files = SimpleFiles::new();
     // Per file: its id and its lines, worked out once (a registry of thousands of owners can
     // carry a warning for each).
-    let mut ids: HashMap<&str, (usize, LineIndex)> = HashMap::default();
+    // Whether the file could be read: a missing or unreadable one has no lines to show.
+    let mut ids: HashMap<&str, (usize, LineIndex, bool)> = HashMap::default();
     let mut buffer = termcolor::Buffer::no_color();
     if color {
         buffer = termcolor::Buffer::ansi();
     }
     let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
     for d in diags {
-        let (id, lines) = ids.entry(d.file.as_str()).or_insert_with(|| {
-            let text = std::fs::read_to_string(root.join(&d.file)).unwrap_or_default();
+        let (id, lines, readable) = ids.entry(d.file.as_str()).or_insert_with(|| {
+            let read = std::fs::read_to_string(root.join(&d.file));
+            let readable = read.is_ok();
+            let text = read.unwrap_or_default();
             let lines = LineIndex::new(&text);
-            (files.add(d.file.clone(), text), lines)
+            (files.add(d.file.clone(), text), lines, readable)
         });
-        let id = *id;
+        let (id, readable) = (*id, *readable);
         let source = files.get(id).map(|f| f.source().as_str()).unwrap_or_default();
         let mut cs = match d.severity {
             Severity::Error => CsDiagnostic::error(),
@@ -161,6 +164,9 @@ pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
         .with_message(&d.message);
         let mut notes = Vec::new();
         match (lines.line(source, d.line), lines.range(source, d.line, d.column, d.width)) {
+            // Line 1, column 1 of a file that is not there is the file itself.
+            _ if !readable && (d.line, d.column) <= (1, 1) => notes.push(format!("at {}", d.file)),
+            _ if !readable => notes.push(format!("at {}:{}:{}", d.file, d.line, d.column)),
             (Some(line), Some(range)) if line.len() > LONG_LINE => {
                 notes.push(format!("at {}:{}:{}: {}", d.file, d.line, d.column, excerpt(source, line, range)));
             }

@@ -1240,3 +1240,20 @@ fn a_long_list_of_diagnostics_ends_with_a_count_by_code() {
     r.fails_with(1);
     assert!(!r.stderr.contains("by code:"), "{}", r.stderr);
 }
+
+/// A file that cannot be shown (missing, or not UTF-8 text) is named with its position, not
+/// drawn as an empty excerpt.
+#[test]
+fn a_file_that_cannot_be_shown_is_named_without_an_empty_excerpt() {
+    let s = Site::new();
+    let r = s.run(&["build"]);
+    r.fails_with(1);
+    assert!(r.stderr.contains("= at demarcate.yaml\n") && !r.stderr.contains("-->"), "{}", r.stderr);
+
+    let s = Site::with_config();
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    std::fs::write(s.path().join("content/latin1.md"), b"---\ntitle: caf\xe9\n---\n").unwrap();
+    let r = s.run(&["check"]);
+    r.fails_with(1);
+    assert!(r.stderr.contains("= at content/latin1.md:2:11\n") && !r.stderr.contains("-->"), "{}", r.stderr);
+}
