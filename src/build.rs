@@ -208,7 +208,7 @@ pub fn build_with(
             }
             Err(errs) => {
                 out.abandon();
-                if in_place && errs.iter().all(|d| d.code == render::WRITE_ERROR) {
+                if in_place && render::only_write_errors(&errs) {
                     // The earlier output is in the way (a file stands where this build needs a
                     // folder): a fresh folder has nothing in the way.
                     in_place = false;
@@ -580,7 +580,7 @@ fn replay(
         );
         let layouts = match rendered {
             Ok(l) => l.or(restored.exports),
-            Err(errs) if errs.iter().all(|d| d.code == render::WRITE_ERROR) => {
+            Err(errs) if render::only_write_errors(&errs) => {
                 // The output is in the way (a file stands where a new page needs a folder): a
                 // full build can write a fresh folder.
                 out.abandon();

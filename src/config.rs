@@ -397,11 +397,11 @@ fn second_key_in_mapping(yaml: &str, start: Pos, key: &str) -> Option<Pos> {
         if body.is_empty() || body.starts_with('#') {
             continue;
         }
-        // The first line may start with `- ` before the mapping's first key.
-        let at_key = if first { line.get(indent..) } else { (depth == indent).then_some(body) };
         if !first && depth < indent {
             return None;
         }
+        // The first line may start with `- ` before the mapping's first key.
+        let at_key = if first { line.get(indent..) } else { (depth == indent).then_some(body) };
         if at_key.is_some_and(names_key) {
             seen += 1;
             if seen == 2 {

@@ -288,7 +288,7 @@ fn reads_as(mut file: std::fs::File, len: u64, next: &mut dyn FnMut(&mut [u8]) -
     matches!(file.read(&mut chunk[..1]), Ok(0))
 }
 
-/// Whether `path` is a regular file holding exactly `bytes`.
+/// The stamp of `path` when it is a regular file holding exactly `bytes`; `None` otherwise.
 fn holds_exactly(path: &Path, bytes: &[u8]) -> Option<FileStamp> {
     let (file, meta) = open_regular(path).filter(|(_, meta)| meta.len() == bytes.len() as u64)?;
     let mut rest = bytes;

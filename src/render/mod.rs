@@ -703,7 +703,13 @@ fn write_export(sink: &dyn Sink, path: &str, export: Export, previous: Option<Pr
 }
 
 /// The code of the diagnostic a file that cannot be written gives.
-pub const WRITE_ERROR: &str = "io";
+const WRITE_ERROR: &str = "io";
+
+/// Whether a render failed only because files could not be written (the earlier output in the
+/// way, say), not because of the site: a build into a fresh folder may then succeed.
+pub fn only_write_errors(errs: &[Diagnostic]) -> bool {
+    errs.iter().all(|d| d.code == WRITE_ERROR)
+}
 
 /// The diagnostic of an output file that could not be written.
 fn write_error(path: impl Into<String>, e: std::io::Error) -> Diagnostic {
