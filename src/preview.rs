@@ -196,6 +196,9 @@ impl Preview {
         {
             errors.extend(e);
         }
+        // A section's audience changed (or the section went): assets below it the last build
+        // left out may ship now, and only the copies put them back.
+        let copies = copies || site.assets.iter().any(|a| site.ships(a) && !self.files.contains_key(&a.rel));
         if copies
             && errors.is_empty()
             && let Err(e) = render::write_copied(&site, theme_files, &out)

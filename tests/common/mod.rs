@@ -943,3 +943,121 @@ impl Rng {
         items[self.below(items.len())]
     }
 }
+
+/// A playbook for the random-edit tests: one of two clients, the required workstreams and some
+/// others, owners that client may use, maybe a question.
+pub fn random_playbook(rng: &mut Rng, title: &str, folder: &str) -> String {
+    let (client, theirs) = if rng.chance(50) { ("acme", "acme-it") } else { ("beta", "beta-it") };
+    let owners = ["desk", "eng", "soc-team", theirs];
+    let mut text = format!("---\ntitle: {title}\nclient: {client}\n");
+    if rng.chance(25) {
+        text.push_str("audience: internal\n");
+    }
+    text.push_str("workstreams:\n");
+    for ws in ["help-desk", "security-monitoring", "documentation", "reporting"] {
+        if ws.starts_with("help") || ws.starts_with("security") || rng.chance(50) {
+            text.push_str(&format!("  {ws}: {}\n", rng.pick(&owners)));
+        }
+    }
+    if rng.chance(40) {
+        text.push_str(&format!("faq:\n  - q: Who owns {title}?\n    a: The {} team.\n", rng.pick(&owners)));
+    }
+    text.push_str(&format!("---\n{title} in {folder}.\n"));
+    text
+}
+
+/// Random changes to a site, round after round, for the tests that compare incremental output
+/// with a cold build: playbooks added, deleted or rewritten; sections rewritten, deleted or
+/// added again over the pages they had; client folders added or deleted whole. Every state it
+/// leaves builds without errors (warnings allowed).
+pub struct RandomEdits {
+    pages: Vec<String>,
+    next: usize,
+    /// Client folders added whole (a section and its playbooks), to be deleted whole.
+    client_folders: Vec<String>,
+}
+
+impl RandomEdits {
+    const FOLDERS: [&'static str; 4] = ["clients", "clients/acme", "vendors", "vendors/soc"];
+    const SECTIONS: [&'static str; 2] = ["content/clients/acme/_index.md", "content/vendors/soc/_index.md"];
+
+    /// Writes two nested sections and twelve playbooks into `s`.
+    pub fn populate(s: &Site, rng: &mut Rng) -> RandomEdits {
+        for rel in Self::SECTIONS {
+            s.file(rel, &Self::section(rng));
+        }
+        let mut pages: Vec<String> = Vec::new();
+        for n in 0..12 {
+            let folder = Self::FOLDERS[n % Self::FOLDERS.len()];
+            let rel = format!("content/{folder}/r{n:02}.md");
+            s.file(&rel, &random_playbook(rng, &format!("Random {n}"), folder));
+            pages.push(rel);
+        }
+        RandomEdits { pages, next: 12, client_folders: Vec::new() }
+    }
+
+    /// The playbooks there are now.
+    pub fn pages(&self) -> &[String] {
+        &self.pages
+    }
+
+    fn section(rng: &mut Rng) -> String {
+        // Retitled now and then: the playbooks below are read again for their breadcrumbs.
+        let title = if rng.chance(20) { "Retitled" } else { "Nested" };
+        let summary = rng.pick(&["", "summary: One line.\n", "summary: Another line.\n"]);
+        let updated = rng.pick(&["", "updated: 2026-03-01\n", "updated: 2026-04-01\n"]);
+        // Now and then an audience: what the pages below without one of their own inherit.
+        let audience = rng.pick(&["", "", "", "audience: client\n", "audience: internal\n"]);
+        format!("---\ntitle: {title}\n{summary}{updated}{audience}---\nSection body.\n")
+    }
+
+    /// One round: one to three random changes.
+    pub fn round(&mut self, s: &Site, rng: &mut Rng, round: usize) {
+        for _ in 0..1 + rng.below(3) {
+            match rng.below(5) {
+                3 => {
+                    // Rewritten, deleted or written again.
+                    let rel = Self::SECTIONS[rng.below(Self::SECTIONS.len())];
+                    if s.exists(rel) && rng.chance(30) {
+                        std::fs::remove_file(s.path().join(rel)).unwrap();
+                    } else {
+                        s.file(rel, &Self::section(rng));
+                    }
+                }
+                4 if !self.client_folders.is_empty() && rng.chance(50) => {
+                    let folder = self.client_folders.swap_remove(rng.below(self.client_folders.len()));
+                    std::fs::remove_dir_all(s.path().join(&folder)).unwrap();
+                    self.pages.retain(|p| !p.starts_with(&format!("{folder}/")));
+                }
+                4 => {
+                    let (next, folder) = (self.next, format!("content/clients/c{:02}", self.next));
+                    let audience = rng.pick(&["", "audience: internal\n", "audience: client\n"]);
+                    s.file(&format!("{folder}/_index.md"), &format!("---\ntitle: Client {next}\n{audience}---\n"));
+                    for _ in 0..1 + rng.below(2) {
+                        let rel = format!("{folder}/r{:02}.md", self.next);
+                        s.file(&rel, &random_playbook(rng, &format!("Random {}", self.next), &folder));
+                        self.pages.push(rel);
+                        self.next += 1;
+                    }
+                    self.client_folders.push(folder);
+                }
+                0 => {
+                    let folder = Self::FOLDERS[rng.below(Self::FOLDERS.len())];
+                    let rel = format!("content/{folder}/r{:02}.md", self.next);
+                    s.file(&rel, &random_playbook(rng, &format!("Random {}", self.next), folder));
+                    self.pages.push(rel);
+                    self.next += 1;
+                }
+                1 if self.pages.len() > 4 => {
+                    let rel = self.pages.swap_remove(rng.below(self.pages.len()));
+                    std::fs::remove_file(s.path().join(&rel)).unwrap();
+                }
+                _ => {
+                    let rel = self.pages[rng.below(self.pages.len())].clone();
+                    let folder = rel.trim_start_matches("content/").rsplit_once('/').map_or("", |(f, _)| f).to_string();
+                    s.file(&rel, &random_playbook(rng, &format!("Rewritten {round}"), &folder));
+                }
+            }
+        }
+    }
+}
