@@ -1183,9 +1183,7 @@ fn a_file_of_the_earlier_output_in_the_way_of_a_new_page_does_not_stop_the_build
 #[test]
 #[ignore = "a soak run by hand: SOAK_FROM, SOAK_COUNT"]
 fn soak_random_rounds() {
-    let from: u64 = std::env::var("SOAK_FROM").map(|v| v.parse().unwrap()).unwrap_or(100);
-    let count: u64 = std::env::var("SOAK_COUNT").map(|v| v.parse().unwrap()).unwrap_or(5);
-    for seed in from..from + count {
+    for seed in soak_seeds() {
         eprintln!("== seed {seed}");
         random_rounds(seed, &[], 0);
         random_rounds(seed, &["--audience", "client"], 0);

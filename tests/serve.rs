@@ -1073,11 +1073,12 @@ fn served_as_built(serve: &Serve, built: &[(String, Vec<u8>)], gone: &[&String])
 }
 
 /// Now and then one more change of a kind the build cache's rounds leave out: a body edited in
-/// place (the fast path), an asset written or deleted, the config retitled, or a playbook broken
-/// (and the break served) then put back.
+/// place (the fast path), an asset written or deleted, the config retitled, a playbook broken
+/// (and the break served) then put back, a template of the site's own or a static file written
+/// or deleted.
 fn served_only_edit(s: &Site, rng: &mut Rng, pages: &[String], round: usize, events: &mut EventStream) {
     let page = &pages[rng.below(pages.len())];
-    match rng.below(6) {
+    match rng.below(8) {
         0 => {
             let text = s.read(page);
             s.file(page, &format!("{text}\nEdited in place in round {round}.\n"));
@@ -1100,6 +1101,22 @@ fn served_only_edit(s: &Site, rng: &mut Rng, pages: &[String], round: usize, eve
             s.file(page, "---\ntitle: [unclosed\n---\nBroken.\n");
             events.next_event(EVENT_WAIT).expect("a reload for the broken page");
             s.file(page, &text);
+        }
+        4 => {
+            // The site's own template for one view, written or taken away again.
+            if s.exists("templates/404.html") && rng.chance(50) {
+                std::fs::remove_file(s.path().join("templates/404.html")).unwrap();
+            } else {
+                s.file("templates/404.html", &format!("<!doctype html>\n<title>Not here ({round})</title>\n<p>{{{{ site.title }}}}</p>\n"));
+            }
+        }
+        5 => {
+            let file = rng.pick(&["static/extra.css", "static/print/extra.css"]);
+            if s.exists(file) && rng.chance(50) {
+                std::fs::remove_file(s.path().join(file)).unwrap();
+            } else {
+                s.file(file, &format!("/* round {round} */\n"));
+            }
         }
         _ => {}
     }
@@ -1153,9 +1170,7 @@ fn random_edits_are_served_as_a_cold_client_build_writes_them() {
 #[test]
 #[ignore = "a soak run by hand: SOAK_FROM, SOAK_COUNT"]
 fn soak_served_rounds() {
-    let from: u64 = std::env::var("SOAK_FROM").map(|v| v.parse().unwrap()).unwrap_or(100);
-    let count: u64 = std::env::var("SOAK_COUNT").map(|v| v.parse().unwrap()).unwrap_or(5);
-    for seed in from..from + count {
+    for seed in soak_seeds() {
         eprintln!("== seed {seed}");
         served_rounds_equal_cold_builds(seed, &[]);
         served_rounds_equal_cold_builds(seed, &["--audience", "client"]);

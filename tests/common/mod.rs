@@ -1061,3 +1061,10 @@ impl RandomEdits {
         }
     }
 }
+
+/// The seeds of a soak run by hand: `SOAK_COUNT` of them (5) from `SOAK_FROM` (100).
+pub fn soak_seeds() -> std::ops::Range<u64> {
+    let var = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    let from = var("SOAK_FROM", 100);
+    from..from + var("SOAK_COUNT", 5)
+}
