@@ -1075,10 +1075,10 @@ fn served_as_built(serve: &Serve, built: &[(String, Vec<u8>)], gone: &[&String])
 /// Now and then one more change of a kind the build cache's rounds leave out: a body edited in
 /// place (the fast path), an asset written or deleted, the config retitled, a playbook broken
 /// (and the break served) then put back, a template of the site's own or a static file written
-/// or deleted.
+/// or deleted, a playbook made a draft or not, or moved to another URL (`slug`).
 fn served_only_edit(s: &Site, rng: &mut Rng, pages: &[String], round: usize, events: &mut EventStream) {
     let page = &pages[rng.below(pages.len())];
-    match rng.below(8) {
+    match rng.below(10) {
         0 => {
             let text = s.read(page);
             s.file(page, &format!("{text}\nEdited in place in round {round}.\n"));
@@ -1117,6 +1117,27 @@ fn served_only_edit(s: &Site, rng: &mut Rng, pages: &[String], round: usize, eve
             } else {
                 s.file(file, &format!("/* round {round} */\n"));
             }
+        }
+        6 => {
+            // A draft (left out of the build) or a draft no more.
+            let text = s.read(page);
+            let toggled = match text.strip_prefix("---\ndraft: true\n") {
+                Some(rest) => format!("---\n{rest}"),
+                None => text.replacen("---\n", "---\ndraft: true\n", 1),
+            };
+            s.file(page, &toggled);
+        }
+        7 => {
+            // The same page at another URL.
+            let text = s.read(page);
+            let moved = match text.find("\nslug: ") {
+                Some(at) => {
+                    let end = text[at + 1..].find('\n').map_or(text.len(), |i| at + 1 + i);
+                    format!("{}{}", &text[..at], &text[end..])
+                }
+                None => text.replacen("---\n", &format!("---\nslug: moved-{round}\n"), 1),
+            };
+            s.file(page, &moved);
         }
         _ => {}
     }
