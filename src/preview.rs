@@ -91,6 +91,9 @@ pub struct Preview {
     /// The views of the current model, found once for all the stale views rendered before the
     /// next change; `None` once the model changes.
     views: Option<render::Views>,
+    /// Where the current model's shipped assets go. An asset at a view's path takes its place
+    /// (as in a build), so such a view is never marked stale or stored over it.
+    shipped: crate::HashSet<String>,
 }
 
 impl Preview {
@@ -106,6 +109,7 @@ impl Preview {
             last_path: "full",
             stale: BTreeSet::new(),
             views: None,
+            shipped: crate::HashSet::default(),
         };
         p.full();
         p
@@ -141,6 +145,7 @@ impl Preview {
         }
         self.files = out.into_files();
         self.stale.clear();
+        self.shipped = shipped_assets(&site);
         crate::build::discard(self.site.replace(site));
         self.theme = theme;
         self.tera = Some(tera);
@@ -197,8 +202,10 @@ impl Preview {
             errors.extend(e);
         }
         // A section's audience changed (or the section went): assets below it the last build
-        // left out may ship now, and only the copies put them back.
-        let copies = copies || site.assets.iter().any(|a| site.ships(a) && !self.files.contains_key(&a.rel));
+        // left out may ship now, and only the copies put them back. An asset at a view's path
+        // is copied again over the sample of that view just rendered.
+        let shipped = shipped_assets(&site);
+        let copies = copies || shipped.iter().any(|rel| !self.shipped.contains(rel) || views.renders(rel));
         if copies
             && errors.is_empty()
             && let Err(e) = render::write_copied(&site, theme_files, &out)
@@ -217,7 +224,8 @@ impl Preview {
         let paths = views.paths();
         let written: crate::HashSet<String> = paths.iter().cloned().chain(render::copied_paths(&site, theme_files)).collect();
         self.files.retain(|path, _| written.contains(path));
-        self.stale = paths.into_iter().collect();
+        self.stale = paths.into_iter().filter(|path| !shipped.contains(path)).collect();
+        self.shipped = shipped;
         self.store(rendered);
         if let Some((files, Some(tera))) = new_theme {
             self.theme = files;
@@ -302,14 +310,16 @@ impl Preview {
         // rendered on demand or by `flush`, so the reload is not held up by the large lists.
         for (page, paths) in affected {
             pages.push(page);
-            self.stale.extend(paths);
+            self.stale.extend(paths.into_iter().filter(|path| !self.shipped.contains(path)));
         }
         let out = MemoryOutput::default();
         if let Err(errs) = render::render_pages(site, &self.theme, tera, &out, &pages, faq) {
             self.diagnostics.extend(errs);
             return Outcome::Reload;
         }
-        self.store(out.into_files());
+        let mut files = out.into_files();
+        files.retain(|path, _| !self.shipped.contains(path));
+        self.store(files);
         Outcome::Reload
     }
 
@@ -399,4 +409,9 @@ impl Preview {
             self.diagnostics.items.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).cloned().collect();
         Some(crate::diagnostics::render_human(&errors, &self.root, false))
     }
+}
+
+/// Where `site`'s shipped assets go in the output.
+fn shipped_assets(site: &Site) -> crate::HashSet<String> {
+    site.assets.iter().filter(|a| site.ships(a)).map(|a| a.rel.clone()).collect()
 }

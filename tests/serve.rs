@@ -986,18 +986,48 @@ fn an_asset_comes_back_when_its_section_is_shown_to_clients_again() {
     let s = fixture();
     s.file("content/clients/_index.md", "---\ntitle: Clients\naudience: internal\n---\nAll client playbooks.\n");
     s.file("content/clients/diagram.txt", "boxes and arrows\n");
+    // An asset at the section page's own path: in a build it takes the page's place.
+    s.file("content/clients/index.html", "<p>zqhandmade</p>\n");
     let serve = Serve::start(s.path(), &["--audience", "client"]);
     assert_eq!(serve.get("/clients/diagram.txt").status, 404, "an asset in an internal section is not served to clients");
     let mut events = serve.events();
     s.file("content/clients/_index.md", "---\ntitle: Clients\naudience: client\n---\nAll client playbooks.\n");
     after_reloads(&mut events, "the section shown to clients", || {
         let r = serve.get("/clients/diagram.txt");
-        ensure(r.status == 200 && r.text() == "boxes and arrows\n", || format!("status {}: {}", r.status, r.text()))
+        ensure(r.status == 200 && r.text() == "boxes and arrows\n", || format!("status {}: {}", r.status, r.text()))?;
+        let section = serve.get("/clients/").text();
+        ensure(section.contains("zqhandmade"), || format!("the section page is served instead of the asset:\n{section}"))
     });
     s.file("content/clients/_index.md", "---\ntitle: Clients\naudience: internal\n---\nAll client playbooks.\n");
     after_reloads(&mut events, "the section hidden again", || {
         ensure(serve.get("/clients/diagram.txt").status == 404, || "the asset is still served".into())
     });
+}
+
+#[test]
+fn an_asset_at_a_generated_path_keeps_it_through_every_kind_of_rebuild() {
+    let s = fixture();
+    // In a build, a file under content/ at a generated page's path takes that page's place.
+    s.file("content/owners/index.html", "<p>zqhandmade</p>\n");
+    let serve = Serve::start(s.path(), &[]);
+    let owners = || serve.get("/owners/").text();
+    assert!(owners().contains("zqhandmade"), "the asset is served at /owners/:\n{}", owners());
+    let mut events = serve.events();
+    let steps: [(&str, &str, String); 3] = [
+        ("a new playbook (the model rebuilt)", "content/clients/acme-new.md", acme_playbook("Acme new", "New.\n")),
+        ("a front-matter edit (the lists it is in made stale)", CO, acme_playbook("Acme co-managed", "Body.\n").replace("soc-team", "eng")),
+        ("a body edit", MANAGED, managed_playbook("Managed body, edited.\n")),
+    ];
+    for (what, rel, text) in steps {
+        s.file(rel, &text);
+        after_reloads(&mut events, what, || {
+            // Every stale view rendered: one of them would have been the owners list.
+            for p in all_pages(&serve) {
+                serve.get(&p);
+            }
+            ensure(owners().contains("zqhandmade"), || format!("after {what}, /owners/ is the generated list"))
+        });
+    }
 }
 
 #[test]

@@ -734,6 +734,11 @@ impl Views {
         Views { refs, jobs, by_path }
     }
 
+    /// Whether one of these views is written to `path`.
+    pub fn renders(&self, path: &str) -> bool {
+        self.by_path.contains_key(path)
+    }
+
     /// The first view of each kind (a playbook, a section, the home page, an owner's page, a
     /// workstream's, a party's, the matrix, …). Rendered right after a template edit, they
     /// show an error in any template at once, before the rest are rendered on demand; an error
