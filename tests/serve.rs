@@ -1105,10 +1105,11 @@ fn served_as_built(serve: &Serve, built: &[(String, Vec<u8>)], gone: &[&String])
 /// Now and then one more change of a kind the build cache's rounds leave out: a body edited in
 /// place (the fast path), an asset written or deleted, the config retitled, a playbook broken
 /// (and the break served) then put back, a template of the site's own or a static file written
-/// or deleted, a playbook made a draft or not, or moved to another URL (`slug`).
+/// or deleted, a playbook made a draft or not or moved to another URL (`slug`), or an asset
+/// written or deleted at a generated page's path.
 fn served_only_edit(s: &Site, rng: &mut Rng, pages: &[String], round: usize, events: &mut EventStream) {
     let page = &pages[rng.below(pages.len())];
-    match rng.below(10) {
+    match rng.below(11) {
         0 => {
             let text = s.read(page);
             s.file(page, &format!("{text}\nEdited in place in round {round}.\n"));
@@ -1168,6 +1169,15 @@ fn served_only_edit(s: &Site, rng: &mut Rng, pages: &[String], round: usize, eve
                 None => text.replacen("---\n", &format!("---\nslug: moved-{round}\n"), 1),
             };
             s.file(page, &moved);
+        }
+        8 => {
+            // An asset at a generated page's path, which takes that page's place.
+            let file = rng.pick(&["content/owners/index.html", "content/matrix/index.html", "content/clients/acme/index.html"]);
+            if s.exists(file) && rng.chance(50) {
+                std::fs::remove_file(s.path().join(file)).unwrap();
+            } else {
+                s.file(file, &format!("<p>In place of the page, round {round}</p>\n"));
+            }
         }
         _ => {}
     }
