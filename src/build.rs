@@ -515,6 +515,10 @@ fn replay(
     crate::site::timing("  refreshed", t);
     paths.sort();
     paths.dedup();
+    // An asset at a generated path took that file's place (assets are written last in a full
+    // build): the view rendered again, or deleted, would take it back.
+    let shipped: crate::HashSet<&str> = site.assets.iter().filter(|a| site.ships(a)).map(|a| a.rel.as_str()).collect();
+    paths.retain(|p| !shipped.contains(p.as_str()));
     let mut removed = Vec::new();
     // Every view of the model as it is now, when files may have gone: also rendered from.
     let mut views_now = None;
@@ -533,6 +537,7 @@ fn replay(
             return None;
         }
         removed.extend(gone_assets.iter().map(|p| p.to_string()));
+        removed.retain(|p| !shipped.contains(p.as_str()));
         removed.sort();
     }
     let copies: Vec<&content::Asset> = restored.assets_changed.iter().map(|&k| &site.assets[k]).filter(|a| site.ships(a)).collect();

@@ -855,6 +855,23 @@ fn an_asset_at_a_generated_path_wins_in_warm_builds_as_in_cold_ones() {
 }
 
 #[test]
+fn an_unchanged_asset_at_a_generated_path_keeps_it_when_that_view_changes() {
+    let s = fixture();
+    let hand_made = "<p>zqhandmade owners</p>\n";
+    s.file("content/owners/index.html", hand_made);
+    settle(&s);
+    // A new playbook changes the owners list (its counts); so does an ownership edit.
+    s.file("content/clients/gamma.md", &acme_playbook("Gamma", "Gamma body.\n"));
+    let r = warm_build(&s);
+    assert_eq!(s.read("site/owners/index.html"), hand_made, "after a playbook was added");
+    assert_equals_cold(&s, &r);
+    edit(&s, "content/clients/beta.md", |t| t.replace("help-desk: beta-it", "help-desk: desk"));
+    let r = warm_build(&s);
+    assert_eq!(s.read("site/owners/index.html"), hand_made, "after an ownership edit");
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
 fn a_warm_build_killed_while_writing_leaves_no_temporary_files_once_the_next_build_is_done() {
     let s = big_site(1100);
     std::thread::sleep(std::time::Duration::from_millis(1100));
