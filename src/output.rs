@@ -654,14 +654,28 @@ impl UpdateOutput {
         self.kept.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Notes a path put; true when comparing.
-    fn note_made(&self, path: &str) -> bool {
-        let Some(made) = &self.made else { return false };
-        match made.lock() {
+    /// Notes a path put when comparing: `Some(true)` the first time, `Some(false)` when the
+    /// path was put before (an asset at a generated page's path, put after the page).
+    fn note_made(&self, path: &str) -> Option<bool> {
+        let made = self.made.as_ref()?;
+        Some(match made.lock() {
             Ok(mut m) => m.insert(path.to_string()),
             Err(poisoned) => poisoned.into_inner().insert(path.to_string()),
+        })
+    }
+
+    /// Forgets what an earlier put of `path` staged: the output already holds what the last
+    /// put asked for, and the earlier file must not replace it at the commit.
+    fn unstage(&self, path: &str) {
+        let target = self.root.join(path);
+        let earlier = match self.staged.lock() {
+            Ok(mut s) => s.remove(&target),
+            Err(poisoned) => poisoned.into_inner().remove(&target),
         };
-        true
+        if let Some(tmp) = earlier {
+            // Already gone when the same temporary was written and removed again.
+            let _ = std::fs::remove_file(tmp);
+        }
     }
 
     /// Comparing: the files of the output that nothing put (a deleted playbook's page, a file
@@ -781,9 +795,12 @@ impl UpdateOutput {
 
 impl Sink for UpdateOutput {
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
-        if self.note_made(path)
+        if let Some(first) = self.note_made(path)
             && let Some(stamp) = holds_exactly(&self.root.join(path), &bytes)
         {
+            if !first {
+                self.unstage(path);
+            }
             self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.stamps.note(path, Some(stamp));
             return Ok(());
@@ -802,7 +819,7 @@ impl Sink for UpdateOutput {
     /// Written to its temporary as it comes (an export can be hundreds of megabytes); when
     /// comparing and it equals the file in place, the temporary goes again.
     fn put_streamed(&self, path: &str, write: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>) -> io::Result<()> {
-        let comparing = self.note_made(path);
+        let made = self.note_made(path);
         let (tmp, target) = self.temp_for(path)?;
         let written = std::fs::File::create(&tmp).and_then(|file| {
             let mut out = io::BufWriter::with_capacity(1 << 20, file);
@@ -811,7 +828,10 @@ impl Sink for UpdateOutput {
             Ok(out.get_ref().metadata().ok().as_ref().and_then(FileStamp::of))
         });
         // (A temporary that cannot be removed is staged: it replaces the file with the same bytes.)
-        if written.is_ok() && comparing && same_files(&tmp, &target) && std::fs::remove_file(&tmp).is_ok() {
+        if written.is_ok() && made.is_some() && same_files(&tmp, &target) && std::fs::remove_file(&tmp).is_ok() {
+            if made == Some(false) {
+                self.unstage(path);
+            }
             self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.stamps.note(path, FileStamp::read(&target));
             return Ok(());
@@ -1164,6 +1184,32 @@ mod tests {
         let done = out.commit().expect("commit");
         assert_eq!((done.kept, done.removed), (expected.len() - 1, 0));
         assert_eq!(contents(&site), expected);
+    }
+
+    #[test]
+    fn a_path_put_twice_in_place_ends_as_the_second_put_asked_even_when_the_output_holds_it() {
+        // An asset at a generated page's path is put after the page: when the output already
+        // holds the asset, the page written first must not replace it at the commit.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (site, trash) = (dir.path().join("site"), dir.path().join("trash"));
+        let files = [("owners/index.html", "hand-made"), ("sitemap.xml", "hand-written")];
+        let first = FullOutput::begin(&site, trash.clone(), true).expect("begin");
+        for (rel, text) in files {
+            first.sink().put(rel, text.as_bytes().to_vec()).expect("put");
+        }
+        first.commit().expect("commit");
+        let before = contents(&site);
+        let out = FullOutput::begin(&site, trash, true).expect("begin");
+        assert!(matches!(out, FullOutput::InPlace(..)), "over its own output");
+        out.sink().put(files[0].0, b"the generated page".to_vec()).expect("put");
+        out.sink().put(files[0].0, files[0].1.as_bytes().to_vec()).expect("put again");
+        let streamed = |text: &'static str| move |w: &mut dyn io::Write| w.write_all(text.as_bytes());
+        out.sink().put_streamed(files[1].0, &mut streamed("<urlset/>")).expect("put_streamed");
+        out.sink().put_streamed(files[1].0, &mut streamed(files[1].1)).expect("put_streamed again");
+        let done = out.commit().expect("commit");
+        assert_eq!(done.kept, 2);
+        let without_marker = |c: Vec<(String, Vec<u8>)>| c.into_iter().filter(|(rel, _)| rel != MARKER).collect::<Vec<_>>();
+        assert_eq!(without_marker(contents(&site)), without_marker(before), "as the second puts asked, no temporary left");
     }
 
     #[test]

@@ -982,6 +982,41 @@ fn random_rounds(seed: u64, args: &[&str], min_warm: usize) {
 }
 
 #[test]
+fn random_edits_of_every_kind_equal_a_cold_build_each_round() {
+    random_rounds_of_every_kind(24, &[]);
+}
+
+#[test]
+fn random_edits_of_every_kind_equal_a_cold_client_build_each_round() {
+    random_rounds_of_every_kind(25, &["--audience", "client"]);
+}
+
+/// As [`random_rounds`], each round also making now and then a change of another kind
+/// ([`RandomEdits::other_change`]: bodies, assets, the config, templates, static files, drafts,
+/// slugs, assets at generated paths); a playbook it breaks must fail the build before it is put
+/// back.
+fn random_rounds_of_every_kind(seed: u64, args: &[&str]) {
+    let s = fixture();
+    let mut rng = Rng::new(seed);
+    let mut all = vec!["build"];
+    all.extend_from_slice(args);
+    let mut edits = RandomEdits::populate(&s, &mut rng);
+    settle(&s);
+    for round in 0..12 {
+        edits.round(&s, &mut rng, round);
+        if let Some(Broken { page, text }) = edits.other_change(&s, &mut rng, round) {
+            let r = s.run(&all);
+            assert_eq!(r.code, 1, "round {round}: a broken playbook must fail the build:\n{}", r.all());
+            s.file(&page, &text);
+        }
+        let r = s.run(&all);
+        r.ok();
+        eprintln!("round {round}: {}", r.stdout.trim());
+        assert_equals_cold_with(&s, args, &r);
+    }
+}
+
+#[test]
 fn section_front_matter_edits_build_warm_unless_they_change_what_pages_below_show() {
     let s = fixture();
     s.file("content/clients/acme/_index.md", "---\ntitle: Acme\nsummary: Acme engagement.\n---\nAcme's playbooks.\n");
@@ -1204,5 +1239,7 @@ fn soak_random_rounds() {
         eprintln!("== seed {seed}");
         random_rounds(seed, &[], 0);
         random_rounds(seed, &["--audience", "client"], 0);
+        random_rounds_of_every_kind(seed, &[]);
+        random_rounds_of_every_kind(seed, &["--audience", "client"]);
     }
 }

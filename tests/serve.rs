@@ -1102,87 +1102,6 @@ fn served_as_built(serve: &Serve, built: &[(String, Vec<u8>)], gone: &[&String])
     Ok(())
 }
 
-/// Now and then one more change of a kind the build cache's rounds leave out: a body edited in
-/// place (the fast path), an asset written or deleted, the config retitled, a playbook broken
-/// (and the break served) then put back, a template of the site's own or a static file written
-/// or deleted, a playbook made a draft or not or moved to another URL (`slug`), or an asset
-/// written or deleted at a generated page's path.
-fn served_only_edit(s: &Site, rng: &mut Rng, pages: &[String], round: usize, events: &mut EventStream) {
-    let page = &pages[rng.below(pages.len())];
-    match rng.below(11) {
-        0 => {
-            let text = s.read(page);
-            s.file(page, &format!("{text}\nEdited in place in round {round}.\n"));
-        }
-        1 => {
-            let asset = rng.pick(&["content/clients/acme/diagram.txt", "content/vendors/soc/notes.txt", "content/clients/c12/map.txt"]);
-            if s.exists(asset) && rng.chance(50) {
-                std::fs::remove_file(s.path().join(asset)).unwrap();
-            } else if s.path().join(asset).parent().is_some_and(|d| d.is_dir()) {
-                s.file(asset, &format!("asset of round {round}\n"));
-            }
-        }
-        2 => {
-            let config = s.read("demarcate.yaml");
-            let title = config.lines().next().unwrap_or_default().to_string();
-            s.file("demarcate.yaml", &config.replacen(&title, &format!("title: Fixture {round}"), 1));
-        }
-        3 => {
-            let text = s.read(page);
-            s.file(page, "---\ntitle: [unclosed\n---\nBroken.\n");
-            events.next_event(EVENT_WAIT).expect("a reload for the broken page");
-            s.file(page, &text);
-        }
-        4 => {
-            // The site's own template for one view, written or taken away again.
-            if s.exists("templates/404.html") && rng.chance(50) {
-                std::fs::remove_file(s.path().join("templates/404.html")).unwrap();
-            } else {
-                s.file("templates/404.html", &format!("<!doctype html>\n<title>Not here ({round})</title>\n<p>{{{{ site.title }}}}</p>\n"));
-            }
-        }
-        5 => {
-            let file = rng.pick(&["static/extra.css", "static/print/extra.css"]);
-            if s.exists(file) && rng.chance(50) {
-                std::fs::remove_file(s.path().join(file)).unwrap();
-            } else {
-                s.file(file, &format!("/* round {round} */\n"));
-            }
-        }
-        6 => {
-            // A draft (left out of the build) or a draft no more.
-            let text = s.read(page);
-            let toggled = match text.strip_prefix("---\ndraft: true\n") {
-                Some(rest) => format!("---\n{rest}"),
-                None => text.replacen("---\n", "---\ndraft: true\n", 1),
-            };
-            s.file(page, &toggled);
-        }
-        7 => {
-            // The same page at another URL.
-            let text = s.read(page);
-            let moved = match text.find("\nslug: ") {
-                Some(at) => {
-                    let end = text[at + 1..].find('\n').map_or(text.len(), |i| at + 1 + i);
-                    format!("{}{}", &text[..at], &text[end..])
-                }
-                None => text.replacen("---\n", &format!("---\nslug: moved-{round}\n"), 1),
-            };
-            s.file(page, &moved);
-        }
-        8 => {
-            // An asset at a generated page's path, which takes that page's place.
-            let file = rng.pick(&["content/owners/index.html", "content/matrix/index.html", "content/clients/acme/index.html"]);
-            if s.exists(file) && rng.chance(50) {
-                std::fs::remove_file(s.path().join(file)).unwrap();
-            } else {
-                s.file(file, &format!("<p>In place of the page, round {round}</p>\n"));
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Rounds of random edits ([`RandomEdits`]) under a running `serve ARGS`: after each, once the
 /// server has rebuilt, every file a cold `build ARGS` of the same sources writes is served byte
 /// for byte, and every file served after an earlier round that the cold build no longer writes
@@ -1200,7 +1119,10 @@ fn served_rounds_equal_cold_builds(seed: u64, args: &[&str]) {
     for round in 0..10 {
         if round > 0 {
             edits.round(&s, &mut rng, round);
-            served_only_edit(&s, &mut rng, edits.pages(), round, &mut events);
+            if let Some(Broken { page, text }) = edits.other_change(&s, &mut rng, round) {
+                events.next_event(EVENT_WAIT).expect("a reload for the broken page");
+                s.file(&page, &text);
+            }
         }
         let built = cold_build_files(&s, &base_url, args);
         let gone: Vec<&String> = ever.iter().filter(|rel| !built.iter().any(|(b, _)| b == *rel)).collect();

@@ -1060,6 +1060,96 @@ impl RandomEdits {
             }
         }
     }
+
+    /// Now and then one change of another kind: a body edited in place, an asset written or
+    /// deleted, the config retitled, a template of the site's own or a static file written or
+    /// deleted, a playbook made a draft or not or moved to another URL (`slug`), an asset
+    /// written or deleted at a generated page's path, or a playbook broken: that one is
+    /// returned, for the caller to see the broken site and then write the text back.
+    pub fn other_change(&self, s: &Site, rng: &mut Rng, round: usize) -> Option<Broken> {
+        let page = &self.pages[rng.below(self.pages.len())];
+        match rng.below(11) {
+            0 => {
+                let text = s.read(page);
+                s.file(page, &format!("{text}\nEdited in place in round {round}.\n"));
+            }
+            1 => {
+                let asset = rng.pick(&["content/clients/acme/diagram.txt", "content/vendors/soc/notes.txt", "content/clients/c12/map.txt"]);
+                if s.exists(asset) && rng.chance(50) {
+                    std::fs::remove_file(s.path().join(asset)).unwrap();
+                } else if s.path().join(asset).parent().is_some_and(|d| d.is_dir()) {
+                    s.file(asset, &format!("asset of round {round}\n"));
+                }
+            }
+            2 => {
+                let config = s.read("demarcate.yaml");
+                let title = config.lines().next().unwrap_or_default().to_string();
+                s.file("demarcate.yaml", &config.replacen(&title, &format!("title: Fixture {round}"), 1));
+            }
+            3 => {
+                let text = s.read(page);
+                s.file(page, "---\ntitle: [unclosed\n---\nBroken.\n");
+                return Some(Broken { page: page.clone(), text });
+            }
+            4 => {
+                // The site's own template for one view, written or taken away again.
+                if s.exists("templates/404.html") && rng.chance(50) {
+                    std::fs::remove_file(s.path().join("templates/404.html")).unwrap();
+                } else {
+                    s.file(
+                        "templates/404.html",
+                        &format!("<!doctype html>\n<title>Not here ({round})</title>\n<p>{{{{ site.title }}}}</p>\n"),
+                    );
+                }
+            }
+            5 => {
+                let file = rng.pick(&["static/extra.css", "static/print/extra.css"]);
+                if s.exists(file) && rng.chance(50) {
+                    std::fs::remove_file(s.path().join(file)).unwrap();
+                } else {
+                    s.file(file, &format!("/* round {round} */\n"));
+                }
+            }
+            6 => {
+                // A draft (left out of the build) or a draft no more.
+                let text = s.read(page);
+                let toggled = match text.strip_prefix("---\ndraft: true\n") {
+                    Some(rest) => format!("---\n{rest}"),
+                    None => text.replacen("---\n", "---\ndraft: true\n", 1),
+                };
+                s.file(page, &toggled);
+            }
+            7 => {
+                // The same page at another URL.
+                let text = s.read(page);
+                let moved = match text.find("\nslug: ") {
+                    Some(at) => {
+                        let end = text[at + 1..].find('\n').map_or(text.len(), |i| at + 1 + i);
+                        format!("{}{}", &text[..at], &text[end..])
+                    }
+                    None => text.replacen("---\n", &format!("---\nslug: moved-{round}\n"), 1),
+                };
+                s.file(page, &moved);
+            }
+            8 => {
+                // An asset at a generated page's path, which takes that page's place.
+                let file = rng.pick(&["content/owners/index.html", "content/matrix/index.html", "content/clients/acme/index.html"]);
+                if s.exists(file) && rng.chance(50) {
+                    std::fs::remove_file(s.path().join(file)).unwrap();
+                } else {
+                    s.file(file, &format!("<p>In place of the page, round {round}</p>\n"));
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+}
+
+/// A playbook [`RandomEdits::other_change`] broke, and its text before.
+pub struct Broken {
+    pub page: String,
+    pub text: String,
 }
 
 /// The seeds of a soak run by hand: `SOAK_COUNT` of them (5) from `SOAK_FROM` (100).
