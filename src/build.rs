@@ -517,7 +517,7 @@ fn replay(
     paths.dedup();
     // An asset at a generated path took that file's place (assets are written last in a full
     // build): the view rendered again, or deleted, would take it back.
-    let shipped: crate::HashSet<&str> = site.assets.iter().filter(|a| site.ships(a)).map(|a| a.rel.as_str()).collect();
+    let shipped: crate::HashSet<&str> = site.shipped_assets().map(|a| a.rel.as_str()).collect();
     paths.retain(|p| !shipped.contains(p.as_str()));
     let mut removed = Vec::new();
     // Every view of the model as it is now, when files may have gone: also rendered from.

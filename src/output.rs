@@ -658,20 +658,13 @@ impl UpdateOutput {
     /// path was put before (an asset at a generated page's path, put after the page).
     fn note_made(&self, path: &str) -> Option<bool> {
         let made = self.made.as_ref()?;
-        Some(match made.lock() {
-            Ok(mut m) => m.insert(path.to_string()),
-            Err(poisoned) => poisoned.into_inner().insert(path.to_string()),
-        })
+        Some(made.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(path.to_string()))
     }
 
     /// Forgets what an earlier put of `path` staged: the output already holds what the last
     /// put asked for, and the earlier file must not replace it at the commit.
     fn unstage(&self, path: &str) {
-        let target = self.root.join(path);
-        let earlier = match self.staged.lock() {
-            Ok(mut s) => s.remove(&target),
-            Err(poisoned) => poisoned.into_inner().remove(&target),
-        };
+        let earlier = self.staged.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.root.join(path));
         if let Some(tmp) = earlier {
             // Already gone when the same temporary was written and removed again.
             let _ = std::fs::remove_file(tmp);

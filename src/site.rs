@@ -583,6 +583,11 @@ impl Site {
         self.audience == Audience::Internal || asset.audience == Audience::Client
     }
 
+    /// The assets this build copies into its output.
+    pub fn shipped_assets(&self) -> impl Iterator<Item = &Asset> {
+        self.assets.iter().filter(|a| self.ships(a))
+    }
+
     /// URL path (with base path) of a page.
     pub fn url(&self, page: usize) -> String {
         format!("{}{}", self.base_path, self.pages[page].path)

@@ -467,7 +467,7 @@ pub fn write_copied(site: &Site, theme: &ThemeFiles, sink: &dyn Sink) -> Result<
         }
         count += 1;
     }
-    for a in site.assets.iter().filter(|a| site.ships(a)) {
+    for a in site.shipped_assets() {
         match std::fs::read(&a.source) {
             Ok(bytes) => {
                 if let Err(e) = sink.put(&a.rel, bytes) {
@@ -486,7 +486,7 @@ pub fn write_copied(site: &Site, theme: &ThemeFiles, sink: &dyn Sink) -> Result<
 pub fn copied_paths(site: &Site, theme: &ThemeFiles) -> Vec<String> {
     let mut paths = vec!["robots.txt".to_string()];
     paths.extend(theme.statics.keys().map(|p| static_path(p)));
-    paths.extend(site.assets.iter().filter(|a| site.ships(a)).map(|a| a.rel.clone()));
+    paths.extend(site.shipped_assets().map(|a| a.rel.clone()));
     paths
 }
 
