@@ -105,7 +105,8 @@ pub struct Affected {
     /// playbooks in the matrix (paginated lists re-render from the edit on when these change).
     pub ws_lens: Vec<(usize, usize)>,
     pub matrix_rows: Option<usize>,
-    /// `ownership.json` and `matrix.csv` (not for a section: they list playbooks).
+    /// `ownership.json`, `matrix.csv` and the search index (not for a section: they list
+    /// playbooks and other pages, never sections).
     pub exports: bool,
 }
 
@@ -1455,12 +1456,14 @@ fn relative_from(dir: &str, target: &str) -> String {
 
 fn check_duplicate_urls(pages: &[Page], visible: &[bool], diags: &mut Diagnostics) {
     let mut seen: HashMap<&str, usize> = HashMap::default();
-    let reserved = ["owners/", "workstreams/", "parties/", "matrix/", "faq/", "static/"];
+    let reserved = ["owners/", "workstreams/", "parties/", "matrix/", "faq/", "search/", "static/"];
+    // The FAQ's and the search's first page are generated; pages below them are the site's.
+    let whole_folder = |r: &str| r != "faq/" && r != "search/";
     for (i, p) in pages.iter().enumerate() {
         if !visible[i] {
             continue;
         }
-        if let Some(r) = reserved.iter().find(|r| p.path == **r || (p.path.starts_with(**r) && **r != "faq/")) {
+        if let Some(r) = reserved.iter().find(|r| p.path == **r || (p.path.starts_with(**r) && whole_folder(r))) {
             diags.push(
                 Diagnostic::error(
                     "duplicate-url",

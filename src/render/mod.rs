@@ -22,6 +22,9 @@ use crate::site::Site;
 use crate::theme::ThemeFiles;
 
 mod native;
+mod search;
+
+pub use search::SEARCH_INDEX;
 
 /// Builds a template map value. Values are tera's reference-counted `Value`s, so sharing an
 /// owner or page reference between thousands of rows costs a pointer copy, not a deep copy.
@@ -114,7 +117,7 @@ fn stale_list_pages(at: usize, len: usize, before: Option<usize>) -> std::ops::R
     if before == Some(len) { first..first + 1 } else { 0..page_count(len).max(page_count(before.unwrap_or(0))) }
 }
 
-pub const TEMPLATES: [&str; 12] = [
+pub const TEMPLATES: [&str; 13] = [
     "base.html",
     "page.html",
     "section.html",
@@ -126,6 +129,7 @@ pub const TEMPLATES: [&str; 12] = [
     "party.html",
     "matrix.html",
     "faq.html",
+    "search.html",
     "404.html",
 ];
 
@@ -336,7 +340,9 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
             nav_links.push((p.title.clone(), site.url(i)));
         }
     }
-    for (title, path) in [("Matrix", "matrix/"), ("Owners", "owners/"), ("Workstreams", "workstreams/"), ("FAQ", "faq/")] {
+    for (title, path) in
+        [("Matrix", "matrix/"), ("Owners", "owners/"), ("Workstreams", "workstreams/"), ("FAQ", "faq/"), ("Search", "search/")]
+    {
         nav_links.push((title.to_string(), format!("{}{path}", site.base_path)));
     }
     let nav = nav_links.iter().map(|(title, url)| obj!("title": title.as_str(), "url": url.as_str())).collect();
@@ -589,7 +595,7 @@ pub fn affected_paths_but_faq(site: &Site, a: &crate::site::Affected) -> Vec<Str
         paths.push("sitemap.xml".into());
     }
     if a.exports {
-        paths.extend(["ownership.json", "matrix.csv"].map(String::from));
+        paths.extend(["ownership.json", "matrix.csv", SEARCH_INDEX].map(String::from));
     }
     paths.sort();
     paths.dedup();
@@ -671,11 +677,20 @@ fn write_exports(
 ) -> (Option<ExportLayouts>, Vec<Diagnostic>) {
     let old_json = previous.map(|p| ((p.json_len, &p.layouts.json), p.edited.as_slice(), p.old_of.as_deref()));
     let old_csv = previous.map(|p| ((p.csv_len, &p.layouts.csv), p.edited.as_slice(), p.old_of.as_deref()));
-    let (json, csv) = rayon::join(
-        || want("ownership.json").then(|| write_export(sink, "ownership.json", ownership_json(site, refs), old_json)),
-        || want("matrix.csv").then(|| write_export(sink, "matrix.csv", matrix_csv(site), old_csv)),
+    let ((json, csv), search) = rayon::join(
+        || {
+            rayon::join(
+                || want("ownership.json").then(|| write_export(sink, "ownership.json", ownership_json(site, refs), old_json)),
+                || want("matrix.csv").then(|| write_export(sink, "matrix.csv", matrix_csv(site), old_csv)),
+            )
+        },
+        // Small beside the other two (a few hundred bytes a page): written whole every time.
+        || want(SEARCH_INDEX).then(|| search::search_index(site).put(sink, SEARCH_INDEX)),
     );
     let mut errors = Vec::new();
+    if let Some(Err(e)) = search {
+        errors.push(write_error(SEARCH_INDEX, e));
+    }
     let mut layout = |path: &str, built: Option<std::io::Result<Layout>>| match built? {
         Ok(l) => Some(l),
         Err(e) => {
@@ -769,7 +784,7 @@ impl Views {
     }
 }
 
-const EXPORTS: [&str; 3] = ["ownership.json", "matrix.csv", "sitemap.xml"];
+const EXPORTS: [&str; 4] = ["ownership.json", "matrix.csv", SEARCH_INDEX, "sitemap.xml"];
 
 /// Renders the given output files (as named by their paths) into `sink`: how a warm build
 /// renders what its edits affect. Unknown paths are ignored. With `previous`, the exports are
@@ -871,6 +886,7 @@ fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
     }
     jobs.extend((0..page_count(site.matrix_pages().len())).map(Job::Matrix));
     jobs.extend((0..refs.faq_pages(site)).map(Job::Faq));
+    jobs.push(Job::Search);
     jobs.push(Job::NotFound);
 
     jobs
@@ -899,6 +915,8 @@ enum Job {
     Matrix(usize),
     /// Page `k` of the FAQ.
     Faq(usize),
+    /// The search page (its index is an export: [`SEARCH_INDEX`]).
+    Search,
     NotFound,
 }
 
@@ -964,6 +982,7 @@ impl Job {
                 let label = format!("/{rel}");
                 ("faq.html", rel, label)
             }
+            Job::Search => ("search.html", "search/".into(), "/search/".into()),
             Job::NotFound => ("404.html", "404.html".into(), "/404.html".into()),
         };
         cx.insert_value("current_url", Value::from(format!("{}{rel}", site.base_path)));
@@ -1023,6 +1042,7 @@ impl Job {
             Job::Party(p) => party_url(site, p),
             Job::Matrix(k) => paged_url(&format!("{}matrix/", site.base_path), k),
             Job::Faq(k) => paged_url(&format!("{}faq/", site.base_path), k),
+            Job::Search => format!("{}search/", site.base_path),
             Job::NotFound => return None,
         })
     }
@@ -1912,7 +1932,8 @@ fn sitemap(site: &Site, jobs: &[Job]) -> String {
     };
     let mut out =
         String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    for job in jobs {
+    // The search page shows nothing of its own until a reader asks: not for search engines.
+    for job in jobs.iter().filter(|j| !matches!(j, Job::Search)) {
         let Some(url) = job.url(site) else { continue };
         out.push_str(&format!("  <url><loc>{}</loc>", xml_escape(&format!("{origin}{url}"))));
         if let Job::Page(i) = job

@@ -1,0 +1,81 @@
+//! The site search's index, `search-index.js`: what the default theme's search page
+//! (`search.html`, `static/search.js`) looks through in the browser. It holds only what the
+//! build's audience sees: the visible pages that are not sections (title, URL, summary,
+//! client, tags and the workstreams and owners of their rows), the parties, the workstreams
+//! and the owners that have a page in this build. It is a script, not JSON, so the search
+//! works from `file://` too, where a page cannot fetch a file.
+//!
+//! It is made from front-matter only (a page's title included, even when it comes from the
+//! first heading), so it changes exactly when the ownership export does, and is written
+//! whenever that is.
+
+use serde_json::json;
+
+use super::{Export, owner_shown, owner_url, party_url, ws_url};
+use crate::site::Site;
+
+/// The file the index is written to, at the root of the output.
+pub const SEARCH_INDEX: &str = "search-index.js";
+
+/// The index's format; `static/search.js` reads this version.
+const FORMAT: u32 = 1;
+
+/// The index as an [`Export`]: a head with the parties, workstreams and owners, then one entry
+/// per listed page, made in parallel batches as the file is written.
+pub(super) fn search_index(site: &Site) -> Export<'_> {
+    let parties: Vec<serde_json::Value> = site
+        .reg
+        .parties
+        .iter()
+        .enumerate()
+        .map(|(p, (id, party))| json!([party.name, party_url(site, p), party.kind.as_str(), id]))
+        .collect();
+    let workstreams: Vec<serde_json::Value> =
+        site.reg.workstreams.iter().enumerate().map(|(w, (id, ws))| json!([ws.name, ws_url(site, w), also(id, &ws.aliases)])).collect();
+    // Owners without a page in this build (a client build's owners of internal work only) are
+    // left out, and the pages name owners by their place in this list.
+    let mut listed: Vec<Option<u32>> = vec![None; site.reg.owners.len()];
+    let mut owners = Vec::new();
+    for (o, (id, owner)) in site.reg.owners.iter().enumerate() {
+        if owner_shown(site, o) {
+            listed[o] = Some(owners.len() as u32);
+            owners.push(json!([owner.name, owner_url(site, o), site.reg.owner_party[o], also(id, &owner.aliases)]));
+        }
+    }
+    let head = json!({"version": FORMAT, "parties": parties, "workstreams": workstreams, "owners": owners});
+    let head = head.to_string();
+    // `{…}` becomes `window.demarcateSearch={…,"pages":[`, the pages following.
+    let head = format!("window.demarcateSearch={},\"pages\":[", head.strip_suffix('}').unwrap_or(&head));
+    let part = move |i: usize| {
+        let p = &site.pages[i];
+        if !site.visible[i] || p.is_section {
+            return None;
+        }
+        let rows = &site.own.rows[i];
+        let mut workstreams: Vec<usize> = rows.iter().map(|r| r.ws).collect();
+        workstreams.sort_unstable();
+        workstreams.dedup();
+        let mut owners: Vec<u32> = rows.iter().flat_map(|r| r.owner_roles()).filter_map(|(o, _)| listed[o]).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let entry = json!([
+            p.title,
+            site.url(i),
+            p.fm.summary.as_deref().unwrap_or(""),
+            site.own.client[i],
+            workstreams,
+            owners,
+            p.fm.tags.0.join(" "),
+        ]);
+        serde_json::to_vec(&entry).ok()
+    };
+    Export { head: head.into_bytes(), pages: site.pages.len(), part: Box::new(part), sep: b",", tail: b"]};\n" }
+}
+
+/// The other names an owner or workstream is found by (its id and aliases, as front-matter
+/// may name it): searched, never shown.
+fn also(id: &str, aliases: &[String]) -> String {
+    let mut words = vec![id];
+    words.extend(aliases.iter().map(String::as_str));
+    words.join(" ")
+}
