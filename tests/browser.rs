@@ -283,3 +283,66 @@ fn live_reload_in_a_real_browser() {
     drop(driver);
     drop(serve);
 }
+
+/// The search page in a real browser: a query in the address, typing into the box, more results
+/// on request, a query that matches nothing. The page is served by `demarcate serve`, with the
+/// index the build writes.
+#[test]
+fn search_in_a_real_browser() {
+    let (Some(driver_bin), Some(chromium)) = (chromedriver_binary(), chromium_binary()) else {
+        eprintln!("note: SKIPPING search_in_a_real_browser: chromedriver and/or Chromium not found");
+        return;
+    };
+    let s = Site::with_config();
+    s.file(CO, &playbook("Body.\n"));
+    for n in 0..60 {
+        s.file(&format!("content/clients/many-{n:02}.md"), &acme_playbook(&format!("Zqmany {n:02}"), "Body.\n"));
+    }
+    s.file("content/guides/beta.md", "---\ntitle: Working with Béta\nsummary: Notes on Beta Ltd.\n---\nText.\n");
+
+    let serve = Serve::start(s.path(), &[]);
+    let driver = Driver::start(&driver_bin);
+    let session = Session::new(&driver, &chromium);
+    let status = "var s=document.querySelector('[data-search-status]');return s?s.textContent:null;";
+    let hits = "return document.querySelectorAll('.search-hit').length;";
+
+    // 1. A query in the address runs on load: owners by name and id, pages through their rows.
+    session.navigate(&serve.url("/search/?q=acme%20it"));
+    let said = session.wait_for("results for the query in the address", status, |v| v.as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(said, json!("61 pages and 1 owner match \u{201c}acme it\u{201d}."), "page text:\n{}", session.text());
+    let owner = session.exec("var a=document.querySelector('.search-named a');return a?[a.textContent,a.getAttribute('href')]:null;");
+    assert_eq!(owner, json!(["Acme IT", "/owners/acme-it/"]));
+    assert_eq!(session.exec(hits), json!(50), "the first 50 pages are listed");
+    let marked = session.exec(
+        "return Array.prototype.map.call(document.querySelectorAll('.search-hit h3 mark'),function(m){return m.textContent;}).slice(0,1);",
+    );
+    assert_eq!(marked, json!(["Acme"]), "the matched word is marked in a title");
+
+    // 2. More on request.
+    session.exec("document.querySelector('.search-more').click();return true;");
+    assert_eq!(session.exec(hits), json!(61));
+    assert_eq!(session.exec("return document.querySelector('.search-more');"), Value::Null, "no more button once all are shown");
+
+    // 3. Typing (real key events): accents and case do not matter, and the address follows.
+    let input = session
+        .cmd("POST", "/element", Some(json!({"using": "css selector", "value": "#search-input"})))
+        .unwrap_or_else(|e| panic!("find the search box: {e}"));
+    let id = input.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("an element id").to_string();
+    session.cmd("POST", &format!("/element/{id}/clear"), Some(json!({}))).expect("clear the box");
+    session.cmd("POST", &format!("/element/{id}/value"), Some(json!({"text": "BETA"}))).expect("type into the box");
+    let said = session.wait_for("results for what was typed", status, |v| v.as_str().is_some_and(|t| t.contains("BETA")));
+    assert_eq!(said, json!("1 page, 1 owner and 1 party match \u{201c}BETA\u{201d}."));
+    let first = session.exec("var a=document.querySelector('.search-hit a');return a?a.textContent:null;");
+    assert_eq!(first, json!("Working with Béta"));
+    assert_eq!(session.exec("return location.search;"), json!("?q=BETA"));
+
+    // 4. Nothing found says so.
+    session.cmd("POST", &format!("/element/{id}/clear"), Some(json!({}))).expect("clear the box");
+    session.cmd("POST", &format!("/element/{id}/value"), Some(json!({"text": "zqnowhere"}))).expect("type into the box");
+    let said = session.wait_for("the no-match message", status, |v| v.as_str().is_some_and(|t| t.contains("zqnowhere")));
+    assert!(said.as_str().unwrap_or("").starts_with("Nothing matches"), "{said}");
+    assert_eq!(session.exec(hits), json!(0));
+    drop(session);
+    drop(driver);
+    drop(serve);
+}

@@ -135,6 +135,33 @@ fn a_body_edit_rewrites_only_that_page_and_equals_a_cold_build() {
 }
 
 #[test]
+fn the_search_index_follows_front_matter_edits_and_is_left_alone_by_body_edits() {
+    let s = fixture();
+    settle(&s);
+    let index = s.path().join("site/search-index.js");
+    edit(&s, "content/clients/acme/managed.md", |t| t.replace("model: co-managed\n", "model: co-managed\nsummary: Zqfound by search.\n"));
+    let r = warm_build(&s);
+    assert!(s.read("site/search-index.js").contains("Zqfound by search."), "the warm build left the old index");
+    assert_equals_cold(&s, &r);
+
+    // The index holds no body text: a body edit does not write it again.
+    let before = mtime(&index);
+    edit(&s, "content/clients/acme/managed.md", |t| t.replace("Managed.", "Managed, with zqbodytext."));
+    let r = warm_build(&s);
+    assert_eq!(mtime(&index), before, "a body edit rewrote the search index");
+    assert!(!s.read("site/search-index.js").contains("zqbodytext"));
+    assert_equals_cold(&s, &r);
+
+    // A playbook added and one deleted: the index lists exactly the pages there are.
+    s.file("content/clients/acme/zqnew.md", &acme_playbook("Zqnew playbook", "New.\n"));
+    std::fs::remove_file(s.path().join("content/clients/beta.md")).unwrap();
+    let r = warm_build(&s);
+    let text = s.read("site/search-index.js");
+    assert!(text.contains("Zqnew playbook") && !text.contains("/clients/beta/"), "{text}");
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
 fn edits_of_every_kind_give_the_cold_build_output() {
     let s = fixture();
     cold_build(&s);

@@ -321,6 +321,28 @@ fn body_edit_that_changes_a_derived_title_updates_the_lists() {
 }
 
 #[test]
+fn the_served_search_index_follows_a_retitled_playbook() {
+    let s = fixture();
+    let serve = Serve::start(s.path(), &[]);
+    let index = |serve: &Serve| {
+        let r = serve.get("/search-index.js");
+        assert_eq!(r.status, 200, "GET /search-index.js: {}", r.status);
+        assert!(r.content_type().starts_with("text/javascript"), "Content-Type {}", r.content_type());
+        r.text()
+    };
+    assert!(index(&serve).contains("Acme co-managed"));
+    assert!(page(&serve, "/search/").contains("search-index.js"));
+    let mut events = serve.events();
+    s.file(CO, &acme_playbook("Acme zqretitled", "Original body zqoriginal.\n"));
+    after_reloads(&mut events, "the new title in the search index", || {
+        let text = index(&serve);
+        ensure(text.contains("Acme zqretitled") && !text.contains("Acme co-managed"), || {
+            format!("the index still has the old title: {text}")
+        })
+    });
+}
+
+#[test]
 fn body_edit_adding_questions_updates_the_site_faq() {
     let s = fixture();
     let serve = Serve::start(s.path(), &[]);
