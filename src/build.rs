@@ -567,6 +567,7 @@ fn replay(
             Some(render::PreviousExports {
                 json_len: std::fs::metadata(output.join("ownership.json")).ok()?.len(),
                 csv_len: std::fs::metadata(output.join("matrix.csv")).ok()?.len(),
+                search_len: std::fs::metadata(output.join(render::SEARCH_INDEX)).ok()?.len(),
                 layouts,
                 edited: changed.clone(),
                 old_of,

@@ -666,8 +666,8 @@ pub fn moved_paths(site: &Site, moved: &[MovedPlaybook]) -> Vec<String> {
 }
 
 /// Writes the wanted exports into `sink` in parallel: whole, or, given what is on disk, with only
-/// the edited pages' parts made and spliced into the previous files. Returns both layouts when
-/// both were written, and the write errors.
+/// the edited pages' parts made and spliced into the previous files. Returns the layouts when
+/// all three were written, and the write errors.
 fn write_exports(
     site: &Site,
     refs: &Refs,
@@ -677,6 +677,7 @@ fn write_exports(
 ) -> (Option<ExportLayouts>, Vec<Diagnostic>) {
     let old_json = previous.map(|p| ((p.json_len, &p.layouts.json), p.edited.as_slice(), p.old_of.as_deref()));
     let old_csv = previous.map(|p| ((p.csv_len, &p.layouts.csv), p.edited.as_slice(), p.old_of.as_deref()));
+    let old_search = previous.map(|p| ((p.search_len, &p.layouts.search), p.edited.as_slice(), p.old_of.as_deref()));
     let ((json, csv), search) = rayon::join(
         || {
             rayon::join(
@@ -684,13 +685,9 @@ fn write_exports(
                 || want("matrix.csv").then(|| write_export(sink, "matrix.csv", matrix_csv(site), old_csv)),
             )
         },
-        // Small beside the other two (a few hundred bytes a page): written whole every time.
-        || want(SEARCH_INDEX).then(|| search::search_index(site).put(sink, SEARCH_INDEX)),
+        || want(SEARCH_INDEX).then(|| write_export(sink, SEARCH_INDEX, search::search_index(site), old_search)),
     );
     let mut errors = Vec::new();
-    if let Some(Err(e)) = search {
-        errors.push(write_error(SEARCH_INDEX, e));
-    }
     let mut layout = |path: &str, built: Option<std::io::Result<Layout>>| match built? {
         Ok(l) => Some(l),
         Err(e) => {
@@ -698,8 +695,8 @@ fn write_exports(
             None
         }
     };
-    let layouts = match (layout("ownership.json", json), layout("matrix.csv", csv)) {
-        (Some(json), Some(csv)) => Some(ExportLayouts { json, csv }),
+    let layouts = match (layout("ownership.json", json), layout("matrix.csv", csv), layout(SEARCH_INDEX, search)) {
+        (Some(json), Some(csv), Some(search)) => Some(ExportLayouts { json, csv, search }),
         _ => None,
     };
     (layouts, errors)
@@ -2134,18 +2131,21 @@ pub struct Layout {
     pub parts: Vec<Option<u64>>,
 }
 
-/// Layouts of `ownership.json` and `matrix.csv`, kept by the build cache.
+/// Layouts of `ownership.json`, `matrix.csv` and the search index, kept by the build cache.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExportLayouts {
     pub json: Layout,
     pub csv: Layout,
+    pub search: Layout,
 }
 
 /// What a warm build knows about the exports already on disk.
 pub struct PreviousExports {
-    /// Sizes of `ownership.json` and `matrix.csv` on disk, checked against the layouts.
+    /// Sizes of `ownership.json`, `matrix.csv` and the search index on disk, checked against
+    /// the layouts.
     pub json_len: u64,
     pub csv_len: u64,
+    pub search_len: u64,
     pub layouts: ExportLayouts,
     /// Pages re-read by this build: only their parts are generated again.
     pub edited: Vec<usize>,

@@ -7,7 +7,7 @@
 //!
 //! It is made from front-matter only (a page's title included, even when it comes from the
 //! first heading), so it changes exactly when the ownership export does, and is written
-//! whenever that is.
+//! whenever that is, spliced as that is.
 
 use serde_json::json;
 
@@ -21,7 +21,8 @@ pub const SEARCH_INDEX: &str = "search-index.js";
 const FORMAT: u32 = 1;
 
 /// The index as an [`Export`]: a head with the parties, workstreams and owners, then one entry
-/// per listed page, made in parallel batches as the file is written.
+/// per listed page, made in parallel batches as the file is written, or only for the edited
+/// pages and spliced into the previous file by a warm build.
 pub(super) fn search_index(site: &Site) -> Export<'_> {
     let parties: Vec<serde_json::Value> = site
         .reg
@@ -33,15 +34,22 @@ pub(super) fn search_index(site: &Site) -> Export<'_> {
     let workstreams: Vec<serde_json::Value> =
         site.reg.workstreams.iter().enumerate().map(|(w, (id, ws))| json!([ws.name, ws_url(site, w), also(id, &ws.aliases)])).collect();
     // Owners without a page in this build (a client build's owners of internal work only) are
-    // left out, and the pages name owners by their place in this list.
-    let mut listed: Vec<Option<u32>> = vec![None; site.reg.owners.len()];
-    let mut owners = Vec::new();
-    for (o, (id, owner)) in site.reg.owners.iter().enumerate() {
-        if owner_shown(site, o) {
-            listed[o] = Some(owners.len() as u32);
-            owners.push(json!([owner.name, owner_url(site, o), site.reg.owner_party[o], also(id, &owner.aliases)]));
-        }
-    }
+    // `null`. Pages name owners by their place in the registry, so a page's entry depends on
+    // that page alone and a warm build can splice in just the edited pages' entries (every owner
+    // a visible page names has a page: it holds that page's work).
+    let owners: Vec<serde_json::Value> = site
+        .reg
+        .owners
+        .iter()
+        .enumerate()
+        .map(|(o, (id, owner))| {
+            if owner_shown(site, o) {
+                json!([owner.name, owner_url(site, o), site.reg.owner_party[o], also(id, &owner.aliases)])
+            } else {
+                serde_json::Value::Null
+            }
+        })
+        .collect();
     let head = json!({"version": FORMAT, "parties": parties, "workstreams": workstreams, "owners": owners});
     let head = head.to_string();
     // `{…}` becomes `window.demarcateSearch={…,"pages":[`, the pages following.
@@ -55,7 +63,7 @@ pub(super) fn search_index(site: &Site) -> Export<'_> {
         let mut workstreams: Vec<usize> = rows.iter().map(|r| r.ws).collect();
         workstreams.sort_unstable();
         workstreams.dedup();
-        let mut owners: Vec<u32> = rows.iter().flat_map(|r| r.owner_roles()).filter_map(|(o, _)| listed[o]).collect();
+        let mut owners: Vec<usize> = rows.iter().flat_map(|r| r.owner_roles()).map(|(o, _)| o).collect();
         owners.sort_unstable();
         owners.dedup();
         let entry = json!([

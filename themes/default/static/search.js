@@ -28,10 +28,11 @@
     return n.normalize ? n.normalize("NFKD").replace(/[\u0300-\u036f]/g, "") : n;
   }
 
-  /* [name, url, (party), also]: found by name and by the ids and aliases in `also`. */
+  /* [name, url, (party), also]: found by name and by the ids and aliases in `also`. An owner
+   * without a page in this build is null, keeping the others at their places. */
   function named(list, alsoAt) {
     return list.map(function (e) {
-      return { name: e[0], url: e[1], key: norm(e[0] + " " + (e[alsoAt] || "")), extra: e[2] };
+      return e && { name: e[0], url: e[1], key: norm(e[0] + " " + (e[alsoAt] || "")), extra: e[2] };
     });
   }
   var parties = named(index.parties, 3);
@@ -45,7 +46,7 @@
       return {
         title: p[0], url: p[1], summary: p[2], client: client,
         ws: p[4].map(function (w) { return workstreams[w]; }),
-        owners: p[5].map(function (o) { return owners[o]; }),
+        owners: p[5].map(function (o) { return owners[o]; }).filter(Boolean),
         tags: p[6],
         kTitle: norm(p[0]), kSummary: norm(p[2]), kTags: norm(p[6]),
         kClient: client ? client.key : ""
@@ -86,7 +87,7 @@
 
   function matchNamed(list, ts) {
     return list.filter(function (e) {
-      return ts.every(function (t) { return e.key.indexOf(t) !== -1; });
+      return e && ts.every(function (t) { return e.key.indexOf(t) !== -1; });
     });
   }
 
