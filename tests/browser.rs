@@ -334,6 +334,8 @@ fn search_in_a_real_browser() {
     assert_eq!(said, json!("1 page, 1 owner and 1 party match \u{201c}BETA\u{201d}."));
     let first = session.exec("var a=document.querySelector('.search-hit a');return a?a.textContent:null;");
     assert_eq!(first, json!("Working with Béta"));
+    let party = session.exec("var h=document.getElementById('search-parties');return h?h.parentNode.querySelector('li').textContent:null;");
+    assert_eq!(party, json!("Beta Ltd · Client"), "a party is listed with its kind");
     assert_eq!(session.exec("return location.search;"), json!("?q=BETA"));
 
     // 4. Nothing found says so.

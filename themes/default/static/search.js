@@ -208,7 +208,7 @@
     [
       namedSection("search-owners", "Owners", foundOwners, ts, function (e) { return e.extra === null ? "" : parties[e.extra].name; }),
       namedSection("search-workstreams", "Workstreams", foundWs, ts, function () { return ""; }),
-      namedSection("search-parties", "Parties", foundParties, ts, function (e) { return e.extra; })
+      namedSection("search-parties", "Parties", foundParties, ts, function (e) { return e.extra.charAt(0).toUpperCase() + e.extra.slice(1); })
     ].forEach(function (s) { if (s) out.appendChild(s); });
     if (hits.length) {
       var h2 = el("h2", null, ["Pages "]);
