@@ -313,6 +313,8 @@ fn search_in_a_real_browser() {
     let owner = session.exec("var a=document.querySelector('.search-named a');return a?[a.textContent,a.getAttribute('href')]:null;");
     assert_eq!(owner, json!(["Acme IT", "/owners/acme-it/"]));
     assert_eq!(session.exec(hits), json!(50), "the first 50 pages are listed");
+    let first = session.exec("var a=document.querySelector('.search-hit a');return a?a.textContent:null;");
+    assert_eq!(first, json!("Acme co-managed"), "a match in the title ranks above matches by client and owner only");
     let marked = session.exec(
         "return Array.prototype.map.call(document.querySelectorAll('.search-hit h3 mark'),function(m){return m.textContent;}).slice(0,1);",
     );

@@ -60,9 +60,12 @@
 
   /* Where a term starts a word it counts for more than inside one. */
   function at(hay, t) {
-    var i = hay.indexOf(t);
-    if (i < 0) return 0;
-    return (i === 0 || /[^a-z0-9]/.test(hay.charAt(i - 1))) ? 2 : 1;
+    var found = 0;
+    for (var i = hay.indexOf(t); i !== -1; i = hay.indexOf(t, i + 1)) {
+      if (i === 0 || /[^a-z0-9]/.test(hay.charAt(i - 1))) return 2;
+      found = 1;
+    }
+    return found;
   }
 
   function scorePage(p, ts) {
