@@ -649,93 +649,20 @@ fn an_edit_that_moves_rows_across_list_pages_equals_a_cold_build() {
     build_checked(&s, &[], true);
 }
 
-/// One playbook of [`random_paged_rounds`], as the rounds change it.
-#[derive(Clone)]
-struct PagedPlaybook {
-    rel: String,
-    title: String,
-    client: &'static str,
-    client_facing: bool,
-    help_desk: &'static str,
-    reporting: bool,
-}
-
-impl PagedPlaybook {
-    fn text(&self) -> String {
-        let audience = if self.client_facing { "client" } else { "internal" };
-        let reporting = if self.reporting { "\n  reporting: eng" } else { "" };
-        format!(
-            "---\ntitle: {}\nclient: {}\naudience: {audience}\nworkstreams:\n  help-desk: {}\n  security-monitoring: soc-team{reporting}\n---\nBody of {}.\n",
-            self.title, self.client, self.help_desk, self.title
-        )
-    }
-}
-
-/// Random rounds of edits on a site whose lists run over two pages, filled to the last row (the
-/// matrix, help desk and security monitoring lists and the owners holding them), each round's
-/// build equal to a cold one: rows joining and leaving a list anywhere in it, playbooks added
-/// (lists gaining a page) and deleted, the accountable owner moved, clients swapped, titles
-/// edited, and pages turned internal or client-facing (for a client build, pages coming and
-/// going). The small fixture of [`random_rounds`] never fills a list page.
+/// Random rounds of [`PagedEdits`] on a site whose lists fill two pages to the last row, each
+/// round's build equal to a cold one. The small fixture of [`random_rounds`] never fills a list
+/// page.
 fn random_paged_rounds(seed: u64, args: &[&str]) {
     let s = Site::with_config();
-    s.file("content/_index.md", "---\ntitle: Home\naudience: client\n---\nWelcome.\n");
     let mut rng = Rng::new(seed);
-    let mut pages: Vec<PagedPlaybook> = (0..1000)
-        .map(|i| PagedPlaybook {
-            rel: format!("content/p{i:04}.md"),
-            title: format!("Playbook {i}"),
-            client: "acme",
-            // Every playbook client-facing at first, so the client build's lists are full too.
-            client_facing: true,
-            help_desk: "desk",
-            reporting: i % 3 != 0,
-        })
-        .collect();
-    for p in &pages {
-        s.file(&p.rel, &p.text());
-    }
+    let mut edits = PagedEdits::populate(&s);
     let mut all = vec!["build"];
     all.extend_from_slice(args);
     s.run(&all).ok();
     assert!(s.exists("site/matrix/page/2/index.html") && !s.exists("site/matrix/page/3/index.html"), "1,000 rows fill two pages");
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let mut added = 0;
     for round in 0..8 {
-        let mut did = Vec::new();
-        for _ in 0..1 + rng.below(3) {
-            let k = rng.below(pages.len());
-            let what = rng.below(7);
-            if what == 3 {
-                // Placed among the others by name: every later row moves down one.
-                let mut p = pages[k].clone();
-                p.rel = format!("{}-added{added}.md", p.rel.trim_end_matches(".md"));
-                p.title = format!("Added {added}");
-                added += 1;
-                s.file(&p.rel, &p.text());
-                did.push(format!("{} added", p.rel));
-                pages.push(p);
-                continue;
-            }
-            if what == 4 {
-                let p = pages.swap_remove(k);
-                std::fs::remove_file(s.path().join(&p.rel)).unwrap();
-                did.push(format!("{} deleted", p.rel));
-                continue;
-            }
-            let p = &mut pages[k];
-            match what {
-                0 | 1 => p.reporting = !p.reporting,
-                2 => p.help_desk = if p.help_desk == "desk" { "acme-it" } else { "desk" },
-                5 => {
-                    p.client = if p.client == "acme" { "beta" } else { "acme" };
-                    p.title = format!("{} r{round}", p.title);
-                }
-                _ => p.client_facing = !p.client_facing,
-            }
-            s.file(&p.rel, &p.text());
-            did.push(format!("{} edited ({what})", p.rel));
-        }
+        let did = edits.round(&s, &mut rng, round);
         let r = s.run(&all);
         r.ok();
         eprintln!("round {round}: {}: {}", did.join("; "), r.stdout.trim());

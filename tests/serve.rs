@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -1135,9 +1136,8 @@ fn served_rounds_equal_cold_builds(seed: u64, args: &[&str]) {
     let mut rng = Rng::new(seed);
     let mut edits = RandomEdits::populate(&s, &mut rng);
     let serve = Serve::start(s.path(), args);
-    let base_url = serve.url("/");
     let mut events = serve.events();
-    let mut ever: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut ever = BTreeSet::new();
     for round in 0..10 {
         if round > 0 {
             edits.round(&s, &mut rng, round);
@@ -1146,18 +1146,51 @@ fn served_rounds_equal_cold_builds(seed: u64, args: &[&str]) {
                 s.file(&page, &text);
             }
         }
-        let built = cold_build_files(&s, &base_url, args);
-        let gone: Vec<&String> = ever.iter().filter(|rel| !built.iter().any(|(b, _)| b == *rel)).collect();
-        // The state must be served after some rebuild, within EVENT_WAIT of the edits.
-        let deadline = Instant::now() + EVENT_WAIT;
-        while let Err(e) = served_as_built(&serve, &built, &gone) {
-            if events.next_event(deadline.saturating_duration_since(Instant::now())).is_none() {
-                panic!("round {round} (seed {seed}): {e}\nserver output:\n{}", serve.stderr());
-            }
-        }
-        eprintln!("round {round}: {} built, {} gone", built.len(), gone.len());
-        ever.extend(built.into_iter().map(|(rel, _)| rel));
+        served_as_cold(&s, &serve, &mut events, args, &mut ever, &format!("round {round} (seed {seed})"));
     }
+}
+
+/// Waits until the server serves what a cold `build ARGS` of the sources writes: every file
+/// byte for byte, and a 404 for every file served before (`ever`, which grows by this state's
+/// files) that it no longer writes. The state must be served after some rebuild, within
+/// [`EVENT_WAIT`] of the edits.
+fn served_as_cold(s: &Site, serve: &Serve, events: &mut EventStream, args: &[&str], ever: &mut BTreeSet<String>, when: &str) {
+    let built = cold_build_files(s, &serve.url("/"), args);
+    let gone: Vec<&String> = ever.iter().filter(|rel| !built.iter().any(|(b, _)| b == *rel)).collect();
+    let deadline = Instant::now() + EVENT_WAIT;
+    while let Err(e) = served_as_built(serve, &built, &gone) {
+        if events.next_event(deadline.saturating_duration_since(Instant::now())).is_none() {
+            panic!("{when}: {e}\nserver output:\n{}", serve.stderr());
+        }
+    }
+    eprintln!("{when}: {} built, {} gone", built.len(), gone.len());
+    ever.extend(built.into_iter().map(|(rel, _)| rel));
+}
+
+/// [`PagedEdits`] under a running `serve ARGS`, each round served as a cold build writes it:
+/// the stale list pages an edit leaves (rows moving across pages, a list gaining a page) are
+/// where the incremental model has the most to get right.
+fn served_paged_rounds(seed: u64, args: &[&str]) {
+    let s = Site::with_config();
+    let mut rng = Rng::new(seed);
+    let mut edits = PagedEdits::populate(&s);
+    let serve = Serve::start(s.path(), args);
+    let mut events = serve.events();
+    let mut ever = BTreeSet::new();
+    for round in 0..6 {
+        let did = if round > 0 { edits.round(&s, &mut rng, round) } else { Vec::new() };
+        served_as_cold(&s, &serve, &mut events, args, &mut ever, &format!("round {round} (seed {seed}): {}", did.join("; ")));
+    }
+}
+
+#[test]
+fn random_edits_on_full_list_pages_are_served_as_a_cold_build_writes_them() {
+    served_paged_rounds(43, &[]);
+}
+
+#[test]
+fn random_edits_on_full_list_pages_are_served_as_a_cold_client_build_writes_them() {
+    served_paged_rounds(44, &["--audience", "client"]);
 }
 
 #[test]
@@ -1179,5 +1212,7 @@ fn soak_served_rounds() {
         eprintln!("== seed {seed}");
         served_rounds_equal_cold_builds(seed, &[]);
         served_rounds_equal_cold_builds(seed, &["--audience", "client"]);
+        served_paged_rounds(seed, &[]);
+        served_paged_rounds(seed, &["--audience", "client"]);
     }
 }

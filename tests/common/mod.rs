@@ -1152,6 +1152,100 @@ pub struct Broken {
     pub text: String,
 }
 
+/// One playbook of [`PagedEdits`], as the rounds change it.
+#[derive(Clone)]
+struct PagedPlaybook {
+    rel: String,
+    title: String,
+    client: &'static str,
+    client_facing: bool,
+    help_desk: &'static str,
+    reporting: bool,
+}
+
+impl PagedPlaybook {
+    fn text(&self) -> String {
+        let audience = if self.client_facing { "client" } else { "internal" };
+        let reporting = if self.reporting { "\n  reporting: eng" } else { "" };
+        format!(
+            "---\ntitle: {}\nclient: {}\naudience: {audience}\nworkstreams:\n  help-desk: {}\n  security-monitoring: soc-team{reporting}\n---\nBody of {}.\n",
+            self.title, self.client, self.help_desk, self.title
+        )
+    }
+}
+
+/// Random edits on a site (with [`CONFIG`]) whose lists run over two pages, filled to the last
+/// row: the matrix, the help desk and security monitoring lists and the owners holding them.
+/// Each round makes 1-3 of: rows joining and leaving a list anywhere in it, playbooks added
+/// among the others by name (lists gaining a page) and deleted, the accountable owner moved,
+/// the client swapped with the title edited, a page turned internal or client-facing (for a
+/// client build, pages coming and going).
+pub struct PagedEdits {
+    pages: Vec<PagedPlaybook>,
+    added: usize,
+}
+
+impl PagedEdits {
+    /// Writes the home page and 1,000 client-facing playbooks into `s`.
+    pub fn populate(s: &Site) -> PagedEdits {
+        s.file("content/_index.md", "---\ntitle: Home\naudience: client\n---\nWelcome.\n");
+        let pages: Vec<PagedPlaybook> = (0..1000)
+            .map(|i| PagedPlaybook {
+                rel: format!("content/p{i:04}.md"),
+                title: format!("Playbook {i}"),
+                client: "acme",
+                // Every playbook client-facing at first, so the client build's lists are full too.
+                client_facing: true,
+                help_desk: "desk",
+                reporting: i % 3 != 0,
+            })
+            .collect();
+        for p in &pages {
+            s.file(&p.rel, &p.text());
+        }
+        PagedEdits { pages, added: 0 }
+    }
+
+    /// One round of edits, written to `s`; what was done, for the test's log.
+    pub fn round(&mut self, s: &Site, rng: &mut Rng, round: usize) -> Vec<String> {
+        let mut did = Vec::new();
+        for _ in 0..1 + rng.below(3) {
+            let k = rng.below(self.pages.len());
+            let what = rng.below(7);
+            if what == 3 {
+                // Placed among the others by name: every later row moves down one.
+                let mut p = self.pages[k].clone();
+                p.rel = format!("{}-added{}.md", p.rel.trim_end_matches(".md"), self.added);
+                p.title = format!("Added {}", self.added);
+                self.added += 1;
+                s.file(&p.rel, &p.text());
+                did.push(format!("{} added", p.rel));
+                self.pages.push(p);
+                continue;
+            }
+            if what == 4 {
+                let p = self.pages.swap_remove(k);
+                std::fs::remove_file(s.path().join(&p.rel)).expect("delete a playbook");
+                did.push(format!("{} deleted", p.rel));
+                continue;
+            }
+            let p = &mut self.pages[k];
+            match what {
+                0 | 1 => p.reporting = !p.reporting,
+                2 => p.help_desk = if p.help_desk == "desk" { "acme-it" } else { "desk" },
+                5 => {
+                    p.client = if p.client == "acme" { "beta" } else { "acme" };
+                    p.title = format!("{} r{round}", p.title);
+                }
+                _ => p.client_facing = !p.client_facing,
+            }
+            s.file(&p.rel, &p.text());
+            did.push(format!("{} edited ({what})", p.rel));
+        }
+        did
+    }
+}
+
 /// The seeds of a soak run by hand: `SOAK_COUNT` of them (5) from `SOAK_FROM` (100).
 pub fn soak_seeds() -> std::ops::Range<u64> {
     let var = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
