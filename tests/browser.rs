@@ -298,7 +298,7 @@ fn search_in_a_real_browser() {
     for n in 0..60 {
         s.file(&format!("content/clients/many-{n:02}.md"), &acme_playbook(&format!("Zqmany {n:02}"), "Body.\n"));
     }
-    s.file("content/guides/beta.md", "---\ntitle: Working with Béta\nsummary: Notes on Beta Ltd.\n---\nText.\n");
+    s.file("content/guides/beta.md", "---\ntitle: Working with Béta\nsummary: Notes on Beta Ltd.\naudience: client\n---\nText.\n");
 
     let serve = Serve::start(s.path(), &[]);
     let driver = Driver::start(&driver_bin);
@@ -346,7 +346,15 @@ fn search_in_a_real_browser() {
     let said = session.wait_for("the no-match message", status, |v| v.as_str().is_some_and(|t| t.contains("zqnowhere")));
     assert!(said.as_str().unwrap_or("").starts_with("Nothing matches"), "{said}");
     assert_eq!(session.exec(hits), json!(0));
+
+    // 5. A client build: Beta IT holds no client-visible work, so the index has no entry for it
+    // (a null in its place), and the page still answers.
+    let client = Serve::start(s.path(), &["--audience", "client"]);
+    session.navigate(&client.url("/search/?q=beta"));
+    let said = session.wait_for("results in the client build", status, |v| v.as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(said, json!("1 page and 1 party match \u{201c}beta\u{201d}."), "page text:\n{}", session.text());
     drop(session);
     drop(driver);
+    drop(client);
     drop(serve);
 }
