@@ -308,7 +308,8 @@ fn search_in_a_real_browser() {
 
     // 1. A query in the address runs on load: owners by name and id, pages through their rows.
     session.navigate(&serve.url("/search/?q=acme%20it"));
-    let said = session.wait_for("results for the query in the address", status, |v| v.as_str().is_some_and(|t| !t.is_empty()));
+    let answered = |v: &Value| v.as_str().is_some_and(|t| !t.is_empty() && !t.starts_with("Loading"));
+    let said = session.wait_for("results for the query in the address", status, answered);
     assert_eq!(said, json!("61 pages and 1 owner match \u{201c}acme it\u{201d}."), "page text:\n{}", session.text());
     let owner = session.exec("var a=document.querySelector('.search-named a');return a?[a.textContent,a.getAttribute('href')]:null;");
     assert_eq!(owner, json!(["Acme IT", "/owners/acme-it/"]));
@@ -351,7 +352,7 @@ fn search_in_a_real_browser() {
     // (a null in its place), and the page still answers.
     let client = Serve::start(s.path(), &["--audience", "client"]);
     session.navigate(&client.url("/search/?q=beta"));
-    let said = session.wait_for("results in the client build", status, |v| v.as_str().is_some_and(|t| !t.is_empty()));
+    let said = session.wait_for("results in the client build", status, answered);
     assert_eq!(said, json!("1 page and 1 party match \u{201c}beta\u{201d}."), "page text:\n{}", session.text());
     drop(session);
     drop(driver);

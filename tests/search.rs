@@ -139,6 +139,9 @@ fn the_search_page_is_linked_from_every_page_and_kept_out_of_the_sitemap() {
     assert!(html.contains("<meta name=\"robots\" content=\"noindex\">"));
     assert!(html.contains("role=\"search\"") && html.contains("name=\"q\""), "a form that works as a plain GET too");
     assert!(html.contains("<noscript>"), "without JavaScript the page says what to do instead");
+    // It says it is loading until the script runs; without JavaScript that line is hidden.
+    assert!(html.contains("search-loading\" role=\"status\" aria-live=\"polite\" data-search-status>Loading the search index…</p>"));
+    assert!(html.contains("<noscript><style>.search-loading { display: none; }</style></noscript>"));
     for page in ["site/index.html", "site/clients/acme/index.html", "site/owners/desk/index.html"] {
         assert!(hrefs(&s.read(page)).iter().any(|h| h == "/search/"), "{page} does not link the search page");
     }

@@ -13,6 +13,9 @@
   var input = form.querySelector("input");
   var index = window.demarcateSearch;
   form.hidden = false;
+  /* The page says it is loading until this runs (a large site's index takes a moment). */
+  status.classList.remove("search-loading");
+  status.textContent = "";
   if (!index || index.version !== 1) {
     status.textContent = "The search index did not load, so search is not available. Browse the owners, workstreams or matrix instead.";
     input.disabled = true;
