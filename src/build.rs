@@ -563,11 +563,12 @@ fn replay(
         // targets, and only a cold build (which replaces the whole folder) removes them.
         cache::invalidate(root, opts, output);
         // The exports on disk, to splice the edited and new pages' parts into.
+        let len = |name: &str| std::fs::metadata(output.join(name)).ok().map(|m| m.len());
         let previous = restored.exports.clone().and_then(|layouts| {
             Some(render::PreviousExports {
-                json_len: std::fs::metadata(output.join("ownership.json")).ok()?.len(),
-                csv_len: std::fs::metadata(output.join("matrix.csv")).ok()?.len(),
-                search_len: std::fs::metadata(output.join(render::SEARCH_INDEX)).ok()?.len(),
+                json_len: len(render::OWNERSHIP_JSON)?,
+                csv_len: len(render::MATRIX_CSV)?,
+                search_len: len(render::SEARCH_INDEX)?,
                 layouts,
                 edited: changed.clone(),
                 old_of,

@@ -145,7 +145,7 @@ impl Preview {
         }
         self.files = out.into_files();
         self.stale.clear();
-        self.shipped = site.shipped_assets().map(|a| a.rel.clone()).collect();
+        self.shipped = shipped_paths(&site);
         crate::build::discard(self.site.replace(site));
         self.theme = theme;
         self.tera = Some(tera);
@@ -204,7 +204,7 @@ impl Preview {
         // A section's audience changed (or the section went): assets below it the last build
         // left out may ship now, and only the copies put them back. An asset at a view's path
         // is copied again over the sample of that view just rendered.
-        let shipped: crate::HashSet<String> = site.shipped_assets().map(|a| a.rel.clone()).collect();
+        let shipped = shipped_paths(&site);
         let copies = copies || shipped.iter().any(|rel| !self.shipped.contains(rel) || views.renders(rel));
         if copies
             && errors.is_empty()
@@ -409,4 +409,9 @@ impl Preview {
             self.diagnostics.items.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).cloned().collect();
         Some(crate::diagnostics::render_human(&errors, &self.root, false))
     }
+}
+
+/// Where `site`'s shipped assets go in the output.
+fn shipped_paths(site: &Site) -> crate::HashSet<String> {
+    site.shipped_assets().map(|a| a.rel.clone()).collect()
 }

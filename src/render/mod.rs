@@ -595,7 +595,7 @@ pub fn affected_paths_but_faq(site: &Site, a: &crate::site::Affected) -> Vec<Str
         paths.push("sitemap.xml".into());
     }
     if a.exports {
-        paths.extend(["ownership.json", "matrix.csv", SEARCH_INDEX].map(String::from));
+        paths.extend(SPLICED_EXPORTS.map(String::from));
     }
     paths.sort();
     paths.dedup();
@@ -675,14 +675,16 @@ fn write_exports(
     want: &(dyn Fn(&str) -> bool + Sync),
     previous: Option<&PreviousExports>,
 ) -> (Option<ExportLayouts>, Vec<Diagnostic>) {
-    let old_json = previous.map(|p| ((p.json_len, &p.layouts.json), p.edited.as_slice(), p.old_of.as_deref()));
-    let old_csv = previous.map(|p| ((p.csv_len, &p.layouts.csv), p.edited.as_slice(), p.old_of.as_deref()));
-    let old_search = previous.map(|p| ((p.search_len, &p.layouts.search), p.edited.as_slice(), p.old_of.as_deref()));
+    // What splicing one export takes from `previous`: its file's length and layout.
+    let old = |file: fn(&PreviousExports) -> (u64, &Layout)| previous.map(|p| (file(p), p.edited.as_slice(), p.old_of.as_deref()));
+    let old_json = old(|p| (p.json_len, &p.layouts.json));
+    let old_csv = old(|p| (p.csv_len, &p.layouts.csv));
+    let old_search = old(|p| (p.search_len, &p.layouts.search));
     let ((json, csv), search) = rayon::join(
         || {
             rayon::join(
-                || want("ownership.json").then(|| write_export(sink, "ownership.json", ownership_json(site, refs), old_json)),
-                || want("matrix.csv").then(|| write_export(sink, "matrix.csv", matrix_csv(site), old_csv)),
+                || want(OWNERSHIP_JSON).then(|| write_export(sink, OWNERSHIP_JSON, ownership_json(site, refs), old_json)),
+                || want(MATRIX_CSV).then(|| write_export(sink, MATRIX_CSV, matrix_csv(site), old_csv)),
             )
         },
         || want(SEARCH_INDEX).then(|| write_export(sink, SEARCH_INDEX, search::search_index(site), old_search)),
@@ -695,7 +697,7 @@ fn write_exports(
             None
         }
     };
-    let layouts = match (layout("ownership.json", json), layout("matrix.csv", csv), layout(SEARCH_INDEX, search)) {
+    let layouts = match (layout(OWNERSHIP_JSON, json), layout(MATRIX_CSV, csv), layout(SEARCH_INDEX, search)) {
         (Some(json), Some(csv), Some(search)) => Some(ExportLayouts { json, csv, search }),
         _ => None,
     };
@@ -781,7 +783,11 @@ impl Views {
     }
 }
 
-const EXPORTS: [&str; 4] = ["ownership.json", "matrix.csv", SEARCH_INDEX, "sitemap.xml"];
+pub const OWNERSHIP_JSON: &str = "ownership.json";
+pub const MATRIX_CSV: &str = "matrix.csv";
+/// The exports made of one part per page, which a warm build splices ([`ExportLayouts`]).
+const SPLICED_EXPORTS: [&str; 3] = [OWNERSHIP_JSON, MATRIX_CSV, SEARCH_INDEX];
+const EXPORTS: [&str; 4] = [OWNERSHIP_JSON, MATRIX_CSV, SEARCH_INDEX, "sitemap.xml"];
 
 /// Renders the given output files (as named by their paths) into `sink`: how a warm build
 /// renders what its edits affect. Unknown paths are ignored. With `previous`, the exports are

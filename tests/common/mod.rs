@@ -996,11 +996,6 @@ impl RandomEdits {
         RandomEdits { pages, next: 12, client_folders: Vec::new() }
     }
 
-    /// The playbooks there are now.
-    pub fn pages(&self) -> &[String] {
-        &self.pages
-    }
-
     fn section(rng: &mut Rng) -> String {
         // Retitled now and then: the playbooks below are read again for their breadcrumbs.
         let title = if rng.chance(20) { "Retitled" } else { "Nested" };

@@ -50,7 +50,6 @@
         title: p[0], url: p[1], summary: p[2], client: client,
         ws: p[4].map(function (w) { return workstreams[w]; }),
         owners: p[5].map(function (o) { return owners[o]; }).filter(Boolean),
-        tags: p[6],
         kTitle: norm(p[0]), kSummary: norm(p[2]), kTags: norm(p[6]),
         kClient: client ? client.key : ""
       };
@@ -71,18 +70,27 @@
     return found;
   }
 
+  /* How well term `t` matches any of a page's workstreams or owners; each one it matches is
+   * noted in `via`. */
+  function viaNamed(list, t, via) {
+    var best = 0;
+    for (var i = 0; i < list.length; i++) {
+      var s = at(list[i].key, t);
+      if (s) {
+        best = Math.max(best, 3 * s);
+        if (via.indexOf(list[i]) < 0) via.push(list[i]);
+      }
+    }
+    return best;
+  }
+
   function scorePage(p, ts) {
     var total = 0, viaWs = [], viaOwners = [];
     for (var k = 0; k < ts.length; k++) {
       var t = ts[k], best = 0, s;
       if ((s = at(p.kTitle, t))) best = Math.max(best, 8 * s);
       if ((s = at(p.kClient, t))) best = Math.max(best, 5 * s);
-      for (var w = 0; w < p.ws.length; w++) {
-        if ((s = at(p.ws[w].key, t))) { best = Math.max(best, 3 * s); if (viaWs.indexOf(p.ws[w]) < 0) viaWs.push(p.ws[w]); }
-      }
-      for (var o = 0; o < p.owners.length; o++) {
-        if ((s = at(p.owners[o].key, t))) { best = Math.max(best, 3 * s); if (viaOwners.indexOf(p.owners[o]) < 0) viaOwners.push(p.owners[o]); }
-      }
+      best = Math.max(best, viaNamed(p.ws, t, viaWs), viaNamed(p.owners, t, viaOwners));
       if ((s = at(p.kTags, t))) best = Math.max(best, 2 * s);
       if ((s = at(p.kSummary, t))) best = Math.max(best, s);
       if (!best) return null;
@@ -138,6 +146,16 @@
 
   function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
 
+  /* A group of results: a heading with its count, then `list`. */
+  function group(id, heading, count, list) {
+    var h = el("h2", null, [heading + " "]);
+    h.id = id;
+    h.appendChild(el("span", "count", [String(count)]));
+    var s = el("section", "block search-group", [h, list]);
+    s.setAttribute("aria-labelledby", id);
+    return s;
+  }
+
   function namedSection(id, heading, found, ts, describe) {
     if (!found.length) return null;
     var list = el("ul", "search-named");
@@ -147,13 +165,14 @@
       if (more) li.appendChild(el("span", "muted", [" · " + more]));
       list.appendChild(li);
     });
-    var h = el("h2", null, [heading + " "]);
-    h.id = id;
-    h.appendChild(el("span", "count", [String(found.length)]));
-    var s = el("section", "block search-group", [h, list]);
-    s.setAttribute("aria-labelledby", id);
+    var s = group(id, heading, found.length, list);
     if (found.length > NAMED) s.appendChild(el("p", "muted", ["and " + (found.length - NAMED) + " more: add a word to narrow them down."]));
     return s;
+  }
+
+  /* The first three names of `list`, and an ellipsis past them. */
+  function firstNames(list) {
+    return list.slice(0, 3).map(function (e) { return e.name; }).join(", ") + (list.length > 3 ? ", …" : "");
   }
 
   var shown = 0, hits = [], lastTs = [];
@@ -167,8 +186,8 @@
     if (meta.length) li.appendChild(el("p", "search-meta muted", [meta.join(" · ")]));
     if (p.summary) li.appendChild(el("p", "search-summary", [marked(p.summary, lastTs)]));
     var via = [];
-    if (h.ws.length) via.push("Workstreams: " + h.ws.slice(0, 3).map(function (w) { return w.name; }).join(", ") + (h.ws.length > 3 ? ", …" : ""));
-    if (h.owners.length) via.push("Names: " + h.owners.slice(0, 3).map(function (o) { return o.name; }).join(", ") + (h.owners.length > 3 ? ", …" : ""));
+    if (h.ws.length) via.push("Workstreams: " + firstNames(h.ws));
+    if (h.owners.length) via.push("Names: " + firstNames(h.owners));
     if (via.length) li.appendChild(el("p", "search-via muted", [via.join(" · ")]));
     return li;
   }
@@ -217,12 +236,8 @@
       namedSection("search-parties", "Parties", foundParties, ts, function (e) { return e.extra.charAt(0).toUpperCase() + e.extra.slice(1); })
     ].forEach(function (s) { if (s) out.appendChild(s); });
     if (hits.length) {
-      var h2 = el("h2", null, ["Pages "]);
-      h2.id = "search-pages";
-      h2.appendChild(el("span", "count", [String(hits.length)]));
       var list = el("ol", "search-hits");
-      var section = el("section", "block search-group", [h2, list]);
-      section.setAttribute("aria-labelledby", "search-pages");
+      var section = group("search-pages", "Pages", hits.length, list);
       out.appendChild(section);
       shown = 0;
       var button = el("button", "search-more");
