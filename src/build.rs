@@ -411,7 +411,7 @@ fn replay(
             .collect();
         let rereading: Vec<usize> = edited.iter().map(|(i, _, _)| *i).collect();
         old_of = Some(m.before.clone());
-        site = site.with_pages_moved(m, opts, &rereading)?;
+        site = site.with_pages_moved(m, opts, &rereading).ok()?;
         for ((i, _, _), rel) in edited.iter_mut().zip(&rels) {
             *i = *site.by_rel.get(rel)?;
         }

@@ -344,18 +344,23 @@ pub fn apply_levels(cfg: &SiteConfig, diags: &mut Diagnostics) {
     if levels.is_empty() {
         return;
     }
-    diags.items.retain_mut(|d| match levels.get(d.code) {
-        Some(RuleLevel::Off) => false,
-        Some(RuleLevel::Error) => {
-            d.severity = Severity::Error;
+    diags.items.retain_mut(|d| match level_of(cfg, d) {
+        Some(severity) => {
+            d.severity = severity;
             true
         }
-        Some(RuleLevel::Warning) => {
-            d.severity = Severity::Warning;
-            true
-        }
-        None => true,
+        None => false,
     });
+}
+
+/// The severity `checks:` in the config gives a diagnostic: `None` when its rule is off.
+pub fn level_of(cfg: &SiteConfig, d: &Diagnostic) -> Option<Severity> {
+    match cfg.config.checks.get(d.code) {
+        Some(RuleLevel::Off) => None,
+        Some(RuleLevel::Error) => Some(Severity::Error),
+        Some(RuleLevel::Warning) => Some(Severity::Warning),
+        None => Some(d.severity),
+    }
 }
 
 /// Whether two owner names on an escalation path are the same, ignoring case (as the registry

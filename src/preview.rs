@@ -4,8 +4,10 @@
 //!
 //! A body-only edit re-renders that page (and `/faq/` when its questions changed) after
 //! re-running the link check; a front-matter edit re-renders the page and marks the views it
-//! touches stale; a new, deleted or moved page rebuilds the model (taking over every page that
-//! did not change) and marks every view stale;
+//! touches stale; new and deleted playbooks are added to and taken out of the model in place,
+//! as a warm build does, and every view is marked stale; a new, deleted or moved page that
+//! cannot be (a section, a new page with an error, one other pages link to) rebuilds the model
+//! (taking over every page that did not change) and marks every view stale;
 //! edited templates are compiled and tried on one view of each kind, every other view stale;
 //! a changed asset rebuilds the model as a new page does, and copies the assets again; the
 //! config rebuilds the model (taking over the parsed pages while pages parse as before, and
@@ -70,6 +72,8 @@ enum Model {
     /// Rebuilt, taking over what the new config leaves valid (the config or the registry
     /// changed; see [`crate::site::Previous`]).
     Fresh,
+    /// Already updated in place for playbooks added or deleted ([`Preview::move_pages`]).
+    Moved,
 }
 
 pub struct Preview {
@@ -83,6 +87,7 @@ pub struct Preview {
     /// Diagnostics of the last rebuild; errors mean `files` is stale.
     pub diagnostics: Diagnostics,
     /// Which path the last rebuild took: `full`, `config`, `pages` (the model rebuilt, every
+    /// view rendered on demand), `moved` (the model updated for playbooks added or deleted, every
     /// view rendered on demand), `templates`, `body`, `front-matter` or `static`.
     pub last_path: &'static str,
     /// Files whose content is out of date after a front-matter edit; rendered on demand
@@ -166,12 +171,13 @@ impl Preview {
         let Some(previous) = self.site.take() else { return self.full() };
         self.last_path = match model {
             Model::Kept => "templates",
-            Model::Reused if theme => "templates",
+            Model::Reused | Model::Moved if theme => "templates",
             Model::Reused => "pages",
+            Model::Moved => "moved",
             Model::Fresh => "config",
         };
         let checked = match model {
-            Model::Kept => {
+            Model::Kept | Model::Moved => {
                 let diagnostics = previous.diagnostics.clone();
                 crate::build::Checked { site: Some(previous), diagnostics, theme: ThemeFiles::default(), tera: None }
             }
@@ -187,7 +193,7 @@ impl Preview {
         // diagnostics, as a full build's are); a kept one has the templates compiled here.
         let mut errors = Vec::new();
         let new_theme = theme.then(|| match model {
-            Model::Kept => crate::build::compile_theme(&self.root, site.cfg.config.theme.as_deref(), &mut errors),
+            Model::Kept | Model::Moved => crate::build::compile_theme(&self.root, site.cfg.config.theme.as_deref(), &mut errors),
             Model::Reused | Model::Fresh => (checked_theme, checked_tera),
         });
         let (theme_files, tera) = match &new_theme {
@@ -276,6 +282,9 @@ impl Preview {
             self.last_path = "static";
             return if css_only { Outcome::Styles } else { Outcome::Reload };
         }
+        if let Some(outcome) = self.move_pages(&wanted) {
+            return outcome;
+        }
         let mut pages = Vec::new();
         let mut faq = false;
         let mut affected = Vec::new();
@@ -321,6 +330,73 @@ impl Preview {
         files.retain(|path, _| !self.shipped.contains(path));
         self.store(files);
         Outcome::Reload
+    }
+
+    /// A burst that only added or deleted playbooks (a new file saved, one deleted, one
+    /// renamed): the model is updated in place as a warm build updates it
+    /// ([`Site::with_pages_moved`]), sparing the pass over every page that rebuilding it takes,
+    /// then every view is marked stale. `None` when the burst is anything else (an edit, a
+    /// section), or the update declined before taking the model apart: the caller rebuilds it.
+    fn move_pages(&mut self, wanted: &[&Rebuild]) -> Option<Outcome> {
+        let site = self.site.as_ref()?;
+        let content = self.root.join(crate::content::CONTENT_DIR);
+        let (mut added, mut removed) = (Vec::new(), Vec::new());
+        for c in wanted {
+            let Rebuild::Page(rel) = c else { return None };
+            if rel.rsplit('/').next() == Some("_index.md") {
+                return None;
+            }
+            let path = content.join(rel);
+            let gone = std::fs::symlink_metadata(&path).is_err();
+            match (site.by_rel.get(rel), path.is_file()) {
+                (None, true) => added.push((rel.clone(), path)),
+                (Some(&j), false) if gone => removed.push(j),
+                // Written and deleted again before the burst settled.
+                (None, false) if gone => {}
+                // An edit, or something other than a file (a dangling link a load reports).
+                _ => return None,
+            }
+        }
+        added.sort();
+        added.dedup();
+        removed.sort_unstable();
+        removed.dedup();
+        if added.is_empty() && removed.is_empty() {
+            return None;
+        }
+        let mut texts = Vec::with_capacity(added.len());
+        for (rel, path) in added {
+            // The stamp first, as a load takes it: a write after it is seen as a change.
+            let stamp = crate::content::Stamp::read(&path)?;
+            let text = crate::content::source_text(std::fs::read(&path).ok()?, &rel).ok()?;
+            texts.push((rel, text, stamp));
+        }
+        // The order a walk of `content/` gives: by file name, folder by folder.
+        let mut gone = vec![false; site.pages.len()];
+        removed.iter().for_each(|&j| gone[j] = true);
+        let mut order: Vec<(String, Option<usize>)> =
+            site.pages.iter().enumerate().filter(|(j, _)| !gone[*j]).map(|(j, p)| (p.rel.clone(), Some(j))).collect();
+        for (rel, _, _) in &texts {
+            let at = order.partition_point(|(known, _)| known.split('/').lt(rel.split('/')));
+            order.insert(at, (rel.clone(), None));
+        }
+        let (order, before) = order.into_iter().unzip();
+        let moved = crate::cache::Moved { order, before, added: texts, removed };
+        let previous = self.site.take()?;
+        match previous.with_pages_moved(moved, &self.opts, &[]) {
+            Ok(mut site) => {
+                site.run_site_checks();
+                self.site = Some(site);
+                Some(self.rebuild_on_demand(Model::Moved, false, false))
+            }
+            Err(Some(site)) => {
+                self.site = Some(*site);
+                None
+            }
+            // Declined after taking the model apart (a duplicate URL, an owner gaining or
+            // losing its page in a client build): rare enough to rebuild from scratch.
+            Err(None) => Some(self.full()),
+        }
     }
 
     fn store(&mut self, files: Files) {

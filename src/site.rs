@@ -1165,21 +1165,28 @@ impl Site {
 
     /// The model with playbooks added and deleted (a warm build, see [`crate::cache::Moved`]):
     /// what loading the files now would make, short of the site-wide checks, which the caller
-    /// runs ([`Site::run_site_checks`]). `None` when more than these pages would change, so that
-    /// the caller builds cold: a new page that does not parse cleanly or shares a URL, a page
+    /// runs ([`Site::run_site_checks`]). An error when more than these pages would change, so
+    /// that the caller builds cold: a new page with an error or sharing a URL, a page
     /// whose Markdown links to one that came or went (unless it is among `rereading`, the pages
     /// the caller replays edits of next, which renders their Markdown again), an owner gaining
     /// or losing its page (a client build shows only owners with visible work), a section (an
     /// `_index.md`) coming or going at the top level (every page's navigation) or changing the
     /// audience of a page or file that stays. The pages below a section that came or went name
-    /// it in their breadcrumbs: the caller renders them again.
-    pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions, rereading: &[usize]) -> Option<Site> {
+    /// it in their breadcrumbs: the caller renders them again. Declining, it hands the site
+    /// back when it found that before taking the site apart (a new page with an error, a link
+    /// to a page that came or went, a top-level section), so that `serve` can rebuild from it
+    /// instead.
+    pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions, rereading: &[usize]) -> Result<Site, Option<Box<Site>>> {
         let crate::cache::Moved { order, before, added, removed } = moved;
         let unknown = self.cfg.config.front_matter.unknown_keys;
         let mut new_pages: HashMap<String, (Page, Vec<Diagnostic>)> = HashMap::default();
         for (rel, raw, stamp) in added {
             let (page, diags) = content::parse_read(stamp, raw, &rel, unknown);
-            let page = page.filter(|_| !diags.iter().any(|d| d.severity == crate::diagnostics::Severity::Error))?;
+            // An error, as `checks:` has it: the model would have errors.
+            let error = diags.iter().any(|d| crate::check::level_of(&self.cfg, d) == Some(crate::diagnostics::Severity::Error));
+            let Some(page) = page.filter(|_| !error) else {
+                return Err(Some(Box::new(self)));
+            };
             new_pages.insert(rel, (page, diags));
         }
         // Folders whose section came or went. The home page's and a top-level section's are in
@@ -1192,7 +1199,7 @@ impl Site {
             .map(Page::dir)
             .collect();
         if moved_sections.iter().any(|dir| !dir.contains('/')) {
-            return None;
+            return Err(Some(Box::new(self)));
         }
         // Pages whose Markdown is not kept as it was rendered: gone, or rendered again.
         let mut not_kept = vec![false; self.pages.len()];
@@ -1203,7 +1210,7 @@ impl Site {
             r.as_ref().is_some_and(|r| r.links.iter().any(|l| l.target.as_deref().is_some_and(|t| came_or_went.contains(t))))
         });
         if links_moved {
-            return None;
+            return Err(Some(Box::new(self)));
         }
         let moved_sections = !moved_sections.is_empty();
         let gone_files: HashSet<String> = removed.iter().map(|&j| self.pages[j].file.clone()).collect();
@@ -1225,7 +1232,8 @@ impl Site {
                     Some(page)
                 }
             })
-            .collect::<Option<_>>()?;
+            .collect::<Option<_>>()
+            .ok_or(None)?;
         // Each kept page's audience (what it inherited from the sections it had).
         let audiences_before: Vec<Option<Audience>> =
             if moved_sections { pages.iter().zip(&before).map(|(p, b)| b.map(|_| p.audience)).collect() } else { Vec::new() };
@@ -1235,14 +1243,14 @@ impl Site {
             content::apply_asset_audience(&pages, &mut assets, self.cfg.config.audience);
             let pages_same = pages.iter().zip(&audiences_before).all(|(p, a)| a.is_none_or(|a| a == p.audience));
             if !pages_same || assets.iter().zip(&self.assets).any(|(now, then)| now.audience != then.audience) {
-                return None;
+                return Err(None);
             }
         }
         let visible: Vec<bool> = pages.iter().map(|p| in_build(p, self.audience, opts)).collect();
         let mut duplicates = Diagnostics::default();
         check_duplicate_urls(&pages, &visible, &mut duplicates);
         if !duplicates.items.is_empty() {
-            return None;
+            return Err(None);
         }
         let Ownership { rows, client, .. } = own;
         let (mut rows_now, mut client_now) = (Vec::with_capacity(pages.len()), Vec::with_capacity(pages.len()));
@@ -1277,7 +1285,7 @@ impl Site {
         };
         let shown_now: Vec<bool> = (0..site.reg.owners.len()).map(|o| crate::render::owner_shown(&site, o)).collect();
         if shown_now != shown_before {
-            return None;
+            return Err(None);
         }
         let (today, required) = (crate::check::today(), crate::check::required_workstreams(&site));
         for i in (0..site.pages.len()).filter(|&i| before[i].is_none()) {
@@ -1287,7 +1295,7 @@ impl Site {
             crate::check::check_page(&site, i, &today, &required, &mut found);
             site.diagnostics.extend(found);
         }
-        Some(site)
+        Ok(site)
     }
 
     /// Every anchor a page offers: its headings, its ownership rows and its questions.

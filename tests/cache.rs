@@ -273,6 +273,18 @@ fn new_and_deleted_playbooks_build_warm_and_equal_a_cold_build() {
 }
 
 #[test]
+fn a_new_page_whose_error_the_config_makes_a_warning_builds_warm() {
+    // Parsing reports an unknown front-matter key as an error; `checks:` decides what it is.
+    let s = fixture();
+    s.file("demarcate.yaml", &s.read("demarcate.yaml").replace("  unused-owner: off", "  unused-owner: off\n  unknown-key: warning"));
+    settle(&s);
+    s.file("content/clients/gamma.md", &acme_playbook("Gamma", "Gamma body.\n").replacen("title: Gamma", "title: Gamma\ncolour: blue", 1));
+    let r = warm_build(&s);
+    assert!(r.stderr.contains("warning[unknown-key]") && r.stderr.contains("colour"), "{}", r.stderr);
+    assert_equals_cold(&s, &r);
+}
+
+#[test]
 fn new_or_deleted_pages_the_cache_cannot_serve_build_cold_or_fail_like_a_cold_build() {
     let s = fixture();
     settle(&s);

@@ -132,13 +132,13 @@ fn add_gamma(s: &Site, title: &str) {
 }
 
 #[test]
-fn new_and_deleted_pages_rebuild_the_model_and_render_the_views_on_demand() {
+fn new_and_deleted_pages_update_the_model_and_render_the_views_on_demand() {
     let s = site_with_three_playbooks();
     let (mut live, opts) = preview_of(&s);
     add_gamma(&s, "Gamma zqgamma");
     let before = live.files.clone();
     live.apply(&[Rebuild::Page("clients/gamma.md".into())]);
-    assert_eq!(live.last_path, "pages");
+    assert_eq!(live.last_path, "moved");
     assert!(!live.has_errors(), "{:?}", live.diagnostics);
     assert!(live.stale.contains("clients/gamma/index.html") && live.stale.contains("clients/index.html"), "{:?}", live.stale);
     let section = live.ensure("clients/index.html").expect("the section page");
@@ -155,7 +155,7 @@ fn new_and_deleted_pages_rebuild_the_model_and_render_the_views_on_demand() {
 
     std::fs::remove_file(s.path().join("content/clients/beta.md")).unwrap();
     live.apply(&[Rebuild::Page("clients/beta.md".into())]);
-    assert_eq!(live.last_path, "pages");
+    assert_eq!(live.last_path, "moved");
     assert!(live.ensure("clients/beta/index.html").is_none(), "a deleted page is gone at once, before any flush");
     assert!(!String::from_utf8_lossy(&live.ensure("clients/index.html").expect("section")).contains("/clients/beta/"));
     assert_matches_full(&s, &mut live, &opts, "a deleted page");
@@ -459,8 +459,53 @@ fn a_page_with_diagnostics_is_read_again_when_the_model_is_rebuilt() {
     assert!(live.diagnostics.items.iter().any(|d| d.file == "content/clients/beta.md"), "precondition: {:?}", live.diagnostics);
     add_gamma(&s, "Gamma");
     live.apply(&[Rebuild::Page("clients/gamma.md".into())]);
-    assert_eq!(live.last_path, "pages");
+    assert_eq!(live.last_path, "moved");
     assert_matches_full(&s, &mut live, &opts, "a new page beside one with a warning");
+}
+
+#[test]
+fn playbooks_added_or_deleted_are_moved_into_the_model_unless_more_changes() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    // Renamed: gone from one place, new in another, in one batch. The new name sorts first
+    // in its folder and the old one last: the new model keeps the walk's order.
+    let beta = s.read("content/clients/beta.md");
+    delete(&s, "clients/beta.md");
+    s.file("content/clients/acme/aardvark.md", &beta.replace("title: Beta", "title: Aardvark"));
+    live.apply(&[Rebuild::Page("clients/beta.md".into()), Rebuild::Page("clients/acme/aardvark.md".into())]);
+    assert_eq!(live.last_path, "moved");
+    assert_matches_full(&s, &mut live, &opts, "a playbook renamed");
+
+    // A new page that does not parse: the model is rebuilt, and reports it.
+    s.file("content/clients/broken.md", "---\ntitle: [Broken\n---\nBody.\n");
+    live.apply(&[Rebuild::Page("clients/broken.md".into())]);
+    assert_eq!(live.last_path, "pages");
+    assert!(live.has_errors());
+    assert_matches_full(&s, &mut live, &opts, "a new page that does not parse");
+    delete(&s, "clients/broken.md");
+    live.apply(&[Rebuild::Page("clients/broken.md".into())]);
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+
+    // A new section: every page below it names it in its breadcrumbs.
+    s.file("content/clients/acme/_index.md", "---\ntitle: Acme\n---\nAcme's playbooks.\n");
+    live.apply(&[Rebuild::Page("clients/acme/_index.md".into())]);
+    assert_eq!(live.last_path, "pages");
+    assert_matches_full(&s, &mut live, &opts, "a new section");
+}
+
+#[test]
+fn a_deleted_playbook_that_was_an_owners_last_visible_work_rebuilds_the_client_preview() {
+    // The client edition shows only owners with client-visible work: Beta's IT team has none
+    // once Beta goes, so its page and every list naming it change. The model cannot be
+    // updated in place; the preview is rebuilt whole.
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = client_preview_of(&s);
+    assert!(live.files.contains_key("owners/beta-it/index.html"), "precondition: {:?}", live.files.keys().collect::<Vec<_>>());
+    delete(&s, "clients/beta.md");
+    live.apply(&[Rebuild::Page("clients/beta.md".into())]);
+    assert_eq!(live.last_path, "full");
+    assert!(!live.files.contains_key("owners/beta-it/index.html"));
+    assert_matches_full(&s, &mut live, &opts, "an owner's last visible playbook deleted");
 }
 
 #[test]

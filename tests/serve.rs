@@ -198,10 +198,16 @@ fn each_save_rebuilds_as_little_as_it_can_and_says_what() {
     });
     let lines = rebuild_lines(&serve, 1);
     assert_eq!(lines, ["the edited page"], "{}", serve.stderr());
-    // A page that is really new rebuilds every view (each rendered when first asked for).
+    // A page that is really new joins the model; every view follows (each rendered when first
+    // asked for).
     s.file("content/clients/acme-new.md", &acme_playbook("Acme new", "New.\n"));
     after_reloads(&mut events, "the new page", || ensure(serve.get("/clients/acme-new/").status == 200, || "new page not served".into()));
-    assert_eq!(rebuild_lines(&serve, 2), ["the edited page", "every view, each rendered when first asked for"], "{}", serve.stderr());
+    assert_eq!(
+        rebuild_lines(&serve, 2),
+        ["the edited page", "the playbooks added or deleted, then every view, each rendered when first asked for"],
+        "{}",
+        serve.stderr()
+    );
     // A template edit keeps the model: one view of each kind now, the rest when asked for.
     s.file("templates/404.html", "{% extends \"base.html\" %}{% block content %}<p>Lost zqlost</p>{% endblock content %}");
     after_reloads(&mut events, "the template edit", || {
