@@ -388,13 +388,7 @@ fn replay(
         let rels: Vec<String> = edited.iter().map(|(i, _, _)| site.pages[*i].rel.clone()).collect();
         let added: Vec<String> = m.added.iter().map(|(rel, _, _)| rel.clone()).collect();
         // What the views showed of each deleted playbook.
-        let gone: Vec<_> = m
-            .removed
-            .iter()
-            .map(|&j| {
-                (std::mem::take(&mut site.own.rows[j]), site.own.client[j], !site.faqs[j].is_empty(), site.pages[j].dir().to_string())
-            })
-            .collect();
+        let gone: Vec<render::GonePlaybook> = m.removed.iter().map(|&j| render::GonePlaybook::of(&site, j)).collect();
         // Folders whose section came or went: the pages below them name it in their breadcrumbs.
         let sections_moved: crate::HashSet<String> = m
             .removed
@@ -417,18 +411,10 @@ fn replay(
         }
         let mut added: Vec<usize> = added.iter().map(|rel| site.by_rel.get(rel).copied()).collect::<Option<_>>()?;
         added.sort_unstable();
-        let shown_now = added.iter().map(|&i| render::MovedPlaybook {
-            rows: &site.own.rows[i],
-            client: site.own.client[i],
-            faq: !site.faqs[i].is_empty(),
-            dir: site.pages[i].dir(),
-        });
-        let shown_before = gone.iter().map(|(rows, client, faq, dir)| render::MovedPlaybook { rows, client: *client, faq: *faq, dir });
-        let shown: Vec<render::MovedPlaybook> = shown_now.chain(shown_before).collect();
-        paths.extend(render::moved_paths(&site, &shown));
+        let (views, faq) = render::moved_views(&site, &added, &gone);
+        paths.extend(views);
         // The site-wide FAQ, once, below.
-        faq_stale |= shown.iter().any(|m| m.faq);
-        paths.extend(added.iter().map(|&i| render::page_path(&site, i)));
+        faq_stale |= faq;
         if !sections_moved.is_empty() {
             // The folders above a page (for a section, above its own folder).
             let below = |p: &content::Page| {

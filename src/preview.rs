@@ -5,7 +5,7 @@
 //! A body-only edit re-renders that page (and `/faq/` when its questions changed) after
 //! re-running the link check; a front-matter edit re-renders the page and marks the views it
 //! touches stale; new and deleted playbooks are added to and taken out of the model in place,
-//! as a warm build does, and every view is marked stale; a new, deleted or moved page that
+//! as a warm build does, and the views showing them are marked stale; a new, deleted or moved page that
 //! cannot be (a section, a new page with an error, one other pages link to) rebuilds the model
 //! (taking over every page that did not change) and marks every view stale;
 //! edited templates are compiled and tried on one view of each kind, every other view stale;
@@ -62,7 +62,7 @@ pub enum Outcome {
 pub type Files = crate::output::MemoryFiles;
 
 /// Where a rebuild's model comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Model {
     /// The model stands: only templates changed.
     Kept,
@@ -72,8 +72,10 @@ enum Model {
     /// Rebuilt, taking over what the new config leaves valid (the config or the registry
     /// changed; see [`crate::site::Previous`]).
     Fresh,
-    /// Already updated in place for playbooks added or deleted ([`Preview::move_pages`]).
-    Moved,
+    /// Already updated in place for playbooks added or deleted ([`Preview::move_pages`]);
+    /// the views that changed (`render::moved_views`, and the FAQ's when they have questions)
+    /// are the ones left stale.
+    Moved(Vec<String>),
 }
 
 pub struct Preview {
@@ -87,8 +89,8 @@ pub struct Preview {
     /// Diagnostics of the last rebuild; errors mean `files` is stale.
     pub diagnostics: Diagnostics,
     /// Which path the last rebuild took: `full`, `config`, `pages` (the model rebuilt, every
-    /// view rendered on demand), `moved` (the model updated for playbooks added or deleted, every
-    /// view rendered on demand), `templates`, `body`, `front-matter` or `static`.
+    /// view rendered on demand), `moved` (the model updated for playbooks added or deleted, the
+    /// views showing them rendered on demand), `templates`, `body`, `front-matter` or `static`.
     pub last_path: &'static str,
     /// Files whose content is out of date after a front-matter edit; rendered on demand
     /// ([`Preview::ensure`]) or all at once ([`Preview::flush`]).
@@ -157,7 +159,8 @@ impl Preview {
         Outcome::Reload
     }
 
-    /// Rebuilds what a batch of changes needs, then marks every view stale, to be rendered when
+    /// Rebuilds what a batch of changes needs, then marks every view stale (for [`Model::Moved`],
+    /// those it names), to be rendered when
     /// a browser asks for it or by [`Preview::flush`] in the background, so the reload waits
     /// only for the model: the model as `model` says; the theme when `theme` (templates or config
     /// changed), with one view of each kind rendered at once so that an error in a template shows
@@ -171,13 +174,13 @@ impl Preview {
         let Some(previous) = self.site.take() else { return self.full() };
         self.last_path = match model {
             Model::Kept => "templates",
-            Model::Reused | Model::Moved if theme => "templates",
+            Model::Reused | Model::Moved(_) if theme => "templates",
             Model::Reused => "pages",
-            Model::Moved => "moved",
+            Model::Moved(_) => "moved",
             Model::Fresh => "config",
         };
         let checked = match model {
-            Model::Kept | Model::Moved => {
+            Model::Kept | Model::Moved(_) => {
                 let diagnostics = previous.diagnostics.clone();
                 crate::build::Checked { site: Some(previous), diagnostics, theme: ThemeFiles::default(), tera: None }
             }
@@ -193,7 +196,7 @@ impl Preview {
         // diagnostics, as a full build's are); a kept one has the templates compiled here.
         let mut errors = Vec::new();
         let new_theme = theme.then(|| match model {
-            Model::Kept | Model::Moved => crate::build::compile_theme(&self.root, site.cfg.config.theme.as_deref(), &mut errors),
+            Model::Kept | Model::Moved(_) => crate::build::compile_theme(&self.root, site.cfg.config.theme.as_deref(), &mut errors),
             Model::Reused | Model::Fresh => (checked_theme, checked_tera),
         });
         let (theme_files, tera) = match &new_theme {
@@ -230,7 +233,15 @@ impl Preview {
         let paths = views.paths();
         let written: crate::HashSet<String> = paths.iter().cloned().chain(render::copied_paths(&site, theme_files)).collect();
         self.files.retain(|path, _| written.contains(path));
-        self.stale = paths.into_iter().filter(|path| !shipped.contains(path)).collect();
+        let stale = match model {
+            // Only what the update changed, of what the model renders now.
+            Model::Moved(changed) => {
+                let now: crate::HashSet<&str> = paths.iter().map(String::as_str).collect();
+                changed.into_iter().filter(|path| now.contains(path.as_str())).collect()
+            }
+            _ => paths,
+        };
+        self.stale = stale.into_iter().filter(|path| !shipped.contains(path)).collect();
         self.shipped = shipped;
         self.store(rendered);
         if let Some((files, Some(tera))) = new_theme {
@@ -335,8 +346,9 @@ impl Preview {
     /// A burst that only added or deleted playbooks (a new file saved, one deleted, one
     /// renamed): the model is updated in place as a warm build updates it
     /// ([`Site::with_pages_moved`]), sparing the pass over every page that rebuilding it takes,
-    /// then every view is marked stale. `None` when the burst is anything else (an edit, a
-    /// section), or the update declined before taking the model apart: the caller rebuilds it.
+    /// then the views showing these playbooks are marked stale. `None` when the burst is anything
+    /// else (an edit, a section), or the update declined before taking the model apart: the
+    /// caller rebuilds it.
     fn move_pages(&mut self, wanted: &[&Rebuild]) -> Option<Outcome> {
         let site = self.site.as_ref()?;
         let content = self.root.join(crate::content::CONTENT_DIR);
@@ -381,13 +393,20 @@ impl Preview {
             order.insert(at, (rel.clone(), None));
         }
         let (order, before) = order.into_iter().unzip();
+        let gone: Vec<render::GonePlaybook> = removed.iter().map(|&j| render::GonePlaybook::of(site, j)).collect();
+        let added: Vec<String> = texts.iter().map(|(rel, _, _)| rel.clone()).collect();
         let moved = crate::cache::Moved { order, before, added: texts, removed };
         let previous = self.site.take()?;
         match previous.with_pages_moved(moved, &self.opts, &[]) {
             Ok(mut site) => {
                 site.run_site_checks();
+                let added: Vec<usize> = added.iter().filter_map(|rel| site.by_rel.get(rel).copied()).collect();
+                let (mut changed, faq) = render::moved_views(&site, &added, &gone);
+                if faq {
+                    changed.extend(render::faq_paths(&site));
+                }
                 self.site = Some(site);
-                Some(self.rebuild_on_demand(Model::Moved, false, false))
+                Some(self.rebuild_on_demand(Model::Moved(changed), false, false))
             }
             Err(Some(site)) => {
                 self.site = Some(*site);

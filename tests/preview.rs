@@ -141,6 +141,8 @@ fn new_and_deleted_pages_update_the_model_and_render_the_views_on_demand() {
     assert_eq!(live.last_path, "moved");
     assert!(!live.has_errors(), "{:?}", live.diagnostics);
     assert!(live.stale.contains("clients/gamma/index.html") && live.stale.contains("clients/index.html"), "{:?}", live.stale);
+    // Only the views that show the new playbook: not another playbook's page.
+    assert!(!live.stale.contains("clients/acme/managed/index.html"), "{:?}", live.stale);
     let section = live.ensure("clients/index.html").expect("the section page");
     assert!(String::from_utf8_lossy(&section).contains("zqgamma"), "the section, asked for, lists the new page");
     assert!(live.ensure("clients/gamma/index.html").is_some(), "the new page is served once asked for");

@@ -198,13 +198,13 @@ fn each_save_rebuilds_as_little_as_it_can_and_says_what() {
     });
     let lines = rebuild_lines(&serve, 1);
     assert_eq!(lines, ["the edited page"], "{}", serve.stderr());
-    // A page that is really new joins the model; every view follows (each rendered when first
-    // asked for).
+    // A page that is really new joins the model; the views showing it follow (each rendered
+    // when first asked for).
     s.file("content/clients/acme-new.md", &acme_playbook("Acme new", "New.\n"));
     after_reloads(&mut events, "the new page", || ensure(serve.get("/clients/acme-new/").status == 200, || "new page not served".into()));
     assert_eq!(
         rebuild_lines(&serve, 2),
-        ["the edited page", "the playbooks added or deleted, then every view, each rendered when first asked for"],
+        ["the edited page", "the playbooks added or deleted, then the views showing them, each rendered when first asked for"],
         "{}",
         serve.stderr()
     );

@@ -604,11 +604,49 @@ pub fn affected_paths_but_faq(site: &Site, a: &crate::site::Affected) -> Vec<Str
 
 /// A playbook added or deleted, as the views that show it see it: its rows, client, whether it
 /// has questions, and its folder under `content/`.
-pub struct MovedPlaybook<'a> {
-    pub rows: &'a [crate::ownership::Row],
-    pub client: Option<usize>,
-    pub faq: bool,
-    pub dir: &'a str,
+struct MovedPlaybook<'a> {
+    rows: &'a [crate::ownership::Row],
+    client: Option<usize>,
+    faq: bool,
+    dir: &'a str,
+}
+
+/// A playbook about to be deleted from a site, as the views showing it see it (what
+/// [`moved_views`] needs of it once it is gone).
+pub struct GonePlaybook {
+    rows: Vec<crate::ownership::Row>,
+    client: Option<usize>,
+    faq: bool,
+    dir: String,
+}
+
+impl GonePlaybook {
+    /// Page `j` of `site`, before it goes.
+    pub fn of(site: &Site, j: usize) -> Self {
+        GonePlaybook {
+            rows: site.own.rows[j].clone(),
+            client: site.own.client[j],
+            faq: !site.faqs[j].is_empty(),
+            dir: site.pages[j].dir().to_string(),
+        }
+    }
+}
+
+/// The views of `site` that the playbooks `added` to it (their indexes now) and those `gone`
+/// from it change, but for the site-wide FAQ: the added ones' pages and [`moved_paths`]. With
+/// them, whether any of these playbooks has questions (the FAQ's pages change too then).
+pub fn moved_views(site: &Site, added: &[usize], gone: &[GonePlaybook]) -> (Vec<String>, bool) {
+    let now = added.iter().map(|&i| MovedPlaybook {
+        rows: &site.own.rows[i],
+        client: site.own.client[i],
+        faq: !site.faqs[i].is_empty(),
+        dir: site.pages[i].dir(),
+    });
+    let before = gone.iter().map(|g| MovedPlaybook { rows: &g.rows, client: g.client, faq: g.faq, dir: &g.dir });
+    let moved: Vec<MovedPlaybook> = now.chain(before).collect();
+    let mut paths = moved_paths(site, &moved);
+    paths.extend(added.iter().map(|&i| page_path(site, i)));
+    (paths, moved.iter().any(|m| m.faq))
 }
 
 /// The views of `site` that playbooks added to it or deleted from it change, besides their own
@@ -618,7 +656,7 @@ pub struct MovedPlaybook<'a> {
 /// each of their workstreams when they have questions (it lists them), the sitemap and the
 /// exports; not the site-wide FAQ (the caller adds it once). Paths of views that no longer exist
 /// are left out. One pass over the moved playbooks, then one over the site.
-pub fn moved_paths(site: &Site, moved: &[MovedPlaybook]) -> Vec<String> {
+fn moved_paths(site: &Site, moved: &[MovedPlaybook]) -> Vec<String> {
     let (mut owners, mut workstreams, mut parties, mut sections) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut faq = false;
     for m in moved {

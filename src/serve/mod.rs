@@ -290,7 +290,7 @@ fn rebuilt_what(last_path: &str) -> &'static str {
         "body" => "the edited page",
         "front-matter" => "the edited page, then the lists it appears in",
         "pages" => "every view, each rendered when first asked for",
-        "moved" => "the playbooks added or deleted, then every view, each rendered when first asked for",
+        "moved" => "the playbooks added or deleted, then the views showing them, each rendered when first asked for",
         "templates" => "the templates, then every view, each rendered when first asked for",
         "config" => "the config and the indexes, then every view, each rendered when first asked for",
         "static" => "static files",
