@@ -6,7 +6,8 @@
 //! re-running the link check; a front-matter edit re-renders the page and marks the views it
 //! touches stale; new and deleted playbooks are added to and taken out of the model in place,
 //! as a warm build does, and the views showing them are marked stale; a new, deleted or moved page that
-//! cannot be (a section, a new page with an error, one other pages link to) rebuilds the model
+//! cannot be (a section, a new page with an error, one other pages link to, an owner page
+//! coming or going in a client build) rebuilds the model
 //! (taking over every page that did not change) and marks every view stale;
 //! edited templates are compiled and tried on one view of each kind, every other view stale;
 //! a changed asset rebuilds the model as a new page does, and copies the assets again; the
@@ -412,8 +413,8 @@ impl Preview {
                 self.site = Some(*site);
                 None
             }
-            // Declined after taking the model apart (a duplicate URL, an owner gaining or
-            // losing its page in a client build): rare enough to rebuild from scratch.
+            // Declined after taking the model apart (a duplicate URL, an error whichever way):
+            // rare enough to rebuild from scratch.
             Err(None) => Some(self.full()),
         }
     }

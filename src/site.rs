@@ -1174,8 +1174,8 @@ impl Site {
     /// audience of a page or file that stays. The pages below a section that came or went name
     /// it in their breadcrumbs: the caller renders them again. Declining, it hands the site
     /// back when it found that before taking the site apart (a new page with an error, a link
-    /// to a page that came or went, a top-level section), so that `serve` can rebuild from it
-    /// instead.
+    /// to a page that came or went, a top-level section, an owner page coming or going), so
+    /// that `serve` can rebuild from it instead.
     pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions, rereading: &[usize]) -> Result<Site, Option<Box<Site>>> {
         let crate::cache::Moved { order, before, added, removed } = moved;
         let unknown = self.cfg.config.front_matter.unknown_keys;
@@ -1210,6 +1210,11 @@ impl Site {
             r.as_ref().is_some_and(|r| r.links.iter().any(|l| l.target.as_deref().is_some_and(|t| came_or_went.contains(t))))
         });
         if links_moved {
+            return Err(Some(Box::new(self)));
+        }
+        // Found again below once the pages are in place; found here first (cautiously: a new
+        // page is taken as shown, its audience not yet inherited) while the site is whole.
+        if self.audience != Audience::Internal && self.owner_pages_change(&removed, new_pages.values().map(|(p, _)| p)) {
             return Err(Some(Box::new(self)));
         }
         let moved_sections = !moved_sections.is_empty();
@@ -1296,6 +1301,24 @@ impl Site {
             site.diagnostics.extend(found);
         }
         Ok(site)
+    }
+
+    /// Whether deleting pages `removed` and adding pages `added` (each taken as shown) would
+    /// leave an owner without its last row or give one its first: in a client build, its page
+    /// comes or goes (see `render::owner_shown`).
+    fn owner_pages_change<'a>(&self, removed: &[usize], mut added: impl Iterator<Item = &'a Page>) -> bool {
+        let mut gone = vec![false; self.pages.len()];
+        removed.iter().for_each(|&j| gone[j] = true);
+        let by_owner = &self.own.by_owner;
+        let loses_last = removed
+            .iter()
+            .flat_map(|&j| &self.own.rows[j])
+            .any(|row| row.owner_roles().into_iter().any(|(o, _)| by_owner[o].iter().all(|h| gone[h.page()])));
+        loses_last
+            || added.any(|page| {
+                let (rows, _, _) = crate::ownership::resolve_page(&self.reg, page);
+                rows.iter().any(|row| row.owner_roles().into_iter().any(|(o, _)| by_owner[o].is_empty()))
+            })
     }
 
     /// Every anchor a page offers: its headings, its ownership rows and its questions.

@@ -496,18 +496,30 @@ fn playbooks_added_or_deleted_are_moved_into_the_model_unless_more_changes() {
 }
 
 #[test]
-fn a_deleted_playbook_that_was_an_owners_last_visible_work_rebuilds_the_client_preview() {
-    // The client edition shows only owners with client-visible work: Beta's IT team has none
-    // once Beta goes, so its page and every list naming it change. The model cannot be
-    // updated in place; the preview is rebuilt whole.
+fn in_the_client_preview_an_owner_page_coming_or_going_rebuilds_the_model() {
+    // The client edition shows only owners with client-visible work: once Beta goes, its IT
+    // team has none, so that owner's page and every list naming it change. The model is then
+    // rebuilt (not updated in place); playbooks that leave every owner's page as it was are
+    // moved in place.
     let s = site_with_three_playbooks();
     let (mut live, opts) = client_preview_of(&s);
+    let change = |live: &mut Preview, rel: &str, path: &str, what: &str| {
+        live.apply(&[Rebuild::Page(rel.into())]);
+        assert_eq!(live.last_path, path, "{what}");
+        assert_matches_full(&s, live, &opts, what);
+    };
     assert!(live.files.contains_key("owners/beta-it/index.html"), "precondition: {:?}", live.files.keys().collect::<Vec<_>>());
+    let beta = s.read("content/clients/beta.md");
     delete(&s, "clients/beta.md");
-    live.apply(&[Rebuild::Page("clients/beta.md".into())]);
-    assert_eq!(live.last_path, "full");
+    change(&mut live, "clients/beta.md", "pages", "an owner's last visible playbook deleted");
     assert!(!live.files.contains_key("owners/beta-it/index.html"));
-    assert_matches_full(&s, &mut live, &opts, "an owner's last visible playbook deleted");
+    s.file("content/clients/gamma.md", &beta.replace("title: Beta", "title: Gamma"));
+    change(&mut live, "clients/gamma.md", "pages", "an owner's first visible playbook added");
+    assert!(live.ensure("owners/beta-it/index.html").is_some());
+    s.file("content/clients/delta.md", &beta.replace("title: Beta", "title: Delta"));
+    change(&mut live, "clients/delta.md", "moved", "a playbook added whose owners all have pages");
+    delete(&s, "clients/delta.md");
+    change(&mut live, "clients/delta.md", "moved", "a playbook deleted whose owners all keep pages");
 }
 
 #[test]
