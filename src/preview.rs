@@ -5,10 +5,10 @@
 //! A body-only edit re-renders that page (and `/faq/` when its questions changed) after
 //! re-running the link check; a front-matter edit re-renders the page and marks the views it
 //! touches stale; new and deleted playbooks are added to and taken out of the model in place,
-//! as a warm build does, and the views showing them are marked stale; a new, deleted or moved page that
-//! cannot be (a section, a new page with an error, one other pages link to, an owner page
-//! coming or going in a client build) rebuilds the model
-//! (taking over every page that did not change) and marks every view stale;
+//! as a warm build does, and the views showing them are marked stale; a new, deleted or moved
+//! page that cannot be (a section, a new page with an error, one other pages link to, an owner
+//! page coming or going in a client build) rebuilds the model (taking over every page that did
+//! not change) and marks every view stale;
 //! edited templates are compiled and tried on one view of each kind, every other view stale;
 //! a changed asset rebuilds the model as a new page does, and copies the assets again; the
 //! config rebuilds the model (taking over the parsed pages while pages parse as before, and
@@ -160,14 +160,14 @@ impl Preview {
         Outcome::Reload
     }
 
-    /// Rebuilds what a batch of changes needs, then marks every view stale (for [`Model::Moved`],
-    /// those it names), to be rendered when
-    /// a browser asks for it or by [`Preview::flush`] in the background, so the reload waits
-    /// only for the model: the model as `model` says; the theme when `theme` (templates or config
-    /// changed), with one view of each kind rendered at once so that an error in a template shows
-    /// straight away; the copied files (`robots.txt`, static files, assets) when `copies`. Files
-    /// a full build of the new state would not write go (a deleted page, a list's last page). On
-    /// errors the last good files stay, and the next change rebuilds everything.
+    /// Rebuilds what a batch of changes needs, then marks every view stale (for
+    /// [`Model::Moved`], those it names), to be rendered when a browser asks for it or by
+    /// [`Preview::flush`] in the background, so the reload waits only for the model: the model
+    /// as `model` says; the theme when `theme` (templates or config changed), with one view of
+    /// each kind rendered at once so that an error in a template shows straight away; the copied
+    /// files (`robots.txt`, static files, assets) when `copies`. Files a full build of the new
+    /// state would not write go (a deleted page, a list's last page). On errors the last good
+    /// files stay, and the next change rebuilds everything.
     fn rebuild_on_demand(&mut self, model: Model, theme: bool, copies: bool) -> Outcome {
         if self.tera.is_none() {
             return self.full();
@@ -385,10 +385,10 @@ impl Preview {
             texts.push((rel, text, stamp));
         }
         // The order a walk of `content/` gives: by file name, folder by folder.
-        let mut gone = vec![false; site.pages.len()];
-        removed.iter().for_each(|&j| gone[j] = true);
+        let mut deleted = vec![false; site.pages.len()];
+        removed.iter().for_each(|&j| deleted[j] = true);
         let mut order: Vec<(String, Option<usize>)> =
-            site.pages.iter().enumerate().filter(|(j, _)| !gone[*j]).map(|(j, p)| (p.rel.clone(), Some(j))).collect();
+            site.pages.iter().enumerate().filter(|(j, _)| !deleted[*j]).map(|(j, p)| (p.rel.clone(), Some(j))).collect();
         for (rel, _, _) in &texts {
             let at = order.partition_point(|(known, _)| known.split('/').lt(rel.split('/')));
             order.insert(at, (rel.clone(), None));
@@ -413,8 +413,8 @@ impl Preview {
                 self.site = Some(*site);
                 None
             }
-            // Declined after taking the model apart (a duplicate URL, an error whichever way):
-            // rare enough to rebuild from scratch.
+            // Declined after taking the model apart (a new page's URL already taken, which is
+            // an error): rare enough to rebuild from scratch.
             Err(None) => Some(self.full()),
         }
     }

@@ -1212,10 +1212,14 @@ impl Site {
         if links_moved {
             return Err(Some(Box::new(self)));
         }
-        // Found again below once the pages are in place; found here first (cautiously: a new
-        // page is taken as shown, its audience not yet inherited) while the site is whole.
-        if self.audience != Audience::Internal && self.owner_pages_change(&removed, new_pages.values().map(|(p, _)| p)) {
-            return Err(Some(Box::new(self)));
+        // Found again below once the pages are in place; found here first while the site is
+        // whole (cautiously: with sections coming or going, every new page is taken as shown).
+        if self.audience != Audience::Internal {
+            let sections_move = !moved_sections.is_empty();
+            let shown = new_pages.values().map(|(p, _)| p).filter(|p| sections_move || self.would_show(p, opts));
+            if self.owner_pages_change(&removed, shown) {
+                return Err(Some(Box::new(self)));
+            }
         }
         let moved_sections = !moved_sections.is_empty();
         let gone_files: HashSet<String> = removed.iter().map(|&j| self.pages[j].file.clone()).collect();
@@ -1301,6 +1305,23 @@ impl Site {
             site.diagnostics.extend(found);
         }
         Ok(site)
+    }
+
+    /// Whether page `p`, not a section, added to this site with its sections as they are, would
+    /// be in the build: it inherits its audience from the nearest section at or above its folder.
+    fn would_show(&self, p: &Page, opts: &BuildOptions) -> bool {
+        let audience = p.fm.audience.unwrap_or_else(|| {
+            let mut dir = Some(p.dir());
+            while let Some(d) = dir {
+                let index = if d.is_empty() { "_index.md".to_string() } else { format!("{d}/_index.md") };
+                if let Some(&s) = self.by_rel.get(&index) {
+                    return self.pages[s].audience;
+                }
+                dir = (!d.is_empty()).then(|| d.rsplit_once('/').map_or("", |(up, _)| up));
+            }
+            self.cfg.config.audience
+        });
+        in_build_as(p, audience, self.audience, opts)
     }
 
     /// Whether deleting pages `removed` and adding pages `added` (each taken as shown) would
@@ -1416,7 +1437,12 @@ impl Site {
 /// Whether a page is part of a build for `audience` with `opts`: not a draft (unless drafts
 /// are built), and not internal in a client build.
 fn in_build(p: &Page, audience: Audience, opts: &BuildOptions) -> bool {
-    (opts.drafts || !p.fm.draft) && !(audience == Audience::Client && p.audience == Audience::Internal)
+    in_build_as(p, p.audience, audience, opts)
+}
+
+/// [`in_build`], for page `p` with the audience `own`.
+fn in_build_as(p: &Page, own: Audience, audience: Audience, opts: &BuildOptions) -> bool {
+    (opts.drafts || !p.fm.draft) && !(audience == Audience::Client && own == Audience::Internal)
 }
 
 /// `items` (one per page of the previous model) in the order of the pages now: each page's item

@@ -502,6 +502,7 @@ fn in_the_client_preview_an_owner_page_coming_or_going_rebuilds_the_model() {
     // rebuilt (not updated in place); playbooks that leave every owner's page as it was are
     // moved in place.
     let s = site_with_three_playbooks();
+    s.file("content/internal/_index.md", "---\ntitle: Internal\naudience: internal\n---\nOur own runbooks.\n");
     let (mut live, opts) = client_preview_of(&s);
     let change = |live: &mut Preview, rel: &str, path: &str, what: &str| {
         live.apply(&[Rebuild::Page(rel.into())]);
@@ -512,6 +513,13 @@ fn in_the_client_preview_an_owner_page_coming_or_going_rebuilds_the_model() {
     let beta = s.read("content/clients/beta.md");
     delete(&s, "clients/beta.md");
     change(&mut live, "clients/beta.md", "pages", "an owner's last visible playbook deleted");
+    assert!(!live.files.contains_key("owners/beta-it/index.html"));
+    // Internal playbooks naming that owner, by their own audience or their section's: not in
+    // the client edition, so its page stays away.
+    s.file("content/clients/notes.md", &beta.replace("title: Beta", "title: Notes\naudience: internal"));
+    change(&mut live, "clients/notes.md", "moved", "an internal playbook naming an owner without visible work");
+    s.file("content/internal/beta.md", &beta);
+    change(&mut live, "internal/beta.md", "moved", "a playbook an internal section holds");
     assert!(!live.files.contains_key("owners/beta-it/index.html"));
     s.file("content/clients/gamma.md", &beta.replace("title: Beta", "title: Gamma"));
     change(&mut live, "clients/gamma.md", "pages", "an owner's first visible playbook added");
