@@ -465,6 +465,14 @@ fn a_page_with_diagnostics_is_read_again_when_the_model_is_rebuilt() {
     assert_matches_full(&s, &mut live, &opts, "a new page beside one with a warning");
 }
 
+/// Applies a change to the pages `rels` (relative to content/): the preview must take the
+/// rebuild path `path`, then equal a full build.
+fn change(s: &Site, live: &mut Preview, opts: &BuildOptions, rels: &[&str], path: &str, what: &str) {
+    live.apply(&rels.iter().map(|rel| Rebuild::Page(rel.to_string())).collect::<Vec<_>>());
+    assert_eq!(live.last_path, path, "{what}");
+    assert_matches_full(s, live, opts, what);
+}
+
 #[test]
 fn playbooks_added_or_deleted_are_moved_into_the_model_unless_more_changes() {
     let s = site_with_three_playbooks();
@@ -474,25 +482,19 @@ fn playbooks_added_or_deleted_are_moved_into_the_model_unless_more_changes() {
     let beta = s.read("content/clients/beta.md");
     delete(&s, "clients/beta.md");
     s.file("content/clients/acme/aardvark.md", &beta.replace("title: Beta", "title: Aardvark"));
-    live.apply(&[Rebuild::Page("clients/beta.md".into()), Rebuild::Page("clients/acme/aardvark.md".into())]);
-    assert_eq!(live.last_path, "moved");
-    assert_matches_full(&s, &mut live, &opts, "a playbook renamed");
+    change(&s, &mut live, &opts, &["clients/beta.md", "clients/acme/aardvark.md"], "moved", "a playbook renamed");
 
     // A new page that does not parse: the model is rebuilt, and reports it.
     s.file("content/clients/broken.md", "---\ntitle: [Broken\n---\nBody.\n");
-    live.apply(&[Rebuild::Page("clients/broken.md".into())]);
-    assert_eq!(live.last_path, "pages");
+    change(&s, &mut live, &opts, &["clients/broken.md"], "pages", "a new page that does not parse");
     assert!(live.has_errors());
-    assert_matches_full(&s, &mut live, &opts, "a new page that does not parse");
     delete(&s, "clients/broken.md");
     live.apply(&[Rebuild::Page("clients/broken.md".into())]);
     assert!(!live.has_errors(), "{:?}", live.diagnostics);
 
     // A new section: every page below it names it in its breadcrumbs.
     s.file("content/clients/acme/_index.md", "---\ntitle: Acme\n---\nAcme's playbooks.\n");
-    live.apply(&[Rebuild::Page("clients/acme/_index.md".into())]);
-    assert_eq!(live.last_path, "pages");
-    assert_matches_full(&s, &mut live, &opts, "a new section");
+    change(&s, &mut live, &opts, &["clients/acme/_index.md"], "pages", "a new section");
 }
 
 #[test]
@@ -504,11 +506,7 @@ fn in_the_client_preview_an_owner_page_coming_or_going_rebuilds_the_model() {
     let s = site_with_three_playbooks();
     s.file("content/internal/_index.md", "---\ntitle: Internal\naudience: internal\n---\nOur own runbooks.\n");
     let (mut live, opts) = client_preview_of(&s);
-    let change = |live: &mut Preview, rel: &str, path: &str, what: &str| {
-        live.apply(&[Rebuild::Page(rel.into())]);
-        assert_eq!(live.last_path, path, "{what}");
-        assert_matches_full(&s, live, &opts, what);
-    };
+    let change = |live: &mut Preview, rel: &str, path: &str, what: &str| change(&s, live, &opts, &[rel], path, what);
     assert!(live.files.contains_key("owners/beta-it/index.html"), "precondition: {:?}", live.files.keys().collect::<Vec<_>>());
     let beta = s.read("content/clients/beta.md");
     delete(&s, "clients/beta.md");
