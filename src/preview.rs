@@ -236,10 +236,7 @@ impl Preview {
         self.files.retain(|path, _| written.contains(path));
         let stale = match model {
             // Only what the update changed, of what the model renders now.
-            Model::Moved(changed) => {
-                let now: crate::HashSet<&str> = paths.iter().map(String::as_str).collect();
-                changed.into_iter().filter(|path| now.contains(path.as_str())).collect()
-            }
+            Model::Moved(changed) => changed.into_iter().filter(|path| written.contains(path)).collect(),
             _ => paths,
         };
         self.stale = stale.into_iter().filter(|path| !shipped.contains(path)).collect();

@@ -1310,18 +1310,17 @@ impl Site {
     /// Whether page `p`, not a section, added to this site with its sections as they are, would
     /// be in the build: it inherits its audience from the nearest section at or above its folder.
     fn would_show(&self, p: &Page, opts: &BuildOptions) -> bool {
-        let audience = p.fm.audience.unwrap_or_else(|| {
-            let mut dir = Some(p.dir());
-            while let Some(d) = dir {
-                let index = if d.is_empty() { "_index.md".to_string() } else { format!("{d}/_index.md") };
-                if let Some(&s) = self.by_rel.get(&index) {
-                    return self.pages[s].audience;
-                }
-                dir = (!d.is_empty()).then(|| d.rsplit_once('/').map_or("", |(up, _)| up));
-            }
-            self.cfg.config.audience
-        });
+        let audience =
+            p.fm.audience
+                .unwrap_or_else(|| self.sections_at_or_above(p.dir()).next().map_or(self.cfg.config.audience, |s| self.pages[s].audience));
         in_build_as(p, audience, self.audience, opts)
+    }
+
+    /// The section pages (`_index.md`) of folder `dir` and of the folders above it, nearest
+    /// first, whether or not they are in the build.
+    pub fn sections_at_or_above<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = usize> + 'a {
+        std::iter::successors(Some(dir), |d| (!d.is_empty()).then(|| d.rsplit_once('/').map_or("", |(up, _)| up)))
+            .filter_map(|d| self.by_rel.get(&section_rel(d)).copied())
     }
 
     /// Whether deleting pages `removed` and adding pages `added` (each taken as shown) would
@@ -1452,14 +1451,16 @@ fn in_new_order<T>(items: Vec<T>, before: &[Option<usize>]) -> Vec<Option<T>> {
     before.iter().map(|j| j.and_then(|j| items.get_mut(j).and_then(Option::take))).collect()
 }
 
+/// The path, relative to `content/`, of folder `dir`'s section page.
+fn section_rel(dir: &str) -> String {
+    if dir.is_empty() { "_index.md".to_string() } else { format!("{dir}/_index.md") }
+}
+
 /// Children of every section in one pass: a page belongs to the section of its folder, a
 /// section to the nearest section above it.
 fn children(pages: &[Page], visible: &[bool], by_rel: &HashMap<String, usize>) -> Vec<Children> {
     let mut out = vec![Children::default(); pages.len()];
-    let section_of = |dir: &str| -> Option<usize> {
-        let key = if dir.is_empty() { "_index.md".to_string() } else { format!("{dir}/_index.md") };
-        by_rel.get(&key).copied().filter(|&s| visible[s])
-    };
+    let section_of = |dir: &str| -> Option<usize> { by_rel.get(&section_rel(dir)).copied().filter(|&s| visible[s]) };
     for (i, p) in pages.iter().enumerate() {
         if !visible[i] {
             continue;

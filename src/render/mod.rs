@@ -669,12 +669,7 @@ fn moved_paths(site: &Site, moved: &[MovedPlaybook]) -> Vec<String> {
         }
         parties.extend(m.client);
         faq |= m.faq;
-        let mut dir = Some(m.dir);
-        while let Some(d) = dir {
-            let index = if d.is_empty() { "_index.md".to_string() } else { format!("{d}/_index.md") };
-            sections.extend(site.by_rel.get(&index).copied().filter(|&s| site.visible[s] && !site.pages[s].path.is_empty()));
-            dir = if d.is_empty() { None } else { Some(d.rsplit_once('/').map_or("", |(up, _)| up)) };
-        }
+        sections.extend(site.sections_at_or_above(m.dir).filter(|&s| site.visible[s] && !site.pages[s].path.is_empty()));
     }
     for list in [&mut owners, &mut workstreams, &mut parties, &mut sections] {
         list.sort_unstable();
