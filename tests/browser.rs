@@ -279,6 +279,19 @@ fn live_reload_in_a_real_browser() {
         "return !document.getElementById('demarcate-errors') && document.body.innerText.indexOf('zqfixed') >= 0;",
         |v| *v == Value::Bool(true),
     );
+    wait_live("after the fix");
+
+    // 4. Two saves in quick succession (an editor writing a file in two steps): the second
+    // rebuild's event goes out while the browser is still reloading for the first one, before
+    // its new page has its event stream. The page still ends on the second save.
+    s.file(CO, &playbook("First of two saves zqfirstsave.\n"));
+    std::thread::sleep(Duration::from_millis(60));
+    s.file(CO, &playbook("Second of two saves zqsecondsave.\n"));
+    session.wait_for(
+        "the second of two quick saves shown",
+        "return document.body ? document.body.innerText.indexOf('zqsecondsave') >= 0 : false;",
+        |v| *v == Value::Bool(true),
+    );
     drop(session);
     drop(driver);
     drop(serve);

@@ -154,13 +154,54 @@ fn body_edit_reloads_and_serves_the_new_text() {
     assert!(html.contains("/__demarcate/events"), "re-rendered page still gets the reload script");
     assert!(html.contains("Acme co-managed"), "re-rendered page keeps its title");
     assert!(html.contains("id=\"ws-help-desk\""), "re-rendered page keeps its ownership table");
-    assert_eq!(page(&serve, "/matrix/"), matrix_before, "a body edit leaves the matrix as it was");
+    assert_eq!(without_version(&page(&serve, "/matrix/")), without_version(&matrix_before), "a body edit leaves the matrix as it was");
 
     // A second edit of the same page works just as well.
     s.file(CO, &acme_playbook("Acme co-managed", "Second body zqsecond.\n\n## Escalation\n\nCall the desk.\n"));
     after_reloads(&mut events, "the second edit", || {
         ensure(page(&serve, CO_URL).contains("zqsecond"), || "page does not show the second edit".into())
     });
+}
+
+/// The version a served page names for its event stream (`?since=`).
+fn served_version(html: &str) -> String {
+    let at = html.find("/__demarcate/events?since=").unwrap_or_else(|| panic!("no versioned event stream in:\n{html}"));
+    let rest = &html[at + "/__demarcate/events?since=".len()..];
+    rest[..rest.find('"').expect("the script's URL ends")].to_string()
+}
+
+/// `html` with the version its event stream names left out, to compare pages served before
+/// and after an event.
+fn without_version(html: &str) -> String {
+    let version = served_version(html);
+    html.replacen(&format!("since={version}\""), "since=\"", 1)
+}
+
+/// A browser reloading when the next event goes out opens its stream after it, and would miss
+/// it (an editor writing a file in two steps makes two rebuilds in a row). Its stream names
+/// the version its page was served at, so it is told to reload as it opens.
+#[test]
+fn a_stream_opened_after_an_event_it_missed_starts_with_a_reload() {
+    let s = fixture();
+    let serve = Serve::start(s.path(), &[]);
+    let first = served_version(&page(&serve, CO_URL));
+    assert_eq!(served_version(&page(&serve, "/")), first, "no event went out between the two pages");
+    let mut current = serve.events_since(&first);
+    assert_eq!(current.next_event(Duration::from_millis(300)), None, "a current page is not reloaded: {:?}", current.seen);
+
+    s.file(CO, &acme_playbook("Acme co-managed", "Edited body zqedited.\n"));
+    after_reloads(&mut current, "the edit", || ensure(page(&serve, CO_URL).contains("zqedited"), || "the old body".into()));
+    let second = served_version(&page(&serve, CO_URL));
+    assert_ne!(second, first, "the edit's event changed the version pages are served at");
+
+    // The page served before the edit, its stream opened only now: reloaded at once.
+    serve.events_since(&first).expect("reload", Duration::from_secs(5));
+    // A page served after it: nothing to catch up on.
+    let mut fresh = serve.events_since(&second);
+    assert_eq!(fresh.next_event(Duration::from_millis(300)), None, "a current page is not reloaded: {:?}", fresh.seen);
+    // A stream without a version (an older page's script) is only told of later events.
+    let mut plain = serve.events();
+    assert_eq!(plain.next_event(Duration::from_millis(300)), None, "{:?}", plain.seen);
 }
 
 /// Waits until the server's log has `n` lines naming a finished rebuild; returns what each
@@ -698,7 +739,7 @@ fn css_only_change_sends_a_css_event_and_serves_the_new_css() {
     assert!(r.text().contains("zqnewrule"), "the new stylesheet is served right after the css event");
     // A cache-busting query string (what the reload script adds) reaches the same file.
     assert!(serve.get("/static/style.css?v=12345").text().contains("zqnewrule"));
-    assert_eq!(page(&serve, "/"), home_before, "a stylesheet change leaves the pages as they were");
+    assert_eq!(without_version(&page(&serve, "/")), without_version(&home_before), "a stylesheet change leaves the pages as they were");
 }
 
 #[test]

@@ -65,7 +65,13 @@ pub fn mime(path: &str) -> &'static str {
     }
 }
 
-const RELOAD_SCRIPT: &str = r#"<script>/* demarcate serve: live reload */(function(){var es=new EventSource("/__demarcate/events");es.addEventListener("reload",function(){location.reload();});es.addEventListener("css",function(){document.querySelectorAll('link[rel="stylesheet"]').forEach(function(l){var u=new URL(l.href);u.searchParams.set("v",Date.now());l.href=u.href;});});})();</script>"#;
+/// The live-reload script. `version` is [`State::version`] when the page was served: the stream
+/// opened with it reloads the page at once if an event went out while the page was loading.
+fn reload_script(version: &str) -> String {
+    format!(
+        r#"<script>/* demarcate serve: live reload */(function(){{var es=new EventSource("{EVENTS_PATH}?since={version}");es.addEventListener("reload",function(){{location.reload();}});es.addEventListener("css",function(){{document.querySelectorAll('link[rel="stylesheet"]').forEach(function(l){{var u=new URL(l.href);u.searchParams.set("v",Date.now());l.href=u.href;}});}});}})();</script>"#
+    )
+}
 
 fn overlay(report: &str, heading: &str) -> String {
     let escaped = crate::markdown::escape_html(report);
@@ -78,9 +84,9 @@ fn overlay(report: &str, heading: &str) -> String {
 }
 
 /// Adds the reload script (and the overlay when the site is broken) before `</body>`.
-pub fn inject(html: &[u8], errors: Option<&str>) -> Vec<u8> {
+pub fn inject(html: &[u8], errors: Option<&str>, version: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(html);
-    let mut extra = String::from(RELOAD_SCRIPT);
+    let mut extra = reload_script(version);
     if let Some(report) = errors {
         extra.push_str(&overlay(report, "The site has errors — showing the last good build"));
     }
@@ -93,12 +99,13 @@ pub fn inject(html: &[u8], errors: Option<&str>) -> Vec<u8> {
 /// What every path answers while the site has errors and no build has succeeded yet (there is
 /// no page to lay the overlay over): the errors, and the reload script, so that the browser
 /// shows the site once it is fixed.
-fn no_build_yet(report: &str) -> Vec<u8> {
+fn no_build_yet(report: &str, version: &str) -> Vec<u8> {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>The site has errors · demarcate serve</title>\n</head>\n<body>\n{}{RELOAD_SCRIPT}\n</body>\n</html>\n",
-        overlay(report, "The site has errors — nothing has built yet")
+         <title>The site has errors · demarcate serve</title>\n</head>\n<body>\n{}{}\n</body>\n</html>\n",
+        overlay(report, "The site has errors — nothing has built yet"),
+        reload_script(version)
     )
     .into_bytes()
 }
@@ -121,6 +128,8 @@ pub fn handle(request: Request, state: &State) {
         }
         Route::File(key) => key,
     };
+    // The version before the snapshot (see `State::version`).
+    let version = state.version();
     let snapshot = state.snapshot();
     let errors = snapshot.errors.as_deref();
     // `/owners/acme` is served like `/owners/acme/`: pages link root-relative, so nothing breaks.
@@ -132,7 +141,7 @@ pub fn handle(request: Request, state: &State) {
     let (status, key, body) = match fresh(&key) {
         Some(bytes) => (200, key, bytes),
         None if snapshot.files.is_empty() && errors.is_some() => {
-            let page = no_build_yet(errors.unwrap_or_default());
+            let page = no_build_yet(errors.unwrap_or_default(), &version);
             let response = with_header(Response::from_data(page).with_status_code(503), "Content-Type", "text/html; charset=utf-8");
             let _ = request.respond(with_header(response, "Cache-Control", "no-store"));
             return;
@@ -146,20 +155,26 @@ pub fn handle(request: Request, state: &State) {
     let now = if snapshot.stale.contains(&key) { Some(state.snapshot()) } else { None };
     let errors = now.as_ref().map_or(errors, |s| s.errors.as_deref());
     let content_type = mime(&key);
-    let data = if content_type.starts_with("text/html") { inject(&body, errors) } else { body.to_vec() };
+    let data = if content_type.starts_with("text/html") { inject(&body, errors, &version) } else { body.to_vec() };
     let response = with_header(Response::from_data(data).with_status_code(status), "Content-Type", content_type);
     let response = with_header(response, "Cache-Control", "no-store");
     let _ = request.respond(response);
 }
 
 /// A Server-Sent Events stream: one `reload` or `css` event per rebuild, comments as
-/// keep-alives so closed connections are noticed and dropped.
+/// keep-alives so closed connections are noticed and dropped. A stream opened by a page served
+/// before the latest event (`?since=` another version) starts with a `reload`.
 fn stream_events(request: Request, state: &State) {
     let (tx, rx) = mpsc::channel::<&'static str>();
+    // Subscribed before the version is compared: an event sent in between reaches this stream
+    // one way or the other (at worst both, two reloads).
     state.subscribe(tx);
+    let behind = since(request.url()).is_some_and(|v| v != state.version());
     let mut writer = request.into_writer();
-    let head =
-        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\nretry: 300\n\n";
+    let catch_up = if behind { "event: reload\ndata: reload\n\n" } else { "" };
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\nretry: 300\n\n{catch_up}"
+    );
     if writer.write_all(head.as_bytes()).and_then(|_| writer.flush()).is_err() {
         return;
     }
@@ -173,6 +188,12 @@ fn stream_events(request: Request, state: &State) {
             return;
         }
     }
+}
+
+/// The `since` parameter of an event-stream URL.
+fn since(target: &str) -> Option<&str> {
+    let query = target.split_once('?')?.1;
+    query.split('&').find_map(|pair| pair.strip_prefix("since="))
 }
 
 #[cfg(test)]
@@ -189,6 +210,10 @@ mod tests {
             assert_eq!(route(bad), Route::BadRequest, "{bad}");
         }
         assert_eq!(route(EVENTS_PATH), Route::Events);
+        assert_eq!(route(&format!("{EVENTS_PATH}?since=1f-3")), Route::Events);
+        assert_eq!(since(&format!("{EVENTS_PATH}?since=1f-3")), Some("1f-3"));
+        assert_eq!(since(&format!("{EVENTS_PATH}?x=1&since=2")), Some("2"));
+        assert_eq!(since(EVENTS_PATH), None);
     }
 
     #[test]
@@ -201,8 +226,8 @@ mod tests {
 
     #[test]
     fn injection_goes_before_body_end_and_escapes_errors() {
-        let out = String::from_utf8(inject(b"<html><body><p>x</p></body></html>", Some("<script>bad</script>"))).unwrap();
-        assert!(out.contains("EventSource"));
+        let out = String::from_utf8(inject(b"<html><body><p>x</p></body></html>", Some("<script>bad</script>"), "1f-3")).unwrap();
+        assert!(out.contains("EventSource(\"/__demarcate/events?since=1f-3\")"), "{out}");
         assert!(out.contains("&lt;script&gt;bad"));
         assert!(out.ends_with("</body></html>"));
     }

@@ -9,6 +9,7 @@ pub mod classify;
 pub mod http;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -33,13 +34,31 @@ pub struct State {
     snapshot: RwLock<Arc<Snapshot>>,
     clients: Mutex<Vec<Sender<&'static str>>>,
     preview: Mutex<Preview>,
+    /// This server's start, so that a page served by an earlier run is never taken as current.
+    epoch: u128,
+    /// Counts the events sent: a page names the count it was served at, and a browser whose
+    /// event stream opens after a later one (it was reloading when the event went out) is told
+    /// to reload at once instead of missing it.
+    generation: AtomicU64,
 }
 
 impl State {
     fn new(preview: Preview) -> Self {
-        let state = State { snapshot: RwLock::default(), clients: Mutex::default(), preview: Mutex::new(preview) };
+        let epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let state = State {
+            snapshot: RwLock::default(),
+            clients: Mutex::default(),
+            preview: Mutex::new(preview),
+            epoch,
+            generation: AtomicU64::new(0),
+        };
         state.publish_current();
         state
+    }
+    /// Names the events sent so far. Read before the snapshot a page is served from: an event
+    /// sent in between then makes the page's stream reload it once more, never not at all.
+    pub fn version(&self) -> String {
+        format!("{:x}-{}", self.epoch, self.generation.load(Ordering::SeqCst))
     }
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snapshot.read().map(|s| s.clone()).unwrap_or_else(|p| p.into_inner().clone())
@@ -83,6 +102,8 @@ impl State {
     }
     /// Sends an event to every connected browser, forgetting the ones that went away.
     fn broadcast(&self, event: &'static str) {
+        // Counted first: a page served after this sees the new count, so its stream is quiet.
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut c) = self.clients.lock() {
             c.retain(|tx| tx.send(event).is_ok());
         }

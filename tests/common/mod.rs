@@ -797,7 +797,12 @@ impl Serve {
 
     /// Opens the live-reload event stream (subscribed once this returns).
     pub fn events(&self) -> EventStream {
-        EventStream::open(self.port)
+        EventStream::open(self.port, "/__demarcate/events")
+    }
+
+    /// Opens the event stream as the script in a page served at `version` opens it.
+    pub fn events_since(&self, version: &str) -> EventStream {
+        EventStream::open(self.port, &format!("/__demarcate/events?since={version}"))
     }
 
     /// Whether the process is still running.
@@ -824,16 +829,14 @@ pub struct EventStream {
 impl EventStream {
     /// Connects and reads the response head; the server subscribes the connection before it
     /// writes the head, so events after this returns are not missed.
-    pub fn open(port: u16) -> EventStream {
+    pub fn open(port: u16, target: &str) -> EventStream {
         use std::io::{Read, Write};
         let limit = std::time::Duration::from_secs(10);
         let deadline = std::time::Instant::now() + limit;
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         let mut stream = std::net::TcpStream::connect_timeout(&addr, limit).expect("connect to the event stream");
         stream
-            .write_all(
-                format!("GET /__demarcate/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n").as_bytes(),
-            )
+            .write_all(format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n").as_bytes())
             .expect("send the event stream request");
         let mut buf = Vec::new();
         let mut chunk = [0u8; 4096];
