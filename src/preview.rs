@@ -91,7 +91,8 @@ pub struct Preview {
     pub diagnostics: Diagnostics,
     /// Which path the last rebuild took: `full`, `config`, `pages` (the model rebuilt, every
     /// view rendered on demand), `moved` (the model updated for playbooks added or deleted, the
-    /// views showing them rendered on demand), `templates`, `body`, `front-matter` or `static`.
+    /// views showing them rendered on demand), `templates`, `body`, `front-matter`, `static`,
+    /// or `recovered` (the first change after errors: see [`Preview::recover`]).
     pub last_path: &'static str,
     /// Files whose content is out of date after a front-matter edit; rendered on demand
     /// ([`Preview::ensure`]) or all at once ([`Preview::flush`]).
@@ -102,6 +103,11 @@ pub struct Preview {
     /// Where the current model's shipped assets go. An asset at a view's path takes its place
     /// (as in a build), so such a view is never marked stale or stored over it.
     shipped: crate::HashSet<String>,
+    /// The model the last rebuild made before it found errors. The next change rebuilds the
+    /// model from it as from a good one (taking over each page that did not change and that no
+    /// diagnostic names), with the theme and copied files, instead of from nothing: the save
+    /// that fixes a typo costs a model rebuild, not a full build.
+    broken: Option<Site>,
 }
 
 impl Preview {
@@ -118,6 +124,7 @@ impl Preview {
             stale: BTreeSet::new(),
             views: None,
             shipped: crate::HashSet::default(),
+            broken: None,
         };
         p.full();
         p
@@ -137,24 +144,26 @@ impl Preview {
         self.last_path = "full";
         let crate::build::Checked { site, diagnostics, theme, tera } = crate::build::check(&self.root, &self.opts);
         self.diagnostics = diagnostics;
-        let (Some(site), Some(tera)) = (site, tera) else {
-            self.site = None;
+        crate::build::discard((self.site.take(), self.broken.take()));
+        let Some(tera) = tera else {
+            self.broken = site;
             return Outcome::Reload;
         };
+        let Some(site) = site else { return Outcome::Reload };
         if self.diagnostics.has_errors() {
-            self.site = None;
+            self.broken = Some(site);
             return Outcome::Reload;
         }
         let out = MemoryOutput::reusing(&self.files);
         if let Err(errs) = render::render_site(&site, &theme, &tera, &out) {
             self.diagnostics.extend(errs);
-            self.site = None;
+            self.broken = Some(site);
             return Outcome::Reload;
         }
         self.files = out.into_files();
         self.stale.clear();
         self.shipped = shipped_paths(&site);
-        crate::build::discard(self.site.replace(site));
+        self.site = Some(site);
         self.theme = theme;
         self.tera = Some(tera);
         Outcome::Reload
@@ -189,7 +198,12 @@ impl Preview {
         };
         let crate::build::Checked { site, mut diagnostics, theme: checked_theme, tera: checked_tera } = checked;
         diagnostics.sort();
-        let Some(site) = site.filter(|_| !diagnostics.has_errors()) else {
+        if diagnostics.has_errors() {
+            self.diagnostics = diagnostics;
+            self.broken = site;
+            return Outcome::Reload;
+        }
+        let Some(site) = site else {
             self.diagnostics = diagnostics;
             return Outcome::Reload;
         };
@@ -227,7 +241,7 @@ impl Preview {
             diagnostics.extend(errors);
             diagnostics.sort();
             self.diagnostics = diagnostics;
-            crate::build::discard(site);
+            self.broken = Some(site);
             return Outcome::Reload;
         }
         self.diagnostics = diagnostics;
@@ -266,7 +280,7 @@ impl Preview {
             return Outcome::Unchanged;
         }
         if self.site.is_none() || self.has_errors() {
-            return self.full();
+            return self.recover();
         }
         let any = |pick: fn(&Rebuild) -> bool| wanted.iter().any(|c| pick(c));
         let (config, templates) = (any(|c| matches!(c, Rebuild::Config)), any(|c| matches!(c, Rebuild::Templates)));
@@ -321,7 +335,7 @@ impl Preview {
         self.diagnostics = site.diagnostics.clone();
         if self.diagnostics.has_errors() {
             // A broken link or block: keep serving the last good pages, show the errors.
-            self.site = None;
+            self.broken = self.site.take();
             return Outcome::Reload;
         }
         // The edited pages now; the views a front-matter edit touches are marked stale and
@@ -339,6 +353,19 @@ impl Preview {
         files.retain(|path, _| !self.shipped.contains(path));
         self.store(files);
         Outcome::Reload
+    }
+
+    /// The first change after errors: the model rebuilt from the broken one (or, when errors
+    /// left none, such as a config that does not parse, everything from scratch), the theme
+    /// compiled and the copied files written again, since any of them may have changed while
+    /// the site was broken; every view stale.
+    fn recover(&mut self) -> Outcome {
+        // A view that failed to render leaves its model in place, errors and all.
+        let Some(broken) = self.broken.take().or_else(|| self.site.take()) else { return self.full() };
+        self.site = Some(broken);
+        let outcome = self.rebuild_on_demand(Model::Reused, true, true);
+        self.last_path = "recovered";
+        outcome
     }
 
     /// A burst that only added or deleted playbooks (a new file saved, one deleted, one

@@ -260,6 +260,62 @@ fn an_edit_that_breaks_and_one_that_fixes_match_full_builds() {
     );
 }
 
+/// After a save that leaves errors, the next one rebuilds the model from the broken one (as
+/// from a good one: each page that did not change and that no diagnostic names is taken over),
+/// not everything from scratch; whatever changed while the site was broken (another page, an
+/// asset, the theme's stylesheet) shows once it is fixed.
+#[test]
+fn the_save_after_errors_rebuilds_from_the_broken_model() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    let beta = s.read("content/clients/beta.md");
+    let managed = s.read("content/clients/acme/managed.md");
+
+    // Front-matter that does not parse, then fixed.
+    s.file("content/clients/beta.md", &beta.replace("title: Beta", "title: \"Beta"));
+    live.apply(&[Rebuild::Page("clients/beta.md".into())]);
+    assert!(live.diagnostics.items.iter().any(|d| d.code == "invalid-yaml"), "{:?}", live.diagnostics);
+    s.file("content/clients/beta.md", &beta.replace("Beta body.", "Beta body zqfixed."));
+    change(&s, &mut live, &opts, &["clients/beta.md"], "recovered", "invalid YAML fixed");
+
+    // An unknown owner; while it stands, another playbook is edited, an asset added and the
+    // stylesheet changed, each a save that still leaves the error.
+    s.file("content/clients/beta.md", &beta.replace("help-desk: beta-it", "help-desk: zq-nobody"));
+    live.apply(&[Rebuild::Page("clients/beta.md".into())]);
+    assert!(live.has_errors(), "precondition: an unknown owner is an error");
+    s.file("content/clients/acme/managed.md", &managed.replace("Managed.", "Managed zqwhilebroken."));
+    change(&s, &mut live, &opts, &["clients/acme/managed.md"], "recovered", "another playbook edited while broken");
+    assert!(live.has_errors(), "still broken");
+    s.file("content/clients/acme/diagram.txt", "zqasset\n");
+    live.apply(&[Rebuild::ContentFile("clients/acme/diagram.txt".into())]);
+    assert_eq!(live.last_path, "recovered");
+    s.file("static/style.css", "body { color: #123; } /* zqstatic */\n");
+    live.apply(&[Rebuild::Static { css_only: true }]);
+    assert_eq!(live.last_path, "recovered");
+    assert!(live.has_errors(), "still broken");
+    s.file("content/clients/beta.md", &beta);
+    change(&s, &mut live, &opts, &["clients/beta.md"], "recovered", "the unknown owner fixed");
+    let page = String::from_utf8_lossy(&live.files["clients/acme/managed/index.html"]).into_owned();
+    assert!(page.contains("zqwhilebroken"), "the edit made while broken shows");
+    assert_eq!(live.files.get("clients/acme/diagram.txt").map(|b| b.as_slice()), Some(&b"zqasset\n"[..]));
+    assert!(String::from_utf8_lossy(&live.files["static/style.css"]).contains("zqstatic"));
+
+    // A link to a playbook that does not exist yet, fixed by adding it.
+    s.file("content/clients/acme/managed.md", &managed.replace("Managed.", "See [gamma](../gamma.md)."));
+    live.apply(&[Rebuild::Page("clients/acme/managed.md".into())]);
+    assert!(live.diagnostics.items.iter().any(|d| d.code == "broken-link"), "{:?}", live.diagnostics);
+    s.file("static/style.css", "body { color: #456; } /* zqstatic2 */\n");
+    live.apply(&[Rebuild::Static { css_only: true }]);
+    assert!(live.has_errors(), "still broken");
+    add_gamma(&s, "Gamma");
+    change(&s, &mut live, &opts, &["clients/gamma.md"], "recovered", "the link's target added");
+    assert!(String::from_utf8_lossy(&live.files["static/style.css"]).contains("zqstatic2"));
+
+    // Back on the fast paths once recovered.
+    s.file("content/clients/beta.md", &beta.replace("Beta body.", "Beta body zqagain."));
+    change(&s, &mut live, &opts, &["clients/beta.md"], "body", "a body edit after recovering");
+}
+
 #[test]
 fn a_stale_view_is_rendered_on_demand() {
     let s = site_with_three_playbooks();
@@ -328,11 +384,16 @@ fn a_broken_template_keeps_the_last_good_files_and_names_the_template() {
     // reload (one playbook of each kind is rendered then, and this one renders fine).
     s.file("templates/page.html", &page_template_with("{% if page.title == \"Beta\" %}{{ page.zq_no_such_field.deeper }}{% endif %}"));
     live.apply(&[Rebuild::Templates]);
-    assert_eq!(live.last_path, "full", "after an error, the next change rebuilds everything");
-    assert!(live.has_errors(), "a full rebuild renders every page, Beta's too");
-    // Fixed: back on the fast path, and the same as a full build.
+    assert_eq!(live.last_path, "recovered", "after an error, the next change rebuilds from the broken model");
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    assert!(live.stale.contains("clients/beta/index.html"), "every view is stale after recovering: {:?}", live.stale);
+    live.flush();
+    assert!(live.has_errors(), "Beta's page, rendered, sets the error off");
+    assert!(live.diagnostics.items.iter().any(|d| d.code == "template-error"), "{:?}", live.diagnostics);
+    // Fixed: the same as a full build.
     s.file("templates/page.html", &page_template_with("<p>zqfixed</p>"));
     live.apply(&[Rebuild::Templates]);
+    assert_eq!(live.last_path, "recovered");
     assert!(!live.has_errors(), "{:?}", live.diagnostics);
     assert_matches_full(&s, &mut live, &opts, "a template fixed");
     s.file("templates/page.html", &page_template_with("{% if page.title == \"Beta\" %}{{ page.zq_no_such_field.deeper }}{% endif %}"));
