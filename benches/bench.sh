@@ -2,7 +2,8 @@
 # Benchmark harness: generates the synthetic corpora, times cold builds of demarcate (and of
 # Hugo on the same pages when `hugo` is installed), warm rebuilds from the build cache (no
 # change, a body edit, an ownership edit, a playbook added and deleted, a tenth of the playbooks
-# retitled), and serve's save-to-reload latency for a body edit and an ownership edit. Prints
+# retitled), and serve's save-to-reload latency for each kind of save (body, front-matter, a
+# playbook added and deleted, a template, the config, a front-matter error and its fix). Prints
 # medians.
 #
 #   benches/bench.sh [PAGES] [RUNS]      # defaults: 10000 pages, 3 runs
@@ -271,7 +272,7 @@ import os, socket, statistics, subprocess, sys, time
 binary, corpus, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
 proc = subprocess.Popen([binary, "serve", corpus, "--port", str(port)], stderr=subprocess.PIPE, text=True)
-page = None
+page, original = None, None
 config_file = os.path.join(corpus, "demarcate.yaml")
 config = open(config_file).read()
 try:
@@ -282,6 +283,10 @@ try:
     else:
         sys.exit("serve stopped before it was ready")
     print(f"serve startup (first build)      {time.time() - t0:6.2f} s")
+    # Keep reading what serve prints (each rebuild's line, the errors below), so it never
+    # blocks on a full pipe.
+    import threading
+    threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
     page = None
     for root, _, files in os.walk(os.path.join(corpus, "content")):
         for f in sorted(files):
@@ -329,6 +334,12 @@ try:
     templates = [after_pause(lambda: open(template, "w").write(theme_page + f"{{# edit {i} #}}\n")) for i in range(runs)]
     after_pause(lambda: os.remove(template))
     configs = [after_pause(lambda: open(config_file, "w").write(config + f"# edit {i}\n")) for i in range(runs)]
+    # A typo in a playbook's front-matter (an unclosed quote), then the save that fixes it.
+    broken_text = original.replace("\ntitle: ", "\ntitle: \"", 1)
+    broke, fixed = [], []
+    for i in range(runs):
+        broke.append(after_pause(lambda: open(page, "w").write(broken_text)))
+        fixed.append(after_pause(lambda: open(page, "w").write(original)))
     print(f"serve body edit → reload       median {statistics.median(body):7.1f} ms")
     print(f"serve front-matter edit → reload median {statistics.median(owner):7.1f} ms")
     print(f"serve body edit saved by rename → reload median {statistics.median(atomic):7.1f} ms")
@@ -336,10 +347,14 @@ try:
     print(f"serve playbook deleted → reload median {statistics.median(deleted):7.1f} ms")
     print(f"serve template edit (page.html overridden) → reload median {statistics.median(templates):7.1f} ms")
     print(f"serve config edit → reload     median {statistics.median(configs):7.1f} ms")
+    print(f"serve front-matter broken → reload median {statistics.median(broke):7.1f} ms")
+    print(f"serve front-matter fixed → reload median {statistics.median(fixed):7.1f} ms")
 finally:
     proc.kill()
     # Leave the corpus as generated, whatever failed.
     open(config_file, "w").write(config)
+    if original is not None:
+        open(page, "w").write(original)
     for leftover in [os.path.join(corpus, "templates"), os.path.join(os.path.dirname(page or corpus), "zz-bench-new.md")]:
         if os.path.isdir(leftover):
             import shutil; shutil.rmtree(leftover)
