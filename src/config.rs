@@ -317,13 +317,12 @@ pub const DEFAULT_WORKSTREAMS: [(&str, &str, &str); 9] = [
 /// into a diagnostic with a stable code, the position and, for unknown keys, a did-you-mean.
 pub fn yaml_error(file: &str, yaml: &str, err: &serde_yaml::Error, line_offset: usize) -> Diagnostic {
     let text = err.to_string();
-    // serde_yaml appends " at line L column C"; we report the position separately.
-    let message = match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text.clone(),
-    };
+    let SyntaxMessage { problem: message, context, context_at } = SyntaxMessage::of(&text);
     let pos =
         err.location().map(|l| Pos { line: l.line() + line_offset, column: l.column(), width: 0 }).unwrap_or(Pos::line(1 + line_offset));
+    if let Some(context) = context {
+        return syntax_error(file, yaml, &message, &context, context_at, pos, line_offset);
+    }
     if let Some(rest) = message.split("unknown field `").nth(1) {
         let field = rest.split('`').next().unwrap_or_default().to_string();
         let expected: Vec<&str> = message
@@ -363,6 +362,78 @@ pub fn yaml_error(file: &str, yaml: &str, err: &serde_yaml::Error, line_offset: 
         "invalid-yaml"
     };
     Diagnostic::error(code, file, message).at(pos)
+}
+
+/// A YAML syntax error as serde_yaml (libyaml) words it: "PROBLEM at line L column C, while
+/// CONTEXT at line L2 column C2", the positions relative to the YAML text, taken out here to
+/// be reported in the file's own lines.
+struct SyntaxMessage {
+    problem: String,
+    /// What the parser was reading ("while scanning a quoted scalar"), for a syntax error.
+    context: Option<String>,
+    /// Where that began (1-based line and column in the YAML).
+    context_at: Option<(usize, usize)>,
+}
+
+impl SyntaxMessage {
+    fn of(text: &str) -> SyntaxMessage {
+        let (problem, context) = match text.split_once(", while ") {
+            Some((problem, context)) if context.starts_with("scanning ") || context.starts_with("parsing ") => (problem, Some(context)),
+            _ => (text, None),
+        };
+        let (problem, _) = without_mark(problem);
+        match context.map(without_mark) {
+            Some((context, at)) => SyntaxMessage { problem, context: Some(format!("while {context}")), context_at: at },
+            None => SyntaxMessage { problem, context: None, context_at: None },
+        }
+    }
+}
+
+/// `text` without a trailing " at line L column C", and that position.
+fn without_mark(text: &str) -> (String, Option<(usize, usize)>) {
+    let Some(i) = text.rfind(" at line ") else { return (text.to_string(), None) };
+    let mut numbers = text[i + " at line ".len()..].split(" column ").map(|n| n.trim().parse::<usize>().ok());
+    let at = match (numbers.next().flatten(), numbers.next().flatten()) {
+        (Some(line), Some(column)) => Some((line, column)),
+        _ => None,
+    };
+    (text[..i].to_string(), at)
+}
+
+/// A YAML syntax error with what the parser was reading. Where that began is the mistake for
+/// an unclosed quote (the parser only notices at the end of the front-matter) and for a line
+/// without a `:` (noticed on the next line); elsewhere the problem's own position is, and the
+/// other is given as help.
+fn syntax_error(
+    file: &str,
+    yaml: &str,
+    problem: &str,
+    context: &str,
+    context_at: Option<(usize, usize)>,
+    pos: Pos,
+    line_offset: usize,
+) -> Diagnostic {
+    let began = context_at.map(|(line, column)| Pos { line: line + line_offset, column, width: 0 });
+    if let Some(began) = began {
+        if context.contains("quoted scalar") {
+            return Diagnostic::error("invalid-yaml", file, "this quoted value is never closed")
+                .at(began)
+                .help("end it with the same quote it starts with, or leave the quotes out");
+        }
+        if context.contains("simple key") {
+            return Diagnostic::error("invalid-yaml", file, "this line has no `:` after its key")
+                .at(began)
+                .help("each line of a mapping is `key: value`; a value that goes on continues on lines indented under its key");
+        }
+    }
+    let at_tab =
+        yaml.lines().nth(pos.line.saturating_sub(line_offset + 1)).and_then(|l| l.chars().nth(pos.column.saturating_sub(1))) == Some('\t');
+    let d = Diagnostic::error("invalid-yaml", file, format!("{problem}, {context}")).at(pos);
+    match began {
+        _ if at_tab => d.help("YAML does not allow tabs for indentation: use spaces"),
+        Some(b) if b.line != pos.line => d.help(format!("the part it was reading starts at line {}", b.line)),
+        _ => d,
+    }
 }
 
 /// The key among `expected` that Hugo, Zola or Jekyll front-matter calls `field` (a page

@@ -136,6 +136,37 @@ fn invalid_yaml_in_front_matter_points_at_its_line() {
     at(one(&diags, "invalid-yaml"), "content/x.md", 3);
 }
 
+/// Syntax errors libyaml notices only later point where the mistake is: an unclosed quote at
+/// the quote (not at the end of the front-matter), a line without a `:` at that line (not the
+/// next one); a tab used for indentation says so; a flow list left open names where it opened.
+#[test]
+fn yaml_syntax_errors_point_at_the_mistake() {
+    let page = "---\ntitle: X\nsummary: \"Never closed\nclient: acme\nmodel: managed\n---\nBody\n";
+    let (_, diags) = check(&site_with_page("x.md", page));
+    let d = one(&diags, "invalid-yaml");
+    at_col(d, "content/x.md", (3, 10));
+    assert!(d.message.contains("never closed"), "{d:#?}");
+    help_contains(d, "same quote");
+
+    let page = "---\ntitle: X\nthis line has no colon\nclient: acme\n---\nBody\n";
+    let (_, diags) = check(&site_with_page("x.md", page));
+    let d = one(&diags, "invalid-yaml");
+    at_col(d, "content/x.md", (3, 1));
+    help_contains(d, "`key: value`");
+
+    let page = "---\ntitle: X\nsummary: S\n\tclient: acme\n---\nBody\n";
+    let (_, diags) = check(&site_with_page("x.md", page));
+    let d = one(&diags, "invalid-yaml");
+    at(d, "content/x.md", 4);
+    help_contains(d, "tabs");
+
+    let page = "---\ntitle: X\ntags: [a, b\nclient: acme\n---\nBody\n";
+    let (_, diags) = check(&site_with_page("x.md", page));
+    let d = one(&diags, "invalid-yaml");
+    assert!(!d.message.contains(" at line "), "positions are the diagnostic's, not the message's: {d:#?}");
+    help_contains(d, "starts at line 3");
+}
+
 #[test]
 fn invalid_yaml_in_config_points_at_its_line() {
     let cfg = config_replacing(&[("base_url: https://fixture.example/\n", "base_url: https://fixture.example/\ndescription: a: b\n")]);

@@ -263,7 +263,7 @@ fn an_edit_that_breaks_and_one_that_fixes_match_full_builds() {
 /// After a save that leaves errors, the next one rebuilds the model from the broken one (as
 /// from a good one: each page that did not change and that no diagnostic names is taken over),
 /// not everything from scratch; whatever changed while the site was broken (another page, an
-/// asset, the theme's stylesheet) shows once it is fixed.
+/// asset, the site's stylesheet) shows once it is fixed.
 #[test]
 fn the_save_after_errors_rebuilds_from_the_broken_model() {
     let s = site_with_three_playbooks();
