@@ -415,12 +415,15 @@ fn syntax_error(
 ) -> Diagnostic {
     let began = context_at.map(|(line, column)| Pos { line: line + line_offset, column, width: 0 });
     if let Some(began) = began {
-        if context.contains("quoted scalar") {
+        // Only the end of the text (or a `---` inside it) ends a quote unclosed; a bad escape
+        // inside a closed one is reported where it is.
+        let unclosed = problem.contains("end of stream") || problem.contains("document indicator");
+        if context.contains("quoted scalar") && unclosed {
             return Diagnostic::error("invalid-yaml", file, "this quoted value is never closed")
                 .at(began)
                 .help("end it with the same quote it starts with, or leave the quotes out");
         }
-        if context.contains("simple key") {
+        if context.contains("simple key") && problem.contains("expected ':'") {
             return Diagnostic::error("invalid-yaml", file, "this line has no `:` after its key")
                 .at(began)
                 .help("each line of a mapping is `key: value`; a value that goes on continues on lines indented under its key");

@@ -147,6 +147,12 @@ fn yaml_syntax_errors_point_at_the_mistake() {
     at_col(d, "content/x.md", (3, 10));
     assert!(d.message.contains("never closed"), "{d:#?}");
     help_contains(d, "same quote");
+    // A quote closed but with a bad escape inside: that is the mistake, at the escape.
+    let page = "---\ntitle: X\nsummary: \"Bad \\q escape\"\nclient: acme\n---\nBody\n";
+    let (_, diags) = check(&site_with_page("x.md", page));
+    let d = one(&diags, "invalid-yaml");
+    at(d, "content/x.md", 3);
+    assert!(d.message.contains("escape") && !d.message.contains("never closed"), "{d:#?}");
 
     let page = "---\ntitle: X\nthis line has no colon\nclient: acme\n---\nBody\n";
     let (_, diags) = check(&site_with_page("x.md", page));
