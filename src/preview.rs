@@ -13,8 +13,9 @@
 //! a changed asset rebuilds the model as a new page does, and copies the assets again; the
 //! config rebuilds the model (taking over the parsed pages while pages parse as before, and
 //! their Markdown while it renders as before) and reloads the theme, every view stale. A stale
-//! view is rendered before it is served. A site with errors is rebuilt whole, which is always
-//! correct.
+//! view is rendered before it is served. The first change after errors rebuilds the model from
+//! the one the errors left (or everything, when they left none), with the theme and the copied
+//! files, every view stale.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -145,15 +146,13 @@ impl Preview {
         let crate::build::Checked { site, diagnostics, theme, tera } = crate::build::check(&self.root, &self.opts);
         self.diagnostics = diagnostics;
         crate::build::discard((self.site.take(), self.broken.take()));
-        let Some(tera) = tera else {
-            self.broken = site;
-            return Outcome::Reload;
+        let (site, tera) = match (site, tera) {
+            (Some(site), Some(tera)) if !self.diagnostics.has_errors() => (site, tera),
+            (site, _) => {
+                self.broken = site;
+                return Outcome::Reload;
+            }
         };
-        let Some(site) = site else { return Outcome::Reload };
-        if self.diagnostics.has_errors() {
-            self.broken = Some(site);
-            return Outcome::Reload;
-        }
         let out = MemoryOutput::reusing(&self.files);
         if let Err(errs) = render::render_site(&site, &theme, &tera, &out) {
             self.diagnostics.extend(errs);
@@ -176,7 +175,8 @@ impl Preview {
     /// each kind rendered at once so that an error in a template shows straight away; the copied
     /// files (`robots.txt`, static files, assets) when `copies`. Files a full build of the new
     /// state would not write go (a deleted page, a list's last page). On errors the last good
-    /// files stay, and the next change rebuilds everything.
+    /// files stay, and the model is kept for the next change to recover from
+    /// ([`Preview::recover`]).
     fn rebuild_on_demand(&mut self, model: Model, theme: bool, copies: bool) -> Outcome {
         if self.tera.is_none() {
             return self.full();
@@ -198,14 +198,13 @@ impl Preview {
         };
         let crate::build::Checked { site, mut diagnostics, theme: checked_theme, tera: checked_tera } = checked;
         diagnostics.sort();
-        if diagnostics.has_errors() {
-            self.diagnostics = diagnostics;
-            self.broken = site;
-            return Outcome::Reload;
-        }
-        let Some(site) = site else {
-            self.diagnostics = diagnostics;
-            return Outcome::Reload;
+        let site = match site {
+            Some(site) if !diagnostics.has_errors() => site,
+            site => {
+                self.diagnostics = diagnostics;
+                self.broken = site;
+                return Outcome::Reload;
+            }
         };
         // A rebuilt model was checked against the theme on disk (its problems are among the
         // diagnostics, as a full build's are); a kept one has the templates compiled here.

@@ -269,7 +269,7 @@ fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, state: &State, quiet: b
                 Err(mpsc::TryRecvError::Empty) => {}
             }
             let mut preview = state.lock_preview();
-            // Once the site has errors, the next change rebuilds everything anyway.
+            // Once the site has errors, the next change marks every view stale anyway.
             if preview.stale.is_empty() || preview.has_errors() {
                 break;
             }
