@@ -88,11 +88,11 @@ read_corpus() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# timed OUTFILE CMD... : runs CMD and appends "seconds peak_kb" to OUTFILE. A run that fails
+# timed OUTFILE CMD... : runs CMD and appends "seconds peak_kb user_s system_s" to OUTFILE. A run that fails
 # stops the harness with its output: the time of a failed build means nothing.
 timed() {
   local out=$1 rc=0; shift
-  /usr/bin/time -f '%e %M' -o "$out.one" "$@" >"$WORK/run.log" 2>&1 || rc=$?
+  /usr/bin/time -f '%e %M %U %S' -o "$out.one" "$@" >"$WORK/run.log" 2>&1 || rc=$?
   if [ "$rc" != 0 ]; then
     echo "failed (exit $rc): $*" >&2
     tail -20 "$WORK/run.log" >&2
@@ -158,16 +158,25 @@ for r in $(seq 1 "$RUNS"); do
   time_cmd "$WORK/cold.times" "$BIN" build "$corpus" -o "$WORK/out-$r" --quiet --no-cache
   if [ -n "$hcorpus" ]; then
     time_cmd "$WORK/hugo.times" hugo --source "$hcorpus" --destination "$WORK/hugo-out-$r" --quiet
-    printf '  run %d: demarcate %6.2f s, hugo %6.2f s\n' "$r" "$(tail -1 "$WORK/cold.times" | cut -d' ' -f1)" "$(tail -1 "$WORK/hugo.times" | cut -d' ' -f1)"
+    read -r d_wall _ d_user d_sys < <(tail -1 "$WORK/cold.times")
+    read -r h_wall _ h_user h_sys < <(tail -1 "$WORK/hugo.times")
+    printf '  run %d: demarcate %6.2f s (CPU %.2f + %.2f s), hugo %6.2f s (CPU %.2f + %.2f s)\n' \
+      "$r" "$d_wall" "$d_user" "$d_sys" "$h_wall" "$h_user" "$h_sys"
   fi
 done
 cold=$(cut -d' ' -f1 "$WORK/cold.times" | median)
 cold_mem=$(cut -d' ' -f2 "$WORK/cold.times" | median)
-printf 'demarcate cold build   median %6.2f s   peak %5d MB\n' "$cold" "$((cold_mem / 1024))"
+# CPU time (user + system, all threads): steadier than wall time on this VM, whose disk and
+# memory make the same build's wall time vary by half from one minute to the next.
+cpu_of() { awk '{printf "%.2f\n", $3 + $4}' "$1" | median; }
+cold_cpu=$(cpu_of "$WORK/cold.times")
+printf 'demarcate cold build   median %6.2f s   peak %5d MB   CPU %6.2f s\n' "$cold" "$((cold_mem / 1024))" "$cold_cpu"
 if [ -n "$hcorpus" ]; then
   hugo_t=$(cut -d' ' -f1 "$WORK/hugo.times" | median)
   hugo_mem=$(cut -d' ' -f2 "$WORK/hugo.times" | median)
-  printf 'hugo cold build        median %6.2f s   peak %5d MB   (demarcate is %.1fx faster)\n' "$hugo_t" "$((hugo_mem / 1024))" "$(echo "$hugo_t / $cold" | bc -l)"
+  hugo_cpu=$(cpu_of "$WORK/hugo.times")
+  printf 'hugo cold build        median %6.2f s   peak %5d MB   CPU %6.2f s   (demarcate is %.1fx faster, %.1fx less CPU)\n' \
+    "$hugo_t" "$((hugo_mem / 1024))" "$hugo_cpu" "$(echo "$hugo_t / $cold" | bc -l)" "$(echo "$hugo_cpu / $cold_cpu" | bc -l)"
 fi
 
 # Warm rebuilds: the cold build into out-1 left a cache; edit one playbook, build again.
