@@ -22,7 +22,8 @@ pub struct BuildReport {
     pub playbooks: usize,
     pub pages: usize,
     pub files: usize,
-    /// Of `files`, those a full build kept from the output it replaced, unchanged.
+    /// Of `files`, those a full build kept from the output it replaced, unchanged; for a warm
+    /// build, the files it rendered again that came out unchanged (not counted in `files`).
     pub kept: usize,
     pub elapsed: Duration,
     pub output: PathBuf,
@@ -542,7 +543,9 @@ fn replay(
         }
     };
     crate::site::timing("  templates compiled", t);
-    let out = UpdateOutput::new(output).with_trash(cache::trash_dir(root)).removing(&removed);
+    // Files rendered again that came out as the output holds them, left alone.
+    let mut kept = 0;
+    let out = UpdateOutput::new(output).keeping_unchanged().with_trash(cache::trash_dir(root)).removing(&removed);
     if !paths.is_empty() || !copies.is_empty() || !removed.is_empty() {
         // From the first temporary file on, the snapshot no longer vouches for the output: a
         // process killed before its commit leaves `*.demarcate-tmp-*` files beside their
@@ -599,6 +602,7 @@ fn replay(
             }
         }
         crate::site::timing("  rendered and written (warm)", t);
+        kept = out.kept();
         let written = match out.commit() {
             Ok(written) => written,
             Err(e) => return Some(Err(BuildError::Output(e, diagnostics))),
@@ -614,8 +618,8 @@ fn replay(
         diagnostics,
         playbooks: site.playbook_count(),
         pages: site.visible_pages().count(),
-        files: paths.len() + copies.len(),
-        kept: 0,
+        files: paths.len() + copies.len() - kept,
+        kept,
         removed: removed.len(),
         elapsed: start.elapsed(),
         output: output.to_path_buf(),

@@ -270,11 +270,15 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
                 };
                 if report.warm {
                     let plural = |n: usize| if n == 1 { "" } else { "s" };
-                    let what = match (report.files, report.removed) {
+                    let mut what = match (report.files, report.removed) {
                         (0, 0) => "nothing to update".to_string(),
                         (n, 0) => format!("updated {n} file{}", plural(n)),
                         (n, r) => format!("updated {n} file{}, deleted {r}", plural(n)),
                     };
+                    if report.kept > 0 {
+                        let k = report.kept;
+                        what.push_str(&format!(" ({k} more rendered the same, left alone)"));
+                    }
                     println!(
                         "Built {} playbooks into {} in {:.2} s from the build cache: {what}{warn}",
                         report.playbooks,

@@ -614,6 +614,9 @@ pub struct UpdateOutput {
     /// Files the new output no longer has (a deleted playbook's page, a list page fewer),
     /// deleted by the commit.
     removed: Vec<PathBuf>,
+    /// Leave alone a file put that the output already holds byte for byte (see
+    /// [`UpdateOutput::keeping_unchanged`]).
+    keep_unchanged: bool,
     /// Comparing (see [`UpdateOutput::comparing`]): every path put so far.
     made: Option<Mutex<crate::HashSet<String>>>,
     /// Comparing: the files the output held, listed on another thread while the build renders
@@ -633,6 +636,7 @@ impl UpdateOutput {
             staged: Mutex::default(),
             created: Mutex::default(),
             removed: Vec::new(),
+            keep_unchanged: false,
             made: None,
             listing: None,
             kept: Default::default(),
@@ -643,13 +647,23 @@ impl UpdateOutput {
     /// Leaves alone every file put that the output already holds byte for byte, and notes
     /// every path put, for [`UpdateOutput::stale_files`]: a full build over its own output.
     pub fn comparing(mut self) -> Self {
+        self = self.keeping_unchanged();
         self.made = Some(Mutex::default());
         let root = self.root.clone();
         self.listing = std::thread::Builder::new().name("list output".into()).spawn(move || files_below(&root)).ok();
         self
     }
 
-    /// How many files put were left alone, already as rendered (comparing only).
+    /// Leaves alone every file put that the output already holds byte for byte: a warm build
+    /// that renders a view again which comes out the same (a list whose rows did not move)
+    /// keeps the file, its modification time with it, so a deployment that copies what
+    /// changed does not copy it.
+    pub fn keeping_unchanged(mut self) -> Self {
+        self.keep_unchanged = true;
+        self
+    }
+
+    /// How many files put were left alone, already as rendered.
     pub fn kept(&self) -> usize {
         self.kept.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -788,10 +802,12 @@ impl UpdateOutput {
 
 impl Sink for UpdateOutput {
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
-        if let Some(first) = self.note_made(path)
+        let first = self.note_made(path);
+        if self.keep_unchanged
             && let Some(stamp) = holds_exactly(&self.root.join(path), &bytes)
         {
-            if !first {
+            // Not comparing, nothing notes paths: any earlier put of this one is unstaged.
+            if first != Some(true) {
                 self.unstage(path);
             }
             self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -1203,6 +1219,33 @@ mod tests {
         assert_eq!(done.kept, 2);
         let without_marker = |c: Vec<(String, Vec<u8>)>| c.into_iter().filter(|(rel, _)| rel != MARKER).collect::<Vec<_>>();
         assert_eq!(without_marker(contents(&site)), without_marker(before), "as the second puts asked, no temporary left");
+    }
+
+    #[test]
+    fn an_update_keeping_unchanged_files_leaves_them_alone_and_ends_as_the_last_put_asked() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(site.join("owners")).expect("mkdir");
+        let files = [("owners/index.html", "the owners"), ("index.html", "home")];
+        for (rel, text) in files {
+            std::fs::write(site.join(rel), text).expect("write");
+        }
+        let inode = |rel: &str| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(site.join(rel)).expect("stat"));
+        let kept_inode = inode(files[0].0);
+        let out = UpdateOutput::new(&site).keeping_unchanged();
+        // Rendered the same: left alone. Rendered differently: replaced at the commit.
+        out.put(files[0].0, files[0].1.as_bytes().to_vec()).expect("put");
+        out.put(files[1].0, b"a new home".to_vec()).expect("put");
+        // Put twice, the second time as the output holds it: the first put must not win.
+        out.put("index.html", b"home".to_vec()).expect("put again");
+        assert_eq!(out.kept(), 2);
+        let stamps = out.commit().expect("commit");
+        assert_eq!(std::fs::read_to_string(site.join(files[1].0)).expect("read"), "home");
+        assert_eq!(inode(files[0].0), kept_inode, "an unchanged file was replaced");
+        assert_eq!(contents(&site).len(), 2, "no temporary left");
+        // Both stamps noted, as the files now are.
+        assert_eq!(stamps.len(), 2);
+        assert!(stamps.intact(&site), "a stamp does not match its file");
     }
 
     #[test]
