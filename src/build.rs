@@ -545,7 +545,7 @@ fn replay(
     crate::site::timing("  templates compiled", t);
     // Files rendered again that came out as the output holds them, left alone.
     let mut kept = 0;
-    let out = UpdateOutput::new(output).keeping_unchanged().with_trash(cache::trash_dir(root)).removing(&removed);
+    let out = UpdateOutput::new(output).with_trash(cache::trash_dir(root)).removing(&removed);
     if !paths.is_empty() || !copies.is_empty() || !removed.is_empty() {
         // From the first temporary file on, the snapshot no longer vouches for the output: a
         // process killed before its commit leaves `*.demarcate-tmp-*` files beside their
@@ -618,7 +618,7 @@ fn replay(
         diagnostics,
         playbooks: site.playbook_count(),
         pages: site.visible_pages().count(),
-        files: paths.len() + copies.len() - kept,
+        files: (paths.len() + copies.len()).saturating_sub(kept),
         kept,
         removed: removed.len(),
         elapsed: start.elapsed(),

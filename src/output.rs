@@ -602,6 +602,9 @@ impl Sink for MemoryOutput<'_> {
 /// file beside its target right away (so writing overlaps rendering); [`UpdateOutput::commit`]
 /// renames them all into place, [`UpdateOutput::abandon`] removes them: a warm build that fails
 /// before its commit changes nothing, and a reader of the site sees each file whole, old or new.
+/// A file put that the output already holds byte for byte is left alone, and its modification
+/// time with it (a view rendered again that came out the same: a deployment that copies what
+/// changed skips it).
 pub struct UpdateOutput {
     root: PathBuf,
     /// Where replaced large files are kept alive (see [`UpdateOutput::commit`]), if anywhere.
@@ -614,9 +617,6 @@ pub struct UpdateOutput {
     /// Files the new output no longer has (a deleted playbook's page, a list page fewer),
     /// deleted by the commit.
     removed: Vec<PathBuf>,
-    /// Leave alone a file put that the output already holds byte for byte (see
-    /// [`UpdateOutput::keeping_unchanged`]).
-    keep_unchanged: bool,
     /// Comparing (see [`UpdateOutput::comparing`]): every path put so far.
     made: Option<Mutex<crate::HashSet<String>>>,
     /// Comparing: the files the output held, listed on another thread while the build renders
@@ -636,7 +636,6 @@ impl UpdateOutput {
             staged: Mutex::default(),
             created: Mutex::default(),
             removed: Vec::new(),
-            keep_unchanged: false,
             made: None,
             listing: None,
             kept: Default::default(),
@@ -644,22 +643,12 @@ impl UpdateOutput {
         }
     }
 
-    /// Leaves alone every file put that the output already holds byte for byte, and notes
-    /// every path put, for [`UpdateOutput::stale_files`]: a full build over its own output.
+    /// Notes every path put, for [`UpdateOutput::stale_files`]: a full build over its own
+    /// output.
     pub fn comparing(mut self) -> Self {
-        self = self.keeping_unchanged();
         self.made = Some(Mutex::default());
         let root = self.root.clone();
         self.listing = std::thread::Builder::new().name("list output".into()).spawn(move || files_below(&root)).ok();
-        self
-    }
-
-    /// Leaves alone every file put that the output already holds byte for byte: a warm build
-    /// that renders a view again which comes out the same (a list whose rows did not move)
-    /// keeps the file, its modification time with it, so a deployment that copies what
-    /// changed does not copy it.
-    pub fn keeping_unchanged(mut self) -> Self {
-        self.keep_unchanged = true;
         self
     }
 
@@ -803,10 +792,9 @@ impl UpdateOutput {
 impl Sink for UpdateOutput {
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
         let first = self.note_made(path);
-        if self.keep_unchanged
-            && let Some(stamp) = holds_exactly(&self.root.join(path), &bytes)
-        {
-            // Not comparing, nothing notes paths: any earlier put of this one is unstaged.
+        if let Some(stamp) = holds_exactly(&self.root.join(path), &bytes) {
+            // An earlier put of this path (a page, then an asset at its path) must not replace
+            // the file at the commit. Only a comparing update knows there was none.
             if first != Some(true) {
                 self.unstage(path);
             }
@@ -1222,7 +1210,7 @@ mod tests {
     }
 
     #[test]
-    fn an_update_keeping_unchanged_files_leaves_them_alone_and_ends_as_the_last_put_asked() {
+    fn an_update_leaves_alone_a_file_put_as_it_is_and_ends_as_the_last_put_asked() {
         let dir = tempfile::tempdir().expect("temp dir");
         let site = dir.path().join("site");
         std::fs::create_dir_all(site.join("owners")).expect("mkdir");
@@ -1232,7 +1220,7 @@ mod tests {
         }
         let inode = |rel: &str| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(site.join(rel)).expect("stat"));
         let kept_inode = inode(files[0].0);
-        let out = UpdateOutput::new(&site).keeping_unchanged();
+        let out = UpdateOutput::new(&site);
         // Rendered the same: left alone. Rendered differently: replaced at the commit.
         out.put(files[0].0, files[0].1.as_bytes().to_vec()).expect("put");
         out.put(files[1].0, b"a new home".to_vec()).expect("put");
