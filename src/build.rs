@@ -53,6 +53,9 @@ pub struct Checked {
     pub theme: ThemeFiles,
     /// `None` when the templates do not compile (the errors are in `diagnostics`).
     pub tera: Option<tera::Tera>,
+    /// [`check_reusing`] only, when the config did not load: what it was given to take over,
+    /// for the next try.
+    pub previous: Option<Box<crate::site::Previous>>,
 }
 
 /// Loads the site and checks it, including the theme's templates, without writing anything.
@@ -72,9 +75,9 @@ pub fn check_once(root: &Path, opts: &BuildOptions) -> (Option<Site>, Diagnostic
 
 /// [`check`] taking over from the previous model what still holds (`serve`, after pages were
 /// added, deleted or moved, or the config edited; see [`crate::site::Previous`]).
-pub fn check_reusing(root: &Path, opts: &BuildOptions, previous: Site) -> Checked {
+pub fn check_reusing(root: &Path, opts: &BuildOptions, previous: crate::site::Previous) -> Checked {
     STAGE.store(1, Ordering::Relaxed);
-    checked(root, Site::load_reusing(root, opts, previous.into_previous()))
+    checked(root, Site::load_reusing(root, opts, previous))
 }
 
 /// A loaded site with its theme's diagnostics added.
@@ -84,7 +87,7 @@ fn checked(root: &Path, loaded: Result<Site, crate::site::LoadFailure>) -> Check
         Err(f) => {
             let mut diagnostics = f.diagnostics;
             diagnostics.sort();
-            return Checked { site: None, diagnostics, theme: ThemeFiles::default(), tera: None };
+            return Checked { site: None, diagnostics, theme: ThemeFiles::default(), tera: None, previous: f.previous };
         }
     };
     STAGE.store(2, Ordering::Relaxed);
@@ -93,7 +96,7 @@ fn checked(root: &Path, loaded: Result<Site, crate::site::LoadFailure>) -> Check
     site.diagnostics.extend(d);
     site.diagnostics.sort();
     let diagnostics = site.diagnostics.clone();
-    Checked { site: Some(site), diagnostics, theme, tera }
+    Checked { site: Some(site), diagnostics, theme, tera, previous: None }
 }
 
 /// The theme `name` of the site at `root`, loaded, with its templates compiled (`None` when

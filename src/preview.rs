@@ -14,8 +14,8 @@
 //! config rebuilds the model (taking over the parsed pages while pages parse as before, and
 //! their Markdown while it renders as before) and reloads the theme, every view stale. A stale
 //! view is rendered before it is served. The first change after errors rebuilds the model from
-//! the one the errors left (or everything, when they left none), with the theme and the copied
-//! files, every view stale.
+//! the one the errors left (or, when the config stopped loading and left none, from the one
+//! before it), with the theme and the copied files, every view stale.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -109,6 +109,10 @@ pub struct Preview {
     /// diagnostic names), with the theme and copied files, instead of from nothing: the save
     /// that fixes a typo costs a model rebuild, not a full build.
     broken: Option<Site>,
+    /// The last model, taken apart, when a config edit stopped the config from loading (no
+    /// model could be made): the save that fixes the config takes it over, as a config edit
+    /// takes over the model before it.
+    unloaded: Option<Box<crate::site::Previous>>,
 }
 
 impl Preview {
@@ -126,6 +130,7 @@ impl Preview {
             views: None,
             shipped: crate::HashSet::default(),
             broken: None,
+            unloaded: None,
         };
         p.full();
         p
@@ -143,9 +148,9 @@ impl Preview {
     pub fn full(&mut self) -> Outcome {
         self.views = None;
         self.last_path = "full";
-        let crate::build::Checked { site, diagnostics, theme, tera } = crate::build::check(&self.root, &self.opts);
+        let crate::build::Checked { site, diagnostics, theme, tera, .. } = crate::build::check(&self.root, &self.opts);
         self.diagnostics = diagnostics;
-        crate::build::discard((self.site.take(), self.broken.take()));
+        crate::build::discard((self.site.take(), self.broken.take(), self.unloaded.take()));
         let (site, tera) = match (site, tera) {
             (Some(site), Some(tera)) if !self.diagnostics.has_errors() => (site, tera),
             (site, _) => {
@@ -181,7 +186,16 @@ impl Preview {
         if self.tera.is_none() {
             return self.full();
         }
-        let Some(previous) = self.site.take() else { return self.full() };
+        // What the model is rebuilt from: the current one, or what the last one left when the
+        // config stopped loading (only a rebuilt model can take that over).
+        let previous = match (self.site.take(), self.unloaded.take()) {
+            (Some(site), unloaded) => {
+                crate::build::discard(unloaded);
+                Ok(site)
+            }
+            (None, Some(unloaded)) if matches!(model, Model::Reused | Model::Fresh) => Err(unloaded),
+            (None, _) => return self.full(),
+        };
         self.last_path = match model {
             Model::Kept => "templates",
             Model::Reused | Model::Moved(_) if theme => "templates",
@@ -189,20 +203,27 @@ impl Preview {
             Model::Moved(_) => "moved",
             Model::Fresh => "config",
         };
-        let checked = match model {
-            Model::Kept | Model::Moved(_) => {
+        let checked = match (&model, previous) {
+            (Model::Kept | Model::Moved(_), Ok(previous)) => {
                 let diagnostics = previous.diagnostics.clone();
-                crate::build::Checked { site: Some(previous), diagnostics, theme: ThemeFiles::default(), tera: None }
+                crate::build::Checked { site: Some(previous), diagnostics, theme: ThemeFiles::default(), tera: None, previous: None }
             }
-            Model::Reused | Model::Fresh => crate::build::check_reusing(&self.root, &self.opts, previous),
+            (_, previous) => {
+                let previous = match previous {
+                    Ok(site) => site.into_previous(),
+                    Err(taken_apart) => *taken_apart,
+                };
+                crate::build::check_reusing(&self.root, &self.opts, previous)
+            }
         };
-        let crate::build::Checked { site, mut diagnostics, theme: checked_theme, tera: checked_tera } = checked;
+        let crate::build::Checked { site, mut diagnostics, theme: checked_theme, tera: checked_tera, previous: unloaded } = checked;
         diagnostics.sort();
         let site = match site {
             Some(site) if !diagnostics.has_errors() => site,
             site => {
                 self.diagnostics = diagnostics;
                 self.broken = site;
+                self.unloaded = unloaded;
                 return Outcome::Reload;
             }
         };
@@ -354,14 +375,18 @@ impl Preview {
         Outcome::Reload
     }
 
-    /// The first change after errors: the model rebuilt from the broken one (or, when errors
-    /// left none, such as a config that does not parse, everything from scratch), the theme
-    /// compiled and the copied files written again, since any of them may have changed while
-    /// the site was broken; every view stale.
+    /// The first change after errors: the model rebuilt from the broken one (or, when a config
+    /// that does not load left none, from the one before it, taken apart: `unloaded`), the
+    /// theme compiled and the copied files written again, since any of them may have changed
+    /// while the site was broken; every view stale.
     fn recover(&mut self) -> Outcome {
         // A view that failed to render leaves its model in place, errors and all.
-        let Some(broken) = self.broken.take().or_else(|| self.site.take()) else { return self.full() };
-        self.site = Some(broken);
+        match self.broken.take().or_else(|| self.site.take()) {
+            Some(broken) => self.site = Some(broken),
+            // The config did not load: the model before it, taken apart, is taken over.
+            None if self.unloaded.is_some() => {}
+            None => return self.full(),
+        }
         let outcome = self.rebuild_on_demand(Model::Reused, true, true);
         self.last_path = "recovered";
         outcome

@@ -160,6 +160,10 @@ pub struct Site {
 /// Loading stopped before a site could be assembled (no config, unreadable config).
 pub struct LoadFailure {
     pub diagnostics: Diagnostics,
+    /// What [`Site::load_reusing`] was given to take over, handed back untouched: the load
+    /// after the config is fixed can take it over instead of reading everything again.
+    /// (Boxed: a load's result stays small.)
+    pub previous: Option<Box<Previous>>,
 }
 
 /// What a rebuild of the model takes over from the model before it (`serve`, after a page was
@@ -355,7 +359,7 @@ impl Frame {
     pub fn load(root: &Path, opts: &BuildOptions) -> Result<Frame, LoadFailure> {
         let mut diagnostics = Diagnostics::default();
         let Some(cfg) = config::load(root, &mut diagnostics) else {
-            return Err(LoadFailure { diagnostics });
+            return Err(LoadFailure { diagnostics, previous: None });
         };
         let audience = opts.audience.unwrap_or(Audience::Internal);
         let (title, mut base_url, description) = cfg.identity(audience);
@@ -447,7 +451,10 @@ impl Site {
             Some(f) => f,
             None => {
                 let t = std::time::Instant::now();
-                let f = Frame::load(root, opts)?;
+                let f = match Frame::load(root, opts) {
+                    Ok(f) => f,
+                    Err(failure) => return Err(LoadFailure { previous: previous.map(Box::new), ..failure }),
+                };
                 timing("config", t);
                 f
             }

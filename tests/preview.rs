@@ -311,6 +311,24 @@ fn the_save_after_errors_rebuilds_from_the_broken_model() {
     change(&s, &mut live, &opts, &["clients/gamma.md"], "recovered", "the link's target added");
     assert!(String::from_utf8_lossy(&live.files["static/style.css"]).contains("zqstatic2"));
 
+    // A config that does not load at all (no model can be made), a playbook edited while it
+    // stands, then the config fixed with an owner renamed: the model before the broken config
+    // is taken over, not rebuilt from nothing.
+    let config = s.read("demarcate.yaml");
+    s.file("demarcate.yaml", &config.replace("title: Fixture", "title: \"Fixture"));
+    live.apply(&[Rebuild::Config]);
+    assert!(live.diagnostics.items.iter().any(|d| d.code == "invalid-yaml"), "{:?}", live.diagnostics);
+    s.file("content/clients/beta.md", &beta.replace("Beta body.", "Beta body zqconfigbroken."));
+    live.apply(&[Rebuild::Page("clients/beta.md".into())]);
+    assert_eq!(live.last_path, "recovered");
+    assert!(live.has_errors(), "the config still does not load");
+    s.file("demarcate.yaml", &config.replace("name: Beta IT", "name: Beta IT zqrenamed"));
+    live.apply(&[Rebuild::Config]);
+    assert_eq!(live.last_path, "recovered", "the fixed config rebuilds from the model before it");
+    assert_matches_full(&s, &mut live, &opts, "the config fixed");
+    let page = String::from_utf8_lossy(&live.files["clients/beta/index.html"]).into_owned();
+    assert!(page.contains("zqconfigbroken") && page.contains("Beta IT zqrenamed"), "{page}");
+
     // Back on the fast paths once recovered.
     s.file("content/clients/beta.md", &beta.replace("Beta body.", "Beta body zqagain."));
     change(&s, &mut live, &opts, &["clients/beta.md"], "body", "a body edit after recovering");
@@ -607,7 +625,7 @@ fn a_config_edit_rebuilds_the_model_and_renders_the_views_on_demand() {
     assert!(String::from_utf8_lossy(&page).contains("zqrenamed"), "the renamed owner, asked for");
     assert_matches_full(&s, &mut live, &opts, "an owner renamed in the registry");
 
-    // Broken config: the last good files stay; fixed, everything is rebuilt.
+    // Broken config: the last good files stay; fixed, the model before it is taken over.
     let before = live.files.clone();
     s.file("demarcate.yaml", &format!("{config}\nowners: [\n"));
     live.apply(&[Rebuild::Config]);
@@ -615,7 +633,7 @@ fn a_config_edit_rebuilds_the_model_and_renders_the_views_on_demand() {
     assert_eq!(live.files, before, "the last good files stay");
     s.file("demarcate.yaml", &config);
     live.apply(&[Rebuild::Config]);
-    assert_eq!(live.last_path, "full");
+    assert_eq!(live.last_path, "recovered");
     assert_matches_full(&s, &mut live, &opts, "the config fixed");
 }
 

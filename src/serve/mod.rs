@@ -314,7 +314,7 @@ fn rebuilt_what(last_path: &str) -> &'static str {
         "moved" => "the playbooks added or deleted, then the views showing them, each rendered when first asked for",
         "templates" => "the templates, then every view, each rendered when first asked for",
         "config" => "the config and the indexes, then every view, each rendered when first asked for",
-        "recovered" => "the site from its last broken state, then every view, each rendered when first asked for",
+        "recovered" => "the site from where the errors left it, then every view, each rendered when first asked for",
         "static" => "static files",
         _ => "everything",
     }
