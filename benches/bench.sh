@@ -349,6 +349,12 @@ try:
     for i in range(runs):
         broke.append(after_pause(lambda: open(page, "w").write(broken_text)))
         fixed.append(after_pause(lambda: open(page, "w").write(original)))
+    # The same in the config: it stops loading (no model can be made), then loads again.
+    broken_config = config.replace("title: ", "title: \"", 1)
+    config_broke, config_fixed = [], []
+    for i in range(runs):
+        config_broke.append(after_pause(lambda: open(config_file, "w").write(broken_config)))
+        config_fixed.append(after_pause(lambda: open(config_file, "w").write(config)))
     print(f"serve body edit → reload       median {statistics.median(body):7.1f} ms")
     print(f"serve front-matter edit → reload median {statistics.median(owner):7.1f} ms")
     print(f"serve body edit saved by rename → reload median {statistics.median(atomic):7.1f} ms")
@@ -358,6 +364,8 @@ try:
     print(f"serve config edit → reload     median {statistics.median(configs):7.1f} ms")
     print(f"serve front-matter broken → reload median {statistics.median(broke):7.1f} ms")
     print(f"serve front-matter fixed → reload median {statistics.median(fixed):7.1f} ms")
+    print(f"serve config broken → reload   median {statistics.median(config_broke):7.1f} ms")
+    print(f"serve config fixed → reload    median {statistics.median(config_fixed):7.1f} ms")
 finally:
     proc.kill()
     # Leave the corpus as generated, whatever failed.
