@@ -142,9 +142,8 @@ fn a_page_rendered_again_the_same_is_left_alone() {
     let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).expect("stat"));
     let (before, ino) = (mtime(&page), inode(&page));
     // Blank lines at the end of the body: the playbook is read and rendered again, to the
-    // same bytes.
-    // (Built once the edit is older than the racy window, so that the snapshot notes the
-    // playbook's stamp and the next build does not read it again.)
+    // same bytes. Built once the edit is older than the racy window, so that the snapshot
+    // notes the playbook's stamp and the next build does not read it again.
     edit(&s, "content/clients/acme/managed.md", |t| format!("{t}\n\n\n"));
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let r = warm_build(&s);
