@@ -168,15 +168,23 @@ cold=$(cut -d' ' -f1 "$WORK/cold.times" | median)
 cold_mem=$(cut -d' ' -f2 "$WORK/cold.times" | median)
 # CPU time (user + system, all threads): steadier than wall time on this VM, whose disk and
 # memory make the same build's wall time vary by half from one minute to the next.
+# User time is the program's own work; system time is mostly the kernel writing the output,
+# which is what varies.
 cpu_of() { awk '{printf "%.2f\n", $3 + $4}' "$1" | median; }
-cold_cpu=$(cpu_of "$WORK/cold.times")
-printf 'demarcate cold build   median %6.2f s   peak %5d MB   CPU %6.2f s\n' "$cold" "$((cold_mem / 1024))" "$cold_cpu"
+user_of() { cut -d' ' -f3 "$1" | median; }
+sys_of() { cut -d' ' -f4 "$1" | median; }
+cold_cpu=$(cpu_of "$WORK/cold.times") cold_user=$(user_of "$WORK/cold.times") cold_sys=$(sys_of "$WORK/cold.times")
+printf 'demarcate cold build   median %6.2f s   peak %5d MB   CPU %6.2f s (user %.2f, system %.2f)\n' \
+  "$cold" "$((cold_mem / 1024))" "$cold_cpu" "$cold_user" "$cold_sys"
 if [ -n "$hcorpus" ]; then
   hugo_t=$(cut -d' ' -f1 "$WORK/hugo.times" | median)
   hugo_mem=$(cut -d' ' -f2 "$WORK/hugo.times" | median)
-  hugo_cpu=$(cpu_of "$WORK/hugo.times")
-  printf 'hugo cold build        median %6.2f s   peak %5d MB   CPU %6.2f s   (demarcate is %.1fx faster, %.1fx less CPU)\n' \
-    "$hugo_t" "$((hugo_mem / 1024))" "$hugo_cpu" "$(echo "$hugo_t / $cold" | bc -l)" "$(echo "$hugo_cpu / $cold_cpu" | bc -l)"
+  hugo_cpu=$(cpu_of "$WORK/hugo.times") hugo_user=$(user_of "$WORK/hugo.times") hugo_sys=$(sys_of "$WORK/hugo.times")
+  printf 'hugo cold build        median %6.2f s   peak %5d MB   CPU %6.2f s (user %.2f, system %.2f)\n' \
+    "$hugo_t" "$((hugo_mem / 1024))" "$hugo_cpu" "$hugo_user" "$hugo_sys"
+  ratio() { echo "$1 / $2" | bc -l; }
+  printf '  demarcate is %.1fx faster; %.1fx less CPU: %.1fx less user time, %.1fx less system time\n' \
+    "$(ratio "$hugo_t" "$cold")" "$(ratio "$hugo_cpu" "$cold_cpu")" "$(ratio "$hugo_user" "$cold_user")" "$(ratio "$hugo_sys" "$cold_sys")"
 fi
 
 # Warm rebuilds: the cold build into out-1 left a cache; edit one playbook, build again.
