@@ -317,12 +317,13 @@ pub const DEFAULT_WORKSTREAMS: [(&str, &str, &str); 9] = [
 /// into a diagnostic with a stable code, the position and, for unknown keys, a did-you-mean.
 pub fn yaml_error(file: &str, yaml: &str, err: &serde_yaml::Error, line_offset: usize) -> Diagnostic {
     let text = err.to_string();
-    let SyntaxMessage { problem: message, context, context_at } = SyntaxMessage::of(&text);
+    let syntax = SyntaxMessage::of(&text);
     let pos =
         err.location().map(|l| Pos { line: l.line() + line_offset, column: l.column(), width: 0 }).unwrap_or(Pos::line(1 + line_offset));
-    if let Some(context) = context {
-        return syntax_error(file, yaml, &message, &context, context_at, pos, line_offset);
+    if syntax.context.is_some() {
+        return syntax_error(file, yaml, &syntax, pos, line_offset);
     }
+    let message = syntax.problem;
     if let Some(rest) = message.split("unknown field `").nth(1) {
         let field = rest.split('`').next().unwrap_or_default().to_string();
         let expected: Vec<&str> = message
@@ -404,15 +405,9 @@ fn without_mark(text: &str) -> (String, Option<(usize, usize)>) {
 /// an unclosed quote (the parser only notices at the end of the front-matter) and for a line
 /// without a `:` (noticed on the next line); elsewhere the problem's own position is, and the
 /// other is given as help.
-fn syntax_error(
-    file: &str,
-    yaml: &str,
-    problem: &str,
-    context: &str,
-    context_at: Option<(usize, usize)>,
-    pos: Pos,
-    line_offset: usize,
-) -> Diagnostic {
+fn syntax_error(file: &str, yaml: &str, syntax: &SyntaxMessage, pos: Pos, line_offset: usize) -> Diagnostic {
+    let SyntaxMessage { problem, context, context_at } = syntax;
+    let context = context.as_deref().unwrap_or_default();
     let began = context_at.map(|(line, column)| Pos { line: line + line_offset, column, width: 0 });
     if let Some(began) = began {
         // Only the end of the text (or a `---` inside it) ends a quote unclosed; a bad escape

@@ -104,15 +104,23 @@ pub struct Preview {
     /// Where the current model's shipped assets go. An asset at a view's path takes its place
     /// (as in a build), so such a view is never marked stale or stored over it.
     shipped: crate::HashSet<String>,
-    /// The model the last rebuild made before it found errors. The next change rebuilds the
-    /// model from it as from a good one (taking over each page that did not change and that no
+    /// What the last rebuild left when it found errors. The next change rebuilds the model
+    /// from it as from a good one (taking over each page that did not change and that no
     /// diagnostic names), with the theme and copied files, instead of from nothing: the save
     /// that fixes a typo costs a model rebuild, not a full build.
-    broken: Option<Site>,
-    /// The last model, taken apart, when a config edit stopped the config from loading (no
-    /// model could be made): the save that fixes the config takes it over, as a config edit
-    /// takes over the model before it.
-    unloaded: Option<Box<crate::site::Previous>>,
+    broken: Option<Broken>,
+}
+
+/// What a rebuild that found errors leaves for the next one to rebuild from. (One per
+/// preview, never moved in bulk: the variants' sizes do not matter.)
+#[allow(clippy::large_enum_variant)]
+enum Broken {
+    /// The model it made, errors and all.
+    Model(Site),
+    /// The config stopped loading, so no model was made: the one before it, taken apart, for
+    /// the save that fixes the config to take over, as a config edit takes over the model
+    /// before it.
+    Unloaded(Box<crate::site::Previous>),
 }
 
 impl Preview {
@@ -130,7 +138,6 @@ impl Preview {
             views: None,
             shipped: crate::HashSet::default(),
             broken: None,
-            unloaded: None,
         };
         p.full();
         p
@@ -150,18 +157,18 @@ impl Preview {
         self.last_path = "full";
         let crate::build::Checked { site, diagnostics, theme, tera, .. } = crate::build::check(&self.root, &self.opts);
         self.diagnostics = diagnostics;
-        crate::build::discard((self.site.take(), self.broken.take(), self.unloaded.take()));
+        crate::build::discard((self.site.take(), self.broken.take()));
         let (site, tera) = match (site, tera) {
             (Some(site), Some(tera)) if !self.diagnostics.has_errors() => (site, tera),
             (site, _) => {
-                self.broken = site;
+                self.broken = site.map(Broken::Model);
                 return Outcome::Reload;
             }
         };
         let out = MemoryOutput::reusing(&self.files);
         if let Err(errs) = render::render_site(&site, &theme, &tera, &out) {
             self.diagnostics.extend(errs);
-            self.broken = Some(site);
+            self.broken = Some(Broken::Model(site));
             return Outcome::Reload;
         }
         self.files = out.into_files();
@@ -186,15 +193,12 @@ impl Preview {
         if self.tera.is_none() {
             return self.full();
         }
-        // What the model is rebuilt from: the current one, or what the last one left when the
-        // config stopped loading (only a rebuilt model can take that over).
-        let previous = match (self.site.take(), self.unloaded.take()) {
-            (Some(site), unloaded) => {
-                crate::build::discard(unloaded);
-                Ok(site)
-            }
-            (None, Some(unloaded)) if matches!(model, Model::Reused | Model::Fresh) => Err(unloaded),
-            (None, _) => return self.full(),
+        // What the model is rebuilt from: what errors left, else the current one (a model
+        // taken apart, when the config stopped loading, only a rebuilt model can take over).
+        let previous = match (self.broken.take(), self.site.take()) {
+            (Some(Broken::Model(site)), _) | (None, Some(site)) => Ok(site),
+            (Some(Broken::Unloaded(unloaded)), _) if matches!(model, Model::Reused | Model::Fresh) => Err(unloaded),
+            _ => return self.full(),
         };
         self.last_path = match model {
             Model::Kept => "templates",
@@ -222,8 +226,7 @@ impl Preview {
             Some(site) if !diagnostics.has_errors() => site,
             site => {
                 self.diagnostics = diagnostics;
-                self.broken = site;
-                self.unloaded = unloaded;
+                self.broken = site.map(Broken::Model).or(unloaded.map(Broken::Unloaded));
                 return Outcome::Reload;
             }
         };
@@ -261,7 +264,7 @@ impl Preview {
             diagnostics.extend(errors);
             diagnostics.sort();
             self.diagnostics = diagnostics;
-            self.broken = Some(site);
+            self.broken = Some(Broken::Model(site));
             return Outcome::Reload;
         }
         self.diagnostics = diagnostics;
@@ -355,7 +358,7 @@ impl Preview {
         self.diagnostics = site.diagnostics.clone();
         if self.diagnostics.has_errors() {
             // A broken link or block: keep serving the last good pages, show the errors.
-            self.broken = self.site.take();
+            self.broken = self.site.take().map(Broken::Model);
             return Outcome::Reload;
         }
         // The edited pages now; the views a front-matter edit touches are marked stale and
@@ -375,17 +378,14 @@ impl Preview {
         Outcome::Reload
     }
 
-    /// The first change after errors: the model rebuilt from the broken one (or, when a config
-    /// that does not load left none, from the one before it, taken apart: `unloaded`), the
+    /// The first change after errors: the model rebuilt from what they left (see [`Broken`]), the
     /// theme compiled and the copied files written again, since any of them may have changed
     /// while the site was broken; every view stale.
     fn recover(&mut self) -> Outcome {
-        // A view that failed to render leaves its model in place, errors and all.
-        match self.broken.take().or_else(|| self.site.take()) {
-            Some(broken) => self.site = Some(broken),
-            // The config did not load: the model before it, taken apart, is taken over.
-            None if self.unloaded.is_some() => {}
-            None => return self.full(),
+        // Errors leave what they found in `broken`, or the model in place when a view failed
+        // to render.
+        if self.broken.is_none() && self.site.is_none() {
+            return self.full();
         }
         let outcome = self.rebuild_on_demand(Model::Reused, true, true);
         self.last_path = "recovered";

@@ -171,7 +171,7 @@ fn stream_events(request: Request, state: &State) {
     state.subscribe(tx);
     let behind = since(request.url()).is_some_and(|v| v != state.version());
     let mut writer = request.into_writer();
-    let catch_up = if behind { "event: reload\ndata: reload\n\n" } else { "" };
+    let catch_up = if behind { sse_event("reload") } else { String::new() };
     let head = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\nretry: 300\n\n{catch_up}"
     );
@@ -180,7 +180,7 @@ fn stream_events(request: Request, state: &State) {
     }
     loop {
         let message = match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(event) => format!("event: {event}\ndata: {event}\n\n"),
+            Ok(event) => sse_event(event),
             Err(mpsc::RecvTimeoutError::Timeout) => ": keep-alive\n\n".to_string(),
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         };
@@ -188,6 +188,11 @@ fn stream_events(request: Request, state: &State) {
             return;
         }
     }
+}
+
+/// One Server-Sent Event named `event` (the data repeats the name: the script listens by name).
+fn sse_event(event: &str) -> String {
+    format!("event: {event}\ndata: {event}\n\n")
 }
 
 /// The `since` parameter of an event-stream URL.
