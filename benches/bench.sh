@@ -71,12 +71,38 @@ settle() {
   done
 }
 
+# Drops the files under the given folders from the page cache once they are on disk. Run after
+# every timed build, both builders' alike: on this VM, once about 10 GB of its 24 GB is page
+# cache, the kernel takes three to four times as long to write the same output (a 10,000-
+# playbook build: 1.5-1.6 s with 15-19 GB free, 3.8-4.1 s with 8-14 GB free, 5.4-6.1 s of it
+# system time), so without this each run of an invocation was slower than the one before
+# (runs 4 and 5 took 3.3-4.1 s where runs 1-3 took 1.6-2.4 s). A user's one build does not
+# follow a dozen others; nor should a timed run.
+forget() {
+  sync
+  python3 - "$@" <<'PY'
+import os, sys
+for top in sys.argv[1:]:
+    for root, _, files in os.walk(top):
+        for name in files:
+            try:
+                fd = os.open(os.path.join(root, name), os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:
+                continue
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+PY
+}
+
 # One untimed build of a corpus into a folder removed only at the end: right after a large
 # deletion, ext4 allocates blocks slowly for a few runs (we measured 4.6, 4.0 then 2.9 s for the
 # same build), whichever program writes next.
 warm_up() {
   settle
   "$BIN" build "$1" -o "$WORK/warm-up-$(basename "$1")" --quiet --no-cache >/dev/null 2>&1 || true
+  forget "$WORK/warm-up-$(basename "$1")"
 }
 
 # Reads a corpus once so every timed build finds it in the page cache: the repeated runs of a
@@ -112,6 +138,7 @@ if [ "$PAGES" = scale ]; then
     for r in $(seq 1 "$runs"); do
       settle
       timed "$WORK/scale.times" "$BIN" build "$c" -o "$WORK/scale-$n-$r" --quiet --no-cache
+      forget "$WORK/scale-$n-$r"
     done
     t=$(cut -d' ' -f1 "$WORK/scale.times" | median)
     m=$(cut -d' ' -f2 "$WORK/scale.times" | median)
@@ -120,6 +147,7 @@ if [ "$PAGES" = scale ]; then
     # The disk's floor: the same files written with nothing else to do (examples/write_floor.rs).
     settle
     floor_out=$("$FLOOR" "$WORK/scale-$n-1" "$WORK/floor-$n") || { echo "write_floor failed at $n playbooks" >&2; exit 1; }
+    forget "$WORK/scale-$n-1" "$WORK/floor-$n"
     read -r files bytes floor <<< "$floor_out"
     printf '%7s   floor %7.2f s   (the same %d files, %d MB, written by a bare loop)\n' '' "$floor" "$files" "$((bytes / 1048576))"
     case $n in 10000) t_10k=$t f_10k=$floor ;; 100000) t_100k=$t f_100k=$floor ;; esac
@@ -156,8 +184,11 @@ read_corpus "$corpus"
 # VM the same build varies by half from one minute to the next.
 for r in $(seq 1 "$RUNS"); do
   time_cmd "$WORK/cold.times" "$BIN" build "$corpus" -o "$WORK/out-$r" --quiet --no-cache
+  # The first run's output stays in the cache: the warm builds below update it.
+  [ "$r" = 1 ] || forget "$WORK/out-$r"
   if [ -n "$hcorpus" ]; then
     time_cmd "$WORK/hugo.times" hugo --source "$hcorpus" --destination "$WORK/hugo-out-$r" --quiet
+    forget "$WORK/hugo-out-$r"
     read -r d_wall _ d_user d_sys < <(tail -1 "$WORK/cold.times")
     read -r h_wall _ h_user h_sys < <(tail -1 "$WORK/hugo.times")
     printf '  run %d: demarcate %6.2f s (CPU %.2f + %.2f s), hugo %6.2f s (CPU %.2f + %.2f s)\n' \
