@@ -9,6 +9,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod init;
 pub mod markdown;
+pub mod memory_budget;
 pub mod output;
 pub mod output_lock;
 pub mod output_stamps;

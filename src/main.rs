@@ -82,6 +82,10 @@ enum Command {
         /// Print only errors.
         #[arg(short, long)]
         quiet: bool,
+        /// How much of the rendered site to keep in memory, in MB. Past it the pages rendered
+        /// longest ago are dropped, and rendered again when next asked for.
+        #[arg(long, value_name = "MB", default_value_t = 256)]
+        page_memory: usize,
     },
     /// Check the playbooks and report every problem, writing nothing.
     Check {
@@ -144,9 +148,10 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Serve { site, port, bind, open, audience, drafts, quiet } => {
+        Command::Serve { site, port, bind, open, audience, drafts, quiet, page_memory } => {
             let build = BuildOptions { audience: Some(audience.into()), drafts, base_url: None };
-            let opts = demarcate::serve::ServeOptions { root: site, bind, port, open, build, quiet };
+            let memory = page_memory.saturating_mul(1 << 20);
+            let opts = demarcate::serve::ServeOptions { root: site, bind, port, open, build, quiet, memory };
             match demarcate::serve::serve(opts) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

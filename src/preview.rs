@@ -24,6 +24,7 @@ use std::sync::Arc;
 use tera::Tera;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::memory_budget::MemoryBudget;
 use crate::output::MemoryOutput;
 use crate::render;
 use crate::site::{BuildOptions, Refreshed, Site};
@@ -109,7 +110,20 @@ pub struct Preview {
     /// diagnostic names), with the theme and copied files, instead of from nothing: the save
     /// that fixes a typo costs a model rebuild, not a full build.
     broken: Option<Broken>,
+    /// How much of what can be rendered again `files` holds at most (`serve`; `None` holds
+    /// everything). Past it the files rendered longest ago are dropped and marked stale.
+    budget: Option<MemoryBudget>,
+    /// Files were dropped for the budget since the last change: the views still stale wait for
+    /// a browser to ask for them ([`Preview::wants_flush`]).
+    budget_full: bool,
+    /// How many times files were dropped for the budget, for `serve` to publish a snapshot
+    /// that no longer holds them.
+    pub evictions: u64,
 }
+
+/// How many views a full rebuild with a memory budget renders at a time while it fills it: the
+/// last batch may go over, and what goes over is given up at once.
+const FILL_BATCH: usize = 256;
 
 /// What a rebuild that found errors leaves for the next one to rebuild from. (One per
 /// preview, never moved in bulk: the variants' sizes do not matter.)
@@ -125,6 +139,16 @@ enum Broken {
 
 impl Preview {
     pub fn new(root: &Path, opts: BuildOptions) -> Self {
+        Self::with_memory_limit(root, opts, None)
+    }
+
+    /// A preview that holds at most `limit` bytes of the files it can render again (pages,
+    /// views, exports), giving up the ones rendered longest ago past it. With a limit, a full
+    /// rebuild renders one view of each kind (an error in a template shows at once), writes the
+    /// copied files and renders the other views until the limit is reached: a large site is
+    /// served in the time its model and that much of it take, and the rest is rendered when
+    /// asked for.
+    pub fn with_memory_limit(root: &Path, opts: BuildOptions, limit: Option<usize>) -> Self {
         let mut p = Preview {
             root: root.to_path_buf(),
             opts,
@@ -138,8 +162,12 @@ impl Preview {
             views: None,
             shipped: crate::HashSet::default(),
             broken: None,
+            budget: limit.map(MemoryBudget::new),
+            budget_full: false,
+            evictions: 0,
         };
         p.full();
+        p.trim();
         p
     }
 
@@ -166,17 +194,41 @@ impl Preview {
             }
         };
         let out = MemoryOutput::reusing(&self.files);
-        if let Err(errs) = render::render_site(&site, &theme, &tera, &out) {
+        // With a memory budget, only what a template edit renders at once (see
+        // `with_memory_limit`); the views follow on demand.
+        let views = self.budget.is_some().then(|| render::Views::of(&site, &theme));
+        let rendered = match &views {
+            Some(views) => render::render_views(&site, &tera, &out, views, &theme, &views.samples(&site), None)
+                .and_then(|_| render::write_copied(&site, &theme, &out))
+                .map(|_| ()),
+            None => render::render_site(&site, &theme, &tera, &out).map(|_| ()),
+        };
+        if let Err(errs) = rendered {
             self.diagnostics.extend(errs);
             self.broken = Some(Broken::Model(site));
             return Outcome::Reload;
         }
-        self.files = out.into_files();
-        self.stale.clear();
+        let rendered = out.into_files();
         self.shipped = shipped_paths(&site);
+        self.files.clear();
+        if let Some(budget) = &mut self.budget {
+            budget.retain(|_| false);
+        }
+        self.budget_full = false;
+        self.stale = match &views {
+            Some(views) => views.paths().into_iter().filter(|path| !self.shipped.contains(path)).collect(),
+            None => BTreeSet::new(),
+        };
+        self.store(rendered);
+        self.views = views;
         self.site = Some(site);
         self.theme = theme;
         self.tera = Some(tera);
+        // As much as the budget holds now, as an unbounded preview renders everything: a page
+        // rendered before the site breaks is served (under the errors) until it is fixed.
+        while self.wants_flush() {
+            self.flush_some(FILL_BATCH);
+        }
         Outcome::Reload
     }
 
@@ -271,9 +323,15 @@ impl Preview {
         let paths = views.paths();
         let written: crate::HashSet<String> = paths.iter().cloned().chain(render::copied_paths(&site, theme_files)).collect();
         self.files.retain(|path, _| written.contains(path));
+        if let Some(budget) = &mut self.budget {
+            budget.retain(|path| written.contains(path));
+        }
         let stale = match model {
-            // Only what the update changed, of what the model renders now.
-            Model::Moved(changed) => changed.into_iter().filter(|path| written.contains(path)).collect(),
+            // What the update changed and what was stale before it (not yet rendered since an
+            // earlier edit, or given up for the memory budget), of what the model renders now.
+            Model::Moved(changed) => {
+                std::mem::take(&mut self.stale).into_iter().chain(changed).filter(|path| written.contains(path)).collect()
+            }
             _ => paths,
         };
         self.stale = stale.into_iter().filter(|path| !shipped.contains(path)).collect();
@@ -290,6 +348,15 @@ impl Preview {
 
     /// Applies a batch of changes with the cheapest rebuild that is still correct.
     pub fn apply(&mut self, changes: &[Rebuild]) -> Outcome {
+        let outcome = self.apply_changes(changes);
+        if outcome != Outcome::Unchanged {
+            self.budget_full = false;
+        }
+        self.trim();
+        outcome
+    }
+
+    fn apply_changes(&mut self, changes: &[Rebuild]) -> Outcome {
         self.views = None;
         let wanted: Vec<&Rebuild> = changes
             .iter()
@@ -468,16 +535,56 @@ impl Preview {
     }
 
     fn store(&mut self, files: Files) {
-        for k in files.keys() {
-            self.stale.remove(k);
+        for (path, bytes) in &files {
+            self.stale.remove(path);
+            if let Some(budget) = &mut self.budget {
+                if renders_again(path, &self.shipped) {
+                    budget.note(path, bytes.len());
+                } else {
+                    budget.forget(path);
+                }
+            }
         }
         self.files.extend(files);
     }
 
-    /// Renders every stale file.
+    /// Gives up the files rendered longest ago while those held are over the memory budget,
+    /// marking them stale. Not while the site has errors: nothing could render them again.
+    fn trim(&mut self) {
+        let Some(budget) = &mut self.budget else { return };
+        if self.diagnostics.has_errors() {
+            return;
+        }
+        let over = budget.over_limit();
+        if over.is_empty() {
+            return;
+        }
+        self.budget_full = true;
+        self.evictions += 1;
+        for path in over {
+            if self.files.remove(&path).is_some() {
+                self.stale.insert(path);
+            }
+        }
+    }
+
+    /// Whether stale views are waiting to be rendered in the background ([`Preview::flush_some`]):
+    /// while the site has no errors and, with a memory budget, until files were given up for it
+    /// after the last change; the rest are rendered when a browser asks for them.
+    pub fn wants_flush(&self) -> bool {
+        !self.stale.is_empty() && !self.budget_full && !self.has_errors()
+    }
+
+    /// Bytes of rendered files held against the memory budget, and the budget (`serve`'s log).
+    pub fn memory_held(&self) -> Option<(usize, usize)> {
+        self.budget.as_ref().map(|b| (b.held(), b.limit()))
+    }
+
+    /// Renders every stale file (those given up for the memory budget again, as they are).
     pub fn flush(&mut self) {
         let paths: Vec<String> = std::mem::take(&mut self.stale).into_iter().collect();
         self.render_now(&paths);
+        self.trim();
     }
 
     /// Renders up to `n` stale files, so a caller can stop between batches to handle a new
@@ -488,14 +595,20 @@ impl Preview {
             self.stale.remove(p);
         }
         self.render_now(&paths);
+        self.trim();
     }
 
-    /// The current content of one output file, rendering it first if it is stale.
+    /// The current content of one output file, rendering it first if it is stale. While the
+    /// site has errors a stale file stays stale: the last good copy, if one is held, is served.
     pub fn ensure(&mut self, path: &str) -> Option<Arc<Vec<u8>>> {
-        if self.stale.remove(path) {
+        if !self.has_errors() && self.stale.remove(path) {
             self.render_now(&[path.to_string()]);
         }
-        self.files.get(path).cloned()
+        // Taken before trimming: the file asked for may be the one given up, when the budget
+        // is smaller than it.
+        let bytes = self.files.get(path).cloned();
+        self.trim();
+        bytes
     }
 
     fn render_now(&mut self, paths: &[String]) {
@@ -553,6 +666,13 @@ impl Preview {
             self.diagnostics.items.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).cloned().collect();
         Some(crate::diagnostics::render_human(&errors, &self.root, false))
     }
+}
+
+/// Whether the file at `path` is one the preview can render again (a page, a view, an export),
+/// rather than one it copies (the theme's static files, `robots.txt`, the shipped assets, which
+/// are never stale).
+fn renders_again(path: &str, shipped: &crate::HashSet<String>) -> bool {
+    path != "robots.txt" && !path.starts_with("static/") && !shipped.contains(path)
 }
 
 /// Where `site`'s shipped assets go in the output.

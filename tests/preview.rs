@@ -793,3 +793,93 @@ fn a_section_retitled_re_renders_the_pages_below_it_and_nothing_else() {
     }
     assert!(String::from_utf8_lossy(&live.files["clients/acme/managed/index.html"]).contains("Acme Corp"));
 }
+
+/// Every file a fresh, unbounded preview holds, asked of `live` one by one (rendered again when
+/// given up), must be the same; `live` knows no other file.
+fn assert_serves_as_full(s: &Site, live: &mut Preview, opts: &BuildOptions, after: &str) {
+    let fresh = Preview::new(s.path(), opts.clone());
+    assert!(!fresh.has_errors() && !live.has_errors(), "after {after}: {:?}", live.diagnostics);
+    let mut known: Vec<String> = live.files.keys().chain(live.stale.iter()).cloned().collect();
+    known.sort();
+    known.dedup();
+    let fresh_keys: Vec<String> = fresh.files.keys().cloned().collect();
+    assert_eq!(known, fresh_keys, "after {after}: the files the preview knows");
+    for (k, v) in &fresh.files {
+        let mine = live.ensure(k).unwrap_or_else(|| panic!("after {after}: {k} not served"));
+        assert!(mine == *v, "after {after}, {k} differs from a full build:\n{}", String::from_utf8_lossy(&mine));
+        let (held, limit) = live.memory_held().expect("a budget");
+        assert!(held <= limit, "after {after}, serving {k}: {held} bytes held, over {limit}");
+    }
+}
+
+#[test]
+fn a_memory_budget_gives_up_the_oldest_pages_and_renders_them_again_current() {
+    let s = site_with_three_playbooks();
+    let opts = BuildOptions { base_url: Some("http://127.0.0.1:1/".into()), ..BuildOptions::default() };
+    let everything = Preview::new(s.path(), opts.clone());
+    let renderable: usize =
+        everything.files.iter().filter(|(k, _)| !k.starts_with("static/") && *k != "robots.txt").map(|(_, v)| v.len()).sum();
+    // Room for about a third of the pages and views.
+    let limit = renderable / 3;
+    let mut live = Preview::with_memory_limit(s.path(), opts.clone(), Some(limit));
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    let (held, _) = live.memory_held().expect("a budget");
+    assert!(held <= limit && !live.stale.is_empty(), "starts with what the budget holds: {held} of {limit} bytes");
+    assert!(live.files.contains_key("static/style.css"), "the copied files are there from the start");
+    assert_serves_as_full(&s, &mut live, &opts, "start-up");
+    assert!(live.evictions > 0, "the budget never gave a file up");
+    assert!(!live.wants_flush(), "once files were given up, the rest wait to be asked for");
+    assert!(live.files.contains_key("static/style.css"), "a copied file is never given up");
+
+    // A front-matter edit (views stale and views given up at once), a playbook added, a body
+    // edit: each is served as a full build serves it.
+    let rel = "content/clients/acme/managed.md";
+    s.file(rel, &s.read(rel).replace("accountable: desk", "accountable: acme-it"));
+    live.apply(&[Rebuild::Page("clients/acme/managed.md".into())]);
+    assert_eq!(live.last_path, "front-matter");
+    assert_serves_as_full(&s, &mut live, &opts, "a front-matter edit");
+    add_gamma(&s, "Gamma zqbudget");
+    live.apply(&[Rebuild::Page("clients/gamma.md".into())]);
+    assert_eq!(live.last_path, "moved");
+    assert_serves_as_full(&s, &mut live, &opts, "a playbook added");
+    s.file(rel, &s.read(rel).replace("Managed.", "Managed zqbody."));
+    live.apply(&[Rebuild::Page("clients/acme/managed.md".into())]);
+    assert_eq!(live.last_path, "body");
+    assert_serves_as_full(&s, &mut live, &opts, "a body edit");
+
+    // While the site has errors, a page given up cannot be rendered: it is not served, but it
+    // stays known, and is served again once the errors are fixed.
+    let given_up = live.stale.iter().find(|k| k.ends_with("index.html")).cloned().expect("a page given up");
+    let good = s.read(rel);
+    s.file(rel, &good.replace("title: Acme managed", "title: [unclosed"));
+    live.apply(&[Rebuild::Page("clients/acme/managed.md".into())]);
+    assert!(live.has_errors());
+    assert_eq!(live.ensure(&given_up), None, "{given_up} while broken");
+    assert!(live.stale.contains(&given_up), "{given_up} is still known");
+    s.file(rel, &good);
+    live.apply(&[Rebuild::Page("clients/acme/managed.md".into())]);
+    assert_serves_as_full(&s, &mut live, &opts, "the errors fixed");
+}
+
+#[test]
+fn views_still_stale_from_an_edit_stay_stale_when_a_playbook_is_added() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    // Beta's help desk moves to the desk: Beta IT's page and the desk's are stale, and nothing
+    // renders them before the next change.
+    let rel = "content/clients/beta.md";
+    s.file(rel, &s.read(rel).replace("help-desk: beta-it", "help-desk: desk"));
+    live.apply(&[Rebuild::Page("clients/beta.md".into())]);
+    assert_eq!(live.last_path, "front-matter");
+    assert!(live.stale.contains("owners/desk/index.html"), "{:?}", live.stale);
+    // A playbook that shows on neither owner's page.
+    s.file(
+        "content/clients/gamma.md",
+        "---\ntitle: Gamma\nclient: beta\nworkstreams:\n  help-desk: soc-team\n  security-monitoring:\n    accountable: soc-team\n---\nGamma.\n",
+    );
+    live.apply(&[Rebuild::Page("clients/gamma.md".into())]);
+    assert_eq!(live.last_path, "moved");
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    assert!(live.stale.contains("owners/desk/index.html"), "the desk's page, stale before, is still stale: {:?}", live.stale);
+    assert_matches_full(&s, &mut live, &opts, "an edit, then a playbook added before its views were rendered");
+}

@@ -1263,3 +1263,62 @@ fn soak_served_rounds() {
         served_paged_rounds(seed, &["--audience", "client"]);
     }
 }
+
+// --- Memory -------------------------------------------------------------------------------------
+
+/// With no memory for pages, each page is dropped once served and rendered again on the next
+/// request: every file must still be what a server holding the whole site serves, before and
+/// after an edit, and while the site is broken a page that was dropped shows the errors.
+#[test]
+fn with_no_memory_for_pages_each_is_rendered_when_asked_for_and_stays_current() {
+    let s = fixture();
+    let lean = Serve::start(s.path(), &["--page-memory", "0"]);
+    let whole = Serve::start(s.path(), &[]);
+    let files = |serve: &Serve| {
+        let mut paths = all_pages(serve);
+        paths.extend(
+            ["/ownership.json", "/matrix.csv", "/search-index.js", "/sitemap.xml", "/static/style.css", "/robots.txt"].map(String::from),
+        );
+        paths
+    };
+    let same = |what: &str| -> Result<(), String> {
+        for p in files(&whole) {
+            let (a, b) = (lean.get(&p), whole.get(&p));
+            let (a_text, b_text) = (a.text(), b.text());
+            // Each server's own address is its base URL (in the sitemap, the exports, robots.txt).
+            let strip = |t: &str, serve: &Serve| {
+                let t = if t.contains("since=") { without_version(t) } else { t.to_string() };
+                t.replace(&format!("127.0.0.1:{}", serve.port), "127.0.0.1:PORT")
+            };
+            ensure(a.status == b.status && strip(&a_text, &lean) == strip(&b_text, &whole), || {
+                format!("{what}: {p} answers {} with no memory for pages, {} with the whole site held", a.status, b.status)
+            })?;
+        }
+        Ok(())
+    };
+    same("at start-up").unwrap();
+
+    let (mut lean_events, mut whole_events) = (lean.events(), whole.events());
+    let text = s.read(CO).replacen("  security-monitoring: soc-team", "  security-monitoring: acme-it", 1);
+    s.file(CO, &text);
+    after_reloads(&mut whole_events, "the edit, held whole", || {
+        ensure(page(&whole, "/owners/acme-it/").contains("/clients/acme-co-managed/#ws-security-monitoring"), || "not yet".into())
+    });
+    after_reloads(&mut lean_events, "the edit, with no memory for pages", || same("after a front-matter edit"));
+
+    // Broken: a page dropped after it was served cannot be rendered now; it shows the errors.
+    let good = s.read(CO);
+    s.file(CO, &good.replacen("model: co-managed", "model: \"co-managed", 1));
+    after_reloads(&mut lean_events, "the errors", || {
+        let r = lean.get("/owners/desk/");
+        ensure(r.status == 503, || format!("a dropped page while broken answers {}", r.status))?;
+        let text = overlay(&r.text()).ok_or("no overlay")?;
+        ensure(text.contains("invalid-yaml") && text.contains("once they are fixed"), || text.clone())
+    });
+    assert_eq!(lean.get("/no/such/page/").status, 404, "an unknown path is still a 404");
+    s.file(CO, &good);
+    after_reloads(&mut lean_events, "the errors fixed", || {
+        let r = lean.get("/owners/desk/");
+        ensure(r.status == 200 && overlay(&r.text()).is_none(), || format!("/owners/desk/ answers {}", r.status))
+    });
+}

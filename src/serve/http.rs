@@ -96,15 +96,16 @@ pub fn inject(html: &[u8], errors: Option<&str>, version: &str) -> Vec<u8> {
     }
 }
 
-/// What every path answers while the site has errors and no build has succeeded yet (there is
-/// no page to lay the overlay over): the errors, and the reload script, so that the browser
-/// shows the site once it is fixed.
-fn no_build_yet(report: &str, version: &str) -> Vec<u8> {
+/// What a path answers while the site has errors and there is no good copy of it to lay the
+/// overlay over (no build has succeeded yet, or the page was given up for the memory budget
+/// and cannot be rendered until the errors are fixed): the errors, and the reload script, so
+/// that the browser shows the page once it is fixed.
+fn errors_only(report: &str, version: &str, heading: &str) -> Vec<u8> {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>The site has errors · demarcate serve</title>\n</head>\n<body>\n{}{}\n</body>\n</html>\n",
-        overlay(report, "The site has errors — nothing has built yet"),
+        overlay(report, heading),
         reload_script(version)
     )
     .into_bytes()
@@ -140,8 +141,13 @@ pub fn handle(request: Request, state: &State) {
     let key = if known(&key) { key } else { folder };
     let (status, key, body) = match fresh(&key) {
         Some(bytes) => (200, key, bytes),
-        None if snapshot.files.is_empty() && errors.is_some() => {
-            let page = no_build_yet(errors.unwrap_or_default(), &version);
+        None if errors.is_some() && (snapshot.files.is_empty() || known(&key)) => {
+            let heading = if snapshot.files.is_empty() {
+                "The site has errors — nothing has built yet"
+            } else {
+                "The site has errors — this page shows once they are fixed"
+            };
+            let page = errors_only(errors.unwrap_or_default(), &version, heading);
             let response = with_header(Response::from_data(page).with_status_code(503), "Content-Type", "text/html; charset=utf-8");
             let _ = request.respond(with_header(response, "Cache-Control", "no-store"));
             return;

@@ -71,10 +71,13 @@ impl State {
     /// printed, in the snapshot, and in every open browser.
     pub fn ensure(&self, key: &str) -> Option<Arc<Vec<u8>>> {
         let mut preview = self.lock_preview();
-        let had_errors = preview.has_errors();
+        let (had_errors, evictions) = (preview.has_errors(), preview.evictions);
         let bytes = preview.ensure(key);
         if !had_errors && preview.has_errors() {
             self.show_new_errors(&preview);
+        } else if preview.evictions != evictions {
+            // Files given up for the memory budget: the snapshot served from lets go of them too.
+            self.publish(&preview);
         }
         bytes
     }
@@ -117,6 +120,9 @@ pub struct ServeOptions {
     pub open: bool,
     pub build: BuildOptions,
     pub quiet: bool,
+    /// Bytes of rendered pages, views and exports held in memory at most (see
+    /// [`Preview::with_memory_limit`]).
+    pub memory: usize,
 }
 
 #[derive(Debug)]
@@ -154,7 +160,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     build.base_url = Some(url.clone());
 
     let started = Instant::now();
-    let preview = Preview::new(&opts.root, build);
+    let preview = Preview::with_memory_limit(&opts.root, build, Some(opts.memory));
     let first_report = preview.error_report();
     let state = Arc::new(State::new(preview));
 
@@ -269,8 +275,9 @@ fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, state: &State, quiet: b
                 Err(mpsc::TryRecvError::Empty) => {}
             }
             let mut preview = state.lock_preview();
-            // Once the site has errors, the next change marks every view stale anyway.
-            if preview.stale.is_empty() || preview.has_errors() {
+            // Once the site has errors, the next change marks every view stale anyway; once the
+            // memory budget is full, the rest wait for a browser to ask.
+            if !preview.wants_flush() {
                 break;
             }
             // Each batch ends by publishing a snapshot (a copy of the file list: milliseconds
@@ -283,7 +290,7 @@ fn watch_loop(rx: &Receiver<notify::Event>, root: &Path, state: &State, quiet: b
                 break;
             }
             state.publish(&preview);
-            if preview.stale.is_empty() {
+            if !preview.wants_flush() {
                 crate::site::timing("stale views rendered", flush_started);
                 break;
             }
