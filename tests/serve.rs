@@ -1177,12 +1177,13 @@ fn served_as_built(serve: &Serve, built: &[(String, Vec<u8>)], gone: &[&String])
 /// for byte, and every file served after an earlier round that the cold build no longer writes
 /// answers 404. This holds the incremental model (what each save re-reads and re-renders, the
 /// views it leaves stale until asked for) to the one thing it must equal.
-fn served_rounds_equal_cold_builds(seed: u64, args: &[&str]) {
+/// `serve_only` are options of `serve` alone (not given to the cold builds compared with).
+fn served_rounds_equal_cold_builds(seed: u64, args: &[&str], serve_only: &[&str]) {
     let s = three_playbook_site();
     s.file("content/clients/acme/diagram.txt", "boxes and arrows\n");
     let mut rng = Rng::new(seed);
     let mut edits = RandomEdits::populate(&s, &mut rng);
-    let serve = Serve::start(s.path(), args);
+    let serve = Serve::start(s.path(), &[args, serve_only].concat());
     let mut events = serve.events();
     let mut ever = BTreeSet::new();
     for round in 0..10 {
@@ -1217,11 +1218,11 @@ fn served_as_cold(s: &Site, serve: &Serve, events: &mut EventStream, args: &[&st
 /// [`PagedEdits`] under a running `serve ARGS`, each round served as a cold build writes it:
 /// the stale list pages an edit leaves (rows moving across pages, a list gaining a page) are
 /// where the incremental model has the most to get right.
-fn served_paged_rounds(seed: u64, args: &[&str]) {
+fn served_paged_rounds(seed: u64, args: &[&str], serve_only: &[&str]) {
     let s = Site::with_config();
     let mut rng = Rng::new(seed);
     let mut edits = PagedEdits::populate(&s);
-    let serve = Serve::start(s.path(), args);
+    let serve = Serve::start(s.path(), &[args, serve_only].concat());
     let mut events = serve.events();
     let mut ever = BTreeSet::new();
     for round in 0..6 {
@@ -1232,35 +1233,48 @@ fn served_paged_rounds(seed: u64, args: &[&str]) {
 
 #[test]
 fn random_edits_on_full_list_pages_are_served_as_a_cold_build_writes_them() {
-    served_paged_rounds(43, &[]);
+    served_paged_rounds(43, &[], &[]);
 }
 
 #[test]
 fn random_edits_on_full_list_pages_are_served_as_a_cold_client_build_writes_them() {
-    served_paged_rounds(44, &["--audience", "client"]);
+    served_paged_rounds(44, &["--audience", "client"], &[]);
 }
 
 #[test]
 fn random_edits_are_served_as_a_cold_build_writes_them() {
-    served_rounds_equal_cold_builds(41, &[]);
+    served_rounds_equal_cold_builds(41, &[], &[]);
 }
 
 #[test]
 fn random_edits_are_served_as_a_cold_client_build_writes_them() {
-    served_rounds_equal_cold_builds(42, &["--audience", "client"]);
+    served_rounds_equal_cold_builds(42, &["--audience", "client"], &[]);
 }
 
-/// The random rounds over many more seeds, both audiences, for hunting rare orders of edits;
+/// With no memory for pages every file is given up once served: each round's files are
+/// rendered again, from the model as the edits left it, when asked for.
+#[test]
+fn random_edits_are_served_as_a_cold_build_writes_them_with_no_memory_for_pages() {
+    served_rounds_equal_cold_builds(45, &[], NO_PAGE_MEMORY);
+    served_paged_rounds(46, &["--audience", "client"], NO_PAGE_MEMORY);
+}
+
+const NO_PAGE_MEMORY: &[&str] = &["--page-memory", "0"];
+
+/// The random rounds over many more seeds, both audiences, and with no memory for pages, for
+/// hunting rare orders of edits;
 /// by hand: `SOAK_FROM=100 SOAK_COUNT=100 cargo test --test serve soak_served_rounds -- --ignored`.
 #[test]
 #[ignore = "a soak run by hand: SOAK_FROM, SOAK_COUNT"]
 fn soak_served_rounds() {
     for seed in soak_seeds() {
         eprintln!("== seed {seed}");
-        served_rounds_equal_cold_builds(seed, &[]);
-        served_rounds_equal_cold_builds(seed, &["--audience", "client"]);
-        served_paged_rounds(seed, &[]);
-        served_paged_rounds(seed, &["--audience", "client"]);
+        served_rounds_equal_cold_builds(seed, &[], &[]);
+        served_rounds_equal_cold_builds(seed, &["--audience", "client"], &[]);
+        served_paged_rounds(seed, &[], &[]);
+        served_paged_rounds(seed, &["--audience", "client"], &[]);
+        served_rounds_equal_cold_builds(seed, &["--audience", "client"], NO_PAGE_MEMORY);
+        served_paged_rounds(seed, &[], NO_PAGE_MEMORY);
     }
 }
 
