@@ -113,8 +113,9 @@ pub struct Preview {
     /// How much of what can be rendered again `files` holds at most (`serve`; `None` holds
     /// everything). Past it the files rendered longest ago are dropped and marked stale.
     budget: Option<MemoryBudget>,
-    /// Files were dropped for the budget since the last change: the views still stale wait for
-    /// a browser to ask for them ([`Preview::wants_flush`]).
+    /// Files were dropped for the budget since the last full rebuild: views stale and not held
+    /// wait for a browser to ask for them ([`Preview::wants_flush`]), or rendering them in the
+    /// background would only give up others.
     budget_full: bool,
     /// How many times files were dropped for the budget, for `serve` to publish a snapshot
     /// that no longer holds them.
@@ -349,9 +350,6 @@ impl Preview {
     /// Applies a batch of changes with the cheapest rebuild that is still correct.
     pub fn apply(&mut self, changes: &[Rebuild]) -> Outcome {
         let outcome = self.apply_changes(changes);
-        if outcome != Outcome::Unchanged {
-            self.budget_full = false;
-        }
         self.trim();
         outcome
     }
@@ -568,14 +566,25 @@ impl Preview {
         }
     }
 
-    /// Whether stale views are waiting to be rendered in the background ([`Preview::flush_some`]):
-    /// while the site has no errors and, with a memory budget, until files were given up for it
-    /// after the last change; the rest are rendered when a browser asks for them.
+    /// Whether stale views are waiting to be rendered in the background ([`Preview::flush_some`]),
+    /// while the site has no errors: those held out of date, and, with a memory budget, the rest
+    /// only until files were first given up for it; from then on they are rendered when a
+    /// browser asks for them.
     pub fn wants_flush(&self) -> bool {
-        !self.stale.is_empty() && !self.budget_full && !self.has_errors()
+        !self.has_errors() && (!self.budget_full && !self.stale.is_empty() || self.stale.iter().any(|p| self.files.contains_key(p)))
     }
 
-    /// Bytes of rendered files held against the memory budget, and the budget (`serve`'s log).
+    /// Up to `n` stale files to render in the background: those held out of date first
+    /// (rendering them again takes no more memory), then, while the budget has room, the rest.
+    fn next_stale(&self, n: usize) -> Vec<String> {
+        let mut paths: Vec<String> = self.stale.iter().filter(|p| self.files.contains_key(*p)).take(n).cloned().collect();
+        if paths.len() < n && !self.budget_full {
+            paths.extend(self.stale.iter().filter(|p| !self.files.contains_key(*p)).take(n - paths.len()).cloned());
+        }
+        paths
+    }
+
+    /// Bytes of rendered files held against the memory budget, and the budget; `None` without one.
     pub fn memory_held(&self) -> Option<(usize, usize)> {
         self.budget.as_ref().map(|b| (b.held(), b.limit()))
     }
@@ -590,7 +599,7 @@ impl Preview {
     /// Renders up to `n` stale files, so a caller can stop between batches to handle a new
     /// edit first.
     pub fn flush_some(&mut self, n: usize) {
-        let paths: Vec<String> = self.stale.iter().take(n).cloned().collect();
+        let paths = self.next_stale(n);
         for p in &paths {
             self.stale.remove(p);
         }

@@ -834,9 +834,20 @@ fn a_memory_budget_gives_up_the_oldest_pages_and_renders_them_again_current() {
     // A front-matter edit (views stale and views given up at once), a playbook added, a body
     // edit: each is served as a full build serves it.
     let rel = "content/clients/acme/managed.md";
+    let given_up: Vec<String> = live.stale.iter().filter(|p| !live.files.contains_key(*p)).cloned().collect();
+    assert!(!given_up.is_empty());
     s.file(rel, &s.read(rel).replace("accountable: desk", "accountable: acme-it"));
     live.apply(&[Rebuild::Page("clients/acme/managed.md".into())]);
     assert_eq!(live.last_path, "front-matter");
+    // In the background, only the views held out of date are rendered again: rendering those
+    // given up would give up others.
+    assert!(live.stale.iter().any(|p| live.files.contains_key(p)), "precondition: the edit leaves views held out of date");
+    while live.wants_flush() {
+        live.flush_some(2);
+    }
+    assert!(live.stale.iter().all(|p| !live.files.contains_key(p)), "a view held out of date is left stale");
+    let rendered: Vec<&String> = given_up.iter().filter(|p| live.files.contains_key(*p)).collect();
+    assert!(rendered.iter().all(|p| *p == "clients/acme/managed/index.html"), "given up, then rendered in the background: {rendered:?}");
     assert_serves_as_full(&s, &mut live, &opts, "a front-matter edit");
     add_gamma(&s, "Gamma zqbudget");
     live.apply(&[Rebuild::Page("clients/gamma.md".into())]);
