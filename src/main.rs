@@ -83,7 +83,7 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
         /// How much of the rendered site to keep in memory, in MB. Past it the pages rendered
-        /// longest ago are dropped, and rendered again when next asked for.
+        /// or viewed longest ago are dropped, and rendered again when next asked for.
         #[arg(long, value_name = "MB", default_value_t = 256)]
         page_memory: usize,
     },

@@ -1,6 +1,6 @@
 //! How much of the rendered site `serve` keeps in memory: a limit in bytes on the files it can
 //! render again (pages, views, exports; not the copied static files and assets), with the ones
-//! rendered longest ago given up first once the files held go over it. `preview` marks what is
+//! rendered or served longest ago given up first once the files held go over it. `preview` marks what is
 //! given up stale, so it is rendered again when a browser asks for it; a site of 10,000
 //! playbooks renders 880 MB, and one ten times larger would not fit in most machines' memory.
 
@@ -29,6 +29,13 @@ impl MemoryBudget {
         self.noted.insert(path.to_string(), (self.next, len));
         self.next += 1;
         self.held += len;
+    }
+
+    /// `path` was just served: it goes last in line to be given up, as if rendered now.
+    pub fn touch(&mut self, path: &str) {
+        if let Some(&(_, len)) = self.noted.get(path) {
+            self.note(path, len);
+        }
     }
 
     /// `path` is no longer held (deleted, or replaced by a file that cannot be rendered again).
@@ -82,8 +89,12 @@ mod tests {
         b.note("a", 3);
         assert_eq!(b.held(), 7);
         assert!(b.over_limit().is_empty());
+        b.touch("b");
+        b.touch("never noted");
+        assert_eq!(b.held(), 7);
+        b.touch("a");
         b.note("c", 5);
-        // b is now the oldest: a was rendered again after it.
+        // b is now the oldest: a was served after it.
         assert_eq!(b.over_limit(), ["b"]);
         assert_eq!(b.held(), 8);
         b.retain(|path| path != "a");

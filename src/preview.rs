@@ -111,7 +111,7 @@ pub struct Preview {
     /// that fixes a typo costs a model rebuild, not a full build.
     broken: Option<Broken>,
     /// How much of what can be rendered again `files` holds at most (`serve`; `None` holds
-    /// everything). Past it the files rendered longest ago are dropped and marked stale.
+    /// everything). Past it the files rendered or served longest ago are dropped and marked stale.
     budget: Option<MemoryBudget>,
     /// Files were dropped for the budget since the last full rebuild: views stale and not held
     /// wait for a browser to ask for them ([`Preview::wants_flush`]), or rendering them in the
@@ -144,11 +144,11 @@ impl Preview {
     }
 
     /// A preview that holds at most `limit` bytes of the files it can render again (pages,
-    /// views, exports), giving up the ones rendered longest ago past it. With a limit, a full
-    /// rebuild renders one view of each kind (an error in a template shows at once), writes the
-    /// copied files and renders the other views until the limit is reached: a large site is
-    /// served in the time its model and that much of it take, and the rest is rendered when
-    /// asked for.
+    /// views, exports), giving up the ones rendered or served longest ago past it. With a
+    /// limit, a full rebuild renders one view of each kind (an error in a template shows at
+    /// once), writes the copied files and renders the other views until the limit is reached:
+    /// a large site is served in the time its model and that much of it take, and the rest is
+    /// rendered when asked for.
     pub fn with_memory_limit(root: &Path, opts: BuildOptions, limit: Option<usize>) -> Self {
         let mut p = Preview {
             root: root.to_path_buf(),
@@ -546,8 +546,8 @@ impl Preview {
         self.files.extend(files);
     }
 
-    /// Gives up the files rendered longest ago while those held are over the memory budget,
-    /// marking them stale. Not while the site has errors: nothing could render them again.
+    /// Gives up the files rendered or served longest ago while those held are over the memory
+    /// budget, marking them stale. Not while the site has errors: nothing could render them again.
     fn trim(&mut self) {
         let Some(budget) = &mut self.budget else { return };
         if self.diagnostics.has_errors() {
@@ -582,6 +582,15 @@ impl Preview {
             paths.extend(self.stale.iter().filter(|p| !self.files.contains_key(*p)).take(n - paths.len()).cloned());
         }
         paths
+    }
+
+    /// Files just served: they go last in line to be given up for the memory budget.
+    pub fn touch(&mut self, served: impl IntoIterator<Item = String>) {
+        if let Some(budget) = &mut self.budget {
+            for path in served {
+                budget.touch(&path);
+            }
+        }
     }
 
     /// Bytes of rendered files held against the memory budget, and the budget; `None` without one.

@@ -894,3 +894,25 @@ fn views_still_stale_from_an_edit_stay_stale_when_a_playbook_is_added() {
     assert!(live.stale.contains("owners/desk/index.html"), "the desk's page, stale before, is still stale: {:?}", live.stale);
     assert_matches_full(&s, &mut live, &opts, "an edit, then a playbook added before its views were rendered");
 }
+
+#[test]
+fn a_page_served_again_and_again_stays_held_under_a_memory_budget() {
+    let s = site_with_three_playbooks();
+    let opts = BuildOptions { base_url: Some("http://127.0.0.1:1/".into()), ..BuildOptions::default() };
+    let everything = Preview::new(s.path(), opts.clone());
+    let renderable: usize =
+        everything.files.iter().filter(|(k, _)| !k.starts_with("static/") && *k != "robots.txt").map(|(_, v)| v.len()).sum();
+    let mut live = Preview::with_memory_limit(s.path(), opts, Some(renderable / 3));
+    let (home, section) = ("index.html".to_string(), "clients/index.html".to_string());
+    live.ensure(&home).expect("the home page");
+    live.ensure(&section).expect("the section page");
+    // Every other file asked for in turn, the home page served again after each (as `serve`
+    // reports a file served from its snapshot), the section page never again.
+    for path in everything.files.keys().filter(|k| **k != home && **k != section) {
+        live.ensure(path);
+        live.touch([home.clone()]);
+    }
+    assert!(live.evictions > 0, "precondition: the budget gave files up");
+    assert!(live.files.contains_key(&home), "the page served again and again was given up");
+    assert!(!live.files.contains_key(&section), "the page served once stayed held");
+}

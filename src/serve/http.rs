@@ -137,7 +137,17 @@ pub fn handle(request: Request, state: &State) {
     let folder = format!("{key}/index.html");
     // A stale file (not rendered since the last edit, or new) is rendered on request.
     let known = |key: &str| snapshot.files.contains_key(key) || snapshot.stale.contains(key);
-    let fresh = |key: &str| if snapshot.stale.contains(key) { state.ensure(key) } else { snapshot.files.get(key).cloned() };
+    let fresh = |key: &str| {
+        if snapshot.stale.contains(key) {
+            state.ensure(key)
+        } else {
+            let bytes = snapshot.files.get(key).cloned();
+            if bytes.is_some() {
+                state.note_served(key);
+            }
+            bytes
+        }
+    };
     let key = if known(&key) { key } else { folder };
     let (status, key, body) = match fresh(&key) {
         Some(bytes) => (200, key, bytes),

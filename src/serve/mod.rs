@@ -29,11 +29,18 @@ pub struct Snapshot {
     pub errors: Option<String>,
 }
 
+/// How many files served between two locks of the preview are noted for its memory budget: a
+/// browser asks for a few dozen a page, and a crawl need not be remembered in full.
+const SERVED_NOTED: usize = 1024;
+
 /// Shared between the HTTP threads and the rebuild loop.
 pub struct State {
     snapshot: RwLock<Arc<Snapshot>>,
     clients: Mutex<Vec<Sender<&'static str>>>,
     preview: Mutex<Preview>,
+    /// Files served from the snapshot since the preview was last locked, for its memory budget
+    /// to keep the pages people look at ([`Preview::touch`]); at most [`SERVED_NOTED`].
+    served: Mutex<Vec<String>>,
     /// This server's start, so that a page served by an earlier run is never taken as current.
     epoch: u128,
     /// Counts the events sent: a page names the count it was served at, and a browser whose
@@ -49,6 +56,7 @@ impl State {
             snapshot: RwLock::default(),
             clients: Mutex::default(),
             preview: Mutex::new(preview),
+            served: Mutex::default(),
             epoch,
             generation: AtomicU64::new(0),
         };
@@ -63,8 +71,20 @@ impl State {
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snapshot.read().map(|s| s.clone()).unwrap_or_else(|p| p.into_inner().clone())
     }
+    /// The preview, told first which files were served since it was last locked.
     fn lock_preview(&self) -> std::sync::MutexGuard<'_, Preview> {
-        self.preview.lock().unwrap_or_else(|p| p.into_inner())
+        let mut preview = self.preview.lock().unwrap_or_else(|p| p.into_inner());
+        let served = std::mem::take(&mut *self.served.lock().unwrap_or_else(|p| p.into_inner()));
+        preview.touch(served);
+        preview
+    }
+    /// Notes a file served from the snapshot (without waiting for the preview, which a rebuild
+    /// may hold).
+    pub fn note_served(&self, key: &str) {
+        let mut served = self.served.lock().unwrap_or_else(|p| p.into_inner());
+        if served.len() < SERVED_NOTED {
+            served.push(key.to_string());
+        }
     }
     /// The bytes of a stale file, rendered now (waits for a rebuild in progress). When
     /// rendering it failed (a template error only some views set off), the errors are shown:
