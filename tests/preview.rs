@@ -812,17 +812,23 @@ fn assert_serves_as_full(s: &Site, live: &mut Preview, opts: &BuildOptions, afte
     }
 }
 
-#[test]
-fn a_memory_budget_gives_up_the_oldest_pages_and_renders_them_again_current() {
-    let s = site_with_three_playbooks();
+/// A preview of `s` with room in memory for about a third of its pages, views and exports; the
+/// options, an unbounded preview of the same site, and the limit.
+fn preview_holding_a_third(s: &Site) -> (Preview, BuildOptions, Preview, usize) {
     let opts = BuildOptions { base_url: Some("http://127.0.0.1:1/".into()), ..BuildOptions::default() };
     let everything = Preview::new(s.path(), opts.clone());
     let renderable: usize =
         everything.files.iter().filter(|(k, _)| !k.starts_with("static/") && *k != "robots.txt").map(|(_, v)| v.len()).sum();
-    // Room for about a third of the pages and views.
     let limit = renderable / 3;
-    let mut live = Preview::with_memory_limit(s.path(), opts.clone(), Some(limit));
+    let live = Preview::with_memory_limit(s.path(), opts.clone(), Some(limit));
     assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    (live, opts, everything, limit)
+}
+
+#[test]
+fn a_memory_budget_gives_up_the_oldest_pages_and_renders_them_again_current() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts, _, limit) = preview_holding_a_third(&s);
     let (held, _) = live.memory_held().expect("a budget");
     assert!(held <= limit && !live.stale.is_empty(), "starts with what the budget holds: {held} of {limit} bytes");
     assert!(live.files.contains_key("static/style.css"), "the copied files are there from the start");
@@ -898,11 +904,7 @@ fn views_still_stale_from_an_edit_stay_stale_when_a_playbook_is_added() {
 #[test]
 fn a_page_served_again_and_again_stays_held_under_a_memory_budget() {
     let s = site_with_three_playbooks();
-    let opts = BuildOptions { base_url: Some("http://127.0.0.1:1/".into()), ..BuildOptions::default() };
-    let everything = Preview::new(s.path(), opts.clone());
-    let renderable: usize =
-        everything.files.iter().filter(|(k, _)| !k.starts_with("static/") && *k != "robots.txt").map(|(_, v)| v.len()).sum();
-    let mut live = Preview::with_memory_limit(s.path(), opts, Some(renderable / 3));
+    let (mut live, _, everything, _) = preview_holding_a_third(&s);
     let (home, section) = ("index.html".to_string(), "clients/index.html".to_string());
     live.ensure(&home).expect("the home page");
     live.ensure(&section).expect("the section page");
