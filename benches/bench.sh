@@ -147,7 +147,7 @@ if [ "$PAGES" = scale ]; then
     # The disk's floor: the same files written with nothing else to do (examples/write_floor.rs).
     settle
     floor_out=$("$FLOOR" "$WORK/scale-$n-1" "$WORK/floor-$n") || { echo "write_floor failed at $n playbooks" >&2; exit 1; }
-    forget "$WORK/scale-$n-1" "$WORK/floor-$n"
+    forget "$WORK/floor-$n"
     read -r files bytes floor <<< "$floor_out"
     printf '%7s   floor %7.2f s   (the same %d files, %d MB, written by a bare loop)\n' '' "$floor" "$files" "$((bytes / 1048576))"
     case $n in 10000) t_10k=$t f_10k=$floor ;; 100000) t_100k=$t f_100k=$floor ;; esac

@@ -536,10 +536,11 @@ impl Preview {
         for (path, bytes) in &files {
             self.stale.remove(path);
             if let Some(budget) = &mut self.budget {
-                if renders_again(path, &self.shipped) {
-                    budget.note(path, bytes.len());
-                } else {
+                // A copied file is never stale: the preview cannot render it again.
+                if render::may_be_copied(path, &self.shipped) {
                     budget.forget(path);
+                } else {
+                    budget.note(path, bytes.len());
                 }
             }
         }
@@ -571,7 +572,7 @@ impl Preview {
     /// only until files were first given up for it; from then on they are rendered when a
     /// browser asks for them.
     pub fn wants_flush(&self) -> bool {
-        !self.has_errors() && (!self.budget_full && !self.stale.is_empty() || self.stale.iter().any(|p| self.files.contains_key(p)))
+        !self.has_errors() && !self.next_stale(1).is_empty()
     }
 
     /// Up to `n` stale files to render in the background: those held out of date first
@@ -668,9 +669,9 @@ impl Preview {
     fn reload_statics(&mut self) {
         let mut d = Vec::new();
         let theme = theme::load(&self.root, self.site.as_ref().and_then(|s| s.cfg.config.theme.as_deref()), &mut d);
-        self.files.retain(|k, _| !k.starts_with("static/"));
+        self.files.retain(|k, _| !k.starts_with(render::STATIC_DIR));
         for (path, bytes) in &theme.statics {
-            self.files.insert(format!("static/{path}"), Arc::new(bytes.clone()));
+            self.files.insert(render::static_path(path), Arc::new(bytes.clone()));
         }
         self.theme.statics = theme.statics;
     }
@@ -684,13 +685,6 @@ impl Preview {
             self.diagnostics.items.iter().filter(|d| d.severity == crate::diagnostics::Severity::Error).cloned().collect();
         Some(crate::diagnostics::render_human(&errors, &self.root, false))
     }
-}
-
-/// Whether the file at `path` is one the preview can render again (a page, a view, an export),
-/// rather than one it copies (the theme's static files, `robots.txt`, the shipped assets, which
-/// are never stale).
-fn renders_again(path: &str, shipped: &crate::HashSet<String>) -> bool {
-    path != "robots.txt" && !path.starts_with("static/") && !shipped.contains(path)
 }
 
 /// Where `site`'s shipped assets go in the output.

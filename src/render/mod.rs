@@ -463,7 +463,7 @@ fn render_jobs_and_files(
 /// the assets this build ships. Returns how many files it wrote.
 pub fn write_copied(site: &Site, theme: &ThemeFiles, sink: &dyn Sink) -> Result<usize, Vec<Diagnostic>> {
     let robots = format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", site.base_url).into_bytes();
-    let made = std::iter::once(("robots.txt".to_string(), robots))
+    let made = std::iter::once((ROBOTS_TXT.to_string(), robots))
         .chain(theme.statics.iter().map(|(path, bytes)| (static_path(path), bytes.clone())));
     let mut count = 0;
     let mut errs = Vec::new();
@@ -490,15 +490,26 @@ pub fn write_copied(site: &Site, theme: &ThemeFiles, sink: &dyn Sink) -> Result<
 /// What [`render_site`] writes besides what [`Views`] renders: `robots.txt`, the theme's static
 /// files and the assets it ships. None is made from a page's text, so no page edit changes one.
 pub fn copied_paths(site: &Site, theme: &ThemeFiles) -> Vec<String> {
-    let mut paths = vec!["robots.txt".to_string()];
+    let mut paths = vec![ROBOTS_TXT.to_string()];
     paths.extend(theme.statics.keys().map(|p| static_path(p)));
     paths.extend(site.shipped_assets().map(|a| a.rel.clone()));
     paths
 }
 
+/// Whether `path` may be one of [`copied_paths`], given where the shipped assets go: `robots.txt`,
+/// anything where the theme's static files go, or a shipped asset. (A page under a `static/`
+/// section counts too: a caller that never drops a copied file loses nothing by it.)
+pub fn may_be_copied(path: &str, shipped: &crate::HashSet<String>) -> bool {
+    path == ROBOTS_TXT || path.starts_with(STATIC_DIR) || shipped.contains(path)
+}
+
+const ROBOTS_TXT: &str = "robots.txt";
+/// Where the theme's static files go in the output.
+pub const STATIC_DIR: &str = "static/";
+
 /// Where a theme's static file goes in the output.
-fn static_path(rel: &str) -> String {
-    format!("static/{rel}")
+pub fn static_path(rel: &str) -> String {
+    format!("{STATIC_DIR}{rel}")
 }
 
 /// Re-renders only some playbook or section pages (and optionally `/faq/`) into `sink`: the
