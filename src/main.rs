@@ -167,14 +167,37 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_diagnostics(root: &Path, diags: &Diagnostics, errors_only: bool) {
-    let items: Vec<_> = diags.items.iter().filter(|d| !errors_only || d.severity == diagnostics::Severity::Error).cloned().collect();
-    if items.is_empty() {
-        return;
+/// How many diagnostics `build` prints in full: past this a build would bury its own summary
+/// (a site dated ahead of today, or a corpus from another generator, has hundreds); `check` is
+/// the command that lists every one.
+const BUILD_SHOWN: usize = 50;
+
+/// Prints the diagnostics (only the errors with `errors_only`), at most `limit` of them: errors
+/// before warnings, each kept in its place in the list. Returns how many were left out.
+fn print_diagnostics(root: &Path, diags: &Diagnostics, errors_only: bool, limit: Option<usize>) -> usize {
+    let is_error = |d: &diagnostics::Diagnostic| d.severity == diagnostics::Severity::Error;
+    let wanted: Vec<&diagnostics::Diagnostic> = diags.items.iter().filter(|d| !errors_only || is_error(d)).collect();
+    let mut errors_left = limit.unwrap_or(usize::MAX);
+    let mut warnings_left = errors_left.saturating_sub(wanted.iter().filter(|d| is_error(d)).count());
+    let mut items = Vec::new();
+    for d in &wanted {
+        let left = if is_error(d) { &mut errors_left } else { &mut warnings_left };
+        if *left > 0 {
+            *left -= 1;
+            items.push((*d).clone());
+        }
     }
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let text = diagnostics::render_human(&items, root, color);
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    if !items.is_empty() {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let text = diagnostics::render_human(&items, root, color);
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+    wanted.len() - items.len()
+}
+
+/// The line after a list `print_diagnostics` cut short.
+fn not_shown(hidden: usize) -> Option<String> {
+    (hidden > 0).then(|| format!("{hidden} more not shown here; `demarcate check` lists every one"))
 }
 
 fn summary(diags: &Diagnostics, playbooks: usize) -> String {
@@ -267,7 +290,13 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
         Ok(mut report) => {
             report.old_output.take().into_iter().chain(report.leftovers.drain(..)).for_each(remove_in_background);
             if !quiet {
-                print_diagnostics(root, &report.diagnostics, false);
+                let hidden = print_diagnostics(root, &report.diagnostics, false, Some(BUILD_SHOWN));
+                if let Some(line) = not_shown(hidden) {
+                    eprintln!("{line}");
+                    if let Some(counts) = by_code(&report.diagnostics) {
+                        eprintln!("{counts}");
+                    }
+                }
                 let warn = if report.diagnostics.warnings() > 0 {
                     format!(" ({} warnings)", report.diagnostics.warnings())
                 } else {
@@ -305,7 +334,9 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
             ExitCode::SUCCESS
         }
         Err(BuildError::Content(diags)) => {
-            print_diagnostics(root, &diags, quiet);
+            if let Some(line) = not_shown(print_diagnostics(root, &diags, quiet, Some(BUILD_SHOWN))) {
+                eprintln!("{line}");
+            }
             eprintln!(
                 "build failed: {}; the previous output was left as it was",
                 summary(&diags, 0).rsplit_once(" in ").map(|x| x.0).unwrap_or("")
@@ -316,7 +347,9 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
             ExitCode::from(1)
         }
         Err(BuildError::Output(e, diags)) => {
-            print_diagnostics(root, &diags, quiet);
+            if let Some(line) = not_shown(print_diagnostics(root, &diags, quiet, Some(BUILD_SHOWN))) {
+                eprintln!("{line}");
+            }
             eprintln!("error: {e}");
             ExitCode::from(1)
         }
@@ -328,7 +361,7 @@ fn run_check(root: &Path, opts: &BuildOptions, format: Format, deny_warnings: bo
     let playbooks = site.as_ref().map(|s| s.playbook_count()).unwrap_or(0);
     match format {
         Format::Human => {
-            print_diagnostics(root, &diags, false);
+            print_diagnostics(root, &diags, false, None);
             if diags.items.is_empty() {
                 println!("{playbooks} playbooks checked: no problems found");
             } else {

@@ -1278,6 +1278,43 @@ fn a_long_list_of_diagnostics_ends_with_a_count_by_code() {
     assert!(!r.stderr.contains("by code:"), "{}", r.stderr);
 }
 
+/// `build` shows at most fifty diagnostics in full, errors before warnings, then says how many
+/// it left out and counts them all by code; `check` still lists every one.
+#[test]
+fn a_build_shows_fifty_diagnostics_errors_first_and_check_lists_them_all() {
+    let s = Site::with_config();
+    for i in 0..55 {
+        let text = acme_playbook_replacing(
+            "Body.\n",
+            &[("title: Acme", &format!("title: Acme {i}")), ("model: co-managed\n", "model: co-managed\nupdated: 2999-01-01\n")],
+        );
+        s.file(&format!("content/acme-{i:02}.md"), &text);
+    }
+    let shown = |stderr: &str, what: &str| stderr.lines().filter(|l| l.starts_with(what)).count();
+    let r = s.run(&["build"]);
+    r.ok();
+    assert_eq!(shown(&r.stderr, "warning[future-update]"), 50, "{}", r.stderr);
+    assert!(r.stderr.contains("\n5 more not shown here; `demarcate check` lists every one\nby code: 55 future-update\n"), "{}", r.stderr);
+    assert!(r.stdout.contains("(55 warnings)"), "{}", r.stdout);
+    let r = s.run(&["check"]);
+    r.ok();
+    assert_eq!(shown(&r.stderr, "warning[future-update]"), 55, "{}", r.stderr);
+    assert!(!r.stderr.contains("not shown"), "{}", r.stderr);
+
+    // The errors sort last by file, yet none of them is the one left out.
+    s.file("content/zz.md", &acme_playbook("Broken", "See [a](gone-a.md), [b](gone-b.md) and [c](gone-c.md).\n"));
+    let r = s.run(&["build"]);
+    r.fails_with(1);
+    assert_eq!(shown(&r.stderr, "error[broken-link]"), 3, "{}", r.stderr);
+    assert_eq!(shown(&r.stderr, "warning[future-update]"), 47, "{}", r.stderr);
+    assert!(r.stderr.contains("\n8 more not shown here; `demarcate check` lists every one\n"), "{}", r.stderr);
+    assert!(r.stderr.ends_with("by code: 55 future-update, 3 broken-link\n"), "{}", r.stderr);
+    let r = s.run(&["build", "--quiet"]);
+    r.fails_with(1);
+    assert_eq!(shown(&r.stderr, "error[broken-link]"), 3, "{}", r.stderr);
+    assert!(!r.stderr.contains("warning[") && !r.stderr.contains("not shown"), "{}", r.stderr);
+}
+
 /// A file that cannot be shown (missing, or not UTF-8 text) is named with its position, not
 /// drawn as an empty excerpt.
 #[test]
