@@ -195,9 +195,14 @@ fn print_diagnostics(root: &Path, diags: &Diagnostics, errors_only: bool, limit:
     wanted.len() - items.len()
 }
 
-/// The line after a list `print_diagnostics` cut short.
-fn not_shown(hidden: usize) -> Option<String> {
-    (hidden > 0).then(|| format!("{hidden} more not shown here; `demarcate check` lists every one"))
+/// `build`'s diagnostics: at most [`BUILD_SHOWN`], then how many it left out. Whether it left
+/// any out.
+fn print_build_diagnostics(root: &Path, diags: &Diagnostics, errors_only: bool) -> bool {
+    let hidden = print_diagnostics(root, diags, errors_only, Some(BUILD_SHOWN));
+    if hidden > 0 {
+        eprintln!("{hidden} more not shown here; `demarcate check` lists every one");
+    }
+    hidden > 0
 }
 
 fn summary(diags: &Diagnostics, playbooks: usize) -> String {
@@ -290,12 +295,12 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
         Ok(mut report) => {
             report.old_output.take().into_iter().chain(report.leftovers.drain(..)).for_each(remove_in_background);
             if !quiet {
-                let hidden = print_diagnostics(root, &report.diagnostics, false, Some(BUILD_SHOWN));
-                if let Some(line) = not_shown(hidden) {
-                    eprintln!("{line}");
-                    if let Some(counts) = by_code(&report.diagnostics) {
-                        eprintln!("{counts}");
-                    }
+                // A failed build counts them by code after its summary line; this one has
+                // its summary on stdout.
+                if print_build_diagnostics(root, &report.diagnostics, false)
+                    && let Some(counts) = by_code(&report.diagnostics)
+                {
+                    eprintln!("{counts}");
                 }
                 let warn = if report.diagnostics.warnings() > 0 {
                     format!(" ({} warnings)", report.diagnostics.warnings())
@@ -334,9 +339,7 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
             ExitCode::SUCCESS
         }
         Err(BuildError::Content(diags)) => {
-            if let Some(line) = not_shown(print_diagnostics(root, &diags, quiet, Some(BUILD_SHOWN))) {
-                eprintln!("{line}");
-            }
+            print_build_diagnostics(root, &diags, quiet);
             eprintln!(
                 "build failed: {}; the previous output was left as it was",
                 summary(&diags, 0).rsplit_once(" in ").map(|x| x.0).unwrap_or("")
@@ -347,9 +350,7 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
             ExitCode::from(1)
         }
         Err(BuildError::Output(e, diags)) => {
-            if let Some(line) = not_shown(print_diagnostics(root, &diags, quiet, Some(BUILD_SHOWN))) {
-                eprintln!("{line}");
-            }
+            print_build_diagnostics(root, &diags, quiet);
             eprintln!("error: {e}");
             ExitCode::from(1)
         }
