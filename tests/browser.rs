@@ -361,7 +361,20 @@ fn search_in_a_real_browser() {
     assert!(said.as_str().unwrap_or("").starts_with("Nothing matches"), "{said}");
     assert_eq!(session.exec(hits), json!(0));
 
-    // 5. A client build: Beta IT holds no client-visible work, so the index has no entry for it
+    // 5. The search box in another page's header (real keys, then Enter) opens the search page
+    // with the words.
+    session.navigate(&serve.url("/owners/"));
+    let header_box = session
+        .cmd("POST", "/element", Some(json!({"using": "css selector", "value": "#header-search-input"})))
+        .unwrap_or_else(|e| panic!("find the header's search box: {e}"));
+    let id = header_box.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("an element id").to_string();
+    session.cmd("POST", &format!("/element/{id}/value"), Some(json!({"text": "Zqmany 07\u{E007}"}))).expect("type and press Enter");
+    let said = session.wait_for("results for the words typed in the header", status, |v| v.as_str().is_some_and(|t| t.contains("Zqmany")));
+    assert_eq!(said, json!("1 page matches \u{201c}Zqmany 07\u{201d}."), "page text:\n{}", session.text());
+    let landed = session.exec("return [location.pathname, document.getElementById('search-input').value];");
+    assert_eq!(landed, json!(["/search/", "Zqmany 07"]));
+
+    // 6. A client build: Beta IT holds no client-visible work, so the index has no entry for it
     // (a null in its place), and the page still answers.
     let client = Serve::start(s.path(), &["--audience", "client"]);
     session.navigate(&client.url("/search/?q=beta"));

@@ -142,8 +142,29 @@ fn the_search_page_is_linked_from_every_page_and_kept_out_of_the_sitemap() {
     // It says it is loading until the script runs; without JavaScript that line is hidden.
     assert!(html.contains("search-loading\" role=\"status\" aria-live=\"polite\" data-search-status>Loading the search index…</p>"));
     assert!(html.contains("<noscript><style>.search-loading { display: none; }</style></noscript>"));
-    for page in ["site/index.html", "site/clients/acme/index.html", "site/owners/desk/index.html"] {
-        assert!(hrefs(&s.read(page)).iter().any(|h| h == "/search/"), "{page} does not link the search page");
+    // Every other page has a search box in its header that opens the search page with the
+    // words (a plain GET: `?q=`), labelled for screen readers; the search page has its own.
+    let header_search = |html: &str| {
+        let at = html.find("<form class=\"header-search\"")?;
+        let end = at + html[at..].find("</form>")? + "</form>".len();
+        Some(html[at..end].to_string())
+    };
+    let built = files_below(&s.path().join("site"));
+    let pages: Vec<&String> = built.iter().filter(|f| f.ends_with(".html")).collect();
+    assert!(pages.len() > 10, "{pages:?}");
+    for page in pages {
+        let html = s.read(&format!("site/{page}"));
+        if page == "search/index.html" {
+            assert_eq!(header_search(&html), None, "the search page has its own search box");
+            continue;
+        }
+        let form = header_search(&html).unwrap_or_else(|| panic!("{page} has no search box in its header"));
+        assert_eq!(attr_values(&form, "action"), ["/search/"], "{page}");
+        assert_eq!(attr_values(&form, "method"), ["get"], "{page}");
+        assert_eq!(attr_values(&form, "name"), ["q"], "{page}");
+        assert_eq!(attr_values(&form, "for"), attr_values(&form, "id"), "{page}: the box has a label");
+        let header = &html[..html.find("</header>").unwrap_or(0)];
+        assert!(header.contains(&form), "{page}: the search box is in the site header");
     }
     assert!(!s.read("site/sitemap.xml").contains("/search/"), "the sitemap lists the search page");
 }

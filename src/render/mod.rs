@@ -341,7 +341,8 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         }
     }
     for (title, path) in
-        [("Matrix", "matrix/"), ("Owners", "owners/"), ("Workstreams", "workstreams/"), ("FAQ", "faq/"), ("Search", "search/")]
+        // The search page is reached through the search box in every page's header instead.
+        [("Matrix", "matrix/"), ("Owners", "owners/"), ("Workstreams", "workstreams/"), ("FAQ", "faq/")]
     {
         nav_links.push((title.to_string(), format!("{}{path}", site.base_path)));
     }

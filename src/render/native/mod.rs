@@ -201,6 +201,12 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
         }
         h.raw("\n        </ul>\n      </nav>");
     }
+    // Every page but the search page itself offers the search: it opens that page with the words.
+    if f.current_url.strip_prefix(site.base_path.as_str()) != Some("search/") {
+        h.raw("\n      <form class=\"header-search\" action=\"")
+            .text(&site.base_path)
+            .raw("search/\" method=\"get\" role=\"search\">\n        <label class=\"visually-hidden\" for=\"header-search-input\">Search playbooks</label>\n        <input id=\"header-search-input\" name=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Search\">\n      </form>");
+    }
     h.raw("\n    </div>\n  </header>\n  <main id=\"main\" class=\"site-main\" tabindex=\"-1\">");
     if f.replaces_main {
         content(h);
