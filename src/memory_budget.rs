@@ -54,14 +54,19 @@ impl MemoryBudget {
         }
     }
 
+    /// Holds nothing (a full rebuild replaces every file).
+    pub fn clear(&mut self) {
+        self.by_age.clear();
+        self.noted.clear();
+        self.held = 0;
+    }
+
     /// The files to give up, oldest first, for what is left to fit the limit; forgotten here.
     pub fn over_limit(&mut self) -> Vec<String> {
         let mut out = Vec::new();
         while self.held > self.limit {
             let Some((_, path)) = self.by_age.pop_first() else { break };
-            if let Some((_, len)) = self.noted.remove(&path) {
-                self.held -= len;
-            }
+            self.forget(&path);
             out.push(path);
         }
         out
@@ -102,6 +107,9 @@ mod tests {
         b.forget("c");
         b.forget("never noted");
         assert_eq!(b.held(), 0);
+        b.note("d", 2);
+        b.clear();
+        assert_eq!((b.held(), b.over_limit().len()), (0, 0));
         let mut none = MemoryBudget::new(0);
         none.note("x", 1);
         none.note("y", 0);

@@ -213,7 +213,7 @@ impl Preview {
         self.shipped = shipped_paths(&site);
         self.files.clear();
         if let Some(budget) = &mut self.budget {
-            budget.retain(|_| false);
+            budget.clear();
         }
         self.budget_full = false;
         self.stale = match &views {
