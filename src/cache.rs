@@ -733,6 +733,7 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
             audience: s.audience,
             title: s.title,
             yaml_hash: s.yaml_hash,
+            fm_text_released: true,
             stamp: *stamp,
         });
         rows.push(r.rows);

@@ -126,7 +126,8 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
     let page = &site.pages[i];
     let file = page.file.as_str();
     let fm = &page.fm;
-    let idx = page.lazy_index();
+    let reread = std::cell::OnceCell::new();
+    let idx = page.positions(&site.root, &reread);
     for (key, label) in [("updated", fm.updated.as_deref()), ("review_by", fm.review_by.as_deref())] {
         let Some(date) = label else { continue };
         if !valid_date(date) {

@@ -193,6 +193,11 @@ pub struct Page {
     pub title: String,
     /// Hash of the front-matter text: tells a body-only edit apart once the text is released.
     pub yaml_hash: u64,
+    /// Whether `raw` no longer holds the front-matter (a one-shot build keeps only the body once
+    /// the front-matter is parsed, [`Page::release_front_matter_text`]; a page restored from the
+    /// build cache holds no text at all): positions in it come from the file, read again
+    /// ([`Page::positions`]).
+    pub fm_text_released: bool,
     /// The source file's stamp when it was read (default when parsed from memory).
     pub stamp: Stamp,
 }
@@ -275,12 +280,33 @@ impl Page {
     pub fn yaml(&self) -> &str {
         &self.raw[self.fm_range.clone()]
     }
-    pub fn yaml_index(&self) -> YamlIndex<'_> {
-        YamlIndex::new(self.yaml(), self.fm_line)
-    }
-    /// A position index built only when a diagnostic first needs it.
+    /// A position index built only when a diagnostic first needs it, from the front-matter
+    /// text in hand (see [`Page::positions`] for a page that may have let it go).
     pub fn lazy_index(&self) -> LazyIndex<'_> {
+        debug_assert!(!self.fm_text_released, "{}: positions in released front-matter need Page::positions", self.file);
         LazyIndex::of(self.yaml(), self.fm_line)
+    }
+    /// [`Page::lazy_index`] for any page: once its front-matter text is released, the index
+    /// reads the file under `root` again (into `store`) when a diagnostic first needs a
+    /// position, and uses it only while its front-matter is still the one parsed.
+    pub fn positions<'a>(&'a self, root: &Path, store: &'a std::cell::OnceCell<String>) -> LazyIndex<'a> {
+        if self.fm_text_released {
+            LazyIndex::from_file(root.join(&self.file), self.yaml_hash, self.fm_line, store)
+        } else {
+            LazyIndex::of(self.yaml(), self.fm_line)
+        }
+    }
+    /// Keeps only the body of the page's text. A one-shot build calls this as soon as the
+    /// front-matter is parsed and resolved: at 100,000 playbooks the front-matter text, two
+    /// thirds of every file, would otherwise sit in memory until the Markdown stage (about
+    /// 700 MB), and the buffer each file was read into is free again for the next one.
+    pub fn release_front_matter_text(&mut self) {
+        if !self.fm_text_released {
+            self.raw = self.raw[self.body_start..].to_owned();
+            self.body_start = 0;
+            self.fm_range = 0..0;
+            self.fm_text_released = true;
+        }
     }
     /// Folder of this page's source, relative to `content/` (`clients/acme`).
     pub fn dir(&self) -> &str {
@@ -296,18 +322,43 @@ impl Page {
 
 /// Finding positions costs a scan of the front-matter, so it happens only on the error path.
 pub struct LazyIndex<'a> {
-    yaml: &'a str,
+    yaml: IndexedText<'a>,
     fm_line: usize,
     cell: std::cell::OnceCell<YamlIndex<'a>>,
+}
+
+enum IndexedText<'a> {
+    InHand(&'a str),
+    /// The front-matter of `file`, read into `store` on first use, if its text still hashes to
+    /// `hash` (else nothing: positions fall back to where the front-matter starts).
+    File {
+        file: PathBuf,
+        hash: u64,
+        store: &'a std::cell::OnceCell<String>,
+    },
 }
 
 impl<'a> LazyIndex<'a> {
     /// The index of front-matter text `yaml` whose first line is file line `fm_line`.
     pub fn of(yaml: &'a str, fm_line: usize) -> LazyIndex<'a> {
-        LazyIndex { yaml, fm_line, cell: std::cell::OnceCell::new() }
+        LazyIndex { yaml: IndexedText::InHand(yaml), fm_line, cell: std::cell::OnceCell::new() }
+    }
+    /// The index of the front-matter of `file` as parsed before (its text hashed to `hash`),
+    /// read again into `store` only when a position is first needed.
+    pub fn from_file(file: PathBuf, hash: u64, fm_line: usize, store: &'a std::cell::OnceCell<String>) -> LazyIndex<'a> {
+        LazyIndex { yaml: IndexedText::File { file, hash, store }, fm_line, cell: std::cell::OnceCell::new() }
     }
     fn get(&self) -> &YamlIndex<'a> {
-        self.cell.get_or_init(|| YamlIndex::new(self.yaml, self.fm_line))
+        self.cell.get_or_init(|| {
+            let yaml: &'a str = match &self.yaml {
+                IndexedText::InHand(yaml) => yaml,
+                IndexedText::File { file, hash, store } => {
+                    let store: &'a std::cell::OnceCell<String> = store;
+                    store.get_or_init(|| front_matter_again(file, *hash, self.fm_line).unwrap_or_default())
+                }
+            };
+            YamlIndex::new(yaml, self.fm_line)
+        })
     }
     pub fn key(&self, path: &[&str]) -> Pos {
         self.get().key(path)
@@ -318,6 +369,15 @@ impl<'a> LazyIndex<'a> {
     pub fn value(&self, path: &[&str], value: &str) -> Pos {
         self.get().value(path, value)
     }
+}
+
+/// The front-matter text of `file` if it is still the one a page was parsed from (its text
+/// hashes to `hash`, starting at line `fm_line`).
+fn front_matter_again(file: &Path, hash: u64, fm_line: usize) -> Option<String> {
+    let raw = source_text(std::fs::read(file).ok()?, "").ok()?;
+    let (range, line, _, _) = split_front_matter(&raw).ok()?;
+    let yaml = &raw[range];
+    (line == fm_line && text_hash(yaml.as_bytes()) == hash).then(|| yaml.to_owned())
 }
 
 /// A file under `content/` that is not Markdown: copied to the same place in the output.
@@ -529,6 +589,7 @@ pub fn parse_page(raw: String, rel: &str, unknown: UnknownKeys) -> (Option<Page>
         audience: Audience::Internal,
         title,
         yaml_hash: text_hash(yaml.as_bytes()),
+        fm_text_released: false,
         stamp: Stamp::default(),
         raw,
     };
@@ -900,6 +961,47 @@ mod tests {
     fn known(loaded: Loaded) -> Known {
         let by_rel = loaded.pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
         Known { by_rel, pages: loaded.pages.into_iter().map(|p| Some((p, true))).collect() }
+    }
+
+    #[test]
+    fn positions_in_released_front_matter_come_from_the_file_while_it_is_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(CONTENT_DIR)).unwrap();
+        let text = "\u{feff}---\ntitle: A\nupdated: 2031-01-01\n---\n# Body\n\nText.\n";
+        let path = dir.path().join(CONTENT_DIR).join("a.md");
+        std::fs::write(&path, text).unwrap();
+        let (page, diags) = load_page(&path, "a.md", UnknownKeys::Error);
+        assert!(diags.is_empty(), "{diags:?}");
+        let mut page = page.unwrap();
+        let store = std::cell::OnceCell::new();
+        let in_hand = page.positions(dir.path(), &store).value(&["updated"], "2031-01-01");
+        assert_eq!((in_hand.line, in_hand.column), (3, 10));
+        assert!(store.get().is_none(), "the text in hand is used, the file not read");
+
+        page.release_front_matter_text();
+        assert_eq!(page.raw, "# Body\n\nText.\n");
+        assert_eq!(page.body(), page.raw);
+        let store = std::cell::OnceCell::new();
+        let idx = page.positions(dir.path(), &store);
+        assert!(store.get().is_none(), "the file is read only when a position is needed");
+        assert_eq!(idx.value(&["updated"], "2031-01-01"), in_hand);
+        assert_eq!(idx.key(&["title"]).line, 2);
+
+        // Edited since it was parsed: the file's front-matter is no longer the page's, so its
+        // positions would point at the wrong text; the lookups fall back to the front-matter.
+        std::fs::write(&path, "---\ntitle: A\n\n\nupdated: 2031-01-01\n---\n").unwrap();
+        let store = std::cell::OnceCell::new();
+        let stale = page.positions(dir.path(), &store).value(&["updated"], "2031-01-01");
+        assert_ne!(stale.line, 5, "{stale:?}");
+        assert_eq!(store.get().map(String::as_str), Some(""));
+        std::fs::remove_file(&path).unwrap();
+        let store = std::cell::OnceCell::new();
+        assert_eq!(page.positions(dir.path(), &store).key(&["title"]), stale_key_fallback(&page));
+    }
+
+    /// Where a lookup lands in front-matter text that is not at hand.
+    fn stale_key_fallback(page: &Page) -> crate::diagnostics::Pos {
+        LazyIndex::of("", page.fm_line).key(&["title"])
     }
 
     #[test]

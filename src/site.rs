@@ -467,8 +467,11 @@ impl Site {
         // `ownership::resolve_and_free`); serve and check keep the raw assignments.
         let (loaded, resolved, came) = match previous.as_mut() {
             _ if lean => {
-                let (loaded, resolved) =
-                    content::load_each(root, unknown, cfg.config.audience, |p| crate::ownership::resolve_and_free(&reg, p));
+                let (loaded, resolved) = content::load_each(root, unknown, cfg.config.audience, |p| {
+                    let resolved = crate::ownership::resolve_and_free(&reg, p);
+                    p.release_front_matter_text();
+                    resolved
+                });
                 (loaded, Some(resolved), Vec::new())
             }
             Some(previous) => {
@@ -483,7 +486,7 @@ impl Site {
         let pages = loaded.pages;
         let visible: Vec<bool> = pages.iter().map(|p| in_build(p, audience, opts)).collect();
         let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
-        check_duplicate_urls(&pages, &visible, &mut diagnostics);
+        check_duplicate_urls(root, &pages, &visible, &mut diagnostics);
         let mut d = Vec::new();
         let mut taken = previous.map(|p| p.take_over(&pages, &visible, &by_rel, &came));
         let own = match (resolved, taken.as_mut()) {
@@ -681,7 +684,12 @@ impl Site {
             };
             // Markdown fields of the front-matter render like the body: links rewritten and
             // checked, with positions at the field's key.
-            let idx = content::LazyIndex::of(&raw[p.fm_range.clone()], p.fm_line);
+            let reread = std::cell::OnceCell::new();
+            let idx = if p.fm_text_released {
+                p.positions(&self.root, &reread)
+            } else {
+                content::LazyIndex::of(&raw[p.fm_range.clone()], p.fm_line)
+            };
             let field_cx = MarkdownContext { faq_headings: &[], first_line: 1, ..cx };
             let mut field = |text: &str, path: &[&str], diags: &mut Vec<Diagnostic>| -> String {
                 if let Some(html) = markdown::plain_paragraph(text) {
@@ -879,6 +887,7 @@ impl Site {
         page.fm_line = fm_line;
         page.body_start = body_start;
         page.body_line = body_line;
+        page.fm_text_released = false;
         let file = page.file.clone();
         let pm = self.page_markdown(i);
         let diags = self.store_markdown(i, pm);
@@ -1264,7 +1273,7 @@ impl Site {
         }
         let visible: Vec<bool> = pages.iter().map(|p| in_build(p, self.audience, opts)).collect();
         let mut duplicates = Diagnostics::default();
-        check_duplicate_urls(&pages, &visible, &mut duplicates);
+        check_duplicate_urls(&self.root, &pages, &visible, &mut duplicates);
         if !duplicates.items.is_empty() {
             return Err(None);
         }
@@ -1519,7 +1528,7 @@ fn relative_from(dir: &str, target: &str) -> String {
     parts.join("/")
 }
 
-fn check_duplicate_urls(pages: &[Page], visible: &[bool], diags: &mut Diagnostics) {
+fn check_duplicate_urls(root: &Path, pages: &[Page], visible: &[bool], diags: &mut Diagnostics) {
     let mut seen: HashMap<&str, usize> = HashMap::default();
     let reserved = ["owners/", "workstreams/", "parties/", "matrix/", "faq/", "search/", "static/"];
     // The FAQ's and the search's first page are generated; pages below them are the site's.
@@ -1549,7 +1558,7 @@ fn check_duplicate_urls(pages: &[Page], visible: &[bool], diags: &mut Diagnostic
             continue;
         }
         if let Some(&first) = seen.get(p.path.as_str()) {
-            let pos = if p.fm.slug.is_some() { p.yaml_index().key(&["slug"]) } else { Pos::line(1) };
+            let pos = if p.fm.slug.is_some() { p.positions(root, &std::cell::OnceCell::new()).key(&["slug"]) } else { Pos::line(1) };
             diags.push(
                 Diagnostic::error("duplicate-url", p.file.as_str(), format!("/{} is also the URL of {}", p.path, pages[first].file))
                     .at(pos)
