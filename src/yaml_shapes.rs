@@ -42,6 +42,10 @@ impl<V> OrderedMap<V> {
     }
 }
 
+/// Maps up to this many keys find a duplicate by comparing each key with the earlier ones; larger
+/// ones (a registry) through a set.
+const SCAN_FOR_DUPLICATES: usize = 32;
+
 impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V2<V>(PhantomData<V>);
@@ -55,9 +59,21 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = OrderedMap { entries: Vec::with_capacity(map.size_hint().unwrap_or(0).min(64)), duplicates: Vec::new() };
+                // The keys seen, once there are more than a front-matter map holds: comparing
+                // each key with every earlier one made a registry of 10,000 owners cost 50
+                // million comparisons.
+                let mut seen: crate::HashSet<String> = crate::HashSet::default();
                 while let Some(key) = map.next_key::<LenientString>()? {
                     let value = map.next_value::<V>()?;
-                    if out.entries.iter().any(|(k, _)| *k == key.0) {
+                    let duplicate = if out.entries.len() < SCAN_FOR_DUPLICATES {
+                        out.entries.iter().any(|(k, _)| *k == key.0)
+                    } else {
+                        if seen.is_empty() {
+                            seen.extend(out.entries.iter().map(|(k, _)| k.clone()));
+                        }
+                        !seen.insert(key.0.clone())
+                    };
+                    if duplicate {
                         out.duplicates.push(key.0);
                     } else {
                         out.entries.push((key.0, value));
@@ -170,6 +186,25 @@ mod tests {
     fn ordered_map_keeps_order_and_duplicates() {
         let m: OrderedMap<u32> = serde_yaml::from_str("b: 1\na: 2\n").unwrap();
         assert_eq!(m.keys().collect::<Vec<_>>(), ["b", "a"]);
+    }
+
+    #[test]
+    fn a_key_given_twice_is_a_duplicate_in_small_and_large_maps_alike() {
+        for n in [3, SCAN_FOR_DUPLICATES - 1, SCAN_FOR_DUPLICATES, SCAN_FOR_DUPLICATES + 1, 5_000] {
+            // Every key once, then the first, the last and one past the scanning limit again
+            // (each with a new value, which is dropped: the first occurrence stays).
+            let mut yaml: String = (0..n).map(|i| format!("k{i}: {i}\n")).collect();
+            let again = [0, n - 1, SCAN_FOR_DUPLICATES.min(n - 1)];
+            for k in again {
+                yaml.push_str(&format!("k{k}: 99999\n"));
+            }
+            yaml.push_str("fresh: 7\n");
+            let m: OrderedMap<u32> = serde_yaml::from_str(&yaml).unwrap();
+            assert_eq!(m.len(), n + 1, "{n} keys");
+            assert!(m.entries.iter().take(n).enumerate().all(|(i, (k, v))| *k == format!("k{i}") && *v as usize == i), "{n} keys");
+            assert_eq!(m.get("fresh"), Some(&7));
+            assert_eq!(m.duplicates, again.map(|k| format!("k{k}")), "{n} keys");
+        }
     }
 
     #[test]
