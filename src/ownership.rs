@@ -359,7 +359,7 @@ impl Row {
 /// A reference from an owner index back to a playbook row. Indexes are stored as `u32`: there
 /// is one holding per owner per row (60 per playbook is common), so at 100,000 playbooks the
 /// width of this struct is hundreds of megabytes.
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Holding {
     page: u32,
     /// The row's workstream, so views grouping by workstream need not look the row up.
@@ -416,12 +416,17 @@ impl Ownership {
         Self::from_rows(reg, rows, client, visible)
     }
 
-    /// Builds the indexes from resolved rows (empty for pages outside the build) in one pass.
+    /// Builds the indexes from resolved rows (empty for pages outside the build).
     pub fn from_rows(reg: &Registry, rows: Vec<Vec<Row>>, client: Vec<Option<usize>>, visible: &[bool]) -> Self {
+        Self::from_rows_in_blocks(reg, rows, client, visible, HOLDINGS_BLOCK)
+    }
+
+    fn from_rows_in_blocks(reg: &Registry, rows: Vec<Vec<Row>>, client: Vec<Option<usize>>, visible: &[bool], block: usize) -> Self {
+        let by_owner = holdings_by_owner(reg.owners.len(), &rows, visible, block);
         let mut own = Ownership {
             rows: Vec::new(),
             client: Vec::new(),
-            by_owner: vec![Vec::new(); reg.owners.len()],
+            by_owner,
             by_workstream: vec![Vec::new(); reg.workstreams.len()],
             pages_by_party: vec![Vec::new(); reg.parties.len()],
         };
@@ -431,21 +436,72 @@ impl Ownership {
             }
             for (r, row) in page_rows.iter().enumerate() {
                 own.by_workstream[row.ws].push((i, r));
-                for (o, roles) in row.owner_roles() {
-                    own.by_owner[o].push(Holding::new(i, row.ws, roles));
-                }
             }
             if let Some(c) = client[i] {
                 own.pages_by_party[c].push(i);
             }
         }
         // Lists grown by doubling hold up to twice what they use; a build keeps them to the end.
-        own.by_owner.iter_mut().for_each(Vec::shrink_to_fit);
         own.by_workstream.iter_mut().for_each(Vec::shrink_to_fit);
         own.rows = rows;
         own.client = client;
         own
     }
+}
+
+/// Pages per block when the owners' holdings are listed in parallel.
+const HOLDINGS_BLOCK: usize = 4096;
+
+/// Every owner's holdings in page order, each list allocated once at its length. Each block of
+/// `block` pages sorts its holdings by owner on its own thread (a counting sort, so page order
+/// holds within an owner); an owner's list is then its run in each block, block after block.
+/// Pushing every holding onto its owner's list in turn was a serial pass whose writes jumped
+/// between 10,000 growing lists at 100,000 playbooks.
+fn holdings_by_owner(owners: usize, rows: &[Vec<Row>], visible: &[bool], block: usize) -> Vec<Vec<Holding>> {
+    use rayon::prelude::*;
+    let blocks: Vec<(Vec<u32>, Vec<Holding>)> = rows
+        .par_chunks(block.max(1))
+        .enumerate()
+        .map(|(b, chunk)| {
+            let mut listed: Vec<(u32, Holding)> = Vec::new();
+            for (k, page_rows) in chunk.iter().enumerate() {
+                let i = b * block.max(1) + k;
+                if !visible[i] {
+                    continue;
+                }
+                for row in page_rows {
+                    listed.extend(row.owner_roles().into_iter().map(|(o, roles)| (o as u32, Holding::new(i, row.ws, roles))));
+                }
+            }
+            // starts[o]..starts[o + 1] is owner o's run in `sorted`.
+            let mut starts = vec![0u32; owners + 1];
+            for &(o, _) in &listed {
+                starts[o as usize + 1] += 1;
+            }
+            for o in 0..owners {
+                starts[o + 1] += starts[o];
+            }
+            let mut next = starts.clone();
+            let mut sorted = vec![Holding::new(0, 0, 0); listed.len()];
+            for (o, h) in listed {
+                let at = &mut next[o as usize];
+                sorted[*at as usize] = h;
+                *at += 1;
+            }
+            (starts, sorted)
+        })
+        .collect();
+    (0..owners)
+        .into_par_iter()
+        .map(|o| {
+            let run = |starts: &[u32]| starts[o] as usize..starts[o + 1] as usize;
+            let mut list = Vec::with_capacity(blocks.iter().map(|(starts, _)| run(starts).len()).sum());
+            for (starts, sorted) in &blocks {
+                list.extend_from_slice(&sorted[run(starts)]);
+            }
+            list
+        })
+        .collect()
 }
 
 impl Ownership {
@@ -652,6 +708,40 @@ mod tests {
         assert!(empty.accountable().is_empty() && empty.escalation().first().is_none());
         assert_eq!(empty.side(), "unassigned");
         assert!(empty.is_well_formed());
+    }
+
+    #[test]
+    fn holdings_listed_in_blocks_keep_page_order_whatever_the_block_size() {
+        let reg = registry();
+        let (desk, noc, it) = (reg.owner("desk").unwrap(), reg.owner("noc").unwrap(), reg.owner("it").unwrap());
+        let row = |ws: usize, accountable: Vec<usize>, informed: Vec<usize>| {
+            let lists = RoleLists { responsible: accountable.clone(), accountable, informed, ..RoleLists::default() };
+            Row::new(&reg, ws, format!("ws{ws}"), lists, None, None, (None, None))
+        };
+        // Eleven pages: some hidden, one without rows, owners in changing order.
+        let rows: Vec<Vec<Row>> = (0..11)
+            .map(|i| match i % 4 {
+                0 => vec![row(0, vec![desk], vec![noc, it]), row(1, vec![it], vec![desk])],
+                1 => vec![row(1, vec![noc], vec![])],
+                2 => Vec::new(),
+                _ => vec![row(0, vec![it], vec![noc]), row(1, vec![desk], vec![it, noc])],
+            })
+            .collect();
+        let visible: Vec<bool> = (0..11).map(|i| i != 3 && i != 8).collect();
+        let mut expected = vec![Vec::new(); reg.owners.len()];
+        for (i, page_rows) in rows.iter().enumerate().filter(|(i, _)| visible[*i]) {
+            for row in page_rows {
+                for (o, roles) in row.owner_roles() {
+                    expected[o].push(Holding::new(i, row.ws, roles));
+                }
+            }
+        }
+        assert!(expected.iter().all(|l| l.len() >= 5), "{expected:?}");
+        for block in [1, 2, 3, 4, 10, 11, 4096] {
+            let own = Ownership::from_rows_in_blocks(&reg, rows.clone(), vec![None; 11], &visible, block);
+            assert_eq!(own.by_owner, expected, "blocks of {block}");
+            assert!(own.by_owner.iter().all(|l| l.capacity() == l.len()), "blocks of {block}");
+        }
     }
 
     #[test]
