@@ -26,6 +26,14 @@ BIN=target/release/demarcate
 cargo build --release --quiet --bin demarcate --example write_floor
 FLOOR=target/release/examples/write_floor
 mkdir -p "$WORK"
+# One invocation at a time per work folder: one started while another deletes its outputs would
+# time its builds during that deletion, and skip the wait after it (whose clock starts when the
+# deletion ends).
+exec 9>"$WORK/.bench-lock"
+if ! flock -n 9; then
+  echo "waiting for the other invocation using $WORK to finish" >&2
+  flock 9
+fi
 # Which code is measured, for the figures quoted from this run.
 measured_code() {
   local rev

@@ -459,13 +459,14 @@ const HOLDINGS_BLOCK: usize = 4096;
 /// between 10,000 growing lists at 100,000 playbooks.
 fn holdings_by_owner(owners: usize, rows: &[Vec<Row>], visible: &[bool], block: usize) -> Vec<Vec<Holding>> {
     use rayon::prelude::*;
+    let block = block.max(1);
     let blocks: Vec<(Vec<u32>, Vec<Holding>)> = rows
-        .par_chunks(block.max(1))
+        .par_chunks(block)
         .enumerate()
         .map(|(b, chunk)| {
             let mut listed: Vec<(u32, Holding)> = Vec::new();
             for (k, page_rows) in chunk.iter().enumerate() {
-                let i = b * block.max(1) + k;
+                let i = b * block + k;
                 if !visible[i] {
                     continue;
                 }
