@@ -289,9 +289,9 @@ impl Page {
     /// [`Page::lazy_index`] for any page: once its front-matter text is released, the index
     /// reads the file under `root` again (into `store`) when a diagnostic first needs a
     /// position, and uses it only while its front-matter is still the one parsed.
-    pub fn positions<'a>(&'a self, root: &Path, store: &'a std::cell::OnceCell<String>) -> LazyIndex<'a> {
+    pub fn positions<'a>(&'a self, root: &'a Path, store: &'a std::cell::OnceCell<String>) -> LazyIndex<'a> {
         if self.fm_text_released {
-            LazyIndex::from_file(root.join(&self.file), self.yaml_hash, self.fm_line, store)
+            LazyIndex::from_file(root, &self.file, self.yaml_hash, self.fm_line, store)
         } else {
             LazyIndex::of(self.yaml(), self.fm_line)
         }
@@ -329,10 +329,12 @@ pub struct LazyIndex<'a> {
 
 enum IndexedText<'a> {
     InHand(&'a str),
-    /// The front-matter of `file`, read into `store` on first use, if its text still hashes to
-    /// `hash` (else nothing: positions fall back to where the front-matter starts).
+    /// The front-matter of `file` under `root`, read into `store` on first use, if its text
+    /// still hashes to `hash` (else nothing: positions fall back to where the front-matter
+    /// starts). The path is joined only then: most pages never need a position.
     File {
-        file: PathBuf,
+        root: &'a Path,
+        file: &'a str,
         hash: u64,
         store: &'a std::cell::OnceCell<String>,
     },
@@ -343,18 +345,18 @@ impl<'a> LazyIndex<'a> {
     pub fn of(yaml: &'a str, fm_line: usize) -> LazyIndex<'a> {
         LazyIndex { yaml: IndexedText::InHand(yaml), fm_line, cell: std::cell::OnceCell::new() }
     }
-    /// The index of the front-matter of `file` as parsed before (its text hashed to `hash`),
-    /// read again into `store` only when a position is first needed.
-    pub fn from_file(file: PathBuf, hash: u64, fm_line: usize, store: &'a std::cell::OnceCell<String>) -> LazyIndex<'a> {
-        LazyIndex { yaml: IndexedText::File { file, hash, store }, fm_line, cell: std::cell::OnceCell::new() }
+    /// The index of the front-matter of `file` (relative to `root`) as parsed before (its text
+    /// hashed to `hash`), read again into `store` only when a position is first needed.
+    pub fn from_file(root: &'a Path, file: &'a str, hash: u64, fm_line: usize, store: &'a std::cell::OnceCell<String>) -> LazyIndex<'a> {
+        LazyIndex { yaml: IndexedText::File { root, file, hash, store }, fm_line, cell: std::cell::OnceCell::new() }
     }
     fn get(&self) -> &YamlIndex<'a> {
         self.cell.get_or_init(|| {
             let yaml: &'a str = match &self.yaml {
                 IndexedText::InHand(yaml) => yaml,
-                IndexedText::File { file, hash, store } => {
+                IndexedText::File { root, file, hash, store } => {
                     let store: &'a std::cell::OnceCell<String> = store;
-                    store.get_or_init(|| front_matter_again(file, *hash, self.fm_line).unwrap_or_default())
+                    store.get_or_init(|| front_matter_again(&root.join(file), *hash, self.fm_line).unwrap_or_default())
                 }
             };
             YamlIndex::new(yaml, self.fm_line)

@@ -684,6 +684,7 @@ impl Site {
             };
             // Markdown fields of the front-matter render like the body: links rewritten and
             // checked, with positions at the field's key.
+            // Not `p.positions` alone: a lean build has taken the text out of the page (`raw`).
             let reread = std::cell::OnceCell::new();
             let idx = if p.fm_text_released {
                 p.positions(&self.root, &reread)
