@@ -234,6 +234,7 @@ impl<'a> IntoIterator for Owners<'a> {
 }
 
 /// The registry indexes of an [`Owners`] list, in order.
+#[derive(Clone)]
 pub struct OwnerIter<'a>(std::slice::Iter<'a, u32>);
 
 impl Iterator for OwnerIter<'_> {

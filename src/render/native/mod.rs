@@ -448,6 +448,13 @@ impl Parts {
         n.checked_sub(1).and_then(|m| self.ends.get(m)).copied().unwrap_or(0)
     }
 
+    /// Starts loading the first `bytes` of each of `items`' texts: where they start first, for
+    /// all of them, so that those waits overlap, then the texts.
+    fn prefetch_items(&self, items: impl Iterator<Item = usize> + Clone, bytes: usize) {
+        items.clone().for_each(|i| self.prefetch_ends(i));
+        items.for_each(|i| self.prefetch_text(i, bytes));
+    }
+
     /// Starts loading where item `i`'s parts end: the first step of [`Parts::prefetch_text`],
     /// taken far enough ahead that its ends are in cache by then.
     fn prefetch_ends(&self, i: usize) {
@@ -556,6 +563,13 @@ impl OwnerTexts {
         }
         OwnerTexts(parts.finish())
     }
+    /// Starts loading the texts of `owners` (a playbook's dozens, named in its rows): past a
+    /// few thousand owners the table no longer stays cached, and each link waited on memory
+    /// twice, once for where its texts start and once for the texts. All the starts are asked
+    /// for first, so the waits overlap instead of following one another.
+    pub(crate) fn prefetch(&self, owners: impl Iterator<Item = usize> + Clone) {
+        self.0.prefetch_items(owners, 64);
+    }
     fn href(&self, o: usize) -> &str {
         self.0.get(o, 0)
     }
@@ -635,10 +649,12 @@ mod tests {
             w.end();
         }
         let parts = w.finish();
-        for i in [0, 1, 2, 3, 17, usize::MAX / 4] {
+        let edges = [0, 1, 2, 3, 17, usize::MAX / 4];
+        for i in edges {
             parts.prefetch_ends(i);
             parts.prefetch_text(i, 256);
         }
+        parts.prefetch_items(edges.into_iter(), 256);
         let read: Vec<&str> = (0..3).flat_map(|i| [parts.get(i, 0), parts.get(i, 1)]).collect();
         assert_eq!(read, ["first", "&lt;1&gt;", "", "second", "third &amp; last", ""]);
     }

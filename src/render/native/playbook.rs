@@ -23,6 +23,7 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
     let p = &site.pages[i];
     let r = site.rendered[i].as_ref();
     let rows = &site.own.rows[i];
+    refs.owner_texts.prefetch(rows.iter().flat_map(|row| row.listed_owners().iter().chain(row.after_hours)));
     let toc: &[crate::markdown::TocEntry] = r.map(|r| r.toc.as_slice()).unwrap_or(&[]);
     let sides: Vec<&str> = rows.iter().map(|row| row.side()).collect();
     let count = |side: &str| sides.iter().filter(|s| **s == side).count();

@@ -170,6 +170,8 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             .text(&ws.name)
             .raw(" in each playbook</caption>\n      <thead>\n        <tr>\n          <th scope=\"col\">Playbook</th>\n          <th scope=\"col\">Side</th>\n          <th scope=\"col\">Accountable</th>\n          <th scope=\"col\">Responsible</th>\n          <th scope=\"col\">Coverage</th>\n        </tr>\n      </thead>\n      <tbody>");
         let (items, anchor) = (listed(site, refs), format!("ws-{id}"));
+        let rows = || shown.iter().map(|&(p, r)| &site.own.rows[p][r]);
+        refs.owner_texts.prefetch(rows().flat_map(|row| row.accountable().iter().take(1).chain(row.responsible())));
         for (p, r) in shown {
             let row = &site.own.rows[p][r];
             let side = row.side();
@@ -245,6 +247,7 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
                 .raw("</a></th>");
         }
         h.raw("\n        </tr>\n      </thead>\n      <tbody>");
+        refs.owner_texts.prefetch(shown.iter().flat_map(|&i| site.own.rows[i].iter().filter_map(|row| row.accountable().first())));
         for i in shown {
             let item = items.get(i);
             // The playbook's URL, escaped once per build; a row links to it from every cell.
