@@ -2332,13 +2332,16 @@ fn push_csv_field(out: &mut String, s: &str) {
 
 /// `matrix.csv` in parts: the header, then one part per playbook (built in parallel).
 fn matrix_csv(site: &Site) -> Export<'_> {
-    let id = |o: usize| site.reg.owners[o].0.as_str();
+    // The ids on their own: the registry's entries are large, and past a few thousand owners
+    // reading an id there waited on memory twice.
+    let ids: Vec<&str> = site.reg.owners.iter().map(|(id, _)| id.as_str()).collect();
     // One part per playbook, built in parallel, joined in page order.
     let part = move |i: usize| {
         let p = &site.pages[i];
         if !site.visible[i] || site.own.rows[i].is_empty() {
             return None;
         }
+        let id = |o: usize| ids[o];
         let mut out = String::with_capacity(site.own.rows[i].len() * 256);
         // Owner lists are joined into these, reused row to row.
         let (mut responsible, mut consulted, mut informed, mut escalation) = (String::new(), String::new(), String::new(), String::new());
