@@ -124,7 +124,7 @@ impl From<AudienceArg> for Audience {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tune_allocator(&cli.command);
+    set_purge_delay(&cli.command);
     match cli.command {
         Command::Init { dir, theme } => match demarcate::init::init(&dir, theme) {
             Ok(()) => {
@@ -391,15 +391,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// mimalloc's `purge_delay` option (`mi_option_e` in its `mimalloc.h`, whose numbering is kept
 /// stable: retired options keep their slots).
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
-/// mimalloc's `generic_collect` option: every so many allocations that miss the fast path, a
-/// thread walks all its heap's pages to free empty ones (default 10,000).
-const MI_OPTION_GENERIC_COLLECT: std::ffi::c_int = 34;
 /// `serve` gives memory it freed back to the system after 100 ms.
 const SERVE_PURGE_DELAY_MS: std::ffi::c_long = 100;
 /// A one-shot command never does: its memory goes back when it exits.
 const NEVER: std::ffi::c_long = -1;
-/// How seldom a one-shot command walks its heap (the largest value mimalloc accepts).
-const ONE_SHOT_GENERIC_COLLECT: std::ffi::c_long = 1_000_000;
 
 unsafe extern "C" {
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
@@ -415,26 +410,14 @@ unsafe extern "C" {
 // purging 646,000-648,000 faults and 19.8 and 28.3 s (alternating), for a peak of 2,600 MB
 // instead of 2,380 MB; at 10,000 playbooks 299 MB instead of 268 MB, a little faster in three
 // alternating pairs. So `build` and `check` keep what they free for the next stage; `serve`,
-// which lives on between rebuilds, hands it back after 100 ms.
-//
-// The periodic heap walk costs in proportion to the heap, so a build's cost for it grew with
-// the square of the site: 2 samples in 6,354 at 10,000 playbooks, 181-744 in 57,000-67,000 at
-// 100,000 (`perf`, user time). A one-shot command that never hands memory back gains nothing
-// from it (the 100k peak was 2,476 MB either way); `serve` keeps mimalloc's default.
-//
-// `MIMALLOC_PURGE_DELAY` and `MIMALLOC_GENERIC_COLLECT` in the environment still decide when set.
-fn tune_allocator(command: &Command) {
-    let serving = matches!(command, Command::Serve { .. });
-    let options = [
-        (MI_OPTION_PURGE_DELAY, "MIMALLOC_PURGE_DELAY", if serving { SERVE_PURGE_DELAY_MS } else { NEVER }),
-        (MI_OPTION_GENERIC_COLLECT, "MIMALLOC_GENERIC_COLLECT", if serving { 10_000 } else { ONE_SHOT_GENERIC_COLLECT }),
-    ];
-    for (option, variable, value) in options {
-        if std::env::var_os(variable).is_none() {
-            // SAFETY: sets one of mimalloc's documented options; any value is valid at any time
-            // (a negative purge delay: no purging at all; the walk interval is clamped).
-            unsafe { mi_option_set(option, value) }
-        }
+// which lives on between rebuilds, hands it back after 100 ms. `MIMALLOC_PURGE_DELAY` in the
+// environment still decides when it is set.
+fn set_purge_delay(command: &Command) {
+    let delay = if matches!(command, Command::Serve { .. }) { SERVE_PURGE_DELAY_MS } else { NEVER };
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one of mimalloc's documented options; any value is valid at any time
+        // (negative: no purging at all).
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, delay) }
     }
 }
 
@@ -443,22 +426,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_allocator_options_are_set_in_the_allocator_this_binary_links() {
-        // SAFETY: reads mimalloc's options.
-        let get = |option| unsafe { mi_option_get(option) };
-        let defaults = (get(MI_OPTION_PURGE_DELAY), get(MI_OPTION_GENERIC_COLLECT));
+    fn the_purge_delay_is_set_in_the_allocator_this_binary_links() {
+        // SAFETY: reads one of mimalloc's options.
+        let default = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
         let serve = Cli::parse_from(["demarcate", "serve"]).command;
         let build = Cli::parse_from(["demarcate", "build"]).command;
-        tune_allocator(&serve);
-        let serving = (get(MI_OPTION_PURGE_DELAY), get(MI_OPTION_GENERIC_COLLECT));
-        tune_allocator(&build);
-        let building = (get(MI_OPTION_PURGE_DELAY), get(MI_OPTION_GENERIC_COLLECT));
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() && std::env::var_os("MIMALLOC_GENERIC_COLLECT").is_none() {
-            // The slots are purge_delay and generic_collect: v3's defaults for them are 1,000 ms
-            // and 10,000 allocations.
-            assert_eq!(defaults, (1000, 10_000));
-            assert_eq!(serving, (SERVE_PURGE_DELAY_MS, 10_000));
-            assert_eq!(building, (NEVER, ONE_SHOT_GENERIC_COLLECT));
+        set_purge_delay(&serve);
+        let serving = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
+        set_purge_delay(&build);
+        let building = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            // The slot is purge_delay: v3's default for it is 1,000 ms.
+            assert_eq!((default, serving, building), (1000, SERVE_PURGE_DELAY_MS, NEVER));
         }
     }
 }
