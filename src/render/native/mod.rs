@@ -563,10 +563,10 @@ impl OwnerTexts {
         }
         OwnerTexts(parts.finish())
     }
-    /// Starts loading the texts of `owners` (a playbook's dozens, named in its rows): past a
-    /// few thousand owners the table no longer stays cached, and each link waited on memory
-    /// twice, once for where its texts start and once for the texts. All the starts are asked
-    /// for first, so the waits overlap instead of following one another.
+    /// Starts loading the texts of `owners`, the dozens to thousands a page is about to link:
+    /// past a few thousand owners the table no longer stays cached, and each link waited on
+    /// memory twice, once for where its texts start and once for the texts. All the starts are
+    /// asked for first, so the waits overlap instead of following one another.
     pub(crate) fn prefetch(&self, owners: impl Iterator<Item = usize> + Clone) {
         self.0.prefetch_items(owners, 64);
     }

@@ -170,8 +170,8 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             .text(&ws.name)
             .raw(" in each playbook</caption>\n      <thead>\n        <tr>\n          <th scope=\"col\">Playbook</th>\n          <th scope=\"col\">Side</th>\n          <th scope=\"col\">Accountable</th>\n          <th scope=\"col\">Responsible</th>\n          <th scope=\"col\">Coverage</th>\n        </tr>\n      </thead>\n      <tbody>");
         let (items, anchor) = (listed(site, refs), format!("ws-{id}"));
-        let rows = || shown.iter().map(|&(p, r)| &site.own.rows[p][r]);
-        refs.owner_texts.prefetch(rows().flat_map(|row| row.accountable().iter().take(1).chain(row.responsible())));
+        let rows = shown.iter().map(|&(p, r)| &site.own.rows[p][r]);
+        refs.owner_texts.prefetch(rows.flat_map(|row| row.accountable().iter().take(1).chain(row.responsible())));
         for (p, r) in shown {
             let row = &site.own.rows[p][r];
             let side = row.side();
