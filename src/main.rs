@@ -416,8 +416,8 @@ unsafe extern "C" {
 // mimalloc's periodic walk of a thread's heap (`generic_collect`, every 10,000 slow-path
 // allocations) stays on although its cost grows with the heap (0.05-0.19 s of CPU at 100,000
 // playbooks, nothing at 10,000): it also takes in blocks other threads freed and hands emptied
-// pages back for any size to use, and without it a 100k build's peak reached 3.06-3.10 GB in 2
-// of 6 builds against 2.46-2.48 GB.
+// pages back for any size to use, and without it two of six 100k builds peaked near 3 GB (2,991
+// and 3,025 MiB, `/usr/bin/time`'s KB over 1,024) against 2,399-2,421 MiB in the others.
 fn set_purge_delay(command: &Command) {
     let delay = if matches!(command, Command::Serve { .. }) { SERVE_PURGE_DELAY_MS } else { NEVER };
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
