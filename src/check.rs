@@ -50,6 +50,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("overload", Severity::Warning, "one owner accountable for more than `thresholds.max_accountable` workstreams in a playbook"),
     ("unused-owner", Severity::Warning, "an owner no playbook uses"),
     ("empty-faq", Severity::Warning, "an FAQ entry with an empty question or answer"),
+    ("special-file", Severity::Warning, "a named pipe, socket or device under content/, skipped"),
 ];
 
 /// Today as YYYY-MM-DD (UTC), or `DEMARCATE_TODAY` when set (tests pin it).

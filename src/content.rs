@@ -439,7 +439,15 @@ pub fn walk(root: &Path) -> (Vec<(PathBuf, String)>, Vec<Asset>, Vec<Diagnostic>
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            continue;
+        }
+        if !kind.is_file() {
+            diags.push(
+                Diagnostic::warning("special-file", rel_to(root, entry.path()), format!("skipped: {}, not a file", special_kind(kind)))
+                    .help("only files and folders under content/ are built; move it out of content/"),
+            );
             continue;
         }
         let rel = rel_to(&content, entry.path());
@@ -451,6 +459,25 @@ pub fn walk(root: &Path) -> (Vec<(PathBuf, String)>, Vec<Asset>, Vec<Diagnostic>
         }
     }
     (md, assets, diags)
+}
+
+/// What a walked entry that is neither a file nor a folder is, in words.
+fn special_kind(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = kind;
+    "a special file"
 }
 
 /// A relative path with `/` separators.

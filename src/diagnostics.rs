@@ -148,7 +148,12 @@ pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
     let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
     for d in diags {
         let (id, lines, readable) = ids.entry(d.file.as_str()).or_insert_with(|| {
-            let read = std::fs::read_to_string(root.join(&d.file));
+            // Only a regular file is read: opening a named pipe would wait for a writer.
+            let path = root.join(&d.file);
+            let read = match std::fs::metadata(&path) {
+                Ok(m) if m.is_file() => std::fs::read_to_string(&path),
+                _ => Err(std::io::ErrorKind::InvalidInput.into()),
+            };
             let readable = read.is_ok();
             let text = read.unwrap_or_default();
             let lines = LineIndex::new(&text);

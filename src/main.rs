@@ -302,13 +302,12 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
                 {
                     eprintln!("{counts}");
                 }
-                let warn = if report.diagnostics.warnings() > 0 {
-                    format!(" ({} warnings)", report.diagnostics.warnings())
-                } else {
-                    String::new()
+                let plural = |n: usize| if n == 1 { "" } else { "s" };
+                let warn = match report.diagnostics.warnings() {
+                    0 => String::new(),
+                    n => format!(" ({n} warning{})", plural(n)),
                 };
                 if report.warm {
-                    let plural = |n: usize| if n == 1 { "" } else { "s" };
                     let mut what = match (report.files, report.removed) {
                         (0, 0) => "nothing to update".to_string(),
                         (n, 0) => format!("updated {n} file{}", plural(n)),

@@ -94,6 +94,7 @@ const COVERED: &[&str] = &[
     "overload",
     "unused-owner",
     "empty-faq",
+    "special-file",
     "unknown-theme",
     "duplicate-alias",
     "duplicate-registry",
@@ -1241,6 +1242,40 @@ fn an_unreadable_page_is_an_io_error_naming_it() {
     let (run, diags) = check(&s);
     run.fails_with(1);
     assert!(diags.iter().any(|d| d.code == "io" && d.file == "content/locked/page.md"), "{diags:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_or_socket_under_content_is_skipped_with_a_warning_naming_it() {
+    let s = Site::with_config();
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    // A pipe named like a page: reading it would wait forever for a writer.
+    let pipe = std::ffi::CString::new(s.path().join("content/pipe.md").into_os_string().into_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(pipe.as_ptr(), 0o644) }, 0, "mkfifo");
+    let _socket = std::os::unix::net::UnixListener::bind(s.path().join("content/live.sock")).unwrap();
+    let (run, diags) = check(&s);
+    run.ok();
+    let skipped = with_code(&diags, "special-file");
+    let files: Vec<&str> = skipped.iter().map(|d| d.file.as_str()).collect();
+    assert_eq!(files, ["content/live.sock", "content/pipe.md"], "{diags:#?}");
+    assert!(skipped[0].message.contains("a socket") && skipped[1].message.contains("a named pipe"), "{skipped:#?}");
+    assert!(skipped.iter().all(|d| d.severity == "warning"), "{skipped:#?}");
+    // The human report shows each file's lines: it must not open the pipe, which would wait
+    // forever for a writer.
+    let limit = std::time::Duration::from_secs(60);
+    let human = run_with_timeout(s.path(), &["check"], limit).expect("check with a pipe under content/ finished");
+    human.ok();
+    assert!(human.stderr.contains("special-file") && human.stderr.contains("content/pipe.md"), "{}", human.stderr);
+    let build = run_with_timeout(s.path(), &["build"], limit).expect("build with a pipe under content/ finished");
+    build.ok();
+    assert!(build.stdout.contains("(2 warnings)"), "{}", build.stdout);
+    assert!(s.path().join("site/acme/index.html").is_file(), "the playbook beside them is built");
+    assert!(!s.path().join("site/pipe/index.html").exists() && !s.path().join("site/live.sock").exists(), "neither is built or copied");
+    std::fs::remove_file(s.path().join("content/live.sock")).unwrap();
+    let again = run_with_timeout(s.path(), &["build", "--no-cache"], limit).expect("build finished");
+    again.ok();
+    assert!(again.stdout.contains("(1 warning)"), "{}", again.stdout);
 }
 
 #[test]
