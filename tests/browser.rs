@@ -1,7 +1,8 @@
-//! Live reload in a real browser: headless Chromium driven through chromedriver's W3C WebDriver
-//! JSON API (over the tiny HTTP client of `common`), looking at a page served by
-//! `demarcate serve` while the site changes on disk. The test never navigates or refreshes after
-//! the first load: every change must reach the page by itself.
+//! The theme in a real browser: headless Chromium driven through chromedriver's W3C WebDriver
+//! JSON API (over the tiny HTTP client of `common`), looking at pages served by `demarcate serve`.
+//! Live reload while the site changes on disk (the test never navigates or refreshes after the
+//! first load: every change must reach the page by itself), search, and the header's layout from
+//! phone to wide screen.
 //!
 //! Needs `chromedriver` on PATH and Chromium (Debian: `apt-get install chromium chromium-driver`);
 //! without them the test prints a note and passes. `CHROMEDRIVER` and `CHROMIUM` override the
@@ -383,5 +384,53 @@ fn search_in_a_real_browser() {
     drop(session);
     drop(driver);
     drop(client);
+    drop(serve);
+}
+
+/// The default theme's header at every width from phone to wide screen, with more sections than
+/// fit beside the brand: the search box stays on the brand's row (on phones, below the
+/// sections), and the sections come below it; it never sits on a row of its own.
+#[test]
+fn header_search_box_keeps_its_row_at_every_width() {
+    let (Some(driver_bin), Some(chromium)) = (chromedriver_binary(), chromium_binary()) else {
+        eprintln!("note: SKIPPING header_search_box_keeps_its_row_at_every_width: chromedriver and/or Chromium not found");
+        return;
+    };
+    let s = Site::with_config();
+    s.file(CO, &playbook("Body.\n"));
+    for name in ["Onboarding guides", "Escalation runbooks", "Security operations", "Vendor management", "Service reviews"] {
+        let folder = name.to_lowercase().replace(' ', "-");
+        s.file(&format!("content/{folder}/_index.md"), &format!("---\ntitle: {name}\n---\nAbout {name}.\n"));
+        s.file(&format!("content/{folder}/notes.md"), &format!("---\ntitle: {name} notes\n---\nText.\n"));
+    }
+    let serve = Serve::start(s.path(), &[]);
+    let driver = Driver::start(&driver_bin);
+    let session = Session::new(&driver, &chromium);
+    let boxes = "function r(s){var b=document.querySelector(s).getBoundingClientRect();return [b.top,b.bottom,b.left,b.right];}\
+                 return {brand:r('.brand'),search:r('.header-search'),nav:r('.site-nav'),items:document.querySelectorAll('.site-nav li').length,\
+                 width:document.documentElement.clientWidth};";
+    for width in [400, 600, 700, 820, 960, 1100, 1280, 1600] {
+        session.cmd("POST", "/window/rect", Some(json!({"width": width, "height": 900}))).expect("resize the window");
+        // A new address each time, and the stylesheet waited for: navigating again to the same
+        // address can return while the new document is still loading.
+        session.navigate(&serve.url(&format!("/owners/?width={width}")));
+        let styled = "return document.readyState === 'complete' && document.styleSheets.length > 0;";
+        session.wait_for("the page and its stylesheet", styled, |v| v == &json!(true));
+        let v = session.exec(boxes);
+        let edge = |k: &str, i: usize| v[k][i].as_f64().unwrap_or_else(|| panic!("{k} in {v}"));
+        let (top, bottom, left, right) = (0, 1, 2, 3);
+        assert_eq!(v["items"], json!(9), "five sections and four indexes in the navigation: {v}");
+        let phone = v["width"].as_f64().unwrap_or(0.0) <= 640.0;
+        if phone {
+            assert!(edge("search", top) >= edge("nav", bottom) - 1.0, "{width} px: on a phone the box comes below the sections: {v}");
+        } else {
+            let middle = |k: &str| (edge(k, top) + edge(k, bottom)) / 2.0;
+            assert!((middle("brand") - middle("search")).abs() < 8.0, "{width} px: the box is on the brand's row: {v}");
+            assert!(edge("search", left) > edge("brand", right), "{width} px: the box is right of the brand: {v}");
+            assert!(edge("nav", top) >= edge("search", bottom) - 1.0, "{width} px: the sections come below: {v}");
+        }
+    }
+    drop(session);
+    drop(driver);
     drop(serve);
 }
