@@ -192,19 +192,25 @@ W.prototype=O.prototype;W.CONNECTING=0;W.OPEN=1;W.CLOSED=2;W.__tracked=true;wind
 
 const ES_OPEN: &str = "var l=window.__demarcateES||[];return l.length>0&&l.every(function(e){return e.readyState===1;});";
 
+/// chromedriver and Chromium, or `None` after a note that `test` is skipped.
+fn browser_or_skip(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let found = chromedriver_binary().zip(chromium_binary());
+    if found.is_none() {
+        eprintln!(
+            "note: SKIPPING {test}: chromedriver and/or Chromium not found \
+             (install the Debian packages `chromium` and `chromium-driver`)"
+        );
+    }
+    found
+}
+
 fn playbook(body: &str) -> String {
     acme_playbook("Acme co-managed", body)
 }
 
 #[test]
 fn live_reload_in_a_real_browser() {
-    let (Some(driver_bin), Some(chromium)) = (chromedriver_binary(), chromium_binary()) else {
-        eprintln!(
-            "note: SKIPPING live_reload_in_a_real_browser: chromedriver and/or Chromium not found \
-             (install the Debian packages `chromium` and `chromium-driver`)"
-        );
-        return;
-    };
+    let Some((driver_bin, chromium)) = browser_or_skip("live_reload_in_a_real_browser") else { return };
 
     // The site's own stylesheet: the theme's, so the page looks as usual, plus a marker rule.
     let theme_css = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static/style.css"))
@@ -303,10 +309,7 @@ fn live_reload_in_a_real_browser() {
 /// index the build writes.
 #[test]
 fn search_in_a_real_browser() {
-    let (Some(driver_bin), Some(chromium)) = (chromedriver_binary(), chromium_binary()) else {
-        eprintln!("note: SKIPPING search_in_a_real_browser: chromedriver and/or Chromium not found");
-        return;
-    };
+    let Some((driver_bin, chromium)) = browser_or_skip("search_in_a_real_browser") else { return };
     let s = Site::with_config();
     s.file(CO, &playbook("Body.\n"));
     for n in 0..60 {
@@ -392,10 +395,7 @@ fn search_in_a_real_browser() {
 /// sections), and the sections come below it; it never sits on a row of its own.
 #[test]
 fn header_search_box_keeps_its_row_at_every_width() {
-    let (Some(driver_bin), Some(chromium)) = (chromedriver_binary(), chromium_binary()) else {
-        eprintln!("note: SKIPPING header_search_box_keeps_its_row_at_every_width: chromedriver and/or Chromium not found");
-        return;
-    };
+    let Some((driver_bin, chromium)) = browser_or_skip("header_search_box_keeps_its_row_at_every_width") else { return };
     let s = Site::with_config();
     s.file(CO, &playbook("Body.\n"));
     for name in ["Onboarding guides", "Escalation runbooks", "Security operations", "Vendor management", "Service reviews"] {
