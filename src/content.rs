@@ -462,6 +462,7 @@ pub fn walk(root: &Path) -> (Vec<(PathBuf, String)>, Vec<Asset>, Vec<Diagnostic>
 }
 
 /// What a walked entry that is neither a file nor a folder is, in words.
+#[cfg_attr(not(unix), allow(unused_variables))]
 fn special_kind(kind: std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
@@ -476,7 +477,6 @@ fn special_kind(kind: std::fs::FileType) -> &'static str {
             return "a device";
         }
     }
-    let _ = kind;
     "a special file"
 }
 

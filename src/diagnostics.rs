@@ -148,13 +148,9 @@ pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
     let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
     for d in diags {
         let (id, lines, readable) = ids.entry(d.file.as_str()).or_insert_with(|| {
-            // Only a regular file is read: opening a named pipe would wait for a writer.
-            let path = root.join(&d.file);
-            let read = match std::fs::metadata(&path) {
-                Ok(m) if m.is_file() => std::fs::read_to_string(&path),
-                _ => Err(std::io::ErrorKind::InvalidInput.into()),
-            };
-            let readable = read.is_ok();
+            // Only a regular file is read: a named pipe would wait for a writer.
+            let read = crate::regular_file::read_text(&root.join(&d.file));
+            let readable = read.is_some();
             let text = read.unwrap_or_default();
             let lines = LineIndex::new(&text);
             (files.add(d.file.clone(), text), lines, readable)

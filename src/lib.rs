@@ -16,6 +16,7 @@ pub mod output_stamps;
 pub mod ownership;
 pub mod preview;
 pub mod read_ahead;
+pub mod regular_file;
 pub mod render;
 pub mod serve;
 pub mod site;

@@ -254,21 +254,6 @@ impl Sink for DiskOutput {
     }
 }
 
-/// `path` open for reading, with its metadata, when it is a regular file (not a symbolic link).
-fn open_regular(path: &Path) -> Option<(std::fs::File, std::fs::Metadata)> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
-    #[cfg(not(unix))]
-    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
-        return None;
-    }
-    let file = options.open(path).ok()?;
-    let meta = file.metadata().ok().filter(|m| m.is_file())?;
-    Some((file, meta))
-}
-
 /// The bytes compared at a time: a file that differs early is not read to its end.
 const CHUNK: usize = 16 * 1024;
 
@@ -290,7 +275,7 @@ fn reads_as(mut file: std::fs::File, len: u64, next: &mut dyn FnMut(&mut [u8]) -
 
 /// The stamp of `path` when it is a regular file holding exactly `bytes`; `None` otherwise.
 fn holds_exactly(path: &Path, bytes: &[u8]) -> Option<FileStamp> {
-    let (file, meta) = open_regular(path).filter(|(_, meta)| meta.len() == bytes.len() as u64)?;
+    let (file, meta) = crate::regular_file::open(path, false).filter(|(_, meta)| meta.len() == bytes.len() as u64)?;
     let mut rest = bytes;
     reads_as(file, meta.len(), &mut |chunk| {
         let (now, later) = rest.split_at(chunk.len());
@@ -304,7 +289,9 @@ fn holds_exactly(path: &Path, bytes: &[u8]) -> Option<FileStamp> {
 /// Whether `a` and `b` are regular files with the same bytes.
 fn same_files(a: &Path, b: &Path) -> bool {
     use std::io::Read;
-    let (Some((a, a_meta)), Some((mut b, b_meta))) = (open_regular(a), open_regular(b)) else { return false };
+    let (Some((a, a_meta)), Some((mut b, b_meta))) = (crate::regular_file::open(a, false), crate::regular_file::open(b, false)) else {
+        return false;
+    };
     let (len, b_len) = (a_meta.len(), b_meta.len());
     let mut other = [0u8; CHUNK];
     len == b_len && reads_as(a, len, &mut |chunk| b.read_exact(&mut other[..chunk.len()]).is_ok() && *chunk == other[..chunk.len()])

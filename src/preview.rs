@@ -662,13 +662,9 @@ impl Preview {
     fn refresh_page(&mut self, rel: &str) -> Option<(usize, Refreshed)> {
         let site = self.site.as_mut()?;
         let i = *site.by_rel.get(rel)?;
-        let path = self.root.join(crate::content::CONTENT_DIR).join(rel);
-        // Something other than a file now (a named pipe would block the read): a rebuild walks
+        // Something other than a file now (a named pipe is not read): a rebuild walks
         // `content/` again and reports it.
-        if !path.is_file() {
-            return None;
-        }
-        let raw = std::fs::read_to_string(path).ok()?;
+        let raw = crate::regular_file::read_text(&self.root.join(crate::content::CONTENT_DIR).join(rel))?;
         site.refresh(i, raw).map(|r| (i, r))
     }
 
