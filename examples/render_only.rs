@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let runs: usize = args.next().and_then(|r| r.to_str()?.parse().ok()).unwrap_or(3);
-    let opts = BuildOptions { audience: None, drafts: false, base_url: None };
+    let opts = BuildOptions::default();
     let (site, diagnostics) = demarcate::build::check_once(&root, &opts);
     let Some(site) = site.filter(|_| !diagnostics.has_errors()) else {
         eprintln!("render_only: {} does not check cleanly; run `demarcate check` on it", root.display());

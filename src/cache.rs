@@ -152,7 +152,7 @@ pub fn environment(cfg: &crate::config::SiteConfig, theme: &ThemeFiles, opts: &B
     FORMAT.hash(&mut h);
     env!("CARGO_PKG_VERSION").hash(&mut h);
     crate::check::today().hash(&mut h);
-    (opts.audience.map(|a| a.as_str()), opts.drafts, &opts.base_url).hash(&mut h);
+    (opts.audience.map(|a| a.as_str()), opts.drafts, &opts.base_url, opts.offline).hash(&mut h);
     output_key(output).hash(&mut h);
     cfg.files.hash(&mut h);
     theme.templates.hash(&mut h);
@@ -629,6 +629,7 @@ impl Snapshot {
             description: frame.description,
             base_url: frame.base_url,
             base_path: frame.base_path,
+            offline: frame.offline,
             pages: self.pages,
             visible: self.visible,
             assets: self.assets,

@@ -17,6 +17,7 @@ pub mod ownership;
 pub mod preview;
 pub mod read_ahead;
 pub mod regular_file;
+pub mod relative_links;
 pub mod render;
 pub mod serve;
 pub mod site;

@@ -55,6 +55,12 @@ enum Command {
         /// as the output folder holds them are left alone.
         #[arg(long)]
         no_cache: bool,
+        /// Make every link relative to its page and name index.html, so the site works opened
+        /// straight from disk (file://) with no web server: a copy on a laptop for when the
+        /// intranet is down, or a zip for a client. The sitemap, robots.txt, canonical links and
+        /// the exports keep absolute URLs.
+        #[arg(long)]
+        offline: bool,
     },
     /// Deletes an output folder a build replaced (started detached by `build`).
     #[command(hide = true)]
@@ -136,8 +142,8 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Build { site, output, base_url, drafts, audience, quiet, no_cache } => {
-            let opts = BuildOptions { audience: Some(audience.into()), drafts, base_url };
+        Command::Build { site, output, base_url, drafts, audience, quiet, no_cache, offline } => {
+            let opts = BuildOptions { audience: Some(audience.into()), drafts, base_url, offline };
             let output = output.unwrap_or_else(|| site.join("site"));
             run_build(&site, &opts, &output, quiet, !no_cache)
         }
@@ -149,7 +155,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Serve { site, port, bind, open, audience, drafts, quiet, page_memory } => {
-            let build = BuildOptions { audience: Some(audience.into()), drafts, base_url: None };
+            let build = BuildOptions { audience: Some(audience.into()), drafts, ..BuildOptions::default() };
             let memory = page_memory.saturating_mul(1 << 20);
             let opts = demarcate::serve::ServeOptions { root: site, bind, port, open, build, quiet, memory };
             match demarcate::serve::serve(opts) {
@@ -161,7 +167,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Check { site, format, deny, audience, drafts } => {
-            let opts = BuildOptions { audience: Some(audience.into()), drafts, base_url: None };
+            let opts = BuildOptions { audience: Some(audience.into()), drafts, ..BuildOptions::default() };
             run_check(&site, &opts, format, deny.is_some())
         }
     }

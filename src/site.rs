@@ -20,6 +20,9 @@ pub struct BuildOptions {
     pub audience: Option<Audience>,
     pub drafts: bool,
     pub base_url: Option<String>,
+    /// Links relative to each page, naming `index.html` (see [`crate::relative_links`]), so the
+    /// output works opened from disk.
+    pub offline: bool,
 }
 
 /// One question shown on a playbook page.
@@ -138,6 +141,8 @@ pub struct Site {
     pub base_url: String,
     /// Path part of `base_url`, starts and ends with `/`.
     pub base_path: String,
+    /// Views written with links relative to each page (`build --offline`).
+    pub offline: bool,
     pub pages: Vec<Page>,
     /// Whether each page is part of this build (not a draft, right audience).
     pub visible: Vec<bool>,
@@ -351,6 +356,8 @@ pub struct Frame {
     pub description: String,
     pub base_url: String,
     pub base_path: String,
+    /// See [`BuildOptions::offline`].
+    pub offline: bool,
     /// Problems found in the config and registry.
     pub diagnostics: Diagnostics,
 }
@@ -373,7 +380,7 @@ impl Frame {
         let mut d = Vec::new();
         let reg = Registry::new(&cfg, &mut d);
         diagnostics.extend(d);
-        Ok(Frame { cfg, reg, audience, title, description, base_url, base_path, diagnostics })
+        Ok(Frame { cfg, reg, audience, title, description, base_url, base_path, offline: opts.offline, diagnostics })
     }
 }
 
@@ -459,7 +466,7 @@ impl Site {
                 f
             }
         };
-        let Frame { cfg, reg, audience, title, description, base_url, base_path, mut diagnostics } = frame;
+        let Frame { cfg, reg, audience, title, description, base_url, base_path, offline, mut diagnostics } = frame;
         let t = std::time::Instant::now();
         let unknown = cfg.config.front_matter.unknown_keys;
         let mut previous = previous.and_then(|p| p.still_holding(&cfg, &base_path));
@@ -506,6 +513,7 @@ impl Site {
             description,
             base_url,
             base_path,
+            offline,
             pages,
             visible,
             assets: loaded.assets,

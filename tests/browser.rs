@@ -434,3 +434,42 @@ fn header_search_box_keeps_its_row_at_every_width() {
     drop(driver);
     drop(serve);
 }
+
+#[test]
+fn an_offline_build_works_opened_from_disk_in_a_real_browser() {
+    let Some((driver_bin, chromium)) = browser_or_skip("an_offline_build_works_opened_from_disk_in_a_real_browser") else { return };
+    let s = Site::with_config();
+    s.file(CO, &playbook("Body.\n"));
+    s.file("content/guides/beta.md", "---\ntitle: Working with Beta\nsummary: Notes on Beta Ltd.\naudience: client\n---\nText.\n");
+    s.run(&["build", "--offline", "-q"]).ok();
+    let root = format!("file://{}", s.path().join("site").display());
+    let driver = Driver::start(&driver_bin);
+    let session = Session::new(&driver, &chromium);
+    // Styled: the theme's stylesheet, named relative to the page, loaded from disk.
+    let styled = "return document.readyState === 'complete' && getComputedStyle(document.body).display === 'flex';";
+    let at = "return [location.pathname.replace(/^.*\\/site\\//, ''), document.title];";
+
+    session.navigate(&format!("{root}/index.html"));
+    session.wait_for("the home page, styled", styled, |v| v == &json!(true));
+    // A link in the header names a file, not a folder (which would show a listing).
+    session.exec("document.querySelector('.site-nav a[href$=\"owners/index.html\"]').click();return true;");
+    let page = session.wait_for("the owners page", at, |v| v[0] == json!("owners/index.html"));
+    assert!(page[1].as_str().is_some_and(|t| t.starts_with("Owners")), "{page}");
+    session.wait_for("the owners page, styled", styled, |v| v == &json!(true));
+
+    // The header's search box opens the search page from disk, which finds the playbook and
+    // links it as a file relative to itself.
+    session.exec("var f=document.querySelector('form.header-search');f.querySelector('input').value='acme co';f.submit();return true;");
+    let status = "var s=document.querySelector('[data-search-status]');return s?s.textContent:null;";
+    let said = session.wait_for("results on the search page", status, |v| v.as_str().is_some_and(|t| t.contains("acme co")));
+    assert!(said.as_str().is_some_and(|t| t.starts_with("1 page")), "{said}\n{}", session.text());
+    let hit = session.exec("var a=document.querySelector('.search-hit a');return a?[a.getAttribute('href'),a.href]:null;");
+    assert_eq!(hit[0], json!("../clients/acme-co-managed/index.html"), "{hit}");
+    let target = hit[1].as_str().expect("the link's address").to_string();
+    session.navigate(&target);
+    let page = session.wait_for("the playbook", at, |v| v[0] == json!("clients/acme-co-managed/index.html"));
+    assert!(page[1].as_str().is_some_and(|t| t.starts_with("Acme co-managed")), "{page}");
+    session.wait_for("the playbook, styled", styled, |v| v == &json!(true));
+    drop(session);
+    drop(driver);
+}

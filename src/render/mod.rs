@@ -1059,13 +1059,20 @@ impl Job {
     /// Renders the job, natively or through Tera.
     fn render(&self, site: &Site, refs: &Refs, tera: &Tera, theme: &ThemeFiles) -> Rendered {
         let start = std::time::Instant::now();
-        if let Some((template, html)) = self.native(site, refs) {
-            return Rendered { template, path: self.path(site), html: Ok(html), context: std::time::Duration::ZERO };
+        let mut rendered = if let Some((template, html)) = self.native(site, refs) {
+            Rendered { template, path: self.path(site), html: Ok(html), context: std::time::Duration::ZERO }
+        } else {
+            let (template, path, cx, label) = self.context(site, refs);
+            let context = start.elapsed();
+            let html = tera.render(template, &cx).map(String::into_bytes).map_err(|e| template_error(theme, &e, Some(&label)));
+            Rendered { template, path, html, context }
+        };
+        if site.offline
+            && let Ok(html) = &mut rendered.html
+        {
+            *html = crate::relative_links::relativize(html, &rendered.path, &site.base_path);
         }
-        let (template, path, cx, label) = self.context(site, refs);
-        let context = start.elapsed();
-        let html = tera.render(template, &cx).map(String::into_bytes).map_err(|e| template_error(theme, &e, Some(&label)));
-        Rendered { template, path, html, context }
+        rendered
     }
 
     /// The file this job writes, relative to the output folder.

@@ -5,6 +5,9 @@
 //! and the owners that have a page in this build. It is a script, not JSON, so the search
 //! works from `file://` too, where a page cannot fetch a file.
 //!
+//! Its URLs are the site's absolute paths; opened from disk (`file://`, a `build --offline`
+//! site), the search page makes them relative to itself, as the build does every page's links.
+//!
 //! It is made from front-matter only (a page's title included, even when it comes from the
 //! first heading), so it changes exactly when the ownership export does, and is written
 //! whenever that is, spliced as that is.
@@ -50,7 +53,9 @@ pub(super) fn search_index(site: &Site) -> Export<'_> {
             }
         })
         .collect();
-    let head = json!({"version": FORMAT, "parties": parties, "workstreams": workstreams, "owners": owners});
+    // `base`: the path the URLs start with, for the search page opened from disk
+    // (`build --offline`), where it makes them relative.
+    let head = json!({"version": FORMAT, "base": site.base_path, "parties": parties, "workstreams": workstreams, "owners": owners});
     let head = head.to_string();
     // `{…}` becomes `window.demarcateSearch={…,"pages":[`, the pages following.
     let head = format!("window.demarcateSearch={},\"pages\":[", head.strip_suffix('}').unwrap_or(&head));

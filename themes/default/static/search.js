@@ -25,6 +25,19 @@
   var PAGE = 50;
   var NAMED = 8;
 
+  /* Opened from disk (a site built with --offline), a link names the file relative to this
+   * page, which is always BASE/search/index.html, as the build writes every other link. */
+  var fromDisk = location.protocol === "file:" && typeof index.base === "string";
+  function href(url) {
+    if (!fromDisk || url.indexOf(index.base) !== 0) return url;
+    var rest = url.slice(index.base.length);
+    var cut = rest.search(/[?#]/);
+    var tail = cut < 0 ? "" : rest.slice(cut);
+    var path = cut < 0 ? rest : rest.slice(0, cut);
+    if (path === "" || path.charAt(path.length - 1) === "/") path += "index.html";
+    return "../" + path + tail;
+  }
+
   /* Case and accents do not matter: "Bâtiment" matches "batiment". */
   function norm(s) {
     var n = String(s).toLowerCase();
@@ -140,7 +153,7 @@
 
   function link(url, content) {
     var a = el("a", null, [content]);
-    a.href = url;
+    a.href = href(url);
     return a;
   }
 
