@@ -57,8 +57,8 @@ enum Command {
         no_cache: bool,
         /// Make every link relative to its page and name index.html, so the site works opened
         /// straight from disk (file://) with no web server: a copy on a laptop for when the
-        /// intranet is down, or a zip for a client. The sitemap, robots.txt, canonical links and
-        /// the exports keep absolute URLs.
+        /// intranet is down, or a zip for a client. The sitemap, robots.txt, the exports and
+        /// links with a host keep absolute URLs.
         #[arg(long)]
         offline: bool,
     },

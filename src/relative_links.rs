@@ -1,11 +1,11 @@
 //! Links for a site opened straight from disk (`build --offline`): each page's links into the
-//! site (`href`, `src` and `action` values that start with the base path) rewritten relative to
-//! the page, with `index.html` spelled out. Opened from `file://`, a link to `/owners/` would
-//! name the disk's root and a folder would show a listing; these name the file.
+//! site (quoted `href`, `src` and `action` values that start with the base path) rewritten
+//! relative to the page, with `index.html` spelled out. Opened from `file://`, a link to
+//! `/owners/` would name the disk's root and a folder would show a listing; these name the file.
 //!
 //! Applied to every rendered view as it leaves the renderer (`render::Job::render`), so full,
 //! warm and in-place builds write the same bytes; the exports, the sitemap and `robots.txt`
-//! keep their absolute URLs, as do links with a host (`https://…`, the canonical link).
+//! keep their absolute URLs, as do links with a host (`https://…`).
 
 /// The attributes whose values are links.
 const ATTRIBUTES: [&[u8]; 3] = [b"href", b"src", b"action"];
