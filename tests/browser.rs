@@ -204,6 +204,9 @@ fn browser_or_skip(test: &str) -> Option<(PathBuf, PathBuf)> {
     found
 }
 
+/// The search page's status line (what it found, or that it is loading), or null.
+const SEARCH_STATUS: &str = "var s=document.querySelector('[data-search-status]');return s?s.textContent:null;";
+
 fn playbook(body: &str) -> String {
     acme_playbook("Acme co-managed", body)
 }
@@ -320,7 +323,7 @@ fn search_in_a_real_browser() {
     let serve = Serve::start(s.path(), &[]);
     let driver = Driver::start(&driver_bin);
     let session = Session::new(&driver, &chromium);
-    let status = "var s=document.querySelector('[data-search-status]');return s?s.textContent:null;";
+    let status = SEARCH_STATUS;
     let hits = "return document.querySelectorAll('.search-hit').length;";
 
     // 1. A query in the address runs on load: owners by name and id, pages through their rows.
@@ -460,7 +463,7 @@ fn an_offline_build_works_opened_from_disk_in_a_real_browser() {
     // The header's search box opens the search page from disk, which finds the playbook and
     // links it as a file relative to itself.
     session.exec("var f=document.querySelector('form.header-search');f.querySelector('input').value='acme co';f.submit();return true;");
-    let status = "var s=document.querySelector('[data-search-status]');return s?s.textContent:null;";
+    let status = SEARCH_STATUS;
     let said = session.wait_for("results on the search page", status, |v| v.as_str().is_some_and(|t| t.contains("acme co")));
     assert!(said.as_str().is_some_and(|t| t.starts_with("1 page")), "{said}\n{}", session.text());
     let hit = session.exec("var a=document.querySelector('.search-hit a');return a?[a.getAttribute('href'),a.href]:null;");

@@ -153,18 +153,6 @@ fn yq(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// A copy of the example site in the repository root (its config files and `content/`).
-fn example_site() -> Site {
-    let s = Site::new();
-    for f in ["demarcate.yaml", "parties.yaml", "owners.yaml", "workstreams.yaml"] {
-        if repo().join(f).is_file() {
-            std::fs::copy(repo().join(f), s.path().join(f)).expect("copy config");
-        }
-    }
-    copy_tree(&repo().join("content"), &s.path().join("content"));
-    s
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. The example site
 

@@ -5,21 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A copy of the example site (config and content) in a temporary folder.
-fn example_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(repo().join("demarcate.yaml"), dir.path().join("demarcate.yaml")).expect("copy config");
-    copy_tree(&repo().join("content"), &dir.path().join("content"));
-    dir
-}
 
 /// How a browser resolves each link into the site from a page opened from disk: every
 /// `href`, `src` and `action` of every HTML file of `out` that is neither an anchor on the
@@ -49,7 +37,7 @@ fn links_from_disk(out: &Path) -> (usize, Vec<String>) {
 
 #[test]
 fn an_offline_build_links_every_page_to_files_that_exist_for_both_audiences() {
-    let site = example_copy();
+    let site = example_site();
     for audience in ["internal", "client"] {
         let out = site.path().join(format!("offline-{audience}"));
         let out_arg = out.to_str().expect("utf-8 path");
@@ -82,7 +70,7 @@ fn an_offline_build_links_every_page_to_files_that_exist_for_both_audiences() {
 
 #[test]
 fn an_offline_warm_rebuild_writes_what_a_cold_one_does_and_the_modes_never_share_a_cache() {
-    let site = example_copy();
+    let site = example_site();
     let warm = site.path().join("warm");
     let cold = site.path().join("cold");
     let (warm_arg, cold_arg) = (warm.to_str().expect("utf-8 path"), cold.to_str().expect("utf-8 path"));

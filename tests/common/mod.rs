@@ -213,6 +213,19 @@ pub fn files_below(dir: &Path) -> Vec<String> {
     out
 }
 
+/// A copy of the example site in the repository root (its config files and `content/`).
+pub fn example_site() -> Site {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let s = Site::new();
+    for f in ["demarcate.yaml", "parties.yaml", "owners.yaml", "workstreams.yaml"] {
+        if repo.join(f).is_file() {
+            std::fs::copy(repo.join(f), s.path().join(f)).expect("copy config");
+        }
+    }
+    copy_tree(&repo.join("content"), &s.path().join("content"));
+    s
+}
+
 /// Copies a folder tree (files and folders only; symlinks are followed).
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
