@@ -1,6 +1,7 @@
 //! Links for a site opened straight from disk (`build --offline`): each page's links into the
 //! site (quoted `href`, `src` and `action` values that start with the base path) rewritten
-//! relative to the page, with `index.html` spelled out. Opened from `file://`, a link to
+//! relative to the page by the shortest path (`../managed/index.html` between two playbooks of
+//! one client, not a climb to the root and down again), with `index.html` spelled out. Opened from `file://`, a link to
 //! `/owners/` would name the disk's root and a folder would show a listing; these name the file.
 //!
 //! Applied to every rendered view as it leaves the renderer (`render::Job::render`), so full,
@@ -15,7 +16,7 @@ const ATTRIBUTES: [&[u8]; 3] = [b"href", b"src", b"action"];
 /// `base_path` is the site's (starts and ends with `/`). Only attribute values inside tags are
 /// looked at, never text or comments.
 pub fn relativize(html: &[u8], page: &str, base_path: &str) -> Vec<u8> {
-    let up = "../".repeat(page.matches('/').count());
+    let from = Folder::of(page);
     let base = base_path.as_bytes();
     let mut out = Vec::with_capacity(html.len() + html.len() / 16);
     let mut copied = 0;
@@ -43,7 +44,7 @@ pub fn relativize(html: &[u8], page: &str, base_path: &str) -> Vec<u8> {
             // Into the site: the base path, but not a protocol-relative `//host/…`.
             if ATTRIBUTES.iter().any(|a| name.eq_ignore_ascii_case(a)) && value.starts_with(base) && !value.starts_with(b"//") {
                 out.extend_from_slice(&html[copied..value_start]);
-                out.extend_from_slice(&relative(&value[base.len()..], &up));
+                out.extend_from_slice(&from.link_to(&value[base.len()..]));
                 copied = value_end;
             }
         }
@@ -60,19 +61,39 @@ fn finish(mut out: Vec<u8>, html: &[u8], copied: usize) -> Vec<u8> {
     out
 }
 
-/// A path below the site's root (after the base path), with its query and fragment, as seen
-/// from a page `up` folders down: `owners/noc/#roles` → `../../owners/noc/index.html#roles`.
-fn relative(rest: &[u8], up: &str) -> Vec<u8> {
-    let cut = rest.iter().position(|&b| b == b'?' || b == b'#').unwrap_or(rest.len());
-    let (path, tail) = rest.split_at(cut);
-    let mut link = Vec::with_capacity(up.len() + rest.len() + 10);
-    link.extend_from_slice(up.as_bytes());
-    link.extend_from_slice(path);
-    if path.is_empty() || path.ends_with(b"/") {
-        link.extend_from_slice(b"index.html");
+/// The folder a page is written in, as its path's segments below the output's root.
+struct Folder<'a>(Vec<&'a [u8]>);
+
+impl<'a> Folder<'a> {
+    /// `owners/noc/index.html` → the folder `owners/noc`.
+    fn of(page: &'a str) -> Folder<'a> {
+        let mut segments: Vec<&[u8]> = page.as_bytes().split(|&b| b == b'/').collect();
+        segments.pop();
+        Folder(segments)
     }
-    link.extend_from_slice(tail);
-    link
+
+    /// A path below the site's root (after the base path), with its query and fragment, as
+    /// seen from this folder: from `clients/acme`, `owners/noc/#roles` is
+    /// `../../owners/noc/index.html#roles` and `clients/acme/x.pdf` is `x.pdf`.
+    fn link_to(&self, rest: &[u8]) -> Vec<u8> {
+        let cut = rest.iter().position(|&b| b == b'?' || b == b'#').unwrap_or(rest.len());
+        let (path, tail) = rest.split_at(cut);
+        // The target's folders, then its file (empty for a folder's own page).
+        let mut folders: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
+        let file = folders.pop().unwrap_or_default();
+        let shared = self.0.iter().zip(&folders).take_while(|(a, b)| a == b).count();
+        let mut link = Vec::with_capacity(3 * (self.0.len() - shared) + rest.len() + 10);
+        for _ in shared..self.0.len() {
+            link.extend_from_slice(b"../");
+        }
+        for folder in &folders[shared..] {
+            link.extend_from_slice(folder);
+            link.push(b'/');
+        }
+        link.extend_from_slice(if file.is_empty() { b"index.html" } else { file });
+        link.extend_from_slice(tail);
+        link
+    }
 }
 
 #[cfg(test)]
@@ -117,9 +138,25 @@ mod tests {
     }
 
     #[test]
+    fn links_take_the_shortest_path() {
+        let page = "clients/acme/managed/index.html";
+        let html = r#"<a href="/clients/acme/co-managed/#ws-help-desk">c</a><a href="/clients/acme/">up</a><a href="/clients/acme/managed/">self</a><img src="/clients/acme/managed/diagram.png"><a href="/clients/acmecorp/">other</a><a href="/clients/">all</a>"#;
+        assert_eq!(
+            rel(html, page, "/"),
+            r#"<a href="../co-managed/index.html#ws-help-desk">c</a><a href="../index.html">up</a><a href="index.html">self</a><img src="diagram.png"><a href="../../acmecorp/index.html">other</a><a href="../../index.html">all</a>"#
+        );
+        // Only whole folders are shared: `owners` is not a prefix of `owners-old`.
+        assert_eq!(rel(r#"<a href="/owners-old/x/">x</a>"#, "owners/index.html", "/"), r#"<a href="../owners-old/x/index.html">x</a>"#);
+        // The root's own page, from the root and from below it.
+        assert_eq!(rel(r#"<a href="/">home</a>"#, "index.html", "/"), r#"<a href="index.html">home</a>"#);
+        assert_eq!(rel(r#"<a href="/docs/">home</a>"#, "faq/index.html", "/docs/"), r#"<a href="../index.html">home</a>"#);
+    }
+
+    #[test]
     fn a_base_path_below_the_host_is_stripped() {
         let html = r#"<a href="/docs/owners/">o</a><a href="/docs/">home</a>"#;
-        assert_eq!(rel(html, "owners/index.html", "/docs/"), r#"<a href="../owners/index.html">o</a><a href="../index.html">home</a>"#);
+        assert_eq!(rel(html, "faq/index.html", "/docs/"), r#"<a href="../owners/index.html">o</a><a href="../index.html">home</a>"#);
+        assert_eq!(rel(html, "owners/index.html", "/docs/"), r#"<a href="index.html">o</a><a href="../index.html">home</a>"#);
     }
 
     #[test]
