@@ -656,6 +656,17 @@ fn a_large_owners_rows_continue_on_numbered_pages_grouped_by_workstream() {
     assert_eq!(unique.len(), 620, "every row exactly once");
     assert_eq!(seen.iter().filter(|(_, ws)| ws == "help-desk").count(), 520);
     assert!(s.read("site/sitemap.xml").contains("/owners/eng/page/2/</loc>"));
+    // The party pages link each owner's workstreams to where their rows start, too.
+    let mut checked = 0;
+    for party in std::fs::read_dir(s.path().join("site/parties")).expect("party pages") {
+        let party = std::fs::read_to_string(party.expect("entry").path().join("index.html")).expect("a party page");
+        for h in hrefs(&party).into_iter().filter(|h| h.starts_with("/owners/") && h.contains("#owner-ws-")) {
+            let (path, anchor) = h.split_once('#').expect("an anchor");
+            assert!(ids(&s.read(&format!("site{path}index.html"))).contains(&anchor.to_string()), "a party page's {h} goes nowhere");
+            checked += 1;
+        }
+    }
+    assert!(checked > 3, "only {checked} links from party pages to owners' workstreams");
     // A small owner's page has neither pager nor index.
     let small = s.read("site/owners/acme-it/index.html");
     assert!(!small.contains("class=\"pager\"") && !small.contains("list-index"));

@@ -1613,6 +1613,27 @@ fn workstream_value(site: &Site, refs: &Refs, w: usize, k: usize) -> Value {
          "aliases": ws.aliases.clone(), "pager": pager(&url, k, all.len()), "url": url, "rows": rows, "faq": faq)
 }
 
+/// What owner `o` holds, per workstream in registry order: the role counts, and the page of the
+/// owner's list where that workstream's rows start (the owner's pages list its rows grouped
+/// so, 500 a page), for links to its heading there.
+fn holdings_by_ws(site: &Site, o: usize) -> Vec<(usize, Counts, usize)> {
+    let mut per_ws: BTreeMap<usize, (Counts, usize)> = BTreeMap::new();
+    for h in &site.own.by_owner[o] {
+        let (counts, rows) = per_ws.entry(h.ws()).or_default();
+        counts.add(h.roles);
+        *rows += 1;
+    }
+    let mut start = 0;
+    per_ws
+        .into_iter()
+        .map(|(w, (counts, rows))| {
+            let page = start / ROWS_PER_PAGE;
+            start += rows;
+            (w, counts, page)
+        })
+        .collect()
+}
+
 /// A party: its playbooks (for a client) and, per owner, what they hold by workstream with
 /// A/R/C/I counts. Per-row detail lives on the owner pages, so a provider with thousands of
 /// assignments still gets a page of bounded size.
@@ -1622,16 +1643,12 @@ fn party_value(site: &Site, refs: &Refs, p: usize) -> Value {
     let owners: Vec<Value> = refs.party_owners[p]
         .iter()
         .map(|&o| {
-            let mut per_ws: BTreeMap<usize, Counts> = BTreeMap::new();
-            for h in &site.own.by_owner[o] {
-                per_ws.entry(h.ws()).or_default().add(h.roles);
-            }
-            let holds: Vec<Value> = per_ws
+            let holds: Vec<Value> = holdings_by_ws(site, o)
                 .into_iter()
-                .map(|(w, c)| {
+                .map(|(w, c, page)| {
                     let (wid, ws) = &site.reg.workstreams[w];
                     obj!("workstream": obj!("id": wid.as_str(), "name": ws.name.as_str(), "url": ws_url(site, w)),
-                         "link": format!("{}#owner-ws-{wid}", owner_url(site, o)), "counts": c.value())
+                         "link": format!("{}#owner-ws-{wid}", paged_url(&owner_url(site, o), page)), "counts": c.value())
                 })
                 .collect();
             obj!("owner": refs.owners[o].clone(), "counts": counts(site, o), "holds": holds)

@@ -516,10 +516,7 @@ fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
     }
     for &o in owners {
         let (oid, owner) = &site.reg.owners[o];
-        let mut per_ws: std::collections::BTreeMap<usize, super::super::Counts> = std::collections::BTreeMap::new();
-        for held in &site.own.by_owner[o] {
-            per_ws.entry(held.ws()).or_default().add(held.roles);
-        }
+        let per_ws = super::super::holdings_by_ws(site, o);
         h.raw("\n  <section class=\"sub-block\" aria-labelledby=\"party-owner-").text(oid).raw("\">\n    <h3 id=\"party-owner-").text(oid);
         h.raw("\"><a href=\"");
         owner_href(h, refs, o);
@@ -531,9 +528,12 @@ fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
             h.raw("-caption\" tabindex=\"0\">\n      <table class=\"data compact\">\n        <caption id=\"party-owner-").text(oid);
             h.raw("-caption\" class=\"visually-hidden\">Workstreams held by ").text(&owner.name);
             h.raw(", with how many playbooks give each role</caption>\n        <thead>\n          <tr><th scope=\"col\">Workstream</th><th scope=\"col\"><abbr title=\"Accountable\">A</abbr></th><th scope=\"col\"><abbr title=\"Responsible\">R</abbr></th><th scope=\"col\"><abbr title=\"Consulted\">C</abbr></th><th scope=\"col\"><abbr title=\"Informed\">I</abbr></th></tr>\n        </thead>\n        <tbody>");
-            for (w, c) in per_ws {
+            for (w, c, page) in per_ws {
                 h.raw("\n          <tr>\n            <th scope=\"row\"><a href=\"");
                 owner_href(h, refs, o);
+                if page > 0 {
+                    h.raw("page/").num(page + 1).raw("/");
+                }
                 h.raw("#owner-ws-")
                     .raw(refs.ws_texts.id(w))
                     .raw("\">")
