@@ -680,7 +680,10 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &Markd
         Some((p, f)) => (p, Some(f)),
         None => (url, None),
     };
-    let path_part = path_part.split('?').next().unwrap_or(path_part);
+    let (path_part, query) = match path_part.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_part, None),
+    };
     let decoded = percent_decode(path_part);
     let Some(joined) = join_path(cx.page_dir, &decoded) else {
         record(Some(decoded.clone()), None);
@@ -704,9 +707,17 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &Markd
         // Site-absolute links get the base path so a site can live below a folder.
         return format!("{}{}", cx.base_path, url.trim_start_matches('/')).into();
     }
-    // Other relative links (images, files beside the page) point into content/, which is
-    // copied as is; the page itself lives one folder deeper than its source file.
+    // Other relative links (images, files beside the page, folders) point into content/, which
+    // is copied as is; the page itself lives one folder deeper than its source file. A folder
+    // keeps its slash and a link its query (`report.pdf?v=2`), as written.
     let mut u = format!("{}{}", cx.base_path, joined);
+    if path_part.ends_with('/') && !joined.is_empty() {
+        u.push('/');
+    }
+    if let Some(q) = query {
+        u.push('?');
+        u.push_str(q);
+    }
     if let Some(f) = fragment {
         u.push('#');
         u.push_str(f);
@@ -788,6 +799,20 @@ mod tests {
         assert_eq!(out.links[0].target.as_deref(), Some("clients/beta/managed.md"));
         assert_eq!(out.links[0].fragment.as_deref(), Some("scope"));
         assert_eq!(out.links[0].line, 3);
+    }
+
+    #[test]
+    fn links_to_folders_and_files_keep_their_slash_and_query() {
+        let r = |_: &str| None;
+        let out = render("[all](../) [beta](../beta/) [doc](files/report.pdf?v=2#page=3) [img](a%20b.png)\n", &cx(&r, &[])).unwrap();
+        for href in [
+            "href=\"/clients/\"",
+            "href=\"/clients/beta/\"",
+            "href=\"/clients/acme/files/report.pdf?v=2#page=3\"",
+            "href=\"/clients/acme/a%20b.png\"",
+        ] {
+            assert!(out.html.contains(href), "{href} in {}", out.html);
+        }
     }
 
     #[test]

@@ -1,12 +1,21 @@
 //! Links for a site opened straight from disk (`build --offline`): each page's links into the
-//! site (quoted `href`, `src` and `action` values that start with the base path) rewritten
-//! relative to the page by the shortest path (`../managed/index.html` between two playbooks of
-//! one client, not a climb to the root and down again), with `index.html` spelled out. Opened from `file://`, a link to
-//! `/owners/` would name the disk's root and a folder would show a listing; these name the file.
+//! site (`href`, `src` and `action` values that start with the base path) rewritten relative to
+//! the page by the shortest path (`../managed/index.html` between two playbooks of one client,
+//! not a climb to the root and down again), with `index.html` spelled out. Opened from
+//! `file://`, a link to `/owners/` would name the disk's root and a folder would show a listing;
+//! these name the file.
+//!
+//! The page is read as a browser tokenises it, as far as links go: tags and their attributes
+//! (quoted or not, with or without spaces around `=`), comments skipped, and the text of
+//! `<script>` and `<style>` skipped whole, so a `<` or a stray quote there hides nothing that
+//! follows. A link's last segment without a dot (`/owners`) is taken for a folder, as every page
+//! of a site is one; a file without an extension linked that way would not open from disk.
 //!
 //! Applied to every rendered view as it leaves the renderer (`render::Job::render`), so full,
 //! warm and in-place builds write the same bytes; the exports, the sitemap and `robots.txt`
 //! keep their absolute URLs, as do links with a host (`https://…`).
+
+use std::borrow::Cow;
 
 /// The attributes whose values are links.
 const ATTRIBUTES: [&[u8]; 3] = [b"href", b"src", b"action"];
@@ -14,46 +23,151 @@ const ATTRIBUTES: [&[u8]; 3] = [b"href", b"src", b"action"];
 /// `html`, the page written to `page` (a path relative to the output folder, such as
 /// `owners/noc/index.html`), with every link into the site made relative to that page.
 /// `base_path` is the site's (starts and ends with `/`). Only attribute values inside tags are
-/// looked at, never text or comments.
+/// looked at, never text, comments or scripts.
 pub fn relativize(html: &[u8], page: &str, base_path: &str) -> Vec<u8> {
     let from = Folder::of(page);
-    let base = base_path.as_bytes();
+    let bases = spellings(base_path);
     let mut out = Vec::with_capacity(html.len() + html.len() / 16);
     let mut copied = 0;
     let mut i = 0;
     while let Some(lt) = find(html, i, b'<') {
         i = lt + 1;
-        if html[i..].starts_with(b"!--") {
-            i = html[i..].windows(3).position(|w| w == b"-->").map_or(html.len(), |n| i + n + 3);
-            continue;
-        }
-        // The tag's attributes, up to its `>` (one inside a quoted value does not end it).
-        while i < html.len() && html[i] != b'>' {
-            let quote = html[i];
-            if quote != b'"' && quote != b'\'' {
-                i += 1;
+        match html.get(i) {
+            Some(b'!') if html[i..].starts_with(b"!--") => {
+                i = find_seq(html, i + 3, b"-->").map_or(html.len(), |n| n + 3);
                 continue;
             }
-            let value_start = i + 1;
-            let Some(value_end) = find(html, value_start, quote) else { return finish(out, html, copied) };
-            i = value_end + 1;
-            let Some(before) = html[..value_start - 1].strip_suffix(b"=") else { continue };
-            let name_start = before.iter().rposition(|b| b.is_ascii_whitespace()).map_or(0, |n| n + 1);
-            let name = &before[name_start..];
-            let value = &html[value_start..value_end];
-            // Into the site: the base path, but not a protocol-relative `//host/…`.
-            if ATTRIBUTES.iter().any(|a| name.eq_ignore_ascii_case(a)) && value.starts_with(base) && !value.starts_with(b"//") {
+            // A doctype or a bogus comment (`<!x>`, `<?x>`) ends at the first `>`.
+            Some(b'!' | b'?') => {
+                i = find(html, i, b'>').map_or(html.len(), |n| n + 1);
+                continue;
+            }
+            // Only a letter starts a tag: `1 < 2` and `</a>` hold no link.
+            Some(b) if b.is_ascii_alphabetic() => {}
+            _ => continue,
+        }
+        let name_start = i;
+        while i < html.len() && !(html[i].is_ascii_whitespace() || html[i] == b'/' || html[i] == b'>') {
+            i += 1;
+        }
+        let tag = &html[name_start..i];
+        // The tag's attributes, up to its `>`.
+        loop {
+            while i < html.len() && (html[i].is_ascii_whitespace() || html[i] == b'/') {
+                i += 1;
+            }
+            match html.get(i) {
+                None => return finish(out, html, copied),
+                Some(b'>') => {
+                    i += 1;
+                    break;
+                }
+                Some(_) => {}
+            }
+            let name_start = i;
+            i += 1;
+            while i < html.len() && !(html[i].is_ascii_whitespace() || matches!(html[i], b'/' | b'>' | b'=')) {
+                i += 1;
+            }
+            let name = &html[name_start..i];
+            let mut j = skip_spaces(html, i);
+            if html.get(j) != Some(&b'=') {
+                i = j;
+                continue;
+            }
+            j = skip_spaces(html, j + 1);
+            let (value_start, value_end) = match html.get(j) {
+                None => return finish(out, html, copied),
+                Some(&quote @ (b'"' | b'\'')) => match find(html, j + 1, quote) {
+                    Some(end) => (j + 1, end),
+                    // An unclosed value runs to the end: nothing after it is a tag.
+                    None => return finish(out, html, copied),
+                },
+                Some(_) => {
+                    let len = html[j..].iter().position(|b| b.is_ascii_whitespace() || *b == b'>').unwrap_or(html.len() - j);
+                    (j, j + len)
+                }
+            };
+            i = value_end + usize::from(value_start != j);
+            if !ATTRIBUTES.iter().any(|a| name.eq_ignore_ascii_case(a)) {
+                continue;
+            }
+            if let Some(rest) = below_base(&html[value_start..value_end], &bases) {
                 out.extend_from_slice(&html[copied..value_start]);
-                out.extend_from_slice(&from.link_to(&value[base.len()..]));
+                out.extend_from_slice(&from.link_to(rest));
                 copied = value_end;
+            }
+        }
+        // Raw text: nothing in a script or a style sheet is a tag, up to its end tag.
+        for raw in [&b"script"[..], b"style"] {
+            if tag.eq_ignore_ascii_case(raw) {
+                i = end_tag(html, i, raw).unwrap_or(html.len());
             }
         }
     }
     finish(out, html, copied)
 }
 
+/// The ways the base path is written in an attribute: as it is, escaped for HTML (how templates
+/// write it) and escaped as a Markdown link's destination is (percent-encoded, then `&` and `'`
+/// escaped). They differ only for a base path with `&`, quotes, spaces or non-ASCII letters.
+fn spellings(base_path: &str) -> Vec<Vec<u8>> {
+    let mut html = String::new();
+    let _ = pulldown_cmark_escape::escape_html(&mut html, base_path);
+    let mut href = String::new();
+    let _ = pulldown_cmark_escape::escape_href(&mut href, base_path);
+    let mut all = vec![base_path.as_bytes().to_vec()];
+    for s in [html, href] {
+        if !all.contains(&s.clone().into_bytes()) {
+            all.push(s.into_bytes());
+        }
+    }
+    all
+}
+
+/// A link's value after the base path (`/docs/owners/` → `owners/`), if it starts with it, or
+/// is the base path without its last slash (`/docs`, `/docs#x`); never a protocol-relative
+/// `//host/…`.
+fn below_base<'v>(value: &'v [u8], bases: &[Vec<u8>]) -> Option<&'v [u8]> {
+    if value.starts_with(b"//") {
+        return None;
+    }
+    bases.iter().find_map(|base| {
+        if let Some(rest) = value.strip_prefix(base.as_slice()) {
+            return Some(rest);
+        }
+        let bare = base.strip_suffix(b"/").filter(|b| !b.is_empty())?;
+        let rest = value.strip_prefix(bare)?;
+        matches!(rest.first(), None | Some(b'?' | b'#')).then_some(rest)
+    })
+}
+
+fn skip_spaces(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
 fn find(bytes: &[u8], from: usize, byte: u8) -> Option<usize> {
     bytes.get(from..)?.iter().position(|&b| b == byte).map(|n| from + n)
+}
+
+fn find_seq(bytes: &[u8], from: usize, seq: &[u8]) -> Option<usize> {
+    bytes.get(from..)?.windows(seq.len()).position(|w| w == seq).map(|n| from + n)
+}
+
+/// Where the end tag `</name` (any case) starts, from `from` on.
+fn end_tag(html: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut i = from;
+    loop {
+        let at = find_seq(html, i, b"</")?;
+        let after = html.get(at + 2..at + 2 + name.len())?;
+        if after.eq_ignore_ascii_case(name) {
+            return Some(at);
+        }
+        i = at + 2;
+    }
 }
 
 fn finish(mut out: Vec<u8>, html: &[u8], copied: usize) -> Vec<u8> {
@@ -80,8 +194,13 @@ impl<'a> Folder<'a> {
         let (path, tail) = rest.split_at(cut);
         // The target's folders, then its file (empty for a folder's own page).
         let mut folders: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
-        let file = folders.pop().unwrap_or_default();
-        let shared = self.0.iter().zip(&folders).take_while(|(a, b)| a == b).count();
+        let mut file = folders.pop().unwrap_or_default();
+        if !file.is_empty() && !file.contains(&b'.') {
+            folders.push(file);
+            file = b"";
+        }
+        // The link's segments are written escaped (`%C3%9Cber-uns`), the page's path is not.
+        let shared = self.0.iter().zip(&folders).take_while(|&(mine, theirs)| *mine == plain(theirs).as_ref()).count();
         let mut link = Vec::with_capacity(3 * (self.0.len() - shared) + rest.len() + 10);
         for _ in shared..self.0.len() {
             link.extend_from_slice(b"../");
@@ -94,6 +213,23 @@ impl<'a> Folder<'a> {
         link.extend_from_slice(tail);
         link
     }
+}
+
+/// A link's segment as the file system names it: the HTML escapes and then the `%XX` escapes
+/// undone (left as written where they are malformed).
+fn plain(segment: &[u8]) -> Cow<'_, [u8]> {
+    if !segment.iter().any(|&b| b == b'&' || b == b'%') {
+        return Cow::Borrowed(segment);
+    }
+    let text = String::from_utf8_lossy(segment);
+    let unescaped = text
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    Cow::Owned(crate::markdown::percent_decode_strict(&unescaped).unwrap_or(unescaped).into_bytes())
 }
 
 #[cfg(test)]
@@ -150,6 +286,53 @@ mod tests {
         // The root's own page, from the root and from below it.
         assert_eq!(rel(r#"<a href="/">home</a>"#, "index.html", "/"), r#"<a href="index.html">home</a>"#);
         assert_eq!(rel(r#"<a href="/docs/">home</a>"#, "faq/index.html", "/docs/"), r#"<a href="../index.html">home</a>"#);
+    }
+
+    #[test]
+    fn attributes_are_read_as_a_browser_reads_them() {
+        // Spaces around `=`, and values without quotes.
+        assert_eq!(
+            rel(r#"<a href = "/x/">x</a><a href=/y/#z>y</a>"#, "index.html", "/"),
+            r#"<a href = "x/index.html">x</a><a href=y/index.html#z>y</a>"#
+        );
+        // A stray quote in an unquoted value, a `<` in a script and a style sheet's text hide
+        // nothing that follows.
+        let html = r#"<div class=note title=Northwind's><a href="/a/">a</a></div><script>if (1<2) go('/s/'); // it's fine
+</script><style>a[href="/t/"]::after{content:"</"}</style><a href="/b/">b</a><p>1 < 2 isn't a tag</p><a href="/c/">c</a>"#;
+        assert_eq!(
+            rel(html, "index.html", "/"),
+            r#"<div class=note title=Northwind's><a href="a/index.html">a</a></div><script>if (1<2) go('/s/'); // it's fine
+</script><style>a[href="/t/"]::after{content:"</"}</style><a href="b/index.html">b</a><p>1 < 2 isn't a tag</p><a href="c/index.html">c</a>"#
+        );
+        // An end tag in another case still ends the script.
+        assert_eq!(
+            rel(r#"<SCRIPT>x='</'</Script><a href="/d/">d</a>"#, "index.html", "/"),
+            r#"<SCRIPT>x='</'</Script><a href="d/index.html">d</a>"#
+        );
+    }
+
+    #[test]
+    fn a_folder_named_without_its_slash_is_still_a_folder() {
+        assert_eq!(
+            rel(r#"<a href="/owners">o</a><a href="/owners#noc">n</a>"#, "faq/index.html", "/"),
+            r#"<a href="../owners/index.html">o</a><a href="../owners/index.html#noc">n</a>"#
+        );
+        assert_eq!(
+            rel(r#"<a href="/docs">home</a><a href="/docs?q=1">q</a><a href="/docsx/">x</a>"#, "faq/index.html", "/docs/"),
+            r#"<a href="../index.html">home</a><a href="../index.html?q=1">q</a><a href="/docsx/">x</a>"#
+        );
+    }
+
+    #[test]
+    fn base_paths_and_folders_written_escaped_are_recognised() {
+        // A template writes the base path escaped for HTML, Markdown percent-encodes it too.
+        let html = r#"<a href="/a&amp;b/owners/">o</a><a href="/a&amp;b/x.pdf">x</a>"#;
+        assert_eq!(rel(html, "faq/index.html", "/a&b/"), r#"<a href="../owners/index.html">o</a><a href="../x.pdf">x</a>"#);
+        let html = r#"<a href="/ü/owners/">o</a><a href="/%C3%BC/guides/">g</a>"#;
+        assert_eq!(rel(html, "faq/index.html", "/ü/"), r#"<a href="../owners/index.html">o</a><a href="../guides/index.html">g</a>"#);
+        // The shared folders are compared unescaped: the shortest path from a folder whose
+        // name is not ASCII.
+        assert_eq!(rel(r#"<a href="/%C3%9Cber-uns/team/">t</a>"#, "Über-uns/index.html", "/"), r#"<a href="team/index.html">t</a>"#);
     }
 
     #[test]
