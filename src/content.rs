@@ -753,7 +753,17 @@ pub fn page_title(fm: &FrontMatter, body: &str, rel: &str, is_section: bool) -> 
         .unwrap_or_else(|| first_heading(body).unwrap_or_else(|| title_from_file(rel, is_section)))
 }
 
+/// The first `#` heading outside `::: internal` blocks: a title is shown to every audience, so
+/// it never comes from a block only the internal one sees (a malformed block gives none; the
+/// build reports it).
 fn first_heading(body: &str) -> Option<String> {
+    let blanked;
+    let body = if body.contains(":::") {
+        blanked = crate::markdown::prepare_internal_blocks(body, crate::config::Audience::Client).ok()?.0;
+        blanked.as_str()
+    } else {
+        body
+    };
     let mut in_fence = false;
     for line in body.lines() {
         let t = line.trim_start();

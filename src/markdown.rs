@@ -110,34 +110,37 @@ fn syntaxes() -> &'static SyntaxSet {
 
 /// Byte ranges (in the prepared text) of `::: internal` blocks, and the text with marker lines
 /// blanked out (and, for the client audience, the blocks' contents too). Line numbers are kept.
+///
+/// Code blocks are opaque: a marker inside one is text, as the page shows it. Which lines are
+/// code is the Markdown parser's answer, not a guess from the line alone: a backtick line
+/// indented four spaces, one continuing a paragraph, or a fence whose info string holds a
+/// backtick opens nothing, and a fence opened in a list item ends with the list. A marker taken
+/// for code would have published the block that follows it.
 pub fn prepare_internal_blocks(body: &str, audience: Audience) -> Result<(String, Vec<std::ops::Range<usize>>), BlockError> {
     let mut out = String::with_capacity(body.len());
     let mut regions = Vec::new();
-    let mut fence: Option<(char, usize)> = None;
+    // Without `:::` there is no marker to find, and no need to parse.
+    let code = if body.contains(":::") { code_blocks(body) } else { Vec::new() };
+    let mut code_at = code.iter().peekable();
+    let mut offset = 0;
     let mut open: Option<(usize, usize)> = None; // (start offset in out, line)
     let mut nested = 0usize;
-    for (i, line) in body.split_inclusive('\n').enumerate() {
+    for (i, line) in lines_with_endings(body).enumerate() {
+        let line_start = offset;
+        offset += line.len();
+        while code_at.peek().is_some_and(|r| r.end <= line_start) {
+            code_at.next();
+        }
+        let in_code = code_at.peek().is_some_and(|r| r.start < offset);
         let t = line.trim();
-        let trimmed_start = line.trim_start();
-        // Fenced code is opaque: markers inside it are text.
-        let fence_char = trimmed_start.chars().next().filter(|c| *c == '`' || *c == '~');
-        if let Some(c) = fence_char {
-            let n = trimmed_start.chars().take_while(|x| *x == c).count();
-            if n >= 3 {
-                match fence {
-                    None => fence = Some((c, n)),
-                    Some((fc, fn_)) if fc == c && n >= fn_ && trimmed_start[n..].trim().is_empty() => fence = None,
-                    _ => {}
-                }
-            }
-        } else if fence.is_none() && t.starts_with(":::") {
+        if !in_code && t.starts_with(":::") {
             let word = t.trim_start_matches(':').trim();
             if is_internal_opener(word) {
                 if open.is_some() {
                     return Err(BlockError { line: i + 1, message: "`::: internal` inside another internal block".into() });
                 }
                 open = Some((out.len(), i + 1));
-                out.push_str(newline_of(line));
+                out.push_str(ending_of(line));
                 continue;
             }
             if let Some((start, _)) = open {
@@ -145,7 +148,7 @@ pub fn prepare_internal_blocks(body: &str, audience: Audience) -> Result<(String
                     if nested > 0 {
                         nested -= 1;
                     } else {
-                        out.push_str(newline_of(line));
+                        out.push_str(ending_of(line));
                         regions.push(start..out.len());
                         open = None;
                         continue;
@@ -154,7 +157,7 @@ pub fn prepare_internal_blocks(body: &str, audience: Audience) -> Result<(String
                     nested += 1;
                 }
             }
-        } else if fence.is_none() {
+        } else if !in_code {
             // A marker behind a quote or list marker would not be seen as a marker and its
             // content would be published: refuse it.
             let inner = t.trim_start_matches(|c: char| {
@@ -168,7 +171,7 @@ pub fn prepare_internal_blocks(body: &str, audience: Audience) -> Result<(String
             }
         }
         if open.is_some() && audience == Audience::Client {
-            out.push_str(newline_of(line));
+            out.push_str(ending_of(line));
         } else {
             out.push_str(line);
         }
@@ -179,13 +182,42 @@ pub fn prepare_internal_blocks(body: &str, audience: Audience) -> Result<(String
     Ok((out, regions))
 }
 
+/// Byte ranges of the code blocks, fenced or indented, the parser finds in `body`, in order.
+fn code_blocks(body: &str) -> Vec<std::ops::Range<usize>> {
+    Parser::new_ext(body, options())
+        .into_offset_iter()
+        .filter_map(|(event, range)| matches!(event, Event::Start(Tag::CodeBlock(_))).then_some(range))
+        .collect()
+}
+
+/// The lines of `text`, each with its ending: `\n`, `\r\n` or a lone `\r`, all of which end a line
+/// for the Markdown parser.
+fn lines_with_endings(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = match rest.find(['\n', '\r']) {
+            Some(n) if rest[n..].starts_with("\r\n") => n + 2,
+            Some(n) => n + 1,
+            None => rest.len(),
+        };
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        Some(line)
+    })
+}
+
+/// A line's ending, to keep the line count where a line is blanked.
+fn ending_of(line: &str) -> &str {
+    let body = line.trim_end_matches(['\n', '\r']);
+    &line[body.len()..]
+}
+
 /// `internal`, optionally followed by a label (`::: internal on-call numbers`).
 fn is_internal_opener(word: &str) -> bool {
     word.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("internal"))
-}
-
-fn newline_of(line: &str) -> &'static str {
-    if line.ends_with('\n') { "\n" } else { "" }
 }
 
 fn is_external(url: &str) -> bool {

@@ -669,3 +669,72 @@ fn per_audience_title_and_base_url() {
     assert!(sitemap.contains("<loc>https://fixture.example/acme/</loc>"), "{sitemap}");
     assert!(!sitemap.contains("guide.fixture.example"), "{sitemap}");
 }
+
+/// Lines that look like a code fence but are not one (the parser decides): a marker after them
+/// is still a marker. Each of these published the block that followed.
+#[test]
+fn internal_blocks_after_lines_that_only_look_like_fences_never_leak() {
+    let cases = [
+        // Indented four spaces after a blank line: indented code, not a fence.
+        ("Intro.\n\n    ```\n\nText.\n\n::: internal\nzqfenceone\n:::\n", "zqfenceone"),
+        // A backtick in a backtick fence's info string: not a fence.
+        ("Intro.\n\n``` not a fence ` at all\n\n::: internal\nzqfencetwo\n:::\n", "zqfencetwo"),
+        // A fence opened in a list item and never closed ends with the list.
+        ("- Step:\n\n  ```\n  code\n\nOutside the list.\n\n::: internal\nzqfencethree\n:::\n", "zqfencethree"),
+        // Continuing a paragraph: not a fence.
+        ("Para line\n    ```\n\n::: internal\nzqfencefour\n:::\n", "zqfencefour"),
+        // Inside an HTML block: not a fence.
+        ("<div>\n```\n</div>\n\n::: internal\nzqfencefive\n:::\n", "zqfencefive"),
+    ];
+    for (body, secret) in cases {
+        assert_fails_closed(body, secret);
+    }
+}
+
+/// A file whose lines end in a lone carriage return: the parser reads them as lines, so must
+/// the blocks' reader.
+#[test]
+fn internal_blocks_in_a_file_with_carriage_return_line_endings_never_leak() {
+    assert_fails_closed("Intro.\r\r::: internal\rzqcronly\r:::\r\rEnd.\r", "zqcronly");
+}
+
+/// A real code block still shows a marker as text, in both audiences.
+#[test]
+fn a_marker_inside_a_code_block_is_shown_as_code() {
+    let s = Site::with_config();
+    s.file("content/acme.md", &acme_playbook("Acme", "Syntax:\n\n```markdown\n::: internal\nzqshown\n:::\n```\n"));
+    for audience in ["client", "internal"] {
+        let html = std::fs::read_to_string(build(&s, audience).join("acme/index.html")).expect("page");
+        assert!(html.contains("zqshown") && html.contains("::: internal"), "{audience}: the code block is shown as written");
+    }
+}
+
+/// A handoff's internal block stays out of the client's ownership export, as out of its page;
+/// and a title taken from the first heading is never one inside an internal block.
+#[test]
+fn handoff_blocks_and_titles_from_headings_never_leak() {
+    let s = Site::with_config();
+    s.file(
+        "content/acme.md",
+        &acme_playbook_replacing(
+            "Body.\n",
+            &[(
+                "handoff: Desk hands to **Acme IT** for on-site work.",
+                "handoff: \"Public handoff.\\n\\n::: internal\\nzqhandoffsecret\\n:::\\n\"",
+            )],
+        ),
+    );
+    s.file("content/guide.md", "---\naudience: client\n---\n::: internal\n# Zqtitlesecret heading\n:::\n\n# Public heading\n\nText.\n");
+    let client = build(&s, "client");
+    for secret in ["zqhandoffsecret", "zqtitlesecret"] {
+        let leaks = occurrences(&lowered(&client), secret);
+        assert!(leaks.is_empty(), "`{secret}` in the client build:\n{}", leaks.join("\n"));
+    }
+    let json = std::fs::read_to_string(client.join("ownership.json")).expect("export");
+    assert!(json.contains("\"handoff\":\"Public handoff.\""), "the public part stays");
+    assert!(std::fs::read_to_string(client.join("guide/index.html")).expect("page").contains("<title>Public heading"));
+    // The internal edition keeps the block in the export, and takes the same title.
+    let internal = build(&s, "internal");
+    assert!(std::fs::read_to_string(internal.join("ownership.json")).expect("export").contains("zqhandoffsecret"));
+    assert!(std::fs::read_to_string(internal.join("guide/index.html")).expect("page").contains("<title>Public heading"));
+}

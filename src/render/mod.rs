@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde_json::json;
+use std::borrow::Cow;
 use tera::{Context, Tera, Value};
 
 use crate::config::{Audience, PartyKind};
@@ -1613,6 +1614,20 @@ fn workstream_value(site: &Site, refs: &Refs, w: usize, k: usize) -> Value {
          "aliases": ws.aliases.clone(), "pager": pager(&url, k, all.len()), "url": url, "rows": rows, "faq": faq)
 }
 
+/// A row's handoff as the ownership export gives it (its Markdown source): for the client
+/// audience without its `::: internal` blocks, which the page leaves out too (`None` if the
+/// blocks are malformed, which fails the build anyway).
+fn handoff_for(audience: Audience, handoff: &str) -> Option<Cow<'_, str>> {
+    if audience == Audience::Internal || !handoff.contains(":::") {
+        return Some(Cow::Borrowed(handoff));
+    }
+    let (text, regions) = crate::markdown::prepare_internal_blocks(handoff, audience).ok()?;
+    if regions.is_empty() {
+        return Some(Cow::Borrowed(handoff));
+    }
+    Some(Cow::Owned(text.trim_end().to_string()))
+}
+
 /// What owner `o` holds, per workstream in registry order: the role counts, and the page of the
 /// owner's list where that workstream's rows start (the owner's pages list its rows grouped
 /// so, 500 a page), for links to its heading there.
@@ -2076,7 +2091,7 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
                     coverage: Option<&'a str>,
                     after_hours: Option<Id<'a>>,
                     escalation: Ids<'a>,
-                    handoff: &'a Option<String>,
+                    handoff: Option<Cow<'a, str>>,
                     side: &'a str,
                     #[serde(skip_serializing_if = "Option::is_none")]
                     internal_notes: Option<&'a Option<String>>,
@@ -2090,7 +2105,7 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
                     coverage: r.coverage.map(|c| c.as_str()),
                     after_hours: r.after_hours.map(id),
                     escalation: Ids(ids, r.escalation()),
-                    handoff: &r.handoff,
+                    handoff: r.handoff.as_deref().and_then(|h| handoff_for(site.audience, h)),
                     side: r.side(),
                     internal_notes: (site.audience == Audience::Internal).then_some(&r.internal_notes),
                 })?;
