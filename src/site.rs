@@ -1032,6 +1032,15 @@ impl Site {
         {
             return None;
         }
+        // Likewise a party (`render::parties_shown`): an edit that gives a client its first
+        // visible playbook or takes its last.
+        if self.audience == Audience::Client && client != self.own.client[i] {
+            let last = self.own.client[i].is_some_and(|c| self.own.pages_by_party[c].len() == 1);
+            let first = client.is_some_and(|c| self.own.pages_by_party[c].is_empty());
+            if last || first {
+                return None;
+            }
+        }
         if !listing {
             owners = roles_changed.clone();
         }
@@ -1249,6 +1258,7 @@ impl Site {
         let moved_sections = !moved_sections.is_empty();
         let gone_files: HashSet<String> = removed.iter().map(|&j| self.pages[j].file.clone()).collect();
         let shown_before: Vec<bool> = (0..self.reg.owners.len()).map(|o| crate::render::owner_shown(&self, o)).collect();
+        let parties_before = crate::render::parties_shown(&self);
 
         // The rest (config, registry, identity, assets) goes over as it is, below.
         let Site { pages, own, rendered, faqs, row_html, faq_answers, mut diagnostics, .. } = self;
@@ -1318,7 +1328,7 @@ impl Site {
             ..self
         };
         let shown_now: Vec<bool> = (0..site.reg.owners.len()).map(|o| crate::render::owner_shown(&site, o)).collect();
-        if shown_now != shown_before {
+        if shown_now != shown_before || crate::render::parties_shown(&site) != parties_before {
             return Err(None);
         }
         let (today, required) = (crate::check::today(), crate::check::required_workstreams(&site));

@@ -738,3 +738,47 @@ fn handoff_blocks_and_titles_from_headings_never_leak() {
     assert!(std::fs::read_to_string(internal.join("ownership.json")).expect("export").contains("zqhandoffsecret"));
     assert!(std::fs::read_to_string(internal.join("guide/index.html")).expect("page").contains("<title>Public heading"));
 }
+
+/// A party only internal pages name (a prospect) gets nothing in the client build: no page, no
+/// entry in the search index, the exports or the sitemap, no place in the counts. When a client
+/// playbook names it, it appears, and when none does any more, it goes, warm as cold.
+#[test]
+fn a_party_only_internal_pages_name_is_left_out_of_the_client_build() {
+    let config = config_replacing(&[(
+        "  beta: {name: Beta Ltd, kind: client}",
+        "  beta: {name: Beta Ltd, kind: client}\n  zqprospect: {name: Zqprospect Inc, kind: client}",
+    )]);
+    let s = Site::with_config_text(&config);
+    let acme = acme_playbook("Acme", "Body.\n");
+    s.file("content/acme.md", &acme);
+    // A second Acme playbook keeps Acme's owners shown whatever the first one does: only the
+    // prospect comes and goes below.
+    s.file("content/acme-two.md", &acme_playbook("Acme two", "Body.\n"));
+    // Northwind's owners only: Acme's may not work on another client's playbook.
+    let for_prospect = [("client: acme", "client: zqprospect"), ("[desk, acme-it]", "[desk]"), ("[acme-boss]", "[eng]")];
+    let prospect = acme_playbook_replacing("Body.\n", &for_prospect);
+    s.file("content/prospect.md", &prospect.replacen("audience: client", "audience: internal", 1));
+    let client = build(&s, "client");
+    let leaks = occurrences(&lowered(&client), "zqprospect");
+    assert!(leaks.is_empty(), "the prospect in the client build:\n{}", leaks.join("\n"));
+    assert!(client.join("parties/acme/index.html").exists(), "a client with a visible playbook keeps its page");
+    assert!(build(&s, "internal").join("parties/zqprospect/index.html").exists(), "the internal build shows every party");
+
+    // The client playbook moves to the prospect, then back: each build over the last one's
+    // output (from the cache) writes what a build from nothing does.
+    let cold = s.path().join("out-cold");
+    let cold_arg = cold.to_str().expect("utf-8 path");
+    for (text, prospect_shown) in [(prospect.clone(), true), (acme.clone(), false)] {
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        s.file("content/acme.md", &text);
+        let warm = build(&s, "client");
+        assert_eq!(warm.join("parties/zqprospect/index.html").exists(), prospect_shown);
+        s.run(&["build", "--audience", "client", "--no-cache", "--output", cold_arg]).ok();
+        let files = |dir: &Path| walk_files(dir).into_iter().filter(|(n, _)| !n.starts_with(".demarcate")).collect::<Vec<_>>();
+        let (w, c) = (files(&warm), files(&cold));
+        assert_eq!(w.iter().map(|(n, _)| n).collect::<Vec<_>>(), c.iter().map(|(n, _)| n).collect::<Vec<_>>(), "the same files");
+        for ((name, a), (_, b)) in w.iter().zip(&c) {
+            assert!(a == b, "{name} differs between the build over the last output and a cold one");
+        }
+    }
+}

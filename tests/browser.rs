@@ -381,12 +381,13 @@ fn search_in_a_real_browser() {
     let landed = session.exec("return [location.pathname, document.getElementById('search-input').value];");
     assert_eq!(landed, json!(["/search/", "Zqmany 07"]));
 
-    // 6. A client build: Beta IT holds no client-visible work, so the index has no entry for it
-    // (a null in its place), and the page still answers.
+    // 6. A client build: Beta IT holds no client-visible work and Beta Ltd has no client
+    // playbook, so the index has no entry for either (nulls in their places), and the page
+    // still answers, with the guide that mentions Beta.
     let client = Serve::start(s.path(), &["--audience", "client"]);
     session.navigate(&client.url("/search/?q=beta"));
     let said = session.wait_for("results in the client build", status, answered);
-    assert_eq!(said, json!("1 page and 1 party match \u{201c}beta\u{201d}."), "page text:\n{}", session.text());
+    assert_eq!(said, json!("1 page matches \u{201c}beta\u{201d}."), "page text:\n{}", session.text());
     drop(session);
     drop(driver);
     drop(client);

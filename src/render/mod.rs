@@ -218,6 +218,8 @@ struct Refs {
     ws_texts: native::WsTexts,
     /// Which owners have a page in this build.
     owner_shown: Vec<bool>,
+    /// [`parties_shown`], for every party.
+    party_shown: Vec<bool>,
     /// Per party, its owners that have a page in this build, in owner order: each party page
     /// lists them, and finding them by a scan of every owner made party pages cost parties ×
     /// owners.
@@ -272,6 +274,26 @@ impl Refs {
 /// Owners get a page in the internal build always, in the client build only with visible work.
 pub(crate) fn owner_shown(site: &Site, o: usize) -> bool {
     site.audience == Audience::Internal || !site.own.by_owner[o].is_empty()
+}
+
+/// Which parties the build shows: in the client build, only those with a visible playbook of
+/// theirs or an owner shown (`owner_shown`), so that a party only internal pages name (a
+/// prospect, a vendor of internal work only) gets no page, no entry in the search index or the
+/// exports and no place in the counts. The internal build shows every party. Worked out for
+/// all parties in one pass over the owners.
+pub(crate) fn parties_shown(site: &Site) -> Vec<bool> {
+    if site.audience == Audience::Internal {
+        return vec![true; site.reg.parties.len()];
+    }
+    let mut shown: Vec<bool> = site.own.pages_by_party.iter().map(|pages| !pages.is_empty()).collect();
+    for (o, party) in site.reg.owner_party.iter().enumerate() {
+        if let Some(p) = *party
+            && owner_shown(site, o)
+        {
+            shown[p] = true;
+        }
+    }
+    shown
 }
 
 fn owner_url(site: &Site, o: usize) -> String {
@@ -367,6 +389,7 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         owner_texts: native::OwnerTexts::of(site),
         ws_texts: native::WsTexts::of(site),
         owner_shown,
+        party_shown: parties_shown(site),
         party_owners,
         owner_kind,
         faq: Default::default(),
@@ -596,7 +619,10 @@ pub fn affected_paths_but_faq(site: &Site, a: &crate::site::Affected) -> Vec<Str
         let at = rows.partition_point(|&p| p < a.pages[0]);
         jobs.extend(stale_list_pages(at, rows.len(), a.matrix_rows).map(Job::Matrix));
     }
-    jobs.extend(a.parties.iter().map(|&p| Job::Party(p)));
+    if !a.parties.is_empty() {
+        let shown = parties_shown(site);
+        jobs.extend(a.parties.iter().filter(|&&p| shown[p]).map(|&p| Job::Party(p)));
+    }
     if a.owners_index {
         jobs.push(Job::Owners);
     }
@@ -930,9 +956,7 @@ fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
     for w in 0..site.reg.workstreams.len() {
         jobs.extend((0..page_count(site.own.by_workstream[w].len())).map(|k| Job::Workstream(w, k)));
     }
-    for p in 0..site.reg.parties.len() {
-        jobs.push(Job::Party(p));
-    }
+    jobs.extend((0..site.reg.parties.len()).filter(|&p| refs.party_shown[p]).map(Job::Party));
     jobs.extend((0..page_count(site.matrix_pages().len())).map(Job::Matrix));
     jobs.extend((0..refs.faq_pages(site)).map(Job::Faq));
     jobs.push(Job::Search);
@@ -1400,7 +1424,7 @@ fn home_value(site: &Site, refs: &Refs, i: Option<usize>) -> Value {
         "other": other,
         "stats": obj!(
             "playbooks": site.playbook_count(), "owners": refs.owner_shown.iter().filter(|s| **s).count(),
-            "workstreams": site.reg.workstreams.len(), "parties": site.reg.parties.len(),
+            "workstreams": site.reg.workstreams.len(), "parties": refs.party_shown.iter().filter(|s| **s).count(),
         ),
     )
 }
@@ -2168,8 +2192,15 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
                     v
                 })
                 .collect();
-            let parties: Vec<serde_json::Value> =
-                site.reg.parties.iter().map(|(pid, p)| json!({"id": pid, "name": p.name, "kind": p.kind.as_str()})).collect();
+            let shown = parties_shown(site);
+            let parties: Vec<serde_json::Value> = site
+                .reg
+                .parties
+                .iter()
+                .zip(shown)
+                .filter(|(_, shown)| *shown)
+                .map(|((pid, p), _)| json!({"id": pid, "name": p.name, "kind": p.kind.as_str()}))
+                .collect();
             let workstreams: Vec<serde_json::Value> = site
                 .reg
                 .workstreams

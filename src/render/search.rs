@@ -14,7 +14,7 @@
 
 use serde_json::json;
 
-use super::{Export, owner_shown, owner_url, party_url, ws_url};
+use super::{Export, owner_shown, owner_url, parties_shown, party_url, ws_url};
 use crate::site::Site;
 
 /// The file the index is written to, at the root of the output.
@@ -27,12 +27,18 @@ const FORMAT: u32 = 1;
 /// per listed page, made in parallel batches as the file is written, or only for the edited
 /// pages and spliced into the previous file by a warm build.
 pub(super) fn search_index(site: &Site) -> Export<'_> {
+    // Parties the build does not show (`parties_shown`) are `null`, as owners are below.
+    let shown = parties_shown(site);
     let parties: Vec<serde_json::Value> = site
         .reg
         .parties
         .iter()
         .enumerate()
-        .map(|(p, (id, party))| json!([party.name, party_url(site, p), party.kind.as_str(), id]))
+        .map(
+            |(p, (id, party))| {
+                if shown[p] { json!([party.name, party_url(site, p), party.kind.as_str(), id]) } else { serde_json::Value::Null }
+            },
+        )
         .collect();
     let workstreams: Vec<serde_json::Value> =
         site.reg.workstreams.iter().enumerate().map(|(w, (id, ws))| json!([ws.name, ws_url(site, w), also(id, &ws.aliases)])).collect();

@@ -376,7 +376,9 @@ fn index_content(h: &mut Html, site: &Site, refs: &Refs, home: Option<usize>, ti
     h.raw("\n  </div>\n  <dl class=\"stats\">\n    <div><dt>Playbooks</dt><dd>").num(playbooks);
     h.raw("</dd></div>\n    <div><dt>Workstreams</dt><dd>").num(site.reg.workstreams.len());
     h.raw("</dd></div>\n    <div><dt>Owners</dt><dd>").num(refs.owner_shown.iter().filter(|s| **s).count());
-    h.raw("</dd></div>\n    <div><dt>Parties</dt><dd>").num(site.reg.parties.len()).raw("</dd></div>\n  </dl>\n</header>");
+    h.raw("</dd></div>\n    <div><dt>Parties</dt><dd>")
+        .num(refs.party_shown.iter().filter(|s| **s).count())
+        .raw("</dd></div>\n  </dl>\n</header>");
     if let Some(content) = home.and_then(|i| site.rendered[i].as_ref()).map(|r| r.html.as_str()).filter(|c| !c.is_empty()) {
         h.raw("\n<div class=\"block\">\n  <div class=\"prose\">\n    ").raw(content).raw("\n  </div>\n</div>");
     }
