@@ -759,7 +759,7 @@ fn write_exports(
                 || want(MATRIX_CSV).then(|| write_export(sink, MATRIX_CSV, matrix_csv(site), old_csv)),
             )
         },
-        || want(SEARCH_INDEX).then(|| write_export(sink, SEARCH_INDEX, search::search_index(site), old_search)),
+        || want(SEARCH_INDEX).then(|| write_export(sink, SEARCH_INDEX, search::search_index(site, refs), old_search)),
     );
     let mut errors = Vec::new();
     let mut layout = |path: &str, built: Option<std::io::Result<Layout>>| match built? {
@@ -2192,13 +2192,12 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
                     v
                 })
                 .collect();
-            let shown = parties_shown(site);
             let parties: Vec<serde_json::Value> = site
                 .reg
                 .parties
                 .iter()
-                .zip(shown)
-                .filter(|(_, shown)| *shown)
+                .zip(&refs.party_shown)
+                .filter(|(_, shown)| **shown)
                 .map(|((pid, p), _)| json!({"id": pid, "name": p.name, "kind": p.kind.as_str()}))
                 .collect();
             let workstreams: Vec<serde_json::Value> = site

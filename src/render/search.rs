@@ -14,7 +14,7 @@
 
 use serde_json::json;
 
-use super::{Export, owner_shown, owner_url, parties_shown, party_url, ws_url};
+use super::{Export, Refs, owner_url, party_url, ws_url};
 use crate::site::Site;
 
 /// The file the index is written to, at the root of the output.
@@ -26,20 +26,17 @@ const FORMAT: u32 = 1;
 /// The index as an [`Export`]: a head with the parties, workstreams and owners, then one entry
 /// per listed page, made in parallel batches as the file is written, or only for the edited
 /// pages and spliced into the previous file by a warm build.
-pub(super) fn search_index(site: &Site) -> Export<'_> {
+pub(super) fn search_index<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
     // Parties the build does not show (`parties_shown`) are `null`, as owners are below.
-    let shown = parties_shown(site);
-    let parties: Vec<serde_json::Value> = site
-        .reg
-        .parties
-        .iter()
-        .enumerate()
-        .map(
-            |(p, (id, party))| {
-                if shown[p] { json!([party.name, party_url(site, p), party.kind.as_str(), id]) } else { serde_json::Value::Null }
-            },
-        )
-        .collect();
+    let parties: Vec<serde_json::Value> =
+        site.reg
+            .parties
+            .iter()
+            .enumerate()
+            .map(|(p, (id, party))| {
+                if refs.party_shown[p] { json!([party.name, party_url(site, p), party.kind.as_str(), id]) } else { serde_json::Value::Null }
+            })
+            .collect();
     let workstreams: Vec<serde_json::Value> =
         site.reg.workstreams.iter().enumerate().map(|(w, (id, ws))| json!([ws.name, ws_url(site, w), also(id, &ws.aliases)])).collect();
     // Owners without a page in this build (a client build's owners of internal work only) are
@@ -52,7 +49,7 @@ pub(super) fn search_index(site: &Site) -> Export<'_> {
         .iter()
         .enumerate()
         .map(|(o, (id, owner))| {
-            if owner_shown(site, o) {
+            if refs.owner_shown[o] {
                 json!([owner.name, owner_url(site, o), site.reg.owner_party[o], also(id, &owner.aliases)])
             } else {
                 serde_json::Value::Null
