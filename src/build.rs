@@ -498,8 +498,8 @@ fn replay(
         changed.extend(unread);
         changed.sort_unstable();
     }
-    // Links and the registry are checked once for all the edits.
-    if !changed.is_empty() || moved.is_some() {
+    // Links and the registry are checked once for all the edits (links land on assets too).
+    if !changed.is_empty() || moved.is_some() || !restored.assets_changed.is_empty() || !restored.assets_removed.is_empty() {
         site.run_site_checks();
     }
     crate::site::timing("  refreshed", t);

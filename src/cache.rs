@@ -42,7 +42,7 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 }
 
 /// Bump on any change to the snapshot's shape.
-const FORMAT: u32 = 12;
+const FORMAT: u32 = 13;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 

@@ -28,7 +28,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("foreign-owner", Severity::Error, "an owner belonging to another client than the playbook's"),
     ("duplicate-escalation", Severity::Error, "the same owner twice on an escalation path"),
     ("coverage-gap", Severity::Error, "24x7 coverage with no 24x7 owner after hours or on the escalation path"),
-    ("broken-link", Severity::Error, "a link to a page that does not exist (or is a draft)"),
+    ("broken-link", Severity::Error, "a link to a page, file or URL of the site that does not exist (or a draft)"),
     ("broken-anchor", Severity::Error, "a link to a heading that does not exist"),
     ("internal-link", Severity::Error, "a client-visible link to internal-only content (client build)"),
     ("internal-block", Severity::Error, "an unclosed or malformed `::: internal` block"),

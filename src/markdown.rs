@@ -26,10 +26,25 @@ pub struct TocEntry {
     pub title: String,
 }
 
-/// A link from a page to another page (or to a heading of its own page), for the link check.
+/// What a link's `target` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub enum LinkKind {
+    /// A Markdown source (`target`: its path relative to `content/`; `None`: this page).
+    #[default]
+    Page,
+    /// Anything else written relative to the page's source: a file or folder below `content/`
+    /// (`target`: its path there, decoded, without a trailing slash).
+    File,
+    /// A site-absolute URL path (`target`: decoded, without the leading slash).
+    Url,
+}
+
+/// A link from a page to another page, a file, a URL of the site, or a heading of its own page,
+/// for the link check.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PageLink {
-    /// Target source path relative to `content/`, or `None` for `#fragment` links to this page.
+    pub kind: LinkKind,
+    /// What the link names (see [`LinkKind`]); `None` for `#fragment` links to this page.
     pub target: Option<String>,
     pub fragment: Option<String>,
     /// Position of the link in the source file (1-based).
@@ -55,6 +70,31 @@ pub struct Rendered {
     pub toc: Vec<TocEntry>,
     pub links: Vec<PageLink>,
     pub faq: Vec<MarkdownFaq>,
+}
+
+impl PageLink {
+    /// Whether the page's rendered Markdown depends on whether the source `rel` exists: it
+    /// links to it, or to a folder whose page it would be (a folder link is rewritten to its
+    /// page's URL once it has one).
+    pub fn depends_on(&self, rel: impl Fn(&str) -> bool) -> bool {
+        match (self.kind, &self.target) {
+            (LinkKind::Page, Some(t)) => rel(t),
+            (LinkKind::File, Some(t)) => folder_pages(t).iter().chain(&html_page(t)).any(|p| rel(p)),
+            (LinkKind::Url, Some(t)) => html_page(t).is_some_and(|p| rel(&p)),
+            _ => false,
+        }
+    }
+}
+
+/// The source whose page a link to `x.html` names, as Middleman and its kin write them: the
+/// page of `x.html.md`.
+fn html_page(path: &str) -> Option<String> {
+    path.ends_with(".html").then(|| format!("{path}.md"))
+}
+
+/// The sources whose page a folder's URL is (`_index.md` first; `""` is `content/` itself).
+fn folder_pages(dir: &str) -> [String; 2] {
+    if dir.is_empty() { ["_index.md".into(), "index.md".into()] } else { [format!("{dir}/_index.md"), format!("{dir}/index.md")] }
 }
 
 /// A malformed `::: internal` block: an error, never a leak.
@@ -463,6 +503,7 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
         region_open: None,
         faq: None,
         done: false,
+        raw_text_open: None,
     };
     // The HTML is written as the events come: a page never holds all of its events at once
     // (a table of a million cells would take hundreds of megabytes).
@@ -490,6 +531,8 @@ struct Events<'t, 'c> {
     region_open: Option<usize>,
     faq: Option<FaqCapture>,
     done: bool,
+    /// A `<script>` or `<style>` of raw HTML left open by an earlier event: its text holds no links.
+    raw_text_open: Option<&'static str>,
 }
 
 impl<'t> Iterator for Events<'t, '_> {
@@ -646,14 +689,26 @@ impl<'t> Events<'t, '_> {
                 self.emit(Event::Html("</div>\n".into()));
                 return;
             }
+            Event::Html(raw) => {
+                let e = Event::Html(self.html_links(raw, range));
+                self.emit(e);
+                return;
+            }
+            Event::InlineHtml(raw) => {
+                let e = Event::InlineHtml(self.html_links(raw, range));
+                self.emit(e);
+                return;
+            }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let dest = rewrite_link(&dest_url, self.lines.locate(self.text, range.start), self.cx, &mut self.out.links);
+                let at = self.lines.locate(self.text, dest_offset(self.text, range, &dest_url));
+                let dest = rewrite_link(&dest_url, at, self.cx, &mut self.out.links);
                 self.depth += 1;
                 self.emit(Event::Start(Tag::Link { link_type, dest_url: dest, title, id }));
                 return;
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                let dest = rewrite_link(&dest_url, self.lines.locate(self.text, range.start), self.cx, &mut self.out.links);
+                let at = self.lines.locate(self.text, dest_offset(self.text, range, &dest_url));
+                let dest = rewrite_link(&dest_url, at, self.cx, &mut self.out.links);
                 self.depth += 1;
                 self.emit(Event::Start(Tag::Image { link_type, dest_url: dest, title, id }));
                 return;
@@ -663,6 +718,41 @@ impl<'t> Events<'t, '_> {
             _ => {}
         }
         self.emit(ev);
+    }
+
+    /// Raw HTML with its links (`href`, `src`, `action`) rewritten and recorded as a Markdown
+    /// link's are: a page, a file or a URL of the site is one however the link is written.
+    fn html_links(&mut self, raw: CowStr<'t>, range: std::ops::Range<usize>) -> CowStr<'t> {
+        let mut from = 0;
+        if let Some(name) = self.raw_text_open {
+            match crate::relative_links::raw_text_end(raw.as_bytes(), name) {
+                Some(end) => (from, self.raw_text_open) = (end, None),
+                None => return raw,
+            }
+        }
+        if !raw[from..].contains('<') {
+            return raw;
+        }
+        let mut values = Vec::new();
+        self.raw_text_open = crate::relative_links::link_values(&raw.as_bytes()[from..], |v| values.push(v.start + from..v.end + from));
+        let mut out = String::new();
+        let mut copied = 0;
+        for v in values {
+            let written = &raw[v.clone()];
+            let Some(value) = unescape_attribute(written) else { continue };
+            let at = self.lines.locate(self.text, dest_offset(self.text, range.clone(), written));
+            let dest = rewrite_link(&CowStr::from(value.as_ref()), at, self.cx, &mut self.out.links);
+            if *dest != *value {
+                out.push_str(&raw[copied..v.start]);
+                let _ = pulldown_cmark_escape::escape_href(&mut out, &dest);
+                copied = v.end;
+            }
+        }
+        if copied == 0 {
+            return raw;
+        }
+        out.push_str(&raw[copied..]);
+        out.into()
     }
 
     /// Hands `ev` out, copying it into the answer of the FAQ question being captured, if any.
@@ -689,13 +779,57 @@ fn finish_faq(question: String, anchor: String, line: usize, answer: Vec<Event<'
     MarkdownFaq { question, anchor, answer_html, line }
 }
 
+/// An attribute value as the browser reads it: numeric character references and the named ones
+/// a URL holds (`&amp;`, quotes, angle brackets) decoded. `None` for any other named reference:
+/// such a link is left as written, unchecked, rather than decoded wrongly.
+fn unescape_attribute(value: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !value.contains('&') {
+        return Some(value.into());
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let end = after.find(';')?;
+        let name = &after[..end];
+        let c = match name {
+            "amp" => '&',
+            "quot" => '"',
+            "apos" => '\'',
+            "lt" => '<',
+            "gt" => '>',
+            _ => {
+                let code = match name.strip_prefix('#') {
+                    Some(hex) if hex.starts_with(['x', 'X']) => u32::from_str_radix(&hex[1..], 16).ok()?,
+                    Some(dec) => dec.parse().ok()?,
+                    None => return None,
+                };
+                char::from_u32(code).filter(|&c| c != '\0')?
+            }
+        };
+        out.push(c);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out.into())
+}
+
+/// Where a link's destination is written within the link's source `range`, for diagnostics to
+/// point at it: the link's start when it is written elsewhere (a reference) or differently.
+fn dest_offset(text: &str, range: std::ops::Range<usize>, dest: &str) -> usize {
+    let found = if dest.is_empty() { None } else { text.get(range.clone()).and_then(|src| src.rfind(dest)) };
+    range.start + found.unwrap_or(0)
+}
+
 fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &MarkdownContext, links: &mut Vec<PageLink>) -> CowStr<'a> {
     let url: &str = dest;
     if url.is_empty() || is_external(url) {
         return dest.clone();
     }
-    let mut record = |target: Option<String>, fragment: Option<String>| {
+    let mut record = |kind: LinkKind, target: Option<String>, fragment: Option<String>| {
         links.push(PageLink {
+            kind,
             target,
             fragment,
             line: line0 + cx.first_line,
@@ -705,7 +839,7 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &Markd
         })
     };
     if let Some(frag) = url.strip_prefix('#') {
-        record(None, Some(percent_decode(frag)));
+        record(LinkKind::Page, None, Some(percent_decode(frag)));
         return dest.clone();
     }
     let (path_part, fragment) = match url.split_once('#') {
@@ -718,34 +852,44 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &Markd
     };
     let decoded = percent_decode(path_part);
     let Some(joined) = join_path(cx.page_dir, &decoded) else {
-        record(Some(decoded.clone()), None);
+        record(LinkKind::Page, Some(decoded.clone()), None);
         return dest.clone();
     };
+    let fragment_decoded = fragment.map(percent_decode);
     if decoded.ends_with(".md") {
-        record(Some(joined.clone()), fragment.map(percent_decode));
+        record(LinkKind::Page, Some(joined.clone()), fragment_decoded);
         return match (cx.resolve)(&joined) {
-            Some(path) => {
-                let mut u = format!("{}{}", cx.base_path, path);
-                if let Some(f) = fragment {
-                    u.push('#');
-                    u.push_str(f);
-                }
-                u.into()
-            }
+            Some(path) => with_query_and_fragment(format!("{}{}", cx.base_path, path), None, fragment).into(),
             None => dest.clone(),
         };
     }
+    if let Some((source, path)) = html_page(&joined).and_then(|rel| (cx.resolve)(&rel).map(|path| (rel, path))) {
+        record(LinkKind::Page, Some(source), fragment_decoded);
+        return with_query_and_fragment(format!("{}{}", cx.base_path, path), query, fragment).into();
+    }
     if url.starts_with('/') {
         // Site-absolute links get the base path so a site can live below a folder.
+        record(LinkKind::Url, Some(decoded.trim_start_matches('/').to_string()), fragment_decoded);
         return format!("{}{}", cx.base_path, url.trim_start_matches('/')).into();
     }
-    // Other relative links (images, files beside the page, folders) point into content/, which
-    // is copied as is; the page itself lives one folder deeper than its source file. A folder
-    // keeps its slash and a link its query (`report.pdf?v=2`), as written.
+    // A folder with a page of its own links to that page's URL, which need not be the folder's
+    // name (`Über Uns/` is `/Über-Uns/`; a section's `slug`).
+    if let Some((source, path)) = folder_pages(&joined).into_iter().find_map(|rel| (cx.resolve)(&rel).map(|path| (rel, path))) {
+        record(LinkKind::Page, Some(source), fragment_decoded);
+        return with_query_and_fragment(format!("{}{}", cx.base_path, path), query, fragment).into();
+    }
+    // Other relative links (images, files beside the page) point into content/, which is copied
+    // as is; the page itself lives one folder deeper than its source file. A folder keeps its
+    // slash and a link its query (`report.pdf?v=2`), as written.
+    record(LinkKind::File, Some(joined.clone()), fragment_decoded);
     let mut u = format!("{}{}", cx.base_path, joined);
     if path_part.ends_with('/') && !joined.is_empty() {
         u.push('/');
     }
+    with_query_and_fragment(u, query, fragment).into()
+}
+
+fn with_query_and_fragment(mut u: String, query: Option<&str>, fragment: Option<&str>) -> String {
     if let Some(q) = query {
         u.push('?');
         u.push_str(q);
@@ -754,7 +898,7 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &Markd
         u.push('#');
         u.push_str(f);
     }
-    u.into()
+    u
 }
 
 #[cfg(test)]
@@ -803,6 +947,20 @@ mod tests {
             resolve,
             faq_headings: faq,
         }
+    }
+
+    #[test]
+    fn raw_html_links_are_read_as_the_browser_reads_them() {
+        assert_eq!(unescape_attribute("a.png").as_deref(), Some("a.png"));
+        assert_eq!(unescape_attribute("q.md?a=1&amp;b=2").as_deref(), Some("q.md?a=1&b=2"));
+        assert_eq!(unescape_attribute("&#x51;&#46;md").as_deref(), Some("Q.md"));
+        assert_eq!(unescape_attribute("&ouml;.html"), None, "a named reference it cannot decode");
+        assert_eq!(unescape_attribute("a&b"), None, "an unterminated reference");
+        let r = |p: &str| (p == "clients/acme/q.md").then(|| "clients/acme/q/".to_string());
+        let out = render("<a href=\"q.md?x=1&amp;y=2#top\">q</a> <a href=\"&ouml;.html\">o</a>\n", &cx(&r, &[])).unwrap();
+        assert!(out.html.contains("<a href=\"/clients/acme/q/#top\">q</a>"), "{}", out.html);
+        assert!(out.html.contains("<a href=\"&ouml;.html\">o</a>"), "left as written: {}", out.html);
+        assert_eq!(out.links.len(), 1, "{:?}", out.links);
     }
 
     #[test]

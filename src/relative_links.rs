@@ -1,7 +1,8 @@
 //! Links for a site opened straight from disk (`build --offline`): each page's links into the
-//! site (`href`, `src` and `action` values that start with the base path) rewritten relative to
-//! the page by the shortest path (`../managed/index.html` between two playbooks of one client,
-//! not a climb to the root and down again), with `index.html` spelled out. Opened from
+//! site (`href`, `src`, `srcset`, `poster`, `action` and `xlink:href` values that start with the
+//! base path) rewritten relative to the page by the shortest path (`../managed/index.html`
+//! between two playbooks of one client, not a climb to the root and down again), with
+//! `index.html` spelled out. Opened from
 //! `file://`, a link to `/owners/` would name the disk's root and a folder would show a listing;
 //! these name the file.
 //!
@@ -18,7 +19,10 @@
 use std::borrow::Cow;
 
 /// The attributes whose values are links.
-const ATTRIBUTES: [&[u8]; 3] = [b"href", b"src", b"action"];
+const ATTRIBUTES: [&[u8]; 5] = [b"href", b"src", b"action", b"poster", b"xlink:href"];
+
+/// The attribute whose value is a list of links, each with its descriptors (`a.png 1x, b.png 2x`).
+const SRCSET: &[u8] = b"srcset";
 
 /// `html`, the page written to `page` (a path relative to the output folder, such as
 /// `owners/noc/index.html`), with every link into the site made relative to that page.
@@ -29,6 +33,20 @@ pub fn relativize(html: &[u8], page: &str, base_path: &str) -> Vec<u8> {
     let bases = spellings(base_path);
     let mut out = Vec::with_capacity(html.len() + html.len() / 16);
     let mut copied = 0;
+    link_values(html, |value| {
+        if let Some(rest) = below_base(&html[value.clone()], &bases) {
+            out.extend_from_slice(&html[copied..value.start]);
+            out.extend_from_slice(&from.link_to(rest));
+            copied = value.end;
+        }
+    });
+    finish(out, html, copied)
+}
+
+/// Calls `each` with the place of every link value (`href`, `src`, `action`) in `html`, in
+/// order, as a browser tokenises the tags; an unclosed quoted value ends the search. Returns the
+/// raw-text element (`script` or `style`) left open at the end, if any: what follows is its text.
+pub fn link_values(html: &[u8], mut each: impl FnMut(std::ops::Range<usize>)) -> Option<&'static str> {
     let mut i = 0;
     while let Some(lt) = find(html, i, b'<') {
         i = lt + 1;
@@ -57,7 +75,7 @@ pub fn relativize(html: &[u8], page: &str, base_path: &str) -> Vec<u8> {
                 i += 1;
             }
             match html.get(i) {
-                None => return finish(out, html, copied),
+                None => return None,
                 Some(b'>') => {
                     i += 1;
                     break;
@@ -77,11 +95,11 @@ pub fn relativize(html: &[u8], page: &str, base_path: &str) -> Vec<u8> {
             }
             j = skip_spaces(html, j + 1);
             let (value_start, value_end) = match html.get(j) {
-                None => return finish(out, html, copied),
+                None => return None,
                 Some(&quote @ (b'"' | b'\'')) => match find(html, j + 1, quote) {
                     Some(end) => (j + 1, end),
                     // An unclosed value runs to the end: nothing after it is a tag.
-                    None => return finish(out, html, copied),
+                    None => return None,
                 },
                 Some(_) => {
                     let len = html[j..].iter().position(|b| b.is_ascii_whitespace() || *b == b'>').unwrap_or(html.len() - j);
@@ -89,23 +107,68 @@ pub fn relativize(html: &[u8], page: &str, base_path: &str) -> Vec<u8> {
                 }
             };
             i = value_end + usize::from(value_start != j);
-            if !ATTRIBUTES.iter().any(|a| name.eq_ignore_ascii_case(a)) {
-                continue;
-            }
-            if let Some(rest) = below_base(&html[value_start..value_end], &bases) {
-                out.extend_from_slice(&html[copied..value_start]);
-                out.extend_from_slice(&from.link_to(rest));
-                copied = value_end;
+            if ATTRIBUTES.iter().any(|a| name.eq_ignore_ascii_case(a)) {
+                each(value_start..value_end);
+            } else if name.eq_ignore_ascii_case(SRCSET) {
+                srcset_urls(html, value_start..value_end, &mut each);
             }
         }
         // Raw text: nothing in a script or a style sheet is a tag, up to its end tag.
-        for raw in [&b"script"[..], b"style"] {
-            if tag.eq_ignore_ascii_case(raw) {
-                i = end_tag(html, i, raw).unwrap_or(html.len());
+        for raw in RAW_TEXT {
+            if tag.eq_ignore_ascii_case(raw.as_bytes()) {
+                match end_tag(html, i, raw.as_bytes()) {
+                    Some(end) => i = end,
+                    None => return Some(raw),
+                }
             }
         }
     }
-    finish(out, html, copied)
+    None
+}
+
+/// Calls `each` with the place of every URL in the `srcset` value at `value`, as the HTML
+/// standard splits it: a URL runs to the next space (less trailing commas), its descriptors to
+/// the next comma outside parentheses.
+fn srcset_urls(html: &[u8], value: std::ops::Range<usize>, each: &mut impl FnMut(std::ops::Range<usize>)) {
+    let mut i = value.start;
+    while i < value.end {
+        while i < value.end && (html[i].is_ascii_whitespace() || html[i] == b',') {
+            i += 1;
+        }
+        let start = i;
+        while i < value.end && !html[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut end = i;
+        while end > start && html[end - 1] == b',' {
+            end -= 1;
+        }
+        if end > start {
+            each(start..end);
+        }
+        if end < i {
+            // The URL ended in a comma: no descriptors follow.
+            continue;
+        }
+        let mut depth = 0usize;
+        while i < value.end && !(html[i] == b',' && depth == 0) {
+            match html[i] {
+                b'(' => depth += 1,
+                b')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+}
+
+/// The elements whose contents are text, never tags.
+const RAW_TEXT: [&str; 2] = ["script", "style"];
+
+/// Where the end tag `</name` of a raw-text element left open by [`link_values`] starts in
+/// `html`, if it does.
+pub fn raw_text_end(html: &[u8], name: &str) -> Option<usize> {
+    end_tag(html, 0, name.as_bytes())
 }
 
 /// The ways the base path is written in an attribute: as it is, escaped for HTML (how templates
@@ -271,6 +334,20 @@ mod tests {
         assert_eq!(rel(r#"<a href="/other/x/">o</a>"#, "a/index.html", "/docs/"), r#"<a href="/other/x/">o</a>"#);
         // Single quotes and upper case are still links.
         assert_eq!(rel("<A HREF='/x/'>x</A>", "a/index.html", "/"), "<A HREF='../x/index.html'>x</A>");
+    }
+
+    #[test]
+    fn srcset_poster_and_xlink_values_are_links_too() {
+        let html = br#"<img srcset="/img/a.png 1x,/img/b,c.png 2x, /img/d.png" src="/img/a.png"><video poster="/v.jpg"></video><svg><use xlink:href="/icons.svg#x"/></svg>"#;
+        let out = String::from_utf8(relativize(html, "owners/noc/index.html", "/")).unwrap();
+        assert_eq!(
+            out,
+            r#"<img srcset="../../img/a.png 1x,../../img/b,c.png 2x, ../../img/d.png" src="../../img/a.png"><video poster="../../v.jpg"></video><svg><use xlink:href="../../icons.svg#x"/></svg>"#
+        );
+        let mut urls = Vec::new();
+        let value = br#"<img srcset="a.png, b.png 2x,c.png (x, y) 3w ,d.png">"#;
+        link_values(value, |r| urls.push(String::from_utf8_lossy(&value[r]).into_owned()));
+        assert_eq!(urls, ["a.png", "b.png", "c.png", "d.png"]);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::config::{self, Audience, SiteConfig};
 use crate::content::{self, Asset, Page};
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
-use crate::markdown::{self, IdAllocator, MarkdownContext, Rendered};
+use crate::markdown::{self, IdAllocator, LinkKind, MarkdownContext, Rendered};
 use crate::ownership::{Ownership, Registry};
 
 #[derive(Debug, Clone, Default)]
@@ -313,7 +313,7 @@ impl TakenOver {
             .map(|made| {
                 let markdown = made?.markdown;
                 let links = markdown.rendered.as_ref().map(|r| r.links.as_slice()).unwrap_or_default();
-                let links_changed = links.iter().any(|l| l.target.as_ref().is_some_and(|t| changed.contains(t)));
+                let links_changed = links.iter().any(|l| l.depends_on(|t| changed.contains(t)));
                 (!links_changed).then_some(markdown)
             })
             .collect()
@@ -1240,9 +1240,12 @@ impl Site {
         removed.iter().chain(rereading).for_each(|&j| not_kept[j] = true);
         let came_or_went: HashSet<&str> =
             new_pages.keys().map(String::as_str).chain(removed.iter().map(|&j| self.pages[j].rel.as_str())).collect();
-        let links_moved = self.rendered.iter().zip(&not_kept).filter(|(_, not_kept)| !**not_kept).any(|(r, _)| {
-            r.as_ref().is_some_and(|r| r.links.iter().any(|l| l.target.as_deref().is_some_and(|t| came_or_went.contains(t))))
-        });
+        let links_moved = self
+            .rendered
+            .iter()
+            .zip(&not_kept)
+            .filter(|(_, not_kept)| !**not_kept)
+            .any(|(r, _)| r.as_ref().is_some_and(|r| r.links.iter().any(|l| l.depends_on(|t| came_or_went.contains(t)))));
         if links_moved {
             return Err(Some(Box::new(self)));
         }
@@ -1395,44 +1398,84 @@ impl Site {
         // The closest page to each missing target, worked out once per target (each answer
         // compares it with every page; a renamed folder breaks many links to the same pages).
         let mut closest: HashMap<&str, Option<&str>> = HashMap::default();
+        // Where links to files and URLs can land: worked out on the first such link.
+        let mut places: Option<Places> = None;
         let mut found = Vec::new();
+        // Why page `t` is not in this build, if it is not.
+        let left_out = |t: usize| {
+            (!self.visible[t]).then(|| {
+                if self.pages[t].fm.draft {
+                    ("broken-link", "a draft, left out of this build (build with --drafts to include it)")
+                } else {
+                    ("internal-link", "internal-only, so it is not part of the client build")
+                }
+            })
+        };
         for (i, r) in self.rendered.iter().enumerate() {
             let Some(r) = r else { continue };
             let page = &self.pages[i];
             for link in &r.links {
                 let pos = Pos { line: link.line, column: link.column, width: link.width };
-                let target = match &link.target {
-                    None => Some(i),
-                    Some(rel) => match self.by_rel.get(rel) {
+                let error = |code: &'static str, message: String| Diagnostic::error(code, page.file.as_str(), message).at(pos);
+                let to_page = |t: usize, found: &mut Vec<Diagnostic>| match left_out(t) {
+                    Some((code, why)) => {
+                        found.push(error(code, format!("link to `{}`: that page is {why}", link.written)));
+                        None
+                    }
+                    None => Some(t),
+                };
+                let target = match (link.kind, &link.target) {
+                    (_, None) => Some(i),
+                    (LinkKind::Page, Some(rel)) => match self.by_rel.get(rel) {
                         None => {
                             let help = closest
                                 .entry(rel.as_str())
                                 .or_insert_with(|| crate::diagnostics::did_you_mean(rel, self.by_rel.keys().map(|k| k.as_str())))
                                 .map(|s| format!("did you mean `{}`?", relative_from(page.dir(), s)));
                             found.push(
-                                Diagnostic::error(
-                                    "broken-link",
-                                    page.file.as_str(),
-                                    format!("link to `{}`: no such page (content/{rel})", link.written),
-                                )
-                                .at(pos)
-                                .maybe_help(help),
+                                error("broken-link", format!("link to `{}`: no such page (content/{rel})", link.written)).maybe_help(help),
                             );
                             None
                         }
-                        Some(&t) if !self.visible[t] => {
-                            let (code, why) = if self.pages[t].fm.draft {
-                                ("broken-link", "a draft, left out of this build (build with --drafts to include it)")
-                            } else {
-                                ("internal-link", "internal-only, so it is not part of the client build")
-                            };
+                        Some(&t) => to_page(t, &mut found),
+                    },
+                    (kind, Some(t)) => match places.get_or_insert_with(|| Places::of(self)).find(t) {
+                        Place::Page(t) => to_page(t, &mut found),
+                        Place::Asset(a) => {
+                            if !self.ships(&self.assets[a]) {
+                                let why = "internal-only, so it is not part of the client build";
+                                found.push(error("internal-link", format!("link to `{}`: that file is {why}", link.written)));
+                            }
+                            None
+                        }
+                        Place::Generated => None,
+                        Place::Folder(dir) => {
                             found.push(
-                                Diagnostic::error(code, page.file.as_str(), format!("link to `{}`: that page is {why}", link.written))
-                                    .at(pos),
+                                error(
+                                    "broken-link",
+                                    format!("link to `{}`: content/{dir} is a folder without a page of its own", link.written),
+                                )
+                                .help(format!("add content/{}, or link to a page inside the folder", folder_index(dir))),
                             );
                             None
                         }
-                        Some(&t) => Some(t),
+                        Place::Nothing if kind == LinkKind::File => {
+                            let help = crate::diagnostics::did_you_mean(t, self.assets.iter().map(|a| a.rel.as_str()))
+                                .map(|s| format!("did you mean `{}`?", relative_from(page.dir(), s)));
+                            found.push(
+                                error("broken-link", format!("link to `{}`: no such file (content/{t})", link.written)).maybe_help(help),
+                            );
+                            None
+                        }
+                        Place::Nothing => {
+                            let help = crate::diagnostics::did_you_mean(t, self.visible_pages().map(|(_, p)| p.path.as_str()))
+                                .map(|s| format!("did you mean `/{s}`?"));
+                            found.push(
+                                error("broken-link", format!("link to `{}`: no page or file of this site has that URL", link.written))
+                                    .maybe_help(help),
+                            );
+                            None
+                        }
                     },
                 };
                 let (Some(t), Some(frag)) = (target, &link.fragment) else { continue };
@@ -1445,13 +1488,8 @@ impl Site {
                     candidates.sort();
                     let help = crate::diagnostics::did_you_mean(frag, candidates).map(|s| format!("did you mean `#{s}`?"));
                     found.push(
-                        Diagnostic::error(
-                            "broken-anchor",
-                            page.file.as_str(),
-                            format!("link to `{}`: {} has no heading `#{frag}`", link.written, self.pages[t].file),
-                        )
-                        .at(pos)
-                        .maybe_help(help),
+                        error("broken-anchor", format!("link to `{}`: {} has no heading `#{frag}`", link.written, self.pages[t].file))
+                            .maybe_help(help),
                     );
                 }
             }
@@ -1547,9 +1585,93 @@ fn relative_from(dir: &str, target: &str) -> String {
     parts.join("/")
 }
 
+/// The folders of the output that only generated pages take.
+const GENERATED_FOLDERS: [&str; 7] = ["owners/", "workstreams/", "parties/", "matrix/", "faq/", "search/", "static/"];
+
+/// The generated files at the top of the output.
+const GENERATED_FILES: [&str; 7] = [
+    "robots.txt",
+    "sitemap.xml",
+    "404.html",
+    crate::render::OWNERSHIP_JSON,
+    crate::render::MATRIX_CSV,
+    crate::render::SEARCH_INDEX,
+    "index.html",
+];
+
+/// What a link to a file or URL of the site lands on.
+#[derive(Debug, PartialEq)]
+enum Place<'a> {
+    Page(usize),
+    Asset(usize),
+    /// A generated page or file (not checked further: the owner and workstream pages, the
+    /// exports, the theme's static files).
+    Generated,
+    /// A folder of `content/` with no page of its own (its path).
+    Folder(&'a str),
+    Nothing,
+}
+
+/// The pages by URL, the assets by path, and the folders of `content/`: where links to files
+/// and URLs can land. Built once per check, and only for a site that has such links.
+struct Places<'a> {
+    by_path: HashMap<&'a str, usize>,
+    assets: HashMap<&'a str, usize>,
+    folders: HashSet<&'a str>,
+}
+
+impl<'a> Places<'a> {
+    fn of(site: &'a Site) -> Places<'a> {
+        let mut by_path = HashMap::default();
+        for (i, p) in site.pages.iter().enumerate() {
+            // A page in the build wins its URL over one left out (a duplicate URL is reported).
+            if site.visible[i] || !by_path.contains_key(p.path.as_str()) {
+                by_path.insert(p.path.as_str(), i);
+            }
+        }
+        let assets = site.assets.iter().enumerate().map(|(k, a)| (a.rel.as_str(), k)).collect();
+        let mut folders = HashSet::default();
+        for rel in site.pages.iter().map(|p| p.rel.as_str()).chain(site.assets.iter().map(|a| a.rel.as_str())) {
+            let mut rest = rel;
+            while let Some((dir, _)) = rest.rsplit_once('/') {
+                if !folders.insert(dir) {
+                    break;
+                }
+                rest = dir;
+            }
+        }
+        Places { by_path, assets, folders }
+    }
+
+    /// Where `target` (a path below `content/` or the site root, without a leading slash) lands.
+    fn find(&self, target: &'a str) -> Place<'a> {
+        if let Some(&k) = self.assets.get(target) {
+            return Place::Asset(k);
+        }
+        let dir = target.trim_end_matches('/');
+        let dir = if dir == "index.html" { "" } else { dir.strip_suffix("/index.html").unwrap_or(dir) };
+        let url = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        if let Some(&i) = self.by_path.get(url.as_str()) {
+            return Place::Page(i);
+        }
+        if dir.is_empty() || GENERATED_FILES.contains(&target) || GENERATED_FOLDERS.iter().any(|g| url.starts_with(g)) {
+            return Place::Generated;
+        }
+        if self.folders.contains(dir) {
+            return Place::Folder(dir);
+        }
+        Place::Nothing
+    }
+}
+
+/// The section page a folder would have.
+fn folder_index(dir: &str) -> String {
+    if dir.is_empty() { "_index.md".into() } else { format!("{dir}/_index.md") }
+}
+
 fn check_duplicate_urls(root: &Path, pages: &[Page], visible: &[bool], diags: &mut Diagnostics) {
     let mut seen: HashMap<&str, usize> = HashMap::default();
-    let reserved = ["owners/", "workstreams/", "parties/", "matrix/", "faq/", "search/", "static/"];
+    let reserved = GENERATED_FOLDERS;
     // The FAQ's and the search's first page are generated; pages below them are the site's.
     let whole_folder = |r: &str| r != "faq/" && r != "search/";
     for (i, p) in pages.iter().enumerate() {

@@ -529,7 +529,8 @@ fn link_to_internal_page_is_an_error_in_the_client_build_only() {
     let s = Site::with_config();
     s.file("content/acme.md", &text);
     s.file("content/runbook.md", "---\ntitle: Runbook\naudience: internal\n---\n## Steps\n\nSecret.\n");
-    let (line, col) = pos_of(&text, "[the runbook]");
+    // Diagnostics point at the link's destination.
+    let (line, col) = pos_of(&text, "runbook.md#steps");
 
     let out = s.path().join("out-client");
     let run = s.run(&["build", "--audience", "client", "--output", out.to_str().unwrap()]);
@@ -560,7 +561,7 @@ fn link_to_page_in_internal_section_is_an_error_in_the_client_build() {
     run.fails_with(1);
     let d: Vec<&Diag> = diags.iter().filter(|d| d.code == "internal-link").collect();
     assert_eq!(d.len(), 1, "{diags:#?}");
-    assert_eq!((d[0].line, d[0].column), pos_of(&text, "[ops]"));
+    assert_eq!((d[0].line, d[0].column), pos_of(&text, "ops/child.md"));
     s.check_json(&["--audience", "internal"]).0.ok();
 }
 

@@ -207,7 +207,7 @@ fn broken_link_is_reported_with_file_and_line() {
     assert_eq!(d["severity"], "error");
     assert_eq!(d["file"], "content/a/x.md");
     assert_eq!(d["line"], 8, "line of `[bad](../nowhere/missing.md)`\n{}", show(&diags));
-    assert_eq!(d["column"], 3, "column of the link\n{}", show(&diags));
+    assert_eq!(d["column"], 9, "column of the link's destination\n{}", show(&diags));
     assert!(d["message"].as_str().unwrap().contains("missing.md"), "{d}");
     // The build refuses too, and says where, rustc-style.
     let r = s.run(&["build"]);

@@ -300,6 +300,33 @@ fn new_and_deleted_playbooks_build_warm_and_equal_a_cold_build() {
 }
 
 #[test]
+fn links_to_files_and_folders_follow_assets_and_sections_that_come_and_go() {
+    let s = fixture();
+    edit(&s, "content/clients/beta.md", |t| format!("{t}\nSee [the diagram](acme/diagram.txt) and [all of Acme](acme/).\n"));
+    s.file("content/clients/acme/_index.md", "---\ntitle: Acme\n---\nAcme's playbooks.\n");
+    settle(&s);
+    // The asset deleted: the link breaks, as in a cold build, and the site is kept.
+    let kept = s.read("site/clients/beta/index.html");
+    std::fs::remove_file(s.path().join("content/clients/acme/diagram.txt")).unwrap();
+    let warm = fails_like_cold(&s);
+    assert!(warm.stderr.contains("no such file (content/clients/acme/diagram.txt)"), "{}", warm.stderr);
+    assert_eq!(s.read("site/clients/beta/index.html"), kept, "a failed build changed the site");
+    // Back again: the build passes, warm.
+    s.file("content/clients/acme/diagram.txt", "boxes and arrows\n");
+    let r = build(&s, &[]);
+    assert_equals_cold(&s, &r);
+    // The folder's page renamed by a slug: the link follows it to its new URL.
+    edit(&s, "content/clients/acme/_index.md", |t| t.replace("title: Acme", "title: Acme\nslug: acme-corp"));
+    let r = build(&s, &[]);
+    assert!(s.read("site/clients/beta/index.html").contains("href=\"/clients/acme-corp/\""));
+    assert_equals_cold(&s, &r);
+    // The folder's page deleted: the link breaks.
+    std::fs::remove_file(s.path().join("content/clients/acme/_index.md")).unwrap();
+    let warm = fails_like_cold(&s);
+    assert!(warm.stderr.contains("content/clients/acme is a folder without a page of its own"), "{}", warm.stderr);
+}
+
+#[test]
 fn a_new_page_whose_error_the_config_makes_a_warning_builds_warm() {
     // Parsing reports an unknown front-matter key as an error; `checks:` decides what it is.
     let s = fixture();

@@ -571,7 +571,7 @@ fn broken_link_points_at_the_link_and_suggests() {
     let (run, diags) = check(&s);
     run.fails_with(1);
     let d = one(&diags, "broken-link");
-    at_col(d, "content/acme.md", pos_of(&text, "[the plan]"));
+    at_col(d, "content/acme.md", pos_of(&text, "plan.md"));
     help_contains(d, "plans.md");
 }
 
@@ -583,7 +583,7 @@ fn link_to_a_draft_is_broken_unless_drafts_are_built() {
     let (run, diags) = check(&s);
     run.fails_with(1);
     let d = one(&diags, "broken-link");
-    at_col(d, "content/acme.md", pos_of(&text, "[next]"));
+    at_col(d, "content/acme.md", pos_of(&text, "next.md"));
     assert!(d.message.contains("draft"), "{d:#?}");
     let (run, diags) = s.check_json(&["--drafts"]);
     run.ok();
@@ -600,10 +600,10 @@ fn broken_anchor_points_at_the_link_and_suggests() {
     let found = with_code(&diags, "broken-anchor");
     assert_eq!(found.len(), 2, "{diags:#?}");
     let other = found.iter().find(|d| d.message.contains("other.md")).expect("link to other.md");
-    at_col(other, "content/acme.md", pos_of(&text, "[other]"));
+    at_col(other, "content/acme.md", pos_of(&text, "other.md#scop"));
     help_contains(other, "did you mean `#scope`?");
     let own = found.iter().find(|d| d.message.contains("nowhere-at-all")).expect("self link");
-    at_col(own, "content/acme.md", pos_of(&text, "[here]"));
+    at_col(own, "content/acme.md", pos_of(&text, "#nowhere-at-all"));
 }
 
 #[test]
@@ -613,7 +613,130 @@ fn link_to_an_internal_page_is_internal_link_in_the_client_check_only() {
     s.file("content/runbook.md", "---\ntitle: Runbook\naudience: internal\n---\nSecret.\n");
     let (run, diags) = s.check_json(&["--audience", "client"]);
     run.fails_with(1);
-    at_col(one(&diags, "internal-link"), "content/acme.md", pos_of(&text, "[the runbook]"));
+    at_col(one(&diags, "internal-link"), "content/acme.md", pos_of(&text, "runbook.md"));
+    let (run, diags) = s.check_json(&["--audience", "internal"]);
+    run.ok();
+    assert!(diags.is_empty(), "{diags:#?}");
+}
+
+#[test]
+fn a_link_to_a_missing_file_is_broken_link_at_its_destination_and_suggests_the_file_there_is() {
+    let text = acme_playbook("Acme", "Intro.\n\nSee ![the diagram](files/diagram.pgn) and [the PDF](files/plan.pdf?v=2#page=3).\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/files/diagram.png", "png");
+    s.file("content/files/plan.pdf", "pdf");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "broken-link");
+    at_col(d, "content/acme.md", pos_of(&text, "files/diagram.pgn"));
+    assert!(d.message.contains("no such file (content/files/diagram.pgn)"), "{d:#?}");
+    help_contains(d, "did you mean `files/diagram.png`?");
+    s.file("content/acme.md", &text.replace(".pgn", ".png"));
+    check(&s).0.ok();
+}
+
+#[test]
+fn a_link_to_a_folder_is_to_its_page_and_broken_without_one() {
+    let text = acme_playbook("Acme", "See [the guides](guides/) and [about us](Über%20Uns/).\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/guides/reading.md", "---\ntitle: Reading\n---\nText.\n");
+    s.file("content/Über Uns/_index.md", "---\ntitle: About us\n---\nText.\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "broken-link");
+    at_col(d, "content/acme.md", pos_of(&text, "guides/)"));
+    assert!(d.message.contains("content/guides is a folder without a page of its own"), "{d:#?}");
+    help_contains(d, "add content/guides/_index.md");
+
+    // With a page of its own (here renamed by a slug), the link goes to that page's URL.
+    s.file("content/guides/_index.md", "---\ntitle: Guides\nslug: handbook\n---\nText.\n");
+    check(&s).0.ok();
+    s.run(&["build", "-o", "out"]).ok();
+    let html = s.read("out/acme/index.html");
+    assert!(html.contains("href=\"/handbook/\""), "{html}");
+    assert!(html.contains("href=\"/%C3%9Cber-Uns/\""), "{html}");
+}
+
+#[test]
+fn a_link_to_x_html_goes_to_the_page_of_x_html_md_as_middleman_writes_it() {
+    let text = acme_playbook("Acme", "See [the schemas](docs/schemas.html#fields) and [the types](/docs/types.html).\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/docs/schemas.html.md", "---\ntitle: Schemas\n---\n## Fields\n\nText.\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    at_col(one(&diags, "broken-link"), "content/acme.md", pos_of(&text, "/docs/types.html"));
+    s.file("content/docs/types.html.md", "---\ntitle: Types\n---\nText.\n");
+    check(&s).0.ok();
+    s.run(&["build", "-o", "out"]).ok();
+    let html = s.read("out/acme/index.html");
+    assert!(html.contains("href=\"/docs/schemas/#fields\"") && html.contains("href=\"/docs/types/\""), "{html}");
+}
+
+#[test]
+fn a_site_absolute_link_is_checked_against_the_site_s_urls() {
+    let text =
+        acme_playbook("Acme", "See [plans](/plan/), [owners](/owners/), [the map](/matrix.csv), [home](/) and [next](/nxt/#scope).\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/plans.md", "---\ntitle: Plans\n---\nPlans.\n");
+    s.file("content/next.md", "---\ntitle: Next\n---\n## Scope\n\nText.\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let broken = with_code(&diags, "broken-link");
+    assert_eq!(broken.len(), 2, "{diags:#?}");
+    at_col(broken[0], "content/acme.md", pos_of(&text, "/plan/"));
+    assert!(broken[0].message.contains("no page or file of this site has that URL"), "{:#?}", broken[0]);
+    help_contains(broken[0], "did you mean `/plans/`?");
+    at_col(broken[1], "content/acme.md", pos_of(&text, "/nxt/#scope"));
+    help_contains(broken[1], "did you mean `/next/`?");
+
+    // A URL that lands on a page has its anchor checked as a Markdown link's is.
+    s.file("content/acme.md", &text.replace("/plan/", "/plans/").replace("/nxt/#scope", "/next/#scop"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    help_contains(one(&diags, "broken-anchor"), "did you mean `#scope`?");
+}
+
+#[test]
+fn raw_html_links_are_checked_as_markdown_links_are() {
+    let body = "<img src=\"diagram.png\" alt=\"Flow\"> <a href=\"plan.md#scope\">plan</a>\n\n\
+                <script>\nvar a = '<a href=\"nowhere.md\">';\n</script>\n\n\
+                <p>\n<a href='/gone/'>gone</a>\n</p>\n";
+    let text = acme_playbook("Acme", body);
+    let s = site_with_page("acme.md", &text);
+    s.file("content/plan.md", "---\ntitle: Plan\n---\n## Scope\n\nText.\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let broken = with_code(&diags, "broken-link");
+    assert_eq!(broken.len(), 2, "a link in a script is text, not a link: {diags:#?}");
+    at_col(broken[0], "content/acme.md", pos_of(&text, "diagram.png"));
+    at_col(broken[1], "content/acme.md", pos_of(&text, "/gone/"));
+
+    s.file("content/diagram.png", "png");
+    s.file("content/gone.md", "---\ntitle: Gone no more\n---\nText.\n");
+    check(&s).0.ok();
+    s.run(&["build", "-o", "out"]).ok();
+    let html = s.read("out/acme/index.html");
+    assert!(html.contains("<a href=\"/plan/#scope\">plan</a>"), "a raw link to a source goes to its page: {html}");
+    assert!(html.contains("var a = '<a href=\"nowhere.md\">';"), "a script is left as written: {html}");
+}
+
+#[test]
+fn absolute_raw_html_and_file_links_to_internal_content_are_internal_links_in_the_client_check() {
+    let body = "See [the URL](/internal/runbook/), <a href=\"internal/runbook.md\">the raw link</a> \
+                and [the sheet](internal/rota.xlsx).\n";
+    let text = acme_playbook("Acme", body);
+    let s = site_with_page("acme.md", &text);
+    s.file("content/internal/_index.md", "---\ntitle: Internal\naudience: internal\n---\nStaff only.\n");
+    s.file("content/internal/runbook.md", "---\ntitle: Runbook\n---\nSecret.\n");
+    s.file("content/internal/rota.xlsx", "sheet");
+    let (run, diags) = s.check_json(&["--audience", "client"]);
+    run.fails_with(1);
+    let leaks = with_code(&diags, "internal-link");
+    assert_eq!(leaks.len(), 3, "{diags:#?}");
+    at_col(leaks[0], "content/acme.md", pos_of(&text, "/internal/runbook/"));
+    at_col(leaks[1], "content/acme.md", pos_of(&text, "internal/runbook.md"));
+    at_col(leaks[2], "content/acme.md", pos_of(&text, "internal/rota.xlsx"));
+    assert!(leaks[2].message.contains("that file is internal-only"), "{:#?}", leaks[2]);
     let (run, diags) = s.check_json(&["--audience", "internal"]);
     run.ok();
     assert!(diags.is_empty(), "{diags:#?}");
@@ -1133,7 +1256,7 @@ fn columns_count_characters_not_bytes() {
     let owners = with_code(&diags, "unknown-owner");
     let acem = owners.iter().find(|d| d.message.contains("acem-it")).expect("acem-it reported");
     at_col(acem, "content/acme.md", pos_of(&text, "acem-it"));
-    at_col(one(&diags, "broken-link"), "content/acme.md", pos_of(&text, "[the plan]"));
+    at_col(one(&diags, "broken-link"), "content/acme.md", pos_of(&text, "plan.md"));
 
     // The human marker sits under the name.
     let human = s.run(&["check"]);

@@ -202,6 +202,38 @@ fn new_deleted_and_moved_away_content_files_rebuild_the_model_and_copy_the_asset
 }
 
 #[test]
+fn links_to_files_and_folders_follow_them_coming_and_going() {
+    let s = site_with_three_playbooks();
+    s.file("content/clients/diagram.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    let beta = s.read("content/clients/beta.md");
+    s.file("content/clients/beta.md", &format!("{beta}\nSee ![the flow](diagram.svg) and [Acme](acme/).\n"));
+    s.file("content/clients/acme/_index.md", "---\ntitle: Acme\n---\nAcme.\n");
+    let (mut live, opts) = preview_of(&s);
+    let broken =
+        |live: &Preview| live.diagnostics.items.iter().filter(|d| d.code == "broken-link").map(|d| d.message.clone()).collect::<Vec<_>>();
+    // The image deleted: the link breaks; back again, it holds.
+    std::fs::remove_file(s.path().join("content/clients/diagram.svg")).unwrap();
+    live.apply(&[Rebuild::ContentFile("clients/diagram.svg".into())]);
+    assert!(broken(&live).iter().any(|m| m.contains("no such file (content/clients/diagram.svg)")), "{:?}", live.diagnostics);
+    s.file("content/clients/diagram.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    live.apply(&[Rebuild::ContentFile("clients/diagram.svg".into())]);
+    assert!(broken(&live).is_empty(), "{:?}", live.diagnostics);
+    assert_matches_full(&s, &mut live, &opts, "the image restored");
+    // The folder's page given a slug: the link follows it.
+    let index = s.read("content/clients/acme/_index.md");
+    s.file("content/clients/acme/_index.md", &index.replace("title: Acme", "title: Acme\nslug: acme-corp"));
+    live.apply(&[Rebuild::Page("clients/acme/_index.md".into())]);
+    assert_matches_full(&s, &mut live, &opts, "the folder's page renamed");
+    let page = String::from_utf8_lossy(&live.files["clients/beta/index.html"]).into_owned();
+    assert!(page.contains("href=\"/clients/acme-corp/\""), "{page}");
+    // The folder's page deleted: the link breaks.
+    std::fs::remove_file(s.path().join("content/clients/acme/_index.md")).unwrap();
+    live.apply(&[Rebuild::Page("clients/acme/_index.md".into())]);
+    assert!(broken(&live).iter().any(|m| m.contains("content/clients/acme is a folder without a page")), "{:?}", live.diagnostics);
+    assert_matches_full(&s, &mut live, &opts, "the folder's page deleted");
+}
+
+#[test]
 fn body_edit_matches_a_full_build() {
     let s = site_with_three_playbooks();
     assert_paths(
