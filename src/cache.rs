@@ -42,7 +42,7 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 }
 
 /// Bump on any change to the snapshot's shape.
-const FORMAT: u32 = 13;
+const FORMAT: u32 = 14;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 
@@ -264,6 +264,7 @@ struct RenderedRef<'a> {
     toc: &'a [crate::markdown::TocEntry],
     links: &'a [crate::markdown::PageLink],
     faq: &'a [crate::markdown::MarkdownFaq],
+    source_urls: &'a [String],
 }
 
 /// [`Shard`] as written.
@@ -298,6 +299,7 @@ fn page_record(site: &Site, i: usize) -> PageRecordRef<'_> {
             toc: &r.toc,
             links: &r.links,
             faq: if p.is_section { &r.faq } else { &[] },
+            source_urls: &r.source_urls,
         }),
         faqs: &site.faqs[i],
     }

@@ -35,8 +35,12 @@ pub enum LinkKind {
     /// Anything else written relative to the page's source: a file or folder below `content/`
     /// (`target`: its path there, decoded, without a trailing slash).
     File,
-    /// A site-absolute URL path (`target`: decoded, without the leading slash).
+    /// A site-absolute URL path (`target`: decoded, `.` and `..` resolved, without the leading
+    /// slash).
     Url,
+    /// Raw HTML's link with a character reference that is not read here (`&ouml;`): reported,
+    /// never guessed at (`target`: as written).
+    Unreadable,
 }
 
 /// A link from a page to another page, a file, a URL of the site, or a heading of its own page,
@@ -70,9 +74,32 @@ pub struct Rendered {
     pub toc: Vec<TocEntry>,
     pub links: Vec<PageLink>,
     pub faq: Vec<MarkdownFaq>,
+    /// Each front-matter source's URL as the page links it (rewritten as a Markdown link is;
+    /// empty for a source without one).
+    pub source_urls: Vec<String>,
 }
 
 impl PageLink {
+    /// A link written as `written` at `(line, column)` (0-based, in the text `cx` renders).
+    fn new(
+        kind: LinkKind,
+        target: Option<String>,
+        fragment: Option<String>,
+        (line0, col0): (usize, usize),
+        cx: &MarkdownContext,
+        written: &str,
+    ) -> PageLink {
+        PageLink {
+            kind,
+            target,
+            fragment,
+            line: line0 + cx.first_line,
+            column: col0 + 1,
+            width: written.chars().count(),
+            written: written.to_string(),
+        }
+    }
+
     /// Whether the page's rendered Markdown depends on whether the source `rel` exists: it
     /// links to it, or to a folder whose page it would be (a folder link is rewritten to its
     /// page's URL once it has one).
@@ -596,13 +623,15 @@ impl<'t> Events<'t, '_> {
         }
         match ev {
             Event::Start(Tag::Heading { level, id, classes, attrs }) => {
-                let mut inner = Vec::new();
-                for (e, _) in self.iter.by_ref() {
+                let mut read = Vec::new();
+                for (e, r) in self.iter.by_ref() {
                     if matches!(e, Event::End(TagEnd::Heading(_))) {
                         break;
                     }
-                    inner.push(e);
+                    read.push((e, r));
                 }
+                // A heading's links and images are links like any other.
+                let inner: Vec<Event<'t>> = read.into_iter().map(|(e, r)| self.with_links_rewritten(e, r)).collect();
                 let title: String = inner
                     .iter()
                     .filter_map(|e| match e {
@@ -689,28 +718,32 @@ impl<'t> Events<'t, '_> {
                 self.emit(Event::Html("</div>\n".into()));
                 return;
             }
-            Event::Html(raw) => {
-                let e = Event::Html(self.html_links(raw, range));
+            Event::Start(Tag::HtmlBlock) => {
+                // A block's lines come one event each, and a tag may run over several: the
+                // block is read whole, as the browser reads it.
+                let (mut block, mut end) = (String::new(), range.end);
+                let mut start = None;
+                for (e, r) in self.iter.by_ref() {
+                    match e {
+                        Event::End(TagEnd::HtmlBlock) => break,
+                        Event::Html(t) | Event::Text(t) => {
+                            start.get_or_insert(r.start);
+                            end = r.end;
+                            block.push_str(&t);
+                        }
+                        _ => {}
+                    }
+                }
+                let e = Event::Html(self.html_links(block.into(), start.unwrap_or(range.start)..end));
                 self.emit(e);
                 return;
             }
-            Event::InlineHtml(raw) => {
-                let e = Event::InlineHtml(self.html_links(raw, range));
+            Event::Html(_) | Event::InlineHtml(_) | Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
+                if matches!(ev, Event::Start(_)) {
+                    self.depth += 1;
+                }
+                let e = self.with_links_rewritten(ev, range);
                 self.emit(e);
-                return;
-            }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let at = self.lines.locate(self.text, dest_offset(self.text, range, &dest_url));
-                let dest = rewrite_link(&dest_url, at, self.cx, &mut self.out.links);
-                self.depth += 1;
-                self.emit(Event::Start(Tag::Link { link_type, dest_url: dest, title, id }));
-                return;
-            }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                let at = self.lines.locate(self.text, dest_offset(self.text, range, &dest_url));
-                let dest = rewrite_link(&dest_url, at, self.cx, &mut self.out.links);
-                self.depth += 1;
-                self.emit(Event::Start(Tag::Image { link_type, dest_url: dest, title, id }));
                 return;
             }
             Event::Start(_) => self.depth += 1,
@@ -720,8 +753,29 @@ impl<'t> Events<'t, '_> {
         self.emit(ev);
     }
 
-    /// Raw HTML with its links (`href`, `src`, `action`) rewritten and recorded as a Markdown
-    /// link's are: a page, a file or a URL of the site is one however the link is written.
+    /// `ev` (from `range` of the text) with the links it holds rewritten and recorded: a
+    /// Markdown link or image, or raw HTML.
+    fn with_links_rewritten(&mut self, ev: Event<'t>, range: std::ops::Range<usize>) -> Event<'t> {
+        match ev {
+            Event::Html(raw) => Event::Html(self.html_links(raw, range)),
+            Event::InlineHtml(raw) => Event::InlineHtml(self.html_links(raw, range)),
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let at = self.lines.locate(self.text, dest_offset(self.text, range, &dest_url));
+                let dest = rewrite_link(&dest_url, at, self.cx, &mut self.out.links);
+                Event::Start(Tag::Link { link_type, dest_url: dest, title, id })
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                let at = self.lines.locate(self.text, dest_offset(self.text, range, &dest_url));
+                let dest = rewrite_link(&dest_url, at, self.cx, &mut self.out.links);
+                Event::Start(Tag::Image { link_type, dest_url: dest, title, id })
+            }
+            other => other,
+        }
+    }
+
+    /// Raw HTML with its links (`relative_links::link_values`: `href`, `src`, `srcset`, …)
+    /// rewritten and recorded as a Markdown link's are: a page, a file or a URL of the site is
+    /// one however the link is written.
     fn html_links(&mut self, raw: CowStr<'t>, range: std::ops::Range<usize>) -> CowStr<'t> {
         let mut from = 0;
         if let Some(name) = self.raw_text_open {
@@ -737,10 +791,29 @@ impl<'t> Events<'t, '_> {
         self.raw_text_open = crate::relative_links::link_values(&raw.as_bytes()[from..], |v| values.push(v.start + from..v.end + from));
         let mut out = String::new();
         let mut copied = 0;
+        // Where each value is in the text: exactly, when the HTML is the text as written (not
+        // the lines of a block inside a list or a quote, their markers taken off), else the
+        // first place after the last value that holds it.
+        let exact = self.text.get(range.clone()) == Some(&raw[..]);
+        let mut searched_to = range.start;
         for v in values {
             let written = &raw[v.clone()];
-            let Some(value) = unescape_attribute(written) else { continue };
-            let at = self.lines.locate(self.text, dest_offset(self.text, range.clone(), written));
+            let offset = if exact {
+                range.start + v.start
+            } else {
+                match self.text.get(searched_to..range.end).and_then(|t| t.find(written)) {
+                    Some(k) => {
+                        searched_to += k + written.len();
+                        searched_to - written.len()
+                    }
+                    None => range.start,
+                }
+            };
+            let at = self.lines.locate(self.text, offset);
+            let Some(value) = unescape_attribute(written) else {
+                self.out.links.push(PageLink::new(LinkKind::Unreadable, Some(written.to_string()), None, at, self.cx, written));
+                continue;
+            };
             let dest = rewrite_link(&CowStr::from(value.as_ref()), at, self.cx, &mut self.out.links);
             if *dest != *value {
                 out.push_str(&raw[copied..v.start]);
@@ -780,8 +853,9 @@ fn finish_faq(question: String, anchor: String, line: usize, answer: Vec<Event<'
 }
 
 /// An attribute value as the browser reads it: numeric character references and the named ones
-/// a URL holds (`&amp;`, quotes, angle brackets) decoded. `None` for any other named reference:
-/// such a link is left as written, unchecked, rather than decoded wrongly.
+/// a URL holds (`&amp;`, quotes, angle brackets) decoded, and a `&` that starts no reference
+/// (`?a=1&b=2`) kept. `None` for any other named reference: such a link is left as written,
+/// unchecked, rather than decoded wrongly.
 fn unescape_attribute(value: &str) -> Option<std::borrow::Cow<'_, str>> {
     if !value.contains('&') {
         return Some(value.into());
@@ -791,8 +865,12 @@ fn unescape_attribute(value: &str) -> Option<std::borrow::Cow<'_, str>> {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
-        let end = after.find(';')?;
-        let name = &after[..end];
+        let name_len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '#')).unwrap_or(after.len());
+        let Some(name) = after.get(..name_len).filter(|n| !n.is_empty() && after[name_len..].starts_with(';')) else {
+            out.push('&');
+            rest = after;
+            continue;
+        };
         let c = match name {
             "amp" => '&',
             "quot" => '"',
@@ -809,17 +887,27 @@ fn unescape_attribute(value: &str) -> Option<std::borrow::Cow<'_, str>> {
             }
         };
         out.push(c);
-        rest = &after[end + 1..];
+        rest = &after[name_len + 1..];
     }
     out.push_str(rest);
     Some(out.into())
 }
 
+/// A link written in a front-matter field (a source's `url`), rewritten as a Markdown link to
+/// it is, with what it links to (positions at the start of the field's text).
+pub fn field_link(url: &str, cx: &MarkdownContext) -> (String, Vec<PageLink>) {
+    let mut links = Vec::new();
+    let href = rewrite_link(&CowStr::from(url), (0, 0), cx, &mut links).to_string();
+    (href, links)
+}
+
 /// Where a link's destination is written within the link's source `range`, for diagnostics to
 /// point at it: the link's start when it is written elsewhere (a reference) or differently.
 fn dest_offset(text: &str, range: std::ops::Range<usize>, dest: &str) -> usize {
-    let found = if dest.is_empty() { None } else { text.get(range.clone()).and_then(|src| src.rfind(dest)) };
-    range.start + found.unwrap_or(0)
+    let Some(src) = text.get(range.clone()).filter(|_| !dest.is_empty()) else { return range.start };
+    // After the `](` (or `](<`) that opens it, not in the text or the title that repeat it.
+    let inline = ["](", "](<"].iter().find_map(|open| src.find(&format!("{open}{dest}")).map(|k| k + open.len()));
+    range.start + inline.or_else(|| src.find(dest)).unwrap_or(0)
 }
 
 fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &MarkdownContext, links: &mut Vec<PageLink>) -> CowStr<'a> {
@@ -828,15 +916,7 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &Markd
         return dest.clone();
     }
     let mut record = |kind: LinkKind, target: Option<String>, fragment: Option<String>| {
-        links.push(PageLink {
-            kind,
-            target,
-            fragment,
-            line: line0 + cx.first_line,
-            column: col0 + 1,
-            width: url.chars().count(),
-            written: url.to_string(),
-        })
+        links.push(PageLink::new(kind, target, fragment, (line0, col0), cx, url));
     };
     if let Some(frag) = url.strip_prefix('#') {
         record(LinkKind::Page, None, Some(percent_decode(frag)));
@@ -850,6 +930,11 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &Markd
         Some((p, q)) => (p, Some(q)),
         None => (path_part, None),
     };
+    if path_part.is_empty() {
+        // `?page=2`: this page, with another query.
+        record(LinkKind::Page, None, fragment.map(percent_decode));
+        return dest.clone();
+    }
     let decoded = percent_decode(path_part);
     let Some(joined) = join_path(cx.page_dir, &decoded) else {
         record(LinkKind::Page, Some(decoded.clone()), None);
@@ -869,7 +954,8 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &Markd
     }
     if url.starts_with('/') {
         // Site-absolute links get the base path so a site can live below a folder.
-        record(LinkKind::Url, Some(decoded.trim_start_matches('/').to_string()), fragment_decoded);
+        // `/a/../b/` is `/b/` (`joined`), as the browser reads it.
+        record(LinkKind::Url, Some(joined.clone()), fragment_decoded);
         return format!("{}{}", cx.base_path, url.trim_start_matches('/')).into();
     }
     // A folder with a page of its own links to that page's URL, which need not be the folder's
@@ -882,7 +968,17 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &Markd
     // as is; the page itself lives one folder deeper than its source file. A folder keeps its
     // slash and a link its query (`report.pdf?v=2`), as written.
     record(LinkKind::File, Some(joined.clone()), fragment_decoded);
-    let mut u = format!("{}{}", cx.base_path, joined);
+    // The path was decoded to be joined: what decoding made of `%25`, `%23` and `%3F` would now
+    // end the path, and is escaped again (the writer escapes the rest).
+    let mut u = cx.base_path.to_string();
+    for c in joined.chars() {
+        match c {
+            '%' => u.push_str("%25"),
+            '#' => u.push_str("%23"),
+            '?' => u.push_str("%3F"),
+            c => u.push(c),
+        }
+    }
     if path_part.ends_with('/') && !joined.is_empty() {
         u.push('/');
     }
@@ -955,12 +1051,13 @@ mod tests {
         assert_eq!(unescape_attribute("q.md?a=1&amp;b=2").as_deref(), Some("q.md?a=1&b=2"));
         assert_eq!(unescape_attribute("&#x51;&#46;md").as_deref(), Some("Q.md"));
         assert_eq!(unescape_attribute("&ouml;.html"), None, "a named reference it cannot decode");
-        assert_eq!(unescape_attribute("a&b"), None, "an unterminated reference");
+        assert_eq!(unescape_attribute("r.pdf?a=1&b=2&").as_deref(), Some("r.pdf?a=1&b=2&"), "no reference: kept");
         let r = |p: &str| (p == "clients/acme/q.md").then(|| "clients/acme/q/".to_string());
         let out = render("<a href=\"q.md?x=1&amp;y=2#top\">q</a> <a href=\"&ouml;.html\">o</a>\n", &cx(&r, &[])).unwrap();
         assert!(out.html.contains("<a href=\"/clients/acme/q/#top\">q</a>"), "{}", out.html);
         assert!(out.html.contains("<a href=\"&ouml;.html\">o</a>"), "left as written: {}", out.html);
-        assert_eq!(out.links.len(), 1, "{:?}", out.links);
+        let kinds: Vec<LinkKind> = out.links.iter().map(|l| l.kind).collect();
+        assert_eq!(kinds, [LinkKind::Page, LinkKind::Unreadable], "reported, not guessed at: {:?}", out.links);
     }
 
     #[test]

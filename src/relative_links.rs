@@ -45,7 +45,8 @@ pub fn relativize(html: &[u8], page: &str, base_path: &str) -> Vec<u8> {
 
 /// Calls `each` with the place of every link value (`href`, `src`, `action`) in `html`, in
 /// order, as a browser tokenises the tags; an unclosed quoted value ends the search. Returns the
-/// raw-text element (`script` or `style`) left open at the end, if any: what follows is its text.
+/// raw-text element (`script`, `style`, `textarea`, `title`) left open at the end, if any: what
+/// follows is its text.
 pub fn link_values(html: &[u8], mut each: impl FnMut(std::ops::Range<usize>)) -> Option<&'static str> {
     let mut i = 0;
     while let Some(lt) = find(html, i, b'<') {
@@ -113,7 +114,8 @@ pub fn link_values(html: &[u8], mut each: impl FnMut(std::ops::Range<usize>)) ->
                 srcset_urls(html, value_start..value_end, &mut each);
             }
         }
-        // Raw text: nothing in a script or a style sheet is a tag, up to its end tag.
+        // Raw text: nothing in a script, a style sheet, a text area or a title is a tag, up to
+        // its end tag.
         for raw in RAW_TEXT {
             if tag.eq_ignore_ascii_case(raw.as_bytes()) {
                 match end_tag(html, i, raw.as_bytes()) {
@@ -163,7 +165,7 @@ fn srcset_urls(html: &[u8], value: std::ops::Range<usize>, each: &mut impl FnMut
 }
 
 /// The elements whose contents are text, never tags.
-const RAW_TEXT: [&str; 2] = ["script", "style"];
+const RAW_TEXT: [&str; 4] = ["script", "style", "textarea", "title"];
 
 /// Where the end tag `</name` of a raw-text element left open by [`link_values`] starts in
 /// `html`, if it does.

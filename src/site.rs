@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::config::{self, Audience, SiteConfig};
 use crate::content::{self, Asset, Page};
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
-use crate::markdown::{self, IdAllocator, LinkKind, MarkdownContext, Rendered};
+use crate::markdown::{self, IdAllocator, LinkKind, MarkdownContext, PageLink, Rendered};
 use crate::ownership::{Ownership, Registry};
 
 #[derive(Debug, Clone, Default)]
@@ -751,6 +751,15 @@ impl Site {
                     _ => None,
                 });
             }
+            // Sources link like Markdown links (an internal page named there is a leak too).
+            for (k, source) in p.fm.sources.iter().enumerate() {
+                let (href, links) = markdown::field_link(source.url.as_deref().unwrap_or(""), &field_cx);
+                if !links.is_empty() {
+                    let at = idx.key(&["sources", &format!("#{k}"), "url"]);
+                    rendered.links.extend(links.into_iter().map(|l| PageLink { line: at.line, column: at.column, ..l }));
+                }
+                rendered.source_urls.push(href);
+            }
             // Builds hold every page's HTML until templates run: no spare capacity.
             rendered.html.shrink_to_fit();
             for (handoff, notes) in &mut rows {
@@ -1398,6 +1407,9 @@ impl Site {
         // The closest page to each missing target, worked out once per target (each answer
         // compares it with every page; a renamed folder breaks many links to the same pages).
         let mut closest: HashMap<&str, Option<&str>> = HashMap::default();
+        // The same for missing files (among the assets) and URLs (among the pages' URLs).
+        let mut closest_file: HashMap<&str, Option<&str>> = HashMap::default();
+        let mut closest_url: HashMap<&str, Option<&str>> = HashMap::default();
         // Where links to files and URLs can land: worked out on the first such link.
         let mut places: Option<Places> = None;
         let mut found = Vec::new();
@@ -1426,6 +1438,13 @@ impl Site {
                 };
                 let target = match (link.kind, &link.target) {
                     (_, None) => Some(i),
+                    (LinkKind::Unreadable, Some(_)) => {
+                        found.push(
+                            error("broken-link", format!("link to `{}`: a character reference here is not read", link.written))
+                                .help("write the character itself, or `&amp;` for `&`"),
+                        );
+                        None
+                    }
                     (LinkKind::Page, Some(rel)) => match self.by_rel.get(rel) {
                         None => {
                             let help = closest
@@ -1449,6 +1468,24 @@ impl Site {
                             None
                         }
                         Place::Generated => None,
+                        Place::Hidden(what) => {
+                            found.push(error(
+                                "internal-link",
+                                format!("link to `{}`: that {what} has no page in the client build (internal-only work)", link.written),
+                            ));
+                            None
+                        }
+                        Place::Moved(t) => {
+                            let p = &self.pages[t];
+                            found.push(
+                                error(
+                                    "broken-link",
+                                    format!("link to `{}`: the page of that folder, {}, is at /{}", link.written, p.file, p.path),
+                                )
+                                .help(format!("link to the page's source, `{}`", relative_from(page.dir(), &p.rel))),
+                            );
+                            None
+                        }
                         Place::Folder(dir) => {
                             found.push(
                                 error(
@@ -1460,7 +1497,9 @@ impl Site {
                             None
                         }
                         Place::Nothing if kind == LinkKind::File => {
-                            let help = crate::diagnostics::did_you_mean(t, self.assets.iter().map(|a| a.rel.as_str()))
+                            let help = closest_file
+                                .entry(t.as_str())
+                                .or_insert_with(|| crate::diagnostics::did_you_mean(t, self.assets.iter().map(|a| a.rel.as_str())))
                                 .map(|s| format!("did you mean `{}`?", relative_from(page.dir(), s)));
                             found.push(
                                 error("broken-link", format!("link to `{}`: no such file (content/{t})", link.written)).maybe_help(help),
@@ -1468,7 +1507,9 @@ impl Site {
                             None
                         }
                         Place::Nothing => {
-                            let help = crate::diagnostics::did_you_mean(t, self.visible_pages().map(|(_, p)| p.path.as_str()))
+                            let help = closest_url
+                                .entry(t.as_str())
+                                .or_insert_with(|| crate::diagnostics::did_you_mean(t, self.visible_pages().map(|(_, p)| p.path.as_str())))
                                 .map(|s| format!("did you mean `/{s}`?"));
                             found.push(
                                 error("broken-link", format!("link to `{}`: no page or file of this site has that URL", link.written))
@@ -1604,20 +1645,26 @@ const GENERATED_FILES: [&str; 7] = [
 enum Place<'a> {
     Page(usize),
     Asset(usize),
-    /// A generated page or file (not checked further: the owner and workstream pages, the
-    /// exports, the theme's static files).
+    /// A generated page or file: the owner, workstream and party pages this build has (their
+    /// list pages are not counted), the other views, the exports, the theme's static files.
     Generated,
+    /// An owner's or a party's page, which this (client) build leaves out.
+    Hidden(&'static str),
     /// A folder of `content/` with no page of its own (its path).
     Folder(&'a str),
+    /// A folder whose page lives at another URL (a `slug`, or a name the URL spells otherwise).
+    Moved(usize),
     Nothing,
 }
 
 /// The pages by URL, the assets by path, and the folders of `content/`: where links to files
 /// and URLs can land. Built once per check, and only for a site that has such links.
 struct Places<'a> {
+    site: &'a Site,
     by_path: HashMap<&'a str, usize>,
     assets: HashMap<&'a str, usize>,
     folders: HashSet<&'a str>,
+    party_shown: Vec<bool>,
 }
 
 impl<'a> Places<'a> {
@@ -1640,7 +1687,7 @@ impl<'a> Places<'a> {
                 rest = dir;
             }
         }
-        Places { by_path, assets, folders }
+        Places { site, by_path, assets, folders, party_shown: crate::render::parties_shown(site) }
     }
 
     /// Where `target` (a path below `content/` or the site root, without a leading slash) lands.
@@ -1654,13 +1701,50 @@ impl<'a> Places<'a> {
         if let Some(&i) = self.by_path.get(url.as_str()) {
             return Place::Page(i);
         }
-        if dir.is_empty() || GENERATED_FILES.contains(&target) || GENERATED_FOLDERS.iter().any(|g| url.starts_with(g)) {
+        if dir.is_empty() || GENERATED_FILES.contains(&target) {
             return Place::Generated;
         }
+        if let Some(place) = self.generated(&url) {
+            return place;
+        }
+        // A folder of content/ served by an HTML file of its own, copied as it is.
+        if let Some(&k) = self.assets.get(format!("{dir}/index.html").as_str()) {
+            return Place::Asset(k);
+        }
         if self.folders.contains(dir) {
-            return Place::Folder(dir);
+            let page = ["_index.md", "index.md"].iter().find_map(|name| self.site.by_rel.get(&format!("{dir}/{name}")));
+            return page.map_or(Place::Folder(dir), |&i| Place::Moved(i));
         }
         Place::Nothing
+    }
+
+    /// Where `url` (ending in `/`) lands among the generated views, if it is below one: an
+    /// owner's, a workstream's or a party's page (and its list pages) only while it has one.
+    fn generated(&self, url: &str) -> Option<Place<'a>> {
+        let folder = GENERATED_FOLDERS.iter().find(|g| url.starts_with(**g))?;
+        let Some(id) = url[folder.len()..].split('/').next().filter(|id| !id.is_empty()) else {
+            // The views' own pages; there is no list of parties.
+            return Some(if *folder == "parties/" { Place::Nothing } else { Place::Generated });
+        };
+        let reg = &self.site.reg;
+        // The URL names the id itself, never an alias.
+        Some(match *folder {
+            "owners/" => match reg.owner(id).filter(|&o| reg.owners[o].0 == id) {
+                Some(o) if crate::render::owner_shown(self.site, o) => Place::Generated,
+                Some(_) => Place::Hidden("owner"),
+                None => Place::Nothing,
+            },
+            "parties/" => match reg.party(id).filter(|&p| reg.parties[p].0 == id) {
+                Some(p) if self.party_shown[p] => Place::Generated,
+                Some(_) => Place::Hidden("party"),
+                None => Place::Nothing,
+            },
+            "workstreams/" => match reg.workstream(id).filter(|&w| reg.workstreams[w].0 == id) {
+                Some(_) => Place::Generated,
+                None => Place::Nothing,
+            },
+            _ => Place::Generated,
+        })
     }
 }
 

@@ -743,6 +743,135 @@ fn absolute_raw_html_and_file_links_to_internal_content_are_internal_links_in_th
 }
 
 #[test]
+fn links_in_headings_are_checked_and_rewritten() {
+    let text = acme_playbook("Acme", "## Escalate via [the runbook](runbook.md)\n\n### ![Logo](logo.png) Contacts\n");
+    let s = site_with_page("acme.md", &text);
+    // The logo ships in the client build too (assets take their section's audience).
+    s.file("content/_index.md", "---\ntitle: Home\naudience: client\n---\nWelcome.\n");
+    s.file("content/logo.png", "png");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    at_col(one(&diags, "broken-link"), "content/acme.md", pos_of(&text, "runbook.md"));
+    s.file("content/runbook.md", "---\ntitle: Runbook\naudience: internal\n---\nSteps.\n");
+    check(&s).0.ok();
+    let (run, diags) = s.check_json(&["--audience", "client"]);
+    run.fails_with(1);
+    at_col(one(&diags, "internal-link"), "content/acme.md", pos_of(&text, "runbook.md"));
+    s.run(&["build", "-o", "out"]).ok();
+    let html = s.read("out/acme/index.html");
+    assert!(html.contains("<a href=\"/runbook/\">the runbook</a>") && html.contains("<img src=\"/logo.png\" alt=\"Logo\""), "{html}");
+}
+
+#[test]
+fn raw_html_over_several_lines_with_bare_ampersands_is_read_as_the_browser_reads_it() {
+    // A tag over two lines of an HTML block; the same value twice in one block; a query with a
+    // bare `&`; an alt text that repeats the file name; a reference not read here.
+    let body = "<div class=\"links\">\n<a class=\"btn\"\n   href=\"gone.md\">one</a> <a href=\"gone.md\">two</a>\n\
+                <img alt=\"chart.png\" src=\"chart.png?w=1&h=2\">\n</div>\n\n<a href=\"&sol;x\">x</a>\n";
+    let text = acme_playbook("Acme", body);
+    let s = site_with_page("acme.md", &text);
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let broken = with_code(&diags, "broken-link");
+    assert_eq!(broken.len(), 4, "{diags:#?}");
+    let (line, col) = pos_of(&text, "gone.md");
+    at_col(broken[0], "content/acme.md", (line, col));
+    at_col(broken[1], "content/acme.md", pos_after(&text, "one</a>", "gone.md"));
+    at_col(broken[2], "content/acme.md", pos_of(&text, "chart.png?w"));
+    assert!(broken[3].message.contains("character reference"), "{:#?}", broken[3]);
+
+    s.file("content/gone.md", "---\ntitle: Gone\n---\nBack.\n");
+    s.file("content/chart.png", "png");
+    s.file("content/acme.md", &text.replace("&sol;x", "/gone/"));
+    check(&s).0.ok();
+    s.run(&["build", "-o", "out"]).ok();
+    let html = s.read("out/acme/index.html");
+    assert!(html.contains("<a class=\"btn\"\n   href=\"/gone/\">one</a> <a href=\"/gone/\">two</a>"), "{html}");
+    assert!(html.contains("src=\"/chart.png?w=1&amp;h=2\""), "{html}");
+}
+
+#[test]
+fn links_to_owner_party_and_workstream_pages_name_ones_the_build_has() {
+    let text = acme_playbook(
+        "Acme",
+        "[a](/owners/desk/) [b](/owners/beta-it/) [c](/parties/beta/) [d](/owners/nobody/) [e](/parties/) \
+         [f](/workstreams/help-desk/) [g](/workstreams/nope/) [h](/owners/) [i](/owners/desk/page/2/)\n",
+    );
+    let s = site_with_page("acme.md", &text);
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let broken: Vec<&str> = with_code(&diags, "broken-link").iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(broken.len(), 3, "{diags:#?}");
+    for (d, url) in broken.iter().zip(["/owners/nobody/", "/parties/", "/workstreams/nope/"]) {
+        assert!(d.contains(&format!("`{url}`")), "{broken:#?}");
+    }
+    none_of(&diags, "internal-link");
+    // The client build has no page for an owner or a party with no client-visible work.
+    let (run, diags) = s.check_json(&["--audience", "client"]);
+    run.fails_with(1);
+    let hidden = with_code(&diags, "internal-link");
+    assert_eq!(hidden.len(), 2, "{diags:#?}");
+    at_col(hidden[0], "content/acme.md", pos_of(&text, "/owners/beta-it/"));
+    at_col(hidden[1], "content/acme.md", pos_of(&text, "/parties/beta/"));
+}
+
+#[test]
+fn links_the_browser_reads_as_written_pass_the_check() {
+    // `?page=2` stays on this page; a folder served by its own index.html; `..` in a URL; a file
+    // whose name holds `#`, `?` or `%`.
+    let text = acme_playbook("Acme", "[p](?page=2#main) [l](legacy/) [u](/x/../legacy/) [h](c%231.png) [q](q%3F.png) [pc](100%25.png)\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/legacy/index.html", "<!doctype html><title>Old</title>");
+    for f in ["c#1.png", "q?.png", "100%.png"] {
+        s.file(&format!("content/{f}"), "png");
+    }
+    check(&s).0.ok();
+    s.run(&["build", "-o", "out"]).ok();
+    let html = s.read("out/acme/index.html");
+    for href in ["?page=2#main", "/legacy/", "/c%231.png", "/q%3F.png", "/100%25.png"] {
+        assert!(html.contains(&format!("href=\"{href}\"")), "{href} in {html}");
+    }
+}
+
+#[test]
+fn a_url_of_a_folder_whose_page_lives_elsewhere_says_where() {
+    let text = acme_playbook("Acme", "See [the guides](/guides/).\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/guides/_index.md", "---\ntitle: Guides\nslug: handbook\n---\nText.\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "broken-link");
+    assert!(d.message.contains("content/guides/_index.md, is at /handbook/"), "{d:#?}");
+    help_contains(d, "`guides/_index.md`");
+}
+
+#[test]
+fn source_urls_are_links_too() {
+    let text = acme_playbook("Acme", "Body.\n").replacen(
+        "audience: client\n",
+        "audience: client\nsources:\n  - {title: Runbook, url: /internal/runbook/}\n  - title: Plan\n    url: files/plan.pdf\n  - {title: NIST, url: 'https://www.nist.gov/'}\n",
+        1,
+    );
+    let s = site_with_page("acme.md", &text);
+    s.file("content/internal/_index.md", "---\ntitle: Internal\naudience: internal\n---\nStaff only.\n");
+    s.file("content/internal/runbook.md", "---\ntitle: Runbook\n---\nSecret.\n");
+    let (run, diags) = s.check_json(&["--audience", "client"]);
+    run.fails_with(1);
+    let leak = one(&diags, "internal-link");
+    at(leak, "content/acme.md", pos_of(&text, "url: /internal").0);
+    let broken = one(&diags, "broken-link");
+    at(broken, "content/acme.md", pos_of(&text, "url: files").0);
+    assert!(broken.message.contains("no such file (content/files/plan.pdf)"), "{broken:#?}");
+    s.file("content/files/plan.pdf", "pdf");
+    s.check_json(&["--audience", "internal"]).0.ok();
+    s.run(&["build", "-o", "out"]).ok();
+    let html = s.read("out/acme/index.html");
+    for href in ["/internal/runbook/", "/files/plan.pdf", "https://www.nist.gov/"] {
+        assert!(html.contains(&format!("<a href=\"{href}\">")), "{href} in {html}");
+    }
+}
+
+#[test]
 fn unclosed_internal_block_is_internal_block_at_the_opener() {
     let text = acme_playbook("Acme", "Intro.\n\n::: internal\nSecret.\n\nMore.\n");
     let s = site_with_page("acme.md", &text);

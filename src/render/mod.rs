@@ -296,6 +296,13 @@ pub(crate) fn parties_shown(site: &Site) -> Vec<bool> {
     shown
 }
 
+/// Where source `k` of page `i` links (its `url` rewritten as a Markdown link's is), if it has
+/// a URL.
+pub(crate) fn source_url(site: &Site, i: usize, k: usize) -> Option<&str> {
+    let written = site.pages[i].fm.sources[k].url.as_deref().filter(|u| !u.is_empty())?;
+    Some(site.rendered[i].as_ref().and_then(|r| r.source_urls.get(k)).map_or(written, String::as_str))
+}
+
 fn owner_url(site: &Site, o: usize) -> String {
     format!("{}owners/{}/", site.base_path, site.reg.owners[o].0)
 }
@@ -1238,8 +1245,13 @@ fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
         .filter(|f| !f.inline)
         .map(|f| obj!("id": f.anchor.trim_start_matches("faq-"), "anchor": f.anchor.as_str(), "question": f.question.as_str(), "answer": f.answer_html.as_str()))
         .collect();
-    let sources: Vec<Value> =
-        p.fm.sources.iter().map(|s| obj!("title": s.title.clone().or(s.url.clone()).unwrap_or_default(), "url": opt_str(&s.url))).collect();
+    let sources: Vec<Value> = p
+        .fm
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(k, s)| obj!("title": s.title.clone().or(s.url.clone()).unwrap_or_default(), "url": opt_str(&source_url(site, i, k).map(str::to_string))))
+        .collect();
     let client = site.own.client[i].map(|c| refs.parties[c].clone()).unwrap_or(Value::none());
     let mut bmap = tera::Map::default();
     for (k, list) in boundary {

@@ -233,10 +233,10 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
 
     if !p.fm.sources.is_empty() {
         h.raw("\n  <section class=\"block sources\" aria-labelledby=\"playbook-sources\">\n    <h2 id=\"playbook-sources\">Sources <a class=\"anchor\" href=\"#playbook-sources\" aria-label=\"Link to this section\">#</a></h2>\n    <ol class=\"source-list\">");
-        for s in &p.fm.sources {
+        for (k, s) in p.fm.sources.iter().enumerate() {
             let title = s.title.as_deref().or(s.url.as_deref()).unwrap_or("");
             h.raw("\n      <li>");
-            match s.url.as_deref().filter(|u| !u.is_empty()) {
+            match crate::render::source_url(site, i, k) {
                 Some(u) => h.raw("<a href=\"").text(u).raw("\">").text(title).raw("</a>"),
                 None => h.text(title),
             };
