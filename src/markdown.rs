@@ -10,7 +10,7 @@
 use crate::HashMap;
 use std::sync::OnceLock;
 
-use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
@@ -759,6 +759,8 @@ impl<'t> Events<'t, '_> {
         match ev {
             Event::Html(raw) => Event::Html(self.html_links(raw, range)),
             Event::InlineHtml(raw) => Event::InlineHtml(self.html_links(raw, range)),
+            // `<someone@example.com>`: the writer makes it a `mailto:` link.
+            Event::Start(Tag::Link { link_type: LinkType::Email, .. }) => ev,
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let at = self.lines.locate(self.text, dest_offset(self.text, range, &dest_url));
                 let dest = rewrite_link(&dest_url, at, self.cx, &mut self.out.links);
@@ -944,7 +946,7 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, (line0, col0): (usize, usize), cx: &Markd
     if decoded.ends_with(".md") {
         record(LinkKind::Page, Some(joined.clone()), fragment_decoded);
         return match (cx.resolve)(&joined) {
-            Some(path) => with_query_and_fragment(format!("{}{}", cx.base_path, path), None, fragment).into(),
+            Some(path) => with_query_and_fragment(format!("{}{}", cx.base_path, path), query, fragment).into(),
             None => dest.clone(),
         };
     }
@@ -1054,7 +1056,7 @@ mod tests {
         assert_eq!(unescape_attribute("r.pdf?a=1&b=2&").as_deref(), Some("r.pdf?a=1&b=2&"), "no reference: kept");
         let r = |p: &str| (p == "clients/acme/q.md").then(|| "clients/acme/q/".to_string());
         let out = render("<a href=\"q.md?x=1&amp;y=2#top\">q</a> <a href=\"&ouml;.html\">o</a>\n", &cx(&r, &[])).unwrap();
-        assert!(out.html.contains("<a href=\"/clients/acme/q/#top\">q</a>"), "{}", out.html);
+        assert!(out.html.contains("<a href=\"/clients/acme/q/?x=1&amp;y=2#top\">q</a>"), "{}", out.html);
         assert!(out.html.contains("<a href=\"&ouml;.html\">o</a>"), "left as written: {}", out.html);
         let kinds: Vec<LinkKind> = out.links.iter().map(|l| l.kind).collect();
         assert_eq!(kinds, [LinkKind::Page, LinkKind::Unreadable], "reported, not guessed at: {:?}", out.links);

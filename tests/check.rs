@@ -673,6 +673,18 @@ fn a_link_to_x_html_goes_to_the_page_of_x_html_md_as_middleman_writes_it() {
 }
 
 #[test]
+fn an_email_autolink_is_not_a_file_and_a_page_link_keeps_its_query() {
+    let text = acme_playbook("Acme", "Write to <support@northwind.example>, or see [the plan](plan.md?tab=2#scope).\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/plan.md", "---\ntitle: Plan\n---\n## Scope\n\nText.\n");
+    check(&s).0.ok();
+    s.run(&["build", "-o", "out"]).ok();
+    let html = s.read("out/acme/index.html");
+    assert!(html.contains("<a href=\"mailto:support@northwind.example\">support@northwind.example</a>"), "{html}");
+    assert!(html.contains("<a href=\"/plan/?tab=2#scope\">the plan</a>"), "{html}");
+}
+
+#[test]
 fn a_site_absolute_link_is_checked_against_the_site_s_urls() {
     let text =
         acme_playbook("Acme", "See [plans](/plan/), [owners](/owners/), [the map](/matrix.csv), [home](/) and [next](/nxt/#scope).\n");
