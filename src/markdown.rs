@@ -296,15 +296,18 @@ fn is_external(url: &str) -> bool {
         })
 }
 
-/// Joins a relative link onto a folder and normalises `.` and `..`. `None` if it climbs above
-/// `content/`.
+/// Joins a relative link onto a folder and normalises `.` and `..`. `None` if a relative link
+/// climbs above `content/`; a site-absolute one stops at the root, as the browser's does.
 pub fn join_path(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if rel.starts_with('/') { Vec::new() } else { dir.split('/').filter(|s| !s.is_empty()).collect() };
+    let absolute = rel.starts_with('/');
+    let mut parts: Vec<&str> = if absolute { Vec::new() } else { dir.split('/').filter(|s| !s.is_empty()).collect() };
     for seg in rel.split('/') {
         match seg {
             "" | "." => {}
             ".." => {
-                parts.pop()?;
+                if parts.pop().is_none() && !absolute {
+                    return None;
+                }
             }
             s => parts.push(s),
         }

@@ -831,7 +831,10 @@ fn links_to_owner_party_and_workstream_pages_name_ones_the_build_has() {
 fn links_the_browser_reads_as_written_pass_the_check() {
     // `?page=2` stays on this page; a folder served by its own index.html; `..` in a URL; a file
     // whose name holds `#`, `?` or `%`.
-    let text = acme_playbook("Acme", "[p](?page=2#main) [l](legacy/) [u](/x/../legacy/) [h](c%231.png) [q](q%3F.png) [pc](100%25.png)\n");
+    let text = acme_playbook(
+        "Acme",
+        "[p](?page=2#main) [l](legacy/) [u](/x/../legacy/) [r](/../../legacy/) [h](c%231.png) [q](q%3F.png) [pc](100%25.png)\n",
+    );
     let s = site_with_page("acme.md", &text);
     s.file("content/legacy/index.html", "<!doctype html><title>Old</title>");
     for f in ["c#1.png", "q?.png", "100%.png"] {
