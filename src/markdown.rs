@@ -120,7 +120,7 @@ fn html_page(path: &str) -> Option<String> {
 }
 
 /// The sources whose page a folder's URL is (`_index.md` first; `""` is `content/` itself).
-fn folder_pages(dir: &str) -> [String; 2] {
+pub(crate) fn folder_pages(dir: &str) -> [String; 2] {
     if dir.is_empty() { ["_index.md".into(), "index.md".into()] } else { [format!("{dir}/_index.md"), format!("{dir}/index.md")] }
 }
 
@@ -561,7 +561,8 @@ struct Events<'t, 'c> {
     region_open: Option<usize>,
     faq: Option<FaqCapture>,
     done: bool,
-    /// A `<script>` or `<style>` of raw HTML left open by an earlier event: its text holds no links.
+    /// A raw-text element of raw HTML (`<script>`, `<style>`, …) left open by an earlier event:
+    /// its text holds no links.
     raw_text_open: Option<&'static str>,
 }
 
@@ -911,7 +912,10 @@ pub fn field_link(url: &str, cx: &MarkdownContext) -> (String, Vec<PageLink>) {
 fn dest_offset(text: &str, range: std::ops::Range<usize>, dest: &str) -> usize {
     let Some(src) = text.get(range.clone()).filter(|_| !dest.is_empty()) else { return range.start };
     // After the `](` (or `](<`) that opens it, not in the text or the title that repeat it.
-    let inline = ["](", "](<"].iter().find_map(|open| src.find(&format!("{open}{dest}")).map(|k| k + open.len()));
+    let inline = src.match_indices("](").find_map(|(k, open)| {
+        let at = k + open.len() + usize::from(src[k + open.len()..].starts_with('<'));
+        src[at..].starts_with(dest).then_some(at)
+    });
     range.start + inline.or_else(|| src.find(dest)).unwrap_or(0)
 }
 

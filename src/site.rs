@@ -1492,7 +1492,7 @@ impl Site {
                                     "broken-link",
                                     format!("link to `{}`: content/{dir} is a folder without a page of its own", link.written),
                                 )
-                                .help(format!("add content/{}, or link to a page inside the folder", folder_index(dir))),
+                                .help(format!("add content/{}, or link to a page inside the folder", markdown::folder_pages(dir)[0])),
                             );
                             None
                         }
@@ -1630,15 +1630,8 @@ fn relative_from(dir: &str, target: &str) -> String {
 const GENERATED_FOLDERS: [&str; 7] = ["owners/", "workstreams/", "parties/", "matrix/", "faq/", "search/", "static/"];
 
 /// The generated files at the top of the output.
-const GENERATED_FILES: [&str; 7] = [
-    "robots.txt",
-    "sitemap.xml",
-    "404.html",
-    crate::render::OWNERSHIP_JSON,
-    crate::render::MATRIX_CSV,
-    crate::render::SEARCH_INDEX,
-    "index.html",
-];
+const GENERATED_FILES: [&str; 6] =
+    ["robots.txt", "sitemap.xml", "404.html", crate::render::OWNERSHIP_JSON, crate::render::MATRIX_CSV, crate::render::SEARCH_INDEX];
 
 /// What a link to a file or URL of the site lands on.
 #[derive(Debug, PartialEq)]
@@ -1712,7 +1705,7 @@ impl<'a> Places<'a> {
             return Place::Asset(k);
         }
         if self.folders.contains(dir) {
-            let page = ["_index.md", "index.md"].iter().find_map(|name| self.site.by_rel.get(&format!("{dir}/{name}")));
+            let page = markdown::folder_pages(dir).into_iter().find_map(|rel| self.site.by_rel.get(&rel));
             return page.map_or(Place::Folder(dir), |&i| Place::Moved(i));
         }
         Place::Nothing
@@ -1746,11 +1739,6 @@ impl<'a> Places<'a> {
             _ => Place::Generated,
         })
     }
-}
-
-/// The section page a folder would have.
-fn folder_index(dir: &str) -> String {
-    if dir.is_empty() { "_index.md".into() } else { format!("{dir}/_index.md") }
 }
 
 fn check_duplicate_urls(root: &Path, pages: &[Page], visible: &[bool], diags: &mut Diagnostics) {
