@@ -372,10 +372,13 @@ impl Preview {
         }
         let any = |pick: fn(&Rebuild) -> bool| wanted.iter().any(|c| pick(c));
         let (config, templates) = (any(|c| matches!(c, Rebuild::Config)), any(|c| matches!(c, Rebuild::Templates)));
-        let (pages, files) = (any(|c| matches!(c, Rebuild::Page(_))), any(|c| matches!(c, Rebuild::ContentFile(_))));
+        let (pages, mut files) = (any(|c| matches!(c, Rebuild::Page(_))), any(|c| matches!(c, Rebuild::ContentFile(_))));
         if any(|c| matches!(c, Rebuild::Static { .. })) {
-            // First, whatever path the pages then take.
+            // First, whatever path the pages then take. A file that came or went below
+            // `static/` is one a link may name: the model is checked again, as for an asset.
+            let before: Vec<String> = self.theme.statics.keys().cloned().collect();
             self.reload_statics();
+            files |= !self.theme.statics.keys().eq(before.iter());
         }
         if config {
             return self.rebuild_on_demand(Model::Fresh, true, true);

@@ -1496,6 +1496,10 @@ impl Site {
                             );
                             None
                         }
+                        Place::Missing(why, help) => {
+                            found.push(error("broken-link", format!("link to `{}`: {why}", link.written)).maybe_help(help));
+                            None
+                        }
                         Place::Nothing if kind == LinkKind::File => {
                             let help = closest_file
                                 .entry(t.as_str())
@@ -1638,8 +1642,8 @@ const GENERATED_FILES: [&str; 6] =
 enum Place<'a> {
     Page(usize),
     Asset(usize),
-    /// A generated page or file: the owner, workstream and party pages this build has (their
-    /// list pages are not counted), the other views, the exports, the theme's static files.
+    /// A generated page or file: the owner, workstream and party pages this build has, the
+    /// other views, the list pages the lists run to, the exports, the theme's static files.
     Generated,
     /// An owner's or a party's page, which this (client) build leaves out.
     Hidden(&'static str),
@@ -1647,6 +1651,8 @@ enum Place<'a> {
     Folder(&'a str),
     /// A folder whose page lives at another URL (a `slug`, or a name the URL spells otherwise).
     Moved(usize),
+    /// Below a generated view, something it does not have: why, and what it has instead.
+    Missing(String, Option<String>),
     Nothing,
 }
 
@@ -1658,6 +1664,11 @@ struct Places<'a> {
     assets: HashMap<&'a str, usize>,
     folders: HashSet<&'a str>,
     party_shown: Vec<bool>,
+    /// What the theme's layers copy below `static/`, and how many pages the matrix and the
+    /// FAQ have: found on the first link that needs them.
+    statics: std::cell::OnceCell<HashSet<String>>,
+    matrix_pages: std::cell::OnceCell<usize>,
+    faq_pages: std::cell::OnceCell<usize>,
 }
 
 impl<'a> Places<'a> {
@@ -1680,7 +1691,16 @@ impl<'a> Places<'a> {
                 rest = dir;
             }
         }
-        Places { site, by_path, assets, folders, party_shown: crate::render::parties_shown(site) }
+        Places {
+            site,
+            by_path,
+            assets,
+            folders,
+            party_shown: crate::render::parties_shown(site),
+            statics: Default::default(),
+            matrix_pages: Default::default(),
+            faq_pages: Default::default(),
+        }
     }
 
     /// Where `target` (a path below `content/` or the site root, without a leading slash) lands.
@@ -1697,6 +1717,9 @@ impl<'a> Places<'a> {
         if dir.is_empty() || GENERATED_FILES.contains(&target) {
             return Place::Generated;
         }
+        if let Some(file) = target.strip_prefix(crate::render::STATIC_DIR) {
+            return self.static_file(file);
+        }
         if let Some(place) = self.generated(&url) {
             return place;
         }
@@ -1712,32 +1735,96 @@ impl<'a> Places<'a> {
     }
 
     /// Where `url` (ending in `/`) lands among the generated views, if it is below one: an
-    /// owner's, a workstream's or a party's page (and its list pages) only while it has one.
+    /// owner's, a workstream's or a party's page only while it has one, and a list page only
+    /// while the list runs to it.
     fn generated(&self, url: &str) -> Option<Place<'a>> {
         let folder = GENERATED_FOLDERS.iter().find(|g| url.starts_with(**g))?;
-        let Some(id) = url[folder.len()..].split('/').next().filter(|id| !id.is_empty()) else {
-            // The views' own pages; there is no list of parties.
-            return Some(if *folder == "parties/" { Place::Nothing } else { Place::Generated });
-        };
-        let reg = &self.site.reg;
-        // The URL names the id itself, never an alias.
+        let rest = &url[folder.len()..];
+        let site = self.site;
+        let reg = &site.reg;
         Some(match *folder {
-            "owners/" => match reg.owner(id).filter(|&o| reg.owners[o].0 == id) {
-                Some(o) if crate::render::owner_shown(self.site, o) => Place::Generated,
-                Some(_) => Place::Hidden("owner"),
-                None => Place::Nothing,
-            },
-            "parties/" => match reg.party(id).filter(|&p| reg.parties[p].0 == id) {
+            // The views' own pages, each with its list pages; there is no list of parties.
+            "matrix/" => {
+                let pages = *self.matrix_pages.get_or_init(|| crate::render::page_count(site.matrix_pages().len()));
+                list_page("the matrix", "/matrix/", pages, rest)
+            }
+            "faq/" => {
+                let pages = *self.faq_pages.get_or_init(|| crate::render::faq_page_count(site));
+                list_page("the FAQ", "/faq/", pages, rest)
+            }
+            "owners/" | "workstreams/" | "search/" if rest.is_empty() => Place::Generated,
+            // The URL names the id itself, never an alias.
+            "owners/" => {
+                let (id, page) = rest.split_once('/').unwrap_or((rest, ""));
+                match reg.owner(id).filter(|&o| reg.owners[o].0 == id) {
+                    Some(o) if crate::render::owner_shown(site, o) => list_page(
+                        &format!("owner `{id}`"),
+                        &format!("/owners/{id}/"),
+                        crate::render::page_count(site.own.by_owner[o].len()),
+                        page,
+                    ),
+                    Some(_) => Place::Hidden("owner"),
+                    None => Place::Nothing,
+                }
+            }
+            "workstreams/" => {
+                let (id, page) = rest.split_once('/').unwrap_or((rest, ""));
+                match reg.workstream(id).filter(|&w| reg.workstreams[w].0 == id) {
+                    Some(w) => list_page(
+                        &format!("workstream `{id}`"),
+                        &format!("/workstreams/{id}/"),
+                        crate::render::page_count(site.own.by_workstream[w].len()),
+                        page,
+                    ),
+                    None => Place::Nothing,
+                }
+            }
+            "parties/" => match rest.strip_suffix('/').and_then(|id| reg.party(id).filter(|&p| reg.parties[p].0 == id)) {
                 Some(p) if self.party_shown[p] => Place::Generated,
                 Some(_) => Place::Hidden("party"),
                 None => Place::Nothing,
             },
-            "workstreams/" => match reg.workstream(id).filter(|&w| reg.workstreams[w].0 == id) {
-                Some(_) => Place::Generated,
-                None => Place::Nothing,
-            },
-            _ => Place::Generated,
+            _ => Place::Nothing,
         })
+    }
+
+    /// Where a link to `file` below `/static/` lands: a file the theme's layers copy there.
+    fn static_file(&self, file: &str) -> Place<'a> {
+        let site = self.site;
+        let names = self.statics.get_or_init(|| crate::theme::static_names(&site.root, site.cfg.config.theme.as_deref()));
+        if names.contains(file) {
+            return Place::Generated;
+        }
+        let mut candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+        candidates.sort_unstable();
+        let help = crate::diagnostics::did_you_mean(file, candidates).map(|s| format!("did you mean `/static/{s}`?"));
+        Place::Missing(
+            format!("neither the theme nor the site's static/ folder has a file static/{file}"),
+            help.or_else(|| Some("put the file in the site's static/ folder".into())),
+        )
+    }
+}
+
+/// Where `after` (what follows the URL `first` of a list's first page: nothing, or a path
+/// ending in `/`) lands in the list called `name`, `pages` pages long: its first page, or
+/// `page/N/` up to `page/{pages}/`.
+fn list_page<'a>(name: &str, first: &str, pages: usize, after: &str) -> Place<'a> {
+    if after.is_empty() {
+        return Place::Generated;
+    }
+    // Only as a pager writes the number: digits, no leading zero.
+    let number = after.strip_prefix("page/").and_then(|n| n.strip_suffix('/'));
+    let Some(n) = number.filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0')).and_then(|n| n.parse::<usize>().ok())
+    else {
+        return Place::Nothing;
+    };
+    match n {
+        2.. if n <= pages => Place::Generated,
+        1 => Place::Missing(format!("{name}'s first page is {first}, not {first}page/1/"), Some(format!("link to `{first}`"))),
+        _ => Place::Missing(
+            format!("{name} has {}", if pages == 1 { "one page".to_string() } else { format!("{pages} pages") }),
+            Some(if pages == 1 { format!("link to `{first}`") } else { format!("its last page is `{first}page/{pages}/`") }),
+        ),
     }
 }
 

@@ -20,20 +20,21 @@ pub struct ThemeFiles {
     pub statics: BTreeMap<String, Vec<u8>>,
 }
 
-fn add_dir(root: &Path, dir: &Path, into_templates: bool, files: &mut ThemeFiles, diags: &mut Vec<Diagnostic>) {
-    if !dir.is_dir() {
-        return;
-    }
-    for entry in WalkDir::new(dir)
+/// The files of one layer's folder (`templates/` or `static/`), in name order, each with its
+/// path relative to `dir`; nothing when there is no such folder.
+fn layer_files(dir: &Path) -> impl Iterator<Item = (String, walkdir::DirEntry)> + '_ {
+    WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()))
-    {
-        let Ok(entry) = entry else { continue };
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = rel_to(dir, entry.path());
+        .filter_map(Result::ok)
+        // A layer folder that is a file is no layer.
+        .filter(|e| e.depth() > 0 && e.file_type().is_file())
+        .map(move |e| (rel_to(dir, e.path()), e))
+}
+
+fn add_dir(root: &Path, dir: &Path, into_templates: bool, files: &mut ThemeFiles, diags: &mut Vec<Diagnostic>) {
+    for (rel, entry) in layer_files(dir) {
         let shown = rel_to(root, entry.path());
         match std::fs::read(entry.path()) {
             Ok(bytes) if into_templates => match String::from_utf8(bytes) {
@@ -63,7 +64,7 @@ pub fn load(root: &Path, theme: Option<&str>, diags: &mut Vec<Diagnostic>) -> Th
             files.statics.insert(s.to_string(), bytes.to_vec());
         }
     }
-    if let Some(name) = theme.filter(|n| *n != "default" || root.join("themes/default").is_dir()) {
+    if let Some(name) = site_theme(root, theme) {
         let dir = root.join("themes").join(name);
         if !dir.is_dir() {
             diags.push(
@@ -80,6 +81,24 @@ pub fn load(root: &Path, theme: Option<&str>, diags: &mut Vec<Diagnostic>) -> Th
     add_dir(root, &root.join("templates"), true, &mut files, diags);
     add_dir(root, &root.join("static"), false, &mut files, diags);
     files
+}
+
+/// The theme of `themes/` a site's `theme:` names: none for the built-in default, unless the
+/// site has a `themes/default/` of its own.
+fn site_theme<'a>(root: &Path, theme: Option<&'a str>) -> Option<&'a str> {
+    theme.filter(|n| *n != "default" || root.join("themes/default").is_dir())
+}
+
+/// The paths below `static/` that a build of the site at `root` copies there from its layers
+/// (what [`load`] gathers, without reading a file): what links into `/static/` can name.
+pub fn static_names(root: &Path, theme: Option<&str>) -> crate::HashSet<String> {
+    let mut names: crate::HashSet<String> =
+        DEFAULT_THEME.iter().filter_map(|(path, _)| path.strip_prefix("static/")).map(str::to_string).collect();
+    let theme_dir = site_theme(root, theme).map(|name| root.join("themes").join(name).join("static"));
+    for dir in theme_dir.iter().chain([&root.join("static")]) {
+        names.extend(layer_files(dir).map(|(rel, _)| rel));
+    }
+    names
 }
 
 /// Writes the default theme out for editing (`demarcate init --theme`).

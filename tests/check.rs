@@ -813,10 +813,12 @@ fn links_to_owner_party_and_workstream_pages_name_ones_the_build_has() {
     let (run, diags) = check(&s);
     run.fails_with(1);
     let broken: Vec<&str> = with_code(&diags, "broken-link").iter().map(|d| d.message.as_str()).collect();
-    assert_eq!(broken.len(), 3, "{diags:#?}");
-    for (d, url) in broken.iter().zip(["/owners/nobody/", "/parties/", "/workstreams/nope/"]) {
+    assert_eq!(broken.len(), 4, "{diags:#?}");
+    for (d, url) in broken.iter().zip(["/owners/nobody/", "/parties/", "/workstreams/nope/", "/owners/desk/page/2/"]) {
         assert!(d.contains(&format!("`{url}`")), "{broken:#?}");
     }
+    // The desk's few rows fit on its first page.
+    assert!(broken[3].ends_with("owner `desk` has one page"), "{broken:#?}");
     none_of(&diags, "internal-link");
     // The client build has no page for an owner or a party with no client-visible work.
     let (run, diags) = s.check_json(&["--audience", "client"]);
@@ -825,6 +827,87 @@ fn links_to_owner_party_and_workstream_pages_name_ones_the_build_has() {
     assert_eq!(hidden.len(), 2, "{diags:#?}");
     at_col(hidden[0], "content/acme.md", pos_of(&text, "/owners/beta-it/"));
     at_col(hidden[1], "content/acme.md", pos_of(&text, "/parties/beta/"));
+}
+
+#[test]
+fn links_into_static_name_a_file_the_theme_layers_copy_there() {
+    let text = acme_playbook(
+        "Acme",
+        "![logo](/static/logo.svg) [css](/static/style.css) [font](/static/fonts/brand.woff2) \
+         ![typo](/static/logo.svj) [gone](/static/nothing-like-it.txt)\n",
+    );
+    let s = site_with_page("acme.md", &text);
+    s.file("static/logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    s.file("themes/brand/static/fonts/brand.woff2", "font");
+    // Without `theme: brand` its files are not copied.
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let broken = with_code(&diags, "broken-link");
+    assert_eq!(broken.len(), 3, "{diags:#?}");
+    at_col(broken[0], "content/acme.md", pos_of(&text, "/static/fonts/brand.woff2"));
+    assert!(broken[0].message.ends_with("neither the theme nor the site's static/ folder has a file static/fonts/brand.woff2"));
+    at_col(broken[1], "content/acme.md", pos_of(&text, "/static/logo.svj"));
+    help_contains(broken[1], "did you mean `/static/logo.svg`?");
+    help_contains(broken[2], "put the file in the site's static/ folder");
+    let config = s.read("demarcate.yaml");
+    s.file("demarcate.yaml", &format!("{config}theme: brand\n"));
+    let (_, diags) = check(&s);
+    let broken = with_code(&diags, "broken-link");
+    assert_eq!(broken.len(), 2, "{diags:#?}");
+    assert!(broken.iter().all(|d| !d.message.contains("brand.woff2")), "{diags:#?}");
+}
+
+/// A list page exists while the list runs to it: 501 playbooks make two pages of the matrix,
+/// of a workstream and of its accountable owner; one deleted, the second pages go, and a warm
+/// build reports the links to them as a cold one does.
+#[test]
+fn links_to_list_pages_name_pages_the_lists_have() {
+    let good = "[m2](/matrix/page/2/) [w2](/workstreams/help-desk/page/2/) [o2](/owners/desk/page/2/) [search](/search/)\n";
+    let bad = "[m3](/matrix/page/3/) [m1](/matrix/page/1/) [m02](/matrix/page/02/) [f2](/faq/page/2/) [s2](/search/more/)\n";
+    let playbook = |i: usize, body: &str| {
+        format!(
+            "---\ntitle: Playbook {i}\nclient: acme\nworkstreams:\n  help-desk:\n    accountable: desk\n  security-monitoring: soc-team\n---\n{body}"
+        )
+    };
+    let s = Site::with_config();
+    for i in 1..501 {
+        s.file(&format!("content/p{i:03}.md"), &playbook(i, "Body.\n"));
+    }
+    s.file("content/p000.md", &playbook(0, &format!("{good}{bad}")));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let broken = with_code(&diags, "broken-link");
+    let found: Vec<(&str, Option<&str>)> = broken.iter().map(|d| (d.message.as_str(), d.help.as_deref())).collect();
+    assert_eq!(
+        found,
+        [
+            ("link to `/matrix/page/3/`: the matrix has 2 pages", Some("its last page is `/matrix/page/2/`")),
+            ("link to `/matrix/page/1/`: the matrix's first page is /matrix/, not /matrix/page/1/", Some("link to `/matrix/`")),
+            ("link to `/matrix/page/02/`: no page or file of this site has that URL", None),
+            ("link to `/faq/page/2/`: the FAQ has one page", Some("link to `/faq/`")),
+            ("link to `/search/more/`: no page or file of this site has that URL", None),
+        ]
+    );
+    at_col(broken[0], "content/p000.md", pos_of(&s.read("content/p000.md"), "/matrix/page/3/"));
+    // The good links alone: the build has those pages.
+    s.file("content/p000.md", &playbook(0, good));
+    s.run(&["build"]).ok();
+    assert!(s.exists("site/owners/desk/page/2/index.html") && s.exists("site/workstreams/help-desk/page/2/index.html"));
+    // One playbook fewer: every second page goes, in a warm build and in a cold one.
+    std::fs::remove_file(s.path().join("content/p500.md")).unwrap();
+    for out in ["site", "cold"] {
+        let run = s.run(&["build", "-o", out]);
+        run.fails_with(1);
+        let err = &run.stderr;
+        for (url, list) in [
+            ("/matrix/page/2/", "the matrix"),
+            ("/workstreams/help-desk/page/2/", "workstream `help-desk`"),
+            ("/owners/desk/page/2/", "owner `desk`"),
+        ] {
+            assert!(err.contains(&format!("link to `{url}`: {list} has one page")), "{out}: {err}");
+        }
+    }
+    assert!(s.exists("site/owners/desk/page/2/index.html"), "a failed build leaves the output as it was");
 }
 
 #[test]

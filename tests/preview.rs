@@ -234,6 +234,31 @@ fn links_to_files_and_folders_follow_them_coming_and_going() {
 }
 
 #[test]
+fn links_into_static_follow_its_files_coming_and_going() {
+    let s = site_with_three_playbooks();
+    let logo = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+    s.file("static/logo.svg", logo);
+    let beta = s.read("content/clients/beta.md");
+    s.file("content/clients/beta.md", &format!("{beta}\n![Our logo](/static/logo.svg)\n"));
+    let (mut live, opts) = preview_of(&s);
+    let broken =
+        |live: &Preview| live.diagnostics.items.iter().filter(|d| d.code == "broken-link").map(|d| d.message.clone()).collect::<Vec<_>>();
+    assert!(broken(&live).is_empty(), "{:?}", live.diagnostics);
+    std::fs::remove_file(s.path().join("static/logo.svg")).unwrap();
+    live.apply(&[Rebuild::Static { css_only: false }]);
+    assert!(broken(&live).iter().any(|m| m.contains("static/ folder has a file static/logo.svg")), "{:?}", live.diagnostics);
+    s.file("static/logo.svg", logo);
+    live.apply(&[Rebuild::Static { css_only: false }]);
+    assert!(broken(&live).is_empty(), "{:?}", live.diagnostics);
+    assert_matches_full(&s, &mut live, &opts, "the logo restored");
+    // A static file edited, none coming or going: no page is rendered again.
+    s.file("static/logo.svg", &logo.replace("/>", "><rect/></svg>"));
+    live.apply(&[Rebuild::Static { css_only: false }]);
+    assert_eq!(live.last_path, "static");
+    assert_matches_full(&s, &mut live, &opts, "the logo edited");
+}
+
+#[test]
 fn body_edit_matches_a_full_build() {
     let s = site_with_three_playbooks();
     assert_paths(
