@@ -1460,6 +1460,18 @@ impl Site {
                     },
                     (kind, Some(t)) => match places.get_or_insert_with(|| Places::of(self)).find(t) {
                         Place::Page(t) => to_page(t, &mut found),
+                        // `img.png/`: the browser asks for a folder of that name, which there
+                        // is not (joining the path dropped the slash).
+                        Place::Asset(a)
+                            if self.assets[a].rel == *t && link.written.split(['?', '#']).next().is_some_and(|p| p.ends_with('/')) =>
+                        {
+                            let name = t.rsplit('/').next().unwrap_or(t);
+                            found.push(
+                                error("broken-link", format!("link to `{}`: content/{t} is a file, not a folder", link.written))
+                                    .help(format!("drop the `/` after `{name}`")),
+                            );
+                            None
+                        }
                         Place::Asset(a) => {
                             if !self.ships(&self.assets[a]) {
                                 let why = "internal-only, so it is not part of the client build";

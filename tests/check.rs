@@ -857,6 +857,22 @@ fn links_into_static_name_a_file_the_theme_layers_copy_there() {
     assert!(broken.iter().all(|d| !d.message.contains("brand.woff2")), "{diags:#?}");
 }
 
+#[test]
+fn a_link_to_a_file_written_as_a_folder_is_broken() {
+    let text = acme_playbook("Acme", "[a](chart.png/) [b](/chart.png/?v=2) [c](chart.png) [d](chart.png?v=2#top)\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/chart.png", "png");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let broken = with_code(&diags, "broken-link");
+    assert_eq!(broken.len(), 2, "{diags:#?}");
+    for (d, written) in broken.iter().zip(["chart.png/", "/chart.png/?v=2"]) {
+        at_col(d, "content/acme.md", pos_of(&text, written));
+        assert_eq!(d.message, format!("link to `{written}`: content/chart.png is a file, not a folder"));
+        help_contains(d, "drop the `/` after `chart.png`");
+    }
+}
+
 /// A list page exists while the list runs to it: 501 playbooks make two pages of the matrix,
 /// of a workstream and of its accountable owner; one deleted, the second pages go, and a warm
 /// build reports the links to them as a cold one does.
