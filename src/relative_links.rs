@@ -43,7 +43,7 @@ pub fn relativize(html: &[u8], page: &str, base_path: &str) -> Vec<u8> {
     finish(out, html, copied)
 }
 
-/// Calls `each` with the place of every link value (`href`, `src`, `action`) in `html`, in
+/// Calls `each` with the place of every link value ([`ATTRIBUTES`], and each URL of a `srcset`) in `html`, in
 /// order, as a browser tokenises the tags; an unclosed quoted value ends the search. Returns the
 /// raw-text element (`script`, `style`, `textarea`, `title`) left open at the end, if any: what
 /// follows is its text.

@@ -1754,6 +1754,12 @@ impl<'a> Places<'a> {
         let rest = &url[folder.len()..];
         let site = self.site;
         let reg = &site.reg;
+        // Below the views of one owner, workstream or party: its id (the id itself, never an
+        // alias), then its own list pages.
+        let (id, after) = rest.split_once('/').unwrap_or((rest, ""));
+        let own_list = |what: &str, rows: usize| {
+            list_page(&format!("{what} `{id}`"), &format!("/{folder}{id}/"), crate::render::page_count(rows), after)
+        };
         Some(match *folder {
             // The views' own pages, each with its list pages; there is no list of parties.
             "matrix/" => {
@@ -1765,33 +1771,16 @@ impl<'a> Places<'a> {
                 list_page("the FAQ", "/faq/", pages, rest)
             }
             "owners/" | "workstreams/" | "search/" if rest.is_empty() => Place::Generated,
-            // The URL names the id itself, never an alias.
-            "owners/" => {
-                let (id, page) = rest.split_once('/').unwrap_or((rest, ""));
-                match reg.owner(id).filter(|&o| reg.owners[o].0 == id) {
-                    Some(o) if crate::render::owner_shown(site, o) => list_page(
-                        &format!("owner `{id}`"),
-                        &format!("/owners/{id}/"),
-                        crate::render::page_count(site.own.by_owner[o].len()),
-                        page,
-                    ),
-                    Some(_) => Place::Hidden("owner"),
-                    None => Place::Nothing,
-                }
-            }
-            "workstreams/" => {
-                let (id, page) = rest.split_once('/').unwrap_or((rest, ""));
-                match reg.workstream(id).filter(|&w| reg.workstreams[w].0 == id) {
-                    Some(w) => list_page(
-                        &format!("workstream `{id}`"),
-                        &format!("/workstreams/{id}/"),
-                        crate::render::page_count(site.own.by_workstream[w].len()),
-                        page,
-                    ),
-                    None => Place::Nothing,
-                }
-            }
-            "parties/" => match rest.strip_suffix('/').and_then(|id| reg.party(id).filter(|&p| reg.parties[p].0 == id)) {
+            "owners/" => match reg.owner(id).filter(|&o| reg.owners[o].0 == id) {
+                Some(o) if crate::render::owner_shown(site, o) => own_list("owner", site.own.by_owner[o].len()),
+                Some(_) => Place::Hidden("owner"),
+                None => Place::Nothing,
+            },
+            "workstreams/" => match reg.workstream(id).filter(|&w| reg.workstreams[w].0 == id) {
+                Some(w) => own_list("workstream", site.own.by_workstream[w].len()),
+                None => Place::Nothing,
+            },
+            "parties/" => match reg.party(id).filter(|&p| reg.parties[p].0 == id && after.is_empty()) {
                 Some(p) if self.party_shown[p] => Place::Generated,
                 Some(_) => Place::Hidden("party"),
                 None => Place::Nothing,
