@@ -393,6 +393,8 @@ fn replay(
         let added: Vec<String> = m.added.iter().map(|(rel, _, _)| rel.clone()).collect();
         // What the views showed of each deleted playbook.
         let gone: Vec<render::GonePlaybook> = m.removed.iter().map(|&j| render::GonePlaybook::of(&site, j)).collect();
+        // How the lists cut by their rows were cut: their pages that keep their rows stay.
+        let pagings_before = render::ListPagings::of(&site);
         // Folders whose section came or went: the pages below them name it in their breadcrumbs.
         let sections_moved: crate::HashSet<String> = m
             .removed
@@ -415,7 +417,7 @@ fn replay(
         }
         let mut added: Vec<usize> = added.iter().map(|rel| site.by_rel.get(rel).copied()).collect::<Option<_>>()?;
         added.sort_unstable();
-        let (views, faq) = render::moved_views(&site, &added, &gone);
+        let (views, faq) = render::moved_views(&site, &added, &gone, Some(&pagings_before));
         paths.extend(views);
         // The site-wide FAQ, once, below.
         faq_stale |= faq;

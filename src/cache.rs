@@ -647,6 +647,7 @@ impl Snapshot {
             children: self.children,
             by_rel: self.by_rel,
             diagnostics: self.diagnostics,
+            row_keys: Default::default(),
         };
         let Snapshot { edited, moved, generations, assets_changed, assets_removed, exports, highlights_known, .. } = self;
         Restored { site, edited, moved, generations, assets_changed, assets_removed, exports, highlights_known, env, outputs }

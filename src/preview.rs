@@ -511,6 +511,7 @@ impl Preview {
         }
         let (order, before) = order.into_iter().unzip();
         let gone: Vec<render::GonePlaybook> = removed.iter().map(|&j| render::GonePlaybook::of(site, j)).collect();
+        let pagings_before = render::ListPagings::of(site);
         let added: Vec<String> = texts.iter().map(|(rel, _, _)| rel.clone()).collect();
         let moved = crate::cache::Moved { order, before, added: texts, removed };
         let previous = self.site.take()?;
@@ -518,7 +519,7 @@ impl Preview {
             Ok(mut site) => {
                 site.run_site_checks();
                 let added: Vec<usize> = added.iter().filter_map(|rel| site.by_rel.get(rel).copied()).collect();
-                let (mut changed, faq) = render::moved_views(&site, &added, &gone);
+                let (mut changed, faq) = render::moved_views(&site, &added, &gone, Some(&pagings_before));
                 if faq {
                     changed.extend(render::faq_paths(&site));
                 }

@@ -104,10 +104,10 @@ pub struct Affected {
     /// What lists the page itself changed (title, summary, client, model, dates, tags): home,
     /// sections and the sitemap.
     pub listing: bool,
-    /// Before the edit: the length of each touched workstream's row list, and the number of
-    /// playbooks in the matrix (paginated lists re-render from the edit on when these change).
-    pub ws_lens: Vec<(usize, usize)>,
-    pub matrix_rows: Option<usize>,
+    /// Before the edit: the pages of each touched workstream's list and of the matrix (see
+    /// [`crate::render::Paging::stale`]; a list without them is rendered again whole).
+    pub ws_before: Vec<(usize, crate::render::Paging)>,
+    pub matrix_before: Option<crate::render::Paging>,
     /// `ownership.json`, `matrix.csv` and the search index (not for a section: they list
     /// playbooks and other pages, never sections).
     pub exports: bool,
@@ -160,6 +160,10 @@ pub struct Site {
     pub children: Vec<Children>,
     pub by_rel: HashMap<String, usize>,
     pub diagnostics: Diagnostics,
+    /// Each page's key as a row of the lists cut by their rows (`render::Paging::cut`), made on
+    /// first use: a page's URL path never changes in a `Site` (an edit that would change it
+    /// builds a new one).
+    pub row_keys: std::sync::OnceLock<Vec<u64>>,
 }
 
 /// Loading stopped before a site could be assembled (no config, unreadable config).
@@ -525,6 +529,7 @@ impl Site {
             children: Vec::new(),
             by_rel,
             diagnostics,
+            row_keys: Default::default(),
         };
         site.children = children(&site.pages, &site.visible, &site.by_rel);
         // The rules look only at front-matter, rows and the registry: they run before Markdown,
@@ -1061,16 +1066,20 @@ impl Site {
         touched.dedup();
         let same_workstreams = old_shown.keys().eq(new_shown.keys());
         let matrix = listing || !same_workstreams || old_shown.iter().zip(&new_shown).any(|((_, a), (_, b))| (a.0, a.3) != (b.0, b.3));
-        let ws_lens: Vec<(usize, usize)> = touched.iter().map(|&w| (w, self.own.by_workstream[w].len())).collect();
-        let matrix_rows = Some(self.matrix_pages().len());
+        let ws_before: Vec<(usize, crate::render::Paging)> = touched.iter().map(|&w| (w, crate::render::ws_paging(self, w))).collect();
+        let matrix_listed = self.matrix_pages();
+        let matrix_before = crate::render::matrix_paging(self, &matrix_listed);
         // A long list gaining or losing a page changes the pager of all its pages, the sitemap
-        // and which files exist: the full path handles that (rare) case.
+        // and which files exist: the full path handles that (rare) case. Only a list this page
+        // comes into or leaves can be cut otherwise.
         let pages_of = crate::render::page_count;
         let new_len = |before: usize, had: bool, has: bool| before + usize::from(has) - usize::from(had);
-        let lists_repaginate = ws_lens
-            .iter()
-            .any(|&(w, before)| pages_of(before) != pages_of(new_len(before, old_shown.contains_key(&w), new_shown.contains_key(&w))))
-            || matrix_rows.is_some_and(|before| pages_of(before) != pages_of(new_len(before, !old_rows.is_empty(), !rows.is_empty())))
+        let recut = |listed: &mut dyn Iterator<Item = usize>, before: &crate::render::Paging, had: bool, has: bool| {
+            had != has && crate::render::paging_with(self, listed, i, has).count() != before.count()
+        };
+        let lists_repaginate = ws_before.iter().any(|(w, before)| {
+            recut(&mut self.own.by_workstream[*w].iter().map(|&(p, _)| p), before, old_shown.contains_key(w), new_shown.contains_key(w))
+        }) || recut(&mut matrix_listed.iter().copied(), &matrix_before, !old_rows.is_empty(), !rows.is_empty())
             || roles_changed.iter().any(|&o| {
                 let (before, after) = holding_count(o);
                 pages_of(before) != pages_of(after)
@@ -1079,9 +1088,9 @@ impl Site {
             return None;
         }
         // The matrix has a column per workstream in use anywhere.
-        let matrix_columns = ws_lens
-            .iter()
-            .any(|&(w, before)| (before == 0) != (new_len(before, old_shown.contains_key(&w), new_shown.contains_key(&w)) == 0));
+        let matrix_columns = ws_before.iter().any(|(w, before)| {
+            (before.total() == 0) != (new_len(before.total(), old_shown.contains_key(w), new_shown.contains_key(w)) == 0)
+        });
         let mut parties: Vec<usize> = roles_changed.iter().filter_map(|&o| self.reg.owner_party[o]).collect();
         if listing {
             parties.extend(self.own.client[i].into_iter().chain(client));
@@ -1123,8 +1132,8 @@ impl Site {
             owners_index: !roles_changed.is_empty(),
             workstreams_index: !same_workstreams,
             listing,
-            ws_lens,
-            matrix_rows,
+            ws_before,
+            matrix_before: Some(matrix_before),
             exports: true,
         })
     }
@@ -1174,7 +1183,7 @@ impl Site {
         if title_changed && below != "/" {
             pages.extend((0..self.pages.len()).filter(|&j| j != i && self.visible[j] && self.pages[j].rel.starts_with(&below)));
         }
-        let ws_lens = workstreams.iter().map(|&w| (w, self.own.by_workstream[w].len())).collect();
+        let ws_before = workstreams.iter().map(|&w| (w, crate::render::ws_paging(self, w))).collect();
         Some(Affected {
             pages,
             owners: Vec::new(),
@@ -1186,8 +1195,8 @@ impl Site {
             owners_index: false,
             workstreams_index: false,
             listing: dated,
-            ws_lens,
-            matrix_rows: None,
+            ws_before,
+            matrix_before: None,
             exports: false,
         })
     }
@@ -1337,6 +1346,8 @@ impl Site {
             faq_answers: in_new_order(faq_answers, &before).into_iter().map(Option::unwrap_or_default).collect(),
             by_rel,
             diagnostics,
+            // The pages moved: their keys are made again on first use.
+            row_keys: Default::default(),
             ..self
         };
         let shown_now: Vec<bool> = (0..site.reg.owners.len()).map(|o| crate::render::owner_shown(&site, o)).collect();
@@ -1757,13 +1768,11 @@ impl<'a> Places<'a> {
         // Below the views of one owner, workstream or party: its id (the id itself, never an
         // alias), then its own list pages.
         let (id, after) = rest.split_once('/').unwrap_or((rest, ""));
-        let own_list = |what: &str, rows: usize| {
-            list_page(&format!("{what} `{id}`"), &format!("/{folder}{id}/"), crate::render::page_count(rows), after)
-        };
+        let own_list = |what: &str, pages: usize| list_page(&format!("{what} `{id}`"), &format!("/{folder}{id}/"), pages, after);
         Some(match *folder {
             // The views' own pages, each with its list pages; there is no list of parties.
             "matrix/" => {
-                let pages = *self.matrix_pages.get_or_init(|| crate::render::page_count(site.matrix_pages().len()));
+                let pages = *self.matrix_pages.get_or_init(|| crate::render::matrix_paging(site, &site.matrix_pages()).count());
                 list_page("the matrix", "/matrix/", pages, rest)
             }
             "faq/" => {
@@ -1772,12 +1781,12 @@ impl<'a> Places<'a> {
             }
             "owners/" | "workstreams/" | "search/" if rest.is_empty() => Place::Generated,
             "owners/" => match reg.owner(id).filter(|&o| reg.owners[o].0 == id) {
-                Some(o) if crate::render::owner_shown(site, o) => own_list("owner", site.own.by_owner[o].len()),
+                Some(o) if crate::render::owner_shown(site, o) => own_list("owner", crate::render::page_count(site.own.by_owner[o].len())),
                 Some(_) => Place::Hidden("owner"),
                 None => Place::Nothing,
             },
             "workstreams/" => match reg.workstream(id).filter(|&w| reg.workstreams[w].0 == id) {
-                Some(w) => own_list("workstream", site.own.by_workstream[w].len()),
+                Some(w) => own_list("workstream", crate::render::ws_paging(site, w).count()),
                 None => Place::Nothing,
             },
             "parties/" => match reg.party(id).filter(|&p| reg.parties[p].0 == id && after.is_empty()) {

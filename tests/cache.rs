@@ -3,6 +3,7 @@
 //! cannot vouch for (new files, a damaged cache, another config or theme) builds cold.
 mod common;
 use common::*;
+use demarcate::render::ends_page;
 
 use std::path::Path;
 
@@ -701,21 +702,75 @@ fn an_edit_that_moves_rows_across_list_pages_equals_a_cold_build() {
     // Sources older than the racy window, so the warm builds replay only the edits.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     cold_build(&s);
-    assert!(s.exists("site/matrix/page/3/index.html"), "1,100 playbooks take three matrix pages");
-    assert!(s.exists("site/workstreams/help-desk/page/3/index.html"));
+    // More than 1,000 rows: at least two pages.
+    assert!(s.exists("site/matrix/page/2/index.html") && s.exists("site/workstreams/help-desk/page/2/index.html"));
     assert!(s.exists("site/workstreams/reporting/page/2/index.html"));
-    // Joining `reporting` early in the list shifts every later row of that list by one.
+    // Joining `reporting` early in the list: the page it joins and the first (the total) change.
     edit(&s, "content/p0000.md", |t| t.replace("security-monitoring: soc-team", "security-monitoring: soc-team\n  reporting: desk"));
     build_checked(&s, &[], true);
     // Leaving a list: every later row moves up.
     edit(&s, "content/p0001.md", |t| t.replace("\n  reporting: eng", ""));
     build_checked(&s, &[], true);
-    // Near the end of a list: the earlier pages' pagers show the new total too.
+    // Near the end of a list: the first page's pager shows the new total too.
     edit(&s, "content/p1097.md", |t| t.replace("\n  reporting: eng", ""));
     build_checked(&s, &[], true);
 }
 
-/// Random rounds of [`PagedEdits`] on a site whose lists fill two pages to the last row, each
+/// The pages of a list in `site/` (`matrix/`, `workstreams/ID/`), first to last.
+fn list_pages(s: &Site, list: &str) -> Vec<String> {
+    (1..)
+        .map(|k| if k == 1 { format!("site/{list}index.html") } else { format!("site/{list}page/{k}/index.html") })
+        .take_while(|p| s.exists(p))
+        .collect()
+}
+
+/// A playbook added or deleted changes the pages of the workstream lists and the matrix that
+/// hold it and their first pages (the totals), not the pages after it: those lists are cut
+/// where their rows say, so every other page keeps its rows and is not written again (cut every
+/// 500 rows, every page from the change on would move a row).
+#[test]
+fn a_playbook_added_or_deleted_rewrites_its_list_pages_and_the_first_only() {
+    let s = big_site(2500);
+    settle(&s);
+    let lists = ["matrix/", "workstreams/help-desk/", "workstreams/reporting/"];
+    for list in lists {
+        assert!(list_pages(&s, list).len() >= 3, "{list}: too few pages to tell");
+    }
+    let stamps = |s: &Site| -> Vec<Vec<std::time::SystemTime>> {
+        lists.iter().map(|l| list_pages(s, l).iter().map(|p| mtime(&s.path().join(p))).collect()).collect()
+    };
+    // Rewritten pages of each list: the first, and the one the change is on.
+    let rewritten = |before: &[Vec<std::time::SystemTime>], after: &[Vec<std::time::SystemTime>]| -> Vec<Vec<usize>> {
+        before.iter().zip(after).map(|(b, a)| (0..a.len()).filter(|&k| b.get(k) != a.get(k)).collect()).collect()
+    };
+    let before = stamps(&s);
+    s.file(
+        "content/p1800-added.md",
+        "---\ntitle: Added\nclient: acme\nworkstreams:\n  help-desk: desk\n  security-monitoring: soc-team\n  reporting: eng\n---\nAdded.\n",
+    );
+    let r = build_checked(&s, &[], true);
+    assert!(r.stdout.contains("updated"), "{}", r.stdout);
+    let after = stamps(&s);
+    for ((list, pages), counts) in lists.iter().zip(rewritten(&before, &after)).zip(before.iter().zip(&after)) {
+        assert_eq!(counts.0.len(), counts.1.len(), "{list}: the number of pages changed; pick another name");
+        let holding = list_pages(&s, list).iter().position(|p| s.read(p).contains("/p1800-added/")).expect("the added row");
+        let mut expected = vec![0, holding];
+        expected.dedup();
+        assert_eq!(pages, expected, "{list}: pages rewritten");
+    }
+    // Deleted: p1200 is not in `reporting`, whose pages all stay.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let before = stamps(&s);
+    std::fs::remove_file(s.path().join("content/p1200.md")).expect("delete");
+    build_checked(&s, &[], true);
+    let changed = rewritten(&before, &stamps(&s));
+    assert_eq!(changed[2], Vec::<usize>::new(), "reporting does not list p1200");
+    for (list, pages) in lists.iter().zip(&changed).take(2) {
+        assert!(pages.len() == 2 && pages[0] == 0, "{list}: pages rewritten: {pages:?}");
+    }
+}
+
+/// Random rounds of [`PagedEdits`] on a site whose lists run over two pages, each
 /// round's build equal to a cold one. The small fixture of [`random_rounds`] never fills a list
 /// page.
 fn random_paged_rounds(seed: u64, args: &[&str]) {
@@ -725,7 +780,7 @@ fn random_paged_rounds(seed: u64, args: &[&str]) {
     let mut all = vec!["build"];
     all.extend_from_slice(args);
     s.run(&all).ok();
-    assert!(s.exists("site/matrix/page/2/index.html") && !s.exists("site/matrix/page/3/index.html"), "1,000 rows fill two pages");
+    assert!(s.exists("site/matrix/page/2/index.html"), "1,000 rows make more than one matrix page");
     std::thread::sleep(std::time::Duration::from_millis(1100));
     for round in 0..8 {
         let did = edits.round(&s, &mut rng, round);
@@ -809,19 +864,30 @@ fn an_ownership_edit_rewrites_only_the_views_that_show_what_changed() {
 
 #[test]
 fn lists_crossing_a_page_boundary_and_new_matrix_columns_equal_a_cold_build() {
-    // 750 playbooks: exactly 500 rows of `reporting` (one full page), two matrix pages.
+    // 750 playbooks: 500 rows of `reporting`, which its rows' keys cut into two pages.
     let s = big_site(750);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     cold_build(&s);
+    assert!(s.exists("site/workstreams/reporting/page/2/index.html") && !s.exists("site/workstreams/reporting/page/3/index.html"));
+    // The playbook whose row ends the first page: under 1,000 rows, a page ends only after a
+    // row whose key says so.
+    let first = s.read("site/workstreams/reporting/index.html");
+    let rows = hrefs(element_at(&first, first.find("<tbody").expect("a table")));
+    let rows: Vec<&str> =
+        rows.iter().filter(|h| h.starts_with("/p")).map(|h| h.trim_start_matches('/').split('/').next().expect("a path")).collect();
+    let last = rows.last().expect("rows");
+    assert!(ends_page(&format!("{last}/"), rows.len()), "{last} ends the first page");
+    let cut = format!("content/{last}.md");
+    // Leaving the list, it takes the cut with it: one page (every page's pager and the sitemap
+    // change).
+    edit(&s, &cut, |t| t.replace("\n  reporting: eng", ""));
+    let r = build(&s, &[]);
     assert!(!s.exists("site/workstreams/reporting/page/2/index.html"));
-    // The 501st row opens a second page (every page's pager and the sitemap change).
-    edit(&s, "content/p0000.md", |t| t.replace("security-monitoring: soc-team", "security-monitoring: soc-team\n  reporting: desk"));
+    assert_equals_cold(&s, &r);
+    // And back: the second page must come back.
+    edit(&s, &cut, |t| t.replace("security-monitoring: soc-team", "security-monitoring: soc-team\n  reporting: eng"));
     let r = build(&s, &[]);
     assert!(s.exists("site/workstreams/reporting/page/2/index.html"));
-    assert_equals_cold(&s, &r);
-    // And back: the second page must not stay behind.
-    edit(&s, "content/p0000.md", |t| t.replace("\n  reporting: desk", ""));
-    let r = build(&s, &[]);
     assert_equals_cold(&s, &r);
     // A workstream's first row anywhere adds a matrix column on every matrix page, and its last
     // row removes it.

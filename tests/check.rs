@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use demarcate::render::ends_page;
 
 use std::path::Path;
 
@@ -875,7 +876,9 @@ fn a_link_to_a_file_written_as_a_folder_is_broken() {
 
 /// A list page exists while the list runs to it: 501 playbooks make two pages of the matrix,
 /// of a workstream and of its accountable owner; one deleted, the second pages go, and a warm
-/// build reports the links to them as a cold one does.
+/// build reports the links to them as a cold one does. The matrix and workstream lists are cut
+/// where their rows say: none of the 500 would end a page of 300 rows, the 501st (`cut`,
+/// placed after 301 of them) ends the first.
 #[test]
 fn links_to_list_pages_name_pages_the_lists_have() {
     let good = "[m2](/matrix/page/2/) [w2](/workstreams/help-desk/page/2/) [o2](/owners/desk/page/2/) [search](/search/)\n";
@@ -886,10 +889,13 @@ fn links_to_list_pages_name_pages_the_lists_have() {
         )
     };
     let s = Site::with_config();
-    for i in 1..501 {
-        s.file(&format!("content/p{i:03}.md"), &playbook(i, "Body.\n"));
+    let names: Vec<String> = (0..).map(|i| format!("p{i:03}")).filter(|n| !ends_page(&format!("{n}/"), 300)).take(500).collect();
+    let cut = (0..).map(|n| format!("{}-{n}", names[300])).find(|n| ends_page(&format!("{n}/"), 302)).expect("a name that ends a page");
+    for (i, name) in names.iter().enumerate().skip(1) {
+        s.file(&format!("content/{name}.md"), &playbook(i, "Body.\n"));
     }
-    s.file("content/p000.md", &playbook(0, &format!("{good}{bad}")));
+    s.file(&format!("content/{cut}.md"), &playbook(500, "Body.\n"));
+    s.file(&format!("content/{}.md", names[0]), &playbook(0, &format!("{good}{bad}")));
     let (run, diags) = check(&s);
     run.fails_with(1);
     let broken = with_code(&diags, "broken-link");
@@ -904,13 +910,14 @@ fn links_to_list_pages_name_pages_the_lists_have() {
             ("link to `/search/more/`: no page or file of this site has that URL", None),
         ]
     );
-    at_col(broken[0], "content/p000.md", pos_of(&s.read("content/p000.md"), "/matrix/page/3/"));
+    let first = format!("content/{}.md", names[0]);
+    at_col(broken[0], &first, pos_of(&s.read(&first), "/matrix/page/3/"));
     // The good links alone: the build has those pages.
-    s.file("content/p000.md", &playbook(0, good));
+    s.file(&first, &playbook(0, good));
     s.run(&["build"]).ok();
     assert!(s.exists("site/owners/desk/page/2/index.html") && s.exists("site/workstreams/help-desk/page/2/index.html"));
     // One playbook fewer: every second page goes, in a warm build and in a cold one.
-    std::fs::remove_file(s.path().join("content/p500.md")).unwrap();
+    std::fs::remove_file(s.path().join(format!("content/{cut}.md"))).unwrap();
     for out in ["site", "cold"] {
         let run = s.run(&["build", "-o", out]);
         run.fails_with(1);

@@ -858,20 +858,21 @@ fn random_playbooks_match_tera_in_both_audiences() {
 // ---------------------------------------------------------------------------------------------
 // Long lists, small sites
 
-/// More than 500 playbooks: the matrix, a workstream's list and an owner's page run over two
-/// pages, and with more than 500 distinct questions `/faq/` lists them by topic only (a
-/// workstream, a tag, or none), over two pages too.
+/// More than 1,000 playbooks: the matrix and a workstream's list (cut where their rows say, at
+/// most 1,000 rows a page) and an owner's page (500 rows a page) run over several pages, and
+/// with more than 500 distinct questions `/faq/` lists them by topic only (a workstream, a tag,
+/// or none), over several pages too.
 #[test]
 fn paginated_lists_match_tera() {
     let s = Site::with_config();
     s.file("content/_index.md", "---\ntitle: Home\naudience: client\n---\n");
-    for k in 0..510 {
+    for k in 0..1010 {
         let client = if k % 2 == 0 { "acme" } else { "beta" };
         let owner = if k % 2 == 0 { "acme-it" } else { "beta-it" };
         let coverage = if k % 3 == 0 { "\n    coverage: business-hours" } else { "" };
         let topic = ["workstreams: [help-desk]", "tags: [\"t & <t>\"]", "tags: []"][k % 3];
         s.file(
-            &format!("content/p{k:03}.md"),
+            &format!("content/p{k:04}.md"),
             &format!(
                 "---\ntitle: \"Playbook {k} & <{k}>\"\nclient: {client}\nmodel: managed\nworkstreams:\n  help-desk:\n    accountable: desk\n    responsible: [desk, {owner}]{coverage}\n  security-monitoring: soc-team\nfaq:\n  - {{q: \"Question {k} & <{k}>?\", a: \"Answer {k}.\", {topic}}}\n---\n"
             ),
@@ -881,9 +882,9 @@ fn paginated_lists_match_tera() {
         let files = assert_native_matches_tera(s.path(), args);
         let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
         assert!(paths.contains(&"matrix/page/2/index.html") && paths.contains(&"workstreams/help-desk/page/2/index.html"));
-        assert!(paths.contains(&"owners/desk/page/2/index.html"), "510 rows of the desk take two owner pages");
+        assert!(paths.contains(&"owners/desk/page/3/index.html"), "1,010 rows of the desk take three owner pages");
         assert!(text_of(&files, "faq/index.html").contains("class=\"faq-topic-index\""), "/faq/ is not in its compact form");
-        assert!(paths.contains(&"faq/page/2/index.html"), "510 questions take two /faq/ pages");
+        assert!(paths.contains(&"faq/page/3/index.html"), "1,010 questions take three /faq/ pages");
     }
 }
 
@@ -907,7 +908,7 @@ fn long_pagers_with_gaps_match_tera() {
         pager[..pager.find("</nav>").expect("the pager's end")].to_string()
     };
     let pager = pager_of("owners/desk/index.html");
-    assert!(pager.contains("Page 1 of 8 · rows 1–500 of 3520"), "{pager}");
+    assert!(pager.contains("Page 1 of 8 · 3520 rows in all</p>"), "{pager}");
     for (shown, page) in [(true, 2), (true, 3), (false, 4), (false, 7), (true, 8)] {
         let link = format!("href=\"/owners/desk/page/{page}/\">{page}</a>");
         assert_eq!(pager.contains(&link), shown, "page {page}: {pager}");
@@ -915,6 +916,7 @@ fn long_pagers_with_gaps_match_tera() {
     assert_eq!(pager.matches("class=\"pager-gap\"").count(), 1, "{pager}");
     // From page 5 only page 2 lies outside the window and the two ends, a run of one: shown.
     let pager = pager_of("owners/desk/page/5/index.html");
+    assert!(pager.contains("Page 5 of 8</p>"), "only the first page shows the total: {pager}");
     assert!(!pager.contains("pager-gap") && pager.contains("href=\"/owners/desk/page/2/\">2</a>"), "{pager}");
 }
 

@@ -23,7 +23,10 @@ use crate::site::Site;
 use crate::theme::ThemeFiles;
 
 mod native;
+mod paging;
 mod search;
+
+pub use paging::{Paging, ROWS_PER_PAGE, ends_page};
 
 pub use search::SEARCH_INDEX;
 
@@ -46,15 +49,39 @@ fn arr(v: Vec<Value>) -> Value {
     Value::from(v)
 }
 
-/// Rows per page of the long lists (the matrix, each workstream's playbooks and each owner's
-/// roles). A list longer than this continues on `…/page/2/` and so on: every page stays
-/// readable in a browser, the rendering splits into parallel jobs, and an edit re-renders only
-/// the pages holding its rows.
-pub const ROWS_PER_PAGE: usize = 500;
-
-/// Pages of a list of `rows` rows (an empty list still has its first page).
+/// Pages of an owner's list or the FAQ, `rows` long, cut every [`ROWS_PER_PAGE`] (an empty list
+/// still has its first page).
 pub fn page_count(rows: usize) -> usize {
-    rows.div_ceil(ROWS_PER_PAGE).max(1)
+    Paging::fixed(rows).count()
+}
+
+/// Every page's key as a row of the lists cut by their rows ([`Paging::cut`]): its URL path,
+/// which no other page shares.
+fn row_keys(site: &Site) -> &[u64] {
+    site.row_keys.get_or_init(|| site.pages.iter().map(|p| paging::key(&p.path)).collect())
+}
+
+/// The pages of workstream `w`'s list.
+pub fn ws_paging(site: &Site, w: usize) -> Paging {
+    let keys = row_keys(site);
+    Paging::cut(site.own.by_workstream[w].iter().map(|&(p, _)| keys[p]))
+}
+
+/// The pages of the matrix, which lists the playbooks `listed` ([`Site::matrix_pages`]).
+pub fn matrix_paging(site: &Site, listed: &[usize]) -> Paging {
+    let keys = row_keys(site);
+    Paging::cut(listed.iter().map(|&i| keys[i]))
+}
+
+/// The pages of a list of `listed` playbooks (in page order) once playbook `i` is in it (`has`)
+/// or not: how an edit of `i` would cut workstream or matrix pages, worked out before it is
+/// made.
+pub fn paging_with(site: &Site, listed: impl Iterator<Item = usize>, i: usize, has: bool) -> Paging {
+    let mut pages: Vec<usize> = listed.filter(|&p| p != i).collect();
+    if has {
+        pages.insert(pages.partition_point(|&p| p < i), i);
+    }
+    matrix_paging(site, &pages)
 }
 
 /// URL of page `k` (0-based) of a paginated list whose first page is `first`.
@@ -62,10 +89,12 @@ fn paged_url(first: &str, k: usize) -> String {
     if k == 0 { first.to_string() } else { format!("{first}page/{}/", k + 1) }
 }
 
-/// Pagination for templates: `{number, count, total_rows, first_row, last_row, prev, next,
-/// pages: [{number, url, current, gap}]}`, `pages` as [`pager_links`] chooses them.
-fn pager(first: &str, k: usize, rows: usize) -> Value {
-    let count = page_count(rows);
+/// Pagination for templates: `{number, count, rows, total_rows, prev, next, pages: [{number,
+/// url, current, gap}]}`, `rows` being the rows on this page, `total_rows` the list's (on the
+/// first page only: none on the others, so that a row added elsewhere leaves them as they were),
+/// `pages` as [`pager_links`] chooses them.
+fn pager(first: &str, k: usize, paging: &Paging) -> Value {
+    let count = paging.count();
     let pages: Vec<Value> = pager_links(count, k)
         .into_iter()
         .map(|link| match link {
@@ -74,8 +103,8 @@ fn pager(first: &str, k: usize, rows: usize) -> Value {
         })
         .collect();
     obj!(
-        "number": k + 1, "count": count, "total_rows": rows, "first_row": k * ROWS_PER_PAGE + 1,
-        "last_row": ((k + 1) * ROWS_PER_PAGE).min(rows),
+        "number": k + 1, "count": count, "rows": paging.rows(k).len(),
+        "total_rows": if k == 0 { Value::from(paging.total()) } else { Value::none() },
         "prev": if k > 0 { paged_url(first, k - 1) } else { String::new() },
         "next": if k + 1 < count { paged_url(first, k + 1) } else { String::new() },
         "pages": pages,
@@ -106,16 +135,6 @@ fn pager_links(count: usize, k: usize) -> Vec<Option<usize>> {
         j = next;
     }
     links
-}
-
-/// The pages of a paginated list an edit at row `at` makes stale: the one holding that row, or,
-/// when the list's length changed (`before`, unknown: `None`), every page from there to the
-/// end of the longer of the two lists (the rows after it moved).
-fn stale_list_pages(at: usize, len: usize, before: Option<usize>) -> std::ops::Range<usize> {
-    let first = at / ROWS_PER_PAGE;
-    // A list that grew or shrank: every page shows the new total in its pager. (A change in
-    // the number of pages takes the full path, see `Site::refresh_front_matter`.)
-    if before == Some(len) { first..first + 1 } else { 0..page_count(len).max(page_count(before.unwrap_or(0))) }
 }
 
 pub const TEMPLATES: [&str; 13] = [
@@ -233,6 +252,10 @@ struct Refs {
     matrix_pages: std::sync::OnceLock<Vec<usize>>,
     /// Per owner, its rows as its pages show them, worked out on first use for all its pages.
     owner_rows: Vec<std::sync::OnceLock<OwnerRows>>,
+    /// Per workstream, the pages of its list; the matrix's pages: each worked out once for all
+    /// the list's pages.
+    ws_pagings: Vec<std::sync::OnceLock<Paging>>,
+    matrix_paging: std::sync::OnceLock<Paging>,
 }
 
 impl Refs {
@@ -259,6 +282,16 @@ impl Refs {
     /// The playbooks the matrix lists, in page order.
     fn matrix_pages(&self, site: &Site) -> &[usize] {
         self.matrix_pages.get_or_init(|| site.matrix_pages())
+    }
+
+    /// The pages of workstream `w`'s list.
+    fn ws_paging(&self, site: &Site, w: usize) -> &Paging {
+        self.ws_pagings[w].get_or_init(|| ws_paging(site, w))
+    }
+
+    /// The matrix's pages.
+    fn matrix_paging(&self, site: &Site) -> &Paging {
+        self.matrix_paging.get_or_init(|| matrix_paging(site, self.matrix_pages(site)))
     }
 
     /// The FAQ in its compact form, `None` for a FAQ small enough to show every answer.
@@ -402,6 +435,8 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         faq: Default::default(),
         matrix_pages: Default::default(),
         owner_rows: (0..site.reg.owners.len()).map(|_| std::sync::OnceLock::new()).collect(),
+        ws_pagings: (0..site.reg.workstreams.len()).map(|_| std::sync::OnceLock::new()).collect(),
+        matrix_paging: Default::default(),
     }
 }
 
@@ -608,23 +643,34 @@ pub fn affected_paths_but_faq(site: &Site, a: &crate::site::Affected) -> Vec<Str
     for &o in a.owners.iter().filter(|&&o| owner_shown(site, o)) {
         jobs.extend(owner_jobs(site, o));
     }
-    // Only the list pages holding the edited page's rows; when a list grew or shrank, every
-    // page from there to its end (the rows after it moved).
+    // The list pages holding the edited page's row, and when a list gained or lost rows, the
+    // pages whose rows changed and its first (see `Paging::stale`).
+    let edited_at = |listed: &mut dyn Iterator<Item = usize>| {
+        let mut at = None;
+        for (row, p) in listed.enumerate() {
+            if p >= a.pages[0] {
+                at = (p == a.pages[0]).then_some(row);
+                break;
+            }
+        }
+        at
+    };
     for &w in &a.workstreams {
         let list = &site.own.by_workstream[w];
-        let before = a.ws_lens.iter().find(|(x, _)| *x == w).map(|(_, n)| *n);
-        let at = list.partition_point(|&(p, _)| p < a.pages[0]);
-        jobs.extend(stale_list_pages(at, list.len(), before).map(|k| Job::Workstream(w, k)));
+        let before = a.ws_before.iter().find(|(x, _)| *x == w).map(|(_, p)| p);
+        let at = edited_at(&mut list.iter().map(|&(p, _)| p));
+        jobs.extend(ws_paging(site, w).stale(before, at).into_iter().map(|k| Job::Workstream(w, k)));
         if a.faq {
             jobs.push(Job::Workstream(w, 0));
         }
     }
     if a.matrix_columns {
-        jobs.extend((0..page_count(site.matrix_pages().len())).map(Job::Matrix));
+        let listed = site.matrix_pages();
+        jobs.extend((0..matrix_paging(site, &listed).count()).map(Job::Matrix));
     } else if a.matrix {
-        let rows = site.matrix_pages();
-        let at = rows.partition_point(|&p| p < a.pages[0]);
-        jobs.extend(stale_list_pages(at, rows.len(), a.matrix_rows).map(Job::Matrix));
+        let listed = site.matrix_pages();
+        let at = edited_at(&mut listed.iter().copied());
+        jobs.extend(matrix_paging(site, &listed).stale(a.matrix_before.as_ref(), at).into_iter().map(Job::Matrix));
     }
     if !a.parties.is_empty() {
         let shown = parties_shown(site);
@@ -678,31 +724,49 @@ impl GonePlaybook {
     }
 }
 
+/// The pages of the lists cut by their rows (each workstream's, the matrix) as a site had them
+/// before playbooks came or went: a list's pages that hold the same rows afterwards are left
+/// as they are.
+pub struct ListPagings {
+    ws: Vec<Paging>,
+    matrix: Paging,
+}
+
+impl ListPagings {
+    pub fn of(site: &Site) -> ListPagings {
+        let ws = (0..site.reg.workstreams.len()).into_par_iter().map(|w| ws_paging(site, w)).collect();
+        ListPagings { ws, matrix: matrix_paging(site, &site.matrix_pages()) }
+    }
+}
+
 /// The views of `site` that the playbooks `added` to it (their indexes now) and those `gone`
 /// from it change, but for the site-wide FAQ: the added ones' pages and [`moved_paths`]. With
 /// them, whether any of these playbooks has questions (the FAQ's pages change too then).
-pub fn moved_views(site: &Site, added: &[usize], gone: &[GonePlaybook]) -> (Vec<String>, bool) {
+/// `before`, the lists' pages before the change, spares the list pages that hold the same rows;
+/// without it every page of each list they are in is rendered again.
+pub fn moved_views(site: &Site, added: &[usize], gone: &[GonePlaybook], before: Option<&ListPagings>) -> (Vec<String>, bool) {
     let now = added.iter().map(|&i| MovedPlaybook {
         rows: &site.own.rows[i],
         client: site.own.client[i],
         faq: !site.faqs[i].is_empty(),
         dir: site.pages[i].dir(),
     });
-    let before = gone.iter().map(|g| MovedPlaybook { rows: &g.rows, client: g.client, faq: g.faq, dir: &g.dir });
-    let moved: Vec<MovedPlaybook> = now.chain(before).collect();
-    let mut paths = moved_paths(site, &moved);
+    let gone = gone.iter().map(|g| MovedPlaybook { rows: &g.rows, client: g.client, faq: g.faq, dir: &g.dir });
+    let moved: Vec<MovedPlaybook> = now.chain(gone).collect();
+    let mut paths = moved_paths(site, &moved, before);
     paths.extend(added.iter().map(|&i| page_path(site, i)));
     (paths, moved.iter().any(|m| m.faq))
 }
 
 /// The views of `site` that playbooks added to it or deleted from it change, besides their own
 /// pages: the sections at or above their folders (their totals) and the home page, every page of
-/// the owners, workstream lists and matrix that list them (their pagers show the totals), the
-/// parties of their clients and owners, the indexes of owners and workstreams, the first page of
+/// the owners that list them (their pages show the owner's totals), the pages of the workstream
+/// lists and matrix whose rows changed (every page, with `before` unknown or a list's number of
+/// pages changed) and their first pages (the totals), the parties of their clients and owners, the indexes of owners and workstreams, the first page of
 /// each of their workstreams when they have questions (it lists them), the sitemap and the
 /// exports; not the site-wide FAQ (the caller adds it once). Paths of views that no longer exist
 /// are left out. One pass over the moved playbooks, then one over the site.
-fn moved_paths(site: &Site, moved: &[MovedPlaybook]) -> Vec<String> {
+fn moved_paths(site: &Site, moved: &[MovedPlaybook], before: Option<&ListPagings>) -> Vec<String> {
     let (mut owners, mut workstreams, mut parties, mut sections) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut faq = false;
     for m in moved {
@@ -721,24 +785,27 @@ fn moved_paths(site: &Site, moved: &[MovedPlaybook]) -> Vec<String> {
         list.sort_unstable();
         list.dedup();
     }
-    // Affected::pages starts with the edited page (only its place in the lists is read, and every
-    // page of each list is stale here); the sections follow.
-    let mut pages = vec![0];
+    // Affected::pages starts with the edited page (only its place in the lists is read: none
+    // here, the moved rows are found by the pages' rows); the sections follow.
+    let mut pages = vec![usize::MAX];
     pages.extend(sections);
+    let ws_before: Vec<(usize, Paging)> = before.map(|b| workstreams.iter().map(|&w| (w, b.ws[w].clone())).collect()).unwrap_or_default();
+    // A workstream that gained its first row or lost its last: every matrix page has other
+    // columns.
+    let matrix_columns = ws_before.iter().any(|(w, b)| (b.total() == 0) != site.own.by_workstream[*w].is_empty());
     let affected = crate::site::Affected {
         pages,
         owners_index: !owners.is_empty(),
         owners,
         workstreams_index: !workstreams.is_empty(),
         matrix: !workstreams.is_empty(),
-        matrix_columns: false,
+        matrix_columns,
         workstreams,
         parties,
         faq,
         listing: !moved.is_empty(),
-        // Unknown lengths before: every page of each list.
-        ws_lens: Vec::new(),
-        matrix_rows: None,
+        ws_before,
+        matrix_before: before.map(|b| b.matrix.clone()),
         exports: true,
     };
     affected_paths_but_faq(site, &affected)
@@ -961,10 +1028,10 @@ fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
     }
     jobs.push(Job::Workstreams);
     for w in 0..site.reg.workstreams.len() {
-        jobs.extend((0..page_count(site.own.by_workstream[w].len())).map(|k| Job::Workstream(w, k)));
+        jobs.extend((0..refs.ws_paging(site, w).count()).map(|k| Job::Workstream(w, k)));
     }
     jobs.extend((0..site.reg.parties.len()).filter(|&p| refs.party_shown[p]).map(Job::Party));
-    jobs.extend((0..page_count(site.matrix_pages().len())).map(Job::Matrix));
+    jobs.extend((0..refs.matrix_paging(site).count()).map(Job::Matrix));
     jobs.extend((0..refs.faq_pages(site)).map(Job::Faq));
     jobs.push(Job::Search);
     jobs.push(Job::NotFound);
@@ -1605,7 +1672,7 @@ fn owner_value(site: &Site, refs: &Refs, o: usize, k: usize) -> Value {
         "id": id.as_str(), "name": owner.name.as_str(), "kind": refs.owner_kind[o], "url": url.as_str(), "party": party,
         "contact": contact_links(&owner.contact.0), "hours": owner.hours.map(|h| h.as_str()).unwrap_or(""),
         "internal_contact": internal_contact, "description": opt_str(&owner.description),
-        "counts": rows.counts.value(), "workstreams": workstreams, "pager": pager(&url, k, holdings.len()),
+        "counts": rows.counts.value(), "workstreams": workstreams, "pager": pager(&url, k, &Paging::fixed(holdings.len())),
         "index": rows.ws_index(site, o, k).into_iter().map(|(w, count, link)| obj!("name": site.reg.workstreams[w].1.name.as_str(), "count": count, "link": link)).collect::<Vec<Value>>(),
     )
 }
@@ -1626,8 +1693,9 @@ fn workstreams_index(site: &Site) -> Value {
 fn workstream_value(site: &Site, refs: &Refs, w: usize, k: usize) -> Value {
     let (id, ws) = &site.reg.workstreams[w];
     let all = &site.own.by_workstream[w];
-    let shown = all.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE);
-    let rows: Vec<Value> = shown
+    let paging = refs.ws_paging(site, w);
+    let rows: Vec<Value> = all[paging.rows(k)]
+        .iter()
         .map(|&(p, r)| {
             let row = &site.own.rows[p][r];
             obj!(
@@ -1647,7 +1715,7 @@ fn workstream_value(site: &Site, refs: &Refs, w: usize, k: usize) -> Value {
     }
     let url = ws_url(site, w);
     obj!("id": id.as_str(), "name": ws.name.as_str(), "description": opt_str(&ws.description), "required": ws.required,
-         "aliases": ws.aliases.clone(), "pager": pager(&url, k, all.len()), "url": url, "rows": rows, "faq": faq)
+         "aliases": ws.aliases.clone(), "pager": pager(&url, k, paging), "url": url, "rows": rows, "faq": faq)
 }
 
 /// A row's handoff as the ownership export gives it (its Markdown source): for the client
@@ -1714,7 +1782,7 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
     let empty = obj!("accountable": Value::none(), "side": "", "link": "");
     let mut rows = Vec::new();
     let listed = refs.matrix_pages(site);
-    for &i in listed.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE) {
+    for &i in &listed[refs.matrix_paging(site).rows(k)] {
         let mut cells = vec![empty.clone(); used.len()];
         for row in &site.own.rows[i] {
             if let Some(&c) = col.get(&row.ws) {
@@ -1728,7 +1796,7 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
     }
     let workstreams: Vec<Value> = used.iter().map(|&w| refs.ws[w].clone()).collect();
     let first = format!("{}matrix/", site.base_path);
-    obj!("workstreams": workstreams, "rows": rows, "pager": pager(&first, k, listed.len()))
+    obj!("workstreams": workstreams, "rows": rows, "pager": pager(&first, k, refs.matrix_paging(site)))
 }
 
 /// A distinct question of the site-wide FAQ (compared trimmed and case-insensitively).
@@ -1835,7 +1903,7 @@ fn faq_value(site: &Site, refs: &Refs, k: usize) -> Value {
         .collect();
     obj!(
         "by_playbook": by_playbook, "by_topic": by_topic, "questions": questions, "compact": false,
-        "topics": Vec::<Value>::new(), "pager": pager(&first, 0, 0),
+        "topics": Vec::<Value>::new(), "pager": pager(&first, 0, &Paging::fixed(0)),
     )
 }
 
@@ -1864,7 +1932,7 @@ fn compact_faq_value(site: &Site, c: &CompactFaq, first: &str, k: usize) -> Valu
         .collect();
     obj!(
         "by_playbook": Vec::<Value>::new(), "by_topic": by_topic, "questions": Vec::<Value>::new(), "compact": true,
-        "topics": topics, "pager": pager(first, k, c.rows),
+        "topics": topics, "pager": pager(first, k, &Paging::fixed(c.rows)),
     )
 }
 

@@ -24,8 +24,8 @@ pub(crate) use playbook::page;
 pub(crate) use views::{faq, index, matrix, owner, party, workstream};
 
 use super::{
-    ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, model_label, owner_url, page_count, paged_url, pager_links,
-    party_url, raci_code, ws_url,
+    Paging, ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, model_label, owner_url, page_count, paged_url,
+    pager_links, party_url, raci_code, ws_url,
 };
 
 /// Which templates this build may render natively.
@@ -362,20 +362,17 @@ fn contacts(h: &mut Html, list: &[(&str, String)]) {
     }
 }
 
-/// `components.html`'s `pager` for page `k` of a list of `rows` rows starting at `first`.
-fn pager(h: &mut Html, first: &str, k: usize, rows: usize, label: &str) {
-    let count = page_count(rows);
+/// `components.html`'s `pager` for page `k` of a list cut as `paging`, starting at `first`.
+fn pager(h: &mut Html, first: &str, k: usize, paging: &Paging, label: &str) {
+    let count = paging.count();
     if count <= 1 {
         return;
     }
     h.raw("<nav class=\"pager\" aria-label=\"").text(label).raw("\">\n  <p class=\"pager-status\">Page ").num(k + 1).raw(" of ").num(count);
-    h.raw(" · rows ")
-        .num(k * ROWS_PER_PAGE + 1)
-        .raw("–")
-        .num(((k + 1) * ROWS_PER_PAGE).min(rows))
-        .raw(" of ")
-        .num(rows)
-        .raw("</p>\n  <ul>");
+    if k == 0 {
+        h.raw(" · ").num(paging.total()).raw(" rows in all");
+    }
+    h.raw("</p>\n  <ul>");
     if k > 0 {
         h.raw("<li><a href=\"").text(&paged_url(first, k - 1)).raw("\" rel=\"prev\">Previous</a></li>");
     }

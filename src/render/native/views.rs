@@ -72,7 +72,7 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
     }
     if paged {
         h.raw("\n  ");
-        pager(h, first, k, holdings.len(), "Pages of this list");
+        pager(h, first, k, &Paging::fixed(holdings.len()), "Pages of this list");
     }
     // The row of `shown` being written, for prefetching the rows after it.
     let mut row = 0;
@@ -104,7 +104,7 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
     }
     if paged {
         h.raw("\n  ");
-        pager(h, first, k, holdings.len(), "Pages of this list, again");
+        pager(h, first, k, &Paging::fixed(holdings.len()), "Pages of this list, again");
     }
     h.raw("\n</section>");
 }
@@ -160,12 +160,13 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             .raw("</dd></div>\n    </dl>");
     }
     h.raw("\n  </div>\n</header>\n\n<section class=\"block\" aria-labelledby=\"workstream-owners\">\n  <h2 id=\"workstream-owners\">Who owns it, by playbook</h2>");
-    let shown: Vec<(usize, usize)> = all.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE).copied().collect();
+    let paging = refs.ws_paging(site, w);
+    let shown: Vec<(usize, usize)> = all[paging.rows(k)].to_vec();
     if shown.is_empty() {
         h.raw("\n  <p class=\"muted\">No playbook covers this workstream yet.</p>");
     } else {
         h.raw("\n  ");
-        pager(h, first, k, all.len(), "Pages of this list");
+        pager(h, first, k, paging, "Pages of this list");
         h.raw("\n  <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"workstream-caption\" tabindex=\"0\">\n    <table class=\"data\">\n      <caption id=\"workstream-caption\">Accountable and responsible owners for ")
             .text(&ws.name)
             .raw(" in each playbook</caption>\n      <thead>\n        <tr>\n          <th scope=\"col\">Playbook</th>\n          <th scope=\"col\">Side</th>\n          <th scope=\"col\">Accountable</th>\n          <th scope=\"col\">Responsible</th>\n          <th scope=\"col\">Coverage</th>\n        </tr>\n      </thead>\n      <tbody>");
@@ -186,7 +187,7 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             h.raw("</td></tr>");
         }
         h.raw("\n      </tbody>\n    </table>\n  </div>\n  ");
-        pager(h, first, k, all.len(), "Pages of this list, again");
+        pager(h, first, k, paging, "Pages of this list, again");
     }
     h.raw("\n</section>");
     // Questions are listed on the first page only.
@@ -232,12 +233,13 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
     }
     let items = listed(site, refs);
     let listed = refs.matrix_pages(site);
-    let shown: Vec<usize> = listed.iter().skip(k * ROWS_PER_PAGE).take(ROWS_PER_PAGE).copied().collect();
+    let paging = refs.matrix_paging(site);
+    let shown: Vec<usize> = listed[paging.rows(k)].to_vec();
     if shown.is_empty() || used.is_empty() {
         h.raw("\n  <p class=\"muted\">No playbooks to compare yet.</p>");
     } else {
         h.raw("\n  ");
-        pager(h, first, k, listed.len(), "Matrix pages");
+        pager(h, first, k, paging, "Matrix pages");
         h.raw("\n  <div class=\"table-wrap matrix-wrap\" role=\"region\" aria-labelledby=\"matrix-caption\" tabindex=\"0\">\n    <table class=\"data matrix-table\">\n      <caption id=\"matrix-caption\">Accountable owner by playbook and workstream</caption>\n      <thead>\n        <tr>\n          <th scope=\"col\" class=\"corner\">Playbook</th>");
         for &w in &used {
             h.raw("\n          <th scope=\"col\"><a href=\"")
@@ -290,7 +292,7 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
             h.raw("</tr>");
         }
         h.raw("\n      </tbody>\n    </table>\n  </div>\n  ");
-        pager(h, first, k, listed.len(), "Matrix pages, again");
+        pager(h, first, k, paging, "Matrix pages, again");
     }
     h.raw("\n</section>\n</div>");
 }
@@ -325,7 +327,7 @@ pub(crate) fn faq(site: &Site, refs: &Refs, k: usize) -> Option<Vec<u8>> {
                 .raw("</span></li>");
         }
         h.raw("\n  </ul>\n</nav>\n");
-        pager(h, &first, k, c.rows, "Question pages");
+        pager(h, &first, k, &Paging::fixed(c.rows), "Question pages");
         h.raw("\n<section class=\"block faq-group-set\" aria-labelledby=\"faq-by-topic\" data-faq-set>\n  <h2 id=\"faq-by-topic\">By topic</h2>");
         for (t, range) in &parts {
             let (id, name, list) = &c.topics[*t];
@@ -350,7 +352,7 @@ pub(crate) fn faq(site: &Site, refs: &Refs, k: usize) -> Option<Vec<u8>> {
             h.raw("\n    </ul>\n  </section>");
         }
         h.raw("\n</section>\n");
-        pager(h, &first, k, c.rows, "Question pages, again");
+        pager(h, &first, k, &Paging::fixed(c.rows), "Question pages, again");
     }))
 }
 
