@@ -622,6 +622,7 @@ pub struct Moved {
 impl Snapshot {
     fn into_restored(self, root: &Path, frame: Frame, env: u64, outputs: OutputStamps) -> Restored {
         let n = self.pages.len();
+        let cuts = crate::render::ListCuts::new(frame.reg.workstreams.len());
         let site = Site {
             root: root.to_path_buf(),
             cfg: frame.cfg,
@@ -647,7 +648,7 @@ impl Snapshot {
             children: self.children,
             by_rel: self.by_rel,
             diagnostics: self.diagnostics,
-            row_keys: Default::default(),
+            cuts,
         };
         let Snapshot { edited, moved, generations, assets_changed, assets_removed, exports, highlights_known, .. } = self;
         Restored { site, edited, moved, generations, assets_changed, assets_removed, exports, highlights_known, env, outputs }

@@ -160,10 +160,8 @@ pub struct Site {
     pub children: Vec<Children>,
     pub by_rel: HashMap<String, usize>,
     pub diagnostics: Diagnostics,
-    /// Each page's key as a row of the lists cut by their rows (`render::Paging::cut`), made on
-    /// first use: a page's URL path never changes in a `Site` (an edit that would change it
-    /// builds a new one).
-    pub row_keys: std::sync::OnceLock<Vec<u64>>,
+    /// How the workstream lists and the matrix are cut into pages, made on first use.
+    pub cuts: crate::render::ListCuts,
 }
 
 /// Loading stopped before a site could be assembled (no config, unreadable config).
@@ -529,8 +527,9 @@ impl Site {
             children: Vec::new(),
             by_rel,
             diagnostics,
-            row_keys: Default::default(),
+            cuts: crate::render::ListCuts::new(0),
         };
+        site.cuts = crate::render::ListCuts::new(site.reg.workstreams.len());
         site.children = children(&site.pages, &site.visible, &site.by_rel);
         // The rules look only at front-matter, rows and the registry: they run before Markdown,
         // so a lean build can drop the raw assignments (the bulk of the front-matter) first.
@@ -599,7 +598,12 @@ impl Site {
 
     /// The playbooks the matrix lists (visible, with ownership rows), in page order.
     pub fn matrix_pages(&self) -> Vec<usize> {
-        self.visible_pages().filter(|(i, p)| !p.is_section && !self.own.rows[*i].is_empty()).map(|(i, _)| i).collect()
+        (0..self.pages.len()).filter(|&i| self.matrix_lists(i)).collect()
+    }
+
+    /// Whether the matrix lists page `i` (a visible playbook with ownership rows).
+    pub fn matrix_lists(&self, i: usize) -> bool {
+        self.visible[i] && !self.pages[i].is_section && !self.own.rows[i].is_empty()
     }
 
     /// Whether an asset is copied into this build's output (internal assets only internally).
@@ -1066,9 +1070,9 @@ impl Site {
         touched.dedup();
         let same_workstreams = old_shown.keys().eq(new_shown.keys());
         let matrix = listing || !same_workstreams || old_shown.iter().zip(&new_shown).any(|((_, a), (_, b))| (a.0, a.3) != (b.0, b.3));
-        let ws_before: Vec<(usize, crate::render::Paging)> = touched.iter().map(|&w| (w, crate::render::ws_paging(self, w))).collect();
-        let matrix_listed = self.matrix_pages();
-        let matrix_before = crate::render::matrix_paging(self, &matrix_listed);
+        let ws_before: Vec<(usize, crate::render::Paging)> =
+            touched.iter().map(|&w| (w, crate::render::ws_paging(self, w).clone())).collect();
+        let matrix_before = crate::render::matrix_paging(self).clone();
         // A long list gaining or losing a page changes the pager of all its pages, the sitemap
         // and which files exist: the full path handles that (rare) case. Only a list this page
         // comes into or leaves can be cut otherwise.
@@ -1079,11 +1083,15 @@ impl Site {
         };
         let lists_repaginate = ws_before.iter().any(|(w, before)| {
             recut(&mut self.own.by_workstream[*w].iter().map(|&(p, _)| p), before, old_shown.contains_key(w), new_shown.contains_key(w))
-        }) || recut(&mut matrix_listed.iter().copied(), &matrix_before, !old_rows.is_empty(), !rows.is_empty())
-            || roles_changed.iter().any(|&o| {
-                let (before, after) = holding_count(o);
-                pages_of(before) != pages_of(after)
-            });
+        }) || recut(
+            &mut (0..self.pages.len()).filter(|&j| self.matrix_lists(j)),
+            &matrix_before,
+            !old_rows.is_empty(),
+            !rows.is_empty(),
+        ) || roles_changed.iter().any(|&o| {
+            let (before, after) = holding_count(o);
+            pages_of(before) != pages_of(after)
+        });
         if lists_repaginate {
             return None;
         }
@@ -1097,8 +1105,18 @@ impl Site {
         }
         parties.sort_unstable();
         parties.dedup();
+        // The lists this page comes into or leaves are cut again when next asked.
+        let moved_in_or_out: Vec<usize> =
+            touched.iter().copied().filter(|w| old_shown.contains_key(w) != new_shown.contains_key(w)).collect();
+        let matrix_changed = old_rows.is_empty() != rows.is_empty();
         self.pages[i] = new;
         self.own.replace_page(i, rows, client);
+        for w in moved_in_or_out {
+            self.cuts.forget_ws(w);
+        }
+        if matrix_changed {
+            self.cuts.forget_matrix();
+        }
         let pm = self.page_markdown(i);
         let md_diags = self.store_markdown(i, pm);
         let faqs = self.page_faqs(i);
@@ -1183,7 +1201,7 @@ impl Site {
         if title_changed && below != "/" {
             pages.extend((0..self.pages.len()).filter(|&j| j != i && self.visible[j] && self.pages[j].rel.starts_with(&below)));
         }
-        let ws_before = workstreams.iter().map(|&w| (w, crate::render::ws_paging(self, w))).collect();
+        let ws_before = workstreams.iter().map(|&w| (w, crate::render::ws_paging(self, w).clone())).collect();
         Some(Affected {
             pages,
             owners: Vec::new(),
@@ -1346,8 +1364,8 @@ impl Site {
             faq_answers: in_new_order(faq_answers, &before).into_iter().map(Option::unwrap_or_default).collect(),
             by_rel,
             diagnostics,
-            // The pages moved: their keys are made again on first use.
-            row_keys: Default::default(),
+            // The pages moved: their keys and the lists' cuts are made again on first use.
+            cuts: crate::render::ListCuts::new(self.reg.workstreams.len()),
             ..self
         };
         let shown_now: Vec<bool> = (0..site.reg.owners.len()).map(|o| crate::render::owner_shown(&site, o)).collect();
@@ -1687,10 +1705,9 @@ struct Places<'a> {
     assets: HashMap<&'a str, usize>,
     folders: HashSet<&'a str>,
     party_shown: Vec<bool>,
-    /// What the theme's layers copy below `static/`, and how many pages the matrix and the
-    /// FAQ have: found on the first link that needs them.
+    /// What the theme's layers copy below `static/`, and how many pages the FAQ has: found on
+    /// the first link that needs them.
     statics: std::cell::OnceCell<HashSet<String>>,
-    matrix_pages: std::cell::OnceCell<usize>,
     faq_pages: std::cell::OnceCell<usize>,
 }
 
@@ -1721,7 +1738,6 @@ impl<'a> Places<'a> {
             folders,
             party_shown: crate::render::parties_shown(site),
             statics: Default::default(),
-            matrix_pages: Default::default(),
             faq_pages: Default::default(),
         }
     }
@@ -1771,10 +1787,7 @@ impl<'a> Places<'a> {
         let own_list = |what: &str, pages: usize| list_page(&format!("{what} `{id}`"), &format!("/{folder}{id}/"), pages, after);
         Some(match *folder {
             // The views' own pages, each with its list pages; there is no list of parties.
-            "matrix/" => {
-                let pages = *self.matrix_pages.get_or_init(|| crate::render::matrix_paging(site, &site.matrix_pages()).count());
-                list_page("the matrix", "/matrix/", pages, rest)
-            }
+            "matrix/" => list_page("the matrix", "/matrix/", crate::render::matrix_paging(site).count(), rest),
             "faq/" => {
                 let pages = *self.faq_pages.get_or_init(|| crate::render::faq_page_count(site));
                 list_page("the FAQ", "/faq/", pages, rest)

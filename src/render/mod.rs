@@ -55,20 +55,52 @@ pub fn page_count(rows: usize) -> usize {
     Paging::fixed(rows).count()
 }
 
-/// Every page's key as a row of the lists cut by their rows ([`Paging::cut`]): its URL path,
-/// which no other page shares.
+/// How a site's lists cut by their rows are cut: every page's key as a row of them (its URL
+/// path's [`paging::key`]; no other page shares the path), each workstream's list's pages and
+/// the matrix's. Each is made on first use (a pass over its list) and kept, so that a warm
+/// build replaying a thousand edits does not cut every list a thousand times; [`Site`]'s
+/// in-place updates forget a list's cut when its rows change (`forget_ws`, `forget_matrix`),
+/// and a page's URL never changes in place.
+pub struct ListCuts {
+    keys: std::sync::OnceLock<Vec<u64>>,
+    ws: Vec<std::sync::OnceLock<Paging>>,
+    matrix: std::sync::OnceLock<Paging>,
+}
+
+impl ListCuts {
+    /// Nothing cut yet, for a site of `workstreams` workstreams.
+    pub fn new(workstreams: usize) -> ListCuts {
+        ListCuts { keys: Default::default(), ws: (0..workstreams).map(|_| Default::default()).collect(), matrix: Default::default() }
+    }
+
+    pub fn forget_ws(&mut self, w: usize) {
+        self.ws[w] = Default::default();
+    }
+
+    pub fn forget_matrix(&mut self) {
+        self.matrix = Default::default();
+    }
+}
+
 fn row_keys(site: &Site) -> &[u64] {
-    site.row_keys.get_or_init(|| site.pages.iter().map(|p| paging::key(&p.path)).collect())
+    site.cuts.keys.get_or_init(|| site.pages.iter().map(|p| paging::key(&p.path)).collect())
 }
 
 /// The pages of workstream `w`'s list.
-pub fn ws_paging(site: &Site, w: usize) -> Paging {
-    let keys = row_keys(site);
-    Paging::cut(site.own.by_workstream[w].iter().map(|&(p, _)| keys[p]))
+pub fn ws_paging(site: &Site, w: usize) -> &Paging {
+    site.cuts.ws[w].get_or_init(|| {
+        let keys = row_keys(site);
+        Paging::cut(site.own.by_workstream[w].iter().map(|&(p, _)| keys[p]))
+    })
 }
 
-/// The pages of the matrix, which lists the playbooks `listed` ([`Site::matrix_pages`]).
-pub fn matrix_paging(site: &Site, listed: &[usize]) -> Paging {
+/// The pages of the matrix.
+pub fn matrix_paging(site: &Site) -> &Paging {
+    site.cuts.matrix.get_or_init(|| cut_playbooks(site, &site.matrix_pages()))
+}
+
+/// The pages of a list of the playbooks `listed` (in page order), cut by their rows.
+fn cut_playbooks(site: &Site, listed: &[usize]) -> Paging {
     let keys = row_keys(site);
     Paging::cut(listed.iter().map(|&i| keys[i]))
 }
@@ -81,7 +113,7 @@ pub fn paging_with(site: &Site, listed: impl Iterator<Item = usize>, i: usize, h
     if has {
         pages.insert(pages.partition_point(|&p| p < i), i);
     }
-    matrix_paging(site, &pages)
+    cut_playbooks(site, &pages)
 }
 
 /// URL of page `k` (0-based) of a paginated list whose first page is `first`.
@@ -252,10 +284,6 @@ struct Refs {
     matrix_pages: std::sync::OnceLock<Vec<usize>>,
     /// Per owner, its rows as its pages show them, worked out on first use for all its pages.
     owner_rows: Vec<std::sync::OnceLock<OwnerRows>>,
-    /// Per workstream, the pages of its list; the matrix's pages: each worked out once for all
-    /// the list's pages.
-    ws_pagings: Vec<std::sync::OnceLock<Paging>>,
-    matrix_paging: std::sync::OnceLock<Paging>,
 }
 
 impl Refs {
@@ -282,16 +310,6 @@ impl Refs {
     /// The playbooks the matrix lists, in page order.
     fn matrix_pages(&self, site: &Site) -> &[usize] {
         self.matrix_pages.get_or_init(|| site.matrix_pages())
-    }
-
-    /// The pages of workstream `w`'s list.
-    fn ws_paging(&self, site: &Site, w: usize) -> &Paging {
-        self.ws_pagings[w].get_or_init(|| ws_paging(site, w))
-    }
-
-    /// The matrix's pages.
-    fn matrix_paging(&self, site: &Site) -> &Paging {
-        self.matrix_paging.get_or_init(|| matrix_paging(site, self.matrix_pages(site)))
     }
 
     /// The FAQ in its compact form, `None` for a FAQ small enough to show every answer.
@@ -435,8 +453,6 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         faq: Default::default(),
         matrix_pages: Default::default(),
         owner_rows: (0..site.reg.owners.len()).map(|_| std::sync::OnceLock::new()).collect(),
-        ws_pagings: (0..site.reg.workstreams.len()).map(|_| std::sync::OnceLock::new()).collect(),
-        matrix_paging: Default::default(),
     }
 }
 
@@ -645,32 +661,26 @@ pub fn affected_paths_but_faq(site: &Site, a: &crate::site::Affected) -> Vec<Str
     }
     // The list pages holding the edited page's row, and when a list gained or lost rows, the
     // pages whose rows changed and its first (see `Paging::stale`).
-    let edited_at = |listed: &mut dyn Iterator<Item = usize>| {
-        let mut at = None;
-        for (row, p) in listed.enumerate() {
-            if p >= a.pages[0] {
-                at = (p == a.pages[0]).then_some(row);
-                break;
-            }
-        }
-        at
-    };
     for &w in &a.workstreams {
+        // Lists are in page order: the edited page's row, if it is in this one, by bisection.
         let list = &site.own.by_workstream[w];
-        let before = a.ws_before.iter().find(|(x, _)| *x == w).map(|(_, p)| p);
-        let at = edited_at(&mut list.iter().map(|&(p, _)| p));
-        jobs.extend(ws_paging(site, w).stale(before, at).into_iter().map(|k| Job::Workstream(w, k)));
+        let at = list.partition_point(|&(p, _)| p < a.pages[0]);
+        let at = list.get(at).is_some_and(|&(p, _)| p == a.pages[0]).then_some(at);
+        let now = ws_paging(site, w);
+        let before = a.ws_before.iter().find(|(x, _)| *x == w).map_or(now, |(_, p)| p);
+        jobs.extend(now.stale(Some(before), at).into_iter().map(|k| Job::Workstream(w, k)));
         if a.faq {
             jobs.push(Job::Workstream(w, 0));
         }
     }
     if a.matrix_columns {
-        let listed = site.matrix_pages();
-        jobs.extend((0..matrix_paging(site, &listed).count()).map(Job::Matrix));
+        jobs.extend((0..matrix_paging(site).count()).map(Job::Matrix));
     } else if a.matrix {
-        let listed = site.matrix_pages();
-        let at = edited_at(&mut listed.iter().copied());
-        jobs.extend(matrix_paging(site, &listed).stale(a.matrix_before.as_ref(), at).into_iter().map(Job::Matrix));
+        let now = matrix_paging(site);
+        // The matrix's row of the edited page: the playbooks listed before it, counted.
+        let i = a.pages[0];
+        let at = (i < site.pages.len() && site.matrix_lists(i)).then(|| (0..i).filter(|&j| site.matrix_lists(j)).count());
+        jobs.extend(now.stale(Some(a.matrix_before.as_ref().unwrap_or(now)), at).into_iter().map(Job::Matrix));
     }
     if !a.parties.is_empty() {
         let shown = parties_shown(site);
@@ -734,8 +744,8 @@ pub struct ListPagings {
 
 impl ListPagings {
     pub fn of(site: &Site) -> ListPagings {
-        let ws = (0..site.reg.workstreams.len()).into_par_iter().map(|w| ws_paging(site, w)).collect();
-        ListPagings { ws, matrix: matrix_paging(site, &site.matrix_pages()) }
+        let ws = (0..site.reg.workstreams.len()).into_par_iter().map(|w| ws_paging(site, w).clone()).collect();
+        ListPagings { ws, matrix: matrix_paging(site).clone() }
     }
 }
 
@@ -1028,10 +1038,10 @@ fn all_jobs(site: &Site, refs: &Refs) -> Vec<Job> {
     }
     jobs.push(Job::Workstreams);
     for w in 0..site.reg.workstreams.len() {
-        jobs.extend((0..refs.ws_paging(site, w).count()).map(|k| Job::Workstream(w, k)));
+        jobs.extend((0..ws_paging(site, w).count()).map(|k| Job::Workstream(w, k)));
     }
     jobs.extend((0..site.reg.parties.len()).filter(|&p| refs.party_shown[p]).map(Job::Party));
-    jobs.extend((0..refs.matrix_paging(site).count()).map(Job::Matrix));
+    jobs.extend((0..matrix_paging(site).count()).map(Job::Matrix));
     jobs.extend((0..refs.faq_pages(site)).map(Job::Faq));
     jobs.push(Job::Search);
     jobs.push(Job::NotFound);
@@ -1693,7 +1703,7 @@ fn workstreams_index(site: &Site) -> Value {
 fn workstream_value(site: &Site, refs: &Refs, w: usize, k: usize) -> Value {
     let (id, ws) = &site.reg.workstreams[w];
     let all = &site.own.by_workstream[w];
-    let paging = refs.ws_paging(site, w);
+    let paging = ws_paging(site, w);
     let rows: Vec<Value> = all[paging.rows(k)]
         .iter()
         .map(|&(p, r)| {
@@ -1782,7 +1792,7 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
     let empty = obj!("accountable": Value::none(), "side": "", "link": "");
     let mut rows = Vec::new();
     let listed = refs.matrix_pages(site);
-    for &i in &listed[refs.matrix_paging(site).rows(k)] {
+    for &i in &listed[matrix_paging(site).rows(k)] {
         let mut cells = vec![empty.clone(); used.len()];
         for row in &site.own.rows[i] {
             if let Some(&c) = col.get(&row.ws) {
@@ -1796,7 +1806,7 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
     }
     let workstreams: Vec<Value> = used.iter().map(|&w| refs.ws[w].clone()).collect();
     let first = format!("{}matrix/", site.base_path);
-    obj!("workstreams": workstreams, "rows": rows, "pager": pager(&first, k, refs.matrix_paging(site)))
+    obj!("workstreams": workstreams, "rows": rows, "pager": pager(&first, k, matrix_paging(site)))
 }
 
 /// A distinct question of the site-wide FAQ (compared trimmed and case-insensitively).

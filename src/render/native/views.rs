@@ -160,7 +160,7 @@ fn workstream_content(h: &mut Html, site: &Site, refs: &Refs, w: usize, k: usize
             .raw("</dd></div>\n    </dl>");
     }
     h.raw("\n  </div>\n</header>\n\n<section class=\"block\" aria-labelledby=\"workstream-owners\">\n  <h2 id=\"workstream-owners\">Who owns it, by playbook</h2>");
-    let paging = refs.ws_paging(site, w);
+    let paging = ws_paging(site, w);
     let shown: Vec<(usize, usize)> = all[paging.rows(k)].to_vec();
     if shown.is_empty() {
         h.raw("\n  <p class=\"muted\">No playbook covers this workstream yet.</p>");
@@ -233,7 +233,7 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
     }
     let items = listed(site, refs);
     let listed = refs.matrix_pages(site);
-    let paging = refs.matrix_paging(site);
+    let paging = matrix_paging(site);
     let shown: Vec<usize> = listed[paging.rows(k)].to_vec();
     if shown.is_empty() || used.is_empty() {
         h.raw("\n  <p class=\"muted\">No playbooks to compare yet.</p>");
