@@ -708,7 +708,7 @@ fn an_edit_that_moves_rows_across_list_pages_equals_a_cold_build() {
     // Joining `reporting` early in the list: the page it joins and the first (the total) change.
     edit(&s, "content/p0000.md", |t| t.replace("security-monitoring: soc-team", "security-monitoring: soc-team\n  reporting: desk"));
     build_checked(&s, &[], true);
-    // Leaving a list: every later row moves up.
+    // Leaving a list: its page and the first change.
     edit(&s, "content/p0001.md", |t| t.replace("\n  reporting: eng", ""));
     build_checked(&s, &[], true);
     // Near the end of a list: the first page's pager shows the new total too.
