@@ -41,8 +41,12 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
     bincode::DefaultOptions::new().serialize(v).ok()
 }
 
-/// Bump on any change to the snapshot's shape.
-const FORMAT: u32 = 14;
+/// Bump on any change to the snapshot's shape, and on any change to what a build writes from
+/// the same sources that the other parts of [`environment`] do not see (the compiled theme's
+/// Rust, how lists are cut into pages): a warm build over an older version's output renders
+/// only the files an edit makes stale, and would leave the others as that version wrote them.
+/// 15: the workstream lists and the matrix cut by their rows, their totals on the first page.
+const FORMAT: u32 = 15;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 
