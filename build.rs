@@ -1,5 +1,9 @@
 //! Embeds the default theme (`themes/default/`) into the binary, so `demarcate` works from any
 //! folder with nothing installed beside it. Generates a table of (path, bytes) in OUT_DIR.
+//!
+//! Also hashes the crate's sources (`src/`) into `DEMARCATE_SOURCE_HASH`, which the build
+//! cache's environment includes: a binary built from other code never trusts a snapshot or an
+//! output written by another, even under the same version number.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -36,6 +40,19 @@ fn main() {
         let _ = writeln!(code, "    ({rel:?}, include_bytes!({abs:?})),");
     }
     code.push_str("];\n");
+    println!("cargo:rerun-if-changed=src");
+    let mut sources = Vec::new();
+    collect(Path::new("src"), Path::new("src"), &mut sources);
+    // FNV-1a over each file's path and contents, in path order: the same sources give the same
+    // hash on every machine.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (rel, abs) in &sources {
+        let bytes = std::fs::read(abs).unwrap_or_default();
+        for b in rel.as_bytes().iter().chain([0u8].iter()).chain(&bytes) {
+            hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    println!("cargo:rustc-env=DEMARCATE_SOURCE_HASH={hash:016x}");
     let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
     if let Err(e) = std::fs::write(Path::new(&out).join("default_theme.rs"), code) {
         panic!("cannot write the embedded theme table: {e}");

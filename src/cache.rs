@@ -41,11 +41,10 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
     bincode::DefaultOptions::new().serialize(v).ok()
 }
 
-/// Bump on any change to the snapshot's shape, and on any change to what a build writes from
-/// the same sources that the other parts of [`environment`] do not see (the compiled theme's
-/// Rust, how lists are cut into pages): a warm build over an older version's output renders
-/// only the files an edit makes stale, and would leave the others as that version wrote them.
-/// 15: the workstream lists and the matrix cut by their rows, their totals on the first page.
+/// Bump on any change to the snapshot's shape. (A change to what a build writes from the same
+/// sources changes the source hash in [`environment`]: a warm build over an older binary's
+/// output would render only the files an edit makes stale, and leave the others as that
+/// binary wrote them.) 15: the workstream lists and the matrix cut by their rows.
 const FORMAT: u32 = 15;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
@@ -155,6 +154,9 @@ pub fn environment(cfg: &crate::config::SiteConfig, theme: &ThemeFiles, opts: &B
     let mut h = std::collections::hash_map::DefaultHasher::new();
     FORMAT.hash(&mut h);
     env!("CARGO_PKG_VERSION").hash(&mut h);
+    // The sources this binary was built from (see build.rs): other code may write other files
+    // from the same input.
+    env!("DEMARCATE_SOURCE_HASH").hash(&mut h);
     crate::check::today().hash(&mut h);
     (opts.audience.map(|a| a.as_str()), opts.drafts, &opts.base_url, opts.offline).hash(&mut h);
     output_key(output).hash(&mut h);
