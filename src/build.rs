@@ -417,7 +417,7 @@ fn replay(
         }
         let mut added: Vec<usize> = added.iter().map(|rel| site.by_rel.get(rel).copied()).collect::<Option<_>>()?;
         added.sort_unstable();
-        let (views, faq) = render::moved_views(&site, &added, &gone, Some(&pagings_before));
+        let (views, faq) = render::moved_views(&site, &added, &gone, &pagings_before);
         paths.extend(views);
         // The site-wide FAQ, once, below.
         faq_stale |= faq;

@@ -519,7 +519,7 @@ impl Preview {
             Ok(mut site) => {
                 site.run_site_checks();
                 let added: Vec<usize> = added.iter().filter_map(|rel| site.by_rel.get(rel).copied()).collect();
-                let (mut changed, faq) = render::moved_views(&site, &added, &gone, Some(&pagings_before));
+                let (mut changed, faq) = render::moved_views(&site, &added, &gone, &pagings_before);
                 if faq {
                     changed.extend(render::faq_paths(&site));
                 }

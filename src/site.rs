@@ -105,7 +105,8 @@ pub struct Affected {
     /// sections and the sitemap.
     pub listing: bool,
     /// Before the edit: the pages of each touched workstream's list and of the matrix (see
-    /// [`crate::render::Paging::stale`]; a list without them is rendered again whole).
+    /// [`crate::render::Paging::stale`]); a list not given here kept its rows, and only the
+    /// edited page's row in it is rendered again.
     pub ws_before: Vec<(usize, crate::render::Paging)>,
     pub matrix_before: Option<crate::render::Paging>,
     /// `ownership.json`, `matrix.csv` and the search index (not for a section: they list
@@ -506,6 +507,7 @@ impl Site {
         diagnostics.extend(d);
         timing("ownership", t);
 
+        let cuts = crate::render::ListCuts::new(reg.workstreams.len());
         let mut site = Site {
             root: root.to_path_buf(),
             cfg,
@@ -527,9 +529,8 @@ impl Site {
             children: Vec::new(),
             by_rel,
             diagnostics,
-            cuts: crate::render::ListCuts::new(0),
+            cuts,
         };
-        site.cuts = crate::render::ListCuts::new(site.reg.workstreams.len());
         site.children = children(&site.pages, &site.visible, &site.by_rel);
         // The rules look only at front-matter, rows and the registry: they run before Markdown,
         // so a lean build can drop the raw assignments (the bulk of the front-matter) first.

@@ -752,9 +752,8 @@ impl ListPagings {
 /// The views of `site` that the playbooks `added` to it (their indexes now) and those `gone`
 /// from it change, but for the site-wide FAQ: the added ones' pages and [`moved_paths`]. With
 /// them, whether any of these playbooks has questions (the FAQ's pages change too then).
-/// `before`, the lists' pages before the change, spares the list pages that hold the same rows;
-/// without it every page of each list they are in is rendered again.
-pub fn moved_views(site: &Site, added: &[usize], gone: &[GonePlaybook], before: Option<&ListPagings>) -> (Vec<String>, bool) {
+/// `before`, the lists' pages before the change, spares the list pages that hold the same rows.
+pub fn moved_views(site: &Site, added: &[usize], gone: &[GonePlaybook], before: &ListPagings) -> (Vec<String>, bool) {
     let now = added.iter().map(|&i| MovedPlaybook {
         rows: &site.own.rows[i],
         client: site.own.client[i],
@@ -771,12 +770,12 @@ pub fn moved_views(site: &Site, added: &[usize], gone: &[GonePlaybook], before: 
 /// The views of `site` that playbooks added to it or deleted from it change, besides their own
 /// pages: the sections at or above their folders (their totals) and the home page, every page of
 /// the owners that list them (their pages show the owner's totals), the pages of the workstream
-/// lists and matrix whose rows changed (every page, with `before` unknown or a list's number of
-/// pages changed) and their first pages (the totals), the parties of their clients and owners, the indexes of owners and workstreams, the first page of
+/// lists and matrix whose rows changed (every page, when a list's number of pages changed) and
+/// their first pages (the totals), the parties of their clients and owners, the indexes of owners and workstreams, the first page of
 /// each of their workstreams when they have questions (it lists them), the sitemap and the
 /// exports; not the site-wide FAQ (the caller adds it once). Paths of views that no longer exist
 /// are left out. One pass over the moved playbooks, then one over the site.
-fn moved_paths(site: &Site, moved: &[MovedPlaybook], before: Option<&ListPagings>) -> Vec<String> {
+fn moved_paths(site: &Site, moved: &[MovedPlaybook], before: &ListPagings) -> Vec<String> {
     let (mut owners, mut workstreams, mut parties, mut sections) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut faq = false;
     for m in moved {
@@ -799,7 +798,7 @@ fn moved_paths(site: &Site, moved: &[MovedPlaybook], before: Option<&ListPagings
     // here, the moved rows are found by the pages' rows); the sections follow.
     let mut pages = vec![usize::MAX];
     pages.extend(sections);
-    let ws_before: Vec<(usize, Paging)> = before.map(|b| workstreams.iter().map(|&w| (w, b.ws[w].clone())).collect()).unwrap_or_default();
+    let ws_before: Vec<(usize, Paging)> = workstreams.iter().map(|&w| (w, before.ws[w].clone())).collect();
     // A workstream that gained its first row or lost its last: every matrix page has other
     // columns.
     let matrix_columns = ws_before.iter().any(|(w, b)| (b.total() == 0) != site.own.by_workstream[*w].is_empty());
@@ -815,7 +814,7 @@ fn moved_paths(site: &Site, moved: &[MovedPlaybook], before: Option<&ListPagings
         faq,
         listing: !moved.is_empty(),
         ws_before,
-        matrix_before: before.map(|b| b.matrix.clone()),
+        matrix_before: Some(before.matrix.clone()),
         exports: true,
     };
     affected_paths_but_faq(site, &affected)
