@@ -376,6 +376,17 @@ fn replay(
     let env = restored.env;
     let t = Instant::now();
     let mut site = restored.site;
+    // Offline, how a link is written depends on whether a file named without a dot, or a page
+    // folder named with one, exists (`relative_links::PathKinds`): one coming or going builds
+    // cold instead of finding every view that links to it. (A changed copy counts: the snapshot
+    // does not say which of them are new.)
+    let misnamed_file = |k: &usize| crate::relative_links::misnamed_file(&site.assets[*k].rel);
+    if site.offline
+        && (restored.assets_changed.iter().any(misnamed_file)
+            || restored.assets_removed.iter().any(|a| crate::relative_links::misnamed_file(&a.rel)))
+    {
+        return None;
+    }
     let mut paths: Vec<String> = Vec::new();
     // Playbooks added or deleted: the model is put together again around them (their places
     // in every list change) and the edits replay on that. The views showing an added or deleted
@@ -410,6 +421,10 @@ fn replay(
             )
             .collect();
         let rereading: Vec<usize> = edited.iter().map(|(i, _, _)| *i).collect();
+        let misnamed_folder = |site: &Site, i: usize| site.offline && crate::relative_links::misnamed_folder(&site.pages[i].path);
+        if m.removed.iter().any(|&j| misnamed_folder(&site, j)) {
+            return None;
+        }
         old_of = Some(m.before.clone());
         site = site.with_pages_moved(m, opts, &rereading).ok()?;
         for ((i, _, _), rel) in edited.iter_mut().zip(&rels) {
@@ -417,6 +432,9 @@ fn replay(
         }
         let mut added: Vec<usize> = added.iter().map(|rel| site.by_rel.get(rel).copied()).collect::<Option<_>>()?;
         added.sort_unstable();
+        if added.iter().any(|&i| misnamed_folder(&site, i)) {
+            return None;
+        }
         let (views, faq) = render::moved_views(&site, &added, &gone, &pagings_before);
         paths.extend(views);
         // The site-wide FAQ, once, below.

@@ -10,7 +10,9 @@
 //! (quoted or not, with or without spaces around `=`), comments skipped, and the text of
 //! `<script>` and `<style>` skipped whole, so a `<` or a stray quote there hides nothing that
 //! follows. A link's last segment without a dot (`/owners`) is taken for a folder, as every page
-//! of a site is one; a file without an extension linked that way would not open from disk.
+//! of a site is one, and one with a dot for a file, unless the site says otherwise
+//! ([`PathKinds`]: a copied file named without a dot, such as `LICENSE`, or a page in a folder
+//! named with one, such as `/guides/v1.2`).
 //!
 //! Applied to every rendered view as it leaves the renderer (`render::Job::render`), so full,
 //! warm and in-place builds write the same bytes; the exports, the sitemap and `robots.txt`
@@ -28,7 +30,7 @@ const SRCSET: &[u8] = b"srcset";
 /// `owners/noc/index.html`), with every link into the site made relative to that page.
 /// `base_path` is the site's (starts and ends with `/`). Only attribute values inside tags are
 /// looked at, never text, comments or scripts.
-pub fn relativize(html: &[u8], page: &str, base_path: &str) -> Vec<u8> {
+pub fn relativize(html: &[u8], page: &str, base_path: &str, kinds: &PathKinds) -> Vec<u8> {
     let from = Folder::of(page);
     let bases = spellings(base_path);
     let mut out = Vec::with_capacity(html.len() + html.len() / 16);
@@ -36,7 +38,7 @@ pub fn relativize(html: &[u8], page: &str, base_path: &str) -> Vec<u8> {
     link_values(html, |value| {
         if let Some(rest) = below_base(&html[value.clone()], &bases) {
             out.extend_from_slice(&html[copied..value.start]);
-            out.extend_from_slice(&from.link_to(rest));
+            out.extend_from_slice(&from.link_to(rest, kinds));
             copied = value.end;
         }
     });
@@ -240,6 +242,51 @@ fn finish(mut out: Vec<u8>, html: &[u8], copied: usize) -> Vec<u8> {
     out
 }
 
+/// The paths below the output's root whose last segment says the wrong thing about what they
+/// name: files the build copies that have no dot in their name (`files/LICENSE`), and page
+/// folders that have one (`guides/v1.2`). Empty for nearly every site, so a link costs a lookup
+/// only when the site has such a path.
+#[derive(Default)]
+pub struct PathKinds {
+    dotless_files: crate::HashSet<Vec<u8>>,
+    dotted_folders: crate::HashSet<Vec<u8>>,
+}
+
+impl PathKinds {
+    /// From every file the build copies (`files`) and every page's folder (`folders`, with or
+    /// without the trailing slash), each relative to the output's root.
+    pub fn new<'a>(files: impl IntoIterator<Item = &'a str>, folders: impl IntoIterator<Item = &'a str>) -> PathKinds {
+        let dotless_files = files.into_iter().filter(|f| misnamed_file(f)).map(|f| f.as_bytes().to_vec()).collect();
+        let dotted_folders =
+            folders.into_iter().map(|f| f.trim_end_matches('/')).filter(|f| misnamed_folder(f)).map(|f| f.as_bytes().to_vec()).collect();
+        PathKinds { dotless_files, dotted_folders }
+    }
+
+    /// Whether a link to `path` (below the root, without a trailing slash, written escaped)
+    /// names a folder.
+    fn is_folder(&self, path: &[u8]) -> bool {
+        let last = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+        if last.contains(&b'.') {
+            !self.dotted_folders.is_empty() && self.dotted_folders.contains(plain(path).as_ref())
+        } else {
+            self.dotless_files.is_empty() || !self.dotless_files.contains(plain(path).as_ref())
+        }
+    }
+}
+
+/// Whether a copied file's path (relative to the output's root) ends in a name without a dot,
+/// which a link would take for a folder: a warm `--offline` build where such a file comes or
+/// goes builds cold, since links to it are written differently.
+pub fn misnamed_file(path: &str) -> bool {
+    !path.rsplit('/').next().unwrap_or_default().contains('.')
+}
+
+/// Whether a page's folder (its URL path below the root) ends in a name with a dot, which a
+/// link without the trailing slash would take for a file.
+pub fn misnamed_folder(path: &str) -> bool {
+    path.trim_end_matches('/').rsplit('/').next().unwrap_or_default().contains('.')
+}
+
 /// The folder a page is written in, as its path's segments below the output's root.
 struct Folder<'a>(Vec<&'a [u8]>);
 
@@ -254,13 +301,13 @@ impl<'a> Folder<'a> {
     /// A path below the site's root (after the base path), with its query and fragment, as
     /// seen from this folder: from `clients/acme`, `owners/noc/#roles` is
     /// `../../owners/noc/index.html#roles` and `clients/acme/x.pdf` is `x.pdf`.
-    fn link_to(&self, rest: &[u8]) -> Vec<u8> {
+    fn link_to(&self, rest: &[u8], kinds: &PathKinds) -> Vec<u8> {
         let cut = rest.iter().position(|&b| b == b'?' || b == b'#').unwrap_or(rest.len());
         let (path, tail) = rest.split_at(cut);
         // The target's folders, then its file (empty for a folder's own page).
         let mut folders: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
         let mut file = folders.pop().unwrap_or_default();
-        if !file.is_empty() && !file.contains(&b'.') {
+        if !file.is_empty() && kinds.is_folder(path) {
             folders.push(file);
             file = b"";
         }
@@ -302,7 +349,7 @@ mod tests {
     use super::*;
 
     fn rel(html: &str, page: &str, base: &str) -> String {
-        String::from_utf8(relativize(html.as_bytes(), page, base)).expect("utf-8")
+        String::from_utf8(relativize(html.as_bytes(), page, base, &PathKinds::default())).expect("utf-8")
     }
 
     #[test]
@@ -341,7 +388,7 @@ mod tests {
     #[test]
     fn srcset_poster_and_xlink_values_are_links_too() {
         let html = br#"<img srcset="/img/a.png 1x,/img/b,c.png 2x, /img/d.png" src="/img/a.png"><video poster="/v.jpg"></video><svg><use xlink:href="/icons.svg#x"/></svg>"#;
-        let out = String::from_utf8(relativize(html, "owners/noc/index.html", "/")).unwrap();
+        let out = String::from_utf8(relativize(html, "owners/noc/index.html", "/", &PathKinds::default())).unwrap();
         assert_eq!(
             out,
             r#"<img srcset="../../img/a.png 1x,../../img/b,c.png 2x, ../../img/d.png" src="../../img/a.png"><video poster="../../v.jpg"></video><svg><use xlink:href="../../icons.svg#x"/></svg>"#
@@ -400,6 +447,24 @@ mod tests {
             rel(r#"<a href="/docs">home</a><a href="/docs?q=1">q</a><a href="/docsx/">x</a>"#, "faq/index.html", "/docs/"),
             r#"<a href="../index.html">home</a><a href="../index.html?q=1">q</a><a href="/docsx/">x</a>"#
         );
+    }
+
+    #[test]
+    fn a_file_named_without_a_dot_and_a_folder_named_with_one_are_what_the_site_says() {
+        let kinds = PathKinds::new(["files/LICENSE", "files/read me", "static/style.css"], ["", "guides/v1.2/", "owners/noc/"]);
+        let html = r#"<a href="/files/LICENSE">l</a><a href="/files/read%20me#top">r</a><a href="/guides/v1.2">n</a><a href="/guides/v1.2?x">q</a>"#;
+        assert_eq!(
+            String::from_utf8(relativize(html.as_bytes(), "guides/index.html", "/", &kinds)).expect("utf-8"),
+            r#"<a href="../files/LICENSE">l</a><a href="../files/read%20me#top">r</a><a href="v1.2/index.html">n</a><a href="v1.2/index.html?x">q</a>"#
+        );
+        // What the site does not have is taken by its name's shape, as before.
+        let html = r#"<a href="/files/NOTICE">n</a><a href="/guides/v2.0">v</a><a href="/owners/noc">o</a>"#;
+        assert_eq!(
+            String::from_utf8(relativize(html.as_bytes(), "guides/index.html", "/", &kinds)).expect("utf-8"),
+            r#"<a href="../files/NOTICE/index.html">n</a><a href="v2.0">v</a><a href="../owners/noc/index.html">o</a>"#
+        );
+        assert!(misnamed_file("files/LICENSE") && !misnamed_file("files/a.pdf") && misnamed_file("v1.2/README"));
+        assert!(misnamed_folder("guides/v1.2/") && !misnamed_folder("guides/") && !misnamed_folder("") && !misnamed_folder("v1.2/notes/"));
     }
 
     #[test]

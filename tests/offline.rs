@@ -108,3 +108,77 @@ fn an_offline_warm_rebuild_writes_what_a_cold_one_does_and_the_modes_never_share
         std::fs::read(cold.join("clients/harborview/managed/index.html")).ok()
     );
 }
+
+/// Every file below `a` and `b` but the cache's, and whether each holds the same bytes in both.
+fn assert_same_output(a: &Path, b: &Path, when: &str) {
+    let files = |dir: &Path| files_below(dir).into_iter().filter(|f| !f.starts_with(".demarcate")).collect::<Vec<_>>();
+    assert_eq!(files(a), files(b), "{when}: the same files");
+    for f in files(b) {
+        assert!(
+            std::fs::read(a.join(&f)).ok() == std::fs::read(b.join(&f)).ok(),
+            "{when}: {f} differs between the warm and the cold build"
+        );
+    }
+}
+
+#[test]
+fn offline_links_to_a_file_named_without_a_dot_or_a_folder_named_with_one_open_from_disk() {
+    let site = example_site();
+    // Broken links as warnings, so that a page can link a file or a page before it exists.
+    let config = site.path().join("demarcate.yaml");
+    let text = std::fs::read_to_string(&config).expect("read config");
+    std::fs::write(&config, format!("{text}\nchecks: {{broken-link: warning}}\n")).expect("write config");
+    std::fs::create_dir_all(site.path().join("content/guides/files")).expect("mkdir");
+    std::fs::write(site.path().join("content/guides/files/LICENSE"), "Shared under the Northwind terms.\n").expect("licence");
+    std::fs::create_dir_all(site.path().join("content/guides/v1.2")).expect("mkdir");
+    std::fs::write(site.path().join("content/guides/v1.2/_index.md"), "---\ntitle: Release 1.2 notes\n---\nWhat changed.\n")
+        .expect("notes");
+    let guide = site.path().join("content/guides/how-to-read-a-playbook.md");
+    let text = std::fs::read_to_string(&guide).expect("read guide");
+    std::fs::write(
+        &guide,
+        format!(
+            "{text}\nThe [licence](files/LICENSE), the [1.2 notes](/guides/v1.2), the [notice](/guides/files/NOTICE) \
+             and the [2.0 notes](/guides/v2.0), the last two not written yet.\n"
+        ),
+    )
+    .expect("edit guide");
+    let warm = site.path().join("warm");
+    let cold = site.path().join("cold");
+    let (warm_arg, cold_arg) = (warm.to_str().expect("utf-8 path"), cold.to_str().expect("utf-8 path"));
+    run_in(site.path(), &["build", "--offline", "-o", warm_arg, "-q"]).ok();
+    let page = std::fs::read_to_string(warm.join("guides/how-to-read-a-playbook/index.html")).expect("the guide");
+    let links = hrefs(&page);
+    // A file's name without a dot and a folder's name with one, as the site has them; what it
+    // does not have yet, by the name's shape.
+    for want in ["../files/LICENSE", "../v1.2/index.html", "../files/NOTICE/index.html", "../v2.0"] {
+        assert!(links.contains(&want.to_string()), "{want} among the guide's links: {links:?}");
+    }
+    let (_, missing) = links_from_disk(&warm);
+    // (The guide's last question takes the paragraph to the FAQ too.)
+    assert!(
+        !missing.is_empty() && missing.iter().all(|m| m.ends_with("/NOTICE/index.html") || m.ends_with("/v2.0")),
+        "only the links to what is not there yet name no file: {missing:?}"
+    );
+
+    // The notice arrives, then the 2.0 notes: the links to each name what now exists, as a
+    // cold build writes them.
+    std::fs::write(site.path().join("content/guides/files/NOTICE"), "Third-party notices.\n").expect("notice");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    run_in(site.path(), &["build", "--offline", "-o", warm_arg, "-q"]).ok();
+    run_in(site.path(), &["build", "--offline", "--no-cache", "-o", cold_arg, "-q"]).ok();
+    assert_same_output(&warm, &cold, "after the notice came");
+    let page = std::fs::read_to_string(warm.join("guides/how-to-read-a-playbook/index.html")).expect("the guide");
+    assert!(hrefs(&page).contains(&"../files/NOTICE".to_string()), "the notice, a file: {:?}", hrefs(&page));
+
+    std::fs::create_dir_all(site.path().join("content/guides/v2.0")).expect("mkdir");
+    std::fs::write(site.path().join("content/guides/v2.0/_index.md"), "---\ntitle: Release 2.0 notes\n---\nWhat changed.\n")
+        .expect("notes");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    run_in(site.path(), &["build", "--offline", "-o", warm_arg, "-q"]).ok();
+    std::fs::remove_dir_all(&cold).expect("remove the cold build");
+    run_in(site.path(), &["build", "--offline", "--no-cache", "-o", cold_arg, "-q"]).ok();
+    assert_same_output(&warm, &cold, "after the 2.0 notes came");
+    let (checked, missing) = links_from_disk(&warm);
+    assert!(missing.is_empty(), "{} of {checked} links name no file from disk:\n{}", missing.len(), missing.join("\n"));
+}

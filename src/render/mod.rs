@@ -284,6 +284,8 @@ struct Refs {
     matrix_pages: std::sync::OnceLock<Vec<usize>>,
     /// Per owner, its rows as its pages show them, worked out on first use for all its pages.
     owner_rows: Vec<std::sync::OnceLock<OwnerRows>>,
+    /// For `build --offline`: the files and folders a link's last segment misnames.
+    path_kinds: crate::relative_links::PathKinds,
 }
 
 impl Refs {
@@ -453,7 +455,20 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         faq: Default::default(),
         matrix_pages: Default::default(),
         owner_rows: (0..site.reg.owners.len()).map(|_| std::sync::OnceLock::new()).collect(),
+        path_kinds: if site.offline { offline_path_kinds(site, theme) } else { Default::default() },
     }
+}
+
+/// What links of an offline build must know about the site's paths: every file it may copy
+/// (the theme's static files, every asset whatever its audience) and every page's folder. Each
+/// is a property of the sources, so a warm build need only check those that came or went
+/// (`build::warm_with`).
+fn offline_path_kinds(site: &Site, theme: &ThemeFiles) -> crate::relative_links::PathKinds {
+    let statics: Vec<String> = theme.statics.keys().map(|p| static_path(p)).collect();
+    crate::relative_links::PathKinds::new(
+        statics.iter().map(String::as_str).chain(site.assets.iter().map(|a| a.rel.as_str())),
+        site.pages.iter().map(|p| p.path.as_str()),
+    )
 }
 
 /// Renders the whole site into `sink`. Returns the number of files written and where each
@@ -1178,7 +1193,7 @@ impl Job {
         if site.offline
             && let Ok(html) = &mut rendered.html
         {
-            *html = crate::relative_links::relativize(html, &rendered.path, &site.base_path);
+            *html = crate::relative_links::relativize(html, &rendered.path, &site.base_path, &refs.path_kinds);
         }
         rendered
     }
