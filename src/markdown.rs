@@ -519,8 +519,12 @@ struct FaqCapture {
 /// Renders a page body. Errors in `::: internal` markers are returned, not rendered around.
 pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> {
     let (text, regions) = prepare_internal_blocks(body, cx.audience).map_err(|e| BlockError { line: e.line + cx.first_line - 1, ..e })?;
+    let parser = Parser::new_ext(&text, options()).into_offset_iter();
+    let references = reference_destinations(&text, parser.reference_definitions());
     let mut events = Events {
-        iter: Parser::new_ext(&text, options()).into_offset_iter().peekable(),
+        iter: parser.peekable(),
+        references,
+        references_recorded: Default::default(),
         text: &text,
         lines: LineIndex::new(&text),
         regions: &regions,
@@ -564,6 +568,27 @@ struct Events<'t, 'c> {
     /// A raw-text element of raw HTML (`<script>`, `<style>`, …) left open by an earlier event:
     /// its text holds no links.
     raw_text_open: Option<&'static str>,
+    /// Where each reference definition's destination is written, by destination.
+    references: HashMap<String, usize>,
+    /// The definitions whose link is recorded: a reference used twice is checked once.
+    references_recorded: crate::HashSet<usize>,
+}
+
+/// Where the destination of each reference definition (`[label]: /dest`) is written in `text`,
+/// by destination (the first definition, where two share one). A reference link is recorded
+/// there: that is where its URL is written and mended.
+fn reference_destinations(text: &str, defs: &pulldown_cmark::RefDefs<'_>) -> HashMap<String, usize> {
+    let mut at = HashMap::default();
+    for (_, def) in defs.iter() {
+        // After the label's `]:`, its spaces or line break and an opening `<`.
+        let start = text.get(def.span.clone()).and_then(|src| {
+            let colon = src.find("]:")? + 2;
+            let gap = src[colon..].len() - src[colon..].trim_start().len();
+            Some(colon + gap + usize::from(src[colon + gap..].starts_with('<')))
+        });
+        at.entry(def.dest.to_string()).or_insert(def.span.start + start.unwrap_or(0));
+    }
+    at
 }
 
 impl<'t> Iterator for Events<'t, '_> {
@@ -766,17 +791,31 @@ impl<'t> Events<'t, '_> {
             // `<someone@example.com>`: the writer makes it a `mailto:` link.
             Event::Start(Tag::Link { link_type: LinkType::Email, .. }) => ev,
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let at = self.lines.locate(self.text, dest_offset(self.text, range, &dest_url));
-                let dest = rewrite_link(&dest_url, at, self.cx, &mut self.out.links);
+                let dest = self.markdown_link(link_type, &dest_url, range);
                 Event::Start(Tag::Link { link_type, dest_url: dest, title, id })
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                let at = self.lines.locate(self.text, dest_offset(self.text, range, &dest_url));
-                let dest = rewrite_link(&dest_url, at, self.cx, &mut self.out.links);
+                let dest = self.markdown_link(link_type, &dest_url, range);
                 Event::Start(Tag::Image { link_type, dest_url: dest, title, id })
             }
             other => other,
         }
+    }
+
+    /// A Markdown link's or image's destination rewritten, and recorded where it is written:
+    /// inline, in the link; by reference (`[text][label]`), at the definition, once.
+    fn markdown_link(&mut self, link_type: LinkType, dest_url: &CowStr<'t>, range: std::ops::Range<usize>) -> CowStr<'t> {
+        let by_reference = matches!(link_type, LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut);
+        let definition = if by_reference { self.references.get(&**dest_url).copied() } else { None };
+        let offset = definition.unwrap_or_else(|| dest_offset(self.text, range, dest_url));
+        let at = self.lines.locate(self.text, offset);
+        if definition.is_some() {
+            if self.references_recorded.contains(&offset) {
+                return rewrite_link(dest_url, at, self.cx, &mut Vec::new());
+            }
+            self.references_recorded.insert(offset);
+        }
+        rewrite_link(dest_url, at, self.cx, &mut self.out.links)
     }
 
     /// Raw HTML with its links (`relative_links::link_values`: `href`, `src`, `srcset`, …)
@@ -1095,6 +1134,23 @@ mod tests {
         assert_eq!(out.links[0].target.as_deref(), Some("clients/beta/managed.md"));
         assert_eq!(out.links[0].fragment.as_deref(), Some("scope"));
         assert_eq!(out.links[0].line, 3);
+    }
+
+    #[test]
+    fn reference_links_are_recorded_once_where_their_definition_writes_the_url() {
+        let r = |p: &str| (p == "clients/beta/managed.md").then(|| "clients/beta/managed/".to_string());
+        let body = "See [beta][b], [Beta][B] again, [c][] and ![logo][img].\n\n\
+                    [b]: ../beta/managed.md#scope\n\
+                    [c]:\n   <files/a b.pdf>\n\
+                    [img]: logo.png \"The logo\"\n";
+        let out = render(body, &cx(&r, &[])).unwrap();
+        assert_eq!(out.html.matches("href=\"/clients/beta/managed/#scope\"").count(), 2, "both uses rewritten: {}", out.html);
+        let at: Vec<(Option<&str>, usize, usize)> = out.links.iter().map(|l| (l.target.as_deref(), l.line, l.column)).collect();
+        assert_eq!(
+            at,
+            [(Some("clients/beta/managed.md"), 3, 6), (Some("clients/acme/files/a b.pdf"), 5, 5), (Some("clients/acme/logo.png"), 6, 8)],
+            "one record a definition, at its URL"
+        );
     }
 
     #[test]

@@ -577,6 +577,18 @@ fn broken_link_points_at_the_link_and_suggests() {
 }
 
 #[test]
+fn a_broken_reference_link_is_reported_once_at_its_definition() {
+    let text = acme_playbook("Acme", "See [the plan][plan], then [the plan][plan] again.\n\n[plan]: plan.md\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/plans.md", "---\ntitle: Plans\n---\nPlans.\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "broken-link");
+    at_col(d, "content/acme.md", pos_of(&text, "plan.md"));
+    help_contains(d, "plans.md");
+}
+
+#[test]
 fn link_to_a_draft_is_broken_unless_drafts_are_built() {
     let text = acme_playbook("Acme", "See [next](next.md).\n");
     let s = site_with_page("acme.md", &text);
