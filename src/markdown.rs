@@ -946,8 +946,9 @@ pub fn field_link(url: &str, cx: &MarkdownContext) -> (String, Vec<PageLink>) {
     (href, links)
 }
 
-/// Where a link's destination is written within the link's source `range`, for diagnostics to
-/// point at it: the link's start when it is written elsewhere (a reference) or differently.
+/// Where an inline link's destination is written within the link's source `range`, for
+/// diagnostics to point at it: the link's start when it is written differently (escaped). (A
+/// reference link is placed at its definition: `Events::markdown_link`.)
 fn dest_offset(text: &str, range: std::ops::Range<usize>, dest: &str) -> usize {
     let Some(src) = text.get(range.clone()).filter(|_| !dest.is_empty()) else { return range.start };
     // After the `](` (or `](<`) that opens it, not in the text or the title that repeat it.

@@ -763,9 +763,10 @@ impl Site {
             }
             // Sources link like Markdown links (an internal page named there is a leak too).
             for (k, source) in p.fm.sources.iter().enumerate() {
-                let (href, links) = markdown::field_link(source.url.as_deref().unwrap_or(""), &field_cx);
+                let url = source.url.as_deref().unwrap_or("");
+                let (href, links) = markdown::field_link(url, &field_cx);
                 if !links.is_empty() {
-                    let at = idx.key(&["sources", &format!("#{k}"), "url"]);
+                    let at = idx.value(&["sources", &format!("#{k}"), "url"], url);
                     rendered.links.extend(links.into_iter().map(|l| PageLink { line: at.line, column: at.column, ..l }));
                 }
                 rendered.source_urls.push(href);

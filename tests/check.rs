@@ -991,9 +991,9 @@ fn source_urls_are_links_too() {
     let (run, diags) = s.check_json(&["--audience", "client"]);
     run.fails_with(1);
     let leak = one(&diags, "internal-link");
-    at(leak, "content/acme.md", pos_of(&text, "url: /internal").0);
+    at_col(leak, "content/acme.md", pos_of(&text, "/internal/runbook/"));
     let broken = one(&diags, "broken-link");
-    at(broken, "content/acme.md", pos_of(&text, "url: files").0);
+    at_col(broken, "content/acme.md", pos_of(&text, "files/plan.pdf"));
     assert!(broken.message.contains("no such file (content/files/plan.pdf)"), "{broken:#?}");
     s.file("content/files/plan.pdf", "pdf");
     s.check_json(&["--audience", "internal"]).0.ok();
