@@ -566,26 +566,19 @@ fn a_24x7_owner_on_the_escalation_path_closes_the_gap() {
 
 #[test]
 fn broken_link_points_at_the_link_and_suggests() {
-    let text = acme_playbook("Acme", "Intro.\n\nSee [the plan](plan.md) for details.\n");
-    let s = site_with_page("acme.md", &text);
-    s.file("content/plans.md", "---\ntitle: Plans\n---\nPlans.\n");
-    let (run, diags) = check(&s);
-    run.fails_with(1);
-    let d = one(&diags, "broken-link");
-    at_col(d, "content/acme.md", pos_of(&text, "plan.md"));
-    help_contains(d, "plans.md");
-}
-
-#[test]
-fn a_broken_reference_link_is_reported_once_at_its_definition() {
-    let text = acme_playbook("Acme", "See [the plan][plan], then [the plan][plan] again.\n\n[plan]: plan.md\n");
-    let s = site_with_page("acme.md", &text);
-    s.file("content/plans.md", "---\ntitle: Plans\n---\nPlans.\n");
-    let (run, diags) = check(&s);
-    run.fails_with(1);
-    let d = one(&diags, "broken-link");
-    at_col(d, "content/acme.md", pos_of(&text, "plan.md"));
-    help_contains(d, "plans.md");
+    // Inline, and by reference: once, at the definition, where the URL is written.
+    for body in
+        ["Intro.\n\nSee [the plan](plan.md) for details.\n", "See [the plan][plan], then [the plan][plan] again.\n\n[plan]: plan.md\n"]
+    {
+        let text = acme_playbook("Acme", body);
+        let s = site_with_page("acme.md", &text);
+        s.file("content/plans.md", "---\ntitle: Plans\n---\nPlans.\n");
+        let (run, diags) = check(&s);
+        run.fails_with(1);
+        let d = one(&diags, "broken-link");
+        at_col(d, "content/acme.md", pos_of(&text, "plan.md"));
+        help_contains(d, "plans.md");
+    }
 }
 
 #[test]
