@@ -278,6 +278,21 @@ fn internal_contacts_render_like_contacts_not_as_data() {
     assert!(!callout.contains("&quot;label&quot;") && !callout.contains("[{"), "raw template data shown:\n{callout}");
 }
 
+/// The example's internal contacts are prose with numbers in them: text, never one `tel:` link
+/// whose digits run two numbers and a PIN together; the public numbers beside them still dial.
+#[test]
+fn prose_contacts_are_text_and_phone_numbers_are_links() {
+    let s = example_site();
+    let out = build(&s, "internal");
+    let owner = std::fs::read_to_string(out.join("owners/northwind-noc/index.html")).expect("the NOC's page");
+    let start = owner.find("internal-callout").expect("internal callout on the owner page");
+    let callout = &owner[start..start + owner[start..].find("</div>").expect("callout ends")];
+    assert!(callout.contains("Bridge +1 503 555 0199, PIN 4417#; NOC shift lead +1 503 555 0148"), "{callout}");
+    assert!(!callout.contains("href="), "prose is not a link:\n{callout}");
+    assert!(owner.contains("href=\"tel:+15035550141\""), "the NOC's public number dials");
+    assert!(owner.contains("href=\"mailto:noc@northwind.example\""), "and its address mails");
+}
+
 #[test]
 fn internal_build_marks_internal_content() {
     let s = canary_site();

@@ -1591,25 +1591,59 @@ fn owners_index(site: &Site, refs: &Refs) -> Value {
     arr(out)
 }
 
-/// Contact entries as (label, link): a URL as is, an e-mail address as `mailto:`, a phone
-/// number as `tel:`, anything else without a link.
+/// Contact entries as (label, link): see [`contact_href`].
 fn contact_pairs(list: &[String]) -> Vec<(&str, String)> {
-    list.iter()
-        .map(|c| c.trim())
-        .filter(|c| !c.is_empty())
-        .map(|c| {
-            let href = if c.contains("://") {
-                c.to_string()
-            } else if c.contains('@') {
-                format!("mailto:{c}")
-            } else if c.chars().filter(|ch| ch.is_ascii_digit()).count() >= 5 {
-                format!("tel:{}", c.chars().filter(|ch| ch.is_ascii_digit() || *ch == '+').collect::<String>())
-            } else {
-                String::new()
-            };
-            (c, href)
-        })
-        .collect()
+    list.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).map(|c| (c, contact_href(c))).collect()
+}
+
+/// Where a contact entry links: a URL (or a `mailto:` or `tel:` link) as it is, an e-mail address
+/// as `mailto:`, a phone number (with an extension: `x12`, `ext. 12`) as `tel:`, and nowhere
+/// for anything else. Prose holding numbers ("Bridge +1 503 555 0199, PIN 4417#") has no link:
+/// no one link would be right, and its digits run together would dial a wrong number.
+fn contact_href(c: &str) -> String {
+    if !c.contains(char::is_whitespace) {
+        if c.contains("://") || c.starts_with("mailto:") || c.starts_with("tel:") {
+            return c.to_string();
+        }
+        if let Some((name, domain)) = c.split_once('@')
+            && !name.is_empty()
+            && !domain.is_empty()
+            && !domain.contains('@')
+        {
+            return format!("mailto:{c}");
+        }
+    }
+    phone_href(c).unwrap_or_default()
+}
+
+/// `tel:` for an entry that is a phone number and nothing else: digits with the usual
+/// separators, at least five of them, a leading `+`, and perhaps an extension.
+fn phone_href(c: &str) -> Option<String> {
+    // An extension: digits at the end after `x`, `ext`, `ext.` or `#`.
+    let digits_at_end = c.len() - c.trim_end_matches(|ch: char| ch.is_ascii_digit()).len();
+    let (number, ext) = {
+        let (head, tail) = c.split_at(c.len() - digits_at_end);
+        let head = head.trim_end();
+        // (`get`: the last bytes of `head` may be part of a longer character.)
+        let marker = ["ext.", "ext", "x", "#"]
+            .iter()
+            .find(|m| head.get(head.len().saturating_sub(m.len())..).is_some_and(|t| t.eq_ignore_ascii_case(m)));
+        match marker {
+            Some(m) if !tail.is_empty() => (head[..head.len() - m.len()].trim_end(), Some(tail)),
+            _ => (c, None),
+        }
+    };
+    let body = number.strip_prefix('+').unwrap_or(number);
+    let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+    let only_separators = body.chars().all(|ch| ch.is_ascii_digit() || matches!(ch, ' ' | '-' | '.' | '(' | ')' | '/'));
+    if !only_separators || digits.len() < 5 {
+        return None;
+    }
+    let plus = if number.starts_with('+') { "+" } else { "" };
+    Some(match ext {
+        Some(ext) => format!("tel:{plus}{digits};ext={ext}"),
+        None => format!("tel:{plus}{digits}"),
+    })
 }
 
 fn contact_links(list: &[String]) -> Vec<Value> {
@@ -2628,6 +2662,34 @@ mod tests {
                 }
                 assert!(links.len() <= 2 * PAGER_WINDOW + 5, "{count} {k}: {links:?}");
             }
+        }
+    }
+
+    #[test]
+    fn contacts_link_only_what_is_wholly_a_url_an_address_or_a_number() {
+        for (entry, href) in [
+            ("https://support.northwind.example/", "https://support.northwind.example/"),
+            ("support@northwind.example", "mailto:support@northwind.example"),
+            ("mailto:desk@acme.example?subject=P1", "mailto:desk@acme.example?subject=P1"),
+            ("+1 503 555 0140", "tel:+15035550140"),
+            ("+1 555 0188 42", "tel:+1555018842"),
+            ("(503) 555-0140 ext. 12", "tel:5035550140;ext=12"),
+            ("+44 20 7946 0018 x3", "tel:+442079460018;ext=3"),
+            ("0800.555.0101#7", "tel:08005550101;ext=7"),
+            // Prose, even with numbers in it, and what only looks like one thing.
+            ("Bridge +1 503 555 0199, PIN 4417#; NOC shift lead +1 503 555 0148", ""),
+            ("Mobile +1 206 555 0158; prefers text", ""),
+            ("Escalate to ops@acme.example after ten minutes", ""),
+            ("a@b@c", ""),
+            ("@acme", ""),
+            ("Room 2026", ""),
+            ("1-2-3-4", ""),
+            ("ext. 12345", ""),
+            ("é12345", ""),
+            ("+49 30 555 0100 é12", ""),
+            ("Ωx12345", ""),
+        ] {
+            assert_eq!(contact_href(entry), href, "{entry}");
         }
     }
 
