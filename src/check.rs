@@ -343,7 +343,13 @@ pub fn apply_levels(cfg: &SiteConfig, diags: &mut Diagnostics) {
             );
         }
     }
-    if levels.is_empty() {
+    set_levels(cfg, diags);
+}
+
+/// The severities of [`apply_levels`] alone, for diagnostics made again after an edit; those
+/// already set keep theirs.
+pub fn set_levels(cfg: &SiteConfig, diags: &mut Diagnostics) {
+    if cfg.config.checks.is_empty() {
         return;
     }
     diags.items.retain_mut(|d| match level_of(cfg, d) {

@@ -928,6 +928,9 @@ impl Site {
         self.diagnostics.extend(diags);
         if site_checks == SiteChecks::Now {
             self.check_links();
+            // The page's own diagnostics and the links', at the severities `checks:` gives
+            // them (deferred, [`Site::run_site_checks`] sets them).
+            crate::check::set_levels(&self.cfg, &mut self.diagnostics);
             self.diagnostics.sort();
         }
         Some(faq_changed)

@@ -975,3 +975,19 @@ fn a_page_served_again_and_again_stays_held_under_a_memory_budget() {
     assert!(live.files.contains_key(&home), "the page served again and again was given up");
     assert!(!live.files.contains_key(&section), "the page served once stayed held");
 }
+
+/// `checks:` in the config holds after a body edit too: the link check the body path runs
+/// again gives its diagnostics the configured severity, as a full load does.
+#[test]
+fn a_body_edit_keeps_the_configured_severity_of_link_diagnostics() {
+    let s = site_with_three_playbooks();
+    s.file("demarcate.yaml", &s.read("demarcate.yaml").replace("  unused-owner: off", "  unused-owner: off\n  broken-link: warning"));
+    let beta = s.read("content/clients/beta.md");
+    s.file("content/clients/beta.md", &format!("{beta}\nSee [the plan](plan.md).\n"));
+    let (mut live, opts) = preview_of(&s);
+    assert!(!live.has_errors(), "a demoted broken link is no error: {:?}", live.diagnostics);
+    assert!(live.diagnostics.items.iter().any(|d| d.code == "broken-link"), "precondition: {:?}", live.diagnostics);
+    s.file("content/clients/beta.md", &format!("{beta}\nSee [the plan](plan.md), again.\n"));
+    change(&s, &mut live, &opts, &["clients/beta.md"], "body", "a body edit beside a demoted broken link");
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+}
