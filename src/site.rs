@@ -72,7 +72,7 @@ struct PageMarkdown {
 }
 
 /// Codes produced by the link check, recomputed whenever a body changes.
-const LINK_CODES: [&str; 3] = ["broken-link", "broken-anchor", "internal-link"];
+const LINK_CODES: [&str; 4] = ["broken-link", "broken-anchor", "internal-link", "shadowed-page"];
 /// The diagnostics of `check::check_registry`, which looks at every page's assignments.
 const REGISTRY_CODES: [&str; 2] = ["unused-owner", "no-contact"];
 
@@ -1585,7 +1585,34 @@ impl Site {
                 }
             }
         }
+        self.shadowed_pages(&mut found);
         self.diagnostics.extend(found);
+    }
+
+    /// A file under `content/` at a page's URL (`guides/index.html` beside `guides/_index.md`)
+    /// is copied over the page, as files are at a generated view's URL on purpose: beside a page
+    /// of the site's own it is almost always a leftover. Checked with the links, since both are
+    /// about where a URL lands.
+    fn shadowed_pages(&self, found: &mut Vec<Diagnostic>) {
+        let at_folder_urls: Vec<&content::Asset> =
+            self.shipped_assets().filter(|a| a.rel == "index.html" || a.rel.ends_with("/index.html")).collect();
+        if at_folder_urls.is_empty() {
+            return;
+        }
+        let by_path: HashMap<&str, usize> = self.visible_pages().map(|(i, p)| (p.path.as_str(), i)).collect();
+        for a in at_folder_urls {
+            let url = &a.rel[..a.rel.len() - "index.html".len()];
+            if let Some(&i) = by_path.get(url) {
+                found.push(
+                    Diagnostic::warning(
+                        "shadowed-page",
+                        format!("content/{}", a.rel),
+                        format!("this file is copied over the page made from {} (/{url})", self.pages[i].file),
+                    )
+                    .help("delete or rename one of the two: a file under content/ takes the place of a page at its URL"),
+                );
+            }
+        }
     }
 
     pub fn visible_pages(&self) -> impl Iterator<Item = (usize, &Page)> {

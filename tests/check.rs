@@ -96,6 +96,7 @@ const COVERED: &[&str] = &[
     "unused-owner",
     "empty-faq",
     "special-file",
+    "shadowed-page",
     "unknown-theme",
     "duplicate-alias",
     "duplicate-registry",
@@ -579,6 +580,28 @@ fn broken_link_points_at_the_link_and_suggests() {
         at_col(d, "content/acme.md", pos_of(&text, "plan.md"));
         help_contains(d, "plans.md");
     }
+}
+
+#[test]
+fn a_file_at_a_page_s_url_is_shadowed_page_and_one_at_a_generated_view_s_is_not() {
+    let s = site_with_page("acme.md", &acme_playbook("Acme", "Body.\n"));
+    s.file("content/guides/_index.md", "---\ntitle: Guides\n---\nHow to read the playbooks.\n");
+    s.file("content/guides/index.html", "<!doctype html><title>Old export</title>\n");
+    s.file("content/acme/index.html", "<!doctype html><title>Old export</title>\n");
+    // Replacing a generated view is what a file there is for.
+    s.file("content/owners/index.html", "<!doctype html><title>Our teams</title>\n");
+    let (run, diags) = check(&s);
+    run.ok();
+    let found = with_code(&diags, "shadowed-page");
+    let files: Vec<&str> = found.iter().map(|d| d.file.as_str()).collect();
+    assert_eq!(files, ["content/acme/index.html", "content/guides/index.html"], "{diags:#?}");
+    assert!(found[1].message.contains("content/guides/_index.md"), "{:#?}", found[1]);
+    s.run(&["build", "-o", "out"]).ok();
+    assert!(s.read("out/guides/index.html").contains("Old export"), "the file is what the build writes there");
+    s.file("demarcate.yaml", &s.read("demarcate.yaml").replace("checks:\n", "checks:\n  shadowed-page: off\n"));
+    let (run, diags) = check(&s);
+    run.ok();
+    none_of(&diags, "shadowed-page");
 }
 
 #[test]
