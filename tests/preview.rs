@@ -991,3 +991,19 @@ fn a_body_edit_keeps_the_configured_severity_of_link_diagnostics() {
     change(&s, &mut live, &opts, &["clients/beta.md"], "body", "a body edit beside a demoted broken link");
     assert!(!live.has_errors(), "{:?}", live.diagnostics);
 }
+
+/// A file saved at a page's URL is `shadowed-page` in the preview as in a fresh load, and the
+/// warning goes with the file.
+#[test]
+fn a_file_saved_over_a_page_s_url_is_reported_and_unreported_as_it_comes_and_goes() {
+    let s = site_with_three_playbooks();
+    let (mut live, opts) = preview_of(&s);
+    s.file("content/clients/index.html", "<!doctype html><title>Old export</title>\n");
+    live.apply(&[Rebuild::ContentFile("clients/index.html".into())]);
+    assert!(live.diagnostics.items.iter().any(|d| d.code == "shadowed-page"), "{:?}", live.diagnostics);
+    assert_matches_full(&s, &mut live, &opts, "a file saved over the clients section");
+    std::fs::remove_file(s.path().join("content/clients/index.html")).unwrap();
+    live.apply(&[Rebuild::ContentFile("clients/index.html".into())]);
+    assert!(!live.diagnostics.items.iter().any(|d| d.code == "shadowed-page"), "{:?}", live.diagnostics);
+    assert_matches_full(&s, &mut live, &opts, "the file deleted again");
+}
