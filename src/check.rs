@@ -51,11 +51,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("unused-owner", Severity::Warning, "an owner no playbook uses"),
     ("empty-faq", Severity::Warning, "an FAQ entry with an empty question or answer"),
     ("special-file", Severity::Warning, "a named pipe, socket or device under content/, skipped"),
-    (
-        "shadowed-page",
-        Severity::Warning,
-        "a file under content/ at a page's URL (`guides/index.html` beside `guides/_index.md`), copied over the page",
-    ),
+    ("shadowed-page", Severity::Warning, "a file under content/ at a page's URL, copied over the page"),
 ];
 
 /// Today as YYYY-MM-DD (UTC), or `DEMARCATE_TODAY` when set (tests pin it).

@@ -531,7 +531,7 @@ fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
             h.raw("\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"party-owner-").text(oid);
             h.raw("-caption\" tabindex=\"0\">\n      <table class=\"data compact\">\n        <caption id=\"party-owner-").text(oid);
             h.raw("-caption\" class=\"visually-hidden\">Workstreams held by ").text(&owner.name);
-            h.raw(", with how many playbooks give each role</caption>\n        <thead>\n          <tr><th scope=\"col\">Workstream</th><th scope=\"col\"><abbr title=\"Accountable\">A</abbr></th><th scope=\"col\"><abbr title=\"Responsible\">R</abbr></th><th scope=\"col\"><abbr title=\"Consulted\">C</abbr></th><th scope=\"col\"><abbr title=\"Informed\">I</abbr></th></tr>\n        </thead>\n        <tbody>");
+            h.raw(", with how many playbooks give each role</caption>\n        <thead>\n          <tr><th scope=\"col\">Workstream</th><th scope=\"col\" class=\"num\"><abbr title=\"Accountable\">A</abbr></th><th scope=\"col\" class=\"num\"><abbr title=\"Responsible\">R</abbr></th><th scope=\"col\" class=\"num\"><abbr title=\"Consulted\">C</abbr></th><th scope=\"col\" class=\"num\"><abbr title=\"Informed\">I</abbr></th></tr>\n        </thead>\n        <tbody>");
             for (w, c, page) in per_ws {
                 h.raw("\n          <tr>\n            <th scope=\"row\"><a href=\"");
                 owner_href(h, refs, o);
