@@ -38,8 +38,8 @@ pub enum LinkKind {
     /// A site-absolute URL path (`target`: decoded, `.` and `..` resolved, without the leading
     /// slash).
     Url,
-    /// Raw HTML's link with a character reference that is not read here (`&ouml;`): reported,
-    /// never guessed at (`target`: as written).
+    /// Raw HTML's link with a character reference HTML does not have (`&nosuchname;`):
+    /// reported, never guessed at (`target`: as written).
     Unreadable,
 }
 
@@ -916,26 +916,41 @@ fn unescape_attribute(value: &str) -> Option<std::borrow::Cow<'_, str>> {
             rest = after;
             continue;
         };
-        let c = match name {
-            "amp" => '&',
-            "quot" => '"',
-            "apos" => '\'',
-            "lt" => '<',
-            "gt" => '>',
-            _ => {
-                let code = match name.strip_prefix('#') {
-                    Some(hex) if hex.starts_with(['x', 'X']) => u32::from_str_radix(&hex[1..], 16).ok()?,
-                    Some(dec) => dec.parse().ok()?,
-                    None => return None,
-                };
-                char::from_u32(code).filter(|&c| c != '\0')?
-            }
-        };
-        out.push(c);
+        match name {
+            "amp" => out.push('&'),
+            "quot" => out.push('"'),
+            "apos" => out.push('\''),
+            "lt" => out.push('<'),
+            "gt" => out.push('>'),
+            _ => match name.strip_prefix('#') {
+                Some(number) => {
+                    let code = match number.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => number.parse().ok()?,
+                    };
+                    out.push(char::from_u32(code).filter(|&c| c != '\0')?);
+                }
+                None => out.push_str(&named_reference(name)?),
+            },
+        }
         rest = &after[name_len + 1..];
     }
     out.push_str(rest);
     Some(out.into())
+}
+
+/// What the named character reference `&name;` stands for (`eacute` → `é`), from the table of
+/// HTML5's names pulldown-cmark reads Markdown with (the one browsers use); `None` for a name
+/// not in it.
+fn named_reference(name: &str) -> Option<String> {
+    let written = format!("&{name};");
+    let read: String = Parser::new(&written)
+        .filter_map(|event| match event {
+            Event::Text(text) => Some(text.into_string()),
+            _ => None,
+        })
+        .collect();
+    (read != written && !read.is_empty()).then_some(read)
 }
 
 /// A link written in a front-matter field (a source's `url`), rewritten as a Markdown link to
@@ -1099,12 +1114,13 @@ mod tests {
         assert_eq!(unescape_attribute("a.png").as_deref(), Some("a.png"));
         assert_eq!(unescape_attribute("q.md?a=1&amp;b=2").as_deref(), Some("q.md?a=1&b=2"));
         assert_eq!(unescape_attribute("&#x51;&#46;md").as_deref(), Some("Q.md"));
-        assert_eq!(unescape_attribute("&ouml;.html"), None, "a named reference it cannot decode");
+        assert_eq!(unescape_attribute("caf&eacute;&nbsp;&NotEqualTilde;.html").as_deref(), Some("caf\u{e9}\u{a0}\u{2242}\u{338}.html"));
+        assert_eq!(unescape_attribute("&nosuchname;.html"), None, "a named reference HTML does not have");
         assert_eq!(unescape_attribute("r.pdf?a=1&b=2&").as_deref(), Some("r.pdf?a=1&b=2&"), "no reference: kept");
         let r = |p: &str| (p == "clients/acme/q.md").then(|| "clients/acme/q/".to_string());
-        let out = render("<a href=\"q.md?x=1&amp;y=2#top\">q</a> <a href=\"&ouml;.html\">o</a>\n", &cx(&r, &[])).unwrap();
+        let out = render("<a href=\"q.md?x=1&amp;y=2#top\">q</a> <a href=\"&nosuchname;.html\">o</a>\n", &cx(&r, &[])).unwrap();
         assert!(out.html.contains("<a href=\"/clients/acme/q/?x=1&amp;y=2#top\">q</a>"), "{}", out.html);
-        assert!(out.html.contains("<a href=\"&ouml;.html\">o</a>"), "left as written: {}", out.html);
+        assert!(out.html.contains("<a href=\"&nosuchname;.html\">o</a>"), "left as written: {}", out.html);
         let kinds: Vec<LinkKind> = out.links.iter().map(|l| l.kind).collect();
         assert_eq!(kinds, [LinkKind::Page, LinkKind::Unreadable], "reported, not guessed at: {:?}", out.links);
     }

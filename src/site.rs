@@ -1474,7 +1474,7 @@ impl Site {
                     (_, None) => Some(i),
                     (LinkKind::Unreadable, Some(_)) => {
                         found.push(
-                            error("broken-link", format!("link to `{}`: a character reference here is not read", link.written))
+                            error("broken-link", format!("link to `{}`: a character reference here is not one HTML has", link.written))
                                 .help("write the character itself, or `&amp;` for `&`"),
                         );
                         None

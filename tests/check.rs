@@ -602,6 +602,20 @@ fn a_file_at_a_page_s_url_is_shadowed_page_and_one_at_a_generated_view_s_is_not(
 }
 
 #[test]
+fn raw_html_links_read_every_named_reference_html_has() {
+    let text = acme_playbook("Acme", "<a href=\"files/caf&eacute;.pdf\">menu</a> and <a href=\"files/caf&eacutx;.pdf\">typo</a>\n");
+    let s = site_with_page("acme.md", &text);
+    s.file("content/files/caf\u{e9}.pdf", "pdf");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "broken-link");
+    at_col(d, "content/acme.md", pos_of(&text, "files/caf&eacutx;.pdf"));
+    assert!(d.message.contains("not one HTML has"), "{d:#?}");
+    s.file("content/acme.md", &text.replace(" and <a href=\"files/caf&eacutx;.pdf\">typo</a>", ""));
+    check(&s).0.ok();
+}
+
+#[test]
 fn link_to_a_draft_is_broken_unless_drafts_are_built() {
     let text = acme_playbook("Acme", "See [next](next.md).\n");
     let s = site_with_page("acme.md", &text);
@@ -803,9 +817,9 @@ fn links_in_headings_are_checked_and_rewritten() {
 #[test]
 fn raw_html_over_several_lines_with_bare_ampersands_is_read_as_the_browser_reads_it() {
     // A tag over two lines of an HTML block; the same value twice in one block; a query with a
-    // bare `&`; an alt text that repeats the file name; a reference not read here.
+    // bare `&`; an alt text that repeats the file name; a reference HTML does not have.
     let body = "<div class=\"links\">\n<a class=\"btn\"\n   href=\"gone.md\">one</a> <a href=\"gone.md\">two</a>\n\
-                <img alt=\"chart.png\" src=\"chart.png?w=1&h=2\">\n</div>\n\n<a href=\"&sol;x\">x</a>\n";
+                <img alt=\"chart.png\" src=\"chart.png?w=1&h=2\">\n</div>\n\n<a href=\"&nosuchname;x\">x</a>\n";
     let text = acme_playbook("Acme", body);
     let s = site_with_page("acme.md", &text);
     let (run, diags) = check(&s);
@@ -820,7 +834,7 @@ fn raw_html_over_several_lines_with_bare_ampersands_is_read_as_the_browser_reads
 
     s.file("content/gone.md", "---\ntitle: Gone\n---\nBack.\n");
     s.file("content/chart.png", "png");
-    s.file("content/acme.md", &text.replace("&sol;x", "/gone/"));
+    s.file("content/acme.md", &text.replace("&nosuchname;x", "/gone/"));
     check(&s).0.ok();
     s.run(&["build", "-o", "out"]).ok();
     let html = s.read("out/acme/index.html");
