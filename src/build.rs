@@ -380,11 +380,9 @@ fn replay(
     // folder named with one, exists (`relative_links::PathKinds`): one coming or going builds
     // cold instead of finding every view that links to it. (A changed copy counts: the snapshot
     // does not say which of them are new.)
-    let misnamed_file = |k: &usize| crate::relative_links::misnamed_file(&site.assets[*k].rel);
-    if site.offline
-        && (restored.assets_changed.iter().any(misnamed_file)
-            || restored.assets_removed.iter().any(|a| crate::relative_links::misnamed_file(&a.rel)))
-    {
+    let offline = site.offline;
+    let assets_moved = restored.assets_changed.iter().map(|&k| &site.assets[k]).chain(&restored.assets_removed);
+    if offline && assets_moved.map(|a| a.rel.as_str()).any(crate::relative_links::misnamed_file) {
         return None;
     }
     let mut paths: Vec<String> = Vec::new();
@@ -421,7 +419,7 @@ fn replay(
             )
             .collect();
         let rereading: Vec<usize> = edited.iter().map(|(i, _, _)| *i).collect();
-        let misnamed_folder = |site: &Site, i: usize| site.offline && crate::relative_links::misnamed_folder(&site.pages[i].path);
+        let misnamed_folder = |site: &Site, i: usize| offline && crate::relative_links::misnamed_folder(&site.pages[i].path);
         if m.removed.iter().any(|&j| misnamed_folder(&site, j)) {
             return None;
         }

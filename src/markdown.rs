@@ -809,11 +809,9 @@ impl<'t> Events<'t, '_> {
         let definition = if by_reference { self.references.get(&**dest_url).copied() } else { None };
         let offset = definition.unwrap_or_else(|| dest_offset(self.text, range, dest_url));
         let at = self.lines.locate(self.text, offset);
-        if definition.is_some() {
-            if self.references_recorded.contains(&offset) {
-                return rewrite_link(dest_url, at, self.cx, &mut Vec::new());
-            }
-            self.references_recorded.insert(offset);
+        // A definition used again: rewritten, not recorded again.
+        if definition.is_some() && !self.references_recorded.insert(offset) {
+            return rewrite_link(dest_url, at, self.cx, &mut Vec::new());
         }
         rewrite_link(dest_url, at, self.cx, &mut self.out.links)
     }

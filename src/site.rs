@@ -599,12 +599,7 @@ impl Site {
 
     /// The playbooks the matrix lists (visible, with ownership rows), in page order.
     pub fn matrix_pages(&self) -> Vec<usize> {
-        (0..self.pages.len()).filter(|&i| self.matrix_lists(i)).collect()
-    }
-
-    /// Whether the matrix lists page `i` (a visible playbook with ownership rows).
-    pub fn matrix_lists(&self, i: usize) -> bool {
-        self.visible[i] && !self.pages[i].is_section && !self.own.rows[i].is_empty()
+        self.visible_pages().filter(|(i, p)| !p.is_section && !self.own.rows[*i].is_empty()).map(|(i, _)| i).collect()
     }
 
     /// Whether an asset is copied into this build's output (internal assets only internally).
@@ -1086,17 +1081,14 @@ impl Site {
         let recut = |listed: &mut dyn Iterator<Item = usize>, before: &crate::render::Paging, had: bool, has: bool| {
             had != has && crate::render::paging_with(self, listed, i, has).count() != before.count()
         };
-        let lists_repaginate = ws_before.iter().any(|(w, before)| {
-            recut(&mut self.own.by_workstream[*w].iter().map(|&(p, _)| p), before, old_shown.contains_key(w), new_shown.contains_key(w))
-        }) || recut(
-            &mut (0..self.pages.len()).filter(|&j| self.matrix_lists(j)),
-            &matrix_before,
-            !old_rows.is_empty(),
-            !rows.is_empty(),
-        ) || roles_changed.iter().any(|&o| {
-            let (before, after) = holding_count(o);
-            pages_of(before) != pages_of(after)
-        });
+        let lists_repaginate =
+            ws_before.iter().any(|(w, before)| {
+                recut(&mut self.own.by_workstream[*w].iter().map(|&(p, _)| p), before, old_shown.contains_key(w), new_shown.contains_key(w))
+            }) || recut(&mut crate::render::matrix_listed(self).iter().copied(), &matrix_before, !old_rows.is_empty(), !rows.is_empty())
+                || roles_changed.iter().any(|&o| {
+                    let (before, after) = holding_count(o);
+                    pages_of(before) != pages_of(after)
+                });
         if lists_repaginate {
             return None;
         }

@@ -57,14 +57,21 @@ pub fn page_count(rows: usize) -> usize {
 
 /// How a site's lists cut by their rows are cut: every page's key as a row of them (its URL
 /// path's [`paging::key`]; no other page shares the path), each workstream's list's pages and
-/// the matrix's. Each is made on first use (a pass over its list) and kept, so that a warm
+/// the matrix's playbooks and pages. Each is made on first use (a pass over its list) and kept, so that a warm
 /// build replaying a thousand edits does not cut every list a thousand times; [`Site`]'s
 /// in-place updates forget a list's cut when its rows change (`forget_ws`, `forget_matrix`),
 /// and a page's URL never changes in place.
 pub struct ListCuts {
     keys: std::sync::OnceLock<Vec<u64>>,
     ws: Vec<std::sync::OnceLock<Paging>>,
-    matrix: std::sync::OnceLock<Paging>,
+    matrix: std::sync::OnceLock<MatrixCut>,
+}
+
+/// The playbooks the matrix lists ([`Site::matrix_pages`]) and its pages, made together so
+/// that a page's rows are always taken from the list it was cut from.
+struct MatrixCut {
+    listed: Vec<usize>,
+    paging: Paging,
 }
 
 impl ListCuts {
@@ -94,9 +101,22 @@ pub fn ws_paging(site: &Site, w: usize) -> &Paging {
     })
 }
 
+fn matrix_cut(site: &Site) -> &MatrixCut {
+    site.cuts.matrix.get_or_init(|| {
+        let listed = site.matrix_pages();
+        let paging = cut_playbooks(site, &listed);
+        MatrixCut { listed, paging }
+    })
+}
+
 /// The pages of the matrix.
 pub fn matrix_paging(site: &Site) -> &Paging {
-    site.cuts.matrix.get_or_init(|| cut_playbooks(site, &site.matrix_pages()))
+    &matrix_cut(site).paging
+}
+
+/// The playbooks the matrix lists, in page order (its rows).
+pub fn matrix_listed(site: &Site) -> &[usize] {
+    &matrix_cut(site).listed
 }
 
 /// The pages of a list of the playbooks `listed` (in page order), cut by their rows.
@@ -278,10 +298,6 @@ struct Refs {
     owner_kind: Vec<&'static str>,
     /// The compact FAQ's questions and topics, worked out once for all its pages.
     faq: std::sync::OnceLock<Option<CompactFaq>>,
-    /// [`Site::matrix_pages`], worked out once for all the matrix's pages: each page finding
-    /// them again made the matrix cost its pages × the site's (20 million steps at 100,000
-    /// playbooks).
-    matrix_pages: std::sync::OnceLock<Vec<usize>>,
     /// Per owner, its rows as its pages show them, worked out on first use for all its pages.
     owner_rows: Vec<std::sync::OnceLock<OwnerRows>>,
     /// For `build --offline`: the files and folders a link's last segment misnames.
@@ -307,11 +323,6 @@ impl Refs {
     /// Owner `o`'s [`OwnerRows`].
     fn owner_rows(&self, site: &Site, o: usize) -> &OwnerRows {
         self.owner_rows[o].get_or_init(|| OwnerRows::of(site, o))
-    }
-
-    /// The playbooks the matrix lists, in page order.
-    fn matrix_pages(&self, site: &Site) -> &[usize] {
-        self.matrix_pages.get_or_init(|| site.matrix_pages())
     }
 
     /// The FAQ in its compact form, `None` for a FAQ small enough to show every answer.
@@ -453,7 +464,6 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
         party_owners,
         owner_kind,
         faq: Default::default(),
-        matrix_pages: Default::default(),
         owner_rows: (0..site.reg.owners.len()).map(|_| std::sync::OnceLock::new()).collect(),
         path_kinds: if site.offline { offline_path_kinds(site, theme) } else { Default::default() },
     }
@@ -462,7 +472,7 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
 /// What links of an offline build must know about the site's paths: every file it may copy
 /// (the theme's static files, every asset whatever its audience) and every page's folder. Each
 /// is a property of the sources, so a warm build need only check those that came or went
-/// (`build::warm_with`).
+/// (`build::replay`).
 fn offline_path_kinds(site: &Site, theme: &ThemeFiles) -> crate::relative_links::PathKinds {
     let statics: Vec<String> = theme.statics.keys().map(|p| static_path(p)).collect();
     crate::relative_links::PathKinds::new(
@@ -692,9 +702,8 @@ pub fn affected_paths_but_faq(site: &Site, a: &crate::site::Affected) -> Vec<Str
         jobs.extend((0..matrix_paging(site).count()).map(Job::Matrix));
     } else if a.matrix {
         let now = matrix_paging(site);
-        // The matrix's row of the edited page: the playbooks listed before it, counted.
-        let i = a.pages[0];
-        let at = (i < site.pages.len() && site.matrix_lists(i)).then(|| (0..i).filter(|&j| site.matrix_lists(j)).count());
+        // The matrix's row of the edited page, if it is listed (its rows are in page order).
+        let at = matrix_listed(site).binary_search(&a.pages[0]).ok();
         jobs.extend(now.stale(Some(a.matrix_before.as_ref().unwrap_or(now)), at).into_iter().map(Job::Matrix));
     }
     if !a.parties.is_empty() {
@@ -1839,8 +1848,7 @@ fn matrix_value(site: &Site, refs: &Refs, k: usize) -> Value {
     let col: HashMap<usize, usize> = used.iter().enumerate().map(|(c, &w)| (w, c)).collect();
     let empty = obj!("accountable": Value::none(), "side": "", "link": "");
     let mut rows = Vec::new();
-    let listed = refs.matrix_pages(site);
-    for &i in &listed[matrix_paging(site).rows(k)] {
+    for &i in &matrix_listed(site)[matrix_paging(site).rows(k)] {
         let mut cells = vec![empty.clone(); used.len()];
         for row in &site.own.rows[i] {
             if let Some(&c) = col.get(&row.ws) {

@@ -24,8 +24,8 @@ pub(crate) use playbook::page;
 pub(crate) use views::{faq, index, matrix, owner, party, workstream};
 
 use super::{
-    Paging, ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, matrix_paging, model_label, owner_url, page_count,
-    paged_url, pager_links, party_url, raci_code, ws_paging, ws_url,
+    Paging, ROWS_PER_PAGE, RaciGrid, Refs, breadcrumb_links, contact_pairs, faq_jsonld, matrix_listed, matrix_paging, model_label,
+    owner_url, page_count, paged_url, pager_links, party_url, raci_code, ws_paging, ws_url,
 };
 
 /// Which templates this build may render natively.

@@ -232,7 +232,7 @@ fn matrix_content(h: &mut Html, site: &Site, refs: &Refs, k: usize, first: &str)
         col[w] = Some(c);
     }
     let items = listed(site, refs);
-    let listed = refs.matrix_pages(site);
+    let listed = matrix_listed(site);
     let paging = matrix_paging(site);
     let shown: Vec<usize> = listed[paging.rows(k)].to_vec();
     if shown.is_empty() || used.is_empty() {
