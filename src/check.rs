@@ -1,6 +1,7 @@
 //! Contract-readiness rules: the checks that make a playbook reviewable like code. Each rule
 //! has a stable kebab-case code (listed in [`RULES`] and the README); its severity can be
-//! changed or the rule turned off per site (`checks: {stale-review: error}`).
+//! changed or the rule turned off per site (`checks: {stale-review: error}`), except for the
+//! [`FIXED`] errors, which say a source could not be read or the output not written.
 //!
 //! Problems found while loading (YAML, unknown owners and workstreams, links, URLs) are
 //! reported by the stage that finds them; this module adds the rules that look at a resolved
@@ -53,6 +54,27 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("special-file", Severity::Warning, "a named pipe, socket or device under content/, skipped"),
     ("shadowed-page", Severity::Warning, "a file under content/ at a page's URL, copied over the page"),
 ];
+
+/// The errors `checks:` cannot turn down: each means that part of the site could not be read
+/// or written as it stands, so a build that went on would lose more than the warning says (a
+/// page built without any of its front-matter, a file not written).
+pub const FIXED: &[&str] = &[
+    "invalid-yaml",
+    "invalid-front-matter",
+    "wrong-type",
+    "duplicate-key",
+    "template-error",
+    "duplicate-registry",
+    "no-config",
+    "no-content",
+    "invalid-utf8",
+    "io",
+];
+
+/// Whether `code` is one of the [`FIXED`] errors.
+pub fn is_fixed(code: &str) -> bool {
+    FIXED.contains(&code)
+}
 
 /// Today as YYYY-MM-DD (UTC), or `DEMARCATE_TODAY` when set (tests pin it).
 pub fn today() -> String {
@@ -335,8 +357,14 @@ pub fn check_registry(site: &Site) -> Vec<Diagnostic> {
 pub fn apply_levels(cfg: &SiteConfig, diags: &mut Diagnostics) {
     let levels = &cfg.config.checks;
     let idx = crate::yaml_pos::YamlIndex::new(&cfg.files[0].1, 1);
-    for code in levels.keys() {
-        if !RULES.iter().any(|(c, _, _)| c == code) {
+    for (code, level) in levels {
+        if is_fixed(code) && *level != RuleLevel::Error {
+            diags.push(
+                Diagnostic::error("wrong-type", "demarcate.yaml", format!("`{code}` cannot be turned down: it is always an error"))
+                    .at(idx.value(&["checks", code], level.as_str()))
+                    .help("it means part of the site cannot be read or written as it stands, so building on would lose it; fix the source instead"),
+            );
+        } else if !RULES.iter().any(|(c, _, _)| c == code) {
             diags.push(
                 Diagnostic::error("unknown-key", "demarcate.yaml", format!("unknown check `{code}`"))
                     .at(idx.key(&["checks", code]))
@@ -364,6 +392,9 @@ pub fn set_levels(cfg: &SiteConfig, diags: &mut Diagnostics) {
 
 /// The severity `checks:` in the config gives a diagnostic: `None` when its rule is off.
 pub fn level_of(cfg: &SiteConfig, d: &Diagnostic) -> Option<Severity> {
+    if is_fixed(d.code) {
+        return Some(d.severity);
+    }
     match cfg.config.checks.get(d.code) {
         Some(RuleLevel::Off) => None,
         Some(RuleLevel::Error) => Some(Severity::Error),

@@ -161,6 +161,16 @@ pub enum RuleLevel {
     Off,
 }
 
+impl RuleLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleLevel::Error => "error",
+            RuleLevel::Warning => "warning",
+            RuleLevel::Off => "off",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
@@ -326,12 +336,9 @@ pub fn yaml_error(file: &str, yaml: &str, err: &serde_yaml::Error, line_offset: 
     let message = syntax.problem;
     if let Some(rest) = message.split("unknown field `").nth(1) {
         let field = rest.split('`').next().unwrap_or_default().to_string();
-        let expected: Vec<&str> = message
-            .split("expected one of ")
-            .nth(1)
-            .or_else(|| message.split("expected ").nth(1))
-            .map(|list| list.split(", ").map(|s| s.trim_matches('`')).collect())
-            .unwrap_or_default();
+        // serde words it "expected `a`", "expected `a` or `b`" or "expected one of `a`, `b`, `c`".
+        let expected: Vec<&str> =
+            message.split_once("expected ").map(|(_, list)| list.split('`').skip(1).step_by(2).collect()).unwrap_or_default();
         let help = match other_generators_name(&field, &expected).or_else(|| did_you_mean(&field, expected.iter().copied())) {
             Some(s) => format!("did you mean `{s}`?"),
             None if !expected.is_empty() => format!("known keys here: {}", expected.join(", ")),
@@ -481,6 +488,16 @@ fn second_key_in_mapping(yaml: &str, start: Pos, key: &str) -> Option<Pos> {
     None
 }
 
+/// Reads a registry file into `into`, reporting every unknown key in one run; the diagnostics
+/// found (none when it read cleanly).
+fn read_registry<T: serde::de::DeserializeOwned>(file: &str, text: &str, into: &mut T) -> Vec<Diagnostic> {
+    let (value, found) = crate::yaml_recover::read_all(file, text, 0);
+    if let (Some(v), true) = (value, found.is_empty()) {
+        *into = v;
+    }
+    found
+}
+
 fn read_registry_file(root: &Path, name: &str, files: &mut Vec<(String, String)>, diags: &mut Diagnostics) -> Option<String> {
     let path = root.join(name);
     match std::fs::read_to_string(&path) {
@@ -516,10 +533,11 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
             Err(_) => return None,
         }
     } else {
-        match serde_yaml::from_str(&text) {
-            Ok(c) => c,
-            Err(e) => {
-                diags.push(yaml_error(CONFIG_FILE, &text, &e, 0));
+        // Every unknown key is reported in one run; a config with any is still unusable.
+        match crate::yaml_recover::read_all(CONFIG_FILE, &text, 0) {
+            (Some(c), found) if found.is_empty() => c,
+            (_, found) => {
+                diags.extend(found);
                 return None;
             }
         }
@@ -551,13 +569,13 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
                 );
                 ok = false;
             } else {
-                let parsed = match name {
-                    "parties" => serde_yaml::from_str(&reg_text).map(|v| config.parties = v),
-                    "owners" => serde_yaml::from_str(&reg_text).map(|v| config.owners = v),
-                    _ => serde_yaml::from_str(&reg_text).map(|v| config.workstreams = v),
+                let found = match name {
+                    "parties" => read_registry(&file, &reg_text, &mut config.parties),
+                    "owners" => read_registry(&file, &reg_text, &mut config.owners),
+                    _ => read_registry(&file, &reg_text, &mut config.workstreams),
                 };
-                if let Err(e) = parsed {
-                    diags.push(yaml_error(&file, &reg_text, &e, 0));
+                if !found.is_empty() {
+                    diags.extend(found);
                     ok = false;
                 }
                 source = RegistrySource { file: file.clone(), text: reg_text, prefix: None };

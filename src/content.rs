@@ -633,20 +633,19 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
     }
     let offset = fm_line - 1;
     match unknown {
-        UnknownKeys::Error => match serde_yaml::from_str::<FrontMatter>(yaml) {
-            Ok(fm) => Some(fm),
-            Err(e) => {
-                let mut d = yaml_error(file, yaml, &e, offset);
+        UnknownKeys::Error => {
+            let (fm, found) = read_all_front_matter(file, yaml, offset, fm_line);
+            diags.extend(found.into_iter().map(|mut d| {
                 if d.code == "unknown-key" && !d.message.contains(" in `") {
                     let help = d.help.take().unwrap_or_default();
                     d = d.help(format!(
                         "{help} (to keep keys written for another generator, set `front_matter: {{unknown_keys: extra}}` in demarcate.yaml)"
                     ));
                 }
-                diags.push(d);
-                None
-            }
-        },
+                d
+            }));
+            fm
+        }
         UnknownKeys::Extra => {
             // Fast path: most pages have no foreign keys; their errors keep exact positions.
             match serde_yaml::from_str::<FrontMatter>(yaml) {
@@ -654,8 +653,9 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
                 Err(e) => {
                     let d = yaml_error(file, yaml, &e, offset);
                     if d.code != "unknown-key" || d.message.contains(" in `") {
-                        diags.push(d);
-                        return None;
+                        let (fm, found) = read_all_front_matter(file, yaml, offset, fm_line);
+                        diags.extend(found);
+                        return fm;
                     }
                 }
             }
@@ -713,6 +713,22 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
             Some(fm)
         }
     }
+}
+
+/// Reads front-matter past its unknown and repeated keys ([`yaml_recover::read_all`]), so the
+/// page is checked (and, were `unknown-key` turned down to a warning, built) with the rest of
+/// its front-matter. A page whose front-matter could not be read at all gets an error no
+/// `checks:` setting turns down, so it can never build with its front-matter lost.
+fn read_all_front_matter(file: &str, yaml: &str, offset: usize, fm_line: usize) -> (Option<FrontMatter>, Vec<Diagnostic>) {
+    let (fm, mut found) = crate::yaml_recover::read_all::<FrontMatter>(file, yaml, offset);
+    if fm.is_none() && found.iter().all(|d| !crate::check::is_fixed(d.code)) {
+        found.push(
+            Diagnostic::error("invalid-front-matter", file, "the front-matter cannot be read past the key above")
+                .at(found.last().map_or(Pos::line(fm_line), |d| Pos { line: d.line, column: d.column, width: d.width }))
+                .help("remove or rename the key; the page is not built without its front-matter"),
+        );
+    }
+    (fm, found)
 }
 
 /// The URL path of a source file: `clients/acme/co-managed.md` → `clients/acme/co-managed/`,

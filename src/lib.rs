@@ -25,6 +25,7 @@ pub mod theme;
 pub mod write_behind;
 pub mod yaml_fast;
 pub mod yaml_pos;
+pub mod yaml_recover;
 pub mod yaml_shapes;
 
 /// The hash map of every lookup the build makes per page (owner ids, anchors, questions,

@@ -268,6 +268,103 @@ fn unknown_config_keys_suggest_the_known_one() {
     help_contains(d, "did you mean `contact`?");
 }
 
+/// A compiler reports every error it can in one run: each unknown key in a playbook's
+/// front-matter is reported, and the rest of the front-matter is still checked.
+#[test]
+fn every_key_mistake_in_a_playbook_is_reported_in_one_run_with_the_checks_of_the_rest() {
+    let text = acme_playbook_replacing(
+        "Body\n",
+        &[
+            ("model: co-managed\n", "model: co-managed\nreviewd: 2027-01-01\n"),
+            ("    consulted: [eng]\n", "    consulted: [eng]\n    acountable: desk\n"),
+            ("    informed: [acme-boss]\n", "    informed: [acme-bos]\n"),
+            ("  security-monitoring: soc-team\n", "  security-monitoring: {accountable: soc-team, colour: red}\n"),
+        ],
+    );
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let unknown = with_code(&diags, "unknown-key");
+    let places: Vec<(usize, usize)> = unknown.iter().map(|d| (d.line, d.column)).collect();
+    assert_eq!(places, [pos_of(&text, "reviewd"), pos_of(&text, "acountable"), pos_of(&text, "colour")], "{diags:#?}");
+    help_contains(unknown[0], "did you mean `review_by`?");
+    help_contains(unknown[1], "did you mean `accountable`?");
+    // Read past the keys: the owners are looked up, and nothing else is reported.
+    at_col(one(&diags, "unknown-owner"), "content/acme.md", pos_of(&text, "acme-bos"));
+    assert_eq!(diags.len(), 4, "{diags:#?}");
+}
+
+/// Found using the product: with `unknown-key` turned down to a warning, a playbook with a
+/// foreign key was built with none of its front-matter (its title from the file name, no
+/// ownership table). It is built with the rest of its front-matter now.
+#[test]
+fn a_page_whose_unknown_key_is_a_warning_builds_with_the_rest_of_its_front_matter() {
+    let s = Site::with_config_text(&config_replacing(&[("  unused-owner: off", "  unused-owner: off\n  unknown-key: warning")]));
+    s.file("content/acme.md", &acme_playbook_replacing("Body\n", &[("model: co-managed\n", "model: co-managed\ncolour: blue\n")]));
+    let r = s.run(&["build"]);
+    r.ok();
+    assert!(r.stderr.contains("warning[unknown-key]"), "{}", r.stderr);
+    let page = s.read("site/acme/index.html");
+    assert!(page.contains("<h1>Acme</h1>"), "the title from the front-matter:\n{page}");
+    for shown in ["id=\"ws-help-desk\"", "id=\"ws-security-monitoring\"", "/owners/acme-it/"] {
+        assert!(page.contains(shown), "no `{shown}` in the built page");
+    }
+}
+
+/// The errors that say a source cannot be read (or the output not written) cannot be turned
+/// down in `checks:`, so no setting builds a page without its front-matter.
+#[test]
+fn the_errors_that_mean_a_source_cannot_be_read_cannot_be_turned_down() {
+    for code in demarcate::check::FIXED {
+        for level in ["off", "warning"] {
+            let setting = format!("  {code}: {level}");
+            let cfg = config_replacing(&[("  unused-owner: off", &format!("  unused-owner: off\n{setting}"))]);
+            let s = Site::with_config_text(&cfg);
+            s.file("content/acme.md", &acme_playbook_replacing("Body\n", &[("model: co-managed", "model: [co-managed]")]));
+            let (run, diags) = check(&s);
+            run.fails_with(1);
+            let found: Vec<&Diag> = diags.iter().filter(|d| d.file == "demarcate.yaml").collect();
+            assert_eq!(found.len(), 1, "{setting}: {diags:#?}");
+            assert_eq!((found[0].code.as_str(), found[0].severity.as_str()), ("wrong-type", "error"), "{setting}");
+            assert_eq!((found[0].line, found[0].column), pos_after(&cfg, &setting, level), "{setting}");
+            assert!(found[0].message.contains(&format!("`{code}` cannot be turned down")), "{setting}: {:#?}", found[0]);
+            // The page's own mistake is still an error.
+            let page: Vec<&Diag> = diags.iter().filter(|d| d.file == "content/acme.md").collect();
+            assert_eq!(page.len(), 1, "{setting}: {diags:#?}");
+            assert_eq!((page[0].code.as_str(), page[0].severity.as_str()), ("wrong-type", "error"), "{setting}");
+        }
+    }
+    // Turning one up to an error (what it is) is allowed.
+    let s = Site::with_config_text(&config_replacing(&[("  unused-owner: off", "  unused-owner: off\n  wrong-type: error")]));
+    s.file("content/acme.md", &acme_playbook("Acme", "Body\n"));
+    check(&s).0.ok();
+}
+
+#[test]
+fn every_unknown_config_key_is_reported_in_one_run() {
+    let cfg = config_replacing(&[("title: Fixture", "tittle: Fixture"), ("contact: eng@n.example", "contcat: eng@n.example")]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let found = with_code(&diags, "unknown-key");
+    let places: Vec<(&str, (usize, usize))> = found.iter().map(|d| (d.file.as_str(), (d.line, d.column))).collect();
+    assert_eq!(places, [("demarcate.yaml", (1, 1)), ("demarcate.yaml", pos_of(&cfg, "contcat"))], "{diags:#?}");
+    // A registry in a file of its own: each of its unknown keys too.
+    let (head, rest) = CONFIG.split_once("owners:\n").unwrap();
+    let (owners, tail) = rest.split_once("workstreams:\n").unwrap();
+    let owners = owners
+        .replace("hours: 24x7}", "hours: 24x7, colour: red}")
+        .replace("party: acme, contact: it@", "party: acme, contcat: x, contact: it@");
+    let s = Site::with_config_text(&format!("{head}workstreams:\n{tail}"));
+    s.file("owners.yaml", owners.replace("\n  ", "\n").trim_start());
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let found = with_code(&diags, "unknown-key");
+    let names: Vec<(&str, &str)> = found.iter().map(|d| (d.file.as_str(), d.message.split('`').nth(1).unwrap_or_default())).collect();
+    assert_eq!(names, [("owners.yaml", "colour"), ("owners.yaml", "contcat"), ("owners.yaml", "colour")], "{diags:#?}");
+}
+
 #[test]
 fn duplicate_registry_entry_is_duplicate_key_at_the_second_definition() {
     let cfg =
