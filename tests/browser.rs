@@ -477,3 +477,66 @@ fn an_offline_build_works_opened_from_disk_in_a_real_browser() {
     drop(session);
     drop(driver);
 }
+
+/// Prints `url` to PDF with headless Chromium (its own `--print-to-pdf`, paper from its
+/// defaults) and returns each page's size in points, in order, read from the PDF's `/MediaBox`
+/// entries, which Chromium writes uncompressed.
+fn printed_page_sizes(chromium: &Path, url: &str) -> Vec<(f64, f64)> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pdf = dir.path().join("out.pdf");
+    let mut child = Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer"])
+        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start Chromium");
+    let started = Instant::now();
+    while child.try_wait().expect("wait for Chromium").is_none() {
+        if started.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            panic!("Chromium did not print {url} within 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let bytes = std::fs::read(&pdf).unwrap_or_else(|e| panic!("no PDF of {url}: {e}"));
+    let text = String::from_utf8_lossy(&bytes);
+    text.split("/MediaBox [")
+        .skip(1)
+        .map(|rest| {
+            let n: Vec<f64> = rest.split(']').next().unwrap_or_default().split_whitespace().filter_map(|x| x.parse().ok()).collect();
+            assert_eq!(n.len(), 4, "a MediaBox of four numbers: {}", &rest[..rest.len().min(40)]);
+            (n[2] - n[0], n[3] - n[1])
+        })
+        .collect()
+}
+
+/// Found by printing the example site: on a portrait page the ownership table's nine columns
+/// left the handoff a column a few words wide. Printed, a playbook's ownership table now gets
+/// landscape pages of its own (the reader's paper, turned), and the rest stays portrait.
+#[test]
+fn a_printed_playbook_puts_its_ownership_table_on_landscape_pages() {
+    let Some((_, chromium)) = browser_or_skip("a_printed_playbook_puts_its_ownership_table_on_landscape_pages") else { return };
+    let s = Site::with_config();
+    let handoff = "Desk hands to **Acme IT** for on-site work. ".repeat(8);
+    let body = "## Overview\n\nWhat this engagement covers.\n\n## After the table\n\nMore prose.\n";
+    s.file(CO, &playbook(body).replace("Desk hands to **Acme IT** for on-site work.", handoff.trim()));
+    s.run(&["build", "--offline", "-q"]).ok();
+    let url = |rel: &str| format!("file://{}", s.path().join("site").join(rel).display());
+
+    let sizes = printed_page_sizes(&chromium, &url("clients/acme-co-managed/index.html"));
+    let landscape: Vec<bool> = sizes.iter().map(|(w, h)| w > h).collect();
+    assert!(landscape.len() >= 3, "the header, the table and the prose: {sizes:?}");
+    assert!(!landscape[0], "the first page (title, boundary) is portrait: {sizes:?}");
+    assert!(landscape.contains(&true), "the ownership table is on a landscape page: {sizes:?}");
+    assert!(!landscape[landscape.len() - 1], "the prose after it is portrait again: {sizes:?}");
+    // One paper, turned: every landscape page is a portrait page on its side.
+    let (pw, ph) = sizes[0];
+    assert!(sizes.iter().all(|&(w, h)| (w, h) == (pw, ph) || (w, h) == (ph, pw)), "{sizes:?}");
+
+    // A page without an ownership table prints portrait throughout.
+    let sizes = printed_page_sizes(&chromium, &url("owners/desk/index.html"));
+    assert!(sizes.iter().all(|(w, h)| w < h), "{sizes:?}");
+}
