@@ -369,7 +369,39 @@ pub fn yaml_error(file: &str, yaml: &str, err: &serde_yaml::Error, line_offset: 
     } else {
         "invalid-yaml"
     };
+    if code == "wrong-type" {
+        let (message, help) = crate::yaml_words::wrong_type(&message);
+        let width = if message.contains("is missing") { 0 } else { value_width(yaml, pos, line_offset) };
+        return Diagnostic::error(code, file, message).at(Pos { width, ..pos }).maybe_help(help);
+    }
     Diagnostic::error(code, file, message).at(pos)
+}
+
+/// How many characters the value at `pos` spans on its line (up to the end of its brackets, or
+/// in a flow mapping the next comma), a trailing comment left out: the marker under a wrong
+/// value covers all of it.
+fn value_width(yaml: &str, pos: Pos, line_offset: usize) -> usize {
+    let Some(line) = pos.line.checked_sub(line_offset + 1).and_then(|n| yaml.lines().nth(n)) else { return 0 };
+    let rest: String = line.chars().skip(pos.column.saturating_sub(1)).collect();
+    let value = rest.split(" #").next().unwrap_or_default().trim_end();
+    let mut depth = 0usize;
+    let mut width = 0;
+    for c in value.chars() {
+        match c {
+            '[' | '{' => depth += 1,
+            ']' | '}' if depth == 0 => break,
+            ']' | '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return width + 1;
+                }
+            }
+            ',' if depth == 0 => break,
+            _ => {}
+        }
+        width += 1;
+    }
+    width
 }
 
 /// A YAML syntax error as serde_yaml (libyaml) words it: "PROBLEM at line L column C, while

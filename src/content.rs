@@ -715,7 +715,8 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
     }
 }
 
-/// Reads front-matter past its unknown and repeated keys ([`yaml_recover::read_all`]), so the
+/// Reads front-matter past its mistakes ([`yaml_recover::read_all`]): every unknown or repeated
+/// key and value of the wrong type is reported, and past unknown and repeated keys alone the
 /// page is checked (and, were `unknown-key` turned down to a warning, built) with the rest of
 /// its front-matter. A page whose front-matter could not be read at all gets an error no
 /// `checks:` setting turns down, so it can never build with its front-matter lost.

@@ -27,6 +27,7 @@ pub mod yaml_fast;
 pub mod yaml_pos;
 pub mod yaml_recover;
 pub mod yaml_shapes;
+pub mod yaml_words;
 
 /// The hash map of every lookup the build makes per page (owner ids, anchors, questions,
 /// diagnostics' keys): aHash, already in the tree through Tera, instead of SipHash, which took

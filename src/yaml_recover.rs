@@ -19,23 +19,44 @@ const MOST_CUT: usize = 100;
 
 /// Reads `yaml` (lines `line_offset + 1…` of `file`) as a `T`, with a diagnostic for each
 /// mistake found. `Some` when it read once its unknown and repeated keys were cut out; `None`
-/// when another mistake (a wrong type, broken syntax) or one that could not be cut stopped it.
+/// when a value had the wrong type, or a mistake (broken syntax, a value on a line of its own)
+/// could not be cut and stopped it.
 pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize) -> (Option<T>, Vec<Diagnostic>) {
     let mut text = std::borrow::Cow::Borrowed(yaml);
     let mut found: Vec<Diagnostic> = Vec::new();
+    // Keys cut for a value of the wrong type: their absence is not another mistake.
+    let mut mistyped: Vec<String> = Vec::new();
     loop {
         let err = match serde_yaml::from_str::<T>(&text) {
-            Ok(value) => return (Some(value), found),
+            Ok(value) => return (mistyped.is_empty().then_some(value), found),
             Err(e) => e,
         };
+        let said = err.to_string();
+        let missing = said.split("missing field `").nth(1).and_then(|f| f.split('`').next());
         let d = yaml_error(file, &text, &err, line_offset);
-        if !found.is_empty() && d.code == "invalid-yaml" && !is_repeated_key(&d) {
+        let cascade = match d.code {
             // The original text parsed (serde_yaml parses the whole document before reading
             // any of it), so a syntax error now would be one the cutting made: not the user's.
+            "invalid-yaml" => !is_repeated_key(&d),
+            _ => missing.is_some_and(|f| mistyped.iter().any(|k| k == f)),
+        };
+        if !found.is_empty() && cascade {
             return (None, found);
         }
-        let cut =
-            (found.len() < MOST_CUT && is_cuttable(&d)).then(|| without_entry(&text, d.line.checked_sub(line_offset)?, d.column)).flatten();
+        let line = d.line.saturating_sub(line_offset);
+        let key = match d.code {
+            "unknown-key" if d.width > 0 => Some(d.column),
+            "wrong-type" if missing.is_none() => key_of_value(&text, line, d.column),
+            _ if is_repeated_key(&d) && d.width > 0 => Some(d.column),
+            _ => None,
+        };
+        let cut = key.filter(|_| found.len() < MOST_CUT).and_then(|column| {
+            let cut = without_entry(&text, line, column)?;
+            if d.code == "wrong-type" {
+                mistyped.push(key_at(&text, line, column));
+            }
+            Some(cut)
+        });
         found.push(d);
         match cut {
             Some(t) => text = std::borrow::Cow::Owned(t),
@@ -44,10 +65,28 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
     }
 }
 
-/// Whether the mistake is a key that can go without changing what the rest means: an unknown
-/// key, or the second of a repeated one, whose position names the key itself.
-fn is_cuttable(d: &Diagnostic) -> bool {
-    (d.code == "unknown-key" || is_repeated_key(d)) && d.width > 0
+/// The column of the key whose value starts at `line`:`column` on the same line (`weight:
+/// heavy`, `{coverage: always}`); `None` for a value on a line of its own.
+fn key_of_value(yaml: &str, line: usize, column: usize) -> Option<usize> {
+    let text = yaml.lines().nth(line.checked_sub(1)?)?;
+    let before: String = text.chars().take(column.checked_sub(1)?).collect();
+    let key = before.trim_end().strip_suffix(':')?;
+    let start = match key.chars().last()? {
+        q @ ('"' | '\'') => key[..key.len() - 1].rfind(q)?,
+        _ => key.rfind([' ', '{', ',']).map_or(0, |i| i + 1),
+    };
+    Some(key[..start].chars().count() + 1)
+}
+
+/// The key starting at `line`:`column`, without its quotes.
+fn key_at(yaml: &str, line: usize, column: usize) -> String {
+    let text = yaml.lines().nth(line.saturating_sub(1)).unwrap_or_default();
+    let from: String = text.chars().skip(column.saturating_sub(1)).collect();
+    let key = match from.strip_prefix(['"', '\'']) {
+        Some(quoted) => quoted.split(['"', '\'']).next(),
+        None => from.split(':').next(),
+    };
+    key.unwrap_or_default().to_string()
 }
 
 fn is_repeated_key(d: &Diagnostic) -> bool {
@@ -276,10 +315,36 @@ mod tests {
     }
 
     #[test]
-    fn a_mistake_that_is_not_a_key_stops_the_reading_and_is_reported_once() {
-        let (doc, found) = read_all::<Doc>("p.md", "titel: typo\ntitle: [not, text]\n", 0);
+    fn values_of_the_wrong_type_are_all_reported_and_the_text_is_not_used() {
+        let yaml =
+            "titel: typo\ntitle: [not, text]\nfaq:\n  - {q: x, tags: 5}\n  - q: fine\n    tags: {a: 1}\nowner: {q: ok, \"tags\": {b: 2}}\n";
+        let (doc, found) = read_all::<Doc>("p.md", yaml, 0);
+        assert_eq!(doc, None, "a text read without its mistyped values is not the text");
+        let places: Vec<(&str, usize, usize)> = found.iter().map(|d| (d.code, d.line, d.column)).collect();
+        assert_eq!(
+            places,
+            [("unknown-key", 1, 1), ("wrong-type", 2, 8), ("wrong-type", 4, 18), ("wrong-type", 6, 11), ("wrong-type", 7, 24)],
+            "{found:#?}"
+        );
+        // `title` was cut for its value: that it is then missing is not reported (serde says so
+        // last, once the mapping has been read).
+        assert!(found.iter().all(|d| !d.message.contains("is missing")), "{found:#?}");
+        // A required key cut inside a list item ends the reading there, unreported.
+        let (_, found) = read_all::<Doc>("p.md", "title: T\nfaq:\n  - {q: [x]}\n  - {q: y, tags: 5}\n", 0);
+        assert_eq!(
+            found.iter().map(|d| (d.line, d.message.as_str())).collect::<Vec<_>>(),
+            [(3, "`q` must be text, not a list in `faq[0]`")]
+        );
+        // A required key that is really missing is.
+        let (_, found) = read_all::<Doc>("p.md", "faq: []\n", 0);
+        assert_eq!(found.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(), ["`title` is missing"]);
+    }
+
+    #[test]
+    fn a_mistake_that_cannot_be_cut_stops_the_reading_and_is_reported_once() {
+        let (doc, found) = read_all::<Doc>("p.md", "titel: typo\ntitle:\n  [not, text]\nbogus: 1\n", 0);
         assert_eq!(doc, None);
-        assert_eq!(found.iter().map(|d| (d.code, d.line)).collect::<Vec<_>>(), [("unknown-key", 1), ("wrong-type", 2)], "{found:#?}");
+        assert_eq!(found.iter().map(|d| (d.code, d.line)).collect::<Vec<_>>(), [("unknown-key", 1), ("wrong-type", 3)], "{found:#?}");
         // A text that reads at once gives no diagnostic.
         let (doc, found) = read_all::<Doc>("p.md", "title: fine\n", 0);
         assert_eq!((doc.map(|d| d.title), found.len()), (Some("fine".to_string()), 0));

@@ -293,6 +293,45 @@ fn every_key_mistake_in_a_playbook_is_reported_in_one_run_with_the_checks_of_the
     assert_eq!(diags.len(), 4, "{diags:#?}");
 }
 
+/// Values of the wrong type are reported together too, in plain words; the front-matter is
+/// then not checked further (without the mistyped values it would report what is not wrong).
+#[test]
+fn every_value_of_the_wrong_type_is_reported_in_one_run_in_plain_words() {
+    let text = acme_playbook_replacing(
+        "Body\n",
+        &[
+            ("model: co-managed\n", "model: co-managed\nweight: heavy\ncolour: blue\n"),
+            ("coverage: 24x7", "coverage: 24/7"),
+            ("informed: [acme-boss]", "informed: [acme-bos]"),
+            ("  security-monitoring: soc-team\n", "  security-monitoring: {accountable: {soc-team: yes}}\n"),
+        ],
+    );
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let found: Vec<(&str, (usize, usize), &str)> =
+        diags.iter().map(|d| (d.code.as_str(), (d.line, d.column), d.message.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            ("wrong-type", pos_of(&text, "heavy"), "`weight` must be a number, not the text \"heavy\""),
+            ("unknown-key", pos_of(&text, "colour"), "unknown key `colour`"),
+            (
+                "wrong-type",
+                pos_of(&text, "24/7"),
+                "`coverage: 24/7` is not one of `business-hours`, `extended-hours`, `24x7` in `workstreams.help-desk`"
+            ),
+            (
+                "wrong-type",
+                pos_of(&text, "{soc-team: yes}"),
+                "`accountable` must be a name or a list of names, not a mapping in `workstreams.security-monitoring`"
+            ),
+        ],
+        "{diags:#?}"
+    );
+    help_contains(&diags[2], "did you mean `24x7`?");
+    // The owners are not looked up in front-matter that did not read: no `unknown-owner`.
+}
+
 /// Found using the product: with `unknown-key` turned down to a warning, a playbook with a
 /// foreign key was built with none of its front-matter (its title from the file name, no
 /// ownership table). It is built with the rest of its front-matter now.

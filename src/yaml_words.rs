@@ -1,0 +1,108 @@
+//! serde's wording of a value of the wrong type (`tags: invalid type: map, expected a name or
+//! a list of names`, `weight: … expected f64`) put in the words of the people who write
+//! playbooks: which key, what it must be, what it is, and for a misspelt choice the nearest one.
+
+use crate::diagnostics::did_you_mean;
+
+/// What serde said, reworded: the message and a help line when there is one. Messages of other
+/// shapes come back as they are.
+pub fn wrong_type(serde_message: &str) -> (String, Option<String>) {
+    // serde_yaml puts the path of the value first: `workstreams.help-desk.coverage: …`.
+    let (path, problem) = match serde_message.split_once(": ") {
+        Some((p, rest)) if !p.is_empty() && !p.contains(' ') => (p, rest),
+        _ => ("", serde_message),
+    };
+    let (parent, key) = path.rsplit_once('.').unwrap_or(("", path));
+    let within = if parent.is_empty() { String::new() } else { format!(" in `{parent}`") };
+    if let Some(rest) = problem.strip_prefix("unknown variant `") {
+        let (value, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let choices: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let listed = choices.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+        let help = did_you_mean(value, choices.iter().copied()).map(|c| format!("did you mean `{c}`?"));
+        return (format!("`{key}: {value}` is not one of {listed}{within}"), help);
+    }
+    if let Some(rest) = problem.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+        && !key.is_empty()
+    {
+        return (format!("`{key}` must be {}, not {}{within}", expected_words(expected), found_words(found)), None);
+    }
+    if let Some(rest) = problem.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        let within = if path.is_empty() { String::new() } else { format!(" in `{path}`") };
+        return (format!("`{field}` is missing{within}"), None);
+    }
+    (serde_message.to_string(), None)
+}
+
+/// serde's name for what a value must be, in plain words.
+fn expected_words(expected: &str) -> String {
+    match expected {
+        "f64" | "f32" => "a number".into(),
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".into(),
+        "a boolean" => "`true` or `false`".into(),
+        "a string" => "text".into(),
+        "a sequence" => "a list".into(),
+        "a map" => "a mapping of keys to values".into(),
+        other => other.strip_prefix("struct ").map_or_else(|| other.to_string(), |_| "a mapping of keys to values".into()),
+    }
+}
+
+/// serde's name for what a value is, in plain words (`string "heavy"` → `the text "heavy"`).
+fn found_words(found: &str) -> String {
+    if let Some(text) = found.strip_prefix("string ") {
+        return format!("the text {text}");
+    }
+    let literal = |prefix: &str| found.strip_prefix(prefix).map(|v| v.trim_matches('`').to_string());
+    if let Some(n) = literal("integer ").or_else(|| literal("floating point ")) {
+        return format!("the number {n}");
+    }
+    if let Some(b) = literal("boolean ") {
+        return format!("`{b}`");
+    }
+    match found {
+        "sequence" => "a list".into(),
+        "map" => "a mapping".into(),
+        "unit value" => "empty".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_wording_is_put_in_plain_words() {
+        let cases = [
+            ("model: invalid type: sequence, expected a string", "`model` must be text, not a list", None),
+            ("weight: invalid type: string \"heavy\", expected f64", "`weight` must be a number, not the text \"heavy\"", None),
+            (
+                "draft: invalid type: string \"maybe\", expected a boolean",
+                "`draft` must be `true` or `false`, not the text \"maybe\"",
+                None,
+            ),
+            (
+                "tags: invalid type: map, expected a name or a list of names",
+                "`tags` must be a name or a list of names, not a mapping",
+                None,
+            ),
+            (
+                "workstreams.help-desk.accountable: invalid type: integer `5`, expected a name",
+                "`accountable` must be a name, not the number 5 in `workstreams.help-desk`",
+                None,
+            ),
+            (
+                "workstreams.help-desk.coverage: unknown variant `24/7`, expected one of `business-hours`, `extended-hours`, `24x7`",
+                "`coverage: 24/7` is not one of `business-hours`, `extended-hours`, `24x7` in `workstreams.help-desk`",
+                Some("did you mean `24x7`?"),
+            ),
+            ("owners.desk: missing field `name`", "`name` is missing in `owners.desk`", None),
+            ("something serde says otherwise", "something serde says otherwise", None),
+        ];
+        for (serde, message, help) in cases {
+            let (m, h) = wrong_type(serde);
+            assert_eq!((m.as_str(), h.as_deref()), (message, help), "{serde}");
+        }
+    }
+}
