@@ -349,7 +349,7 @@ pub fn yaml_error(file: &str, yaml: &str, err: &serde_yaml::Error, line_offset: 
             Some(c) => format!("unknown key `{field}` in `{c}`"),
             None => format!("unknown key `{field}`"),
         };
-        return Diagnostic::error("unknown-key", file, msg).at(Pos { width: field.len(), ..pos }).help(help);
+        return Diagnostic::error("unknown-key", file, msg).at(Pos { width: field.chars().count(), ..pos }).help(help);
     }
     if let Some((context, rest)) = message.split_once("duplicate field `") {
         // serde_yaml places it at the start of the mapping; the second key is the mistake.
@@ -513,7 +513,7 @@ fn second_key_in_mapping(yaml: &str, start: Pos, key: &str) -> Option<Pos> {
         if at_key.is_some_and(names_key) {
             seen += 1;
             if seen == 2 {
-                return Some(Pos { line: n + 1, column: indent + 1, width: key.len() });
+                return Some(Pos { line: n + 1, column: indent + 1, width: key.chars().count() });
             }
         }
     }
