@@ -34,7 +34,7 @@ fn block_value(rng: &mut Rng, indent: usize) -> String {
 
 /// A foreign key's value inside a flow mapping.
 fn flow_value(rng: &mut Rng) -> &'static str {
-    *rng.pick(&[&"1", &"'a, b'", &"[x, {y: 2}]", &"\"q\\\"}\"", &"{z: [1]}", &"plain"])
+    rng.pick(&[&"1", &"'a, b'", &"[x, {y: 2}]", &"\"q\\\"}\"", &"{z: [1]}", &"plain"])
 }
 
 /// A random front-matter, once as written (with foreign keys) and once without them, and where
@@ -178,7 +178,7 @@ fn probe(rng: &mut Rng) -> Probe {
 
 #[test]
 fn every_foreign_key_is_reported_at_its_place_and_the_rest_reads_as_without_it() {
-    let mut rng = Rng::new(0x5EED_0F_CAFE);
+    let mut rng = Rng::new(0x005E_ED0F_CAFE);
     for n in 0..4_000 {
         let p = probe(&mut rng);
         let expected = serde_yaml::from_str::<FrontMatter>(&p.without)
