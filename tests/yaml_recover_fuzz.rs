@@ -34,7 +34,7 @@ fn block_value(rng: &mut Rng, indent: usize) -> String {
 
 /// A foreign key's value inside a flow mapping.
 fn flow_value(rng: &mut Rng) -> &'static str {
-    rng.pick(&[&"1", &"'a, b'", &"[x, {y: 2}]", &"\"q\\\"}\"", &"{z: [1]}", &"plain"])
+    rng.pick(&["1", "'a, b'", "[x, {y: 2}]", "\"q\\\"}\"", "{z: [1]}", "plain"])
 }
 
 /// A random front-matter, once as written (with foreign keys) and once without them, and where
