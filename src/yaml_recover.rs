@@ -1,12 +1,16 @@
 //! Reading YAML past its mistakes, so that a file with three misspelt keys gets three
 //! diagnostics in one run instead of one per run, as a compiler reports every error it can.
 //!
-//! serde stops at the first unknown or repeated key. [`read_all`] reports it, cuts that key's
-//! entry out of the text and reads again, until the text reads or a mistake cannot be cut out.
-//! The cut keeps every line and column where it was (lines are emptied, a flow mapping's entry
-//! becomes spaces), so each later diagnostic still points into the file as written. What reads
-//! in the end is the file without its unknown keys: the rest of the page is checked and, when
-//! `checks: {unknown-key: warning}` lets it build, built, instead of losing all its front-matter.
+//! serde stops at the first unknown or repeated key, or value of the wrong type. [`read_all`]
+//! reports it, cuts that key's entry out of the text and reads again, until the text reads or
+//! a mistake cannot be cut out. The cut keeps every line and column where it was (lines are
+//! emptied, a flow mapping's entry becomes spaces), so each later diagnostic still points into
+//! the file as written. When only unknown and repeated keys were cut, what reads in the end is
+//! the file without them: the rest of the page is checked and, when `checks: {unknown-key:
+//! warning}` lets it build, built, instead of losing all its front-matter. A value of the wrong
+//! type is reported with every other mistake, but the text read without it is not used:
+//! checking it would report what is not wrong (no accountable owner, where the owner was
+//! written as a number).
 
 use serde::de::DeserializeOwned;
 
