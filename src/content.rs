@@ -688,16 +688,27 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
                 }
             }
             let idx = YamlIndex::new(yaml, fm_line);
-            let mut fm: FrontMatter = match serde_yaml::from_value(serde_yaml::Value::Mapping(map)) {
-                Ok(fm) => fm,
-                Err(e) => {
-                    let msg = e.to_string();
-                    let key = FRONT_MATTER_KEYS.iter().find(|k| msg.starts_with(&k.to_string())).copied().unwrap_or("");
-                    let pos = if key.is_empty() { Pos::line(fm_line) } else { idx.key(&[key]) };
-                    diags.push(Diagnostic::error("wrong-type", file, msg).at(pos));
-                    return None;
+            // The rest is read from the text with the moved keys cut out, so that its own
+            // mistakes are reported at their places and all together; from what is left of the
+            // mapping when a moved key cannot be found in the text to be cut.
+            let rest = match without_keys(yaml, &idx, offset, moved.iter().map(|(name, _)| name.as_str())) {
+                Some(text) => {
+                    let (fm, found) = read_all_front_matter(file, &text, offset, fm_line);
+                    diags.extend(found);
+                    fm
                 }
+                None => match serde_yaml::from_value(serde_yaml::Value::Mapping(map)) {
+                    Ok(fm) => Some(fm),
+                    Err(e) => {
+                        let msg = e.to_string();
+                        let key = FRONT_MATTER_KEYS.iter().find(|k| msg.starts_with(&k.to_string())).copied().unwrap_or("");
+                        let pos = if key.is_empty() { Pos::line(fm_line) } else { idx.key(&[key]) };
+                        diags.push(Diagnostic::error("wrong-type", file, msg).at(pos));
+                        None
+                    }
+                },
             };
+            let mut fm = rest?;
             for (name, v) in moved {
                 let help = match did_you_mean(&name, FRONT_MATTER_KEYS) {
                     Some(s) => format!("did you mean `{s}`? Otherwise templates can read it as `page.extra.{name}`"),
@@ -713,6 +724,24 @@ fn parse_front_matter(yaml: &str, unknown: UnknownKeys, fm_line: usize, file: &s
             Some(fm)
         }
     }
+}
+
+/// `yaml` with the top-level entries of `keys` cut out (lines and columns kept), or `None` when
+/// one is not found where the index places it.
+fn without_keys<'a>(yaml: &str, idx: &YamlIndex, offset: usize, keys: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut text = yaml.to_string();
+    for name in keys {
+        let at = idx.key(&[name]);
+        let line = at.line.checked_sub(offset)?;
+        let there: String = text.lines().nth(line.checked_sub(1)?)?.chars().skip(at.column.checked_sub(1)?).collect();
+        // The index falls back to a nearby place for a key it cannot find: cut only the key itself.
+        let after = there.trim_start_matches(['"', '\'']).strip_prefix(name)?;
+        if !after.trim_start_matches(['"', '\'']).trim_start().starts_with(':') {
+            return None;
+        }
+        text = crate::yaml_recover::without_entry(&text, line, at.column)?;
+    }
+    Some(text)
 }
 
 /// Reads front-matter past its mistakes ([`yaml_recover::read_all`]): every unknown or repeated

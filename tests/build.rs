@@ -400,6 +400,43 @@ fn unknown_keys_extra_turns_unknown_keys_into_warnings_and_builds() {
     assert_eq!(run_in(s.path(), &["check", "--deny", "warnings"]).code, 1, "--deny warnings must fail on the warnings");
 }
 
+/// In `extra` mode a foreign top-level key moves to `extra`, and a mistake in the rest of the
+/// front-matter (here an unknown key inside a workstream) is still an error at its own place,
+/// with every other one; it used to be reported at the front-matter's first line, alone.
+#[test]
+fn unknown_keys_extra_reports_the_rest_s_mistakes_at_their_places() {
+    let s = Site::new();
+    s.file("demarcate.yaml", &format!("{CONFIG}front_matter: {{unknown_keys: extra}}\n"));
+    let text = acme_playbook("Migrated", "Body.\n")
+        .replacen("model: co-managed\n", "model: co-managed\nlinkTitle: Short\n", 1)
+        .replacen("    consulted: [eng]\n", "    consulted: [eng]\n    acountable: desk\n", 1)
+        .replacen("  security-monitoring: soc-team\n", "  security-monitoring: {accountable: soc-team, colour: red}\n", 1);
+    s.file("content/acme.md", &text);
+    let (code, diags) = check_json(s.path(), &[]);
+    assert_eq!(code, 1, "{}", show(&diags));
+    let found: Vec<(String, u64, String)> = with_code(&diags, "unknown-key")
+        .iter()
+        .map(|d| {
+            (
+                d["severity"].as_str().unwrap_or_default().to_string(),
+                d["line"].as_u64().unwrap_or(0),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let line = |needle: &str| text[..text.find(needle).unwrap()].matches('\n').count() as u64 + 1;
+    assert_eq!(
+        found,
+        [
+            ("warning".to_string(), line("linkTitle"), "unknown key `linkTitle` moved to `extra`".to_string()),
+            ("error".to_string(), line("acountable"), "unknown key `acountable` in `workstreams.help-desk`".to_string()),
+            ("error".to_string(), line("colour"), "unknown key `colour` in `workstreams.security-monitoring`".to_string()),
+        ],
+        "{}",
+        show(&diags)
+    );
+}
+
 /// Found by the govuk corpus: a mistyped value in migrated front-matter pointed at line 2. (Fractional
 /// weights such as `40.5` are accepted since; a word is not a weight.)
 #[test]
