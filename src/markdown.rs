@@ -575,20 +575,27 @@ struct Events<'t, 'c> {
 }
 
 /// Where the destination of each reference definition (`[label]: /dest`) is written in `text`,
-/// by destination (the first definition, where two share one). A reference link is recorded
-/// there: that is where its URL is written and mended.
+/// by label ([`label_key`]). A reference link is recorded there: that is where its URL is
+/// written and mended. (By label, not by destination: definitions that share a destination are
+/// each a place to mend, and the definitions come in hash order, so picking one of them gave
+/// another place from one run to the next.)
 fn reference_destinations(text: &str, defs: &pulldown_cmark::RefDefs<'_>) -> HashMap<String, usize> {
     let mut at = HashMap::default();
-    for (_, def) in defs.iter() {
+    for (label, def) in defs.iter() {
         // After the label's `]:`, its spaces or line break and an opening `<`.
         let start = text.get(def.span.clone()).and_then(|src| {
             let colon = src.find("]:")? + 2;
             let gap = src[colon..].len() - src[colon..].trim_start().len();
             Some(colon + gap + usize::from(src[colon + gap..].starts_with('<')))
         });
-        at.entry(def.dest.to_string()).or_insert(def.span.start + start.unwrap_or(0));
+        at.insert(label_key(label), def.span.start + start.unwrap_or(0));
     }
     at
+}
+
+/// A link label as CommonMark matches it: case and runs of white space aside.
+fn label_key(label: &str) -> String {
+    label.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 impl<'t> Iterator for Events<'t, '_> {
@@ -791,11 +798,11 @@ impl<'t> Events<'t, '_> {
             // `<someone@example.com>`: the writer makes it a `mailto:` link.
             Event::Start(Tag::Link { link_type: LinkType::Email, .. }) => ev,
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let dest = self.markdown_link(link_type, &dest_url, range);
+                let dest = self.markdown_link(link_type, &dest_url, &id, range);
                 Event::Start(Tag::Link { link_type, dest_url: dest, title, id })
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                let dest = self.markdown_link(link_type, &dest_url, range);
+                let dest = self.markdown_link(link_type, &dest_url, &id, range);
                 Event::Start(Tag::Image { link_type, dest_url: dest, title, id })
             }
             other => other,
@@ -804,9 +811,9 @@ impl<'t> Events<'t, '_> {
 
     /// A Markdown link's or image's destination rewritten, and recorded where it is written:
     /// inline, in the link; by reference (`[text][label]`), at the definition, once.
-    fn markdown_link(&mut self, link_type: LinkType, dest_url: &CowStr<'t>, range: std::ops::Range<usize>) -> CowStr<'t> {
+    fn markdown_link(&mut self, link_type: LinkType, dest_url: &CowStr<'t>, label: &str, range: std::ops::Range<usize>) -> CowStr<'t> {
         let by_reference = matches!(link_type, LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut);
-        let definition = if by_reference { self.references.get(&**dest_url).copied() } else { None };
+        let definition = if by_reference { self.references.get(&label_key(label)).copied() } else { None };
         let offset = definition.unwrap_or_else(|| dest_offset(self.text, range, dest_url));
         let at = self.lines.locate(self.text, offset);
         // A definition used again: rewritten, not recorded again.

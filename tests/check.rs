@@ -715,6 +715,26 @@ fn broken_link_points_at_the_link_and_suggests() {
     }
 }
 
+/// Found on the Hugo docs: three reference definitions with one broken destination were
+/// reported once, at whichever came first in pulldown-cmark's hash order, so `check --format
+/// json` differed from one run to the next. Each definition is reported, at its URL, every run;
+/// a link finds its definition by label, case and spaces aside.
+#[test]
+fn each_reference_definition_of_a_broken_link_is_reported_at_its_url_every_run() {
+    let body = "See [one][First Plan], [two][second], [three][Third], [again][first   plan].\n\n\
+                [first plan]: plan.md\n[second]: plan.md\n[third]: plan.md\n";
+    let text = acme_playbook("Acme", body);
+    let s = site_with_page("acme.md", &text);
+    let line_of = |label: &str| pos_after(&text, &format!("\n[{label}]: "), "plan.md");
+    let expected = [line_of("first plan"), line_of("second"), line_of("third")];
+    for run in 0..3 {
+        let (r, diags) = check(&s);
+        r.fails_with(1);
+        let places: Vec<(usize, usize)> = with_code(&diags, "broken-link").iter().map(|d| (d.line, d.column)).collect();
+        assert_eq!(places, expected, "run {run}: {diags:#?}");
+    }
+}
+
 #[test]
 fn a_file_at_a_page_s_url_is_shadowed_page_and_one_at_a_generated_view_s_is_not() {
     let s = site_with_page("acme.md", &acme_playbook("Acme", "Body.\n"));
