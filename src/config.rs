@@ -384,22 +384,15 @@ fn value_width(yaml: &str, pos: Pos, line_offset: usize) -> usize {
     let Some(line) = pos.line.checked_sub(line_offset + 1).and_then(|n| yaml.lines().nth(n)) else { return 0 };
     let rest: String = line.chars().skip(pos.column.saturating_sub(1)).collect();
     let value = rest.split(" #").next().unwrap_or_default().trim_end();
-    let mut depth = 0usize;
+    let mut flow = crate::yaml_recover::Flow::default();
     let mut width = 0;
     for c in value.chars() {
-        match c {
-            '[' | '{' => depth += 1,
-            ']' | '}' if depth == 0 => break,
-            ']' | '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return width + 1;
-                }
-            }
-            ',' if depth == 0 => break,
-            _ => {}
+        let depth = flow.depth;
+        match flow.structural(c) {
+            Some(',' | ']' | '}') if depth == 0 => break,
+            Some(']' | '}') if flow.depth == 0 => return width + 1,
+            _ => width += 1,
         }
-        width += 1;
     }
     width
 }

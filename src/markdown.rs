@@ -568,7 +568,7 @@ struct Events<'t, 'c> {
     /// A raw-text element of raw HTML (`<script>`, `<style>`, …) left open by an earlier event:
     /// its text holds no links.
     raw_text_open: Option<&'static str>,
-    /// Where each reference definition's destination is written, by destination.
+    /// Where each reference definition's destination is written, by label ([`label_key`]).
     references: HashMap<String, usize>,
     /// The definitions whose link is recorded: a reference used twice is checked once.
     references_recorded: crate::HashSet<usize>,

@@ -1577,7 +1577,7 @@ impl Site {
                 }
             }
         }
-        self.shadowed_pages(&mut found);
+        self.shadowed_pages(&mut places, &mut found);
         self.diagnostics.extend(found);
     }
 
@@ -1585,16 +1585,17 @@ impl Site {
     /// is copied over the page, as files are at a generated view's URL on purpose: beside a page
     /// of the site's own it is almost always a leftover. Checked with the links, since both are
     /// about where a URL lands.
-    fn shadowed_pages(&self, found: &mut Vec<Diagnostic>) {
+    fn shadowed_pages<'a>(&'a self, places: &mut Option<Places<'a>>, found: &mut Vec<Diagnostic>) {
         let at_folder_urls: Vec<&content::Asset> =
             self.shipped_assets().filter(|a| a.rel == "index.html" || a.rel.ends_with("/index.html")).collect();
         if at_folder_urls.is_empty() {
             return;
         }
-        let by_path: HashMap<&str, usize> = self.visible_pages().map(|(i, p)| (p.path.as_str(), i)).collect();
+        // The link check's pages by URL (a page in the build wins its URL over one left out).
+        let by_path = &places.get_or_insert_with(|| Places::of(self)).by_path;
         for a in at_folder_urls {
             let url = &a.rel[..a.rel.len() - "index.html".len()];
-            if let Some(&i) = by_path.get(url) {
+            if let Some(&i) = by_path.get(url).filter(|&&i| self.visible[i]) {
                 found.push(
                     Diagnostic::warning(
                         "shadowed-page",

@@ -149,8 +149,8 @@ pub fn without_entry(yaml: &str, line: usize, column: usize) -> Option<String> {
 /// or an opening bracket counts only where a value starts (`key: [`, `{a: 'x'`), not inside
 /// plain text (`title: it's`, `note: a[1]`).
 #[derive(Default)]
-struct Flow {
-    depth: usize,
+pub(crate) struct Flow {
+    pub(crate) depth: usize,
     quote: Option<char>,
     escaped: bool,
     /// The last character outside quotes that was not a space.
@@ -164,7 +164,7 @@ impl Flow {
 
     /// Takes the next character; returns it when it is outside quotes (a bracket it has already
     /// counted, a comma, anything else), `None` inside quoted text.
-    fn structural(&mut self, c: char) -> Option<char> {
+    pub(crate) fn structural(&mut self, c: char) -> Option<char> {
         if let Some(q) = self.quote {
             if self.escaped {
                 self.escaped = false;
