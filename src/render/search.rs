@@ -14,7 +14,8 @@
 
 use serde_json::json;
 
-use super::{Export, Refs, owner_url, party_url, ws_url};
+use super::exports::Export;
+use super::{Refs, owner_url, party_url, ws_url};
 use crate::site::Site;
 
 /// The file the index is written to, at the root of the output.
