@@ -806,6 +806,32 @@ fn init_creates_a_site_that_builds() {
 }
 
 #[test]
+fn init_s_gitignore_hides_the_output_and_the_cache_but_no_content_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_in(tmp.path(), &["init", "x"]).ok();
+    let site = tmp.path().join("x");
+    run_in(&site, &["build"]).ok();
+    // A section that happens to share the output folder's name, with a playbook in it.
+    std::fs::create_dir_all(site.join("content/clients/example-client/site")).unwrap();
+    std::fs::write(site.join("content/clients/example-client/site/visits.md"), "---\ntitle: Site visits\n---\nBody.\n").unwrap();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git").args(args).current_dir(&site).output().expect("git is installed (CI clones with it)")
+    };
+    assert!(git(&["init", "-q"]).status.success());
+    // `check-ignore` exits 0 for an ignored path, 1 for one git keeps.
+    let ignored = |path: &str| {
+        let out = git(&["check-ignore", "-q", "--no-index", path]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "git check-ignore {path}: {}", String::from_utf8_lossy(&out.stderr));
+        out.status.success()
+    };
+    assert!(ignored("site/index.html"), "the build output is ignored");
+    assert!(ignored(".demarcate-cache/CACHEDIR.TAG"), "the build cache is ignored");
+    for kept in ["content/clients/example-client/site/visits.md", "content/clients/example-client/managed.md", "demarcate.yaml"] {
+        assert!(!ignored(kept), "{kept} must not be ignored");
+    }
+}
+
+#[test]
 fn init_refuses_a_non_empty_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("busy");
