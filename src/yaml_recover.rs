@@ -23,8 +23,8 @@ const MOST_CUT: usize = 100;
 
 /// Reads `yaml` (lines `line_offset + 1…` of `file`) as a `T`, with a diagnostic for each
 /// mistake found. `Some` when it read once its unknown and repeated keys were cut out; `None`
-/// when a value had the wrong type, or a mistake (broken syntax, a value on a line of its own)
-/// could not be cut and stopped it.
+/// when a value had the wrong type, or a mistake (broken syntax, a sequence item of the wrong
+/// type) could not be cut and stopped it.
 pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize) -> (Option<T>, Vec<Diagnostic>) {
     let mut text = std::borrow::Cow::Borrowed(yaml);
     let mut found: Vec<Diagnostic> = Vec::new();
@@ -48,13 +48,16 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
             return (None, found);
         }
         let line = d.line.saturating_sub(line_offset);
+        // Where the entry to cut starts: its key's line and column.
         let key = match d.code {
-            "unknown-key" if d.width > 0 => Some(d.column),
-            "wrong-type" if missing.is_none() => key_of_value(&text, line, d.column),
-            _ if is_repeated_key(&d) && d.width > 0 => Some(d.column),
+            "unknown-key" if d.width > 0 => Some((line, d.column)),
+            "wrong-type" if missing.is_none() => {
+                key_of_value(&text, line, d.column).map(|column| (line, column)).or_else(|| key_above(&text, line, d.column))
+            }
+            _ if is_repeated_key(&d) && d.width > 0 => Some((line, d.column)),
             _ => None,
         };
-        let cut = key.filter(|_| found.len() < MOST_CUT).and_then(|column| {
+        let cut = key.filter(|_| found.len() < MOST_CUT).and_then(|(line, column)| {
             let cut = without_entry(&text, line, column)?;
             if d.code == "wrong-type" {
                 mistyped.push(key_at(&text, line, column));
@@ -80,6 +83,34 @@ fn key_of_value(yaml: &str, line: usize, column: usize) -> Option<usize> {
         _ => key.rfind([' ', '{', ',']).map_or(0, |i| i + 1),
     };
     Some(key[..start].chars().count() + 1)
+}
+
+/// For a value starting at `line`:`column` on a line of its own, the line and column of the key
+/// it is the block value of (`client:` above `  name: x`): the nearest line above that is
+/// indented less and is a key with nothing after its colon. `None` for anything else, a
+/// sequence item (`  - {a: 1}`) among them: cutting an item would renumber the ones after it,
+/// and the next diagnostic would name the wrong one.
+fn key_above(yaml: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = yaml.lines().take(line).collect();
+    let text = lines.get(line.checked_sub(1)?)?;
+    let before: String = text.chars().take(column.checked_sub(1)?).collect();
+    if !before.chars().all(|c| c == ' ') {
+        return None;
+    }
+    let indent = before.len();
+    let (k, above) = lines[..line - 1].iter().enumerate().rev().find(|(_, l)| {
+        let body = l.trim_start_matches(' ');
+        !body.trim().is_empty() && !body.starts_with('#') && l.len() - body.len() < indent
+    })?;
+    let body = above.trim_start_matches(' ');
+    let depth = above.len() - body.len();
+    // After any sequence dashes (`- client:`), a plain or quoted key and its colon, at the end.
+    let key = body.trim_start_matches(['-', ' ']);
+    let key_column = depth + (body.len() - key.len()) + 1;
+    let name = key.trim_end().strip_suffix(':')?;
+    let plain = !name.is_empty() && !name.contains([':', '{', '[', ',', '#']) && !name.starts_with(['"', '\'']);
+    let quoted = name.len() >= 2 && (name.starts_with('"') && name.ends_with('"') || name.starts_with('\'') && name.ends_with('\''));
+    (plain || quoted).then_some((k + 1, key_column))
 }
 
 /// The key starting at `line`:`column`, without its quotes.
@@ -345,10 +376,39 @@ mod tests {
     }
 
     #[test]
+    fn a_value_of_the_wrong_type_on_a_line_of_its_own_goes_with_the_key_above_it() {
+        // A list, a flow list and a mapping where text is expected, each under its key; the
+        // last inside a list item, its key after the dash.
+        let yaml = concat!(
+            "title:\n  - one\n  - two\n",                     // 1-3
+            "faq:\n  - q: x\n    tags:\n      a: 1\n",        // 4-7
+            "    tgs: []\n",                                  // 8
+            "  - tags:\n      # why\n      c: 3\n    q: z\n", // 9-12
+            "owner:\n  q: y\n  tags:\n    {b: 2}\n",          // 13-16
+            "bogus: 1\n",                                     // 17
+        );
+        let (doc, found) = read_all::<Doc>("p.md", yaml, 0);
+        assert_eq!(doc, None, "a value of the wrong type: the text is not used");
+        let places: Vec<(&str, usize)> = found.iter().map(|d| (d.code, d.line)).collect();
+        let want = [("wrong-type", 2), ("wrong-type", 7), ("unknown-key", 8), ("wrong-type", 11), ("wrong-type", 16), ("unknown-key", 17)];
+        assert_eq!(places, want, "{found:#?}");
+        assert!(found.iter().all(|d| !d.message.contains("is missing")), "the keys cut are not then missing: {found:#?}");
+        // What is found above must be a key with nothing after its colon.
+        assert_eq!(key_above("title:\n  - a\n", 2, 3), Some((1, 1)));
+        assert_eq!(key_above("faq:\n  - q:\n      a: 1\n", 3, 7), Some((2, 5)));
+        assert_eq!(key_above("\"my key\":\n  a: 1\n", 2, 3), Some((1, 1)));
+        assert_eq!(key_above("title: T\n  a: 1\n", 2, 3), None, "a key with a value of its own");
+        assert_eq!(key_above("-\n  a: 1\n", 2, 3), None, "a bare dash");
+        assert_eq!(key_above("tags:\n  - {a: 1}\n", 2, 5), None, "a sequence item");
+    }
+
+    #[test]
     fn a_mistake_that_cannot_be_cut_stops_the_reading_and_is_reported_once() {
-        let (doc, found) = read_all::<Doc>("p.md", "titel: typo\ntitle:\n  [not, text]\nbogus: 1\n", 0);
+        // A sequence item of the wrong type is not cut (the items after it would be renumbered).
+        let yaml = "titel: typo\ntitle: T\nfaq:\n  - q: x\n    tags:\n      - {a: 1}\nbogus: 1\n";
+        let (doc, found) = read_all::<Doc>("p.md", yaml, 0);
         assert_eq!(doc, None);
-        assert_eq!(found.iter().map(|d| (d.code, d.line)).collect::<Vec<_>>(), [("unknown-key", 1), ("wrong-type", 3)], "{found:#?}");
+        assert_eq!(found.iter().map(|d| (d.code, d.line)).collect::<Vec<_>>(), [("unknown-key", 1), ("wrong-type", 6)], "{found:#?}");
         // A text that reads at once gives no diagnostic.
         let (doc, found) = read_all::<Doc>("p.md", "title: fine\n", 0);
         assert_eq!((doc.map(|d| d.title), found.len()), (Some("fine".to_string()), 0));
