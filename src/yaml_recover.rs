@@ -377,8 +377,9 @@ mod tests {
 
     #[test]
     fn a_value_of_the_wrong_type_on_a_line_of_its_own_goes_with_the_key_above_it() {
-        // A list, a flow list and a mapping where text is expected, each under its key; the
-        // last inside a list item, its key after the dash.
+        // Each on lines of its own below its key: a list where text is expected, then mappings
+        // where a list is: a block one, one after a comment line under a key after a sequence
+        // dash, and a flow one.
         let yaml = concat!(
             "title:\n  - one\n  - two\n",                     // 1-3
             "faq:\n  - q: x\n    tags:\n      a: 1\n",        // 4-7

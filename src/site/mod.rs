@@ -1,6 +1,7 @@
 //! The build pipeline up to (not including) templates: config → content → ownership →
 //! markdown → links ([`links`]) and FAQ → checks. A [`Site`] is everything the renderer and the
-//! checker need, loaded once and then changed in place ([`refresh`]). It knows nothing about HTTP or file watching; `serve` calls into it.
+//! checker need, loaded once and then changed in place ([`refresh`]). It knows nothing about HTTP
+//! or file watching; `serve` calls into it.
 
 use crate::{HashMap, HashSet};
 use std::borrow::Cow;

@@ -1,7 +1,8 @@
 //! How the model takes a change without being loaded again, shared by `serve` and warm
-//! builds: an edited body (`Site::refresh_body`), edited front-matter (`Site::refresh_front_matter`,
-//! with the views it affects), the checks that look at the whole site run once after a batch of
-//! edits, and playbooks or sections added and deleted (`Site::with_pages_moved`).
+//! builds: an edited body (`Site::refresh_body`), edited front-matter
+//! (`Site::refresh_front_matter`, with the views it affects), the checks that look at the whole
+//! site run once after a batch of edits, and playbooks or sections added and deleted
+//! (`Site::with_pages_moved`).
 
 use crate::{HashMap, HashSet};
 use std::collections::BTreeMap;
