@@ -338,7 +338,7 @@ pub fn yaml_error(file: &str, yaml: &str, err: &serde_yaml::Error, line_offset: 
         let field = rest.split('`').next().unwrap_or_default().to_string();
         // serde words it "expected `a`", "expected `a` or `b`" or "expected one of `a`, `b`, `c`".
         let expected: Vec<&str> =
-            message.split_once("expected ").map(|(_, list)| list.split('`').skip(1).step_by(2).collect()).unwrap_or_default();
+            message.split_once("expected ").map(|(_, list)| crate::yaml_words::backticked(list).collect()).unwrap_or_default();
         let help = match other_generators_name(&field, &expected).or_else(|| did_you_mean(&field, expected.iter().copied())) {
             Some(s) => format!("did you mean `{s}`?"),
             None if !expected.is_empty() => format!("known keys here: {}", expected.join(", ")),
@@ -513,14 +513,13 @@ fn second_key_in_mapping(yaml: &str, start: Pos, key: &str) -> Option<Pos> {
     None
 }
 
-/// Reads a registry file into `into`, reporting every unknown key in one run; the diagnostics
-/// found (none when it read cleanly).
-fn read_registry<T: serde::de::DeserializeOwned>(file: &str, text: &str, into: &mut T) -> Vec<Diagnostic> {
-    let (value, found) = crate::yaml_recover::read_all(file, text, 0);
-    if let (Some(v), true) = (value, found.is_empty()) {
-        *into = v;
+/// Reads the config or a registry file, reporting every unknown key in one run: the value only
+/// when it read without a mistake (a config with any is unusable).
+fn read_strict<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, Vec<Diagnostic>> {
+    match crate::yaml_recover::read_all(file, text, 0) {
+        (Some(value), found) if found.is_empty() => Ok(value),
+        (_, found) => Err(found),
     }
-    found
 }
 
 fn read_registry_file(root: &Path, name: &str, files: &mut Vec<(String, String)>, diags: &mut Diagnostics) -> Option<String> {
@@ -558,10 +557,9 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
             Err(_) => return None,
         }
     } else {
-        // Every unknown key is reported in one run; a config with any is still unusable.
-        match crate::yaml_recover::read_all(CONFIG_FILE, &text, 0) {
-            (Some(c), found) if found.is_empty() => c,
-            (_, found) => {
+        match read_strict(CONFIG_FILE, &text) {
+            Ok(c) => c,
+            Err(found) => {
                 diags.extend(found);
                 return None;
             }
@@ -594,12 +592,12 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
                 );
                 ok = false;
             } else {
-                let found = match name {
-                    "parties" => read_registry(&file, &reg_text, &mut config.parties),
-                    "owners" => read_registry(&file, &reg_text, &mut config.owners),
-                    _ => read_registry(&file, &reg_text, &mut config.workstreams),
+                let read = match name {
+                    "parties" => read_strict(&file, &reg_text).map(|v| config.parties = v),
+                    "owners" => read_strict(&file, &reg_text).map(|v| config.owners = v),
+                    _ => read_strict(&file, &reg_text).map(|v| config.workstreams = v),
                 };
-                if !found.is_empty() {
+                if let Err(found) = read {
                     diags.extend(found);
                     ok = false;
                 }

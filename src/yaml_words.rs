@@ -16,7 +16,7 @@ pub fn wrong_type(serde_message: &str) -> (String, Option<String>) {
     let within = if parent.is_empty() { String::new() } else { format!(" in `{parent}`") };
     if let Some(rest) = problem.strip_prefix("unknown variant `") {
         let (value, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let choices: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let choices: Vec<&str> = backticked(expected).collect();
         let listed = choices.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
         let help = did_you_mean(value, choices.iter().copied()).map(|c| format!("did you mean `{c}`?"));
         return (format!("`{key}: {value}` is not one of {listed}{within}"), help);
@@ -33,6 +33,11 @@ pub fn wrong_type(serde_message: &str) -> (String, Option<String>) {
         return (format!("`{field}` is missing{within}"), None);
     }
     (serde_message.to_string(), None)
+}
+
+/// The names serde lists in backticks ("expected `a`", "`a` or `b`", "one of `a`, `b`, `c`").
+pub fn backticked(list: &str) -> impl Iterator<Item = &str> {
+    list.split('`').skip(1).step_by(2)
 }
 
 /// serde's name for what a value must be, in plain words.

@@ -18,11 +18,11 @@ use crate::config::{Audience, PartyKind};
 use crate::ownership::role;
 use crate::site::Site;
 
-pub(super) fn owner_list(refs: &Refs, list: impl IntoIterator<Item = usize>) -> Value {
+fn owner_list(refs: &Refs, list: impl IntoIterator<Item = usize>) -> Value {
     arr(list.into_iter().map(|o| refs.owners[o].clone()).collect())
 }
 
-pub(super) fn opt_owner(refs: &Refs, o: Option<usize>) -> Value {
+fn opt_owner(refs: &Refs, o: Option<usize>) -> Value {
     o.map(|o| refs.owners[o].clone()).unwrap_or(Value::none())
 }
 
@@ -246,7 +246,7 @@ pub(super) fn raci_code(bits: usize) -> (Value, Value) {
 }
 
 /// Words for the letters of a RACI cell, for screen readers: `{"A": "Accountable", "AR": …}`.
-pub(super) fn raci_labels() -> Value {
+fn raci_labels() -> Value {
     static LABELS: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     LABELS
         .get_or_init(|| {
@@ -344,7 +344,7 @@ impl Counts {
     }
 }
 
-pub(super) fn owner_counts(site: &Site, o: usize) -> Counts {
+fn owner_counts(site: &Site, o: usize) -> Counts {
     let mut c = Counts::default();
     site.own.by_owner[o].iter().for_each(|h| c.add(h.roles));
     c
@@ -392,7 +392,7 @@ pub(super) fn contact_pairs(list: &[String]) -> Vec<(&str, String)> {
 /// as `mailto:`, a phone number (with an extension: `x12`, `ext. 12`) as `tel:`, and nowhere
 /// for anything else. Prose holding numbers ("Bridge +1 503 555 0199, PIN 4417#") has no link:
 /// no one link would be right, and its digits run together would dial a wrong number.
-pub(super) fn contact_href(c: &str) -> String {
+fn contact_href(c: &str) -> String {
     if !c.contains(char::is_whitespace) {
         if c.contains("://") || c.starts_with("mailto:") || c.starts_with("tel:") {
             return c.to_string();
@@ -410,7 +410,7 @@ pub(super) fn contact_href(c: &str) -> String {
 
 /// `tel:` for an entry that is a phone number and nothing else: digits with the usual
 /// separators, at least five of them, a leading `+`, and perhaps an extension.
-pub(super) fn phone_href(c: &str) -> Option<String> {
+fn phone_href(c: &str) -> Option<String> {
     // An extension: digits at the end after `x`, `ext`, `ext.` or `#`.
     let digits_at_end = c.len() - c.trim_end_matches(|ch: char| ch.is_ascii_digit()).len();
     let (number, ext) = {
@@ -438,12 +438,12 @@ pub(super) fn phone_href(c: &str) -> Option<String> {
     })
 }
 
-pub(super) fn contact_links(list: &[String]) -> Vec<Value> {
+fn contact_links(list: &[String]) -> Vec<Value> {
     contact_pairs(list).into_iter().map(|(label, href)| obj!("label": label, "href": href)).collect()
 }
 
 /// The role names of a role set, as a shared value: owner pages list them on every row.
-pub(super) fn role_names(bits: u8) -> Value {
+fn role_names(bits: u8) -> Value {
     static NAMES: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
     NAMES.get_or_init(|| (0..=u8::MAX).map(|b| Value::from(role::names(b))).collect())[usize::from(bits)].clone()
 }

@@ -184,7 +184,7 @@ impl Site {
     /// is copied over the page, as files are at a generated view's URL on purpose: beside a page
     /// of the site's own it is almost always a leftover. Checked with the links, since both are
     /// about where a URL lands.
-    pub(super) fn shadowed_pages<'a>(&'a self, places: &mut Option<Places<'a>>, found: &mut Vec<Diagnostic>) {
+    fn shadowed_pages<'a>(&'a self, places: &mut Option<Places<'a>>, found: &mut Vec<Diagnostic>) {
         let at_folder_urls: Vec<&content::Asset> =
             self.shipped_assets().filter(|a| a.rel == "index.html" || a.rel.ends_with("/index.html")).collect();
         if at_folder_urls.is_empty() {
@@ -208,7 +208,7 @@ impl Site {
     }
 }
 
-pub(super) fn relative_from(dir: &str, target: &str) -> String {
+fn relative_from(dir: &str, target: &str) -> String {
     let from: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
     let to: Vec<&str> = target.split('/').collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
@@ -218,15 +218,15 @@ pub(super) fn relative_from(dir: &str, target: &str) -> String {
 }
 
 /// The folders of the output that only generated pages take.
-pub(super) const GENERATED_FOLDERS: [&str; 7] = ["owners/", "workstreams/", "parties/", "matrix/", "faq/", "search/", "static/"];
+const GENERATED_FOLDERS: [&str; 7] = ["owners/", "workstreams/", "parties/", "matrix/", "faq/", "search/", "static/"];
 
 /// The generated files at the top of the output.
-pub(super) const GENERATED_FILES: [&str; 6] =
+const GENERATED_FILES: [&str; 6] =
     ["robots.txt", "sitemap.xml", "404.html", crate::render::OWNERSHIP_JSON, crate::render::MATRIX_CSV, crate::render::SEARCH_INDEX];
 
 /// What a link to a file or URL of the site lands on.
 #[derive(Debug, PartialEq)]
-pub(super) enum Place<'a> {
+enum Place<'a> {
     Page(usize),
     Asset(usize),
     /// A generated page or file: the owner, workstream and party pages this build has, the
@@ -245,7 +245,7 @@ pub(super) enum Place<'a> {
 
 /// The pages by URL, the assets by path, and the folders of `content/`: where links to files
 /// and URLs can land. Built once per check, and only for a site that has such links.
-pub(super) struct Places<'a> {
+struct Places<'a> {
     site: &'a Site,
     by_path: HashMap<&'a str, usize>,
     assets: HashMap<&'a str, usize>,
@@ -377,7 +377,7 @@ impl<'a> Places<'a> {
 /// Where `after` (what follows the URL `first` of a list's first page: nothing, or a path
 /// ending in `/`) lands in the list called `name`, `pages` pages long: its first page, or
 /// `page/N/` up to `page/{pages}/`.
-pub(super) fn list_page<'a>(name: &str, first: &str, pages: usize, after: &str) -> Place<'a> {
+fn list_page<'a>(name: &str, first: &str, pages: usize, after: &str) -> Place<'a> {
     if after.is_empty() {
         return Place::Generated;
     }

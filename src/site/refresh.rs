@@ -26,7 +26,7 @@ impl Site {
         self.refresh_body_with(i, raw, SiteChecks::Now)
     }
 
-    pub(super) fn refresh_body_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<bool> {
+    fn refresh_body_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<bool> {
         let raw = match raw.strip_prefix('\u{feff}') {
             Some(r) => r.to_string(),
             None => raw,
@@ -96,7 +96,7 @@ impl Site {
         self.diagnostics.sort();
     }
 
-    pub(super) fn refresh_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<Refreshed> {
+    fn refresh_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<Refreshed> {
         // A FAQ of more than a page's worth of questions runs over several pages; an edit that
         // changes how many takes the full path, as for the other long lists. Counting them is
         // a pass over every question: done only when this page's questions changed.
@@ -136,7 +136,7 @@ impl Site {
         self.refresh_front_matter_with(i, raw, SiteChecks::Now)
     }
 
-    pub(super) fn refresh_front_matter_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<Affected> {
+    fn refresh_front_matter_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<Affected> {
         let raw = match raw.strip_prefix('\u{feff}') {
             Some(r) => r.to_string(),
             None => raw,
@@ -299,7 +299,7 @@ impl Site {
     /// first page of the workstreams its questions name when those show something else. `None`
     /// when the edit can change more: a top-level section's title (every page's navigation),
     /// ownership rows or a client on the section (the lists of playbooks).
-    pub(super) fn refresh_section_front_matter(
+    fn refresh_section_front_matter(
         &mut self,
         i: usize,
         new: Page,
@@ -358,7 +358,7 @@ impl Site {
     /// After a front-matter edit of page `i` (its `file`): its diagnostics become `found` (from
     /// parsing, ownership and Markdown) and its checks' (the link and registry diagnostics of
     /// every file go in [`Site::run_site_checks`], run here with `SiteChecks::Now`).
-    pub(super) fn recheck(&mut self, i: usize, file: &str, found: Vec<Diagnostic>, site_checks: SiteChecks) {
+    fn recheck(&mut self, i: usize, file: &str, found: Vec<Diagnostic>, site_checks: SiteChecks) {
         self.diagnostics.items.retain(|d| d.file != file);
         self.diagnostics.extend(found);
         let mut checked = Vec::new();
@@ -521,7 +521,7 @@ impl Site {
 
     /// Whether page `p`, not a section, added to this site with its sections as they are, would
     /// be in the build: it inherits its audience from the nearest section at or above its folder.
-    pub(super) fn would_show(&self, p: &Page, opts: &BuildOptions) -> bool {
+    fn would_show(&self, p: &Page, opts: &BuildOptions) -> bool {
         let audience =
             p.fm.audience
                 .unwrap_or_else(|| self.sections_at_or_above(p.dir()).next().map_or(self.cfg.config.audience, |s| self.pages[s].audience));
@@ -538,7 +538,7 @@ impl Site {
     /// Whether deleting pages `removed` and adding pages `added` (each taken as shown) would
     /// leave an owner without its last row or give one its first: in a client build, its page
     /// comes or goes (see `render::owner_shown`).
-    pub(super) fn owner_pages_change<'a>(&self, removed: &[usize], mut added: impl Iterator<Item = &'a Page>) -> bool {
+    fn owner_pages_change<'a>(&self, removed: &[usize], mut added: impl Iterator<Item = &'a Page>) -> bool {
         let mut gone = vec![false; self.pages.len()];
         removed.iter().for_each(|&j| gone[j] = true);
         let by_owner = &self.own.by_owner;
