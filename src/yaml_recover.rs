@@ -2,15 +2,22 @@
 //! diagnostics in one run instead of one per run, as a compiler reports every error it can.
 //!
 //! serde stops at the first unknown or repeated key, or value of the wrong type. [`read_all`]
-//! reports it, cuts that key's entry out of the text and reads again, until the text reads or
-//! a mistake cannot be cut out. The cut keeps every line and column where it was (lines are
-//! emptied, a flow mapping's entry becomes spaces), so each later diagnostic still points into
-//! the file as written. When only unknown and repeated keys were cut, what reads in the end is
-//! the file without them: the rest of the page is checked and, when `checks: {unknown-key:
-//! warning}` lets it build, built, instead of losing all its front-matter. A value of the wrong
-//! type is reported with every other mistake, but the text read without it is not used:
-//! checking it would report what is not wrong (no accountable owner, where the owner was
-//! written as a number).
+//! reports it, mends the text and reads again, until the text reads or a mistake cannot be
+//! mended. An unknown or repeated key's entry is cut out. A wrong value gets a stand-in of the
+//! type serde expected (`x` for text, `[]` for a list, an enum's first name), so a required key
+//! is not then missing and the items after a mistyped list item keep their numbers; only a value
+//! whose type has required keys of its own (an FAQ entry) has its key cut instead. The mending
+//! keeps every line and column where it was (lines are emptied, the rest of a value or a flow
+//! mapping's entry becomes spaces; only a stand-in wider than a wrong value inside a flow
+//! collection moves the rest of its line), so each later diagnostic still points into the file
+//! as written.
+//!
+//! When only unknown and repeated keys were cut, what reads in the end is the file without them:
+//! the rest of the page is checked and, when `checks: {unknown-key: warning}` lets it build,
+//! built, instead of losing all its front-matter. A value of the wrong type is reported with
+//! every other mistake, but the text read with its stand-in or without it is not used: checking
+//! it would report what is not wrong (no accountable owner, where the owner was written as a
+//! number).
 
 use serde::de::DeserializeOwned;
 
@@ -23,16 +30,18 @@ const MOST_CUT: usize = 100;
 
 /// Reads `yaml` (lines `line_offset + 1…` of `file`) as a `T`, with a diagnostic for each
 /// mistake found. `Some` when it read once its unknown and repeated keys were cut out; `None`
-/// when a value had the wrong type, or a mistake (broken syntax, a sequence item of the wrong
-/// type) could not be cut and stopped it.
+/// when a value had the wrong type, or a mistake (broken syntax, an item that should have been
+/// a mapping) could not be mended and stopped it.
 pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize) -> (Option<T>, Vec<Diagnostic>) {
     let mut text = std::borrow::Cow::Borrowed(yaml);
     let mut found: Vec<Diagnostic> = Vec::new();
     // Keys cut for a value of the wrong type: their absence is not another mistake.
     let mut mistyped: Vec<String> = Vec::new();
+    // Where a stand-in replaced a wrong value: a mistake there again is the stand-in's.
+    let mut stood_in: Vec<(usize, usize)> = Vec::new();
     loop {
         let err = match serde_yaml::from_str::<T>(&text) {
-            Ok(value) => return (mistyped.is_empty().then_some(value), found),
+            Ok(value) => return ((mistyped.is_empty() && stood_in.is_empty()).then_some(value), found),
             Err(e) => e,
         };
         let said = err.to_string();
@@ -48,6 +57,17 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
             return (None, found);
         }
         let line = d.line.saturating_sub(line_offset);
+        if d.code == "wrong-type" && missing.is_none() && found.len() < MOST_CUT {
+            if stood_in.contains(&(line, d.column)) {
+                return (None, found);
+            }
+            if let Some(t) = stand_in_for(&said).and_then(|value| with_value(&text, line, d.column, &value)) {
+                stood_in.push((line, d.column));
+                found.push(d);
+                text = std::borrow::Cow::Owned(t);
+                continue;
+            }
+        }
         // Where the entry to cut starts: its key's line and column.
         let key = match d.code {
             "unknown-key" if d.width > 0 => Some((line, d.column)),
@@ -70,6 +90,143 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
             None => return (None, found),
         }
     }
+}
+
+/// A value of the type serde's `message` says it expected, to stand in for a wrong one: what it
+/// holds does not matter, since a text with a stand-in is never used. `None` for a type with
+/// required parts (a struct) or one it does not know: the wrong value's key is cut instead.
+fn stand_in_for(message: &str) -> Option<String> {
+    let expected = message.rsplit_once(", expected ")?.1;
+    let expected = expected.rsplit_once(" at line ").map_or(expected, |(e, _)| e);
+    let value = match expected {
+        "a string" | "a name or a list of names" => "x",
+        e if e.starts_with("an owner id") => "x",
+        "a sequence" => "[]",
+        "a map" | "a mapping" => "{}",
+        "a boolean" => "true",
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" | "f32" | "f64" => "0",
+        // One of an enum's names: `expected one of `a`, `b``, `expected `a` or `b``.
+        list => {
+            let first = crate::yaml_words::backticked(list).next()?;
+            return Some(format!("'{}'", first.replace('\'', "''")));
+        }
+    };
+    Some(value.to_string())
+}
+
+/// `yaml` with the value starting at `line`:`column` (1-based, the column in characters)
+/// replaced by `value`, every line kept: the rest of the old value's first line becomes spaces
+/// and the lines below that belonged to it are emptied. The value is an item or an entry's value
+/// in a flow collection opened on its line (up to its comma or closing bracket), the value after
+/// a key or a sequence dash on its line, or a value on a line of its own. `None` for anything
+/// else.
+fn with_value(yaml: &str, line: usize, column: usize, value: &str) -> Option<String> {
+    let line_start = if line == 1 { 0 } else { yaml.match_indices('\n').nth(line.checked_sub(2)?)?.0 + 1 };
+    let first_line = yaml[line_start..].split_inclusive('\n').next()?;
+    let at = line_start + first_line.char_indices().nth(column.checked_sub(1)?)?.0;
+    if yaml[at..].starts_with(char::is_whitespace) {
+        return None;
+    }
+    let before = &yaml[line_start..at];
+    // Past the indentation and any sequence dashes, where a flow collection may open.
+    let mut flow = Flow::default();
+    before.trim_start_matches([' ', '-']).chars().for_each(|c| _ = flow.structural(c));
+    let (end, lines_below) = if flow.is_open() {
+        (flow_value_end(yaml, at)?, None)
+    } else {
+        let key_or_dash = before.trim_end();
+        let parent = if key_or_dash.is_empty() {
+            // On a line of its own: the lines below at its own indentation are its own
+            // (a mapping's keys, or a sequence's items when it is a sequence).
+            Below::AtLeast(before.len(), yaml[at..].starts_with('-'))
+        } else if key_or_dash.ends_with(':') || key_or_dash.ends_with('-') {
+            // After a key (`q: [x]`) or a dash (`- {a: 1}`): the lines below indented deeper
+            // than the key or the dash are part of it.
+            let key = key_or_dash.trim_start_matches([' ', '-']);
+            let depth = if key.is_empty() { key_or_dash.len() - 1 } else { key_or_dash.len() - key.len() };
+            if !key.is_empty() && !key_or_dash.ends_with(':') {
+                return None;
+            }
+            Below::Deeper(depth)
+        } else {
+            return None;
+        };
+        (block_first_line_end(yaml, at), Some(parent))
+    };
+    let mut out = String::with_capacity(yaml.len() + value.len());
+    out.push_str(&yaml[..at]);
+    out.push_str(value);
+    // The rest of the old value becomes spaces (its line breaks stay), as wide as it was.
+    let old = &yaml[at..end];
+    let mut width = value.chars().count();
+    for c in old.chars() {
+        if c == '\n' || c == '\r' {
+            out.push(c);
+            width = 0;
+        } else if width > 0 {
+            width -= 1;
+        } else {
+            out.push(' ');
+        }
+    }
+    let rest = &yaml[end..];
+    let Some(below) = lines_below else {
+        out.push_str(rest);
+        return Some(out);
+    };
+    // `end` is at the first line's break: keep it, then empty the lines the value went on to.
+    let mut lines = rest.split_inclusive('\n');
+    out.push_str(lines.next().unwrap_or_default());
+    let mut in_value = true;
+    for l in lines {
+        let body = l.trim_start_matches(' ');
+        let depth = l.len() - body.len();
+        let blank = body.trim().is_empty() || body.starts_with('#');
+        in_value = in_value
+            && (blank
+                || match below {
+                    Below::Deeper(d) => depth > d,
+                    Below::AtLeast(d, sequence) => depth > d || depth == d && (!sequence || body.starts_with('-')),
+                });
+        out.push_str(if in_value { line_ending(l) } else { l });
+    }
+    Some(out)
+}
+
+/// Which lines below a block value's first line are still part of it.
+#[derive(Clone, Copy)]
+enum Below {
+    /// Those indented deeper than its key or dash.
+    Deeper(usize),
+    /// Those indented at least as deep as the value itself (for a sequence, at its own depth
+    /// only its items).
+    AtLeast(usize, bool),
+}
+
+/// The end of a flow collection's item or entry value starting at byte `at`: its comma or
+/// closing bracket at its own depth, quotes respected. Spaces before it stay.
+fn flow_value_end(yaml: &str, at: usize) -> Option<usize> {
+    let mut flow = Flow::default();
+    for (i, c) in yaml[at..].char_indices() {
+        let depth = flow.depth;
+        if let Some(',' | ']' | '}') = flow.structural(c).filter(|_| depth == 0) {
+            return Some(at + yaml[at..at + i].trim_end().len());
+        }
+    }
+    None
+}
+
+/// The end of a block value's text starting at byte `at`: its line's break, or if a flow
+/// collection or a quote opened there is still open, the break of the line where it closes.
+fn block_first_line_end(yaml: &str, at: usize) -> usize {
+    let mut flow = Flow::default();
+    for (i, c) in yaml[at..].char_indices() {
+        if (c == '\n' || c == '\r') && !flow.is_open() {
+            return at + i;
+        }
+        flow.structural(c);
+    }
+    yaml.len()
 }
 
 /// The column of the key whose value starts at `line`:`column` on the same line (`weight:
@@ -364,11 +521,13 @@ mod tests {
         // `title` was cut for its value: that it is then missing is not reported (serde says so
         // last, once the mapping has been read).
         assert!(found.iter().all(|d| !d.message.contains("is missing")), "{found:#?}");
-        // A required key cut inside a list item ends the reading there, unreported.
-        let (_, found) = read_all::<Doc>("p.md", "title: T\nfaq:\n  - {q: [x]}\n  - {q: y, tags: 5}\n", 0);
+        // A required key with a wrong value inside a list item is not cut but given a stand-in,
+        // so it is not then missing and the reading goes on to the next item.
+        let (doc, found) = read_all::<Doc>("p.md", "title: T\nfaq:\n  - {q: [x]}\n  - {q: y, tags: 5}\n", 0);
+        assert_eq!(doc, None);
         assert_eq!(
             found.iter().map(|d| (d.line, d.message.as_str())).collect::<Vec<_>>(),
-            [(3, "`q` must be text, not a list in `faq[0]`")]
+            [(3, "`q` must be text, not a list in `faq[0]`"), (4, "`tags` must be a list, not the number 5 in `faq[1]`")]
         );
         // A required key that is really missing is.
         let (_, found) = read_all::<Doc>("p.md", "faq: []\n", 0);
@@ -404,12 +563,72 @@ mod tests {
     }
 
     #[test]
-    fn a_mistake_that_cannot_be_cut_stops_the_reading_and_is_reported_once() {
-        // A sequence item of the wrong type is not cut (the items after it would be renumbered).
-        let yaml = "titel: typo\ntitle: T\nfaq:\n  - q: x\n    tags:\n      - {a: 1}\nbogus: 1\n";
+    fn a_list_item_of_the_wrong_type_gets_a_stand_in_and_the_items_after_it_keep_their_numbers() {
+        let yaml = concat!(
+            "faq:\n",
+            "  - q: x\n    tags:\n      - {a: 1}\n      - b\n      - [c]\n", // 2-6: flow items
+            "  - q: y\n    tags: [d, [e], 'f']\n",                           // 7-8: inside a flow list
+            "  - q: z\n    tags:\n      - g: 1\n        h: 2\n      -\n        i: 3\n", // 9-14: block
+            "  - q: [w]\n    tags: 7\n",                                     // 15-16
+            "title: T\nbogus: 1\n",                                          // 17-18
+        );
+        let (doc, found) = read_all::<Doc>("p.md", yaml, 0);
+        assert_eq!(doc, None, "a text with a stand-in is not the text");
+        let places: Vec<(&str, usize, usize)> = found.iter().map(|d| (d.code, d.line, d.column)).collect();
+        let want = [
+            ("wrong-type", 4, 9),
+            ("wrong-type", 6, 9),
+            ("wrong-type", 8, 15),
+            ("wrong-type", 11, 9),
+            ("wrong-type", 14, 9),
+            ("wrong-type", 15, 8),
+            ("wrong-type", 16, 11),
+            ("unknown-key", 18, 1),
+        ];
+        assert_eq!(places, want, "{found:#?}");
+        // Each is named by its own place: no item was renumbered, no key went missing.
+        let named: Vec<String> = found[..7]
+            .iter()
+            .map(|d| format!("{} {}", d.message.split(' ').next().unwrap_or_default(), d.message.rsplit(" in ").next().unwrap_or_default()))
+            .collect();
+        let want = ["`tags[0]` `faq[0]`", "`tags[2]` `faq[0]`", "`tags[1]` `faq[1]`", "`tags[0]` `faq[2]`", "`tags[1]` `faq[2]`"];
+        assert_eq!(named[..5], want);
+        assert_eq!(named[5..], ["`q` `faq[3]`", "`tags` `faq[3]`"]);
+        assert!(found.iter().all(|d| !d.message.contains("is missing")), "{found:#?}");
+    }
+
+    #[test]
+    fn a_stand_in_takes_the_wrong_value_s_place_and_every_line_stays() {
+        // After a dash, a block mapping item and the lines below it.
+        assert_eq!(with_value("t:\n  - a: 1\n    b: 2\n  - c\n", 2, 5, "x").as_deref(), Some("t:\n  - x   \n\n  - c\n"));
+        // After a key, a flow collection running over lines.
+        assert_eq!(with_value("t: [a,\n  b]\nu: 1\n", 1, 4, "x").as_deref(), Some("t: x  \n    \nu: 1\n"));
+        // Inside a flow collection: up to the comma or bracket, a wider stand-in pushing on.
+        assert_eq!(with_value("t: [a, {b: 1}, c]\n", 1, 8, "x").as_deref(), Some("t: [a, x     , c]\n"));
+        assert_eq!(with_value("t: [a, 5]\n", 1, 8, "[]").as_deref(), Some("t: [a, []]\n"));
+        // On a line of its own: a mapping, and a sequence with its items at its own depth.
+        assert_eq!(with_value("t:\n  a: 1\n  b: 2\nu: 1\n", 2, 3, "x").as_deref(), Some("t:\n  x   \n\nu: 1\n"));
+        assert_eq!(with_value("t:\n  - a\n  # c\n  - b\nu: 1\n", 2, 3, "x").as_deref(), Some("t:\n  x  \n\n\nu: 1\n"));
+        // Line breaks are kept as written.
+        assert_eq!(with_value("t:\r\n  - {a: 1}\r\nu: 1\r\n", 2, 5, "x").as_deref(), Some("t:\r\n  - x     \r\nu: 1\r\n"));
+        assert_eq!(with_value("t: 1\n", 1, 3, "x"), None, "a space");
+        assert_eq!(with_value("a b: 1\n", 1, 3, "x"), None, "not after a key or a dash");
+        // What stands in for what serde expected; nothing for a struct, whose keys it lacks.
+        let stand_in = |m: &str| stand_in_for(m);
+        assert_eq!(stand_in("t: invalid type: map, expected a string at line 1 column 4").as_deref(), Some("x"));
+        assert_eq!(stand_in("t: invalid type: integer `5`, expected a sequence").as_deref(), Some("[]"));
+        assert_eq!(stand_in("c: unknown variant `24/7`, expected one of `it's`, `b` at line 2 column 3").as_deref(), Some("'it''s'"));
+        assert_eq!(stand_in("faq[0]: invalid type: string \"x\", expected struct E at line 2 column 5"), None);
+    }
+
+    #[test]
+    fn a_mistake_that_cannot_be_mended_stops_the_reading_and_is_reported_once() {
+        // A list item that should be a mapping has no stand-in (its required keys are unknown
+        // here) and is not cut (the items after it would be renumbered).
+        let yaml = "titel: typo\ntitle: T\nfaq:\n  - just text\n  - q: x\nbogus: 1\n";
         let (doc, found) = read_all::<Doc>("p.md", yaml, 0);
         assert_eq!(doc, None);
-        assert_eq!(found.iter().map(|d| (d.code, d.line)).collect::<Vec<_>>(), [("unknown-key", 1), ("wrong-type", 6)], "{found:#?}");
+        assert_eq!(found.iter().map(|d| (d.code, d.line)).collect::<Vec<_>>(), [("unknown-key", 1), ("wrong-type", 4)], "{found:#?}");
         // A text that reads at once gives no diagnostic.
         let (doc, found) = read_all::<Doc>("p.md", "title: fine\n", 0);
         assert_eq!((doc.map(|d| d.title), found.len()), (Some("fine".to_string()), 0));

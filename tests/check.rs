@@ -332,6 +332,43 @@ fn every_value_of_the_wrong_type_is_reported_in_one_run_in_plain_words() {
     // The owners are not looked up in front-matter that did not read: no `unknown-owner`.
 }
 
+/// A list item of the wrong type, and a required key of the wrong type inside a list item, no
+/// longer end the reading: each gets a stand-in of the expected type, so the items after it
+/// keep their numbers and every later mistake is reported in the same run.
+#[test]
+fn mistyped_list_items_and_required_keys_in_items_do_not_stop_the_reading() {
+    let text = acme_playbook_replacing(
+        "Body\n",
+        &[
+            ("responsible: [desk, acme-it]", "responsible: [desk, {name: acme-it}]"),
+            ("coverage: 24x7", "coverage: 24/7"),
+            (
+                "  security-monitoring: soc-team\n",
+                "  security-monitoring: soc-team\nfaq:\n  - q:\n      - Who first?\n    a: The desk.\n  - q: Then?\n    a: [eng]\ncolour: blue\n",
+            ),
+        ],
+    );
+    let (run, diags) = check(&site_with_page("acme.md", &text));
+    run.fails_with(1);
+    let found: Vec<(&str, (usize, usize), &str)> =
+        diags.iter().map(|d| (d.code.as_str(), (d.line, d.column), d.message.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            ("wrong-type", pos_of(&text, "{name: acme-it}"), "`responsible[1]` must be text, not a mapping in `workstreams.help-desk`"),
+            (
+                "wrong-type",
+                pos_of(&text, "24/7"),
+                "`coverage: 24/7` is not one of `business-hours`, `extended-hours`, `24x7` in `workstreams.help-desk`"
+            ),
+            ("wrong-type", pos_of(&text, "- Who first?"), "`q` must be text, not a list in `faq[0]`"),
+            ("wrong-type", pos_of(&text, "[eng]\ncolour"), "`a` must be text, not a list in `faq[1]`"),
+            ("unknown-key", pos_of(&text, "colour"), "unknown key `colour`"),
+        ],
+        "{diags:#?}"
+    );
+}
+
 /// Found using the product: with `unknown-key` turned down to a warning, a playbook with a
 /// foreign key was built with none of its front-matter (its title from the file name, no
 /// ownership table). It is built with the rest of its front-matter now.

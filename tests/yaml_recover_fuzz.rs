@@ -1,4 +1,4 @@
-//! Generated probes for `yaml_recover::read_all`, which reads front-matter past its unknown keys.
+//! Generated probes for `yaml_recover::read_all`, which reads front-matter past its mistakes.
 //! Its contract, checked on thousands of random front-matters with foreign keys put in random
 //! places (top level, inside a workstream's block or flow mapping, inside an FAQ entry, right
 //! after a sequence dash) with values of every shape (plain, quoted with commas, flow lists and
@@ -7,6 +7,10 @@
 //! - it never panics and always ends;
 //! - it reports each foreign key once, at its line and column;
 //! - what it reads is exactly what the same front-matter without those keys reads.
+//!
+//! And on thousands more with values of the wrong type in random places (in flow and block
+//! lists, under keys that want text or a name, required FAQ keys on lines of their own): each is
+//! reported at its place, none ends the reading, and nothing read from them is used.
 
 mod common;
 use common::Rng;
@@ -190,5 +194,73 @@ fn every_foreign_key_is_reported_at_its_place_and_the_rest_reads_as_without_it()
         assert_eq!(places, p.keys, "probe {n}: where the foreign keys are: {said:#?}\n{}", p.with);
         let read = read.unwrap_or_else(|| panic!("probe {n}: nothing read\n{}", p.with));
         assert_eq!(format!("{read:?}"), format!("{expected:?}"), "probe {n}: read otherwise than without the keys\n{}", p.with);
+    }
+}
+
+/// A random front-matter with values of the wrong type in random places (a list or mapping
+/// where text or a name is expected, a mistyped item inside a flow or block list, a required
+/// FAQ key's value on lines of its own), and where each wrong value starts.
+fn mistyped_probe(rng: &mut Rng) -> (String, Vec<(usize, usize)>) {
+    let mut text = String::new();
+    let mut places = Vec::new();
+    let odds = *rng.pick(&[&10, &30, &60]);
+    // Appends `good`, or `bad` with its wrong value starting `at` characters into it (a part
+    // with nothing to get wrong passes the same text twice).
+    let mut put = |rng: &mut Rng, good: &str, bad: &str, at: usize| {
+        if good != bad && rng.chance(odds) {
+            let line = text.matches('\n').count() + 1;
+            let column = text.len() - text.rfind('\n').map_or(0, |i| i + 1) + at + 1;
+            // A wrong value on a line of its own below its key starts on the next line.
+            let (line, column) = match bad[..at].rfind('\n') {
+                Some(nl) => (line + bad[..at].matches('\n').count(), at - nl),
+                None => (line, column),
+            };
+            places.push((line, column));
+            text.push_str(bad);
+        } else {
+            text.push_str(good);
+        }
+    };
+    put(rng, "title: A playbook\n", "title: [a, b]\n", 7);
+    match rng.below(2) {
+        0 => put(rng, "tags: [one, two]\n", "tags: [one, {t: 2}]\n", 12),
+        _ => put(rng, "tags:\n  - one\n  - two\n", "tags:\n  - {t: 1}\n  - two\n", 10),
+    }
+    put(rng, "workstreams:\n", "workstreams:\n", 0);
+    for ws in ["help-desk", "documentation", "reporting"] {
+        if rng.chance(50) {
+            put(rng, &format!("  {ws}:\n"), &format!("  {ws}:\n"), 0);
+            put(rng, "    accountable: desk\n", "    accountable: {x: 1}\n", 17);
+            put(rng, "    responsible: [desk, eng]\n", "    responsible: [desk, [eng]]\n", 24);
+            put(rng, "    handoff: Desk hands over.\n", "    handoff: [Desk, hands]\n", 13);
+        } else {
+            put(rng, &format!("  {ws}: {{accountable: eng, "), &format!("  {ws}: {{accountable: eng, "), 0);
+            put(rng, "consulted: [desk]}\n", "consulted: [[desk]]}\n", 12);
+        }
+    }
+    put(rng, "faq:\n", "faq:\n", 0);
+    for n in 0..3 {
+        if rng.chance(50) {
+            put(rng, &format!("  - q: Question {n}?\n"), &format!("  - q:\n      - Question {n}?\n"), 13);
+            put(rng, "    a: An answer.\n", "    a: {an: answer}\n", 7);
+        } else {
+            put(rng, "  - {q: 'Flow, question?', ", "  - {q: 'Flow, question?', ", 0);
+            put(rng, "a: Flow answer.}\n", "a: [Flow answer]}\n", 3);
+        }
+    }
+    (text, places)
+}
+
+#[test]
+fn every_value_of_the_wrong_type_is_reported_at_its_place_and_none_stops_the_reading() {
+    let mut rng = Rng::new(0x0057_A1D1_0000);
+    for n in 0..4_000 {
+        let (text, places) = mistyped_probe(&mut rng);
+        let (read, found) = demarcate::yaml_recover::read_all::<FrontMatter>("content/p.md", &text, 0);
+        let said: Vec<String> = found.iter().map(|d| format!("{}:{} {} {}", d.line, d.column, d.code, d.message)).collect();
+        assert!(found.iter().all(|d| d.code == "wrong-type"), "probe {n}: {said:#?}\n{text}");
+        let found_at: Vec<(usize, usize)> = found.iter().map(|d| (d.line, d.column)).collect();
+        assert_eq!(found_at, places, "probe {n}: where the wrong values are: {said:#?}\n{text}");
+        assert_eq!(read.is_some(), places.is_empty(), "probe {n}: a text with a wrong value is not used\n{text}");
     }
 }
