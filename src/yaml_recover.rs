@@ -39,6 +39,7 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
     let mut mistyped: Vec<String> = Vec::new();
     // Where a stand-in replaced a wrong value: a mistake there again is the stand-in's.
     let mut stood_in: Vec<(usize, usize)> = Vec::new();
+    let mut shifts: Vec<Shift> = Vec::new();
     loop {
         let err = match serde_yaml::from_str::<T>(&text) {
             Ok(value) => return ((mistyped.is_empty() && stood_in.is_empty()).then_some(value), found),
@@ -61,9 +62,10 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
             if stood_in.contains(&(line, d.column)) {
                 return (None, found);
             }
-            if let Some(t) = stand_in_for(&said).and_then(|value| with_value(&text, line, d.column, &value)) {
+            if let Some((t, shift)) = stand_in_for(&said).and_then(|value| with_value(&text, line, d.column, &value)) {
                 stood_in.push((line, d.column));
-                found.push(d);
+                found.push(as_written(d, &shifts, line_offset));
+                shifts.extend(shift);
                 text = std::borrow::Cow::Owned(t);
                 continue;
             }
@@ -84,7 +86,7 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
             }
             Some(cut)
         });
-        found.push(d);
+        found.push(as_written(d, &shifts, line_offset));
         match cut {
             Some(t) => text = std::borrow::Cow::Owned(t),
             None => return (None, found),
@@ -114,13 +116,33 @@ fn stand_in_for(message: &str) -> Option<String> {
     Some(value.to_string())
 }
 
+/// Where a stand-in wider than the value it replaced, inside a flow collection, moved the rest of
+/// its line: from column `from` of `line` on, the text is `by` characters right of the file.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Shift {
+    line: usize,
+    from: usize,
+    by: usize,
+}
+
+/// `d` (found in the mended text) with its column where it is in the file as written.
+fn as_written(mut d: Diagnostic, shifts: &[Shift], line_offset: usize) -> Diagnostic {
+    // Each shift is in the text as it was when made: undo the latest first.
+    for s in shifts.iter().rev() {
+        if d.line.checked_sub(line_offset) == Some(s.line) && d.column >= s.from {
+            d.column -= s.by;
+        }
+    }
+    d
+}
+
 /// `yaml` with the value starting at `line`:`column` (1-based, the column in characters)
 /// replaced by `value`, every line kept: the rest of the old value's first line becomes spaces
 /// and the lines below that belonged to it are emptied. The value is an item or an entry's value
 /// in a flow collection opened on its line (up to its comma or closing bracket), the value after
-/// a key or a sequence dash on its line, or a value on a line of its own. `None` for anything
-/// else.
-fn with_value(yaml: &str, line: usize, column: usize, value: &str) -> Option<String> {
+/// a key or a sequence dash on its line, or a value on a line of its own. With it, how the rest
+/// of the line moved if the stand-in is the wider. `None` for anything else.
+fn with_value(yaml: &str, line: usize, column: usize, value: &str) -> Option<(String, Option<Shift>)> {
     let line_start = if line == 1 { 0 } else { yaml.match_indices('\n').nth(line.checked_sub(2)?)?.0 + 1 };
     let first_line = yaml[line_start..].split_inclusive('\n').next()?;
     let at = line_start + first_line.char_indices().nth(column.checked_sub(1)?)?.0;
@@ -172,7 +194,10 @@ fn with_value(yaml: &str, line: usize, column: usize, value: &str) -> Option<Str
     let rest = &yaml[end..];
     let Some(below) = lines_below else {
         out.push_str(rest);
-        return Some(out);
+        // Only a value all on one line has something after it on that line to move.
+        let (wide, was) = (value.chars().count(), old.chars().count());
+        let shift = wide.checked_sub(was).filter(|&by| by > 0 && !old.contains('\n')).map(|by| Shift { line, from: column + wide, by });
+        return Some((out, shift));
     };
     // `end` is at the first line's break: keep it, then empty the lines the value went on to.
     let mut lines = rest.split_inclusive('\n');
@@ -190,7 +215,7 @@ fn with_value(yaml: &str, line: usize, column: usize, value: &str) -> Option<Str
                 });
         out.push_str(if in_value { line_ending(l) } else { l });
     }
-    Some(out)
+    Some((out, None))
 }
 
 /// Which lines below a block value's first line are still part of it.
@@ -424,6 +449,15 @@ mod tests {
         q: String,
         #[serde(default)]
         tags: Vec<String>,
+        #[serde(default)]
+        side: Option<Side>,
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    #[serde(rename_all = "kebab-case")]
+    enum Side {
+        ServiceProvider,
+        Client,
     }
 
     #[derive(serde::Deserialize, Debug, PartialEq)]
@@ -529,6 +563,10 @@ mod tests {
             found.iter().map(|d| (d.line, d.message.as_str())).collect::<Vec<_>>(),
             [(3, "`q` must be text, not a list in `faq[0]`"), (4, "`tags` must be a list, not the number 5 in `faq[1]`")]
         );
+        // After a stand-in wider than the wrong value (an enum's first name for `no`), the next
+        // mistake on its line is still placed where it is written.
+        let (_, found) = read_all::<Doc>("p.md", "title: T\nowner: {q: x, side: no, tags: 5}\n", 1);
+        assert_eq!(found.iter().map(|d| (d.line, d.column)).collect::<Vec<_>>(), [(3, 21), (3, 31)], "{found:#?}");
         // A required key that is really missing is.
         let (_, found) = read_all::<Doc>("p.md", "faq: []\n", 0);
         assert_eq!(found.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(), ["`title` is missing"]);
@@ -599,6 +637,7 @@ mod tests {
 
     #[test]
     fn a_stand_in_takes_the_wrong_value_s_place_and_every_line_stays() {
+        let with_value = |yaml: &str, line, column, value: &str| with_value(yaml, line, column, value).map(|(text, _)| text);
         // After a dash, a block mapping item and the lines below it.
         assert_eq!(with_value("t:\n  - a: 1\n    b: 2\n  - c\n", 2, 5, "x").as_deref(), Some("t:\n  - x   \n\n  - c\n"));
         // After a key, a flow collection running over lines.
@@ -612,6 +651,12 @@ mod tests {
         // Line breaks are kept as written.
         assert_eq!(with_value("t:\r\n  - {a: 1}\r\nu: 1\r\n", 2, 5, "x").as_deref(), Some("t:\r\n  - x     \r\nu: 1\r\n"));
         assert_eq!(with_value("t: 1\n", 1, 3, "x"), None, "a space");
+        // A wider stand-in in a flow collection says how far it moved the rest of its line.
+        let moved = |yaml: &str, column, value: &str| super::with_value(yaml, 1, column, value).and_then(|(_, shift)| shift);
+        assert_eq!(moved("t: [a, 5, b]\n", 8, "[]"), Some(Shift { line: 1, from: 10, by: 1 }));
+        assert_eq!(moved("t: [a, 55, b]\n", 8, "[]"), None, "as wide");
+        assert_eq!(moved("t: [a, {b: 1}]\n", 8, "x"), None, "narrower");
+        assert_eq!(moved("t: 5\n", 4, "[]"), None, "nothing after it in a block value");
         assert_eq!(with_value("a b: 1\n", 1, 3, "x"), None, "not after a key or a dash");
         // What stands in for what serde expected; nothing for a struct, whose keys it lacks.
         let stand_in = |m: &str| stand_in_for(m);
