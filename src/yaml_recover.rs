@@ -4,13 +4,14 @@
 //! serde stops at the first unknown or repeated key, or value of the wrong type. [`read_all`]
 //! reports it, mends the text and reads again, until the text reads or a mistake cannot be
 //! mended. An unknown or repeated key's entry is cut out. A wrong value gets a stand-in of the
-//! type serde expected (`x` for text, `[]` for a list, an enum's first name), so a required key
-//! is not then missing and the items after a mistyped list item keep their numbers; only a value
-//! whose type has required keys of its own (an FAQ entry) has its key cut instead. The mending
-//! keeps every line and column where it was (lines are emptied, the rest of a value or a flow
-//! mapping's entry becomes spaces; only a stand-in wider than a wrong value inside a flow
-//! collection moves the rest of its line), so each later diagnostic still points into the file
-//! as written.
+//! type serde expected (`x` for text, `[]` for a list, `{}` for a mapping, an enum's first
+//! name), so a required key is not then missing and the items after a mistyped list item keep
+//! their numbers; only where an empty mapping lacks a required key is the value's key cut
+//! instead (a list item, having no key, then stops the reading). The mending keeps every line
+//! and column where it was (lines are emptied, the rest of a value or a flow mapping's entry
+//! becomes spaces; a stand-in wider than a wrong value inside a flow collection moves the rest
+//! of its line, and a diagnostic found there is moved back), so each later diagnostic still
+//! points into the file as written.
 //!
 //! When only unknown and repeated keys were cut, what reads in the end is the file without them:
 //! the rest of the page is checked and, when `checks: {unknown-key: warning}` lets it build,
@@ -30,8 +31,8 @@ const MOST_CUT: usize = 100;
 
 /// Reads `yaml` (lines `line_offset + 1…` of `file`) as a `T`, with a diagnostic for each
 /// mistake found. `Some` when it read once its unknown and repeated keys were cut out; `None`
-/// when a value had the wrong type, or a mistake (broken syntax, an item that should have been
-/// a mapping) could not be mended and stopped it.
+/// when a value had the wrong type, or a mistake (broken syntax, a list item that should have
+/// been a mapping with a required key) could not be mended and stopped it.
 pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize) -> (Option<T>, Vec<Diagnostic>) {
     let mut text = std::borrow::Cow::Borrowed(yaml);
     let mut found: Vec<Diagnostic> = Vec::new();
@@ -40,6 +41,9 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
     // Where a stand-in replaced a wrong value: a mistake there again is the stand-in's.
     let mut stood_in: Vec<(usize, usize)> = Vec::new();
     let mut shifts: Vec<Shift> = Vec::new();
+    // The text before the latest `{}` stand-in, and where it went: a struct's stand-in lacks the
+    // struct's required keys, if it has any, and the wrong value's key is then cut instead.
+    let mut undo: Option<(String, usize, usize)> = None;
     loop {
         let err = match serde_yaml::from_str::<T>(&text) {
             Ok(value) => return ((mistyped.is_empty() && stood_in.is_empty()).then_some(value), found),
@@ -48,6 +52,18 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
         let said = err.to_string();
         let missing = said.split("missing field `").nth(1).and_then(|f| f.split('`').next());
         let d = yaml_error(file, &text, &err, line_offset);
+        let line = d.line.saturating_sub(line_offset);
+        // serde reads on from a stand-in, so a key it lacks is the very next mistake, placed at it.
+        if let Some((before, at_line, at_column)) = undo.take().filter(|&(_, l, c)| missing.is_some() && (l, c) == (line, d.column)) {
+            match cut_key_of_value(&before, at_line, at_column) {
+                Some((cut, key)) => {
+                    mistyped.push(key);
+                    text = std::borrow::Cow::Owned(cut);
+                    continue;
+                }
+                None => return (None, found),
+            }
+        }
         let cascade = match d.code {
             // The original text parsed (serde_yaml parses the whole document before reading
             // any of it), so a syntax error now would be one the cutting made: not the user's.
@@ -57,12 +73,15 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
         if !found.is_empty() && cascade {
             return (None, found);
         }
-        let line = d.line.saturating_sub(line_offset);
         if d.code == "wrong-type" && missing.is_none() && found.len() < MOST_CUT {
             if stood_in.contains(&(line, d.column)) {
                 return (None, found);
             }
-            if let Some((t, shift)) = stand_in_for(&said).and_then(|value| with_value(&text, line, d.column, &value)) {
+            let stand_in = stand_in_for(&said);
+            if let Some((t, shift)) = stand_in.as_deref().and_then(|value| with_value(&text, line, d.column, value)) {
+                if stand_in.as_deref() == Some("{}") {
+                    undo = Some((text.into_owned(), line, d.column));
+                }
                 stood_in.push((line, d.column));
                 found.push(as_written(d, &shifts, line_offset));
                 shifts.extend(shift);
@@ -70,22 +89,16 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
                 continue;
             }
         }
-        // Where the entry to cut starts: its key's line and column.
-        let key = match d.code {
-            "unknown-key" if d.width > 0 => Some((line, d.column)),
-            "wrong-type" if missing.is_none() => {
-                key_of_value(&text, line, d.column).map(|column| (line, column)).or_else(|| key_above(&text, line, d.column))
-            }
-            _ if is_repeated_key(&d) && d.width > 0 => Some((line, d.column)),
+        let cut = match d.code {
+            _ if found.len() >= MOST_CUT => None,
+            "unknown-key" if d.width > 0 => without_entry(&text, line, d.column),
+            "wrong-type" if missing.is_none() => cut_key_of_value(&text, line, d.column).map(|(cut, key)| {
+                mistyped.push(key);
+                cut
+            }),
+            _ if is_repeated_key(&d) && d.width > 0 => without_entry(&text, line, d.column),
             _ => None,
         };
-        let cut = key.filter(|_| found.len() < MOST_CUT).and_then(|(line, column)| {
-            let cut = without_entry(&text, line, column)?;
-            if d.code == "wrong-type" {
-                mistyped.push(key_at(&text, line, column));
-            }
-            Some(cut)
-        });
         found.push(as_written(d, &shifts, line_offset));
         match cut {
             Some(t) => text = std::borrow::Cow::Owned(t),
@@ -94,9 +107,17 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
     }
 }
 
+/// `yaml` without the entry of the key whose value starts at `line`:`column` (on the key's line
+/// or on lines of its own below it), and that key.
+fn cut_key_of_value(yaml: &str, line: usize, column: usize) -> Option<(String, String)> {
+    let (line, column) = key_of_value(yaml, line, column).map(|c| (line, c)).or_else(|| key_above(yaml, line, column))?;
+    Some((without_entry(yaml, line, column)?, key_at(yaml, line, column)))
+}
+
 /// A value of the type serde's `message` says it expected, to stand in for a wrong one: what it
-/// holds does not matter, since a text with a stand-in is never used. `None` for a type with
-/// required parts (a struct) or one it does not know: the wrong value's key is cut instead.
+/// holds does not matter, since a text with a stand-in is never used. An empty mapping for a
+/// struct, which serves if the struct has no required key. `None` for a type it does not know:
+/// the wrong value's key is cut instead.
 fn stand_in_for(message: &str) -> Option<String> {
     let expected = message.rsplit_once(", expected ")?.1;
     let expected = expected.rsplit_once(" at line ").map_or(expected, |(e, _)| e);
@@ -104,7 +125,7 @@ fn stand_in_for(message: &str) -> Option<String> {
         "a string" | "a name or a list of names" => "x",
         e if e.starts_with("an owner id") => "x",
         "a sequence" => "[]",
-        "a map" | "a mapping" => "{}",
+        e if e == "a map" || e == "a mapping" || e.starts_with("struct ") => "{}",
         "a boolean" => "true",
         "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" | "f32" | "f64" => "0",
         // One of an enum's names: `expected one of `a`, `b``, `expected `a` or `b``.
@@ -468,6 +489,16 @@ mod tests {
         faq: Vec<Entry>,
         #[serde(default)]
         owner: Option<Entry>,
+        #[serde(default)]
+        links: Vec<Link>,
+    }
+
+    /// A struct with no required key: an empty mapping stands in for it.
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Link {
+        #[serde(default)]
+        url: String,
     }
 
     #[test]
@@ -663,13 +694,25 @@ mod tests {
         assert_eq!(stand_in("t: invalid type: map, expected a string at line 1 column 4").as_deref(), Some("x"));
         assert_eq!(stand_in("t: invalid type: integer `5`, expected a sequence").as_deref(), Some("[]"));
         assert_eq!(stand_in("c: unknown variant `24/7`, expected one of `it's`, `b` at line 2 column 3").as_deref(), Some("'it''s'"));
-        assert_eq!(stand_in("faq[0]: invalid type: string \"x\", expected struct E at line 2 column 5"), None);
+        assert_eq!(stand_in("faq[0]: invalid type: string \"x\", expected struct E at line 2 column 5").as_deref(), Some("{}"));
+        assert_eq!(stand_in("d: invalid value: string \"x\", expected a date like 2026-01-31"), None);
+    }
+
+    #[test]
+    fn a_mapping_written_as_text_gets_an_empty_one_unless_it_lacks_required_keys_then_its_key_is_cut() {
+        let yaml = "title: T\nlinks:\n  - just text\n  - {url: [x]}\nowner: just text\nbogus: 1\n";
+        let (doc, found) = read_all::<Doc>("p.md", yaml, 0);
+        assert_eq!(doc, None);
+        let places: Vec<(&str, usize)> = found.iter().map(|d| (d.code, d.line)).collect();
+        assert_eq!(places, [("wrong-type", 3), ("wrong-type", 4), ("wrong-type", 5), ("unknown-key", 6)], "{found:#?}");
+        // `owner`'s empty mapping lacked its required `q`: that is not reported, `owner` was cut.
+        assert!(found.iter().all(|d| !d.message.contains("is missing")), "{found:#?}");
     }
 
     #[test]
     fn a_mistake_that_cannot_be_mended_stops_the_reading_and_is_reported_once() {
-        // A list item that should be a mapping has no stand-in (its required keys are unknown
-        // here) and is not cut (the items after it would be renumbered).
+        // A list item that should be a mapping with a required key: its empty stand-in lacks the
+        // key, and the item is not cut (the items after it would be renumbered).
         let yaml = "titel: typo\ntitle: T\nfaq:\n  - just text\n  - q: x\nbogus: 1\n";
         let (doc, found) = read_all::<Doc>("p.md", yaml, 0);
         assert_eq!(doc, None);

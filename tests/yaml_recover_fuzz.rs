@@ -9,8 +9,9 @@
 //! - what it reads is exactly what the same front-matter without those keys reads.
 //!
 //! And on thousands more with values of the wrong type in random places (in flow and block
-//! lists, under keys that want text or a name, required FAQ keys on lines of their own): each is
-//! reported at its place, none ends the reading, and nothing read from them is used.
+//! lists, under keys that want text or a name, an FAQ key's value on lines of its own, FAQ
+//! entries written as text): each is reported at its place, none ends the reading, and nothing
+//! read from them is used.
 
 mod common;
 use common::Rng;
@@ -198,8 +199,8 @@ fn every_foreign_key_is_reported_at_its_place_and_the_rest_reads_as_without_it()
 }
 
 /// A random front-matter with values of the wrong type in random places (a list or mapping
-/// where text or a name is expected, a mistyped item inside a flow or block list, a required
-/// FAQ key's value on lines of its own), and where each wrong value starts.
+/// where text or a name is expected, a mistyped item inside a flow or block list, an FAQ key's
+/// value on lines of its own, an FAQ entry written as text), and where each wrong value starts.
 fn mistyped_probe(rng: &mut Rng) -> (String, Vec<(usize, usize)>) {
     let mut text = String::new();
     let mut places = Vec::new();
@@ -242,7 +243,10 @@ fn mistyped_probe(rng: &mut Rng) -> (String, Vec<(usize, usize)>) {
     }
     put(rng, "faq:\n", "faq:\n", 0);
     for n in 0..3 {
-        if rng.chance(50) {
+        if rng.chance(20) {
+            // An entry written as text: an empty mapping stands in (an entry has no required key).
+            put(rng, "  - {q: Q, a: A}\n", &format!("  - Question {n}, written as text?\n"), 4);
+        } else if rng.chance(50) {
             put(rng, &format!("  - q: Question {n}?\n"), &format!("  - q:\n      - Question {n}?\n"), 13);
             put(rng, "    a: An answer.\n", "    a: {an: answer}\n", 7);
         } else {
