@@ -41,9 +41,10 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
     // Where a stand-in replaced a wrong value: a mistake there again is the stand-in's.
     let mut stood_in: Vec<(usize, usize)> = Vec::new();
     let mut shifts: Vec<Shift> = Vec::new();
-    // The text before the latest `{}` stand-in, and where it went: a struct's stand-in lacks the
-    // struct's required keys, if it has any, and the wrong value's key is then cut instead.
-    let mut undo: Option<(String, usize, usize)> = None;
+    // The text before the latest `{}` stand-in, where it went and whether it moved the rest of
+    // its line: a struct's stand-in lacks the struct's required keys, if it has any, and the
+    // wrong value's key is then cut instead.
+    let mut undo: Option<(String, usize, usize, bool)> = None;
     loop {
         let err = match serde_yaml::from_str::<T>(&text) {
             Ok(value) => return ((mistyped.is_empty() && stood_in.is_empty()).then_some(value), found),
@@ -54,7 +55,12 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
         let d = yaml_error(file, &text, &err, line_offset);
         let line = d.line.saturating_sub(line_offset);
         // serde reads on from a stand-in, so a key it lacks is the very next mistake, placed at it.
-        if let Some((before, at_line, at_column)) = undo.take().filter(|&(_, l, c)| missing.is_some() && (l, c) == (line, d.column)) {
+        if let Some((before, at_line, at_column, moved)) =
+            undo.take().filter(|&(_, l, c, _)| missing.is_some() && (l, c) == (line, d.column))
+        {
+            if moved {
+                shifts.pop();
+            }
             match cut_key_of_value(&before, at_line, at_column) {
                 Some((cut, key)) => {
                     mistyped.push(key);
@@ -80,7 +86,7 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
             let stand_in = stand_in_for(&said);
             if let Some((t, shift)) = stand_in.as_deref().and_then(|value| with_value(&text, line, d.column, value)) {
                 if stand_in.as_deref() == Some("{}") {
-                    undo = Some((text.into_owned(), line, d.column));
+                    undo = Some((text.into_owned(), line, d.column, shift.is_some()));
                 }
                 stood_in.push((line, d.column));
                 found.push(as_written(d, &shifts, line_offset));
@@ -707,6 +713,9 @@ mod tests {
         assert_eq!(places, [("wrong-type", 3), ("wrong-type", 4), ("wrong-type", 5), ("unknown-key", 6)], "{found:#?}");
         // `owner`'s empty mapping lacked its required `q`: that is not reported, `owner` was cut.
         assert!(found.iter().all(|d| !d.message.contains("is missing")), "{found:#?}");
+        // Taken back, a stand-in wider than the value no longer moves what follows on its line.
+        let (_, found) = read_all::<Doc>("p.md", "{title: T, owner: 5, faq: [{q: [y]}]}\n", 0);
+        assert_eq!(found.iter().map(|d| (d.line, d.column)).collect::<Vec<_>>(), [(1, 19), (1, 32)], "{found:#?}");
     }
 
     #[test]
