@@ -54,6 +54,17 @@ fn check(s: &Site) -> (Run, Vec<Diag>) {
     s.check_json(&[])
 }
 
+/// Checks a site whose one page, `acme.md`, is `text`: the check fails with `want` (each
+/// diagnostic's code, line and column, and message), in that order. Returns the diagnostics.
+fn check_finds(text: &str, want: &[(&str, (usize, usize), &str)]) -> Vec<Diag> {
+    let (run, diags) = check(&site_with_page("acme.md", text));
+    run.fails_with(1);
+    let found: Vec<(&str, (usize, usize), &str)> =
+        diags.iter().map(|d| (d.code.as_str(), (d.line, d.column), d.message.as_str())).collect();
+    assert_eq!(found, want, "{diags:#?}");
+    diags
+}
+
 /// Codes of `check::RULES`.
 fn rule_codes() -> Vec<String> {
     demarcate::check::RULES.iter().map(|(code, _, _)| code.to_string()).collect()
@@ -306,27 +317,22 @@ fn every_value_of_the_wrong_type_is_reported_in_one_run_in_plain_words() {
             ("  security-monitoring: soc-team\n", "  security-monitoring: {accountable: {soc-team: yes}}\n"),
         ],
     );
-    let (run, diags) = check(&site_with_page("acme.md", &text));
-    run.fails_with(1);
-    let found: Vec<(&str, (usize, usize), &str)> =
-        diags.iter().map(|d| (d.code.as_str(), (d.line, d.column), d.message.as_str())).collect();
-    assert_eq!(
-        found,
-        [
+    let diags = check_finds(
+        &text,
+        &[
             ("wrong-type", pos_of(&text, "heavy"), "`weight` must be a number, not the text \"heavy\""),
             ("unknown-key", pos_of(&text, "colour"), "unknown key `colour`"),
             (
                 "wrong-type",
                 pos_of(&text, "24/7"),
-                "`coverage: 24/7` is not one of `business-hours`, `extended-hours`, `24x7` in `workstreams.help-desk`"
+                "`coverage: 24/7` is not one of `business-hours`, `extended-hours`, `24x7` in `workstreams.help-desk`",
             ),
             (
                 "wrong-type",
                 pos_of(&text, "{soc-team: yes}"),
-                "`accountable` must be a name or a list of names, not a mapping in `workstreams.security-monitoring`"
+                "`accountable` must be a name or a list of names, not a mapping in `workstreams.security-monitoring`",
             ),
         ],
-        "{diags:#?}"
     );
     help_contains(&diags[2], "did you mean `24x7`?");
     // The owners are not looked up in front-matter that did not read: no `unknown-owner`.
@@ -348,24 +354,19 @@ fn mistyped_list_items_and_required_keys_in_items_do_not_stop_the_reading() {
             ),
         ],
     );
-    let (run, diags) = check(&site_with_page("acme.md", &text));
-    run.fails_with(1);
-    let found: Vec<(&str, (usize, usize), &str)> =
-        diags.iter().map(|d| (d.code.as_str(), (d.line, d.column), d.message.as_str())).collect();
-    assert_eq!(
-        found,
-        [
+    check_finds(
+        &text,
+        &[
             ("wrong-type", pos_of(&text, "{name: acme-it}"), "`responsible[1]` must be text, not a mapping in `workstreams.help-desk`"),
             (
                 "wrong-type",
                 pos_of(&text, "24/7"),
-                "`coverage: 24/7` is not one of `business-hours`, `extended-hours`, `24x7` in `workstreams.help-desk`"
+                "`coverage: 24/7` is not one of `business-hours`, `extended-hours`, `24x7` in `workstreams.help-desk`",
             ),
             ("wrong-type", pos_of(&text, "- Who first?"), "`q` must be text, not a list in `faq[0]`"),
             ("wrong-type", pos_of(&text, "[eng]\ncolour"), "`a` must be text, not a list in `faq[1]`"),
             ("unknown-key", pos_of(&text, "colour"), "unknown key `colour`"),
         ],
-        "{diags:#?}"
     );
 }
 
