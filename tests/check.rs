@@ -338,11 +338,12 @@ fn every_value_of_the_wrong_type_is_reported_in_one_run_in_plain_words() {
     // The owners are not looked up in front-matter that did not read: no `unknown-owner`.
 }
 
-/// A list item of the wrong type, and a required key of the wrong type inside a list item, no
-/// longer end the reading: each gets a stand-in of the expected type, so the items after it
-/// keep their numbers and every later mistake is reported in the same run.
+/// A list item of the wrong type no longer ends the reading: it gets a stand-in of the expected
+/// type, so the items after it keep their numbers and every later mistake (values of the wrong
+/// type inside FAQ entries, on their key's line or on lines of their own, and an unknown key) is
+/// reported in the same run.
 #[test]
-fn mistyped_list_items_and_required_keys_in_items_do_not_stop_the_reading() {
+fn a_mistyped_list_item_does_not_stop_the_reading() {
     let text = acme_playbook_replacing(
         "Body\n",
         &[

@@ -236,7 +236,8 @@ fn mistyped_probe(rng: &mut Rng) -> (String, Vec<(usize, usize)>) {
             put(rng, "    handoff: Desk hands over.\n", "    handoff: [Desk, hands]\n", 13);
         } else {
             put(rng, &format!("  {ws}: {{accountable: eng, "), &format!("  {ws}: {{accountable: eng, "), 0);
-            // Its stand-in, the first coverage there is, is wider: what follows keeps its place.
+            // The stand-in, the first coverage (`business-hours`), is wider than `always`: the
+            // next mistake on the line must still be placed where it is written.
             put(rng, "coverage: 24x7, ", "coverage: always, ", 10);
             put(rng, "consulted: [desk]}\n", "consulted: [[desk]]}\n", 12);
         }
