@@ -554,6 +554,15 @@ fn read_file(path: &Path, rel: &str, stamp: impl FnOnce(&std::fs::File) -> Optio
 
 const BYTE_ORDER_MARK: &[u8] = "\u{feff}".as_bytes();
 
+/// A page's text given as text (an edit `serve` saw), without a byte order mark, as
+/// [`source_text`] keeps it.
+pub(crate) fn without_byte_order_mark(raw: String) -> String {
+    match raw.strip_prefix('\u{feff}') {
+        Some(text) => text.to_string(),
+        None => raw,
+    }
+}
+
 /// A page's text: its bytes as UTF-8, without a byte order mark.
 pub(crate) fn source_text(mut bytes: Vec<u8>, rel: &str) -> Result<String, Diagnostic> {
     if bytes.starts_with(BYTE_ORDER_MARK) {

@@ -25,8 +25,9 @@ use serde::de::DeserializeOwned;
 use crate::config::yaml_error;
 use crate::diagnostics::Diagnostic;
 
-/// The most mistakes cut out of one file before giving up on reading it (a file of nothing but
-/// foreign keys, such as a large migrated data file, would otherwise be read once per key).
+/// The most mistakes mended (cut out or stood in for) in one file before giving up on reading it
+/// (a file of nothing but foreign keys, such as a large migrated data file, would otherwise be
+/// read once per key).
 const MOST_CUT: usize = 100;
 
 /// Reads `yaml` (lines `line_offset + 1…` of `file`) as a `T`, with a diagnostic for each
@@ -83,7 +84,7 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
             if stood_in.contains(&(line, d.column)) {
                 return (None, found);
             }
-            let stand_in = stand_in_for(&said);
+            let stand_in = crate::yaml_words::stand_in(&said);
             if let Some((t, shift)) = stand_in.as_deref().and_then(|value| with_value(&text, line, d.column, value)) {
                 if stand_in.as_deref() == Some("{}") {
                     undo = Some((text.into_owned(), line, d.column, shift.is_some()));
@@ -118,29 +119,6 @@ pub fn read_all<T: DeserializeOwned>(file: &str, yaml: &str, line_offset: usize)
 fn cut_key_of_value(yaml: &str, line: usize, column: usize) -> Option<(String, String)> {
     let (line, column) = key_of_value(yaml, line, column).map(|c| (line, c)).or_else(|| key_above(yaml, line, column))?;
     Some((without_entry(yaml, line, column)?, key_at(yaml, line, column)))
-}
-
-/// A value of the type serde's `message` says it expected, to stand in for a wrong one: what it
-/// holds does not matter, since a text with a stand-in is never used. An empty mapping for a
-/// struct, which serves if the struct has no required key. `None` for a type it does not know:
-/// the wrong value's key is cut instead.
-fn stand_in_for(message: &str) -> Option<String> {
-    let expected = message.rsplit_once(", expected ")?.1;
-    let expected = expected.rsplit_once(" at line ").map_or(expected, |(e, _)| e);
-    let value = match expected {
-        "a string" | "a name or a list of names" => "x",
-        e if e.starts_with("an owner id") => "x",
-        "a sequence" => "[]",
-        e if e == "a map" || e == "a mapping" || e.starts_with("struct ") => "{}",
-        "a boolean" => "true",
-        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" | "f32" | "f64" => "0",
-        // One of an enum's names: `expected one of `a`, `b``, `expected `a` or `b``.
-        list => {
-            let first = crate::yaml_words::backticked(list).next()?;
-            return Some(format!("'{}'", first.replace('\'', "''")));
-        }
-    };
-    Some(value.to_string())
 }
 
 /// Where a stand-in wider than the value it replaced, inside a flow collection, moved the rest of
@@ -696,7 +674,7 @@ mod tests {
         assert_eq!(moved("t: 5\n", 4, "[]"), None, "nothing after it in a block value");
         assert_eq!(with_value("a b: 1\n", 1, 3, "x"), None, "not after a key or a dash");
         // What stands in for what serde expected; nothing for a struct, whose keys it lacks.
-        let stand_in = |m: &str| stand_in_for(m);
+        let stand_in = |m: &str| crate::yaml_words::stand_in(m);
         assert_eq!(stand_in("t: invalid type: map, expected a string at line 1 column 4").as_deref(), Some("x"));
         assert_eq!(stand_in("t: invalid type: integer `5`, expected a sequence").as_deref(), Some("[]"));
         assert_eq!(stand_in("c: unknown variant `24/7`, expected one of `it's`, `b` at line 2 column 3").as_deref(), Some("'it''s'"));

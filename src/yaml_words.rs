@@ -1,6 +1,7 @@
 //! serde's wording of a value of the wrong type (`tags: invalid type: map, expected a name or
 //! a list of names`, `weight: … expected f64`) put in the words of the people who write
-//! playbooks: which key, what it must be, what it is, and for a misspelt choice the nearest one.
+//! playbooks: which key, what it must be, what it is, and for a misspelt choice the nearest one;
+//! and a value of the kind serde expected, for `yaml_recover` to put in a wrong one's place.
 
 use crate::diagnostics::did_you_mean;
 
@@ -40,17 +41,68 @@ pub fn backticked(list: &str) -> impl Iterator<Item = &str> {
     list.split('`').skip(1).step_by(2)
 }
 
+/// The kinds of value serde names after "expected" for the types it knows.
+enum Kind<'a> {
+    Number,
+    WholeNumber,
+    Boolean,
+    Text,
+    List,
+    /// A map, or a struct (which may have required keys).
+    Mapping,
+    /// Anything else: a type's own wording (`a name or a list of names`), an enum's names.
+    Other(&'a str),
+}
+
+fn kind(expected: &str) -> Kind<'_> {
+    match expected {
+        "f64" | "f32" => Kind::Number,
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => Kind::WholeNumber,
+        "a boolean" => Kind::Boolean,
+        "a string" => Kind::Text,
+        "a sequence" => Kind::List,
+        "a map" => Kind::Mapping,
+        other if other.starts_with("struct ") => Kind::Mapping,
+        other => Kind::Other(other),
+    }
+}
+
 /// serde's name for what a value must be, in plain words.
 fn expected_words(expected: &str) -> String {
-    match expected {
-        "f64" | "f32" => "a number".into(),
-        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".into(),
-        "a boolean" => "`true` or `false`".into(),
-        "a string" => "text".into(),
-        "a sequence" => "a list".into(),
-        "a map" => "a mapping of keys to values".into(),
-        other => other.strip_prefix("struct ").map_or_else(|| other.to_string(), |_| "a mapping of keys to values".into()),
+    match kind(expected) {
+        Kind::Number => "a number".into(),
+        Kind::WholeNumber => "a whole number".into(),
+        Kind::Boolean => "`true` or `false`".into(),
+        Kind::Text => "text".into(),
+        Kind::List => "a list".into(),
+        Kind::Mapping => "a mapping of keys to values".into(),
+        Kind::Other(other) => other.to_string(),
     }
+}
+
+/// A value of the type serde's `message` says it expected, to stand in for a wrong one (see
+/// `yaml_recover`): an empty one of its kind, `x` for text or a name, an enum's first name.
+/// `None` for a type whose wording it does not know.
+pub fn stand_in(message: &str) -> Option<String> {
+    let expected = message.rsplit_once(", expected ")?.1;
+    let expected = expected.rsplit_once(" at line ").map_or(expected, |(e, _)| e);
+    let value = match kind(expected) {
+        Kind::Number | Kind::WholeNumber => "0",
+        Kind::Boolean => "true",
+        Kind::Text => "x",
+        Kind::List => "[]",
+        Kind::Mapping => "{}",
+        // The wording of demarcate's own shapes (`yaml_shapes`, `content`).
+        Kind::Other("a name or a list of names") => "x",
+        Kind::Other(e) if e.starts_with("an owner id") => "x",
+        Kind::Other("a mapping") => "{}",
+        // One of an enum's names: `expected one of `a`, `b``, `expected `a` or `b``.
+        Kind::Other(list) => {
+            let first = backticked(list).next()?;
+            return Some(format!("'{}'", first.replace('\'', "''")));
+        }
+    };
+    Some(value.to_string())
 }
 
 /// serde's name for what a value is, in plain words (`string "heavy"` → `the text "heavy"`).

@@ -27,10 +27,7 @@ impl Site {
     }
 
     fn refresh_body_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<bool> {
-        let raw = match raw.strip_prefix('\u{feff}') {
-            Some(r) => r.to_string(),
-            None => raw,
-        };
+        let raw = content::without_byte_order_mark(raw);
         let (fm_range, fm_line, body_start, body_line) = content::split_front_matter(&raw).ok()?;
         let page = &self.pages[i];
         if content::text_hash(raw[fm_range.clone()].as_bytes()) != page.yaml_hash || !self.visible[i] {
@@ -137,10 +134,7 @@ impl Site {
     }
 
     fn refresh_front_matter_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<Affected> {
-        let raw = match raw.strip_prefix('\u{feff}') {
-            Some(r) => r.to_string(),
-            None => raw,
-        };
+        let raw = content::without_byte_order_mark(raw);
         let old = &self.pages[i];
         if !self.visible[i] {
             return None;
