@@ -213,6 +213,40 @@ fn owners_index_lists_every_owner_by_party() {
     }
 }
 
+/// The party page counts, per owner and workstream, the rows that give each of A, R, C and I,
+/// and the rows that put the owner on call (escalation path or after hours) as E: an owner only
+/// on call would otherwise show a row of zeros.
+#[test]
+fn party_pages_count_each_owners_roles_per_workstream() {
+    let s = built();
+    let html = s.read("site/parties/msp/index.html");
+    for owner in ["desk", "eng"] {
+        let at = html.find(&format!("<section class=\"sub-block\" aria-labelledby=\"party-owner-{owner}\"")).expect(owner);
+        let section = element_at(&html, at);
+        let mut want: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
+        for row in &ROWS {
+            let roles = roles_of(row, owner);
+            if roles.is_empty() {
+                continue;
+            }
+            let n = want.entry(row.ws).or_default();
+            for (k, role) in ["accountable", "responsible", "consulted", "informed"].iter().enumerate() {
+                n[k] += usize::from(roles.contains(role));
+            }
+            n[4] += usize::from(roles.contains("escalation") || roles.contains("after-hours"));
+        }
+        let mut got: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
+        for tr in table_rows(section).into_iter().filter(|tr| tr.contains("scope=\"row\"")) {
+            let ws = tr.split("#owner-ws-").nth(1).and_then(|r| r.split('"').next()).expect(tr);
+            let nums: Vec<usize> = tr.split("<td class=\"num\">").skip(1).map(|c| c.split('<').next().unwrap().parse().unwrap()).collect();
+            got.insert(ws, nums.try_into().expect(tr));
+        }
+        assert_eq!(got, want, "{owner}'s counts on the party page");
+        let heading = format!("{} workstream{}", want.len(), if want.len() == 1 { "" } else { "s" });
+        assert!(section.contains(&format!("<span class=\"count\">{heading}</span>")), "{owner}: {section}");
+    }
+}
+
 #[test]
 fn playbook_rows_carry_ws_ids_and_link_their_owners() {
     let s = built();

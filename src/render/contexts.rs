@@ -330,6 +330,9 @@ pub(super) struct Counts {
     pub r: usize,
     pub c: usize,
     pub i: usize,
+    /// On the escalation path or after hours (only there, an owner would count 0 in each of the
+    /// four RACI roles: a row of zeros).
+    pub e: usize,
 }
 
 impl Counts {
@@ -338,9 +341,10 @@ impl Counts {
         self.r += usize::from(roles & role::RESPONSIBLE != 0);
         self.c += usize::from(roles & role::CONSULTED != 0);
         self.i += usize::from(roles & role::INFORMED != 0);
+        self.e += usize::from(roles & (role::ESCALATION | role::AFTER_HOURS) != 0);
     }
     fn value(self) -> Value {
-        obj!("a": self.a, "r": self.r, "c": self.c, "i": self.i)
+        obj!("a": self.a, "r": self.r, "c": self.c, "i": self.i, "e": self.e)
     }
 }
 

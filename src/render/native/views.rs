@@ -524,14 +524,19 @@ fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
         h.raw("\n  <section class=\"sub-block\" aria-labelledby=\"party-owner-").text(oid).raw("\">\n    <h3 id=\"party-owner-").text(oid);
         h.raw("\"><a href=\"");
         owner_href(h, refs, o);
-        h.raw("\">").text(&owner.name).raw("</a> <span class=\"count\">").num(per_ws.len()).raw(" workstreams</span></h3>");
+        h.raw("\">")
+            .text(&owner.name)
+            .raw("</a> <span class=\"count\">")
+            .num(per_ws.len())
+            .raw(if per_ws.len() == 1 { " workstream" } else { " workstreams" })
+            .raw("</span></h3>");
         if per_ws.is_empty() {
             h.raw("\n    <p class=\"muted\">No roles held.</p>");
         } else {
             h.raw("\n    <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"party-owner-").text(oid);
-            h.raw("-caption\" tabindex=\"0\">\n      <table class=\"data compact\">\n        <caption id=\"party-owner-").text(oid);
+            h.raw("-caption\" tabindex=\"0\">\n      <table class=\"data compact counts\">\n        <caption id=\"party-owner-").text(oid);
             h.raw("-caption\" class=\"visually-hidden\">Workstreams held by ").text(&owner.name);
-            h.raw(", with how many playbooks give each role</caption>\n        <thead>\n          <tr><th scope=\"col\">Workstream</th><th scope=\"col\" class=\"num\"><abbr title=\"Accountable\">A</abbr></th><th scope=\"col\" class=\"num\"><abbr title=\"Responsible\">R</abbr></th><th scope=\"col\" class=\"num\"><abbr title=\"Consulted\">C</abbr></th><th scope=\"col\" class=\"num\"><abbr title=\"Informed\">I</abbr></th></tr>\n        </thead>\n        <tbody>");
+            h.raw(", with how many playbooks give each role</caption>\n        <thead>\n          <tr><th scope=\"col\">Workstream</th><th scope=\"col\" class=\"num\"><abbr title=\"Accountable\">A</abbr></th><th scope=\"col\" class=\"num\"><abbr title=\"Responsible\">R</abbr></th><th scope=\"col\" class=\"num\"><abbr title=\"Consulted\">C</abbr></th><th scope=\"col\" class=\"num\"><abbr title=\"Informed\">I</abbr></th><th scope=\"col\" class=\"num\"><abbr title=\"On the escalation path or after hours\">E</abbr></th></tr>\n        </thead>\n        <tbody>");
             for (w, c, page) in per_ws {
                 h.raw("\n          <tr>\n            <th scope=\"row\"><a href=\"");
                 owner_href(h, refs, o);
@@ -545,6 +550,7 @@ fn party_content(h: &mut Html, site: &Site, refs: &Refs, p: usize, url: &str) {
                     .raw("</a></th>\n            <td class=\"num\">")
                     .num(c.a);
                 h.raw("</td><td class=\"num\">").num(c.r).raw("</td><td class=\"num\">").num(c.c).raw("</td><td class=\"num\">").num(c.i);
+                h.raw("</td><td class=\"num\">").num(c.e);
                 h.raw("</td>\n          </tr>");
             }
             h.raw("\n        </tbody>\n      </table>\n    </div>");
