@@ -96,13 +96,27 @@ pub fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Whether `s` is a day of the calendar written YYYY-MM-DD: digits only (no sign), and a day
+/// the month has (`2026-02-30` is not one, nor `2025-02-29`).
 pub fn valid_date(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
-    matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let digits = &s[r];
+        digits.bytes().all(|c| c.is_ascii_digit()).then(|| digits.parse().ok())?
+    };
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else { return false };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
 }
 
 pub fn run(site: &Site) -> Vec<Diagnostic> {
@@ -418,6 +432,18 @@ mod tests {
         assert!(valid_date("2026-11-27"));
         assert!(!valid_date("2026-13-01"));
         assert!(!valid_date("27/11/2026"));
+        // The days a month has, leap years included; digits only.
+        assert!(!valid_date("2026-02-30"));
+        assert!(!valid_date("2025-04-31"));
+        assert!(!valid_date("2025-02-29"));
+        assert!(valid_date("2024-02-29"));
+        assert!(valid_date("2000-02-29"));
+        assert!(!valid_date("1900-02-29"));
+        assert!(valid_date("2026-12-31"));
+        assert!(!valid_date("2026-00-10"));
+        assert!(!valid_date("2026-01-00"));
+        assert!(!valid_date("+026-+1-+1"));
+        assert!(!valid_date("2026-1 -01"));
     }
 
     #[test]
