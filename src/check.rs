@@ -37,6 +37,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("invalid-date", Severity::Error, "a date that is not YYYY-MM-DD"),
     ("template-error", Severity::Error, "a template that fails to parse or render"),
     ("unknown-theme", Severity::Error, "`theme:` names a folder that does not exist"),
+    (
+        "invalid-id",
+        Severity::Error,
+        "a party, owner or workstream id that cannot name a page's folder (`..`, `a/b`, a space), or a slug with no letter or digit",
+    ),
     ("duplicate-alias", Severity::Error, "an owner alias that is already another owner's id or alias"),
     ("duplicate-registry", Severity::Error, "a registry both in demarcate.yaml and in its own file"),
     ("no-config", Severity::Error, "no demarcate.yaml in the site folder"),
@@ -65,6 +70,7 @@ pub const FIXED: &[&str] = &[
     "duplicate-key",
     "template-error",
     "duplicate-registry",
+    "invalid-id",
     "no-config",
     "no-content",
     "invalid-utf8",
@@ -186,6 +192,13 @@ pub fn check_page(site: &Site, i: usize, today: &str, required: &[usize], out: &
                     .at(idx.value(&[key], date)),
             );
         }
+    }
+    if let Some(slug) = fm.slug.as_deref().filter(|s| !s.trim().is_empty() && slug::slugify(s).is_empty()) {
+        out.push(
+            Diagnostic::error("invalid-id", file, format!("`slug: {slug}` has no letter or digit to make a URL of"))
+                .at(idx.value(&["slug"], slug))
+                .help("write the slug with letters or digits, such as `co-managed`; without one the page keeps its file's name"),
+        );
     }
     for (n, f) in fm.faq.iter().enumerate() {
         let q_empty = f.q.as_deref().is_none_or(|q| q.trim().is_empty());

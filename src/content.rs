@@ -780,18 +780,18 @@ pub fn url_path(rel: &str, slug: Option<&str>) -> String {
     let stem = name.strip_suffix(".md").unwrap_or(name);
     let stem = stem.strip_suffix(".html").unwrap_or(stem);
     let mut parts: Vec<String> = dir.split('/').filter(|s| !s.is_empty()).map(url_segment).collect();
+    // A slug with no letter or digit (`.`, `!!!`) slugifies to nothing: the page keeps its
+    // file's name (and `check` reports the slug) instead of getting an empty URL segment.
+    let slug = slug.map(slug::slugify).filter(|s| !s.is_empty());
     if stem == "_index" || stem == "index" {
-        if let Some(s) = slug.filter(|s| !s.trim().is_empty())
+        if let Some(s) = slug
             && !parts.is_empty()
         {
             parts.pop();
-            parts.push(slug::slugify(s));
+            parts.push(s);
         }
     } else {
-        match slug.filter(|s| !s.trim().is_empty()) {
-            Some(s) => parts.push(slug::slugify(s)),
-            None => parts.push(url_segment(stem)),
-        }
+        parts.push(slug.unwrap_or_else(|| url_segment(stem)));
     }
     if parts.is_empty() { String::new() } else { format!("{}/", parts.join("/")) }
 }
@@ -1160,6 +1160,11 @@ mod tests {
         assert_eq!(url_path("_index.md", None), "");
         assert_eq!(url_path("a/b.md", Some("Better Name")), "a/better-name/");
         assert_eq!(url_path("manual/alerts.html.md", None), "manual/alerts/");
+        // A slug that slugifies to nothing is no slug: never an empty segment (`a//`).
+        for nothing in [".", "..", "/", "!!!", " "] {
+            assert_eq!(url_path("a/b.md", Some(nothing)), "a/b/", "{nothing:?}");
+            assert_eq!(url_path("a/_index.md", Some(nothing)), "a/", "{nothing:?}");
+        }
     }
 
     #[test]

@@ -226,8 +226,21 @@ impl DiskOutput {
     }
 }
 
+/// Refuses a path that would leave the output folder or name it whole (`..`, a root, an empty
+/// part): the last guard behind the checks on ids and slugs, which make the paths of pages.
+fn inside_output(path: &str) -> io::Result<()> {
+    let parts_ok = !path.is_empty() && path.split('/').all(|part| !part.is_empty() && part != "." && part != "..");
+    let plain = Path::new(path).components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    if parts_ok && plain {
+        Ok(())
+    } else {
+        Err(io::Error::new(io::ErrorKind::InvalidInput, format!("`{path}` is not a file inside the output folder")))
+    }
+}
+
 impl Sink for DiskOutput {
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
+        inside_output(path)?;
         let full = self.staging.join(path);
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent)?;
@@ -241,6 +254,7 @@ impl Sink for DiskOutput {
 
     fn put_streamed(&self, path: &str, write: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>) -> io::Result<()> {
         use std::io::Write;
+        inside_output(path)?;
         let full = self.staging.join(path);
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent)?;
@@ -778,6 +792,7 @@ impl UpdateOutput {
 
 impl Sink for UpdateOutput {
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
+        inside_output(path)?;
         let first = self.note_made(path);
         if let Some(stamp) = holds_exactly(&self.root.join(path), &bytes) {
             // An earlier put of this path (a page, then an asset at its path) must not replace
@@ -803,6 +818,7 @@ impl Sink for UpdateOutput {
     /// Written to its temporary as it comes (an export can be hundreds of megabytes); when
     /// comparing and it equals the file in place, the temporary goes again.
     fn put_streamed(&self, path: &str, write: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>) -> io::Result<()> {
+        inside_output(path)?;
         let made = self.note_made(path);
         let (tmp, target) = self.temp_for(path)?;
         let written = std::fs::File::create(&tmp).and_then(|file| {
@@ -910,6 +926,22 @@ pub fn empty_trash(trash: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_path_leaves_the_output_folder() {
+        for ok in ["index.html", "owners/noc/index.html", "a.b/c"] {
+            assert!(inside_output(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "/etc/x", "../x/index.html", "owners/../../x", "owners//x", "owners/./x", "owners/.."] {
+            assert!(inside_output(bad).is_err(), "{bad}");
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = DiskOutput::begin(&dir.path().join("site")).expect("begin");
+        let err = out.put("owners/../../../escaped/index.html", b"x".to_vec()).expect_err("refused");
+        assert!(err.to_string().contains("not a file inside the output folder"), "{err}");
+        assert!(!dir.path().join("escaped").exists() && !dir.path().parent().expect("parent").join("escaped").exists());
+        out.abandon();
+    }
 
     #[test]
     fn a_build_past_the_write_behind_threshold_commits_every_file_whole_and_abandon_removes_them() {

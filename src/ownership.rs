@@ -73,6 +73,7 @@ impl Registry {
         let workstreams: Vec<(String, Workstream)> = c.workstreams.entries.clone();
         let party_lookup: HashMap<String, usize> = parties.iter().enumerate().map(|(i, (id, _))| (id.to_lowercase(), i)).collect();
         let owners_at = cfg.owners_src.positions();
+        unsafe_ids(cfg, diags);
         let mut owner_lookup = HashMap::default();
         for (i, (id, o)) in owners.iter().enumerate() {
             owner_lookup.insert(id.to_lowercase(), i);
@@ -153,6 +154,48 @@ impl Registry {
         let names = self.workstreams.iter().flat_map(|(id, w)| std::iter::once(id.as_str()).chain(w.aliases.iter().map(|a| a.as_str())));
         did_you_mean(name, names).map(|s| format!("did you mean `{s}`?"))
     }
+}
+
+/// An id names its page's folder (`/owners/<id>/`, `/parties/<id>/`, `/workstreams/<id>/`) and
+/// anchors (`#ws-<id>`): one that is not a plain path segment would land a page outside its
+/// folder, or outside the output (`../..`), or break its links. Each is an error at its key.
+fn unsafe_ids(cfg: &SiteConfig, diags: &mut Vec<Diagnostic>) {
+    let c = &cfg.config;
+    let registries = [
+        ("party", "parties", &cfg.parties_src, c.parties.entries.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>()),
+        ("owner", "owners", &cfg.owners_src, c.owners.entries.iter().map(|(id, _)| id.as_str()).collect()),
+        ("workstream", "workstreams", &cfg.workstreams_src, c.workstreams.entries.iter().map(|(id, _)| id.as_str()).collect()),
+    ];
+    for (what, folder, src, ids) in registries {
+        let mut at = None;
+        for id in ids {
+            let Some(problem) = id_problem(id) else { continue };
+            let pos = at.get_or_insert_with(|| src.positions()).key(&[id]);
+            diags.push(
+                Diagnostic::error(
+                    "invalid-id",
+                    src.file.as_str(),
+                    format!("{what} id `{id}` cannot name its page (/{folder}/{id}/): {problem}"),
+                )
+                .at(pos)
+                .help("write ids with letters, digits, `-`, `_` and `.` (not first), such as `service-desk`"),
+            );
+        }
+    }
+}
+
+/// Why `id` cannot be one segment of a URL path and a folder name, if it cannot.
+pub fn id_problem(id: &str) -> Option<String> {
+    let Some(first) = id.chars().next() else { return Some("it is empty".into()) };
+    if first == '.' {
+        return Some("it starts with `.`".into());
+    }
+    let odd = id.chars().find(|&c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))?;
+    Some(match odd {
+        ' ' => "it has a space".into(),
+        c if c.is_whitespace() || c.is_control() => format!("it has the character U+{:04X}", u32::from(c)),
+        c => format!("it has `{c}`"),
+    })
 }
 
 /// The role an owner plays in one assignment; a bit set so one owner can hold several.

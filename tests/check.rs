@@ -106,6 +106,7 @@ const COVERED: &[&str] = &[
     "special-file",
     "shadowed-page",
     "unknown-theme",
+    "invalid-id",
     "duplicate-alias",
     "duplicate-registry",
     "no-config",
@@ -1763,6 +1764,61 @@ fn unknown_theme_points_at_the_theme_key() {
     run.fails_with(1);
     let d = one(&diags, "unknown-theme");
     at(d, "demarcate.yaml", pos_of(&cfg, "theme: fancy").0);
+}
+
+/// Ids name the folders of the generated pages: an id that climbs out (`../..`), splits into
+/// folders or holds a space is an error at its key, and the build writes nothing, inside the
+/// output folder or out of it.
+#[test]
+fn an_id_that_cannot_name_a_folder_is_invalid_id_and_nothing_is_written() {
+    let cfg = config_replacing(&[
+        ("  soc-team: {", "  ../../../escaped: {name: Odd, party: northwind, contact: o@n.example}\n  soc-team: {"),
+        ("  soc: {name: SOC Vendor", "  a/b: {name: Split, kind: vendor}\n  soc: {name: SOC Vendor"),
+        ("  reporting: {name: Reporting}", "  reporting: {name: Reporting}\n  month end: {name: Month end}"),
+    ]);
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n").replace("consulted: [eng]", "consulted: [eng, ../../../escaped]"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let found: Vec<(usize, &str)> = diags.iter().filter(|d| d.code == "invalid-id").map(|d| (d.line, d.message.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            (pos_of(&cfg, "a/b:").0, "party id `a/b` cannot name its page (/parties/a/b/): it has `/`"),
+            (
+                pos_of(&cfg, "../../../escaped:").0,
+                "owner id `../../../escaped` cannot name its page (/owners/../../../escaped/): it starts with `.`"
+            ),
+            (pos_of(&cfg, "month end:").0, "workstream id `month end` cannot name its page (/workstreams/month end/): it has a space"),
+        ],
+        "{diags:#?}"
+    );
+    assert!(diags.iter().all(|d| d.code != "invalid-id" || d.file == "demarcate.yaml"));
+    let build = s.run(&["build"]);
+    build.fails_with(1);
+    assert!(!s.path().join("site").exists(), "a failed build writes no site");
+    assert!(!s.path().parent().expect("parent").join("escaped").exists() && !s.path().join("escaped").exists());
+}
+
+/// A slug with no letter or digit slugifies to nothing: reported at its value, and the page
+/// keeps its file's name rather than an empty URL segment (`/clients//`) that could land on the
+/// section's page.
+#[test]
+fn a_slug_with_no_letter_or_digit_is_invalid_id_and_the_page_keeps_its_name() {
+    let text = acme_playbook("Acme", "Hi.\n").replacen("---\n", "---\nslug: \"!!!\"\n", 1);
+    let s = Site::with_config();
+    s.file("content/clients/acme.md", &text);
+    s.file("content/clients/_index.md", "---\ntitle: Clients\n---\nAll of them.\n");
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "invalid-id");
+    at_col(d, "content/clients/acme.md", pos_of(&text, "!!!"));
+    assert_eq!(d.message, "`slug: !!!` has no letter or digit to make a URL of");
+    // invalid-id cannot be turned down, so the URL the page falls back to is seen in the
+    // loaded model (what `serve` previews): its file's name.
+    let Ok(site) = demarcate::site::Site::load(s.path(), &Default::default()) else { panic!("the site loads") };
+    let page = site.pages.iter().find(|p| p.rel == "clients/acme.md").expect("page");
+    assert_eq!(page.path, "clients/acme/");
 }
 
 #[test]
