@@ -39,7 +39,7 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// Override base_url from demarcate.yaml.
-        #[arg(long)]
+        #[arg(long, value_parser = absolute_url)]
         base_url: Option<String>,
         /// Include pages marked `draft: true`.
         #[arg(long)]
@@ -125,6 +125,14 @@ impl From<AudienceArg> for Audience {
             AudienceArg::Internal => Audience::Internal,
             AudienceArg::Client => Audience::Client,
         }
+    }
+}
+
+/// `--base-url`, refused as a usage error when it is not a site's address.
+fn absolute_url(value: &str) -> Result<String, String> {
+    match demarcate::site::base_url_problem(value) {
+        Some(problem) => Err(format!("`{value}` is not the address of a site: {problem}")),
+        None => Ok(value.to_string()),
     }
 }
 

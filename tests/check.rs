@@ -1821,6 +1821,36 @@ fn a_slug_with_no_letter_or_digit_is_invalid_id_and_the_page_keeps_its_name() {
     assert_eq!(page.path, "clients/acme/");
 }
 
+/// A `base_url` that is neither an address with a host nor a path from the root would make every
+/// URL of the build wrong (`/example.com/static/style.css`): an error at the value, the
+/// audience's own included; on the command line, a usage error.
+#[test]
+fn a_base_url_without_a_scheme_is_reported_at_its_value() {
+    let cfg = CONFIG.replace("base_url: https://fixture.example/", "base_url: fixture.example");
+    let cfg = format!("{cfg}audiences:\n  client: {{base_url: 'https://'}}\n");
+    let s = Site::with_config_text(&cfg);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "wrong-type");
+    at_col(d, "demarcate.yaml", pos_of(&cfg, "fixture.example"));
+    assert!(d.message.starts_with("`base_url: fixture.example` is not the address of a site: it needs a scheme"), "{}", d.message);
+    let (client, diags) = s.check_json(&["--audience", "client"]);
+    client.fails_with(1);
+    let d = one(&diags, "wrong-type");
+    at_col(d, "demarcate.yaml", pos_of(&cfg, "https://'"));
+    assert!(d.message.ends_with("it has no host after the scheme"), "{}", d.message);
+
+    let good = Site::with_config();
+    good.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let usage = good.run(&["build", "--base-url", "example.org"]);
+    usage.fails_with(2);
+    assert!(usage.stderr.contains("`example.org` is not the address of a site"), "{}", usage.stderr);
+    assert!(!good.path().join("site").exists());
+    good.run(&["build", "--base-url", "/docs/"]).ok();
+    assert!(good.read("site/acme/index.html").contains("href=\"/docs/static/"));
+}
+
 #[test]
 fn owner_alias_taken_by_another_owner_is_duplicate_alias() {
     let cfg = config_replacing(&[("eng: {name: Engineering,", "eng: {aliases: [desk], name: Engineering,")]);

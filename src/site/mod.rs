@@ -335,6 +335,25 @@ fn same_notes(a: &[crate::ownership::Row], b: &[crate::ownership::Row]) -> bool 
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.key == y.key && x.handoff == y.handoff && x.internal_notes == y.internal_notes)
 }
 
+/// Why `base_url` cannot be the site's address, if it cannot: it must be absolute, with an
+/// `http` or `https` scheme and a host, or a path from the server's root (`/`, the default, or
+/// `/playbooks/`), or every URL the build writes (links, the sitemap, the exports) is wrong.
+pub fn base_url_problem(base_url: &str) -> Option<&'static str> {
+    if base_url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("it has a space in it");
+    }
+    if base_url.starts_with('/') && !base_url.starts_with("//") {
+        return None;
+    }
+    let Some(rest) = base_url.strip_prefix("https://").or_else(|| base_url.strip_prefix("http://")) else {
+        return Some("it needs a scheme and a host, such as `https://playbooks.example.com/`, or to be a path starting with `/`");
+    };
+    if rest.split(['/', '?', '#']).next().unwrap_or_default().is_empty() {
+        return Some("it has no host after the scheme");
+    }
+    None
+}
+
 pub fn base_path_of(base_url: &str) -> String {
     let after_scheme = match base_url.find("://") {
         Some(i) => &base_url[i + 3..],
@@ -379,6 +398,7 @@ impl Frame {
         };
         let audience = opts.audience.unwrap_or(Audience::Internal);
         let (title, mut base_url, description) = cfg.identity(audience);
+        let configured = base_url.clone();
         if let Some(b) = &opts.base_url {
             base_url = b.clone();
         }
@@ -387,6 +407,22 @@ impl Frame {
         }
         let base_path = base_path_of(&base_url);
         let mut d = Vec::new();
+        if opts.base_url.is_none()
+            && let Some(problem) = base_url_problem(&base_url)
+        {
+            // Where the value is written: the audience's own, or the site's.
+            let own = cfg.config.audiences.get(&audience).is_some_and(|o| o.base_url.is_some());
+            let path: &[&str] = if own { &["audiences", audience.as_str(), "base_url"] } else { &["base_url"] };
+            let text = cfg.files.first().map_or("", |(_, t)| t.as_str());
+            d.push(
+                Diagnostic::error(
+                    "wrong-type",
+                    config::CONFIG_FILE,
+                    format!("`base_url: {configured}` is not the address of a site: {problem}"),
+                )
+                .at(crate::yaml_pos::YamlIndex::new(text, 1).value(path, &configured)),
+            );
+        }
         let reg = Registry::new(&cfg, &mut d);
         diagnostics.extend(d);
         Ok(Frame { cfg, reg, audience, title, description, base_url, base_path, offline: opts.offline, diagnostics })
@@ -986,5 +1022,16 @@ mod tests {
         assert_eq!(base_path_of("https://x.example"), "/");
         assert_eq!(base_path_of("https://x.example/guide"), "/guide/");
         assert_eq!(base_path_of("/docs/"), "/docs/");
+    }
+
+    #[test]
+    fn a_base_url_is_an_address_with_a_host_or_a_path_from_the_root() {
+        for ok in ["https://x.example/", "http://x.example", "https://x.example/guide/", "/", "/docs/", "http://127.0.0.1:1111/"] {
+            assert_eq!(base_url_problem(ok), None, "{ok}");
+        }
+        for bad in ["example.com", "not a url", "https://", "http:///guide/", "//x.example/", "ftp://x.example/", "https://x.example/a b/"]
+        {
+            assert!(base_url_problem(bad).is_some(), "{bad}");
+        }
     }
 }
