@@ -257,11 +257,15 @@ impl LineIndex {
 }
 
 /// The text at `range` of `line` (both byte ranges of `source`) with up to 40 characters either
-/// side, marked with `…` where cut.
+/// side, marked with `…` where cut. A range itself longer than 80 characters (a whole flow
+/// mapping of the wrong type) is shown by its first 80.
 fn excerpt(source: &str, line: std::ops::Range<usize>, range: std::ops::Range<usize>) -> String {
     let from = source[line.start..range.start].char_indices().rev().nth(39).map(|(i, _)| line.start + i).unwrap_or(line.start);
-    let to = source[range.end..line.end].char_indices().nth(40).map(|(i, _)| range.end + i).unwrap_or(line.end);
     let cut = |yes: bool| if yes { "…" } else { "" };
+    if let Some((at, _)) = source[range.clone()].char_indices().nth(80) {
+        return format!("{}{}…", cut(from > line.start), &source[from..range.start + at]);
+    }
+    let to = source[range.end..line.end].char_indices().nth(40).map(|(i, _)| range.end + i).unwrap_or(line.end);
     format!("{}{}{}", cut(from > line.start), &source[from..to], cut(to < line.end))
 }
 
@@ -329,6 +333,14 @@ mod tests {
         let expected = format!("at p.md:4:601: …{}[here](gone.md){}…", "é".repeat(40), "x".repeat(40));
         assert!(out.contains(&expected), "{out}");
         assert!(out.len() < 600, "the line is not quoted whole: {} bytes", out.len());
+
+        // A mistake as wide as the line (a flow mapping of the wrong type) is quoted by its start.
+        let src = format!("---\ntags: {{x: \"{}\"}}\n---\n", "A".repeat(100_000));
+        std::fs::write(dir.path().join("p.md"), &src).expect("write");
+        let d = Diagnostic::error("wrong-type", "p.md", "`tags` must be a list").at(Pos { line: 2, column: 7, width: 100_008 });
+        let out = render_human(&[d], dir.path(), false);
+        assert!(out.contains(&format!("at p.md:2:7: tags: {{x: \"{}…", "A".repeat(75))), "{out}");
+        assert!(out.len() < 600, "the mistake is not quoted whole: {} bytes", out.len());
     }
 
     #[test]

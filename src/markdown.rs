@@ -7,7 +7,7 @@
 //! Rendering is a pure function of the page text and a URL resolver, so pages render in
 //! parallel and a body edit re-renders exactly one page.
 
-use crate::HashMap;
+use crate::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
@@ -143,6 +143,9 @@ pub struct MarkdownContext<'a> {
     pub resolve: &'a (dyn Fn(&str) -> Option<String> + Sync),
     /// Headings that open an FAQ section (case-insensitive).
     pub faq_headings: &'a [String],
+    /// Ids the theme makes from the registry, which headings do not take
+    /// ([`crate::ownership::Registry::page_anchors`]).
+    pub reserved_ids: &'a HashSet<String>,
 }
 
 fn options() -> Options {
@@ -338,10 +341,18 @@ fn percent_decode(s: &str) -> String {
     percent_decode_strict(s).unwrap_or_else(|| s.to_string())
 }
 
-/// Ids the default theme gives the parts of a playbook page. Headings never take them (a
-/// heading "Ownership" becomes `ownership-1`), and links may point at them.
-pub const PAGE_IDS: [&str; 9] = [
+/// Ids the default theme gives the parts of a page with a Markdown body (a playbook, a section,
+/// the home page). Headings never take them (a heading "Ownership" becomes `ownership-1`), and
+/// links may point at them. The ids made from the registry are the site's
+/// ([`crate::ownership::Registry::page_anchors`]).
+pub const PAGE_IDS: [&str; 15] = [
     "main",
+    "header-search-input",
+    "section-pages",
+    "section-subsections",
+    "home-clients",
+    "home-models",
+    "home-other",
     "toc-title",
     "playbook-boundary",
     "playbook-ownership",
@@ -353,34 +364,39 @@ pub const PAGE_IDS: [&str; 9] = [
 ];
 
 /// Ids for headings: explicit `{#id}` wins, else a slug of the text; repeats get `-1`, `-2`.
-#[derive(Default)]
-pub struct IdAllocator {
+pub struct IdAllocator<'r> {
     used: HashMap<String, usize>,
+    /// The site's ids made from its registry (`ws-help-desk`), taken on every page.
+    reserved: &'r HashSet<String>,
 }
 
-impl IdAllocator {
-    /// An allocator that never hands out the theme's own ids.
-    pub fn for_page() -> Self {
+impl<'r> IdAllocator<'r> {
+    /// An allocator that never hands out the theme's own ids, nor `reserved`.
+    pub fn for_page(reserved: &'r HashSet<String>) -> Self {
         // Room for the theme's ids and a page's headings and questions: grown from empty, the
         // map was rehashed three times per page.
-        let mut a = IdAllocator { used: HashMap::with_capacity_and_hasher(PAGE_IDS.len() + 40, Default::default()) };
+        let mut a = IdAllocator { used: HashMap::with_capacity_and_hasher(PAGE_IDS.len() + 40, Default::default()), reserved };
         for id in PAGE_IDS {
             a.used.insert(id.to_string(), 0);
         }
         a
     }
 
+    fn taken(&self, id: &str) -> bool {
+        self.used.contains_key(id) || self.reserved.contains(id)
+    }
+
     pub fn allocate(&mut self, wanted: &str) -> String {
         let base = if wanted.is_empty() { "section".to_string() } else { wanted.to_string() };
-        if !self.used.contains_key(&base) {
+        if !self.taken(&base) {
             self.used.insert(base.clone(), 0);
             return base;
         }
-        let mut n = self.used[&base];
+        let mut n = self.used.get(&base).copied().unwrap_or(0);
         loop {
             n += 1;
             let candidate = format!("{base}-{n}");
-            if !self.used.contains_key(&candidate) {
+            if !self.taken(&candidate) {
                 self.used.insert(base, n);
                 self.used.insert(candidate.clone(), 0);
                 return candidate;
@@ -530,7 +546,7 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
         regions: &regions,
         cx,
         out: Rendered::default(),
-        ids: IdAllocator::for_page(),
+        ids: IdAllocator::for_page(cx.reserved_ids),
         pending: std::collections::VecDeque::new(),
         depth: 0,
         region_i: 0,
@@ -557,7 +573,7 @@ struct Events<'t, 'c> {
     regions: &'t [std::ops::Range<usize>],
     cx: &'c MarkdownContext<'c>,
     out: Rendered,
-    ids: IdAllocator,
+    ids: IdAllocator<'c>,
     /// Events made by the last input event and not yet handed out.
     pending: std::collections::VecDeque<Event<'t>>,
     depth: usize,
@@ -1111,6 +1127,7 @@ mod tests {
             base_path: "/",
             resolve,
             faq_headings: faq,
+            reserved_ids: Box::leak(Box::default()),
         }
     }
 

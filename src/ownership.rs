@@ -24,6 +24,10 @@ pub struct Registry {
     ws_lookup: HashMap<String, usize>,
     owner_suggestions: Suggestions,
     client_suggestions: Suggestions,
+    /// The ids the default theme makes from the registry on pages with a Markdown body: each
+    /// ownership row's `ws-<id>`, each client's `home-client-<id>` on the home page. Headings
+    /// never take them, so a heading "WS help desk" does not shadow the Help desk row.
+    pub page_anchors: crate::HashSet<String>,
 }
 
 /// "Did you mean" answers already worked out, by the lowercased name asked about: an owner or
@@ -115,7 +119,13 @@ impl Registry {
             }
             owner_party.push(p);
         }
+        let page_anchors = workstreams
+            .iter()
+            .map(|(id, _)| format!("ws-{id}"))
+            .chain(parties.iter().filter(|(_, p)| p.kind == PartyKind::Client).map(|(id, _)| format!("home-client-{id}")))
+            .collect();
         Registry {
+            page_anchors,
             parties,
             owners,
             workstreams,
@@ -178,7 +188,7 @@ fn unsafe_ids(cfg: &SiteConfig, diags: &mut Vec<Diagnostic>) {
                     format!("{what} id `{id}` cannot name its page (/{folder}/{id}/): {problem}"),
                 )
                 .at(pos)
-                .help("write ids with letters, digits, `-`, `_` and `.` (not first), such as `service-desk`"),
+                .help("write ids without spaces, `/`, `\\`, `?`, `#`, `%`, `\"`, `<` or `>`, and not starting with `.`, such as `service-desk`"),
             );
         }
     }
@@ -190,7 +200,9 @@ pub fn id_problem(id: &str) -> Option<String> {
     if first == '.' {
         return Some("it starts with `.`".into());
     }
-    let odd = id.chars().find(|&c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))?;
+    // What a URL path segment cannot hold as it is (or a folder name, for `/` and `\`): the
+    // characters a folder's name gives up on its way into a URL (`content::url_segment`).
+    let odd = id.chars().find(|&c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\' | '?' | '#' | '%' | '"' | '<' | '>'))?;
     Some(match odd {
         ' ' => "it has a space".into(),
         c if c.is_whitespace() || c.is_control() => format!("it has the character U+{:04X}", u32::from(c)),

@@ -245,6 +245,36 @@ fn a_heading_named_like_the_faq_block_does_not_duplicate_its_id() {
     assert!(dups.is_empty(), "duplicate ids on the page: {dups:?}");
 }
 
+/// The same for every id the theme gives a page with a Markdown body: the search box, an
+/// ownership row (`ws-help-desk`), a section's lists, the home page's groups and clients. A
+/// heading that slugs to one takes the next free id, and a link written to the row still lands
+/// on the row.
+#[test]
+fn headings_named_like_the_theme_s_ids_do_not_duplicate_them() {
+    let s = Site::with_config();
+    let body = "## Header search input\n\n## WS help desk\n\nSee [the row](#ws-help-desk).\n";
+    s.file("content/clients/acme.md", &acme_playbook("Acme", body));
+    s.file("content/clients/_index.md", "---\ntitle: Clients\n---\n## Section pages\n\n## Section subsections\n");
+    s.file("content/_index.md", "---\ntitle: Home\n---\n## Home clients\n\n## Home client Acme\n\n## Home other\n");
+    s.run(&["build", "--quiet"]).ok();
+    for (page, headings) in [
+        ("site/clients/acme/index.html", &["header-search-input-1", "ws-help-desk-1"][..]),
+        ("site/clients/index.html", &["section-pages-1", "section-subsections-1"]),
+        ("site/index.html", &["home-clients-1", "home-client-acme-1", "home-other-1"]),
+    ] {
+        let html = s.read(page);
+        let all = ids(&html);
+        let mut seen = BTreeSet::new();
+        let dups: Vec<&String> = all.iter().filter(|i| !seen.insert(i.as_str())).collect();
+        assert!(dups.is_empty(), "duplicate ids on {page}: {dups:?}");
+        for h in headings {
+            assert!(all.iter().any(|i| i == h), "{page}: no heading `{h}` in {all:?}");
+        }
+    }
+    let html = s.read("site/clients/acme/index.html");
+    assert!(html.contains("<tr id=\"ws-help-desk\""), "the row keeps its id");
+}
+
 /// The text of every `class="faq-q"` element of the /faq/ page, with the element's start.
 fn faq_page_questions(html: &str) -> Vec<(usize, String)> {
     html.match_indices("class=\"faq-q\"")

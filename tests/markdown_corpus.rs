@@ -42,8 +42,15 @@ fn check(rel: &str, min_conformance: f64) {
         return;
     };
     let resolve = |_: &str| None;
-    let cx =
-        MarkdownContext { page_dir: "", first_line: 1, audience: Audience::Internal, base_path: "/", resolve: &resolve, faq_headings: &[] };
+    let cx = MarkdownContext {
+        page_dir: "",
+        first_line: 1,
+        audience: Audience::Internal,
+        base_path: "/",
+        resolve: &resolve,
+        faq_headings: &[],
+        reserved_ids: &Default::default(),
+    };
     let (mut compared, mut same) = (0, 0);
     let mut differing = Vec::new();
     for ex in &examples {

@@ -222,11 +222,17 @@ impl ParseSettings {
 struct MarkdownSettings {
     base_path: String,
     faq_headings: Vec<String>,
+    /// The ids headings do not take (`Registry::page_anchors`).
+    reserved_ids: HashSet<String>,
 }
 
 impl MarkdownSettings {
-    fn of(config: &crate::config::Config, base_path: &str) -> Self {
-        MarkdownSettings { base_path: base_path.to_string(), faq_headings: config.faq.headings.clone() }
+    fn of(config: &crate::config::Config, base_path: &str, reg: &Registry) -> Self {
+        MarkdownSettings {
+            base_path: base_path.to_string(),
+            faq_headings: config.faq.headings.clone(),
+            reserved_ids: reg.page_anchors.clone(),
+        }
     }
 }
 
@@ -244,7 +250,7 @@ impl Previous {
     /// What of it still holds with the config now loaded (and the base path it gives): nothing
     /// if pages would be parsed differently; if any config file changed, not the rows, and
     /// nothing made of the pages if their Markdown would be rendered differently.
-    fn still_holding(mut self, cfg: &crate::config::SiteConfig, base_path: &str) -> Option<Previous> {
+    fn still_holding(mut self, cfg: &crate::config::SiteConfig, base_path: &str, reg: &Registry) -> Option<Previous> {
         if self.parsed_with != ParseSettings::of(&cfg.config) {
             // Every page of the previous model: tens of milliseconds to free at 10,000.
             crate::build::discard(self);
@@ -252,7 +258,7 @@ impl Previous {
         }
         if self.config_files != cfg.files {
             self.rows_hold = false;
-            if self.rendered_with != MarkdownSettings::of(&cfg.config, base_path) {
+            if self.rendered_with != MarkdownSettings::of(&cfg.config, base_path, reg) {
                 // Tens of milliseconds to free at 10,000 playbooks.
                 crate::build::discard(std::mem::take(&mut self.made));
             }
@@ -484,7 +490,7 @@ impl Site {
         // to free here. The pages themselves are compared with their files, then freed there.
         crate::build::discard(not_on_offer);
         let parsed_with = ParseSettings::of(&cfg.config);
-        let rendered_with = MarkdownSettings::of(&cfg.config, &base_path);
+        let rendered_with = MarkdownSettings::of(&cfg.config, &base_path, &self.reg);
         Previous { pages: content::Known { by_rel, pages }, made, parsed_with, rendered_with, config_files: cfg.files, rows_hold: true }
     }
 
@@ -514,7 +520,7 @@ impl Site {
         let Frame { cfg, reg, audience, title, description, base_url, base_path, offline, mut diagnostics } = frame;
         let t = std::time::Instant::now();
         let unknown = cfg.config.front_matter.unknown_keys;
-        let mut previous = previous.and_then(|p| p.still_holding(&cfg, &base_path));
+        let mut previous = previous.and_then(|p| p.still_holding(&cfg, &base_path, &reg));
         // A one-shot build resolves each page's ownership as soon as it is read (see
         // `ownership::resolve_and_free`); serve and check keep the raw assignments.
         let (loaded, resolved, came) = match previous.as_mut() {
@@ -724,6 +730,7 @@ impl Site {
                 base_path,
                 resolve: &resolve,
                 faq_headings: headings,
+                reserved_ids: &self.reg.page_anchors,
             };
             let mut diags = Vec::new();
             let mut rendered = match markdown::render(&raw[p.body_start..], &cx) {
@@ -846,7 +853,7 @@ impl Site {
         let Some(r) = &self.rendered[i] else {
             return Vec::new();
         };
-        let mut ids = IdAllocator::for_page();
+        let mut ids = IdAllocator::for_page(&self.reg.page_anchors);
         for t in &r.toc {
             ids.allocate(&t.id);
         }
