@@ -427,12 +427,27 @@ fn internal_only_questions_are_left_out_of_the_client_build() {
     s.file("content/mixed.md", &playbook("Mixed", fm, "Body.\n"));
     s.run(&["build", "--quiet"]).ok();
     assert!(s.read("site/mixed/index.html").contains("Secret margin question?"), "the internal build should show it");
+    // The internal build marks it as it marks internal notes, on the page and on /faq/; the
+    // public question is not marked.
+    let badge = "<span class=\"badge-internal\">Internal only</span>";
+    let page = s.read("site/mixed/index.html");
+    let faq = s.read("site/faq/index.html");
+    for (name, text, item) in [("page", &page, "<div class=\"faq-item"), ("/faq/", &faq, "<details class=\"faq-item")] {
+        // Each item's opening tag and what it holds.
+        let items: Vec<(&str, &str)> =
+            text.match_indices(item).map(|(i, _)| (&text[i..i + text[i..].find('>').unwrap_or(0)], element_at(text, i))).collect();
+        let secret = items.iter().find(|(_, e)| e.contains("Secret margin question?")).expect("the secret question's item");
+        let public = items.iter().find(|(_, e)| e.contains("Public question?")).expect("the public question's item");
+        assert!(secret.0.contains("faq-item faq-internal") && secret.1.contains(badge), "{name}: {secret:?}");
+        assert!(!public.0.contains("faq-internal") && !public.1.contains(badge), "{name}: {public:?}");
+    }
     s.run(&["build", "--quiet", "--audience", "client", "-o", "client"]).ok();
     let page = s.read("client/mixed/index.html");
     let faq = s.read("client/faq/index.html");
     for (name, text) in [("page", &page), ("/faq/", &faq)] {
         assert!(text.contains("Public question?"), "{name} lost the public question");
         assert!(!text.contains("Secret margin") && !text.contains("SECRET-ANSWER"), "{name} leaks the internal question");
+        assert!(!text.contains("faq-internal"), "{name}");
     }
     let names: Vec<String> = jsonld_questions(&jsonld(&page)).into_iter().map(|(q, _)| q).collect();
     assert_eq!(names, ["Public question?"]);

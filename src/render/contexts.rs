@@ -126,7 +126,7 @@ pub(super) fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
     let faq: Vec<Value> = site.faqs[i]
         .iter()
         .filter(|f| !f.inline)
-        .map(|f| obj!("id": f.anchor.trim_start_matches("faq-"), "anchor": f.anchor.as_str(), "question": f.question.as_str(), "answer": f.answer_html.as_str()))
+        .map(|f| obj!("id": f.anchor.trim_start_matches("faq-"), "anchor": f.anchor.as_str(), "question": f.question.as_str(), "answer": f.answer_html.as_str(), "internal": f.internal))
         .collect();
     let sources: Vec<Value> = p
         .fm

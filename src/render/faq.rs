@@ -96,7 +96,7 @@ pub(super) fn faq_value(site: &Site, refs: &Refs, k: usize) -> Value {
             .collect();
         let v = obj!(
             "question": f.question.as_str(), "answer": f.answer_html.as_str(), "anchor": f.anchor.as_str(),
-            "link": format!("{}#{}", site.url(u.home), f.anchor), "links": links, "tags": f.tags.clone(),
+            "link": format!("{}#{}", site.url(u.home), f.anchor), "links": links, "tags": f.tags.clone(), "internal": f.internal,
         );
         match by_playbook.last_mut() {
             Some((home, list)) if *home == u.home => list.push(v.clone()),
@@ -136,7 +136,7 @@ fn compact_faq_value(site: &Site, c: &CompactFaq, first: &str, k: usize) -> Valu
                 .iter()
                 .map(|&q| {
                     let f = c.item(site, q);
-                    obj!("question": f.question.as_str(), "anchor": f.anchor.as_str(), "link": format!("{}#{}", site.url(c.questions[q].0), f.anchor))
+                    obj!("question": f.question.as_str(), "anchor": f.anchor.as_str(), "link": format!("{}#{}", site.url(c.questions[q].0), f.anchor), "internal": f.internal)
                 })
                 .collect();
             obj!("id": id.as_str(), "name": name.as_str(), "count": list.len(), "continued": range.start > 0, "questions": questions)

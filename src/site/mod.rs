@@ -45,6 +45,9 @@ pub struct FaqItem {
     pub workstreams: Vec<usize>,
     /// Written in the page's Markdown (already shown in place) rather than in front-matter.
     pub inline: bool,
+    /// Marked `audience: internal`: shown only in the internal build, and marked so there, as
+    /// internal notes and blocks are, so no one copies it to a client.
+    pub internal: bool,
 }
 
 impl FaqItem {
@@ -875,6 +878,7 @@ impl Site {
                 tags: f.tags.0.clone(),
                 workstreams: f.workstreams.0.iter().filter_map(|w| self.reg.workstream(w)).collect(),
                 inline: false,
+                internal: f.audience == Some(Audience::Internal),
             });
         }
         for m in &r.faq {
@@ -886,6 +890,7 @@ impl Site {
                 tags: Vec::new(),
                 workstreams: Vec::new(),
                 inline: true,
+                internal: false,
             });
         }
         if generate && p.is_playbook() {
@@ -922,6 +927,7 @@ impl Site {
                     tags: Vec::new(),
                     workstreams: vec![row.ws],
                     inline: false,
+                    internal: false,
                 });
             }
         }

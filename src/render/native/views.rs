@@ -347,7 +347,11 @@ pub(crate) fn faq(site: &Site, refs: &Refs, k: usize) -> Option<Vec<u8>> {
                     .text(&site.pages[c.questions[q].0].path)
                     .raw("#")
                     .text(&f.anchor);
-                h.raw("\">").text(&f.question).raw("</a></li>");
+                h.raw("\">").text(&f.question).raw("</a>");
+                if f.internal {
+                    h.raw(" <span class=\"badge-internal\">Internal only</span>");
+                }
+                h.raw("</li>");
             }
             h.raw("\n    </ul>\n  </section>");
         }
