@@ -220,8 +220,12 @@ fn print_build_diagnostics(root: &Path, diags: &Diagnostics, errors_only: bool) 
 }
 
 fn summary(diags: &Diagnostics, playbooks: usize) -> String {
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {} in {}", plural(diags.errors(), "error"), plural(diags.warnings(), "warning"), plural(playbooks, "playbook"))
+    format!("{}, {} in {}", counted(diags.errors(), "error"), counted(diags.warnings(), "warning"), counted(playbooks, "playbook"))
+}
+
+/// `n` and the word, plural unless `n` is one: `1 playbook`, `0 playbooks`.
+fn counted(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// For a long list of diagnostics, how many there are of each code, most first: the line a reader
@@ -332,18 +336,18 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
                         what.push_str(&format!(" ({k} more rendered the same, left alone)"));
                     }
                     println!(
-                        "Built {} playbooks into {} in {:.2} s from the build cache: {what}{warn}",
-                        report.playbooks,
+                        "Built {} into {} in {:.2} s from the build cache: {what}{warn}",
+                        counted(report.playbooks, "playbook"),
                         report.output.display(),
                         report.elapsed.as_secs_f64()
                     );
                 } else {
                     let kept = if report.kept > 0 { format!(", {} of them unchanged", report.kept) } else { String::new() };
                     println!(
-                        "Built {} playbooks ({} pages, {} files{kept}) into {} in {:.2} s{warn}",
-                        report.playbooks,
-                        report.pages,
-                        report.files,
+                        "Built {} ({}, {}{kept}) into {} in {:.2} s{warn}",
+                        counted(report.playbooks, "playbook"),
+                        counted(report.pages, "page"),
+                        counted(report.files, "file"),
                         report.output.display(),
                         report.elapsed.as_secs_f64()
                     );
@@ -377,7 +381,7 @@ fn run_check(root: &Path, opts: &BuildOptions, format: Format, deny_warnings: bo
         Format::Human => {
             print_diagnostics(root, &diags, false, None);
             if diags.items.is_empty() {
-                println!("{playbooks} playbooks checked: no problems found");
+                println!("{} checked: no problems found", counted(playbooks, "playbook"));
             } else {
                 eprintln!("{}", summary(&diags, playbooks));
                 if let Some(counts) = by_code(&diags) {

@@ -1446,7 +1446,11 @@ fn checks_can_turn_a_rule_off() {
     assert!(diags.is_empty(), "{diags:#?}");
     let human = s.run(&["check"]);
     human.ok();
-    assert_eq!(human.stdout, "1 playbooks checked: no problems found\n");
+    assert_eq!(human.stdout, "1 playbook checked: no problems found\n");
+    // The build's summary counts in the same words: one playbook, not "1 playbooks".
+    let build = s.run(&["build"]);
+    build.ok();
+    assert!(build.stdout.starts_with("Built 1 playbook (1 page, "), "{}", build.stdout);
 }
 
 #[test]
