@@ -117,9 +117,11 @@ fn jsonld_questions(doc: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The heading text without its trailing `#` anchor link.
+/// The heading text without what follows the question: its `#` anchor link, an internal badge,
+/// the playbook it comes from.
 fn heading_text(inner: &str) -> String {
-    let cut = inner.find("<a class=\"anchor\"").unwrap_or(inner.len());
+    let ends = ["<a class=\"anchor\"", " <span class=\"badge-internal\">", " <span class=\"faq-from\">"];
+    let cut = ends.iter().filter_map(|e| inner.find(e)).min().unwrap_or(inner.len());
     visible_text(&inner[..cut]).trim().to_string()
 }
 
@@ -306,6 +308,17 @@ fn faq_page_lists_every_question_once_with_links_to_each_playbook() {
     assert_eq!(count.keys().copied().collect::<BTreeSet<_>>(), want, "/faq/ is not complete");
     let repeated: Vec<_> = count.iter().filter(|(_, n)| **n > 1).collect();
     assert!(repeated.is_empty(), "/faq/ lists questions more than once: {repeated:?}");
+    // Each says which playbook asks it ("our" in a question means that playbook's client).
+    let from: BTreeMap<&str, String> = listed
+        .iter()
+        .map(|(at, q)| {
+            let summary = element_at(&html, *at);
+            let label = summary.split("<span class=\"faq-from\">").nth(1).and_then(|r| r.split("</span>").next());
+            (q.as_str(), visible_text(label.unwrap_or_else(|| panic!("{q}: no playbook named in {summary}"))))
+        })
+        .collect();
+    assert_eq!(from["Who patches the servers?"], "Alpha");
+    assert_eq!(from["Is there a weekend rate?"], "Beta");
 
     // The shared question links to its answer in both playbooks, from its one entry.
     let (at, _) = listed.iter().find(|(_, q)| q == "How do we reach the desk?").unwrap();

@@ -97,6 +97,7 @@ pub(super) fn faq_value(site: &Site, refs: &Refs, k: usize) -> Value {
         let v = obj!(
             "question": f.question.as_str(), "answer": f.answer_html.as_str(), "anchor": f.anchor.as_str(),
             "link": format!("{}#{}", site.url(u.home), f.anchor), "links": links, "tags": f.tags.clone(), "internal": f.internal,
+            "from": site.pages[u.home].title.as_str(),
         );
         match by_playbook.last_mut() {
             Some((home, list)) if *home == u.home => list.push(v.clone()),
@@ -136,7 +137,8 @@ fn compact_faq_value(site: &Site, c: &CompactFaq, first: &str, k: usize) -> Valu
                 .iter()
                 .map(|&q| {
                     let f = c.item(site, q);
-                    obj!("question": f.question.as_str(), "anchor": f.anchor.as_str(), "link": format!("{}#{}", site.url(c.questions[q].0), f.anchor), "internal": f.internal)
+                    obj!("question": f.question.as_str(), "anchor": f.anchor.as_str(), "link": format!("{}#{}", site.url(c.questions[q].0), f.anchor), "internal": f.internal,
+                         "from": site.pages[c.questions[q].0].title.as_str())
                 })
                 .collect();
             obj!("id": id.as_str(), "name": name.as_str(), "count": list.len(), "continued": range.start > 0, "questions": questions)

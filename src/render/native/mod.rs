@@ -618,7 +618,7 @@ fn page_card(h: &mut Html, site: &Site, item: &Listed, p: usize) {
             h.raw("<span>Updated <time datetime=\"").text(updated).raw("\">").text(updated).raw("</time></span>");
         }
         if !tags.is_empty() {
-            h.raw("<span class=\"tags\" aria-label=\"Tags\">");
+            h.raw("<span class=\"tags\" role=\"group\" aria-label=\"Tags\">");
             for t in tags {
                 h.raw("<span class=\"tag\">").text(t).raw("</span>");
             }

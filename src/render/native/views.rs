@@ -347,7 +347,11 @@ pub(crate) fn faq(site: &Site, refs: &Refs, k: usize) -> Option<Vec<u8>> {
                     .text(&site.pages[c.questions[q].0].path)
                     .raw("#")
                     .text(&f.anchor);
-                h.raw("\">").text(&f.question).raw("</a>");
+                h.raw("\">")
+                    .text(&f.question)
+                    .raw("</a> <span class=\"faq-from\">")
+                    .text(&site.pages[c.questions[q].0].title)
+                    .raw("</span>");
                 if f.internal {
                     h.raw(" <span class=\"badge-internal\">Internal only</span>");
                 }
