@@ -654,6 +654,10 @@ impl Preview {
     /// written and renamed over a page before the change is seen, does not.
     fn content_file_matters(&self, rel: &str) -> bool {
         let Some(site) = &self.site else { return true };
+        // `content/` itself: every page and asset is below it.
+        if rel.is_empty() {
+            return true;
+        }
         if self.root.join(crate::content::CONTENT_DIR).join(rel).exists() {
             return true;
         }

@@ -530,6 +530,25 @@ fn new_folder_is_watched_too() {
     });
 }
 
+/// `content/` itself moved away is a site with no content (the overlay says so); a new
+/// `content/` with one page is that page alone: none of the pages that went with the old folder
+/// is served or listed.
+#[test]
+fn content_folder_moved_away_and_made_again_is_seen() {
+    let s = fixture();
+    let serve = Serve::start(s.path(), &[]);
+    let mut events = serve.events();
+    std::fs::rename(s.path().join("content"), s.path().join("content.old")).expect("move content/ away");
+    after_reloads(&mut events, "the overlay for the missing content/", || overlay_everywhere(&serve, &["no-content"]));
+    s.file("content/new.md", "---\ntitle: New zqnewpage\n---\nNew body.\n");
+    after_reloads(&mut events, "the new content/ served", || {
+        overlay_nowhere(&serve)?;
+        ensure(page(&serve, "/new/").contains("zqnewpage"), || "the new page is not served".into())?;
+        ensure(serve.get(CO_URL).status == 404, || format!("{CO_URL} went with the old content/ but is served"))?;
+        ensure(!page(&serve, "/").contains("Acme co-managed"), || "the home page still lists the old pages".into())
+    });
+}
+
 #[test]
 fn config_edit_rebuilds_everything() {
     let s = fixture();

@@ -24,6 +24,8 @@ pub fn classify(rel: &str, kind: EventKind) -> Rebuild {
     }
     match parts.as_slice() {
         [file] if CONFIG_FILES.contains(file) => Rebuild::Config,
+        // `content/` itself renamed, deleted or made again: everything under it came or went.
+        ["content"] => Rebuild::ContentFile(String::new()),
         ["content", rest @ ..] if !rest.is_empty() => {
             let rel_content = rest.join("/");
             match (rel_content.ends_with(".md"), kind) {
@@ -57,6 +59,8 @@ mod tests {
             ("content/clients/acme/diagram.png", Modified, file("clients/acme/diagram.png")),
             ("content/clients/acme/diagram.png", Removed, file("clients/acme/diagram.png")),
             ("content/clients/acme", Removed, file("clients/acme")),
+            ("content", Removed, file("")),
+            ("content", Created, file("")),
             ("content/clients/acme/co-managed.md___jb_tmp___", Created, file("clients/acme/co-managed.md___jb_tmp___")),
             ("content/clients/acme/.co-managed.md.swp", Modified, Rebuild::Nothing),
             ("content/clients/acme/co-managed.md~", Modified, Rebuild::Nothing),
