@@ -26,6 +26,11 @@ pub fn wrong_type(serde_message: &str) -> (String, Option<String>) {
         && let Some((found, expected)) = rest.split_once(", expected ")
         && !key.is_empty()
     {
+        // serde_yaml's words for an enum given a list or mapping: say which names it takes.
+        if expected == ENUM_GIVEN_A_COLLECTION {
+            let names = enum_names(path).map_or_else(|| "one of the names it takes".to_string(), |n| format!("one of {n}"));
+            return (format!("`{key}` must be {names}, not {}{within}", found_words(found)), None);
+        }
         return (format!("`{key}` must be {}, not {}{within}", expected_words(expected), found_words(found)), None);
     }
     if let Some(rest) = problem.strip_prefix("missing field `") {
@@ -34,6 +39,34 @@ pub fn wrong_type(serde_message: &str) -> (String, Option<String>) {
         return (format!("`{field}` is missing{within}"), None);
     }
     (serde_message.to_string(), None)
+}
+
+/// What serde_yaml expects when an enum is given a list or a mapping (it reads a tag there).
+const ENUM_GIVEN_A_COLLECTION: &str = "a YAML tag starting with '!'";
+
+/// The names of the enum at `path` (serde's path of the value: `audience`,
+/// `workstreams.help-desk.coverage`, `parties.acme.kind`), each in backticks, as serde lists
+/// them for a misspelt one.
+fn enum_names(path: &str) -> Option<String> {
+    use crate::config::{Audience, Hours, OwnerKind, PartyKind, RuleLevel, UnknownKeys};
+    let key = path.rsplit('.').next().unwrap_or(path);
+    let top = path.split(['.', '[']).next().unwrap_or(path);
+    match (top, key) {
+        (_, "audience") => names_of::<Audience>(),
+        (_, "coverage" | "hours") => names_of::<Hours>(),
+        ("parties", "kind") => names_of::<PartyKind>(),
+        ("owners", "kind") => names_of::<OwnerKind>(),
+        ("front_matter", "unknown_keys") => names_of::<UnknownKeys>(),
+        ("checks", _) => names_of::<RuleLevel>(),
+        _ => None,
+    }
+}
+
+/// An enum's names, from what serde says of a name it does not have.
+fn names_of<T: serde::de::DeserializeOwned>() -> Option<String> {
+    let message = serde_yaml::from_str::<T>("'?'").err()?.to_string();
+    let listed: Vec<String> = backticked(message.split_once("expected ")?.1).map(|n| format!("`{n}`")).collect();
+    (!listed.is_empty()).then(|| listed.join(", "))
 }
 
 /// The names serde lists in backticks ("expected `a`", "`a` or `b`", "one of `a`, `b`, `c`").
@@ -155,6 +188,21 @@ mod tests {
                 Some("did you mean `24x7`?"),
             ),
             ("owners.desk: missing field `name`", "`name` is missing in `owners.desk`", None),
+            (
+                "audience: invalid type: sequence, expected a YAML tag starting with '!'",
+                "`audience` must be one of `internal`, `client`, not a list",
+                None,
+            ),
+            (
+                "parties.acme.kind: invalid type: map, expected a YAML tag starting with '!'",
+                "`kind` must be one of `client`, `provider`, `vendor`, not a mapping in `parties.acme`",
+                None,
+            ),
+            (
+                "model: invalid type: sequence, expected a YAML tag starting with '!'",
+                "`model` must be one of the names it takes, not a list",
+                None,
+            ),
             ("something serde says otherwise", "something serde says otherwise", None),
         ];
         for (serde, message, help) in cases {
