@@ -367,8 +367,9 @@ pub fn check_registry(site: &Site) -> Vec<Diagnostic> {
                     .help("add `contact:` (email, URL or phone) so readers can reach them"),
             );
         }
-        // Unused owners are judged on the full (internal) site only.
-        if site.audience == crate::config::Audience::Internal && site.own.by_owner[o].is_empty() {
+        // Unused owners are judged on the full (internal) site only, and only once it has pages
+        // (with none, the content is missing, which is reported, or not written yet).
+        if site.audience == crate::config::Audience::Internal && !site.pages.is_empty() && site.own.by_owner[o].is_empty() {
             out.push(
                 Diagnostic::warning("unused-owner", src.file.as_str(), format!("owner `{id}` is not used by any playbook"))
                     .at(at.key(&[id]))

@@ -1906,6 +1906,13 @@ fn a_site_without_content_folder_is_no_content() {
     let (run, diags) = check(&s);
     run.fails_with(1);
     one(&diags, "no-content");
+    // With no pages at all, every owner is unused: that is the missing folder, said once, not a
+    // warning per owner.
+    let s = Site::with_config_text(&CONFIG.replace("  unused-owner: off\n", ""));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["no-content"]);
 }
 
 #[test]
