@@ -938,8 +938,16 @@ impl Site {
         self.pages.iter().enumerate().filter(|(i, _)| self.visible[*i])
     }
 
+    /// The playbooks of this build: pages that say whose they are or who owns what (a client,
+    /// ownership rows). A guide or a runbook is a page of the site, not a playbook.
     pub fn playbook_count(&self) -> usize {
-        self.visible_pages().filter(|(_, p)| p.is_playbook()).count()
+        self.visible_pages().filter(|&(i, p)| p.is_playbook() && self.states_ownership(i)).count()
+    }
+
+    /// Whether page `i` names a client or has ownership rows: what makes it a playbook to a
+    /// reader (its header says so, and the counts count it).
+    pub fn states_ownership(&self, i: usize) -> bool {
+        self.own.client[i].is_some() || !self.own.rows[i].is_empty()
     }
 }
 

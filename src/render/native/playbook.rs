@@ -48,11 +48,16 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
     if crumbs.last().is_some_and(|(_, link)| link != url) {
         h.raw("\n    <li><span aria-current=\"page\">").text(&p.title).raw("</span></li>");
     }
-    h.raw("\n  </ol>\n</nav>\n\n  <header class=\"page-header playbook-header\">\n    <div class=\"page-heading\">\n      <p class=\"eyebrow\">");
-    if let Some(c) = client {
-        h.text(&site.reg.parties[c].1.name).raw(" · ");
+    h.raw("\n  </ol>\n</nav>\n\n  <header class=\"page-header playbook-header\">\n    <div class=\"page-heading\">");
+    // A guide or a runbook is not called a playbook (`Site::states_ownership`).
+    if site.states_ownership(i) {
+        h.raw("\n      <p class=\"eyebrow\">");
+        if let Some(c) = client {
+            h.text(&site.reg.parties[c].1.name).raw(" · ");
+        }
+        h.raw("Service-boundary playbook</p>");
     }
-    h.raw("Service-boundary playbook</p>\n      <h1>").text(&p.title).raw("</h1>");
+    h.raw("\n      <h1>").text(&p.title).raw("</h1>");
     if internal || p.fm.draft {
         h.raw("\n      <p class=\"flags\">");
         if internal {

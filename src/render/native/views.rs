@@ -478,7 +478,7 @@ fn index_content(h: &mut Html, site: &Site, refs: &Refs, home: Option<usize>, ti
         h.raw("\n  </div>\n</section>");
     }
     if !other.is_empty() {
-        h.raw("\n<section class=\"block\" aria-labelledby=\"home-other\">\n  <h2 id=\"home-other\">Other playbooks</h2>\n  <ul class=\"card-grid\">");
+        h.raw("\n<section class=\"block\" aria-labelledby=\"home-other\">\n  <h2 id=\"home-other\">Other pages</h2>\n  <ul class=\"card-grid\">");
         for j in other {
             h.raw("\n    <li>");
             page_card(h, site, &items.get(j), j);
