@@ -1,5 +1,5 @@
 //! Links for a site opened straight from disk (`build --offline`): each page's links into the
-//! site (`href`, `src`, `srcset`, `poster`, `action` and `xlink:href` values that start with the
+//! site (`href`, `src`, `srcset`, `poster`, `action`, `data` and `xlink:href` values that start with the
 //! base path) rewritten relative to the page by the shortest path (`../managed/index.html`
 //! between two playbooks of one client, not a climb to the root and down again), with
 //! `index.html` spelled out. Opened from
@@ -21,7 +21,8 @@
 use std::borrow::Cow;
 
 /// The attributes whose values are links.
-const ATTRIBUTES: [&[u8]; 5] = [b"href", b"src", b"action", b"poster", b"xlink:href"];
+/// (`data` is an `<object>`'s: there is no global attribute of that name, only `data-*` ones.)
+const ATTRIBUTES: [&[u8]; 6] = [b"href", b"src", b"action", b"poster", b"data", b"xlink:href"];
 
 /// The attribute whose value is a list of links, each with its descriptors (`a.png 1x, b.png 2x`).
 const SRCSET: &[u8] = b"srcset";
@@ -387,11 +388,11 @@ mod tests {
 
     #[test]
     fn srcset_poster_and_xlink_values_are_links_too() {
-        let html = br#"<img srcset="/img/a.png 1x,/img/b,c.png 2x, /img/d.png" src="/img/a.png"><video poster="/v.jpg"></video><svg><use xlink:href="/icons.svg#x"/></svg>"#;
+        let html = br#"<img srcset="/img/a.png 1x,/img/b,c.png 2x, /img/d.png" src="/img/a.png"><video poster="/v.jpg"></video><svg><use xlink:href="/icons.svg#x"/></svg><object data="/plan/" data-x="/no/"></object>"#;
         let out = String::from_utf8(relativize(html, "owners/noc/index.html", "/", &PathKinds::default())).unwrap();
         assert_eq!(
             out,
-            r#"<img srcset="../../img/a.png 1x,../../img/b,c.png 2x, ../../img/d.png" src="../../img/a.png"><video poster="../../v.jpg"></video><svg><use xlink:href="../../icons.svg#x"/></svg>"#
+            r#"<img srcset="../../img/a.png 1x,../../img/b,c.png 2x, ../../img/d.png" src="../../img/a.png"><video poster="../../v.jpg"></video><svg><use xlink:href="../../icons.svg#x"/></svg><object data="../../plan/index.html" data-x="/no/"></object>"#
         );
         let mut urls = Vec::new();
         let value = br#"<img srcset="a.png, b.png 2x,c.png (x, y) 3w ,d.png">"#;

@@ -567,6 +567,21 @@ fn link_to_internal_page_is_an_error_in_the_client_build_only() {
     s.check_json(&["--audience", "internal"]).0.ok();
 }
 
+/// Raw HTML links are checked as Markdown ones are, an `<object>`'s `data` included.
+#[test]
+fn an_object_embedding_an_internal_page_is_an_error_in_the_client_build() {
+    let text = acme_playbook("Acme", "Intro.\n\n<object data=\"/runbook/\"></object>\n");
+    let s = Site::with_config();
+    s.file("content/acme.md", &text);
+    s.file("content/runbook.md", "---\ntitle: Runbook\naudience: internal\n---\nSecret.\n");
+    let (run, diags) = s.check_json(&["--audience", "client"]);
+    run.fails_with(1);
+    let d: Vec<&Diag> = diags.iter().filter(|d| d.code == "internal-link").collect();
+    assert_eq!(d.len(), 1, "{diags:#?}");
+    assert_eq!((d[0].line, d[0].column), pos_of(&text, "/runbook/"));
+    s.check_json(&["--audience", "internal"]).0.ok();
+}
+
 #[test]
 fn link_to_page_in_internal_section_is_an_error_in_the_client_build() {
     let text = acme_playbook("Acme", "See [ops](ops/child.md).\n");
