@@ -797,7 +797,13 @@ pub fn url_path(rel: &str, slug: Option<&str>) -> String {
 }
 
 fn url_segment(s: &str) -> String {
-    s.chars().map(|c| if c.is_whitespace() || matches!(c, '?' | '#' | '%' | '"' | '<' | '>') { '-' } else { c }).collect()
+    s.chars().map(|c| if unsafe_in_url(c) { '-' } else { c }).collect()
+}
+
+/// What a URL path segment cannot hold as it is: a folder's name has each replaced by `-` on
+/// its way into a URL, and a registry id must not have any (`ownership::id_problem`).
+pub fn unsafe_in_url(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '?' | '#' | '%' | '"' | '<' | '>')
 }
 
 /// A page's title: front-matter `title`, else its first `#` heading, else its file name.

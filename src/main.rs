@@ -320,16 +320,15 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
                 {
                     eprintln!("{counts}");
                 }
-                let plural = |n: usize| if n == 1 { "" } else { "s" };
                 let warn = match report.diagnostics.warnings() {
                     0 => String::new(),
-                    n => format!(" ({n} warning{})", plural(n)),
+                    n => format!(" ({})", counted(n, "warning")),
                 };
                 if report.warm {
                     let mut what = match (report.files, report.removed) {
                         (0, 0) => "nothing to update".to_string(),
-                        (n, 0) => format!("updated {n} file{}", plural(n)),
-                        (n, r) => format!("updated {n} file{}, deleted {r}", plural(n)),
+                        (n, 0) => format!("updated {}", counted(n, "file")),
+                        (n, r) => format!("updated {}, deleted {r}", counted(n, "file")),
                     };
                     if report.kept > 0 {
                         let k = report.kept;

@@ -200,9 +200,8 @@ pub fn id_problem(id: &str) -> Option<String> {
     if first == '.' {
         return Some("it starts with `.`".into());
     }
-    // What a URL path segment cannot hold as it is (or a folder name, for `/` and `\`): the
-    // characters a folder's name gives up on its way into a URL (`content::url_segment`).
-    let odd = id.chars().find(|&c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\' | '?' | '#' | '%' | '"' | '<' | '>'))?;
+    // What a URL path segment cannot hold as it is, and what splits a folder name.
+    let odd = id.chars().find(|&c| crate::content::unsafe_in_url(c) || c.is_control() || matches!(c, '/' | '\\'))?;
     Some(match odd {
         ' ' => "it has a space".into(),
         c if c.is_whitespace() || c.is_control() => format!("it has the character U+{:04X}", u32::from(c)),

@@ -18,7 +18,7 @@ pub fn wrong_type(serde_message: &str) -> (String, Option<String>) {
     if let Some(rest) = problem.strip_prefix("unknown variant `") {
         let (value, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let choices: Vec<&str> = backticked(expected).collect();
-        let listed = choices.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+        let listed = in_backticks(choices.iter().copied());
         let help = did_you_mean(value, choices.iter().copied()).map(|c| format!("did you mean `{c}`?"));
         return (format!("`{key}: {value}` is not one of {listed}{within}"), help);
     }
@@ -65,8 +65,13 @@ fn enum_names(path: &str) -> Option<String> {
 /// An enum's names, from what serde says of a name it does not have.
 fn names_of<T: serde::de::DeserializeOwned>() -> Option<String> {
     let message = serde_yaml::from_str::<T>("'?'").err()?.to_string();
-    let listed: Vec<String> = backticked(message.split_once("expected ")?.1).map(|n| format!("`{n}`")).collect();
-    (!listed.is_empty()).then(|| listed.join(", "))
+    let listed = in_backticks(backticked(message.split_once("expected ")?.1));
+    (!listed.is_empty()).then_some(listed)
+}
+
+/// Names as a message lists them: `` `a`, `b` ``.
+fn in_backticks<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// The names serde lists in backticks ("expected `a`", "`a` or `b`", "one of `a`, `b`, `c`").

@@ -223,20 +223,18 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
             " <a class=\"anchor\" href=\"#playbook-faq\" aria-label=\"Link to this section\">#</a></h2>\n    <div class=\"faq-list\">",
         );
         for q in faqs {
-            h.raw(if q.internal {
-                "\n      <div class=\"faq-item faq-internal\">\n        <h3 id=\""
-            } else {
-                "\n      <div class=\"faq-item\">\n        <h3 id=\""
-            })
-            .text(&q.anchor)
-            .raw("\" class=\"faq-q\">")
-            .text(&q.question)
-            .raw(if q.internal { " <span class=\"badge-internal\">Internal only</span>" } else { "" })
-            .raw(" <a class=\"anchor\" href=\"#")
-            .text(&q.anchor)
-            .raw("\" aria-label=\"Link to this question\">#</a></h3>\n        <div class=\"faq-a prose\">")
-            .raw(&q.answer_html)
-            .raw("</div>\n      </div>");
+            h.raw("\n      <div class=\"faq-item")
+                .raw(if q.internal { " faq-internal" } else { "" })
+                .raw("\">\n        <h3 id=\"")
+                .text(&q.anchor)
+                .raw("\" class=\"faq-q\">")
+                .text(&q.question)
+                .raw(if q.internal { " <span class=\"badge-internal\">Internal only</span>" } else { "" })
+                .raw(" <a class=\"anchor\" href=\"#")
+                .text(&q.anchor)
+                .raw("\" aria-label=\"Link to this question\">#</a></h3>\n        <div class=\"faq-a prose\">")
+                .raw(&q.answer_html)
+                .raw("</div>\n      </div>");
         }
         h.raw("\n    </div>\n  </section>");
     }

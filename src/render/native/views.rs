@@ -342,16 +342,9 @@ pub(crate) fn faq(site: &Site, refs: &Refs, k: usize) -> Option<Vec<u8>> {
             h.raw(" <span class=\"count\">").num(list.len()).raw("</span></h3>\n    <ul class=\"faq-links\">");
             for &q in &list[range.clone()] {
                 let f = c.item(site, q);
-                h.raw("\n<li data-faq-item><a href=\"")
-                    .text(&site.base_path)
-                    .text(&site.pages[c.questions[q].0].path)
-                    .raw("#")
-                    .text(&f.anchor);
-                h.raw("\">")
-                    .text(&f.question)
-                    .raw("</a> <span class=\"faq-from\">")
-                    .text(&site.pages[c.questions[q].0].title)
-                    .raw("</span>");
+                let asked_in = &site.pages[c.questions[q].0];
+                h.raw("\n<li data-faq-item><a href=\"").text(&site.base_path).text(&asked_in.path).raw("#").text(&f.anchor);
+                h.raw("\">").text(&f.question).raw("</a> <span class=\"faq-from\">").text(&asked_in.title).raw("</span>");
                 if f.internal {
                     h.raw(" <span class=\"badge-internal\">Internal only</span>");
                 }
