@@ -158,7 +158,7 @@ pub fn environment(cfg: &crate::config::SiteConfig, theme: &ThemeFiles, opts: &B
     // from the same input.
     env!("DEMARCATE_SOURCE_HASH").hash(&mut h);
     crate::check::today().hash(&mut h);
-    (opts.audience.map(|a| a.as_str()), opts.drafts, &opts.base_url, opts.offline).hash(&mut h);
+    (opts.audience.map(|a| a.as_str()), opts.drafts, &opts.base_url, opts.offline, &opts.client).hash(&mut h);
     output_key(output).hash(&mut h);
     cfg.files.hash(&mut h);
     theme.templates.hash(&mut h);
@@ -185,7 +185,7 @@ fn output_key(output: &Path) -> String {
 /// The snapshot folder for one output folder and set of options.
 fn cache_dir(root: &Path, opts: &BuildOptions, output: &Path) -> PathBuf {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    (output_key(output), opts.audience.map(|a| a.as_str()), opts.drafts, &opts.base_url).hash(&mut h);
+    (output_key(output), opts.audience.map(|a| a.as_str()), opts.drafts, &opts.base_url, &opts.client).hash(&mut h);
     root.join(CACHE_DIR).join(format!("{:016x}", h.finish()))
 }
 
@@ -587,7 +587,13 @@ pub fn restore(root: &Path, opts: &BuildOptions, output: &Path, frame: Box<Frame
     // The output's files are checked while the snapshot is read: one deleted or changed behind
     // the last build's back means the snapshot no longer describes the folder.
     match rayon::join(|| snapshot(root, opts, output, &frame, env), || intact_output(root, opts, output)) {
-        (Some(snapshot), Some(outputs)) => Ok(snapshot.into_restored(root, *frame, env, outputs)),
+        (Some(snapshot), Some(outputs)) => {
+            let client = frame.client;
+            let mut restored = snapshot.into_restored(root, *frame, env, outputs);
+            // Not kept in the snapshot: worked out again from the pages, as a cold build does.
+            restored.site.guide = client.map(|c| restored.site.client_guide(c, opts));
+            Ok(restored)
+        }
         _ => Err(frame),
     }
 }
@@ -639,6 +645,7 @@ impl Snapshot {
             base_url: frame.base_url,
             base_path: frame.base_path,
             offline: frame.offline,
+            guide: None,
             pages: self.pages,
             visible: self.visible,
             assets: self.assets,

@@ -31,7 +31,12 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("coverage-gap", Severity::Error, "24x7 coverage with no 24x7 owner after hours or on the escalation path"),
     ("broken-link", Severity::Error, "a link to a page, file or URL of the site that does not exist (or a draft)"),
     ("broken-anchor", Severity::Error, "a link to a heading that does not exist"),
-    ("internal-link", Severity::Error, "a client-visible link to internal-only content (client build)"),
+    (
+        "internal-link",
+        Severity::Error,
+        "a client-visible link to internal-only content, or in one client's guide to another client's (client build)",
+    ),
+    ("client-leak", Severity::Error, "a page of one client's guide naming another client or one of their people (--client)"),
     ("internal-block", Severity::Error, "an unclosed or malformed `::: internal` block"),
     ("duplicate-url", Severity::Error, "two pages with one URL"),
     ("invalid-date", Severity::Error, "a date that is not YYYY-MM-DD"),

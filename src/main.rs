@@ -44,9 +44,8 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
-        /// Which audience to build for: the internal runbook site or the client guide.
-        #[arg(long, value_enum, default_value = "internal")]
-        audience: AudienceArg,
+        #[command(flatten)]
+        reader: Reader,
         /// Print nothing but errors.
         #[arg(short, long)]
         quiet: bool,
@@ -79,9 +78,8 @@ enum Command {
         /// Open the site in the default browser.
         #[arg(long)]
         open: bool,
-        /// Which audience to preview.
-        #[arg(long, value_enum, default_value = "internal")]
-        audience: AudienceArg,
+        #[command(flatten)]
+        reader: Reader,
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
@@ -104,13 +102,41 @@ enum Command {
         /// Treat warnings as errors (`--deny warnings`).
         #[arg(long, value_parser = ["warnings"])]
         deny: Option<String>,
-        /// Which audience to check for.
-        #[arg(long, value_enum, default_value = "internal")]
-        audience: AudienceArg,
+        #[command(flatten)]
+        reader: Reader,
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
     },
+}
+
+/// Who a build is for: `--audience`, and `--client` for one client's guide.
+#[derive(clap::Args)]
+struct Reader {
+    /// Which audience: the internal runbook site or the client guide.
+    #[arg(long, value_enum, default_value = "internal", default_value_if("client", clap::builder::ArgPredicate::IsPresent, "client"))]
+    audience: AudienceArg,
+    /// One client's guide: the client guide without any other client's playbooks, folders,
+    /// owners or parties (PARTY is a client's id in demarcate.yaml; implies --audience client).
+    #[arg(long, value_name = "PARTY")]
+    client: Option<String>,
+}
+
+impl Reader {
+    /// The build options for this reader, or a usage error (exit 2) for an internal build of one
+    /// client's guide.
+    fn options(self, drafts: bool) -> BuildOptions {
+        if let (AudienceArg::Internal, Some(client)) = (self.audience, &self.client) {
+            use clap::CommandFactory;
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("`--client {client}` builds a client guide: it cannot be built with `--audience internal`"),
+                )
+                .exit();
+        }
+        BuildOptions { audience: Some(self.audience.into()), drafts, client: self.client, ..BuildOptions::default() }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -150,8 +176,8 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Build { site, output, base_url, drafts, audience, quiet, no_cache, offline } => {
-            let opts = BuildOptions { audience: Some(audience.into()), drafts, base_url, offline };
+        Command::Build { site, output, base_url, drafts, reader, quiet, no_cache, offline } => {
+            let opts = BuildOptions { base_url, offline, ..reader.options(drafts) };
             let output = output.unwrap_or_else(|| site.join("site"));
             run_build(&site, &opts, &output, quiet, !no_cache)
         }
@@ -162,8 +188,8 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Serve { site, port, bind, open, audience, drafts, quiet, page_memory } => {
-            let build = BuildOptions { audience: Some(audience.into()), drafts, ..BuildOptions::default() };
+        Command::Serve { site, port, bind, open, reader, drafts, quiet, page_memory } => {
+            let build = reader.options(drafts);
             let memory = page_memory.saturating_mul(1 << 20);
             let opts = demarcate::serve::ServeOptions { root: site, bind, port, open, build, quiet, memory };
             match demarcate::serve::serve(opts) {
@@ -174,8 +200,8 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check { site, format, deny, audience, drafts } => {
-            let opts = BuildOptions { audience: Some(audience.into()), drafts, ..BuildOptions::default() };
+        Command::Check { site, format, deny, reader, drafts } => {
+            let opts = reader.options(drafts);
             run_check(&site, &opts, format, deny.is_some())
         }
     }

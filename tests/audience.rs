@@ -815,3 +815,153 @@ fn a_party_only_internal_pages_name_is_left_out_of_the_client_build() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// One client's guide (`--client`)
+
+/// Two clients' folders, a shared guide and a file in each folder. Everything of the second
+/// client's carries `zqbeta`; its party is "Beta Ltd", its owner "Beta IT".
+fn two_client_site() -> Site {
+    let s = Site::with_config_text(&config_replacing(&[("title: Fixture\n", "title: Fixture\naudience: client\n")]));
+    s.file("content/_index.md", "---\ntitle: Home\n---\nWelcome to the guide.\n");
+    s.file("content/guides/reading.md", "---\ntitle: Reading a playbook\n---\nShared with every client.\n");
+    s.file("content/clients/_index.md", "---\ntitle: Clients\n---\nOne folder per client.\n");
+    s.file("content/clients/acme/_index.md", "---\ntitle: Acme folder\n---\nThe Acme engagement.\n");
+    s.file("content/clients/acme/managed.md", &acme_playbook("Acme managed", "Acme body.\n"));
+    s.file("content/clients/acme/acme-notes.txt", "acme file\n");
+    s.file("content/clients/zqbeta/_index.md", "---\ntitle: Zqbeta folder\n---\nThe zqbeta engagement.\n");
+    s.file(
+        "content/clients/zqbeta/playbook.md",
+        "---\ntitle: Zqbeta playbook\nclient: beta\nworkstreams:\n  help-desk: beta-it\n  security-monitoring:\n    accountable: soc-team\n    \
+         responsible: [soc-team]\n    coverage: 24x7\n    after_hours: soc-team\nfaq:\n  - q: Zqbeta question?\n    a: The SOC.\n---\nZqbeta body.\n",
+    );
+    s.file("content/clients/zqbeta/notes.md", "---\ntitle: Zqbeta notes\n---\nNo client named, but in their folder.\n");
+    s.file("content/clients/zqbeta/zqbeta-diagram.txt", "zqbeta file\n");
+    s
+}
+
+/// Builds with `args` into `SITE/NAME` and returns that folder.
+fn build_into(s: &Site, name: &str, args: &[&str]) -> PathBuf {
+    let out = s.path().join(name);
+    let mut all = vec!["build", "--output", out.to_str().unwrap()];
+    all.extend_from_slice(args);
+    s.run(&all).ok();
+    out
+}
+
+#[test]
+fn one_clients_guide_holds_nothing_of_another_client() {
+    let s = two_client_site();
+    let beta = ["zqbeta", "beta ltd", "beta-it", "beta it", "it@beta.example", "/parties/beta/"];
+    // The whole client build has both clients: the guide is what leaves one out.
+    let all = lowered(&build_into(&s, "all", &["--audience", "client"]));
+    for needle in ["zqbeta", "beta ltd", "beta it", "acme managed"] {
+        assert!(!occurrences(&all, needle).is_empty(), "the client build has no `{needle}`");
+    }
+    let acme = lowered(&build_into(&s, "acme", &["--client", "acme"]));
+    let leaks: Vec<String> = beta.iter().flat_map(|b| occurrences(&acme, b)).collect();
+    assert!(leaks.is_empty(), "the guide for Acme holds the other client's:\n{}", leaks.join("\n"));
+    for rel in [
+        "index.html",
+        "clients/acme/managed/index.html",
+        "clients/acme/acme-notes.txt",
+        "guides/reading/index.html",
+        "parties/acme/index.html",
+        "owners/acme-it/index.html",
+        "owners/soc-team/index.html",
+    ] {
+        assert!(acme.iter().any(|(name, _)| name == rel), "the guide for Acme has no {rel}");
+    }
+    // And the other way round: the shared guide and vendor stay, Acme's work goes.
+    let other = lowered(&build_into(&s, "beta", &["--client", "beta"]));
+    let leaks: Vec<String> = ["acme", "it@acme.example"].iter().flat_map(|a| occurrences(&other, a)).collect();
+    assert!(leaks.is_empty(), "the guide for Beta holds Acme's:\n{}", leaks.join("\n"));
+    for rel in [
+        "clients/zqbeta/playbook/index.html",
+        "clients/zqbeta/notes/index.html",
+        "clients/zqbeta/zqbeta-diagram.txt",
+        "guides/reading/index.html",
+        "owners/soc-team/index.html",
+    ] {
+        assert!(other.iter().any(|(name, _)| name == rel), "the guide for Beta has no {rel}");
+    }
+}
+
+#[test]
+fn a_guide_must_name_a_client_party() {
+    let s = two_client_site();
+    let (run, diags) = s.check_json(&["--client", "acem"]);
+    run.fails_with(1);
+    let config = s.read("demarcate.yaml");
+    let found: Vec<(&str, &str, usize, Option<&str>)> =
+        diags.iter().map(|d| (d.code.as_str(), d.file.as_str(), d.line, d.help.as_deref())).collect();
+    assert_eq!(found, [("unknown-client", "demarcate.yaml", pos_of(&config, "parties:").0, Some("did you mean `acme`?"))], "{diags:#?}");
+    let (run, diags) = s.check_json(&["--client", "soc"]);
+    run.fails_with(1);
+    assert!(diags.len() == 1 && diags[0].message.contains("a vendor party, not a client"), "{diags:#?}");
+    assert_eq!(diags[0].help.as_deref(), Some("the clients are `acme`, `beta`"));
+    // A guide is a client build.
+    let run = s.run(&["build", "--client", "acme", "--audience", "internal"]);
+    run.fails_with(2);
+    assert!(run.stderr.contains("cannot be built with `--audience internal`"), "{}", run.stderr);
+    assert!(!s.exists("site"), "a refused build wrote its output");
+}
+
+#[test]
+fn a_link_into_another_clients_folder_is_internal_link_in_their_guide_only() {
+    let s = two_client_site();
+    let text = acme_playbook(
+        "Acme managed",
+        "See [their playbook](../zqbeta/playbook.md), [notes](../zqbeta/notes.md) and [a file](../zqbeta/zqbeta-diagram.txt).\n",
+    );
+    s.file("content/clients/acme/managed.md", &text);
+    let (run, diags) = s.check_json(&["--audience", "client"]);
+    run.ok();
+    assert!(diags.iter().all(|d| d.code != "internal-link"), "{diags:#?}");
+    let (run, diags) = s.check_json(&["--client", "acme"]);
+    run.fails_with(1);
+    let found: Vec<(&str, (usize, usize), bool)> =
+        diags.iter().map(|d| (d.code.as_str(), (d.line, d.column), d.message.contains("left out of the guide for Acme Corp"))).collect();
+    let at = |needle: &str| pos_of(&text, needle);
+    assert_eq!(
+        found,
+        [
+            ("internal-link", at("../zqbeta/playbook.md"), true),
+            ("internal-link", at("../zqbeta/notes.md"), true),
+            ("internal-link", at("../zqbeta/zqbeta-diagram.txt"), true)
+        ],
+        "{diags:#?}"
+    );
+    assert!(diags[0].message.contains("Beta Ltd's"), "{}", diags[0].message);
+    assert!(diags[1].message.contains("in another client's folder"), "{}", diags[1].message);
+}
+
+#[test]
+fn a_shared_page_naming_another_client_is_client_leak_at_the_name() {
+    let s = two_client_site();
+    let text = "---\ntitle: Reading a playbook\n---\nShared with every client.\n\n::: internal\nBeta Ltd asked for this page.\n:::\n\nAsk Beta IT, as Beta Ltd does.\n";
+    s.file("content/guides/reading.md", text);
+    // Nowhere else: the whole client build names every client, and internal blocks are gone.
+    let (run, diags) = s.check_json(&["--audience", "client"]);
+    run.ok();
+    assert!(diags.is_empty(), "{diags:#?}");
+    let (run, diags) = s.check_json(&["--client", "acme"]);
+    run.fails_with(1);
+    let file = "content/guides/reading.md";
+    // Each name once, where a reader first sees it: Beta Ltd past the internal block naming it.
+    let shown = |name: &str| pos_after(text, "Ask", name);
+    let found: Vec<(&str, &str, (usize, usize), bool)> = diags
+        .iter()
+        .map(|d| (d.code.as_str(), d.file.as_str(), (d.line, d.column), d.message.contains("the guide for Acme Corp")))
+        .collect();
+    assert_eq!(found, [("client-leak", file, shown("Beta IT"), true), ("client-leak", file, shown("Beta Ltd"), true)], "{diags:#?}");
+    assert!(diags[0].message.starts_with("`Beta IT`") && diags[1].message.starts_with("`Beta Ltd`"), "{diags:#?}");
+    // Beta's own guide may name Beta.
+    s.check_json(&["--client", "beta"]).0.ok();
+    // Turned down in `checks:`, it is a warning and the guide builds.
+    let config = s.read("demarcate.yaml").replace("checks:\n", "checks:\n  client-leak: warning\n");
+    s.file("demarcate.yaml", &config);
+    let run = s.run(&["build", "--client", "acme"]);
+    run.ok();
+    assert!(run.stderr.contains("warning[client-leak]"), "{}", run.stderr);
+}

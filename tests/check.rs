@@ -70,7 +70,8 @@ fn rule_codes() -> Vec<String> {
     demarcate::check::RULES.iter().map(|(code, _, _)| code.to_string()).collect()
 }
 
-/// Codes with a fixture below (internal-link and internal-block also in tests/audience.rs).
+/// Codes with a fixture below (internal-link and internal-block also in tests/audience.rs,
+/// client-leak there only).
 const COVERED: &[&str] = &[
     "invalid-yaml",
     "invalid-front-matter",
@@ -91,6 +92,7 @@ const COVERED: &[&str] = &[
     "broken-link",
     "broken-anchor",
     "internal-link",
+    "client-leak",
     "internal-block",
     "duplicate-url",
     "invalid-date",

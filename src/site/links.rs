@@ -5,14 +5,31 @@
 //! at a page's URL.
 
 use crate::{HashMap, HashSet};
+use std::borrow::Cow;
 use std::path::Path;
 
 use super::Site;
+use crate::config::Audience;
 use crate::content::{self, Page};
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::markdown::{self, LinkKind};
 
 impl Site {
+    /// Why page `p` is not in this client's guide: another client's playbook, or in their folder.
+    fn other_clients(&self, p: &Page) -> String {
+        let whose = p.fm.client.as_deref().and_then(|c| self.reg.party(c)).map(|c| &self.reg.parties[c].1.name);
+        match whose {
+            Some(name) => format!("{name}'s, {}", self.guide_name()),
+            None => format!("in another client's folder, {}", self.guide_name()),
+        }
+    }
+
+    /// "left out of the guide for NAME": what a link into another client's work is told.
+    fn guide_name(&self) -> String {
+        let name = self.guide.as_ref().map_or("", |g| self.reg.parties[g.client].1.name.as_str());
+        format!("left out of the guide for {name}")
+    }
+
     /// Every anchor a page offers: its headings, its ownership rows and its questions.
     pub fn anchors(&self, page: usize) -> HashSet<String> {
         let mut set = HashSet::default();
@@ -39,13 +56,14 @@ impl Site {
         let mut places: Option<Places> = None;
         let mut found = Vec::new();
         // Why page `t` is not in this build, if it is not.
-        let left_out = |t: usize| {
-            (!self.visible[t]).then(|| {
-                if self.pages[t].fm.draft {
-                    ("broken-link", "a draft, left out of this build (build with --drafts to include it)")
-                } else {
-                    ("internal-link", "internal-only, so it is not part of the client build")
+        let left_out = |t: usize| -> Option<(&'static str, Cow<'static, str>)> {
+            let p = &self.pages[t];
+            (!self.visible[t]).then(|| match &self.guide {
+                Some(guide) if p.audience == Audience::Client && !guide.keeps(&self.reg, p) => {
+                    ("internal-link", Cow::Owned(self.other_clients(p)))
                 }
+                _ if p.fm.draft => ("broken-link", Cow::Borrowed("a draft, left out of this build (build with --drafts to include it)")),
+                _ => ("internal-link", Cow::Borrowed("internal-only, so it is not part of the client build")),
             })
         };
         for (i, r) in self.rendered.iter().enumerate() {
@@ -98,17 +116,25 @@ impl Site {
                             None
                         }
                         Place::Asset(a) => {
-                            if !self.ships(&self.assets[a]) {
-                                let why = "internal-only, so it is not part of the client build";
+                            let asset = &self.assets[a];
+                            if !self.ships(asset) {
+                                let why = match asset.audience {
+                                    Audience::Internal => "internal-only, so it is not part of the client build".to_string(),
+                                    Audience::Client => format!("in another client's folder, {}", self.guide_name()),
+                                };
                                 found.push(error("internal-link", format!("link to `{}`: that file is {why}", link.written)));
                             }
                             None
                         }
                         Place::Generated => None,
                         Place::Hidden(what) => {
+                            let why = match self.guide {
+                                Some(_) => "none of its work is this client's",
+                                None => "internal-only work",
+                            };
                             found.push(error(
                                 "internal-link",
-                                format!("link to `{}`: that {what} has no page in the client build (internal-only work)", link.written),
+                                format!("link to `{}`: that {what} has no page in the client build ({why})", link.written),
                             ));
                             None
                         }
@@ -177,6 +203,7 @@ impl Site {
             }
         }
         self.shadowed_pages(&mut places, &mut found);
+        self.check_client_leaks(&mut found);
         self.diagnostics.extend(found);
     }
 

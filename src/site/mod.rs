@@ -16,8 +16,11 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::markdown::{self, IdAllocator, MarkdownContext, PageLink, Rendered};
 use crate::ownership::{Ownership, Registry};
 
+mod client_guide;
 mod links;
 mod refresh;
+
+pub use client_guide::ClientGuide;
 
 use links::check_duplicate_urls;
 
@@ -29,6 +32,9 @@ pub struct BuildOptions {
     /// Links relative to each page, naming `index.html` (see [`crate::relative_links`]), so the
     /// output works opened from disk.
     pub offline: bool,
+    /// Build one client's guide (a client build narrowed to that client, see
+    /// [`ClientGuide`]): a client party's id or alias. Implies the client audience.
+    pub client: Option<String>,
 }
 
 /// One question shown on a playbook page.
@@ -81,7 +87,7 @@ struct PageMarkdown {
 }
 
 /// Codes produced by the link check, recomputed whenever a body changes.
-const LINK_CODES: [&str; 4] = ["broken-link", "broken-anchor", "internal-link", "shadowed-page"];
+const LINK_CODES: [&str; 5] = ["broken-link", "broken-anchor", "internal-link", "shadowed-page", "client-leak"];
 /// The diagnostics of `check::check_registry`, which looks at every page's assignments.
 const REGISTRY_CODES: [&str; 2] = ["unused-owner", "no-contact"];
 
@@ -153,6 +159,8 @@ pub struct Site {
     pub base_path: String,
     /// Views written with links relative to each page (`build --offline`).
     pub offline: bool,
+    /// In one client's guide, what it keeps (`--client`).
+    pub guide: Option<ClientGuide>,
     pub pages: Vec<Page>,
     /// Whether each page is part of this build (not a draft, right audience).
     pub visible: Vec<bool>,
@@ -395,6 +403,8 @@ pub struct Frame {
     pub base_path: String,
     /// See [`BuildOptions::offline`].
     pub offline: bool,
+    /// The client party whose guide this is (`--client`), when it names one.
+    pub client: Option<usize>,
     /// Problems found in the config and registry.
     pub diagnostics: Diagnostics,
 }
@@ -405,7 +415,7 @@ impl Frame {
         let Some(cfg) = config::load(root, &mut diagnostics) else {
             return Err(LoadFailure { diagnostics, previous: None });
         };
-        let audience = opts.audience.unwrap_or(Audience::Internal);
+        let audience = if opts.client.is_some() { Audience::Client } else { opts.audience.unwrap_or(Audience::Internal) };
         let (title, mut base_url, description) = cfg.identity(audience);
         let configured = base_url.clone();
         if let Some(b) = &opts.base_url {
@@ -433,8 +443,9 @@ impl Frame {
             );
         }
         let reg = Registry::new(&cfg, &mut d);
+        let client = opts.client.as_deref().and_then(|c| guide_client(&cfg, &reg, c, &mut d));
         diagnostics.extend(d);
-        Ok(Frame { cfg, reg, audience, title, description, base_url, base_path, offline: opts.offline, diagnostics })
+        Ok(Frame { cfg, reg, audience, title, description, base_url, base_path, offline: opts.offline, client, diagnostics })
     }
 }
 
@@ -520,7 +531,7 @@ impl Site {
                 f
             }
         };
-        let Frame { cfg, reg, audience, title, description, base_url, base_path, offline, mut diagnostics } = frame;
+        let Frame { cfg, reg, audience, title, description, base_url, base_path, offline, client, mut diagnostics } = frame;
         let t = std::time::Instant::now();
         let unknown = cfg.config.front_matter.unknown_keys;
         let mut previous = previous.and_then(|p| p.still_holding(&cfg, &base_path, &reg));
@@ -545,7 +556,11 @@ impl Site {
         let t = std::time::Instant::now();
         diagnostics.extend(loaded.diagnostics);
         let pages = loaded.pages;
-        let visible: Vec<bool> = pages.iter().map(|p| in_build(p, audience, opts)).collect();
+        let mut visible: Vec<bool> = pages.iter().map(|p| in_build(p, audience, opts)).collect();
+        let guide = client.map(|c| ClientGuide::new(&reg, c, &pages, &visible));
+        if let Some(guide) = &guide {
+            visible.iter_mut().zip(&pages).for_each(|(v, p)| *v = *v && guide.keeps(&reg, p));
+        }
         let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
         check_duplicate_urls(root, &pages, &visible, &mut diagnostics);
         let mut d = Vec::new();
@@ -569,6 +584,7 @@ impl Site {
             base_url,
             base_path,
             offline,
+            guide,
             pages,
             visible,
             assets: loaded.assets,
@@ -653,9 +669,19 @@ impl Site {
         self.visible_pages().filter(|(i, p)| !p.is_section && !self.own.rows[*i].is_empty()).map(|(i, _)| i).collect()
     }
 
-    /// Whether an asset is copied into this build's output (internal assets only internally).
+    /// What one client's guide keeps (see [`ClientGuide`]), worked out from the pages as they
+    /// are (the build's options say which are drafts).
+    pub(crate) fn client_guide(&self, client: usize, opts: &BuildOptions) -> ClientGuide {
+        let shown: Vec<bool> = self.pages.iter().map(|p| in_build(p, self.audience, opts)).collect();
+        ClientGuide::new(&self.reg, client, &self.pages, &shown)
+    }
+
+    /// Whether an asset is copied into this build's output: internal assets only internally, and
+    /// in one client's guide none kept in another client's folder.
     pub fn ships(&self, asset: &Asset) -> bool {
-        self.audience == Audience::Internal || asset.audience == Audience::Client
+        let dir = asset.rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+        self.audience == Audience::Internal
+            || (asset.audience == Audience::Client && self.guide.as_ref().is_none_or(|g| g.keeps_folder(dir)))
     }
 
     /// The assets this build copies into its output.
@@ -949,6 +975,36 @@ impl Site {
     pub fn states_ownership(&self, i: usize) -> bool {
         self.own.client[i].is_some() || !self.own.rows[i].is_empty()
     }
+}
+
+/// The client party `--client name` names, or an error: a guide for no one, or for a party that
+/// is not a client, would build a site without anyone's playbooks.
+fn guide_client(cfg: &SiteConfig, reg: &Registry, name: &str, d: &mut Vec<Diagnostic>) -> Option<usize> {
+    let found = reg.party(name).filter(|&p| reg.parties[p].1.kind == config::PartyKind::Client);
+    if found.is_none() {
+        let clients: Vec<String> =
+            reg.parties.iter().filter(|(_, p)| p.kind == config::PartyKind::Client).map(|(id, _)| format!("`{id}`")).collect();
+        let what = match reg.party(name) {
+            Some(p) => format!("a {} party, not a client", reg.parties[p].1.kind.as_str()),
+            None => "not a party".to_string(),
+        };
+        let help = reg.suggest_client(name).or_else(|| match clients.is_empty() {
+            true => Some("no party in demarcate.yaml has `kind: client`".to_string()),
+            false => Some(format!("the clients are {}", clients.join(", "))),
+        });
+        // Shown at the parties, where a client would be added.
+        let (file, text) = cfg
+            .files
+            .iter()
+            .find(|(_, text)| text.contains("parties"))
+            .map_or((config::CONFIG_FILE, ""), |(f, t)| (f.as_str(), t.as_str()));
+        d.push(
+            Diagnostic::error("unknown-client", file, format!("`--client {name}` is {what} in {file}"))
+                .at(crate::yaml_pos::YamlIndex::new(text, 1).key(&["parties"]))
+                .maybe_help(help),
+        );
+    }
+    found
 }
 
 /// Whether a page is part of a build for `audience` with `opts`: not a draft (unless drafts

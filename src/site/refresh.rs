@@ -126,7 +126,8 @@ impl Site {
     /// The fast path for a front-matter edit of one playbook or section (`raw` is the new file
     /// text): re-parses it, updates the ownership indexes in place, re-renders its Markdown and
     /// re-runs the link check and its checks. Returns what must be re-rendered, or `None` when
-    /// the edit can change more than that (URL, audience, draft state, errors in the new
+    /// the edit can change more than that (URL, audience, draft state, in one client's guide its
+    /// client, errors in the new
     /// front-matter, in a client build an owner's page coming or going; for a section see
     /// `refresh_section_front_matter`), so the caller must rebuild everything.
     pub fn refresh_front_matter(&mut self, i: usize, raw: String) -> Option<Affected> {
@@ -145,6 +146,8 @@ impl Site {
             || new.path != old.path
             || new.fm.audience != old.fm.audience
             || new.fm.draft != old.fm.draft
+            // In one client's guide, whose a page is decides whether it and its folders show.
+            || (self.guide.is_some() && new.fm.client != old.fm.client)
         {
             return None;
         }
@@ -371,12 +374,18 @@ impl Site {
     /// the caller replays edits of next, which renders their Markdown again), an owner gaining
     /// or losing its page (a client build shows only owners with visible work), a section (an
     /// `_index.md`) coming or going at the top level (every page's navigation) or changing the
-    /// audience of a page or file that stays. The pages below a section that came or went name
+    /// audience of a page or file that stays, any page coming or going in one client's guide.
+    /// The pages below a section that came or went name
     /// it in their breadcrumbs: the caller renders them again. Declining, it hands the site
     /// back when it found that before taking the site apart (a new page with an error, a link
     /// to a page that came or went, a top-level section, an owner page coming or going), so
     /// that `serve` can rebuild from it instead.
     pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions, rereading: &[usize]) -> Result<Site, Option<Box<Site>>> {
+        // In one client's guide a page that comes or goes can take a folder in or out with it
+        // (see `ClientGuide`): built afresh.
+        if self.guide.is_some() {
+            return Err(Some(Box::new(self)));
+        }
         let crate::cache::Moved { order, before, added, removed } = moved;
         let unknown = self.cfg.config.front_matter.unknown_keys;
         let mut new_pages: HashMap<String, (Page, Vec<Diagnostic>)> = HashMap::default();

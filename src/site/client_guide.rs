@@ -1,0 +1,203 @@
+//! One client's guide (`--client ID`): the client build narrowed to what one client may read.
+//!
+//! A provider hands each client its own guide, so a guide must hold nothing of another client's:
+//! no playbook, no section written about them, no file kept in their folder. A playbook says
+//! whose it is (`client:`); folders are inferred from what they hold, so a site laid out one
+//! folder per client needs no extra markup. A folder is another client's when the playbooks in
+//! it (at any depth, among those the client build shows) all name other clients; everything
+//! in such a folder is left out, its section page and files included, while a folder holding
+//! no client's playbook at all (guides, the home page) is shared. The top folder is always
+//! shared.
+//!
+//! What a shared page says is the author's: the guide checks it (`client-leak`) for the names
+//! of other clients and of their people, as a reader of the page would see them.
+
+use crate::HashSet;
+use crate::config::{Audience, PartyKind};
+use crate::content::Page;
+use crate::diagnostics::{Diagnostic, Pos};
+use crate::ownership::Registry;
+
+use super::Site;
+
+/// Which pages and files one client's guide keeps.
+#[derive(Debug, Clone, Default)]
+pub struct ClientGuide {
+    /// The client party (an index into the registry's parties).
+    pub client: usize,
+    /// Folders under `content/` (no leading or trailing `/`) holding only other clients'
+    /// playbooks.
+    foreign: HashSet<String>,
+}
+
+impl ClientGuide {
+    /// The guide for party `client`, given each page and whether the client build would show it
+    /// (`shown`: its audience and draft state).
+    pub fn new(reg: &Registry, client: usize, pages: &[Page], shown: &[bool]) -> ClientGuide {
+        let (mut others, mut own) = (HashSet::default(), HashSet::default());
+        for (p, _) in pages.iter().zip(shown).filter(|(p, shown)| **shown && p.fm.client.is_some()) {
+            let set = if Self::names(reg, client, p) { &mut own } else { &mut others };
+            for dir in folders(p.dir()) {
+                if !set.insert(dir.to_string()) {
+                    break;
+                }
+            }
+        }
+        others.retain(|dir| !own.contains(dir));
+        ClientGuide { client, foreign: others }
+    }
+
+    /// Whether page `p` says it is this client's.
+    fn names(reg: &Registry, client: usize, p: &Page) -> bool {
+        p.fm.client.as_deref().and_then(|c| reg.party(c)) == Some(client)
+    }
+
+    /// Whether the guide keeps page `p` (one the client build shows): a playbook naming this
+    /// client, or a page naming none outside another client's folders.
+    pub fn keeps(&self, reg: &Registry, p: &Page) -> bool {
+        match p.fm.client {
+            Some(_) => Self::names(reg, self.client, p),
+            None => self.keeps_folder(p.dir()),
+        }
+    }
+
+    /// Whether the guide keeps what folder `dir` holds that names no client (pages, files).
+    pub fn keeps_folder(&self, dir: &str) -> bool {
+        !folders(dir).any(|d| self.foreign.contains(d))
+    }
+}
+
+impl Site {
+    /// In one client's guide, each page it keeps that names another client or one of their
+    /// owners in what a reader sees: the body (internal blocks already gone), the title and
+    /// summary, the handoffs and the questions. One diagnostic per page and name, at the name's
+    /// first place in the source.
+    pub(super) fn check_client_leaks(&self, found: &mut Vec<Diagnostic>) {
+        let Some(guide) = &self.guide else { return };
+        let names = other_clients_names(&self.reg, guide.client);
+        if names.is_empty() {
+            return;
+        }
+        // Each name as written and as HTML writes it (`&` as `&amp;`).
+        let mut patterns: Vec<String> = Vec::new();
+        let mut pattern_name: Vec<usize> = Vec::new();
+        for (n, name) in names.iter().enumerate() {
+            let mut escaped = String::new();
+            let _ = pulldown_cmark_escape::escape_html(&mut escaped, name);
+            for form in [name.clone(), escaped] {
+                if !patterns.contains(&form) {
+                    patterns.push(form);
+                    pattern_name.push(n);
+                }
+            }
+        }
+        let Ok(matcher) = aho_corasick::AhoCorasick::new(&patterns) else { return };
+        for (i, page) in self.visible_pages() {
+            let mut named: Vec<usize> = Vec::new();
+            let mut look = |text: &str| {
+                for m in matcher.find_iter(text) {
+                    let n = pattern_name[m.pattern().as_usize()];
+                    if !named.contains(&n) {
+                        named.push(n);
+                    }
+                }
+            };
+            look(&page.title);
+            page.fm.summary.as_deref().into_iter().for_each(&mut look);
+            if let Some(r) = &self.rendered[i] {
+                look(&r.html);
+            }
+            (0..self.own.rows[i].len()).for_each(|n| look(&self.row_html(i, n).0));
+            for faq in &self.faqs[i] {
+                look(&faq.question);
+                look(&faq.answer_html);
+            }
+            if named.is_empty() {
+                continue;
+            }
+            let client = &self.reg.parties[guide.client].1.name;
+            let source = page_source(&self.root, page);
+            for n in named {
+                let name = &names[n];
+                found.push(
+                    Diagnostic::error(
+                        "client-leak",
+                        page.file.as_str(),
+                        format!("`{name}` is another client's: the guide for {client} must not name them"),
+                    )
+                    .at(first_place(source.as_deref().unwrap_or(""), name))
+                    .help("write it without the name, move it into a `::: internal` block, or into that client's folder"),
+                );
+            }
+        }
+    }
+}
+
+/// The names a guide for `client` must not show: every other client party's, and those of
+/// their owners no party the guide may show has an owner of (a role such as "Office manager"
+/// can be every client's).
+fn other_clients_names(reg: &Registry, client: usize) -> Vec<String> {
+    let other = |p: Option<usize>| p.is_some_and(|p| p != client && reg.parties[p].1.kind == PartyKind::Client);
+    let mut names: Vec<String> =
+        reg.parties.iter().enumerate().filter(|&(p, _)| other(Some(p))).map(|(_, (_, p))| p.name.clone()).collect();
+    let shared: HashSet<String> =
+        reg.owners.iter().zip(&reg.owner_party).filter(|&(_, &p)| !other(p)).map(|((_, o), _)| o.name.to_lowercase()).collect();
+    names.extend(
+        reg.owners
+            .iter()
+            .zip(&reg.owner_party)
+            .filter(|&((_, o), &p)| other(p) && !shared.contains(&o.name.to_lowercase()))
+            .map(|((_, o), _)| o.name.clone()),
+    );
+    names.retain(|n| !n.trim().is_empty());
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The page's source text: in hand, or (once a build has let it go) read again.
+fn page_source(root: &std::path::Path, page: &Page) -> Option<String> {
+    match page.raw.is_empty() || page.fm_text_released {
+        true => crate::regular_file::read_text(&root.join(&page.file)).map(crate::content::without_byte_order_mark),
+        false => Some(page.raw.clone()),
+    }
+}
+
+/// Where a reader of page source `text` first sees `name`: in the body outside internal blocks,
+/// else in the front-matter (the first line when it is not written as it is).
+fn first_place(text: &str, name: &str) -> Pos {
+    let body_start = crate::content::split_front_matter(text).map_or(0, |(_, _, start, _)| start);
+    let (front, body) = text.split_at(body_start);
+    // Blanking keeps every line where it was; a line it keeps, it keeps as written.
+    let shown = crate::markdown::prepare_internal_blocks(body, Audience::Client).map(|(shown, _)| shown);
+    let place = shown.ok().and_then(|shown| {
+        let line = shown[..shown.find(name)?].matches('\n').count();
+        let written = body.lines().nth(line)?;
+        Some((front.matches('\n').count() + line, written, written.find(name)?))
+    });
+    let place = place.or_else(|| {
+        let at = front.find(name)?;
+        let start = front[..at].rfind('\n').map_or(0, |i| i + 1);
+        Some((front[..at].matches('\n').count(), &front[start..], at - start))
+    });
+    match place {
+        Some((line, written, at)) => Pos { line: line + 1, column: written[..at].chars().count() + 1, width: name.chars().count() },
+        None => Pos { line: 1, column: 1, width: 0 },
+    }
+}
+
+/// `dir` and each folder above it, nearest first, short of the top folder.
+fn folders(dir: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors((!dir.is_empty()).then_some(dir), |d| d.rsplit_once('/').map(|(up, _)| up))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_walk_up_to_but_not_including_the_top() {
+        assert_eq!(folders("clients/acme/2026").collect::<Vec<_>>(), ["clients/acme/2026", "clients/acme", "clients"]);
+        assert_eq!(folders("").count(), 0);
+    }
+}
