@@ -1417,3 +1417,51 @@ fn soak_random_rounds() {
         random_paged_rounds(seed, &["--audience", "client"]);
     }
 }
+
+#[test]
+fn one_clients_guide_rebuilds_warm_and_equals_a_cold_build() {
+    let s = fixture();
+    s.file("demarcate.yaml", &CONFIG.replacen("title: Fixture\n", "title: Fixture\naudience: client\n", 1));
+    // Beta's playbook in a folder of its own, beside a page naming no client: the folder is
+    // Beta's, so neither is in Acme's guide.
+    let beta = s.read("content/clients/beta.md");
+    std::fs::remove_file(s.path().join("content/clients/beta.md")).unwrap();
+    s.file("content/clients/beta/playbook.md", &beta);
+    s.file("content/clients/beta/notes.md", "---\ntitle: Notes zqbeta\n---\nIn their folder.\n");
+    let args = ["--client", "acme"];
+    let guide = |expect_warm: Option<bool>| {
+        let r = build(&s, &args);
+        if let Some(warm) = expect_warm {
+            assert_eq!(r.stdout.contains("from the build cache"), warm, "{}", r.stdout);
+        }
+        assert_equals_cold_with(&s, &args, &r);
+        r
+    };
+    guide(Some(false));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    guide(Some(true));
+    assert!(!s.exists("site/clients/beta/notes/index.html") && !s.exists("site/clients/beta/playbook/index.html"));
+    // Edits of Acme's pages, body and front-matter: warm.
+    let managed = "content/clients/acme/managed.md";
+    edit(&s, managed, |t| t.replace("Managed.", "Managed, edited."));
+    guide(Some(true));
+    edit(&s, managed, |t| t.replace("coverage: 24x7", "coverage: business-hours"));
+    guide(Some(true));
+    // Beta's playbook edited: nothing of it shows.
+    edit(&s, "content/clients/beta/playbook.md", |t| t.replace("Beta body.", "Beta body, edited."));
+    guide(None);
+    // Given to Acme: it and the folder's other page come into Acme's guide.
+    edit(&s, "content/clients/beta/playbook.md", |t| t.replace("client: beta", "client: acme").replace("beta-it", "acme-it"));
+    guide(None);
+    assert!(s.exists("site/clients/beta/notes/index.html") && s.exists("site/clients/beta/playbook/index.html"));
+    // A new folder of Beta's, and a page of Acme's added and one deleted.
+    s.file("content/clients/gamma/playbook.md", &beta.replace("title: Beta", "title: Gamma zqgamma"));
+    s.file("content/clients/acme/extra.md", &acme_playbook("Acme extra", "Extra.\n"));
+    std::fs::remove_file(s.path().join("content/clients/acme/co-managed.md")).unwrap();
+    edit(&s, managed, |t| t.replace("Managed, edited.", "Managed."));
+    guide(None);
+    assert!(!s.exists("site/clients/gamma/playbook/index.html") && s.exists("site/clients/acme/extra/index.html"));
+    let leaks: Vec<String> =
+        walk_files(&s.path().join("site")).into_iter().filter(|(_, b)| String::from_utf8_lossy(b).contains("zqgamma")).map(|(n, _)| n).collect();
+    assert!(leaks.is_empty(), "Beta's new playbook leaked into {leaks:?}");
+}

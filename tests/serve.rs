@@ -1270,6 +1270,11 @@ fn random_edits_are_served_as_a_cold_client_build_writes_them() {
     served_rounds_equal_cold_builds(42, &["--audience", "client"], &[]);
 }
 
+#[test]
+fn random_edits_are_served_as_a_cold_build_of_one_clients_guide_writes_them() {
+    served_rounds_equal_cold_builds(46, &["--client", "acme"], &[]);
+}
+
 /// With no memory for pages every file is given up once served: each round's files are
 /// rendered again, from the model as the edits left it, when asked for.
 #[test]
