@@ -1461,7 +1461,10 @@ fn one_clients_guide_rebuilds_warm_and_equals_a_cold_build() {
     edit(&s, managed, |t| t.replace("Managed, edited.", "Managed."));
     guide(None);
     assert!(!s.exists("site/clients/gamma/playbook/index.html") && s.exists("site/clients/acme/extra/index.html"));
-    let leaks: Vec<String> =
-        walk_files(&s.path().join("site")).into_iter().filter(|(_, b)| String::from_utf8_lossy(b).contains("zqgamma")).map(|(n, _)| n).collect();
+    let leaks: Vec<String> = walk_files(&s.path().join("site"))
+        .into_iter()
+        .filter(|(_, b)| String::from_utf8_lossy(b).contains("zqgamma"))
+        .map(|(n, _)| n)
+        .collect();
     assert!(leaks.is_empty(), "Beta's new playbook leaked into {leaks:?}");
 }

@@ -167,6 +167,12 @@ fn example_site_client_matches_tera() {
 }
 
 #[test]
+fn example_site_guide_for_one_client_matches_tera() {
+    let files = assert_native_matches_tera(example_site().path(), &["--client", "harborview"]);
+    assert_reaches(&files, &[("index.html", "Engagement guide for Harborview Community Credit Union")]);
+}
+
+#[test]
 fn example_site_with_drafts_matches_tera() {
     assert_native_matches_tera(example_site().path(), &["--drafts"]);
 }
@@ -549,6 +555,12 @@ fn adversarial_site_client_matches_tera() {
     assert!(files.iter().all(|(p, _)| p != "owners/secret/index.html"), "the internal-only owner has a page in the client build");
     // FAQPage structured data is written only for the client guide.
     assert_reaches(&files, &[("clients/cli/main/index.html", "application/ld+json")]);
+}
+
+#[test]
+fn adversarial_site_guide_for_one_client_matches_tera() {
+    let files = assert_native_matches_tera(adversarial_site().path(), &["--client", "cli"]);
+    assert_reaches(&files, &[("index.html", "Client edition for Client «Ünïcode» &amp; &lt;Co&gt;")]);
 }
 
 #[test]

@@ -455,7 +455,7 @@ fn build_refs(site: &Site, theme: &ThemeFiles) -> Refs {
     let site_v = obj!(
         "title": site.title.as_str(), "description": site.description.as_str(), "language": site.cfg.config.language.as_str(),
         "base_url": site.base_url.as_str(), "base_path": site.base_path.as_str(), "audience": site.audience.as_str(),
-        "version": env!("CARGO_PKG_VERSION"),
+        "client": site.guide_client_name().unwrap_or(""), "version": env!("CARGO_PKG_VERSION"),
     );
     let ws = (0..site.reg.workstreams.len()).map(|w| ws_brief(site, w)).collect();
     Refs {

@@ -115,7 +115,7 @@ impl Site {
             if named.is_empty() {
                 continue;
             }
-            let client = &self.reg.parties[guide.client].1.name;
+            let client = self.guide_client_name().unwrap_or_default();
             let source = page_source(&self.root, page);
             for n in named {
                 let name = &names[n];

@@ -26,8 +26,7 @@ impl Site {
 
     /// "left out of the guide for NAME": what a link into another client's work is told.
     fn guide_name(&self) -> String {
-        let name = self.guide.as_ref().map_or("", |g| self.reg.parties[g.client].1.name.as_str());
-        format!("left out of the guide for {name}")
+        format!("left out of the guide for {}", self.guide_client_name().unwrap_or_default())
     }
 
     /// Every anchor a page offers: its headings, its ownership rows and its questions.

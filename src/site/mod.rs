@@ -669,6 +669,11 @@ impl Site {
         self.visible_pages().filter(|(i, p)| !p.is_section && !self.own.rows[*i].is_empty()).map(|(i, _)| i).collect()
     }
 
+    /// The name of the client whose guide this is (`--client`).
+    pub fn guide_client_name(&self) -> Option<&str> {
+        self.guide.as_ref().map(|g| self.reg.parties[g.client].1.name.as_str())
+    }
+
     /// What one client's guide keeps (see [`ClientGuide`]), worked out from the pages as they
     /// are (the build's options say which are drafts).
     pub(crate) fn client_guide(&self, client: usize, opts: &BuildOptions) -> ClientGuide {

@@ -220,8 +220,12 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
         .raw(if internal {
             " · <span class=\"footer-audience\">Internal edition</span>"
         } else {
-            " · <span class=\"footer-audience\">Client edition</span>"
-        })
+            " · <span class=\"footer-audience\">Client edition"
+        });
+    if let Some(client) = site.guide_client_name().filter(|_| !internal) {
+        h.raw(" for ").text(client);
+    }
+    h.raw(if internal { "" } else { "</span>" })
         .raw("</p>\n      <p class=\"footer-built\">Built with demarcate ")
         .text(env!("CARGO_PKG_VERSION"))
         .raw("</p>\n    </div>\n  </footer>");

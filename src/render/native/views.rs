@@ -371,7 +371,11 @@ fn index_content(h: &mut Html, site: &Site, refs: &Refs, home: Option<usize>, ti
     let items = listed(site, refs);
     let playbooks = site.playbook_count();
     h.raw("\n<header class=\"page-header home-hero\">\n  <div class=\"page-heading\">\n    <p class=\"eyebrow\">");
-    h.raw(if site.audience == Audience::Internal { "Internal runbook" } else { "Engagement guide" }).raw("</p>\n    <h1>");
+    h.raw(if site.audience == Audience::Internal { "Internal runbook" } else { "Engagement guide" });
+    if let Some(client) = site.guide_client_name() {
+        h.raw(" for ").text(client);
+    }
+    h.raw("</p>\n    <h1>");
     h.text(if title.is_empty() { &site.title } else { title }).raw("</h1>");
     if !site.description.is_empty() {
         h.raw("\n    <p class=\"lede\">").text(&site.description).raw("</p>");
