@@ -872,6 +872,8 @@ fn one_clients_guide_holds_nothing_of_another_client() {
     ] {
         assert!(acme.iter().any(|(name, _)| name == rel), "the guide for Acme has no {rel}");
     }
+    let json: serde_json::Value = serde_json::from_str(&s.read("acme/ownership.json")).unwrap();
+    assert_eq!((&json["site"]["audience"], &json["site"]["client"]), (&"client".into(), &"acme".into()), "{}", json["site"]);
     // And the other way round: the shared guide and vendor stay, Acme's work goes.
     let other = lowered(&build_into(&s, "beta", &["--client", "beta"]));
     let leaks: Vec<String> = ["acme", "it@acme.example"].iter().flat_map(|a| occurrences(&other, a)).collect();

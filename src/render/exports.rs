@@ -247,7 +247,12 @@ fn ownership_json<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
                 .collect();
             let mut m = s.serialize_map(Some(6))?;
             m.serialize_entry("schema_version", &OWNERSHIP_SCHEMA_VERSION)?;
-            m.serialize_entry("site", &json!({"title": site.title, "base_url": site.base_url, "audience": site.audience.as_str()}))?;
+            let mut about = json!({"title": site.title, "base_url": site.base_url, "audience": site.audience.as_str()});
+            // One client's guide says whose it is.
+            if let Some(guide) = &site.guide {
+                about["client"] = json!(site.reg.parties[guide.client].0);
+            }
+            m.serialize_entry("site", &about)?;
             m.serialize_entry("parties", &parties)?;
             m.serialize_entry("owners", &owners)?;
             m.serialize_entry("workstreams", &workstreams)?;
