@@ -540,3 +540,43 @@ fn a_printed_playbook_puts_its_ownership_table_on_landscape_pages() {
     let sizes = printed_page_sizes(&chromium, &url("owners/desk/index.html"));
     assert!(sizes.iter().all(|(w, h)| w < h), "{sizes:?}");
 }
+
+/// On a phone each workstream of the ownership table is a card: nothing scrolls sideways, and
+/// every value is labelled with its column's header, in the header row's order. On a wide
+/// screen it is a table again, without the labels.
+#[test]
+fn the_ownership_table_is_one_card_per_workstream_on_a_phone() {
+    let Some((driver_bin, chromium)) = browser_or_skip("the_ownership_table_is_one_card_per_workstream_on_a_phone") else { return };
+    let s = Site::with_config();
+    s.file(CO, &playbook("Body.\n"));
+    let serve = Serve::start(s.path(), &[]);
+    let driver = Driver::start(&driver_bin);
+    let session = Session::new(&driver, &chromium);
+    let probe = "var t=document.querySelector('.ownership-table'),w=t.closest('.table-wrap');\
+                 var row=t.querySelector('tbody tr:not(.internal-row)');\
+                 return {headers:Array.from(t.querySelectorAll('thead th')).slice(1).map(function(h){return h.textContent.trim();}),\
+                 labels:Array.from(row.querySelectorAll('td')).map(function(d){return getComputedStyle(d,'::before').content;}),\
+                 display:getComputedStyle(row).display,scroll:w.scrollWidth,client:w.clientWidth};";
+    for (width, phone) in [(400, true), (1280, false)] {
+        session.cmd("POST", "/window/rect", Some(json!({"width": width, "height": 900}))).expect("resize the window");
+        session.navigate(&serve.url(&format!("{CO_URL}?width={width}")));
+        let styled = "return document.readyState === 'complete' && document.styleSheets.length > 0;";
+        session.wait_for("the page and its stylesheet", styled, |v| v == &json!(true));
+        let v = session.exec(probe);
+        let headers: Vec<String> = v["headers"].as_array().expect("headers").iter().map(|h| h.as_str().unwrap_or("").to_string()).collect();
+        let labels: Vec<String> = v["labels"].as_array().expect("labels").iter().map(|l| l.as_str().unwrap_or("").to_string()).collect();
+        assert_eq!(headers.len(), 8, "eight columns after the workstream: {v}");
+        if phone {
+            let quoted: Vec<String> = headers.iter().map(|h| format!("\"{h}\"")).collect();
+            assert_eq!(labels, quoted, "{width} px: each value is labelled with its column: {v}");
+            assert_eq!(v["display"], json!("block"), "{width} px: a row is a card: {v}");
+            assert!(v["scroll"].as_f64() <= v["client"].as_f64().map(|c| c + 1.0), "{width} px: the table scrolls sideways: {v}");
+        } else {
+            assert!(labels.iter().all(|l| l == "none"), "{width} px: no labels in the table: {v}");
+            assert_eq!(v["display"], json!("table-row"), "{width} px: a row is a table row: {v}");
+        }
+    }
+    drop(session);
+    drop(driver);
+    drop(serve);
+}
