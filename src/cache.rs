@@ -45,7 +45,7 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 /// sources changes the source hash in [`environment`]: a warm build over an older binary's
 /// output would render only the files an edit makes stale, and leave the others as that
 /// binary wrote them.) 15: the workstream lists and the matrix cut by their rows.
-const FORMAT: u32 = 15;
+const FORMAT: u32 = 16;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 
@@ -69,6 +69,7 @@ struct FrontMatterLite {
     client: Option<String>,
     model: Option<String>,
     audience: Option<Audience>,
+    status: content::Status,
     tags: Vec<String>,
     compliance: Vec<String>,
     updated: Option<String>,
@@ -196,6 +197,7 @@ fn lite(fm: &FrontMatter) -> FrontMatterLite {
         client: fm.client.clone(),
         model: fm.model.clone(),
         audience: fm.audience,
+        status: fm.status,
         tags: fm.tags.0.clone(),
         compliance: fm.compliance.0.clone(),
         updated: fm.updated.clone(),
@@ -216,6 +218,7 @@ fn unlite(l: FrontMatterLite) -> Option<FrontMatter> {
         client: l.client,
         model: l.model,
         audience: l.audience,
+        status: l.status,
         tags: crate::yaml_shapes::OneOrMany(l.tags),
         compliance: crate::yaml_shapes::OneOrMany(l.compliance),
         updated: l.updated,

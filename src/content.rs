@@ -111,6 +111,54 @@ pub struct SourceRef {
     pub url: Option<String>,
 }
 
+/// Whether a playbook is in force: the arrangement today (the default), one proposed and not yet
+/// agreed, or one that no longer applies, kept for the record. A reader must never take either
+/// of the last two for the agreement, so every view that lists a playbook says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Current,
+    Proposal,
+    Retired,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Current => "current",
+            Status::Proposal => "proposal",
+            Status::Retired => "retired",
+        }
+    }
+
+    /// The badge a listing shows, none for a playbook in force.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Current => "",
+            Status::Proposal => "Proposal",
+            Status::Retired => "Retired",
+        }
+    }
+
+    /// What the playbook's own page says beside the badge.
+    pub fn note(self) -> &'static str {
+        match self {
+            Status::Current => "",
+            Status::Proposal => "Not in force: an arrangement under discussion, not the one that applies today.",
+            Status::Retired => "No longer in force: kept for the record of how the work was divided.",
+        }
+    }
+
+    /// The badge as HTML, with a space before it; empty for a playbook in force.
+    pub fn badge(self) -> String {
+        match self {
+            Status::Current => String::new(),
+            s => format!(" <span class=\"status status-{}\">{}</span>", s.as_str(), s.label()),
+        }
+    }
+}
+
 /// The front-matter keys a page may use. Anything else is an `unknown-key` error, unless the
 /// site moves unknown keys to `extra` (`front_matter: {unknown_keys: extra}`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -126,6 +174,9 @@ pub struct FrontMatter {
     pub model: Option<String>,
     #[serde(default)]
     pub audience: Option<Audience>,
+    /// In force, proposed or retired ([`Status`]).
+    #[serde(default)]
+    pub status: Status,
     #[serde(default)]
     pub tags: OneOrMany,
     /// Frameworks the engagement answers to (HIPAA, SOC 2, PCI DSS, …).
@@ -151,12 +202,13 @@ pub struct FrontMatter {
     pub extra: BTreeMap<String, serde_yaml::Value>,
 }
 
-pub const FRONT_MATTER_KEYS: [&str; 16] = [
+pub const FRONT_MATTER_KEYS: [&str; 17] = [
     "title",
     "summary",
     "client",
     "model",
     "audience",
+    "status",
     "tags",
     "compliance",
     "updated",

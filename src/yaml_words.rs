@@ -53,6 +53,7 @@ fn enum_names(path: &str) -> Option<String> {
     let top = path.split(['.', '[']).next().unwrap_or(path);
     match (top, key) {
         (_, "audience") => names_of::<Audience>(),
+        ("status", _) => names_of::<crate::content::Status>(),
         (_, "coverage" | "hours") => names_of::<Hours>(),
         ("parties", "kind") => names_of::<PartyKind>(),
         ("owners", "kind") => names_of::<OwnerKind>(),

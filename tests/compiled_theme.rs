@@ -452,7 +452,7 @@ fn adversarial_site() -> Site {
     s.file("content/clients/cli/deep/deeper/_index.md", "---\ntitle: \"Deeper & 'deeper'\"\n---\n");
     s.file(
         "content/clients/cli/deep/deeper/visible.md",
-        "---\ntitle: \"Visible <below> internal\"\naudience: client\nclient: cli\nworkstreams:\n  help-desk: cli-it\n  security: {accountable: ven-soc, responsible: [ven-soc, cli-it]}\n---\nBody.\n",
+        "---\ntitle: \"Visible <below> internal\"\naudience: client\nclient: cli\nstatus: retired\nworkstreams:\n  help-desk: cli-it\n  security: {accountable: ven-soc, responsible: [ven-soc, cli-it]}\n---\nBody.\n",
     );
     s.file(
         "content/clients/cli/deep/deeper/hidden.md",
@@ -555,6 +555,11 @@ fn adversarial_site_client_matches_tera() {
     assert!(files.iter().all(|(p, _)| p != "owners/secret/index.html"), "the internal-only owner has a page in the client build");
     // FAQPage structured data is written only for the client guide.
     assert_reaches(&files, &[("clients/cli/main/index.html", "application/ld+json")]);
+    // A retired playbook's marks, on its page and in the lists.
+    assert_reaches(
+        &files,
+        &[("clients/cli/deep/deeper/visible/index.html", "status-note status-retired"), ("matrix/index.html", "status status-retired")],
+    );
 }
 
 #[test]

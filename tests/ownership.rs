@@ -828,3 +828,61 @@ workstreams:
     assert!(html.contains("id=\"ws-reporting\""));
     assert!(table.contains("<a href=\"/parties/acme/\">Acme Corp</a>"));
 }
+
+/// A playbook that is not in force (`status: proposal` or `retired`) says so on its page, and
+/// every view that lists it marks it, so no reader takes it for the agreement; one in force
+/// has no mark anywhere.
+#[test]
+fn a_playbook_not_in_force_is_marked_wherever_it_is_listed() {
+    let s = Site::with_config();
+    let with_status = |title: &str, status: &str| {
+        acme_playbook(title, &format!("{title} body.\n")).replacen("model: co-managed\n", &format!("model: co-managed\n{status}"), 1)
+    };
+    s.file("content/clients/acme/_index.md", "---\ntitle: Acme\n---\nAcme's playbooks.\n");
+    s.file("content/clients/acme/today.md", &with_status("Acme today", ""));
+    s.file("content/clients/acme/proposed.md", &with_status("Acme proposed", "status: proposal\n"));
+    s.file("content/clients/acme/old.md", &with_status("Acme old", "status: retired\n"));
+    s.run(&["build"]).ok();
+    let page = s.read("site/clients/acme/proposed/index.html");
+    assert!(
+        page.contains(
+            "<p class=\"status-note status-proposal\" role=\"note\"><span class=\"status status-proposal\">Proposal</span> Not in force"
+        ),
+        "the page says it is a proposal"
+    );
+    assert!(s.read("site/clients/acme/old/index.html").contains("<span class=\"status status-retired\">Retired</span> No longer in force"));
+    assert!(!s.read("site/clients/acme/today/index.html").contains("status-note"), "a playbook in force has no note");
+    // Each view that lists the three shows the two marks once per listing, right after the
+    // playbook's own title or operating model.
+    for view in [
+        "site/index.html",
+        "site/matrix/index.html",
+        "site/workstreams/help-desk/index.html",
+        "site/owners/desk/index.html",
+        "site/parties/acme/index.html",
+        "site/clients/acme/index.html",
+    ] {
+        let html = s.read(view);
+        let marks = |status: &str| html.matches(&format!("<span class=\"status status-{status}\">")).count();
+        assert!(
+            marks("proposal") >= 1 && marks("proposal") == marks("retired"),
+            "{view}: {} proposal and {} retired marks",
+            marks("proposal"),
+            marks("retired")
+        );
+        let today = html.find("Acme today</a>").unwrap_or_else(|| panic!("{view} lists the playbook in force"));
+        assert!(
+            !html[today..].split("</li>").next().unwrap_or("").split("</th>").next().unwrap_or("").contains("class=\"status"),
+            "{view}: the playbook in force is marked"
+        );
+    }
+    let json: Value = serde_json::from_str(&s.read("site/ownership.json")).unwrap();
+    let statuses: BTreeMap<&str, &str> =
+        json["playbooks"].as_array().unwrap().iter().map(|p| (p["title"].as_str().unwrap(), p["status"].as_str().unwrap())).collect();
+    assert_eq!(statuses, BTreeMap::from([("Acme old", "retired"), ("Acme proposed", "proposal"), ("Acme today", "current")]));
+    // Anything else is a wrong type that names the choices.
+    s.file("content/clients/acme/old.md", &with_status("Acme old", "status: superseded\n"));
+    let (run, diags) = s.check_json(&[]);
+    run.fails_with(1);
+    assert!(diags.iter().any(|d| d.code == "wrong-type" && d.message.contains("`current`, `proposal`, `retired`")), "{diags:#?}");
+}

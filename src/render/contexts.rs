@@ -143,6 +143,7 @@ pub(super) fn page_value(site: &Site, refs: &Refs, i: usize) -> Value {
     obj!(
         "title": p.title.as_str(), "summary": opt_str(&p.fm.summary), "url": site.url(i), "source": p.file.as_str(),
         "client": client, "model": opt_str(&p.fm.model), "audience": p.audience.as_str(),
+        "status": p.fm.status.as_str(), "status_label": p.fm.status.label(), "status_note": p.fm.status.note(),
         "tags": p.fm.tags.0.clone(), "compliance": p.fm.compliance.0.clone(), "updated": opt_str(&p.fm.updated),
         "review_by": opt_str(&p.fm.review_by), "draft": p.fm.draft, "weight": p.fm.weight, "extra": ser(&p.fm.extra), "sources": sources,
         "content": r.map(|r| r.html.as_str()).unwrap_or(""), "toc": ser(&r.map(|r| r.toc.clone()).unwrap_or_default()),

@@ -326,6 +326,7 @@ impl Refs {
                     "title": p.title.as_str(), "url": site.url(i), "summary": opt_str(&p.fm.summary),
                     "client": client, "model": opt_str(&p.fm.model), "model_label": model_label(p.fm.model.as_deref().unwrap_or("")),
                     "audience": p.audience.as_str(), "updated": opt_str(&p.fm.updated), "tags": p.fm.tags.0.clone(),
+                    "status": p.fm.status.as_str(), "status_label": p.fm.status.label(),
                 )
             })
             .clone()

@@ -158,13 +158,13 @@ impl Site {
         let file = old.file.clone();
         let title_changed = new.title != old.title;
         let (rows, client, own_diags) = crate::ownership::resolve_page(&self.reg, &new);
-        // What views show of this page: its listing (title, summary, client, model, dates, tags),
+        // What views show of this page: its listing (title, summary, client, model, status, dates, tags),
         // each owner's roles in it, each workstream's row. Only views showing something that
         // changed are re-rendered.
         let listing = title_changed
             || client != self.own.client[i]
-            || (new.fm.summary.as_ref(), new.fm.model.as_ref(), new.fm.updated.as_ref(), &new.fm.tags.0, new.fm.weight)
-                != (old.fm.summary.as_ref(), old.fm.model.as_ref(), old.fm.updated.as_ref(), &old.fm.tags.0, old.fm.weight);
+            || (new.fm.summary.as_ref(), new.fm.model.as_ref(), new.fm.status, new.fm.updated.as_ref(), &new.fm.tags.0, new.fm.weight)
+                != (old.fm.summary.as_ref(), old.fm.model.as_ref(), old.fm.status, old.fm.updated.as_ref(), &old.fm.tags.0, old.fm.weight);
         let old_rows = &self.own.rows[i];
         let (old_holdings, new_holdings) = (holdings(old_rows), holdings(&rows));
         let mut owners: Vec<usize> = old_holdings.keys().chain(new_holdings.keys()).copied().collect();

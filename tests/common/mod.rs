@@ -969,6 +969,7 @@ pub fn random_playbook(rng: &mut Rng, title: &str, folder: &str) -> String {
     if rng.chance(25) {
         text.push_str("audience: internal\n");
     }
+    text.push_str(rng.pick(&["", "", "status: proposal\n", "status: retired\n"]));
     text.push_str("workstreams:\n");
     for ws in ["help-desk", "security-monitoring", "documentation", "reporting"] {
         if ws.starts_with("help") || ws.starts_with("security") || rng.chance(50) {

@@ -404,6 +404,9 @@ pub(crate) struct Listed<'a> {
     client: Option<&'a str>,
     /// The operating model as `model_tag` shows it, empty without one.
     model: &'a str,
+    /// A playbook not in force: its badge with a space before it ([`crate::content::Status::badge`]), else
+    /// empty.
+    status: &'a str,
 }
 
 /// Escaped strings kept end to end in one buffer, `per` of them for each item: the views read
@@ -516,14 +519,14 @@ impl Listing {
 
     fn get(&self, p: usize) -> Listed<'_> {
         let part = |k: usize| self.parts.get(p, k);
-        Listed { href: part(0), title: part(1), client: self.has_client[p].then(|| part(2)), model: part(3) }
+        Listed { href: part(0), title: part(1), client: self.has_client[p].then(|| part(2)), model: part(3), status: part(4) }
     }
 }
 
 /// The [`Listing`] of every page, made on first use.
 fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r Listing {
     refs.listed.get_or_init(|| {
-        let mut parts = PartsWriter::new(site.pages.len(), 4, 128);
+        let mut parts = PartsWriter::new(site.pages.len(), 5, 128);
         let mut has_client = Vec::with_capacity(site.pages.len());
         for (p, page) in site.pages.iter().enumerate() {
             parts.html.text(&site.url(p));
@@ -539,6 +542,8 @@ fn listed<'r>(site: &Site, refs: &'r Refs) -> &'r Listing {
             if let Some(m) = page.fm.model.as_deref().filter(|m| !m.is_empty()) {
                 parts.html.raw("<span class=\"model model-").text(m).raw("\">").text(&model_label(m)).raw("</span>");
             }
+            parts.end();
+            parts.html.raw(&page.fm.status.badge());
             parts.end();
         }
         Listing { parts: parts.finish(), has_client }
@@ -594,7 +599,7 @@ fn playbook_cell(h: &mut Html, item: &Listed, anchor: &str, client_sep: &str) {
     if let Some(client) = &item.client {
         h.raw(client).raw(client_sep);
     }
-    h.raw(item.model).raw("</span></th>");
+    h.raw(item.model).raw(item.status).raw("</span></th>");
 }
 
 /// `components.html`'s `page_card` (with the client shown) for playbook `p`.
@@ -607,6 +612,7 @@ fn page_card(h: &mut Html, site: &Site, item: &Listed, p: usize) {
     }
     // `model_tag`, not the list views' `model_label`: the two spell some models differently.
     model_tag(h, page.fm.model.as_deref().unwrap_or(""));
+    h.raw(item.status);
     if page.audience == Audience::Internal {
         h.raw(" <span class=\"badge-internal\">Internal only</span>");
     }

@@ -68,6 +68,11 @@ fn page_content(h: &mut Html, site: &Site, refs: &Refs, i: usize, url: &str) {
         }
         h.raw("\n      </p>");
     }
+    let status = p.fm.status;
+    if !status.label().is_empty() {
+        h.raw("\n      <p class=\"status-note status-").raw(status.as_str()).raw("\" role=\"note\">").raw(status.badge().trim_start());
+        h.raw(" ").raw(status.note()).raw("</p>");
+    }
     let summary = p.fm.summary.as_deref().unwrap_or("");
     if !summary.is_empty() {
         h.raw("\n      <p class=\"lede\">").text(summary).raw("</p>");

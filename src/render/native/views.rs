@@ -96,7 +96,7 @@ fn owner_content(h: &mut Html, site: &Site, refs: &Refs, o: usize, k: usize, fir
             let page = held.page();
             let item = listed.get(page);
             h.raw("\n<tr><th scope=\"row\"><a href=\"").raw(item.href).raw("#ws-").raw(wid);
-            h.raw("\">").raw(item.title).raw("</a></th><td>");
+            h.raw("\">").raw(item.title).raw("</a>").raw(item.status).raw("</th><td>");
             h.raw(item.client.unwrap_or(NONE));
             h.raw("</td><td><span class=\"roles\">").raw(role_badges(held.roles)).raw("</span></td></tr>");
         }
@@ -417,6 +417,7 @@ fn index_content(h: &mut Html, site: &Site, refs: &Refs, home: Option<usize>, ti
                     h.raw("\n        <li>\n          <a class=\"playbook-link\" href=\"").raw(item.href).raw("\">").raw(item.title);
                     h.raw("</a>\n          <span class=\"playbook-meta\">");
                     model_tag(h, page.fm.model.as_deref().unwrap_or(""));
+                    h.raw(item.status);
                     if page.audience == Audience::Internal {
                         h.raw(" <span class=\"badge-internal\">Internal only</span>");
                     }
@@ -462,7 +463,7 @@ fn index_content(h: &mut Html, site: &Site, refs: &Refs, home: Option<usize>, ti
                 h.raw("\n      <ul class=\"plain-list\">");
                 for j in pages {
                     let item = items.get(j);
-                    h.raw("\n        <li><a href=\"").raw(item.href).raw("\">").raw(item.title).raw("</a>");
+                    h.raw("\n        <li><a href=\"").raw(item.href).raw("\">").raw(item.title).raw("</a>").raw(item.status);
                     if let Some(client) = &item.client {
                         h.raw(" <span class=\"muted\">· ").raw(client).raw("</span>");
                     }
