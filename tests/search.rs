@@ -84,6 +84,7 @@ fn the_index_lists_every_visible_page_with_what_its_rows_name() {
     assert_eq!(acme[2], "Who answers Acme's calls");
     assert_eq!(idx["parties"][acme[3].as_u64().expect("a client") as usize][0], "Acme Corp");
     assert_eq!(acme[6], "retail pilot");
+    assert_eq!(acme.as_array().map(Vec::len), Some(7), "a playbook in force has no status: {acme}");
     let (ws, owners) = named_by(&idx, "Acme co-managed");
     assert_eq!(ws, set(&["Help desk", "Security monitoring"]));
     assert_eq!(owners, set(&["Service desk", "Acme IT", "Engineering", "Acme leadership", "SOC team"]));
@@ -182,4 +183,14 @@ fn search_at_the_top_of_content_is_reserved_for_the_search_page_but_pages_below_
     s.run(&["build"]).ok();
     assert!(s.exists("site/search/tips/index.html") && s.exists("site/search/index.html"));
     assert!(names(&index(&s, "site")["pages"]).contains(&"Search tips".to_string()));
+}
+
+#[test]
+fn a_playbook_not_in_force_carries_its_status_into_the_index() {
+    let s = fixture();
+    let text = s.read("content/clients/acme.md").replacen("client: acme\n", "client: acme\nstatus: proposal\n", 1);
+    s.file("content/clients/acme.md", &text);
+    s.run(&["build"]).ok();
+    let idx = index(&s, "site");
+    assert_eq!(page(&idx, "Acme co-managed")[7], serde_json::json!(["proposal", "Proposal"]));
 }

@@ -1,7 +1,8 @@
 //! The site search's index, `search-index.js`: what the default theme's search page
 //! (`search.html`, `static/search.js`) looks through in the browser. It holds only what the
 //! build's audience sees: the visible pages that are not sections (title, URL, summary,
-//! client, tags and the workstreams and owners of their rows), the parties, the workstreams
+//! client, tags, the workstreams and owners of their rows, and for a playbook not in force its
+//! status), the parties, the workstreams
 //! and the owners that have a page in this build. It is a script, not JSON, so the search
 //! works from `file://` too, where a page cannot fetch a file.
 //!
@@ -75,7 +76,7 @@ pub(super) fn search_index<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
         let mut owners: Vec<usize> = rows.iter().flat_map(|r| r.owner_roles()).map(|(o, _)| o).collect();
         owners.sort_unstable();
         owners.dedup();
-        let entry = json!([
+        let mut entry = json!([
             p.title,
             site.url(i),
             p.fm.summary.as_deref().unwrap_or(""),
@@ -84,6 +85,12 @@ pub(super) fn search_index<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
             owners,
             p.fm.tags.0.join(" "),
         ]);
+        // A playbook not in force is marked in the results too; one in force adds nothing.
+        if let (Some(fields), label) = (entry.as_array_mut(), p.fm.status.label())
+            && !label.is_empty()
+        {
+            fields.push(json!([p.fm.status.as_str(), label]));
+        }
         serde_json::to_vec(&entry).ok()
     };
     Export { head: head.into_bytes(), pages: site.pages.len(), part: Box::new(part), sep: b",", tail: b"]};\n" }

@@ -60,10 +60,10 @@
     pages = index.pages.map(function (p) {
       var client = p[3] === null ? null : parties[p[3]];
       return {
-        title: p[0], url: p[1], summary: p[2], client: client,
+        title: p[0], url: p[1], summary: p[2], client: client, status: p[7] || null,
         ws: p[4].map(function (w) { return workstreams[w]; }),
         owners: p[5].map(function (o) { return owners[o]; }).filter(Boolean),
-        kTitle: norm(p[0]), kSummary: norm(p[2]), kTags: norm(p[6]),
+        kTitle: norm(p[0]), kSummary: norm(p[2]), kTags: norm(p[6] + (p[7] ? " " + p[7][0] : "")),
         kClient: client ? client.key : ""
       };
     });
@@ -192,7 +192,12 @@
 
   function pageItem(h) {
     var p = h.page;
-    var li = el("li", "search-hit", [el("h3", null, [link(p.url, marked(p.title, lastTs))])]);
+    var heading = el("h3", null, [link(p.url, marked(p.title, lastTs))]);
+    if (p.status) {
+      heading.appendChild(document.createTextNode(" "));
+      heading.appendChild(el("span", "status status-" + p.status[0], [p.status[1]]));
+    }
+    var li = el("li", "search-hit", [heading]);
     var meta = [];
     if (p.client) meta.push(p.client.name);
     if (p.ws.length) meta.push(plural(p.ws.length, "workstream", "workstreams"));
