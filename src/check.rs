@@ -36,7 +36,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         Severity::Error,
         "a client-visible link to internal-only content, or in one client's guide to another client's (client build)",
     ),
-    ("client-leak", Severity::Error, "a page of one client's guide naming another client or one of their people (--client)"),
+    (
+        "client-leak",
+        Severity::Error,
+        "a page of one client's guide naming another client, one of their people or a contact of theirs (--client)",
+    ),
     ("internal-block", Severity::Error, "an unclosed or malformed `::: internal` block"),
     ("duplicate-url", Severity::Error, "two pages with one URL"),
     ("invalid-date", Severity::Error, "a date that is not YYYY-MM-DD"),

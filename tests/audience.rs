@@ -941,7 +941,7 @@ fn a_link_into_another_clients_folder_is_internal_link_in_their_guide_only() {
 #[test]
 fn a_shared_page_naming_another_client_is_client_leak_at_the_name() {
     let s = two_client_site();
-    let text = "---\ntitle: Reading a playbook\n---\nShared with every client.\n\n::: internal\nBeta Ltd asked for this page.\n:::\n\nAsk Beta IT, as Beta Ltd does.\n";
+    let text = "---\ntitle: Reading a playbook\n---\nShared with every client.\n\n::: internal\nBeta Ltd asked for this page.\n:::\n\nAsk Beta IT, as Beta Ltd does.\nWrite to it@beta.example about ITIL; Beta Ltda is another firm.\n";
     s.file("content/guides/reading.md", text);
     // Nowhere else: the whole client build names every client, and internal blocks are gone.
     let (run, diags) = s.check_json(&["--audience", "client"]);
@@ -956,8 +956,14 @@ fn a_shared_page_naming_another_client_is_client_leak_at_the_name() {
         .iter()
         .map(|d| (d.code.as_str(), d.file.as_str(), (d.line, d.column), d.message.contains("the guide for Acme Corp")))
         .collect();
-    assert_eq!(found, [("client-leak", file, shown("Beta IT"), true), ("client-leak", file, shown("Beta Ltd"), true)], "{diags:#?}");
-    assert!(diags[0].message.starts_with("`Beta IT`") && diags[1].message.starts_with("`Beta Ltd`"), "{diags:#?}");
+    let expected = [
+        ("client-leak", file, shown("Beta IT"), true),
+        ("client-leak", file, shown("Beta Ltd"), true),
+        ("client-leak", file, shown("it@beta.example"), true),
+    ];
+    assert_eq!(found, expected, "{diags:#?}");
+    let names: Vec<&str> = diags.iter().map(|d| d.message.split('`').nth(1).unwrap_or("")).collect();
+    assert_eq!(names, ["Beta IT", "Beta Ltd", "it@beta.example"], "{diags:#?}");
     // Beta's own guide may name Beta.
     s.check_json(&["--client", "beta"]).0.ok();
     // Turned down in `checks:`, it is a warning and the guide builds.

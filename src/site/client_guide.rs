@@ -10,7 +10,8 @@
 //! shared.
 //!
 //! What a shared page says is the author's: the guide checks it (`client-leak`) for the names
-//! of other clients and of their people, as a reader of the page would see them.
+//! of other clients and of their people, and their people's contacts, as a reader of the page
+//! would see them.
 
 use crate::HashSet;
 use crate::config::{Audience, PartyKind};
@@ -95,7 +96,10 @@ impl Site {
         for (i, page) in self.visible_pages() {
             let mut named: Vec<usize> = Vec::new();
             let mut look = |text: &str| {
-                for m in matcher.find_iter(text) {
+                for m in matcher.find_overlapping_iter(text) {
+                    if !whole_word(text, m.start(), m.end()) {
+                        continue;
+                    }
                     let n = pattern_name[m.pattern().as_usize()];
                     if !named.contains(&n) {
                         named.push(n);
@@ -134,22 +138,18 @@ impl Site {
 }
 
 /// The names a guide for `client` must not show: every other client party's, and those of
-/// their owners no party the guide may show has an owner of (a role such as "Office manager"
-/// can be every client's).
+/// their owners and their owners' contacts (an address, a phone number) that no owner of a party
+/// the guide may show also has (a role such as "Office manager" can be every client's).
 fn other_clients_names(reg: &Registry, client: usize) -> Vec<String> {
     let other = |p: Option<usize>| p.is_some_and(|p| p != client && reg.parties[p].1.kind == PartyKind::Client);
     let mut names: Vec<String> =
         reg.parties.iter().enumerate().filter(|&(p, _)| other(Some(p))).map(|(_, (_, p))| p.name.clone()).collect();
-    let shared: HashSet<String> =
-        reg.owners.iter().zip(&reg.owner_party).filter(|&(_, &p)| !other(p)).map(|((_, o), _)| o.name.to_lowercase()).collect();
-    names.extend(
-        reg.owners
-            .iter()
-            .zip(&reg.owner_party)
-            .filter(|&((_, o), &p)| other(p) && !shared.contains(&o.name.to_lowercase()))
-            .map(|((_, o), _)| o.name.clone()),
-    );
-    names.retain(|n| !n.trim().is_empty());
+    let owners = || reg.owners.iter().zip(&reg.owner_party).map(|((_, o), &p)| (o, other(p)));
+    let said =
+        |o: &crate::config::Owner| -> Vec<String> { std::iter::once(&o.name).chain(&o.contact.0).map(|s| s.trim().to_string()).collect() };
+    let shared: HashSet<String> = owners().filter(|(_, theirs)| !theirs).flat_map(|(o, _)| said(o)).map(|s| s.to_lowercase()).collect();
+    names.extend(owners().filter(|(_, theirs)| *theirs).flat_map(|(o, _)| said(o)).filter(|s| !shared.contains(&s.to_lowercase())));
+    names.retain(|n| n.chars().count() > 1);
     names.sort();
     names.dedup();
     names
@@ -171,12 +171,12 @@ fn first_place(text: &str, name: &str) -> Pos {
     // Blanking keeps every line where it was; a line it keeps, it keeps as written.
     let shown = crate::markdown::prepare_internal_blocks(body, Audience::Client).map(|(shown, _)| shown);
     let place = shown.ok().and_then(|shown| {
-        let line = shown[..shown.find(name)?].matches('\n').count();
+        let line = shown[..find_word(&shown, name)?].matches('\n').count();
         let written = body.lines().nth(line)?;
-        Some((front.matches('\n').count() + line, written, written.find(name)?))
+        Some((front.matches('\n').count() + line, written, find_word(written, name)?))
     });
     let place = place.or_else(|| {
-        let at = front.find(name)?;
+        let at = find_word(front, name)?;
         let start = front[..at].rfind('\n').map_or(0, |i| i + 1);
         Some((front[..at].matches('\n').count(), &front[start..], at - start))
     });
@@ -184,6 +184,17 @@ fn first_place(text: &str, name: &str) -> Pos {
         Some((line, written, at)) => Pos { line: line + 1, column: written[..at].chars().count() + 1, width: name.chars().count() },
         None => Pos { line: 1, column: 1, width: 0 },
     }
+}
+
+/// Whether `text[start..end]` is whole words: "IT" is not named in "ITIL".
+fn whole_word(text: &str, start: usize, end: usize) -> bool {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    !word(text[..start].chars().next_back()) && !word(text[end..].chars().next())
+}
+
+/// Where `name` first stands as whole words in `text`.
+fn find_word(text: &str, name: &str) -> Option<usize> {
+    text.match_indices(name).map(|(at, _)| at).find(|&at| whole_word(text, at, at + name.len()))
 }
 
 /// `dir` and each folder above it, nearest first, short of the top folder.

@@ -19,13 +19,13 @@ impl Site {
     fn other_clients(&self, p: &Page) -> String {
         let whose = p.fm.client.as_deref().and_then(|c| self.reg.party(c)).map(|c| &self.reg.parties[c].1.name);
         match whose {
-            Some(name) => format!("{name}'s, {}", self.guide_name()),
-            None => format!("in another client's folder, {}", self.guide_name()),
+            Some(name) => format!("{name}'s, {}", self.left_out_of_guide()),
+            None => format!("in another client's folder, {}", self.left_out_of_guide()),
         }
     }
 
     /// "left out of the guide for NAME": what a link into another client's work is told.
-    fn guide_name(&self) -> String {
+    fn left_out_of_guide(&self) -> String {
         format!("left out of the guide for {}", self.guide_client_name().unwrap_or_default())
     }
 
@@ -119,7 +119,7 @@ impl Site {
                             if !self.ships(asset) {
                                 let why = match asset.audience {
                                     Audience::Internal => "internal-only, so it is not part of the client build".to_string(),
-                                    Audience::Client => format!("in another client's folder, {}", self.guide_name()),
+                                    Audience::Client => format!("in another client's folder, {}", self.left_out_of_guide()),
                                 };
                                 found.push(error("internal-link", format!("link to `{}`: that file is {why}", link.written)));
                             }

@@ -374,9 +374,9 @@ impl Site {
     /// the caller replays edits of next, which renders their Markdown again), an owner gaining
     /// or losing its page (a client build shows only owners with visible work), a section (an
     /// `_index.md`) coming or going at the top level (every page's navigation) or changing the
-    /// audience of a page or file that stays, any page coming or going in one client's guide.
-    /// The pages below a section that came or went name
-    /// it in their breadcrumbs: the caller renders them again. Declining, it hands the site
+    /// audience of a page or file that stays, or any page coming or going in one client's
+    /// guide. The pages below a section that came or went name it in their breadcrumbs: the
+    /// caller renders them again. Declining, it hands the site
     /// back when it found that before taking the site apart (a new page with an error, a link
     /// to a page that came or went, a top-level section, an owner page coming or going), so
     /// that `serve` can rebuild from it instead.

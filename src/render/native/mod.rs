@@ -404,8 +404,8 @@ pub(crate) struct Listed<'a> {
     client: Option<&'a str>,
     /// The operating model as `model_tag` shows it, empty without one.
     model: &'a str,
-    /// A playbook not in force: its badge with a space before it ([`crate::content::Status::badge`]), else
-    /// empty.
+    /// A playbook not in force: its badge with a space before it
+    /// ([`crate::content::Status::badge`]), else empty.
     status: &'a str,
 }
 
