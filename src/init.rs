@@ -105,7 +105,7 @@ pub fn init(dir: &Path, with_theme: bool) -> Result<(), String> {
     write("demarcate.yaml", &config)?;
     // Anchored to the site's root: a bare `site/` would also hide a content folder named `site`
     // (an on-site support section, say) from git.
-    write(".gitignore", "/site/\n/.demarcate-cache/\n")?;
+    write(".gitignore", "/site/\n/guides/\n/.demarcate-cache/\n")?;
     write("content/_index.md", HOME)?;
     write("content/clients/_index.md", "---\ntitle: Clients\n---\n\nOne folder per client, one playbook per engagement model.\n")?;
     write(

@@ -60,6 +60,10 @@ enum Command {
         /// links with a host keep absolute URLs.
         #[arg(long)]
         offline: bool,
+        /// Build every client's own guide, each as `--client ID` would, into OUTPUT/ID
+        /// [default OUTPUT: SITE/guides].
+        #[arg(long, conflicts_with = "client")]
+        each_client: bool,
     },
     /// Deletes an output folder a build replaced (started detached by `build`).
     #[command(hide = true)]
@@ -113,9 +117,10 @@ enum Command {
 /// Who a build is for: `--audience`, and `--client` for one client's guide.
 #[derive(clap::Args)]
 struct Reader {
-    /// Which audience: the internal runbook site or the client guide.
-    #[arg(long, value_enum, default_value = "internal", default_value_if("client", clap::builder::ArgPredicate::IsPresent, "client"))]
-    audience: AudienceArg,
+    /// Which audience: the internal runbook site or the client guide [default: internal; client
+    /// for one client's guide].
+    #[arg(long, value_enum)]
+    audience: Option<AudienceArg>,
     /// One client's guide: the client guide without any other client's playbooks, folders,
     /// owners or parties (PARTY is a client's id in demarcate.yaml; implies --audience client).
     #[arg(long, value_name = "PARTY")]
@@ -126,20 +131,64 @@ impl Reader {
     /// The build options for this reader, or a usage error (exit 2) for an internal build of one
     /// client's guide.
     fn options(self, drafts: bool) -> BuildOptions {
-        if let (AudienceArg::Internal, Some(client)) = (self.audience, &self.client) {
-            use clap::CommandFactory;
-            Cli::command()
-                .error(
-                    clap::error::ErrorKind::ArgumentConflict,
-                    format!("`--client {client}` builds a client guide: it cannot be built with `--audience internal`"),
-                )
-                .exit();
-        }
-        BuildOptions { audience: Some(self.audience.into()), drafts, client: self.client, ..BuildOptions::default() }
+        let audience = match (self.audience, &self.client) {
+            (Some(AudienceArg::Internal), Some(client)) => guide_for_internal(&format!("--client {client}")),
+            (_, Some(_)) => AudienceArg::Client,
+            (audience, None) => audience.unwrap_or(AudienceArg::Internal),
+        };
+        BuildOptions { audience: Some(audience.into()), drafts, client: self.client, ..BuildOptions::default() }
     }
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+/// The usage error (exit 2) for a client's guide asked of the internal audience.
+fn guide_for_internal(option: &str) -> ! {
+    use clap::CommandFactory;
+    Cli::command()
+        .error(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("`{option}` builds client guides: it cannot be built with `--audience internal`"),
+        )
+        .exit()
+}
+
+/// `build --each-client`: every client party's guide into `output/ID`, one build after another
+/// (each with its own build cache, so the next run is warm). Exit 1 when any of them failed.
+fn run_each_client(root: &Path, opts: BuildOptions, output: &Path, quiet: bool, use_cache: bool) -> ExitCode {
+    let frame = match demarcate::site::Frame::load(root, &opts) {
+        Ok(frame) => frame,
+        Err(failure) => {
+            print_build_diagnostics(root, &failure.diagnostics, quiet);
+            eprintln!("build failed: the site's config cannot be read, so its clients are not known");
+            return ExitCode::from(1);
+        }
+    };
+    // A registry with errors (an id that cannot name a folder among them) builds no guide.
+    if frame.diagnostics.errors() > 0 {
+        print_build_diagnostics(root, &frame.diagnostics, quiet);
+        eprintln!("build failed: {}; no guide was built", summary(&frame.diagnostics, 0).rsplit_once(" in ").map_or("", |x| x.0));
+        return ExitCode::from(1);
+    }
+    let clients: Vec<String> =
+        frame.reg.parties.iter().filter(|(_, p)| p.kind == demarcate::config::PartyKind::Client).map(|(id, _)| id.clone()).collect();
+    if clients.is_empty() {
+        eprintln!("error: no party in {} has `kind: client`, so there is no client's guide to build", demarcate::config::CONFIG_FILE);
+        return ExitCode::from(1);
+    }
+    let mut failed = 0;
+    for id in &clients {
+        let opts = BuildOptions { client: Some(id.clone()), ..opts.clone() };
+        if run_build(root, &opts, &output.join(id), quiet, use_cache) != ExitCode::SUCCESS {
+            failed += 1;
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} client guides failed to build", clients.len());
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum AudienceArg {
     Internal,
     Client,
@@ -176,7 +225,15 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Build { site, output, base_url, drafts, reader, quiet, no_cache, offline } => {
+        Command::Build { site, output, base_url, drafts, reader, quiet, no_cache, offline, each_client } if each_client => {
+            if reader.audience == Some(AudienceArg::Internal) {
+                guide_for_internal("--each-client");
+            }
+            let opts = BuildOptions { base_url, offline, audience: Some(Audience::Client), ..reader.options(drafts) };
+            let output = output.unwrap_or_else(|| site.join("guides"));
+            run_each_client(&site, opts, &output, quiet, !no_cache)
+        }
+        Command::Build { site, output, base_url, drafts, reader, quiet, no_cache, offline, .. } => {
             let opts = BuildOptions { base_url, offline, ..reader.options(drafts) };
             let output = output.unwrap_or_else(|| site.join("site"));
             run_build(&site, &opts, &output, quiet, !no_cache)

@@ -973,3 +973,33 @@ fn a_shared_page_naming_another_client_is_client_leak_at_the_name() {
     run.ok();
     assert!(run.stderr.contains("warning[client-leak]"), "{}", run.stderr);
 }
+
+#[test]
+fn each_client_gets_its_own_guide_in_one_build() {
+    let s = two_client_site();
+    let run = s.run(&["build", "--each-client"]);
+    run.ok();
+    let (acme, beta) = (lowered(&s.path().join("guides/acme")), lowered(&s.path().join("guides/beta")));
+    assert!(occurrences(&acme, "zqbeta").is_empty() && !occurrences(&acme, "acme managed").is_empty(), "{}", run.stdout);
+    assert!(occurrences(&beta, "acme managed").is_empty() && !occurrences(&beta, "zqbeta").is_empty(), "{}", run.stdout);
+    // The same files as each guide built on its own.
+    build_into(&s, "acme-alone", &["--client", "acme"]);
+    assert_eq!(walk_files(&s.path().join("guides/acme")), walk_files(&s.path().join("acme-alone")));
+    // Each guide keeps a build cache of its own: the next run is warm for both.
+    let again = s.run(&["build", "--each-client"]);
+    again.ok();
+    assert_eq!(again.stdout.matches("from the build cache: nothing to update").count(), 2, "{}", again.stdout);
+    // One guide failing fails the run, and the others are still built.
+    s.file("content/guides/reading.md", "---\ntitle: Reading a playbook\n---\nAsk Beta Ltd.\n");
+    let run = s.run(&["build", "--each-client", "-o", "fresh"]);
+    run.fails_with(1);
+    assert!(run.stderr.contains("error[client-leak]") && run.stderr.contains("1 of 2 client guides failed to build"), "{}", run.stderr);
+    assert!(!s.exists("fresh/acme") && s.exists("fresh/beta/index.html"), "{}", run.stderr);
+    // Guides are client builds, and need a client.
+    s.run(&["build", "--each-client", "--audience", "internal"]).fails_with(2);
+    let none = Site::with_config_text("title: T\nparties:\n  p: {name: Provider, kind: provider}\n");
+    none.file("content/_index.md", "---\ntitle: Home\n---\nHi.\n");
+    let run = none.run(&["build", "--each-client"]);
+    run.fails_with(1);
+    assert!(run.stderr.contains("no party in demarcate.yaml has `kind: client`"), "{}", run.stderr);
+}

@@ -826,6 +826,7 @@ fn init_s_gitignore_hides_the_output_and_the_cache_but_no_content_folder() {
     };
     assert!(ignored("site/index.html"), "the build output is ignored");
     assert!(ignored(".demarcate-cache/CACHEDIR.TAG"), "the build cache is ignored");
+    assert!(ignored("guides/example-client/index.html"), "the client guides (`build --each-client`) are ignored");
     for kept in ["content/clients/example-client/site/visits.md", "content/clients/example-client/managed.md", "demarcate.yaml"] {
         assert!(!ignored(kept), "{kept} must not be ignored");
     }
