@@ -162,10 +162,13 @@ fn run_each_client(root: &Path, opts: BuildOptions, output: &Path, quiet: bool, 
             return ExitCode::from(1);
         }
     };
-    // A registry with errors (an id that cannot name a folder among them) builds no guide.
-    if frame.diagnostics.errors() > 0 {
-        print_build_diagnostics(root, &frame.diagnostics, quiet);
-        eprintln!("build failed: {}; no guide was built", summary(&frame.diagnostics, 0).rsplit_once(" in ").map_or("", |x| x.0));
+    // A registry with errors (an id that cannot name a folder among them) builds no guide; what
+    // `checks:` turns down stays a warning, as in each build.
+    let mut diagnostics = frame.diagnostics.clone();
+    demarcate::check::apply_levels(&frame.cfg, &mut diagnostics);
+    if diagnostics.errors() > 0 {
+        print_build_diagnostics(root, &diagnostics, quiet);
+        eprintln!("build failed: {}; no guide was built", summary(&diagnostics, 0).rsplit_once(" in ").map_or("", |x| x.0));
         return ExitCode::from(1);
     }
     let clients: Vec<String> =

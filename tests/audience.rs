@@ -995,6 +995,14 @@ fn each_client_gets_its_own_guide_in_one_build() {
     run.fails_with(1);
     assert!(run.stderr.contains("error[client-leak]") && run.stderr.contains("1 of 2 client guides failed to build"), "{}", run.stderr);
     assert!(!s.exists("fresh/acme") && s.exists("fresh/beta/index.html"), "{}", run.stderr);
+    // A registry error stops every guide before any is written.
+    let config = s.read("demarcate.yaml");
+    s.file("demarcate.yaml", &config.replacen("  eng:", "  \"bad id\":", 1));
+    let run = s.run(&["build", "--each-client", "-o", "refused"]);
+    run.fails_with(1);
+    assert!(run.stderr.contains("error[invalid-id]") && run.stderr.contains("no guide was built"), "{}", run.stderr);
+    assert!(!s.exists("refused"), "a guide was written from a broken registry");
+    s.file("demarcate.yaml", &config);
     // Guides are client builds, and need a client.
     s.run(&["build", "--each-client", "--audience", "internal"]).fails_with(2);
     let none = Site::with_config_text("title: T\nparties:\n  p: {name: Provider, kind: provider}\n");
