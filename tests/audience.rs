@@ -1011,3 +1011,15 @@ fn each_client_gets_its_own_guide_in_one_build() {
     run.fails_with(1);
     assert!(run.stderr.contains("no party in demarcate.yaml has `kind: client`"), "{}", run.stderr);
 }
+
+#[test]
+fn a_name_wrapped_across_two_lines_is_still_client_leak() {
+    let s = two_client_site();
+    let text = "---\ntitle: Reading a playbook\n---\nShared with every client, as agreed with Beta\nLtd last year.\n";
+    s.file("content/guides/reading.md", text);
+    let (run, diags) = s.check_json(&["--client", "acme"]);
+    run.fails_with(1);
+    let found: Vec<(&str, usize, usize)> = diags.iter().map(|d| (d.code.as_str(), d.line, d.column)).collect();
+    let (line, column) = pos_of(text, "Beta\nLtd");
+    assert_eq!(found, [("client-leak", line, column)], "{diags:#?}");
+}

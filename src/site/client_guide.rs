@@ -96,6 +96,8 @@ impl Site {
         for (i, page) in self.visible_pages() {
             let mut named: Vec<usize> = Vec::new();
             let mut look = |text: &str| {
+                // A name wrapped across two lines of Markdown has a line break for a space.
+                let text = &text.replace('\n', " ");
                 for m in matcher.find_overlapping_iter(text) {
                     if !whole_word(text, m.start(), m.end()) {
                         continue;
@@ -170,20 +172,48 @@ fn first_place(text: &str, name: &str) -> Pos {
     let (front, body) = text.split_at(body_start);
     // Blanking keeps every line where it was; a line it keeps, it keeps as written.
     let shown = crate::markdown::prepare_internal_blocks(body, Audience::Client).map(|(shown, _)| shown);
-    let place = shown.ok().and_then(|shown| {
-        let line = shown[..find_word(&shown, name)?].matches('\n').count();
-        let written = body.lines().nth(line)?;
-        Some((front.matches('\n').count() + line, written, find_word(written, name)?))
-    });
-    let place = place.or_else(|| {
-        let at = find_word(front, name)?;
-        let start = front[..at].rfind('\n').map_or(0, |i| i + 1);
-        Some((front[..at].matches('\n').count(), &front[start..], at - start))
-    });
-    match place {
-        Some((line, written, at)) => Pos { line: line + 1, column: written[..at].chars().count() + 1, width: name.chars().count() },
+    let in_body = shown.ok().and_then(|shown| Some((front.matches('\n').count(), place_in(&shown, name)?)));
+    match in_body.or_else(|| Some((0, place_in(front, name)?))) {
+        Some((lines_before, pos)) => Pos { line: lines_before + pos.line, ..pos },
         None => Pos { line: 1, column: 1, width: 0 },
     }
+}
+
+/// The line and column (1-based) of `name`'s first whole-word place in `text`, its spaces
+/// matching any run of white space, a line break included (a name wrapped across lines); the
+/// width runs to the end of the line at most.
+fn place_in(text: &str, name: &str) -> Option<Pos> {
+    let (squeezed, from) = squeeze(text);
+    let (name, _) = squeeze(name);
+    let at = from[find_word(&squeezed, name.trim())?];
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_rest = text[at..].split('\n').next().unwrap_or("");
+    Some(Pos {
+        line: text[..at].matches('\n').count() + 1,
+        column: text[start..at].chars().count() + 1,
+        width: name.trim().chars().count().min(line_rest.chars().count()),
+    })
+}
+
+/// `text` with each run of white space as one space, and for each byte of the result the
+/// offset in `text` it came from.
+fn squeeze(text: &str) -> (String, Vec<usize>) {
+    let (mut out, mut from) = (String::with_capacity(text.len()), Vec::with_capacity(text.len()));
+    let mut in_space = false;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if !in_space {
+                out.push(' ');
+                from.push(i);
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            from.extend(std::iter::repeat_n(i, c.len_utf8()));
+            in_space = false;
+        }
+    }
+    (out, from)
 }
 
 /// Whether `text[start..end]` is whole words: "IT" is not named in "ITIL".
@@ -205,6 +235,15 @@ fn folders(dir: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_is_placed_where_it_starts_even_when_wrapped_across_lines() {
+        let at = |text: &str, name: &str| place_in(text, name).map(|p| (p.line, p.column, p.width));
+        assert_eq!(at("x\nAsk Linden &\n  Marsh Architects.", "Linden & Marsh Architects"), Some((2, 5, 8)));
+        assert_eq!(at("Beta ITIL, then Beta IT.", "Beta IT"), Some((1, 17, 7)));
+        assert_eq!(at("«Ünï» Beta Ltd", "Beta Ltd"), Some((1, 7, 8)));
+        assert_eq!(at("Beta Ltda", "Beta Ltd"), None);
+    }
 
     #[test]
     fn folders_walk_up_to_but_not_including_the_top() {
