@@ -86,10 +86,11 @@ pub(super) fn search_index<'a>(site: &'a Site, refs: &Refs) -> Export<'a> {
             p.fm.tags.0.join(" "),
         ]);
         // A playbook not in force is marked in the results too; one in force adds nothing.
-        if let (Some(fields), label) = (entry.as_array_mut(), p.fm.status.label())
-            && !label.is_empty()
+        let status = p.fm.status;
+        if status != crate::content::Status::Current
+            && let Some(fields) = entry.as_array_mut()
         {
-            fields.push(json!([p.fm.status.as_str(), label]));
+            fields.push(json!([status.as_str(), status.label()]));
         }
         serde_json::to_vec(&entry).ok()
     };

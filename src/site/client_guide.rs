@@ -22,7 +22,7 @@ use crate::ownership::Registry;
 use super::Site;
 
 /// Which pages and files one client's guide keeps.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ClientGuide {
     /// The client party (an index into the registry's parties).
     pub client: usize,
@@ -97,7 +97,8 @@ impl Site {
             let mut named: Vec<usize> = Vec::new();
             let mut look = |text: &str| {
                 // A name wrapped across two lines of Markdown has a line break for a space.
-                let text = &text.replace('\n', " ");
+                let text: std::borrow::Cow<str> = if text.contains('\n') { text.replace('\n', " ").into() } else { text.into() };
+                let text = text.as_ref();
                 for m in matcher.find_overlapping_iter(text) {
                     if !whole_word(text, m.start(), m.end()) {
                         continue;
@@ -121,8 +122,8 @@ impl Site {
             if named.is_empty() {
                 continue;
             }
-            let client = self.guide_client_name().unwrap_or_default();
             let source = page_source(&self.root, page);
+            let client = self.guide_client_name().unwrap_or_default();
             for n in named {
                 let name = &names[n];
                 found.push(

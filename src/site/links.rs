@@ -2,7 +2,8 @@
 //! file by its path, a URL among the pages, the assets and the generated views down to each
 //! list's page count: [`Places`]), anchors against the target's headings, rows and questions,
 //! the closest existing target offered as a fix; two pages at one URL; a file under `content/`
-//! at a page's URL.
+//! at a page's URL; and in one client's guide, its pages' text for other clients' names
+//! (`client_guide`).
 
 use crate::{HashMap, HashSet};
 use std::borrow::Cow;
@@ -202,6 +203,8 @@ impl Site {
             }
         }
         self.shadowed_pages(&mut places, &mut found);
+        // With the links: a page's text and links change together, and the two checks' codes
+        // are recomputed together on every edit (`LINK_CODES`).
         self.check_client_leaks(&mut found);
         self.diagnostics.extend(found);
     }

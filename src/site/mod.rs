@@ -684,9 +684,9 @@ impl Site {
     /// Whether an asset is copied into this build's output: internal assets only internally, and
     /// in one client's guide none kept in another client's folder.
     pub fn ships(&self, asset: &Asset) -> bool {
-        let dir = asset.rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let folder = || asset.rel.rsplit_once('/').map_or("", |(dir, _)| dir);
         self.audience == Audience::Internal
-            || (asset.audience == Audience::Client && self.guide.as_ref().is_none_or(|g| g.keeps_folder(dir)))
+            || (asset.audience == Audience::Client && self.guide.as_ref().is_none_or(|g| g.keeps_folder(folder())))
     }
 
     /// The assets this build copies into its output.

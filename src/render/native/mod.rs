@@ -217,16 +217,12 @@ fn base(h: &mut Html, site: &Site, refs: &Refs, f: &Frame, content: &dyn Fn(&mut
     }
     h.raw("\n  </main>\n  <footer class=\"site-footer\">\n    <div class=\"wrap footer-inner\">\n      <p class=\"footer-site\">")
         .text(&site.title)
-        .raw(if internal {
-            " · <span class=\"footer-audience\">Internal edition</span>"
-        } else {
-            " · <span class=\"footer-audience\">Client edition"
-        });
+        .raw(" · <span class=\"footer-audience\">")
+        .raw(if internal { "Internal edition" } else { "Client edition" });
     if let Some(client) = site.guide_client_name().filter(|_| !internal) {
         h.raw(" for ").text(client);
     }
-    h.raw(if internal { "" } else { "</span>" })
-        .raw("</p>\n      <p class=\"footer-built\">Built with demarcate ")
+    h.raw("</span></p>\n      <p class=\"footer-built\">Built with demarcate ")
         .text(env!("CARGO_PKG_VERSION"))
         .raw("</p>\n    </div>\n  </footer>");
     h.raw(f.scripts);
