@@ -56,6 +56,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("no-config", Severity::Error, "no demarcate.yaml in the site folder"),
     ("no-content", Severity::Error, "no content/ folder"),
     ("invalid-utf8", Severity::Error, "a file that is not UTF-8 text"),
+    ("control-character", Severity::Error, "a control character a web page cannot show, raw or written by a YAML escape"),
     ("io", Severity::Error, "a file that cannot be read or written"),
     ("raci-overlap", Severity::Warning, "one owner in two of responsible, consulted and informed"),
     ("no-contact", Severity::Warning, "an owner with no contact"),
@@ -83,6 +84,7 @@ pub const FIXED: &[&str] = &[
     "no-config",
     "no-content",
     "invalid-utf8",
+    "control-character",
     "io",
 ];
 

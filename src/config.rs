@@ -606,6 +606,12 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
         }
         sources.push(source);
     }
+    // Raw controls are YAML errors already (libyaml refuses them); escaped ones are not.
+    for (file, text) in &files {
+        let found = crate::control_chars::escaped_errors(file, text, 1);
+        ok &= found.is_empty();
+        diags.extend(found);
+    }
     if !ok {
         return None;
     }

@@ -656,8 +656,13 @@ pub fn parse_page(raw: String, rel: &str, unknown: UnknownKeys) -> (Option<Page>
     let fm = if yaml.trim().is_empty() {
         FrontMatter::default()
     } else {
+        diags.extend(crate::control_chars::escaped_errors(&file, yaml, fm_line));
         parse_front_matter(yaml, unknown, fm_line, &file, &mut diags).unwrap_or_default()
     };
+    // The front-matter's raw controls are already YAML errors (libyaml refuses them).
+    for (pos, c) in crate::control_chars::raw_controls(&raw[body_start..], body_line) {
+        diags.push(crate::control_chars::raw_error(&file, pos, c));
+    }
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let is_section = name == "_index.md";
     let path = url_path(rel, fm.slug.as_deref());

@@ -151,7 +151,8 @@ pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
             // Only a regular file is read: a named pipe would wait for a writer.
             let read = crate::regular_file::read_text(&root.join(&d.file));
             let readable = read.is_some();
-            let text = read.unwrap_or_default();
+            // One character for one keeps every column where the diagnostic counted it.
+            let text = crate::control_chars::visible(&read.unwrap_or_default()).into_owned();
             let lines = LineIndex::new(&text);
             (files.add(d.file.clone(), text), lines, readable)
         });
@@ -162,7 +163,7 @@ pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
             Severity::Warning => CsDiagnostic::warning(),
         }
         .with_code(d.code)
-        .with_message(&d.message);
+        .with_message(crate::control_chars::visible(&d.message));
         let mut notes = Vec::new();
         match (lines.line(source, d.line), lines.range(source, d.line, d.column, d.width)) {
             // Line 1, column 1 of a file that is not there is the file itself.
@@ -177,7 +178,7 @@ pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
         if let Some(help) = &d.help {
             notes.push(format!("help: {help}"));
         }
-        cs = cs.with_notes(notes);
+        cs = cs.with_notes(notes.iter().map(|note| crate::control_chars::visible(note).into_owned()).collect());
         if term::emit_to_write_style(&mut buffer, &config, &files, &cs).is_err() {
             // The renderer only fails on out-of-range positions, which byte_range rules out;
             // fall back to the plain line so nothing is ever lost.

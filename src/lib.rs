@@ -6,6 +6,7 @@ pub mod cache;
 pub mod check;
 pub mod config;
 pub mod content;
+pub mod control_chars;
 pub mod diagnostics;
 pub mod init;
 pub mod markdown;

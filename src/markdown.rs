@@ -559,6 +559,13 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
     // (a table of a million cells would take hundreds of megabytes).
     let mut html = String::with_capacity(text.len() * 3 / 2);
     html::push_html(&mut html, &mut events);
+    // A raw control is an error before this ([`crate::control_chars`]); a character reference
+    // (`&#1;`) is the one other way to write one, and the parser decodes it.
+    if text.contains("&#")
+        && let std::borrow::Cow::Owned(shown) = crate::control_chars::visible(&html)
+    {
+        html = shown;
+    }
     let mut out = events.out;
     out.html = html;
     Ok(out)

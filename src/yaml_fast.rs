@@ -188,15 +188,8 @@ impl<'a> Lines<'a> {
 /// Characters libyaml treats specially: tabs, control characters (which it refuses), and line
 /// breaks other than `\n` and `\r\n` (a lone CR, NEL, LS, PS). Also a BOM inside the text.
 fn has_unusual_characters(yaml: &str) -> bool {
-    // Front-matter is nearly all printable ASCII: blocks of it are passed over with a
-    // branch-free test the compiler vectorises; only a block holding anything else is looked at
-    // byte by byte (the byte-wise scan alone was 5 % of a build).
-    const BLOCK: usize = 32;
     let b = yaml.as_bytes();
-    b.chunks(BLOCK).enumerate().any(|(k, block)| {
-        let plain = block.iter().fold(true, |plain, &c| plain & ((0x20..0x7f).contains(&c) | (c == b'\n')));
-        !plain && unusual_between(b, k * BLOCK, k * BLOCK + block.len())
-    })
+    crate::control_chars::unusual_blocks(b).any(|range| unusual_between(b, range.start, range.end))
 }
 
 /// [`has_unusual_characters`] for the bytes `from..to` of `b` (looking past `to` for the rest of

@@ -114,6 +114,7 @@ const COVERED: &[&str] = &[
     "no-config",
     "no-content",
     "invalid-utf8",
+    "control-character",
     "io",
 ];
 
@@ -1928,6 +1929,56 @@ fn a_page_that_is_not_utf8_is_invalid_utf8() {
     assert_eq!(d.file, "content/latin1.md");
     // The first bad byte comes after the ten characters of `title: caf` on line 2.
     assert_eq!((d.line, d.column), (2, 11), "{d:?}");
+}
+
+#[test]
+fn a_control_character_is_an_error_at_its_place_and_no_page_is_written() {
+    // One written raw in the body (a vertical tab, as word processors paste a line break), one
+    // by a YAML escape in the title, one by an escape in a handoff.
+    let text = acme_playbook("\"Acme\\x00 desk\"", "Call the desk\u{b} first.\n")
+        .replace("handoff: Desk hands to **Acme IT** for on-site work.", "handoff: \"Desk\\e hands to Acme IT.\"");
+    let s = site_with_page("acme.md", &text);
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let found = with_code(&diags, "control-character");
+    assert_eq!(found.len(), 3, "{diags:#?}");
+    at_col(found[0], "content/acme.md", (2, 1));
+    assert!(found[0].message.starts_with("`title` holds a control character (U+0000)"), "{found:#?}");
+    at_col(found[1], "content/acme.md", pos_of(&text, "handoff"));
+    assert!(found[1].message.starts_with("`workstreams.help-desk.handoff` holds a control character (U+001B)"), "{found:#?}");
+    at_col(found[2], "content/acme.md", pos_of(&text, "\u{b}"));
+    assert!(found[2].message.contains("(U+000B)"), "{found:#?}");
+    // No `checks:` setting lets it through, so no page ever holds one.
+    let s = Site::with_config_text(&CONFIG.replace("checks:\n", "checks:\n  control-character: warning\n"));
+    s.file("content/acme.md", &text);
+    let run = s.run(&["build"]);
+    run.fails_with(1);
+    assert!(!s.exists("site"), "a failed build wrote output");
+    assert!(run.stderr.contains("error[control-character]"), "{}", run.stderr);
+    // The terminal is shown the place, not the control: an escape (U+001B) would be obeyed.
+    assert!(run.stderr.contains("Call the desk\u{fffd} first."), "{}", run.stderr);
+    assert!(!run.stderr.contains(['\u{b}', '\u{1b}', '\0']), "{:?}", run.stderr);
+}
+
+#[test]
+fn a_control_character_in_the_config_is_an_error_at_its_key() {
+    let config = CONFIG.replace("title: Fixture", "title: \"Fixture\\a\"");
+    let s = Site::with_config_text(&config);
+    s.file("content/acme.md", &acme_playbook("Acme", "Hi.\n"));
+    let (run, diags) = check(&s);
+    run.fails_with(1);
+    let d = one(&diags, "control-character");
+    at_col(d, "demarcate.yaml", (1, 1));
+    assert!(d.message.contains("(U+0007)"), "{d:?}");
+}
+
+#[test]
+fn a_control_written_as_a_character_reference_is_shown_as_a_replacement_character() {
+    let s = site_with_page("acme.md", &acme_playbook("Acme", "Bell &#7; and next line &#x85; here.\n"));
+    s.run(&["build"]).ok();
+    let html = s.read("site/acme/index.html");
+    assert!(html.contains("Bell \u{fffd} and next line \u{fffd} here."), "{html}");
+    assert!(!html.contains(['\u{7}', '\u{85}']));
 }
 
 #[cfg(unix)]
