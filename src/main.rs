@@ -220,7 +220,11 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Init { dir, theme } => match demarcate::init::init(&dir, theme) {
             Ok(()) => {
-                println!("Created a new site in {}. Next: demarcate build {}", dir.display(), dir.display());
+                if dir == std::path::Path::new(".") {
+                    println!("Created a new site in the current folder. Next: demarcate build");
+                } else {
+                    println!("Created a new site in {}. Next: demarcate build {}", dir.display(), dir.display());
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => {

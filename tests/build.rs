@@ -806,6 +806,16 @@ fn init_creates_a_site_that_builds() {
 }
 
 #[test]
+fn init_in_the_current_folder_says_so_and_its_next_command_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = run_in(tmp.path(), &["init", "."]);
+    r.ok();
+    assert!(r.stdout.contains("in the current folder. Next: demarcate build\n"), "{}", r.stdout);
+    run_in(tmp.path(), &["build"]).ok();
+    assert!(tmp.path().join("site/index.html").is_file());
+}
+
+#[test]
 fn init_s_gitignore_hides_the_output_and_the_cache_but_no_content_folder() {
     let tmp = tempfile::tempdir().unwrap();
     run_in(tmp.path(), &["init", "x"]).ok();
