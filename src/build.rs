@@ -129,6 +129,23 @@ pub fn build_with(
     use_cache: bool,
     waiting: &dyn Fn(&Path),
 ) -> Result<BuildReport, BuildError> {
+    build_reusing(root, opts, output, use_cache, waiting, None)
+}
+
+/// [`build_with`], for one of several builds of the same sources (`build --each-client`): a
+/// cold build takes over what it can of the model the one before left in `reuse` (see
+/// [`crate::site::Previous`]: every page still as it was read, and what was made of each page
+/// shown as before), and leaves its own model there for the next. A lean load frees what a
+/// one-shot build no longer needs; this keeps it, which costs memory and saves reading and
+/// parsing every page again for every guide.
+pub fn build_reusing(
+    root: &Path,
+    opts: &BuildOptions,
+    output: &Path,
+    use_cache: bool,
+    waiting: &dyn Fn(&Path),
+    mut reuse: Option<&mut Option<crate::site::Previous>>,
+) -> Result<BuildReport, BuildError> {
     if let Err(e) = output::check_outside_sources(root, output) {
         return Err(BuildError::Output(e, Diagnostics::default()));
     }
@@ -150,15 +167,27 @@ pub fn build_with(
         None
     };
     STAGE.store(1, Ordering::Relaxed);
-    let (loaded, theme) = match prepared {
-        Some(Prepared { frame, theme, theme_diagnostics }) => {
+    let (loaded, theme) = match (reuse.as_deref_mut(), prepared) {
+        (Some(slot), prepared) => {
+            let loaded = match slot.take() {
+                Some(previous) => Site::load_reusing(root, opts, previous),
+                None => Site::load(root, opts),
+            };
+            (loaded, prepared.map(|p| (p.theme, p.theme_diagnostics)))
+        }
+        (None, Some(Prepared { frame, theme, theme_diagnostics })) => {
             (Site::load_for_build_in(root, opts, *frame), Some((theme, theme_diagnostics)))
         }
-        None => (Site::load_for_build(root, opts), None),
+        (None, None) => (Site::load_for_build(root, opts), None),
     };
     let site = match loaded {
         Ok(s) => s,
-        Err(f) => return Err(BuildError::Content(f.diagnostics)),
+        Err(f) => {
+            if let Some(slot) = reuse {
+                *slot = f.previous.map(|p| *p);
+            }
+            return Err(BuildError::Content(f.diagnostics));
+        }
     };
     let mut diagnostics = site.diagnostics.clone();
     STAGE.store(2, Ordering::Relaxed);
@@ -173,6 +202,7 @@ pub fn build_with(
     diagnostics.extend(d);
     diagnostics.sort();
     let Some(tera) = tera.filter(|_| !diagnostics.has_errors()) else {
+        pass_on(site, reuse);
         return Err(BuildError::Content(diagnostics));
     };
     let t = Instant::now();
@@ -192,7 +222,10 @@ pub fn build_with(
         }
         let out = match FullOutput::begin(output, cache::trash_dir(root), in_place) {
             Ok(o) => o,
-            Err(e) => return Err(BuildError::Output(e, diagnostics)),
+            Err(e) => {
+                pass_on(site, reuse);
+                return Err(BuildError::Output(e, diagnostics));
+            }
         };
         STAGE.store(3, Ordering::Relaxed);
         let t = Instant::now();
@@ -220,6 +253,7 @@ pub fn build_with(
                 }
                 diagnostics.extend(errs);
                 diagnostics.sort();
+                pass_on(site, reuse);
                 return Err(BuildError::Content(diagnostics));
             }
         }
@@ -228,7 +262,10 @@ pub fn build_with(
     let t = Instant::now();
     let Committed { old_output, leftovers, kept, removed, stamps } = match out.commit() {
         Ok(c) => c,
-        Err(e) => return Err(BuildError::Output(e, diagnostics)),
+        Err(e) => {
+            pass_on(site, reuse);
+            return Err(BuildError::Output(e, diagnostics));
+        }
     };
     crate::site::timing("swap", t);
     if let Some(encoded) = snapshot {
@@ -248,8 +285,16 @@ pub fn build_with(
         old_output,
         leftovers,
     };
-    discard(site);
+    pass_on(site, reuse);
     Ok(report)
+}
+
+/// Leaves the model for the next build of [`build_reusing`], or frees it beside the work left.
+fn pass_on(site: Site, reuse: Option<&mut Option<crate::site::Previous>>) {
+    match reuse {
+        Some(slot) => *slot = Some(site.into_previous()),
+        None => discard(site),
+    }
 }
 
 /// Up to 32 playbook pages spread over the site: what a full build samples of its output.

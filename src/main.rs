@@ -178,9 +178,11 @@ fn run_each_client(root: &Path, opts: BuildOptions, output: &Path, quiet: bool, 
         return ExitCode::from(1);
     }
     let mut failed = 0;
+    // The sources are read once: each guide's cold build takes over the model of the one before.
+    let mut model = None;
     for id in &clients {
         let opts = BuildOptions { client: Some(id.clone()), ..opts.clone() };
-        if run_build(root, &opts, &output.join(id), quiet, use_cache) != ExitCode::SUCCESS {
+        if run_build_reusing(root, &opts, &output.join(id), quiet, use_cache, Some(&mut model)) != ExitCode::SUCCESS {
             failed += 1;
         }
     }
@@ -388,13 +390,25 @@ fn remove_in_background(old: demarcate::output::OldOutput) {
 }
 
 fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_cache: bool) -> ExitCode {
+    run_build_reusing(root, opts, output, quiet, use_cache, None)
+}
+
+/// [`run_build`], passing the model from one build to the next ([`build::build_reusing`]).
+fn run_build_reusing(
+    root: &Path,
+    opts: &BuildOptions,
+    output: &Path,
+    quiet: bool,
+    use_cache: bool,
+    reuse: Option<&mut Option<demarcate::site::Previous>>,
+) -> ExitCode {
     let waiting = |lock: &Path| {
         if !quiet {
             eprintln!("Waiting for another build into {} to finish (it holds {})…", output.display(), lock.display());
         }
     };
     let ticker = progress(!quiet && std::io::stderr().is_terminal());
-    let result = build::build_with(root, opts, output, use_cache, &waiting);
+    let result = build::build_reusing(root, opts, output, use_cache, &waiting, reuse);
     if let Some(t) = ticker {
         let _ = t.send(());
         std::thread::sleep(std::time::Duration::from_millis(20));

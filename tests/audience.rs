@@ -982,9 +982,12 @@ fn each_client_gets_its_own_guide_in_one_build() {
     let (acme, beta) = (lowered(&s.path().join("guides/acme")), lowered(&s.path().join("guides/beta")));
     assert!(occurrences(&acme, "zqbeta").is_empty() && !occurrences(&acme, "acme managed").is_empty(), "{}", run.stdout);
     assert!(occurrences(&beta, "acme managed").is_empty() && !occurrences(&beta, "zqbeta").is_empty(), "{}", run.stdout);
-    // The same files as each guide built on its own.
+    // The same files as each guide built on its own: the first guide read the sources, the
+    // second took over its model.
     build_into(&s, "acme-alone", &["--client", "acme"]);
     assert_eq!(walk_files(&s.path().join("guides/acme")), walk_files(&s.path().join("acme-alone")));
+    build_into(&s, "beta-alone", &["--client", "beta"]);
+    assert_eq!(walk_files(&s.path().join("guides/beta")), walk_files(&s.path().join("beta-alone")));
     // Each guide keeps a build cache of its own: the next run is warm for both.
     let again = s.run(&["build", "--each-client"]);
     again.ok();
@@ -995,6 +998,9 @@ fn each_client_gets_its_own_guide_in_one_build() {
     run.fails_with(1);
     assert!(run.stderr.contains("error[client-leak]") && run.stderr.contains("1 of 2 client guides failed to build"), "{}", run.stderr);
     assert!(!s.exists("fresh/acme") && s.exists("fresh/beta/index.html"), "{}", run.stderr);
+    // The guide after a failed one takes over the failed one's model just the same.
+    build_into(&s, "beta-alone-again", &["--client", "beta"]);
+    assert_eq!(walk_files(&s.path().join("fresh/beta")), walk_files(&s.path().join("beta-alone-again")));
     // A registry error stops every guide before any is written.
     let config = s.read("demarcate.yaml");
     s.file("demarcate.yaml", &config.replacen("  eng:", "  \"bad id\":", 1));
