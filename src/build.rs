@@ -525,6 +525,7 @@ fn replay(
                 paths.push(render::page_path(&site, i));
                 faq_stale |= faq_changed;
             }
+            Refreshed::Hidden => {}
             Refreshed::FrontMatter(affected) => {
                 paths.push(render::page_path(&site, i));
                 paths.extend(render::affected_paths_but_faq(&site, &affected));

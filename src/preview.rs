@@ -402,6 +402,7 @@ impl Preview {
         let mut pages = Vec::new();
         let mut faq = false;
         let mut affected = Vec::new();
+        let mut outside = false;
         for c in &wanted {
             match c {
                 Rebuild::Page(rel) => match self.refresh_page(rel) {
@@ -411,6 +412,8 @@ impl Preview {
                     }
                     // Paths now, against the state right after this edit: paginated lists
                     // are located by the lengths this edit saw.
+                    // A page outside the build: nothing to render.
+                    Some((_, Refreshed::Hidden)) => outside = true,
                     Some((_, Refreshed::FrontMatter(a))) => match &self.site {
                         Some(site) => affected.push((a.pages[0], render::affected_paths(site, &a))),
                         None => return self.full(),
@@ -422,7 +425,11 @@ impl Preview {
             }
         }
         let (Some(site), Some(tera)) = (&self.site, &self.tera) else { return self.full() };
-        self.last_path = if affected.is_empty() { "body" } else { "front-matter" };
+        self.last_path = match (affected.is_empty(), pages.is_empty() && outside) {
+            (false, _) => "front-matter",
+            (true, true) => "outside",
+            (true, false) => "body",
+        };
         self.diagnostics = site.diagnostics.clone();
         if self.diagnostics.has_errors() {
             // A broken link or block: keep serving the last good pages, show the errors.

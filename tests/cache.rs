@@ -460,6 +460,46 @@ fn an_internal_playbook_added_to_a_client_build_leaves_it_unchanged() {
 }
 
 #[test]
+fn front_matter_edits_of_a_playbook_outside_the_build_are_warm_and_render_nothing() {
+    let s = fixture();
+    let secret = "content/clients/secret.md";
+    s.file(
+        secret,
+        "---\ntitle: Secret escalation tree\naudience: internal\nclient: acme\nworkstreams:\n  help-desk: desk\n  security-monitoring: soc-team\n---\nInternal only.\n",
+    );
+    let client = |expect_warm: bool| build_checked(&s, &["--audience", "client"], expect_warm);
+    client(false);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    client(true);
+    // Retitled and given to other owners: no view of the client build shows it.
+    edit(&s, secret, |t| {
+        t.replace("title: Secret escalation tree", "title: Secret tree, renamed").replace("help-desk: desk", "help-desk: eng")
+    });
+    let r = client(true);
+    assert!(r.stdout.contains("nothing to update"), "{}", r.stdout);
+    // An unknown owner in it fails the build as a cold build does; fixed, the next is warm.
+    edit(&s, secret, |t| t.replace("help-desk: eng", "help-desk: nobody"));
+    let warm = s.run(&["build", "--audience", "client"]);
+    warm.fails_with(1);
+    let cold = s.run(&["build", "--audience", "client", "--no-cache", "-o", "cold"]);
+    cold.fails_with(1);
+    assert!(warm.stderr.contains("error[unknown-owner]: unknown owner `nobody`"), "{}", warm.stderr);
+    assert_eq!(warm.stderr, cold.stderr);
+    edit(&s, secret, |t| t.replace("help-desk: nobody", "help-desk: desk"));
+    client(true);
+    // Made client-visible: it comes into the lists, cold.
+    edit(&s, secret, |t| t.replace("audience: internal", "audience: client"));
+    client(false);
+    assert!(s.read("site/clients/secret/index.html").contains("Secret tree, renamed"));
+    // A draft in the internal build is outside it the same way.
+    edit(&s, secret, |t| t.replace("audience: client", "draft: true"));
+    build_checked(&s, &[], false);
+    edit(&s, secret, |t| t.replace("title: Secret tree, renamed", "title: Secret tree, drafted"));
+    let r = build_checked(&s, &[], true);
+    assert!(r.stdout.contains("nothing to update"), "{}", r.stdout);
+}
+
+#[test]
 fn ownership_edits_in_a_client_build_are_warm_unless_an_owner_appears_or_vanishes() {
     let s = fixture();
     // An owner with no work yet: it has no page in the client build.

@@ -89,6 +89,31 @@ fn atomic_save(s: &Site, rel: &str, text: &str) -> Vec<Rebuild> {
 }
 
 #[test]
+fn a_front_matter_edit_of_a_page_outside_the_preview_renders_nothing_and_checks_it() {
+    let s = site_with_three_playbooks();
+    let secret = "clients/secret.md";
+    s.file(
+        &format!("content/{secret}"),
+        "---\ntitle: Secret escalation tree\naudience: internal\nclient: acme\nworkstreams:\n  help-desk: desk\n  security-monitoring: soc-team\n---\nInternal only.\n",
+    );
+    let (mut live, opts) = client_preview_of(&s);
+    let files_before = live.files.clone();
+    let mut save = |live: &mut Preview, from: &str, to: &str| {
+        let text = s.read(&format!("content/{secret}"));
+        s.file(&format!("content/{secret}"), &text.replace(from, to));
+        live.apply(&[Rebuild::Page(secret.to_string())]);
+    };
+    save(&mut live, "title: Secret escalation tree", "title: Secret tree, renamed");
+    assert_eq!(live.last_path, "outside");
+    assert_eq!(live.files, files_before);
+    assert_matches_full(&s, &mut live, &opts, "retitling an internal page");
+    // Its mistakes are still reported, as a full build reports them.
+    save(&mut live, "help-desk: desk", "help-desk: nobody");
+    assert!(live.diagnostics.items.iter().any(|d| d.code == "unknown-owner"), "{:?}", live.diagnostics);
+    assert_matches_full(&s, &mut live, &opts, "an unknown owner in an internal page");
+}
+
+#[test]
 fn atomic_saves_take_the_incremental_paths() {
     let s = site_with_three_playbooks();
     let (mut live, opts) = preview_of(&s);

@@ -135,6 +135,9 @@ pub enum Refreshed {
     Body { faq_changed: bool },
     /// The front-matter of a playbook: the page and the views in [`Affected`].
     FrontMatter(Affected),
+    /// The front-matter of a page outside this build, which stays outside it: no view changed,
+    /// only its diagnostics.
+    Hidden,
 }
 
 /// What sits directly in a section's folder.

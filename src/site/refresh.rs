@@ -100,7 +100,7 @@ impl Site {
         let old_faqs = (site_checks == SiteChecks::Now).then(|| self.faqs.get(i).cloned().unwrap_or_default());
         let refreshed = match self.refresh_body_with(i, raw.clone(), site_checks) {
             Some(faq_changed) => Refreshed::Body { faq_changed },
-            None => Refreshed::FrontMatter(self.refresh_front_matter_with(i, raw, site_checks)?),
+            None => self.refresh_front_matter_with(i, raw, site_checks)?,
         };
         if let Some(old) = old_faqs
             && old != self.faqs[i]
@@ -130,14 +130,15 @@ impl Site {
     /// client, errors in the new
     /// front-matter, in a client build an owner's page coming or going; for a section see
     /// `refresh_section_front_matter`), so the caller must rebuild everything.
-    pub fn refresh_front_matter(&mut self, i: usize, raw: String) -> Option<Affected> {
+    pub fn refresh_front_matter(&mut self, i: usize, raw: String) -> Option<Refreshed> {
         self.refresh_front_matter_with(i, raw, SiteChecks::Now)
     }
 
-    fn refresh_front_matter_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<Affected> {
+    fn refresh_front_matter_with(&mut self, i: usize, raw: String, site_checks: SiteChecks) -> Option<Refreshed> {
         let raw = content::without_byte_order_mark(raw);
         let old = &self.pages[i];
-        if !self.visible[i] {
+        // A section outside the build may still head pages inside it (their breadcrumbs).
+        if !self.visible[i] && old.is_section {
             return None;
         }
         let (new, parse_diags) = content::parse_page(raw, &old.rel, self.cfg.config.front_matter.unknown_keys);
@@ -152,8 +153,11 @@ impl Site {
             return None;
         }
         new.audience = old.audience;
+        if !self.visible[i] {
+            return self.refresh_hidden_front_matter(i, new, parse_diags, site_checks);
+        }
         if old.is_section {
-            return self.refresh_section_front_matter(i, new, parse_diags, site_checks);
+            return self.refresh_section_front_matter(i, new, parse_diags, site_checks).map(Refreshed::FrontMatter);
         }
         let file = old.file.clone();
         let title_changed = new.title != old.title;
@@ -272,7 +276,7 @@ impl Site {
         if listing {
             pages.extend((0..self.pages.len()).filter(|&s| self.children.get(s).is_some_and(|c| c.pages.contains(&i))));
         }
-        Some(Affected {
+        Some(Refreshed::FrontMatter(Affected {
             pages,
             owners,
             workstreams,
@@ -286,7 +290,31 @@ impl Site {
             ws_before,
             matrix_before: Some(matrix_before),
             exports: true,
-        })
+        }))
+    }
+
+    /// [`Site::refresh_front_matter`] for a playbook outside this build (internal in a client
+    /// build, a draft, another client's in a guide), its new text parsed cleanly as `new` and
+    /// still outside it (the caller checked its URL, audience, draft state and, in a guide, its
+    /// client). No view shows it, so nothing is rendered: only its diagnostics change, as a
+    /// load would find them (a load parses and resolves every page, shown or not, and runs the
+    /// checks that do not need it shown). `None` when its client changed: the parties it
+    /// counts for are worked out on a load.
+    fn refresh_hidden_front_matter(
+        &mut self,
+        i: usize,
+        new: Page,
+        parse_diags: Vec<Diagnostic>,
+        site_checks: SiteChecks,
+    ) -> Option<Refreshed> {
+        let (_, client, own_diags) = crate::ownership::resolve_page(&self.reg, &new);
+        if client != self.own.client[i] {
+            return None;
+        }
+        let file = self.pages[i].file.clone();
+        self.pages[i] = new;
+        self.recheck(i, &file, [parse_diags, own_diags].concat(), site_checks);
+        Some(Refreshed::Hidden)
     }
 
     /// [`Site::refresh_front_matter`] for a section (`_index.md`, visible), its new text parsed
