@@ -98,7 +98,7 @@ fn a_front_matter_edit_of_a_page_outside_the_preview_renders_nothing_and_checks_
     );
     let (mut live, opts) = client_preview_of(&s);
     let files_before = live.files.clone();
-    let mut save = |live: &mut Preview, from: &str, to: &str| {
+    let save = |live: &mut Preview, from: &str, to: &str| {
         let text = s.read(&format!("content/{secret}"));
         s.file(&format!("content/{secret}"), &text.replace(from, to));
         live.apply(&[Rebuild::Page(secret.to_string())]);
