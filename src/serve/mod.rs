@@ -337,6 +337,7 @@ fn rebuilt_what(last_path: &str) -> &'static str {
     match last_path {
         "body" => "the edited page",
         "front-matter" => "the edited page, then the lists it appears in",
+        "outside" => "the checks of a page this build leaves out (nothing to render)",
         "pages" => "every view, each rendered when first asked for",
         "moved" => "the playbooks added or deleted, then the views showing them, each rendered when first asked for",
         "templates" => "the templates, then every view, each rendered when first asked for",
