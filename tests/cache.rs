@@ -1494,8 +1494,18 @@ fn one_clients_guide_rebuilds_warm_and_equals_a_cold_build() {
     edit(&s, "content/clients/beta/playbook.md", |t| t.replace("client: beta", "client: acme").replace("beta-it", "acme-it"));
     guide(None);
     assert!(s.exists("site/clients/beta/notes/index.html") && s.exists("site/clients/beta/playbook/index.html"));
-    // A new folder of Beta's, and a page of Acme's added and one deleted.
+    // A page of Acme's added, then one deleted: no folder changes hands, so both are warm.
+    s.file("content/clients/acme/extra.md", &acme_playbook("Acme extra", "Extra.\n"));
+    guide(Some(true));
+    assert!(s.exists("site/clients/acme/extra/index.html"));
+    std::fs::remove_file(s.path().join("content/clients/acme/extra.md")).unwrap();
+    guide(Some(true));
+    assert!(!s.exists("site/clients/acme/extra/index.html"));
+    // A new folder of Beta's, which the guide leaves out: cold.
     s.file("content/clients/gamma/playbook.md", &beta.replace("title: Beta", "title: Gamma zqgamma"));
+    guide(Some(false));
+    // Beta's playbook added beside Acme's, and a page of Acme's added and one deleted.
+    s.file("content/clients/acme/beta-side.md", &beta.replace("title: Beta", "title: Beside zqgamma"));
     s.file("content/clients/acme/extra.md", &acme_playbook("Acme extra", "Extra.\n"));
     std::fs::remove_file(s.path().join("content/clients/acme/co-managed.md")).unwrap();
     edit(&s, managed, |t| t.replace("Managed, edited.", "Managed."));

@@ -22,7 +22,7 @@ use crate::ownership::Registry;
 use super::Site;
 
 /// Which pages and files one client's guide keeps.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientGuide {
     /// The client party (an index into the registry's parties).
     pub client: usize,

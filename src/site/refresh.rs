@@ -7,6 +7,7 @@
 use crate::{HashMap, HashSet};
 use std::collections::BTreeMap;
 
+use super::client_guide::ClientGuide;
 use super::links::check_duplicate_urls;
 use super::{
     Affected, BuildOptions, FaqItem, LINK_CODES, REGISTRY_CODES, Refreshed, Site, SiteChecks, children, holdings, in_build, in_build_as,
@@ -402,18 +403,13 @@ impl Site {
     /// the caller replays edits of next, which renders their Markdown again), an owner gaining
     /// or losing its page (a client build shows only owners with visible work), a section (an
     /// `_index.md`) coming or going at the top level (every page's navigation) or changing the
-    /// audience of a page or file that stays, or any page coming or going in one client's
-    /// guide. The pages below a section that came or went name it in their breadcrumbs: the
+    /// audience of a page or file that stays, or in one client's guide a folder coming into it
+    /// or leaving it. The pages below a section that came or went name it in their breadcrumbs: the
     /// caller renders them again. Declining, it hands the site
     /// back when it found that before taking the site apart (a new page with an error, a link
     /// to a page that came or went, a top-level section, an owner page coming or going), so
     /// that `serve` can rebuild from it instead.
     pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions, rereading: &[usize]) -> Result<Site, Option<Box<Site>>> {
-        // In one client's guide a page that comes or goes can take a folder in or out with it
-        // (see `ClientGuide`): built afresh.
-        if self.guide.is_some() {
-            return Err(Some(Box::new(self)));
-        }
         let crate::cache::Moved { order, before, added, removed } = moved;
         let unknown = self.cfg.config.front_matter.unknown_keys;
         let mut new_pages: HashMap<String, (Page, Vec<Diagnostic>)> = HashMap::default();
@@ -456,7 +452,10 @@ impl Site {
         // whole (cautiously: with sections coming or going, every new page is taken as shown).
         if self.audience != Audience::Internal {
             let sections_move = !moved_sections.is_empty();
-            let shown = new_pages.values().map(|(p, _)| p).filter(|p| sections_move || self.would_show(p, opts));
+            let shown = new_pages
+                .values()
+                .map(|(p, _)| p)
+                .filter(|p| sections_move || (self.would_show(p, opts) && self.guide.as_ref().is_none_or(|g| g.keeps(&self.reg, p))));
             if self.owner_pages_change(&removed, shown) {
                 return Err(Some(Box::new(self)));
             }
@@ -496,7 +495,17 @@ impl Site {
                 return Err(None);
             }
         }
-        let visible: Vec<bool> = pages.iter().map(|p| in_build(p, self.audience, opts)).collect();
+        let mut visible: Vec<bool> = pages.iter().map(|p| in_build(p, self.audience, opts)).collect();
+        if let Some(guide) = &self.guide {
+            // In one client's guide a page that comes or goes can take a folder in or out with
+            // it (see `ClientGuide`), and every page and file in it: built afresh. With the
+            // same folders left out, each page that stays is kept or left out as before.
+            let now = ClientGuide::new(&self.reg, guide.client, &pages, &visible);
+            if now != *guide {
+                return Err(None);
+            }
+            visible.iter_mut().zip(&pages).for_each(|(v, p)| *v = *v && now.keeps(&self.reg, p));
+        }
         let mut duplicates = Diagnostics::default();
         check_duplicate_urls(&self.root, &pages, &visible, &mut duplicates);
         if !duplicates.items.is_empty() {
