@@ -179,10 +179,10 @@ fn run_each_client(root: &Path, opts: BuildOptions, output: &Path, quiet: bool, 
     }
     let mut failed = 0;
     // The sources are read once: each guide's cold build takes over the model of the one before.
-    let mut model = None;
+    let mut guides = Guides::default();
     for id in &clients {
         let opts = BuildOptions { client: Some(id.clone()), ..opts.clone() };
-        if run_build_reusing(root, &opts, &output.join(id), quiet, use_cache, Some(&mut model)) != ExitCode::SUCCESS {
+        if run_build_reusing(root, &opts, &output.join(id), quiet, use_cache, Some(&mut guides)) != ExitCode::SUCCESS {
             failed += 1;
         }
     }
@@ -393,15 +393,41 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
     run_build_reusing(root, opts, output, quiet, use_cache, None)
 }
 
-/// [`run_build`], passing the model from one build to the next ([`build::build_reusing`]).
+/// What each guide of `--each-client` hands the next: the model ([`build::build_reusing`]), and
+/// the diagnostics already printed. A problem on a page every guide shows is printed once, not
+/// once a guide; each guide's summary line still counts it.
+#[derive(Default)]
+struct Guides {
+    model: Option<demarcate::site::Previous>,
+    printed: std::collections::HashSet<(String, usize, usize, &'static str, String)>,
+}
+
+/// `diags` less those `guides` printed before, which are marked printed; and how many it left
+/// out.
+fn not_yet_printed(
+    diags: &Diagnostics,
+    guides: Option<&mut std::collections::HashSet<(String, usize, usize, &'static str, String)>>,
+) -> (Diagnostics, usize) {
+    let Some(printed) = guides else { return (diags.clone(), 0) };
+    let mut fresh = Diagnostics::default();
+    fresh.extend(diags.items.iter().filter(|d| printed.insert((d.file.clone(), d.line, d.column, d.code, d.message.clone()))).cloned());
+    let before = diags.items.len() - fresh.items.len();
+    (fresh, before)
+}
+
+/// [`run_build`], for one guide of several ([`Guides`]).
 fn run_build_reusing(
     root: &Path,
     opts: &BuildOptions,
     output: &Path,
     quiet: bool,
     use_cache: bool,
-    reuse: Option<&mut Option<demarcate::site::Previous>>,
+    guides: Option<&mut Guides>,
 ) -> ExitCode {
+    let (reuse, printed) = match guides {
+        Some(g) => (Some(&mut g.model), Some(&mut g.printed)),
+        None => (None, None),
+    };
     let waiting = |lock: &Path| {
         if !quiet {
             eprintln!("Waiting for another build into {} to finish (it holds {})…", output.display(), lock.display());
@@ -413,13 +439,21 @@ fn run_build_reusing(
         let _ = t.send(());
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    let print = |diags: &Diagnostics, errors_only: bool, printed| {
+        let (fresh, before) = not_yet_printed(diags, printed);
+        let hidden = print_build_diagnostics(root, &fresh, errors_only);
+        if before > 0 {
+            eprintln!("{}, printed above for an earlier guide", counted(before, "more problem"));
+        }
+        hidden
+    };
     match result {
         Ok(mut report) => {
             report.old_output.take().into_iter().chain(report.leftovers.drain(..)).for_each(remove_in_background);
             if !quiet {
                 // A failed build counts them by code after its summary line; this one has
                 // its summary on stdout.
-                if print_build_diagnostics(root, &report.diagnostics, false)
+                if print(&report.diagnostics, false, printed)
                     && let Some(counts) = by_code(&report.diagnostics)
                 {
                     eprintln!("{counts}");
@@ -459,7 +493,7 @@ fn run_build_reusing(
             ExitCode::SUCCESS
         }
         Err(BuildError::Content(diags)) => {
-            print_build_diagnostics(root, &diags, quiet);
+            print(&diags, quiet, printed);
             eprintln!(
                 "build failed: {}; the previous output was left as it was",
                 summary(&diags, 0).rsplit_once(" in ").map(|x| x.0).unwrap_or("")
@@ -470,7 +504,7 @@ fn run_build_reusing(
             ExitCode::from(1)
         }
         Err(BuildError::Output(e, diags)) => {
-            print_build_diagnostics(root, &diags, quiet);
+            print(&diags, quiet, printed);
             eprintln!("error: {e}");
             ExitCode::from(1)
         }

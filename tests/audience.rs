@@ -1019,6 +1019,18 @@ fn each_client_gets_its_own_guide_in_one_build() {
 }
 
 #[test]
+fn each_client_prints_a_problem_every_guide_shares_once() {
+    let s = two_client_site();
+    s.file("content/shared-note.md", "---\ntitle: Shared note\nupdated: 2027-01-01\n---\nFor every client.\n");
+    let run = s.run(&["build", "--each-client"]);
+    run.ok();
+    assert_eq!(run.stderr.matches("warning[future-update]").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("1 more problem, printed above for an earlier guide"), "{}", run.stderr);
+    // Each guide still counts it.
+    assert_eq!(run.stdout.matches("(1 warning)").count(), 2, "{}", run.stdout);
+}
+
+#[test]
 fn a_name_wrapped_across_two_lines_is_still_client_leak() {
     let s = two_client_site();
     let text = "---\ntitle: Reading a playbook\n---\nShared with every client, as agreed with Beta\nLtd last year.\n";
