@@ -393,22 +393,21 @@ fn run_build(root: &Path, opts: &BuildOptions, output: &Path, quiet: bool, use_c
     run_build_reusing(root, opts, output, quiet, use_cache, None)
 }
 
-/// What each guide of `--each-client` hands the next: the model ([`build::build_reusing`]), and
-/// the diagnostics already printed. A problem on a page every guide shows is printed once, not
-/// once a guide; each guide's summary line still counts it.
 /// Diagnostics printed so far, by file, line, column, code and message.
 type Printed = std::collections::HashSet<(String, usize, usize, &'static str, String)>;
 
+/// What each guide of `--each-client` hands the next: the model ([`build::build_reusing`]), and
+/// the diagnostics already printed. A problem on a page every guide shows is printed once, not
+/// once a guide; each guide's summary line still counts it.
 #[derive(Default)]
 struct Guides {
     model: Option<demarcate::site::Previous>,
     printed: Printed,
 }
 
-/// `diags` less those `guides` printed before, which are marked printed; and how many it left
-/// out.
-fn not_yet_printed(diags: &Diagnostics, guides: Option<&mut Printed>) -> (Diagnostics, usize) {
-    let Some(printed) = guides else { return (diags.clone(), 0) };
+/// `diags` less those printed before (`printed`, which they join); and how many it left out.
+fn not_yet_printed(diags: &Diagnostics, printed: Option<&mut Printed>) -> (Diagnostics, usize) {
+    let Some(printed) = printed else { return (diags.clone(), 0) };
     let mut fresh = Diagnostics::default();
     fresh.extend(diags.items.iter().filter(|d| printed.insert((d.file.clone(), d.line, d.column, d.code, d.message.clone()))).cloned());
     let before = diags.items.len() - fresh.items.len();
