@@ -513,9 +513,14 @@ fn replay(
         let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let same_front_matter = content::split_front_matter(body)
             .is_ok_and(|(range, ..)| content::text_hash(body[range].as_bytes()) == site.pages[i].yaml_hash);
-        if same_front_matter && !site.visible[i] {
+        let no_controls_in_body = || {
+            content::split_front_matter(body)
+                .is_ok_and(|(_, _, start, line)| crate::control_chars::raw_controls(&body[start..], line).is_empty())
+        };
+        if same_front_matter && !site.visible[i] && no_controls_in_body() {
             // A page outside this build (a draft, internal in a client build) whose front-matter
-            // did not change stays outside it: nothing to render.
+            // did not change stays outside it: nothing to render. (A control character written
+            // into its body is an error a load reports: the full path.)
             site.pages[i].stamp = stamp;
             continue;
         }

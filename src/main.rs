@@ -405,12 +405,17 @@ struct Guides {
     printed: Printed,
 }
 
-/// `diags` less those printed before (`printed`, which they join); and how many it left out.
-fn not_yet_printed(diags: &Diagnostics, printed: Option<&mut Printed>) -> (Diagnostics, usize) {
+/// Of `diags`, those to print (only the errors when `errors_only`) less those printed before
+/// (`printed`, which they join); and how many it left out as printed before.
+fn not_yet_printed(diags: &Diagnostics, errors_only: bool, printed: Option<&mut Printed>) -> (Diagnostics, usize) {
     let Some(printed) = printed else { return (diags.clone(), 0) };
+    let wanted: Vec<&diagnostics::Diagnostic> =
+        diags.items.iter().filter(|d| !errors_only || d.severity == diagnostics::Severity::Error).collect();
     let mut fresh = Diagnostics::default();
-    fresh.extend(diags.items.iter().filter(|d| printed.insert((d.file.clone(), d.line, d.column, d.code, d.message.clone()))).cloned());
-    let before = diags.items.len() - fresh.items.len();
+    fresh.extend(
+        wanted.iter().filter(|d| printed.insert((d.file.clone(), d.line, d.column, d.code, d.message.clone()))).map(|d| (*d).clone()),
+    );
+    let before = wanted.len() - fresh.items.len();
     (fresh, before)
 }
 
@@ -439,7 +444,7 @@ fn run_build_reusing(
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let print = |diags: &Diagnostics, errors_only: bool, printed| {
-        let (fresh, before) = not_yet_printed(diags, printed);
+        let (fresh, before) = not_yet_printed(diags, errors_only, printed);
         let hidden = print_build_diagnostics(root, &fresh, errors_only);
         if before > 0 {
             eprintln!("{}, printed above for an earlier guide", counted(before, "more problem"));

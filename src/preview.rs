@@ -410,10 +410,10 @@ impl Preview {
                         pages.push(i);
                         faq |= faq_changed;
                     }
-                    // Paths now, against the state right after this edit: paginated lists
-                    // are located by the lengths this edit saw.
                     // A page outside the build: nothing to render.
                     Some((_, Refreshed::Hidden)) => outside = true,
+                    // Paths now, against the state right after this edit: paginated lists
+                    // are located by the lengths this edit saw.
                     Some((_, Refreshed::FrontMatter(a))) => match &self.site {
                         Some(site) => affected.push((a.pages[0], render::affected_paths(site, &a))),
                         None => return self.full(),

@@ -500,6 +500,32 @@ fn front_matter_edits_of_a_playbook_outside_the_build_are_warm_and_render_nothin
 }
 
 #[test]
+fn a_control_character_saved_into_a_body_fails_a_warm_build_as_a_cold_one() {
+    let s = fixture();
+    let secret = "content/clients/secret.md";
+    s.file(secret, "---\ntitle: Secret\naudience: internal\n---\nInternal only.\n");
+    settle(&s);
+    let managed = "content/clients/acme/managed.md";
+    edit(&s, managed, |t| t.replace("Managed.", "Managed.\u{b}"));
+    let warm = fails_like_cold(&s);
+    assert!(warm.stderr.contains("error[control-character]"), "{}", warm.stderr);
+    edit(&s, managed, |t| t.replace("Managed.\u{b}", "Managed."));
+    warm_build(&s);
+    // A page the client build leaves out is read all the same: the same error there.
+    let client = ["build", "--audience", "client"];
+    s.run(&client).ok();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    s.run(&client).ok();
+    edit(&s, secret, |t| t.replace("Internal only.", "Internal\u{7} only."));
+    let warm = s.run(&client);
+    warm.fails_with(1);
+    let cold = s.run(&["build", "--audience", "client", "--no-cache", "-o", "cold"]);
+    cold.fails_with(1);
+    assert!(warm.stderr.contains("error[control-character]"), "{}", warm.stderr);
+    assert_eq!(warm.stderr, cold.stderr);
+}
+
+#[test]
 fn ownership_edits_in_a_client_build_are_warm_unless_an_owner_appears_or_vanishes() {
     let s = fixture();
     // An owner with no work yet: it has no page in the client build.

@@ -40,7 +40,12 @@ impl Site {
         // The front-matter text is unchanged, but a page restored from the build cache keeps
         // only the fields rendering needs: parsing it again gives back the rest (the FAQ
         // entries whose answers are rendered below).
-        let fm = content::parse_page(raw.clone(), &page.rel, self.cfg.config.front_matter.unknown_keys).0?.fm;
+        let (parsed, parse_diags) = content::parse_page(raw.clone(), &page.rel, self.cfg.config.front_matter.unknown_keys);
+        // A control character written into the body: an error, which a load reports.
+        if parse_diags.iter().any(|d| d.code == crate::control_chars::CODE) {
+            return None;
+        }
+        let fm = parsed?.fm;
         let page = &mut self.pages[i];
         page.fm = fm;
         page.raw = raw;
@@ -404,11 +409,11 @@ impl Site {
     /// or losing its page (a client build shows only owners with visible work), a section (an
     /// `_index.md`) coming or going at the top level (every page's navigation) or changing the
     /// audience of a page or file that stays, or in one client's guide a folder coming into it
-    /// or leaving it. The pages below a section that came or went name it in their breadcrumbs: the
-    /// caller renders them again. Declining, it hands the site
-    /// back when it found that before taking the site apart (a new page with an error, a link
-    /// to a page that came or went, a top-level section, an owner page coming or going), so
-    /// that `serve` can rebuild from it instead.
+    /// or leaving it. The pages below a section that came or went name it in their
+    /// breadcrumbs: the caller renders them again. Declining, it hands the site back when it
+    /// found that before taking the site apart (a new page with an error, a link to a page
+    /// that came or went, a top-level section, an owner page coming or going), so that `serve`
+    /// can rebuild from it instead.
     pub fn with_pages_moved(self, moved: crate::cache::Moved, opts: &BuildOptions, rereading: &[usize]) -> Result<Site, Option<Box<Site>>> {
         let crate::cache::Moved { order, before, added, removed } = moved;
         let unknown = self.cfg.config.front_matter.unknown_keys;
