@@ -111,6 +111,10 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Check every client's own guide, each as `--client ID` would; a problem several
+        /// guides share is reported once.
+        #[arg(long, conflicts_with = "client")]
+        each_client: bool,
     },
 }
 
@@ -153,13 +157,15 @@ fn guide_for_internal(option: &str) -> ! {
 
 /// `build --each-client`: every client party's guide into `output/ID`, one build after another
 /// (each with its own build cache, so the next run is warm). Exit 1 when any of them failed.
-fn run_each_client(root: &Path, opts: BuildOptions, output: &Path, quiet: bool, use_cache: bool) -> ExitCode {
-    let frame = match demarcate::site::Frame::load(root, &opts) {
+/// The ids of the site's clients, for `--each-client`; or, having printed why there are none
+/// to go through (`what`: "build", "check"), the exit code.
+fn clients_of(root: &Path, opts: &BuildOptions, quiet: bool, what: &str) -> Result<Vec<String>, ExitCode> {
+    let frame = match demarcate::site::Frame::load(root, opts) {
         Ok(frame) => frame,
         Err(failure) => {
             print_build_diagnostics(root, &failure.diagnostics, quiet);
-            eprintln!("build failed: the site's config cannot be read, so its clients are not known");
-            return ExitCode::from(1);
+            eprintln!("{what} failed: the site's config cannot be read, so its clients are not known");
+            return Err(ExitCode::from(1));
         }
     };
     // A registry with errors (an id that cannot name a folder among them) builds no guide; what
@@ -168,15 +174,25 @@ fn run_each_client(root: &Path, opts: BuildOptions, output: &Path, quiet: bool, 
     demarcate::check::apply_levels(&frame.cfg, &mut diagnostics);
     if diagnostics.errors() > 0 {
         print_build_diagnostics(root, &diagnostics, quiet);
-        eprintln!("build failed: {}; no guide was built", summary(&diagnostics, 0).rsplit_once(" in ").map_or("", |x| x.0));
-        return ExitCode::from(1);
+        let counts = summary(&diagnostics, 0);
+        let done = if what == "build" { "built" } else { "checked" };
+        eprintln!("{what} failed: {}; no guide was {done}", counts.rsplit_once(" in ").map_or("", |x| x.0));
+        return Err(ExitCode::from(1));
     }
     let clients: Vec<String> =
         frame.reg.parties.iter().filter(|(_, p)| p.kind == demarcate::config::PartyKind::Client).map(|(id, _)| id.clone()).collect();
     if clients.is_empty() {
-        eprintln!("error: no party in {} has `kind: client`, so there is no client's guide to build", demarcate::config::CONFIG_FILE);
-        return ExitCode::from(1);
+        eprintln!("error: no party in {} has `kind: client`, so there is no client's guide to {what}", demarcate::config::CONFIG_FILE);
+        return Err(ExitCode::from(1));
     }
+    Ok(clients)
+}
+
+fn run_each_client(root: &Path, opts: BuildOptions, output: &Path, quiet: bool, use_cache: bool) -> ExitCode {
+    let clients = match clients_of(root, &opts, quiet, "build") {
+        Ok(clients) => clients,
+        Err(code) => return code,
+    };
     let mut failed = 0;
     // The sources are read once: each guide's cold build takes over the model of the one before.
     let mut guides = Guides::default();
@@ -266,7 +282,14 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check { site, format, deny, reader, drafts } => {
+        Command::Check { site, format, deny, reader, drafts, each_client } if each_client => {
+            if reader.audience == Some(AudienceArg::Internal) {
+                guide_for_internal("--each-client");
+            }
+            let opts = BuildOptions { audience: Some(Audience::Client), ..reader.options(drafts) };
+            run_check_each_client(&site, opts, format, deny.is_some())
+        }
+        Command::Check { site, format, deny, reader, drafts, .. } => {
             let opts = reader.options(drafts);
             run_check(&site, &opts, format, deny.is_some())
         }
@@ -513,6 +536,59 @@ fn run_build_reusing(
             ExitCode::from(1)
         }
     }
+}
+
+/// `check --each-client`: every client's guide checked, each taking over the model of the one
+/// before; every problem found reported once, however many guides share it, then a line for
+/// each guide with problems.
+fn run_check_each_client(root: &Path, opts: BuildOptions, format: Format, deny_warnings: bool) -> ExitCode {
+    let clients = match clients_of(root, &opts, false, "check") {
+        Ok(clients) => clients,
+        Err(code) => return code,
+    };
+    let mut all = Diagnostics::default();
+    let mut printed = Printed::default();
+    let mut failing = Vec::new();
+    let mut previous = None;
+    for id in &clients {
+        let opts = BuildOptions { client: Some(id.clone()), ..opts.clone() };
+        let checked = match previous.take() {
+            Some(p) => build::check_reusing(root, &opts, p),
+            None => build::check(root, &opts),
+        };
+        let diags = &checked.diagnostics;
+        if diags.has_errors() || (deny_warnings && diags.warnings() > 0) {
+            let playbooks = checked.site.as_ref().map_or(0, |s| s.playbook_count());
+            failing.push(format!("{id}: {}", summary(diags, playbooks)));
+        }
+        all.extend(not_yet_printed(diags, false, Some(&mut printed)).0.items);
+        previous = match checked.site {
+            Some(site) => Some(site.into_previous()),
+            None => checked.previous.map(|p| *p),
+        };
+    }
+    all.sort();
+    match format {
+        Format::Human => {
+            print_diagnostics(root, &all, false, None);
+            if all.items.is_empty() {
+                println!("{} checked: no problems found", counted(clients.len(), "client guide"));
+            } else {
+                for line in &failing {
+                    eprintln!("{line}");
+                }
+                eprintln!(
+                    "{} in {}; {} failed",
+                    counted(all.items.len(), "problem"),
+                    counted(clients.len(), "client guide"),
+                    failing.len()
+                );
+            }
+        }
+        Format::Json => println!("{}", diagnostics::render_json(&all.items)),
+        Format::Github => print!("{}", diagnostics::render_github(&all.items)),
+    }
+    if failing.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 fn run_check(root: &Path, opts: &BuildOptions, format: Format, deny_warnings: bool) -> ExitCode {

@@ -1031,6 +1031,33 @@ fn each_client_prints_a_problem_every_guide_shares_once() {
 }
 
 #[test]
+fn check_each_client_checks_every_guide_and_reports_a_shared_problem_once() {
+    let s = two_client_site();
+    let run = s.run(&["check", "--each-client"]);
+    run.ok();
+    assert!(run.stdout.contains("2 client guides checked: no problems found"), "{}", run.stdout);
+    // A shared page with a warning both guides show, and one naming Beta, which only Acme's
+    // guide must not.
+    s.file("content/shared-note.md", "---\ntitle: Shared note\nupdated: 2027-01-01\n---\nFor every client.\n");
+    s.file("content/guides/reading.md", "---\ntitle: Reading a playbook\n---\nAsk Beta Ltd.\n");
+    let run = s.run(&["check", "--each-client"]);
+    run.fails_with(1);
+    assert_eq!(run.stderr.matches("warning[future-update]").count(), 1, "{}", run.stderr);
+    assert_eq!(run.stderr.matches("error[client-leak]").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("acme: 1 error, 1 warning in "), "{}", run.stderr);
+    assert!(!run.stderr.contains("beta: "), "{}", run.stderr);
+    let run = s.run(&["check", "--each-client", "--format", "json"]);
+    run.fails_with(1);
+    let codes: Vec<String> = parse_json_diags(&run).into_iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["client-leak", "future-update"], "{}", run.stdout);
+    // With warnings denied, Beta's guide fails too.
+    let run = s.run(&["check", "--each-client", "--deny", "warnings"]);
+    run.fails_with(1);
+    assert!(run.stderr.contains("beta: 0 errors, 1 warning in "), "{}", run.stderr);
+    s.run(&["check", "--each-client", "--client", "acme"]).fails_with(2);
+}
+
+#[test]
 fn a_name_wrapped_across_two_lines_is_still_client_leak() {
     let s = two_client_site();
     let text = "---\ntitle: Reading a playbook\n---\nShared with every client, as agreed with Beta\nLtd last year.\n";
