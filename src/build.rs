@@ -511,12 +511,11 @@ fn replay(
     let mut faq_pages_before: Option<usize> = None;
     for (i, text, stamp) in edited {
         let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let same_front_matter = content::split_front_matter(body)
-            .is_ok_and(|(range, ..)| content::text_hash(body[range].as_bytes()) == site.pages[i].yaml_hash);
-        let no_controls_in_body = || {
-            content::split_front_matter(body)
-                .is_ok_and(|(_, _, start, line)| crate::control_chars::raw_controls(&body[start..], line).is_empty())
-        };
+        let split = content::split_front_matter(body).ok();
+        let same_front_matter =
+            split.as_ref().is_some_and(|(range, ..)| content::text_hash(body[range.clone()].as_bytes()) == site.pages[i].yaml_hash);
+        let no_controls_in_body =
+            || split.as_ref().is_some_and(|&(_, _, start, line)| crate::control_chars::raw_controls(&body[start..], line).is_empty());
         if same_front_matter && !site.visible[i] && no_controls_in_body() {
             // A page outside this build (a draft, internal in a client build) whose front-matter
             // did not change stays outside it: nothing to render. (A control character written

@@ -69,6 +69,14 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// [`visible`] for text already owned: returned as it is when it holds no control.
+pub fn made_visible(text: String) -> String {
+    match visible(&text) {
+        std::borrow::Cow::Owned(shown) => shown,
+        std::borrow::Cow::Borrowed(_) => text,
+    }
+}
+
 /// The diagnostic for a control written raw in `file`'s text.
 pub fn raw_error(file: &str, pos: Pos, c: char) -> Diagnostic {
     Diagnostic::error(CODE, file, format!("a control character ({}) in the text, which a web page cannot show", code_point(c)))

@@ -152,7 +152,7 @@ pub fn render_human(diags: &[Diagnostic], root: &Path, color: bool) -> String {
             let read = crate::regular_file::read_text(&root.join(&d.file));
             let readable = read.is_some();
             // One character for one keeps every column where the diagnostic counted it.
-            let text = crate::control_chars::visible(&read.unwrap_or_default()).into_owned();
+            let text = crate::control_chars::made_visible(read.unwrap_or_default());
             let lines = LineIndex::new(&text);
             (files.add(d.file.clone(), text), lines, readable)
         });

@@ -132,6 +132,15 @@ struct Reader {
 }
 
 impl Reader {
+    /// The build options of every client's guide (`--each-client`), or a usage error (exit 2)
+    /// with `--audience internal`.
+    fn guides_options(self, drafts: bool) -> BuildOptions {
+        if self.audience == Some(AudienceArg::Internal) {
+            guide_for_internal("--each-client");
+        }
+        BuildOptions { audience: Some(Audience::Client), ..self.options(drafts) }
+    }
+
     /// The build options for this reader, or a usage error (exit 2) for an internal build of one
     /// client's guide.
     fn options(self, drafts: bool) -> BuildOptions {
@@ -155,11 +164,9 @@ fn guide_for_internal(option: &str) -> ! {
         .exit()
 }
 
-/// `build --each-client`: every client party's guide into `output/ID`, one build after another
-/// (each with its own build cache, so the next run is warm). Exit 1 when any of them failed.
 /// The ids of the site's clients, for `--each-client`; or, having printed why there are none
-/// to go through (`what`: "build", "check"), the exit code.
-fn clients_of(root: &Path, opts: &BuildOptions, quiet: bool, what: &str) -> Result<Vec<String>, ExitCode> {
+/// to go through (`what` and `done`: "build" and "built", "check" and "checked"), the exit code.
+fn clients_of(root: &Path, opts: &BuildOptions, quiet: bool, (what, done): (&str, &str)) -> Result<Vec<String>, ExitCode> {
     let frame = match demarcate::site::Frame::load(root, opts) {
         Ok(frame) => frame,
         Err(failure) => {
@@ -175,12 +182,10 @@ fn clients_of(root: &Path, opts: &BuildOptions, quiet: bool, what: &str) -> Resu
     if diagnostics.errors() > 0 {
         print_build_diagnostics(root, &diagnostics, quiet);
         let counts = summary(&diagnostics, 0);
-        let done = if what == "build" { "built" } else { "checked" };
         eprintln!("{what} failed: {}; no guide was {done}", counts.rsplit_once(" in ").map_or("", |x| x.0));
         return Err(ExitCode::from(1));
     }
-    let clients: Vec<String> =
-        frame.reg.parties.iter().filter(|(_, p)| p.kind == demarcate::config::PartyKind::Client).map(|(id, _)| id.clone()).collect();
+    let clients: Vec<String> = frame.reg.clients().map(str::to_string).collect();
     if clients.is_empty() {
         eprintln!("error: no party in {} has `kind: client`, so there is no client's guide to {what}", demarcate::config::CONFIG_FILE);
         return Err(ExitCode::from(1));
@@ -188,8 +193,10 @@ fn clients_of(root: &Path, opts: &BuildOptions, quiet: bool, what: &str) -> Resu
     Ok(clients)
 }
 
+/// `build --each-client`: every client party's guide into `output/ID`, one build after another
+/// (each with its own build cache, so the next run is warm). Exit 1 when any of them failed.
 fn run_each_client(root: &Path, opts: BuildOptions, output: &Path, quiet: bool, use_cache: bool) -> ExitCode {
-    let clients = match clients_of(root, &opts, quiet, "build") {
+    let clients = match clients_of(root, &opts, quiet, ("build", "built")) {
         Ok(clients) => clients,
         Err(code) => return code,
     };
@@ -251,10 +258,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Build { site, output, base_url, drafts, reader, quiet, no_cache, offline, each_client } if each_client => {
-            if reader.audience == Some(AudienceArg::Internal) {
-                guide_for_internal("--each-client");
-            }
-            let opts = BuildOptions { base_url, offline, audience: Some(Audience::Client), ..reader.options(drafts) };
+            let opts = BuildOptions { base_url, offline, ..reader.guides_options(drafts) };
             let output = output.unwrap_or_else(|| site.join("guides"));
             run_each_client(&site, opts, &output, quiet, !no_cache)
         }
@@ -283,10 +287,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Check { site, format, deny, reader, drafts, each_client } if each_client => {
-            if reader.audience == Some(AudienceArg::Internal) {
-                guide_for_internal("--each-client");
-            }
-            let opts = BuildOptions { audience: Some(Audience::Client), ..reader.options(drafts) };
+            let opts = reader.guides_options(drafts);
             run_check_each_client(&site, opts, format, deny.is_some())
         }
         Command::Check { site, format, deny, reader, drafts, .. } => {
@@ -430,8 +431,7 @@ struct Guides {
 
 /// Of `diags`, those to print (only the errors when `errors_only`) less those printed before
 /// (`printed`, which they join); and how many it left out as printed before.
-fn not_yet_printed(diags: &Diagnostics, errors_only: bool, printed: Option<&mut Printed>) -> (Diagnostics, usize) {
-    let Some(printed) = printed else { return (diags.clone(), 0) };
+fn not_yet_printed(diags: &Diagnostics, errors_only: bool, printed: &mut Printed) -> (Diagnostics, usize) {
     let wanted: Vec<&diagnostics::Diagnostic> =
         diags.items.iter().filter(|d| !errors_only || d.severity == diagnostics::Severity::Error).collect();
     let mut fresh = Diagnostics::default();
@@ -466,7 +466,8 @@ fn run_build_reusing(
         let _ = t.send(());
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let print = |diags: &Diagnostics, errors_only: bool, printed| {
+    let print = |diags: &Diagnostics, errors_only: bool, printed: Option<&mut Printed>| {
+        let Some(printed) = printed else { return print_build_diagnostics(root, diags, errors_only) };
         let (fresh, before) = not_yet_printed(diags, errors_only, printed);
         let hidden = print_build_diagnostics(root, &fresh, errors_only);
         if before > 0 {
@@ -542,7 +543,7 @@ fn run_build_reusing(
 /// before; every problem found reported once, however many guides share it, then a line for
 /// each guide with problems.
 fn run_check_each_client(root: &Path, opts: BuildOptions, format: Format, deny_warnings: bool) -> ExitCode {
-    let clients = match clients_of(root, &opts, false, "check") {
+    let clients = match clients_of(root, &opts, false, ("check", "checked")) {
         Ok(clients) => clients,
         Err(code) => return code,
     };
@@ -561,7 +562,7 @@ fn run_check_each_client(root: &Path, opts: BuildOptions, format: Format, deny_w
             let playbooks = checked.site.as_ref().map_or(0, |s| s.playbook_count());
             failing.push(format!("{id}: {}", summary(diags, playbooks)));
         }
-        all.extend(not_yet_printed(diags, false, Some(&mut printed)).0.items);
+        all.extend(not_yet_printed(diags, false, &mut printed).0.items);
         previous = match checked.site {
             Some(site) => Some(site.into_previous()),
             None => checked.previous.map(|p| *p),

@@ -561,10 +561,8 @@ pub fn render(body: &str, cx: &MarkdownContext) -> Result<Rendered, BlockError> 
     html::push_html(&mut html, &mut events);
     // A raw control is an error before this ([`crate::control_chars`]); a character reference
     // (`&#1;`) is the one other way to write one, and the parser decodes it.
-    if text.contains("&#")
-        && let std::borrow::Cow::Owned(shown) = crate::control_chars::visible(&html)
-    {
-        html = shown;
+    if text.contains("&#") {
+        html = crate::control_chars::made_visible(html);
     }
     let mut out = events.out;
     out.html = html;

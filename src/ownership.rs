@@ -144,6 +144,11 @@ impl Registry {
     pub fn workstream(&self, name: &str) -> Option<usize> {
         lookup(&self.ws_lookup, name)
     }
+    /// The ids of the client parties, in registry order.
+    pub fn clients(&self) -> impl Iterator<Item = &str> {
+        self.parties.iter().filter(|(_, p)| p.kind == crate::config::PartyKind::Client).map(|(id, _)| id.as_str())
+    }
+
     pub fn party(&self, name: &str) -> Option<usize> {
         lookup(&self.party_lookup, name)
     }

@@ -62,6 +62,12 @@ impl ClientGuide {
         }
     }
 
+    /// `visible` (whether the client build shows each of `pages`) narrowed to what this guide
+    /// keeps.
+    pub fn narrow(&self, reg: &Registry, pages: &[Page], visible: &mut [bool]) {
+        visible.iter_mut().zip(pages).for_each(|(v, p)| *v = *v && self.keeps(reg, p));
+    }
+
     /// Whether the guide keeps what folder `dir` holds that names no client (pages, files).
     pub fn keeps_folder(&self, dir: &str) -> bool {
         !folders(dir).any(|d| self.foreign.contains(d))
@@ -93,6 +99,7 @@ impl Site {
             }
         }
         let Ok(matcher) = aho_corasick::AhoCorasick::new(&patterns) else { return };
+        let client = self.guide_client_name().unwrap_or_default();
         for (i, page) in self.visible_pages() {
             let mut named: Vec<usize> = Vec::new();
             let mut look = |text: &str| {
@@ -123,7 +130,6 @@ impl Site {
                 continue;
             }
             let source = page_source(&self.root, page);
-            let client = self.guide_client_name().unwrap_or_default();
             for n in named {
                 let name = &names[n];
                 found.push(

@@ -562,7 +562,7 @@ impl Site {
         let mut visible: Vec<bool> = pages.iter().map(|p| in_build(p, audience, opts)).collect();
         let guide = client.map(|c| ClientGuide::new(&reg, c, &pages, &visible));
         if let Some(guide) = &guide {
-            visible.iter_mut().zip(&pages).for_each(|(v, p)| *v = *v && guide.keeps(&reg, p));
+            guide.narrow(&reg, &pages, &mut visible);
         }
         let by_rel: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.rel.clone(), i)).collect();
         check_duplicate_urls(root, &pages, &visible, &mut diagnostics);
@@ -990,8 +990,7 @@ impl Site {
 fn guide_client(cfg: &SiteConfig, reg: &Registry, name: &str, d: &mut Vec<Diagnostic>) -> Option<usize> {
     let found = reg.party(name).filter(|&p| reg.parties[p].1.kind == config::PartyKind::Client);
     if found.is_none() {
-        let clients: Vec<String> =
-            reg.parties.iter().filter(|(_, p)| p.kind == config::PartyKind::Client).map(|(id, _)| format!("`{id}`")).collect();
+        let clients: Vec<String> = reg.clients().map(|id| format!("`{id}`")).collect();
         let what = match reg.party(name) {
             Some(p) => format!("a {} party, not a client", reg.parties[p].1.kind.as_str()),
             None => "not a party".to_string(),

@@ -131,11 +131,11 @@ impl Site {
 
     /// The fast path for a front-matter edit of one playbook or section (`raw` is the new file
     /// text): re-parses it, updates the ownership indexes in place, re-renders its Markdown and
-    /// re-runs the link check and its checks. Returns what must be re-rendered, or `None` when
-    /// the edit can change more than that (URL, audience, draft state, in one client's guide its
-    /// client, errors in the new
-    /// front-matter, in a client build an owner's page coming or going; for a section see
-    /// `refresh_section_front_matter`), so the caller must rebuild everything.
+    /// re-runs the link check and its checks. Returns what must be re-rendered (nothing for a
+    /// playbook outside the build, [`Refreshed::Hidden`]), or `None` when the edit can change
+    /// more than that (URL, audience, draft state, in one client's guide its client, errors in
+    /// the new front-matter, in a client build an owner's page coming or going; for a section
+    /// see `refresh_section_front_matter`), so the caller must rebuild everything.
     pub fn refresh_front_matter(&mut self, i: usize, raw: String) -> Option<Refreshed> {
         self.refresh_front_matter_with(i, raw, SiteChecks::Now)
     }
@@ -509,7 +509,7 @@ impl Site {
             if now != *guide {
                 return Err(None);
             }
-            visible.iter_mut().zip(&pages).for_each(|(v, p)| *v = *v && now.keeps(&self.reg, p));
+            now.narrow(&self.reg, &pages, &mut visible);
         }
         let mut duplicates = Diagnostics::default();
         check_duplicate_urls(&self.root, &pages, &visible, &mut duplicates);
