@@ -641,7 +641,7 @@ fn replay(
             },
             || {
                 // Every shard, when pages came or went (their places moved).
-                let previous = Some((restored.generations.as_slice(), changed.as_slice())).filter(|_| moved.is_none());
+                let previous = Some((restored.shards.as_slice(), changed.as_slice())).filter(|_| moved.is_none());
                 cache::encode(&site, previous, started_ns, &cache::prepare(root, opts, output))
             },
         );

@@ -44,8 +44,9 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 /// Bump on any change to the snapshot's shape. (A change to what a build writes from the same
 /// sources changes the source hash in [`environment`]: a warm build over an older binary's
 /// output would render only the files an edit makes stale, and leave the others as that
-/// binary wrote them.) 15: the workstream lists and the matrix cut by their rows.
-const FORMAT: u32 = 16;
+/// binary wrote them.) 15: the workstream lists and the matrix cut by their rows. 17: shards in
+/// a store shared by every snapshot, named by their content.
+const FORMAT: u32 = 17;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
 
@@ -127,18 +128,26 @@ struct PageRecord {
 }
 
 /// Pages are stored in shards so a warm build rewrites only the shards of the pages it
-/// changed, and a restore decodes them in parallel.
+/// changed, and a restore decodes them in parallel. A shard is named by a hash of its bytes
+/// ([`ShardId`]) and kept once in the cache's shard store, for every snapshot that holds it:
+/// each client's guide holds every page of the site (most of them out of its build), and the
+/// guides of one site share all their shards.
 #[derive(Serialize, Deserialize)]
 struct Shard {
-    generation: u64,
     pages: Vec<PageRecord>,
 }
 
-/// The site-wide part, written last: it names the generation of every shard it goes with.
+/// A shard's name in the store: a 128-bit hash of its encoded bytes.
+pub type ShardId = u128;
+
+/// The folder under `.demarcate-cache/` that holds every snapshot's shards.
+const SHARD_STORE: &str = "shards";
+
+/// The site-wide part, written last: it names every shard it goes with.
 #[derive(Serialize, Deserialize)]
 struct Global {
     pages: usize,
-    shards: Vec<u64>,
+    shards: Vec<ShardId>,
     /// Every page's source stamp: in the head, so the edited pages are known before any shard
     /// is decoded.
     stamps: Vec<Stamp>,
@@ -279,8 +288,47 @@ struct RenderedRef<'a> {
 /// [`Shard`] as written.
 #[derive(Serialize)]
 struct ShardRef<'a> {
-    generation: u64,
     pages: Vec<PageRecordRef<'a>>,
+}
+
+/// The first fields of [`Global`], all [`tidy`] decodes of a snapshot's head.
+#[derive(Deserialize)]
+struct GlobalShards {
+    #[allow(dead_code)]
+    pages: usize,
+    shards: Vec<ShardId>,
+}
+
+fn shard_id(bytes: &[u8]) -> ShardId {
+    // Two SipHash-1-3 runs told apart by a leading byte: 128 bits, so two different shards
+    // never share a name in practice.
+    let half = |tag: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        h.write_u8(tag);
+        h.write(bytes);
+        h.finish()
+    };
+    (u128::from(half(1)) << 64) | u128::from(half(2))
+}
+
+/// The shard store of the cache holding the snapshot folder `entry`.
+fn shard_store(entry: &Path) -> PathBuf {
+    entry.parent().unwrap_or(entry).join(SHARD_STORE)
+}
+
+fn shard_path(store: &Path, id: ShardId) -> PathBuf {
+    store.join(format!("{id:032x}.bin"))
+}
+
+/// Puts a shard in the store, unless the store already holds it intact (another guide's
+/// snapshot, or this output's before a cold build). An existing file is touched, so [`tidy`]
+/// sees it as in use.
+fn store_shard(store: &Path, id: ShardId, bytes: &[u8]) -> std::io::Result<()> {
+    let path = shard_path(store, id);
+    if read_checked(&path).is_some_and(|held| held == bytes) {
+        return std::fs::File::open(&path)?.set_modified(std::time::SystemTime::now());
+    }
+    write_atomic(&path, bytes)
 }
 
 fn page_record(site: &Site, i: usize) -> PageRecordRef<'_> {
@@ -349,49 +397,50 @@ fn load_highlights(dir: &Path) -> usize {
 
 /// Encodes a snapshot of `site`, whose build started at `started_ns` (see
 /// [`crate::content::now_ns`]; a stamp taken within a second of it is stored as unknown, see
-/// [`Stamp::trusted_at`], and the next build re-reads that file), and writes its shards straight
-/// away (all of them, or with `previous` — the shard generations of the snapshot this one
-/// replaces and the pages changed since — only those holding changed pages). Shards carry a
-/// new generation, so until [`save`] writes the site-wide part naming them, the cache does not
-/// match and the next build is cold: a failed build costs speed only.
-pub fn encode(site: &Site, previous: Option<(&[u64], &[usize])>, started_ns: i128, dir: &Path) -> Option<Encoded> {
+/// [`Stamp::trusted_at`], and the next build re-reads that file), and puts its shards in the
+/// store straight away (all of them, or with `previous` — the shards of the snapshot this one
+/// replaces and the pages changed since — only those holding changed pages). A shard's name is
+/// its content's hash, so whoever wrote a file in the store, it is the shard its name says;
+/// until [`save`] writes the site-wide part naming them, nothing uses new shards, and a failed
+/// build costs speed only.
+pub fn encode(site: &Site, previous: Option<(&[ShardId], &[usize])>, started_ns: i128, dir: &Path) -> Option<Encoded> {
     use rayon::prelude::*;
     let n = site.pages.len();
     let count = n.div_ceil(PAGES_PER_SHARD);
-    let (mut generations, dirty): (Vec<u64>, Vec<usize>) = match previous {
-        Some((gens, changed)) if gens.len() == count => {
+    let (mut shards, dirty): (Vec<ShardId>, Vec<usize>) = match previous {
+        Some((ids, changed)) if ids.len() == count => {
             let mut d: Vec<usize> = changed.iter().map(|i| i / PAGES_PER_SHARD).collect();
             d.sort_unstable();
             d.dedup();
-            (gens.to_vec(), d)
+            (ids.to_vec(), d)
         }
         _ => (vec![0; count], (0..count).collect()),
     };
-    // Unique per build (its start time), so shards a failed build wrote can never pass for the
-    // ones the head names, even when that build started from no snapshot at all.
-    let next = (started_ns as u64).max(generations.iter().max().copied().unwrap_or(0) + 1);
-    for &k in &dirty {
-        generations[k] = next;
-    }
+    let store = shard_store(dir);
     std::fs::create_dir_all(dir).ok()?;
-    let written: Option<Vec<()>> = dirty
-        .par_iter()
-        .map(|&k| {
-            let range = k * PAGES_PER_SHARD..((k + 1) * PAGES_PER_SHARD).min(n);
-            let shard = ShardRef { generation: next, pages: range.map(|i| page_record(site, i)).collect() };
-            write_atomic(&dir.join(format!("shard-{k}.bin")), &to_bytes(&shard)?).ok()
-        })
-        .collect();
-    written?;
-    // Shards past the last, left by a snapshot of more pages: the head never names them.
-    for k in count.. {
+    std::fs::create_dir_all(&store).ok()?;
+    // Shards an older demarcate kept in the snapshot's own folder.
+    for k in 0.. {
         if std::fs::remove_file(dir.join(format!("shard-{k}.bin"))).is_err() {
             break;
         }
     }
+    let stored: Option<Vec<(usize, ShardId)>> = dirty
+        .par_iter()
+        .map(|&k| {
+            let range = k * PAGES_PER_SHARD..((k + 1) * PAGES_PER_SHARD).min(n);
+            let bytes = to_bytes(&ShardRef { pages: range.map(|i| page_record(site, i)).collect() })?;
+            let id = shard_id(&bytes);
+            store_shard(&store, id, &bytes).ok()?;
+            Some((k, id))
+        })
+        .collect();
+    for (k, id) in stored? {
+        shards[k] = id;
+    }
     let global = Global {
         pages: n,
-        shards: generations,
+        shards,
         stamps: site.pages.iter().map(|p| p.stamp.trusted_at(started_ns)).collect(),
         visible: site.visible.clone(),
         assets: site
@@ -484,7 +533,70 @@ pub fn save(
     if write().is_err() {
         let _ = std::fs::remove_file(dir.join("site.bin"));
     }
-    prune(&root.join(CACHE_DIR));
+    if !TIDY_AT_END.load(std::sync::atomic::Ordering::Relaxed) {
+        tidy(&root.join(CACHE_DIR));
+    }
+}
+
+/// Set while a [`TidyAtEnd`] lives.
+static TIDY_AT_END: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// While it lives, [`save`] leaves the cache's tidying to its drop: `--each-client` saves a
+/// snapshot per guide, and tidying after each would read every other guide's head each time.
+pub struct TidyAtEnd {
+    top: PathBuf,
+}
+
+pub fn tidy_at_end(root: &Path) -> TidyAtEnd {
+    TIDY_AT_END.store(true, std::sync::atomic::Ordering::Relaxed);
+    TidyAtEnd { top: root.join(CACHE_DIR) }
+}
+
+impl Drop for TidyAtEnd {
+    fn drop(&mut self) {
+        TIDY_AT_END.store(false, std::sync::atomic::Ordering::Relaxed);
+        tidy(&self.top);
+    }
+}
+
+/// How long a shard no snapshot names is kept: another build may have just put it in the
+/// store and not yet saved the head that names it.
+const UNNAMED_SHARD_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Removes the snapshots of outputs that are gone ([`prune`]), then the shards no snapshot
+/// names (older than [`UNNAMED_SHARD_GRACE`]).
+fn tidy(top: &Path) {
+    prune(top);
+    let store = top.join(SHARD_STORE);
+    let Ok(files) = std::fs::read_dir(&store) else { return };
+    let Ok(entries) = std::fs::read_dir(top) else { return };
+    let named: crate::HashSet<ShardId> = entries.flatten().filter_map(|e| shards_named(&e.path().join("site.bin"))).flatten().collect();
+    for file in files.flatten() {
+        let name = file.file_name().to_string_lossy().into_owned();
+        let id = name.strip_suffix(".bin").filter(|hex| hex.len() == 32).and_then(|hex| ShardId::from_str_radix(hex, 16).ok());
+        let unnamed = match id {
+            Some(id) => !named.contains(&id),
+            // A temporary file a build left behind (see `write_atomic`).
+            None => name.contains(".tmp-"),
+        };
+        let old = || file.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > UNNAMED_SHARD_GRACE);
+        if unnamed && old() {
+            let _ = std::fs::remove_file(file.path());
+        }
+    }
+}
+
+/// The shards a snapshot's head names, if it is one this binary wrote.
+fn shards_named(head: &Path) -> Option<Vec<ShardId>> {
+    use bincode::Options;
+    let bytes = read_checked(head)?;
+    let mut reader = bytes.as_slice();
+    let header: Header = codec(bytes.len()).deserialize_from(&mut reader).ok()?;
+    if header.format != FORMAT || header.version != env!("CARGO_PKG_VERSION") {
+        return None;
+    }
+    let global: GlobalShards = codec(reader.len()).deserialize(reader).ok()?;
+    Some(global.shards)
 }
 
 /// Where warm builds keep the large files they replaced until a later build deletes them.
@@ -552,8 +664,8 @@ pub struct Restored {
     /// Pages added to or deleted from `content/` since the snapshot (`site` is the snapshot's
     /// model, with the deleted pages still in it).
     pub moved: Option<Moved>,
-    /// Shard generations of the restored snapshot, for an incremental [`encode`].
-    pub generations: Vec<u64>,
+    /// The shards of the restored snapshot, for an incremental [`encode`].
+    pub shards: Vec<ShardId>,
     /// Assets (indexes into `site.assets`) that are new or whose stamp changed: copied again.
     pub assets_changed: Vec<usize>,
     /// Assets whose files are gone since the snapshot: their copies are deleted.
@@ -614,7 +726,7 @@ struct Snapshot {
     diagnostics: Diagnostics,
     edited: Vec<(usize, String, Stamp)>,
     moved: Option<Moved>,
-    generations: Vec<u64>,
+    shards: Vec<ShardId>,
     assets_changed: Vec<usize>,
     assets_removed: Vec<Asset>,
     exports: Option<crate::render::ExportLayouts>,
@@ -666,8 +778,8 @@ impl Snapshot {
             diagnostics: self.diagnostics,
             cuts,
         };
-        let Snapshot { edited, moved, generations, assets_changed, assets_removed, exports, highlights_known, .. } = self;
-        Restored { site, edited, moved, generations, assets_changed, assets_removed, exports, highlights_known, env, outputs }
+        let Snapshot { edited, moved, shards, assets_changed, assets_removed, exports, highlights_known, .. } = self;
+        Restored { site, edited, moved, shards, assets_changed, assets_removed, exports, highlights_known, env, outputs }
     }
 }
 
@@ -718,17 +830,16 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     if files.len() == n && changed_in_place() > limit {
         return None;
     }
+    let store = shard_store(&dir);
     let shards: Option<Vec<Shard>> = global
         .shards
         .par_iter()
         .enumerate()
-        .map(|(k, &generation)| {
-            let bytes = read_checked(&dir.join(format!("shard-{k}.bin")))?;
+        .map(|(k, &id)| {
+            let bytes = read_checked(&shard_path(&store, id))?;
             let shard: Shard = codec(bytes.len()).deserialize(&bytes).ok()?;
             let expected = ((k + 1) * PAGES_PER_SHARD).min(n) - k * PAGES_PER_SHARD;
-            let ok = shard.generation == generation
-                && shard.pages.len() == expected
-                && shard.pages.iter().all(|r| record_in_range(r, &frame.reg));
+            let ok = shard.pages.len() == expected && shard.pages.iter().all(|r| record_in_range(r, &frame.reg));
             ok.then_some(shard)
         })
         .collect();
@@ -849,7 +960,7 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
         diagnostics,
         edited: texts,
         moved,
-        generations: global.shards,
+        shards: global.shards,
         assets_changed,
         assets_removed,
         exports: header.exports,

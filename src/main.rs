@@ -203,12 +203,14 @@ fn run_each_client(root: &Path, opts: BuildOptions, output: &Path, quiet: bool, 
     let mut failed = 0;
     // The sources are read once: each guide's cold build takes over the model of the one before.
     let mut guides = Guides::default();
+    let tidy = demarcate::cache::tidy_at_end(root);
     for id in &clients {
         let opts = BuildOptions { client: Some(id.clone()), ..opts.clone() };
         if run_build_reusing(root, &opts, &output.join(id), quiet, use_cache, Some(&mut guides)) != ExitCode::SUCCESS {
             failed += 1;
         }
     }
+    drop(tidy);
     if failed > 0 {
         eprintln!("{failed} of {} client guides failed to build", clients.len());
         return ExitCode::from(1);

@@ -992,6 +992,8 @@ fn each_client_gets_its_own_guide_in_one_build() {
     let again = s.run(&["build", "--each-client"]);
     again.ok();
     assert_eq!(again.stdout.matches("from the build cache: nothing to update").count(), 2, "{}", again.stdout);
+    // A guide built alone finds its shards in the cache's store: four snapshots, two shards.
+    assert_eq!(snapshots_and_shards(&s), (4, 2));
     // One guide failing fails the run, and the others are still built.
     s.file("content/guides/reading.md", "---\ntitle: Reading a playbook\n---\nAsk Beta Ltd.\n");
     let run = s.run(&["build", "--each-client", "-o", "fresh"]);
@@ -1016,6 +1018,31 @@ fn each_client_gets_its_own_guide_in_one_build() {
     let run = none.run(&["build", "--each-client"]);
     run.fails_with(1);
     assert!(run.stderr.contains("no party in demarcate.yaml has `kind: client`"), "{}", run.stderr);
+}
+
+/// How many snapshots the site's build cache holds, and how many shards they share.
+fn snapshots_and_shards(s: &Site) -> (usize, usize) {
+    let cache = s.path().join(".demarcate-cache");
+    let snapshots = std::fs::read_dir(&cache).unwrap().flatten().filter(|e| e.path().join("site.bin").is_file()).count();
+    (snapshots, std::fs::read_dir(cache.join("shards")).unwrap().flatten().count())
+}
+
+#[test]
+fn guides_share_the_cached_shards_of_pages_they_show_alike() {
+    // Every guide's snapshot holds every page of the site, in shards of 256 pages. The first
+    // shard holds the client folders (shown differently by each guide), the second only notes
+    // every guide shows: it is stored once.
+    let s = two_client_site();
+    for i in 0..300 {
+        s.file(&format!("content/guides/g{i:03}.md"), &format!("---\ntitle: Note {i}\n---\nFor every client.\n"));
+    }
+    // Sources older than the racy window, so the second run finds them unchanged.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    s.run(&["build", "--each-client"]).ok();
+    assert_eq!(snapshots_and_shards(&s), (2, 3));
+    let again = s.run(&["build", "--each-client"]);
+    again.ok();
+    assert_eq!(again.stdout.matches("from the build cache: nothing to update").count(), 2, "{}", again.stdout);
 }
 
 #[test]

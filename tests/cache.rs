@@ -620,12 +620,14 @@ fn a_damaged_or_missing_cache_costs_only_speed() {
     }
     edit(&s, "content/clients/beta.md", |t| t.replace("Beta body.", "Beta body, edited."));
     build_checked(&s, &[], false);
-    // A truncated shard.
-    let shard = entry.join("shard-0.bin");
-    let bytes = std::fs::read(&shard).unwrap();
-    std::fs::write(&shard, &bytes[..bytes.len() / 2]).unwrap();
+    // Truncated shards: the cold build puts them in the store again, whole.
+    for shard in std::fs::read_dir(cache.join("shards")).unwrap().flatten() {
+        let bytes = std::fs::read(shard.path()).unwrap();
+        std::fs::write(shard.path(), &bytes[..bytes.len() / 2]).unwrap();
+    }
     edit(&s, "content/clients/beta.md", |t| t.replace("edited.", "edited twice."));
     build_checked(&s, &[], false);
+    warm_build(&s);
     // No cache at all.
     std::fs::remove_dir_all(&cache).unwrap();
     build_checked(&s, &[], false);
@@ -639,10 +641,9 @@ fn a_cache_damaged_in_a_way_that_still_decodes_costs_only_speed() {
     let s = fixture();
     cold_build(&s);
     let cache = s.path().join(".demarcate-cache");
-    let entry = std::fs::read_dir(&cache).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).expect("a cache entry");
     // Beta's title, as the snapshot stores it (a length byte, then the text), changed in place.
     let mut damaged = 0;
-    for f in std::fs::read_dir(&entry).unwrap().flatten().filter(|f| f.file_name().to_string_lossy().starts_with("shard-")) {
+    for f in std::fs::read_dir(cache.join("shards")).unwrap().flatten() {
         let mut bytes = std::fs::read(f.path()).unwrap();
         for at in 0..bytes.len().saturating_sub(5) {
             if &bytes[at..at + 5] == b"\x04Beta" {
@@ -873,8 +874,11 @@ fn snapshots_of_deleted_output_folders_are_pruned_and_nothing_else_is_touched() 
     build(&s, &["-o", "one-off"]);
     cold_build(&s);
     let cache = s.path().join(".demarcate-cache");
-    // Snapshots are folders; `trash/` holds the files warm builds replaced.
-    let entries = |_: ()| std::fs::read_dir(&cache).unwrap().flatten().filter(|e| e.path().is_dir() && e.file_name() != "trash").count();
+    // Snapshots are folders; `trash/` holds the files warm builds replaced, `shards/` the
+    // snapshots' shards.
+    let entries = |_: ()| {
+        std::fs::read_dir(&cache).unwrap().flatten().filter(|e| e.path().is_dir() && e.file_name() != "trash" && e.file_name() != "shards").count()
+    };
     assert_eq!(entries(()), 2, "one snapshot per output folder");
     // Something of the user's in the cache folder is never deleted.
     s.file(".demarcate-cache/notes.txt", "mine\n");
@@ -1172,27 +1176,46 @@ fn a_warm_build_killed_while_writing_leaves_no_temporary_files_once_the_next_bui
 }
 
 #[test]
-fn a_site_that_shrinks_leaves_no_shard_behind_in_the_cache() {
-    // 600 pages take three shards of 256; with 100 deleted, two.
+fn shards_no_snapshot_names_leave_the_store_once_old() {
+    // 600 pages take three shards of 256; with 100 deleted, two, both new (the pages moved).
     let s = big_site(599);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     cold_build(&s);
-    let shards = || -> Vec<String> {
-        let mut names: Vec<String> = walk_files(&s.path().join(".demarcate-cache"))
-            .into_iter()
-            .map(|(name, _)| name)
-            .filter(|n| n.rsplit('/').next().is_some_and(|f| f.starts_with("shard-")))
-            .map(|n| n.rsplit('/').next().unwrap_or_default().to_string())
-            .collect();
+    let store = s.path().join(".demarcate-cache/shards");
+    let names = || -> Vec<String> {
+        let mut names: Vec<String> =
+            std::fs::read_dir(&store).unwrap().flatten().map(|f| f.file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         names
     };
-    assert_eq!(shards(), ["shard-0.bin", "shard-1.bin", "shard-2.bin"]);
+    let first = names();
+    assert_eq!(first.len(), 3, "{first:?}");
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let backdate = |name: &str| std::fs::File::options().write(true).open(store.join(name)).unwrap().set_modified(hour_ago).unwrap();
+    // A cold build of the same pages finds its shards in the store and touches them.
+    first.iter().for_each(|n| backdate(n));
+    build(&s, &["--no-cache"]);
+    for n in &first {
+        assert!(mtime(&store.join(n)) > hour_ago + std::time::Duration::from_secs(1800), "{n} not touched");
+    }
+    // As if written an hour ago; beside them, an old and a new shard no snapshot names (the new
+    // one as another build would have just stored it), and a file that is not the cache's.
+    first.iter().for_each(|n| backdate(n));
+    let (old_unnamed, new_unnamed) = (format!("{:032x}.bin", 1), format!("{:032x}.bin", 2));
+    std::fs::write(store.join(&old_unnamed), b"x").unwrap();
+    backdate(&old_unnamed);
+    std::fs::write(store.join(&new_unnamed), b"x").unwrap();
+    std::fs::write(store.join("notes.txt"), b"not the cache's").unwrap();
+    backdate("notes.txt");
     for i in 0..100 {
         std::fs::remove_file(s.path().join(format!("content/p{i:04}.md"))).unwrap();
     }
     let r = warm_build(&s);
-    assert_eq!(shards(), ["shard-0.bin", "shard-1.bin"]);
+    let now = names();
+    assert!(first.iter().all(|n| !now.contains(n)), "the old snapshot's shards are still there: {now:?}");
+    assert!(!now.contains(&old_unnamed), "{now:?}");
+    assert!(now.contains(&new_unnamed) && now.contains(&"notes.txt".to_string()), "{now:?}");
+    assert_eq!(now.len(), 4, "two shards, the new unnamed one and notes.txt: {now:?}");
     assert_equals_cold(&s, &r);
 }
 
