@@ -44,8 +44,8 @@ fn to_bytes<T: Serialize>(v: &T) -> Option<Vec<u8>> {
 /// Bump on any change to the snapshot's shape. (A change to what a build writes from the same
 /// sources changes the source hash in [`environment`]: a warm build over an older binary's
 /// output would render only the files an edit makes stale, and leave the others as that
-/// binary wrote them.) 15: the workstream lists and the matrix cut by their rows. 17: shards in
-/// a store shared by every snapshot, named by their content.
+/// binary wrote them.) 15: the workstream lists and the matrix cut by their rows. 17: shards, stamps
+/// and diagnostics in a store shared by every snapshot, named by their content.
 const FORMAT: u32 = 17;
 const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is demarcate's build cache (warm rebuilds). Deleting it only costs speed.\n";
@@ -128,33 +128,34 @@ struct PageRecord {
 }
 
 /// Pages are stored in shards so a warm build rewrites only the shards of the pages it
-/// changed, and a restore decodes them in parallel. A shard is named by a hash of its bytes
-/// ([`ShardId`]) and kept once in the cache's shard store, for every snapshot that holds it:
-/// each client's guide holds every page of the site (most of them out of its build), and the
-/// guides of one site share all their shards.
+/// changed, and a restore decodes them in parallel.
 #[derive(Serialize, Deserialize)]
 struct Shard {
     pages: Vec<PageRecord>,
 }
 
-/// A shard's name in the store: a 128-bit hash of its encoded bytes.
-pub type ShardId = u128;
+/// The name of a blob: a shard, or a list the head names ([`Global`]), kept once in the cache's
+/// blob store for every snapshot that holds it, and named by a 128-bit hash of its encoded
+/// bytes. Each client's guide holds every page of the site (most of them out of its build);
+/// the guides of one site share most of their shards, their stamps and often their diagnostics.
+pub type BlobId = u128;
 
-/// The folder under `.demarcate-cache/` that holds every snapshot's shards.
-const SHARD_STORE: &str = "shards";
+/// The folder under `.demarcate-cache/` that holds every snapshot's blobs.
+const BLOB_STORE: &str = "blobs";
 
-/// The site-wide part, written last: it names every shard it goes with.
+/// The site-wide part, written last: it names every blob it goes with.
 #[derive(Serialize, Deserialize)]
 struct Global {
     pages: usize,
-    shards: Vec<ShardId>,
-    /// Every page's source stamp: in the head, so the edited pages are known before any shard
-    /// is decoded.
-    stamps: Vec<Stamp>,
+    shards: Vec<BlobId>,
+    /// Every page's source stamp (a `Vec<Stamp>`): read before any shard is decoded, so the
+    /// edited pages are known first.
+    stamps: BlobId,
+    /// A `Vec<DiagnosticState>`.
+    diagnostics: BlobId,
     visible: Vec<bool>,
     assets: Vec<AssetState>,
     children: Vec<Children>,
-    diagnostics: Vec<DiagnosticState>,
 }
 
 const PAGES_PER_SHARD: usize = 256;
@@ -293,14 +294,16 @@ struct ShardRef<'a> {
 
 /// The first fields of [`Global`], all [`tidy`] decodes of a snapshot's head.
 #[derive(Deserialize)]
-struct GlobalShards {
+struct GlobalBlobs {
     #[allow(dead_code)]
     pages: usize,
-    shards: Vec<ShardId>,
+    shards: Vec<BlobId>,
+    stamps: BlobId,
+    diagnostics: BlobId,
 }
 
-fn shard_id(bytes: &[u8]) -> ShardId {
-    // Two SipHash-1-3 runs told apart by a leading byte: 128 bits, so two different shards
+fn blob_id(bytes: &[u8]) -> BlobId {
+    // Two SipHash-1-3 runs told apart by a leading byte: 128 bits, so two different blobs
     // never share a name in practice.
     let half = |tag: u8| {
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -311,24 +314,39 @@ fn shard_id(bytes: &[u8]) -> ShardId {
     (u128::from(half(1)) << 64) | u128::from(half(2))
 }
 
-/// The shard store of the cache holding the snapshot folder `entry`.
-fn shard_store(entry: &Path) -> PathBuf {
-    entry.parent().unwrap_or(entry).join(SHARD_STORE)
+/// The blob store of the cache holding the snapshot folder `entry`.
+fn blob_store(entry: &Path) -> PathBuf {
+    entry.parent().unwrap_or(entry).join(BLOB_STORE)
 }
 
-fn shard_path(store: &Path, id: ShardId) -> PathBuf {
+fn blob_path(store: &Path, id: BlobId) -> PathBuf {
     store.join(format!("{id:032x}.bin"))
 }
 
-/// Puts a shard in the store, unless the store already holds it intact (another guide's
-/// snapshot, or this output's before a cold build). An existing file is touched, so [`tidy`]
-/// sees it as in use.
-fn store_shard(store: &Path, id: ShardId, bytes: &[u8]) -> std::io::Result<()> {
-    let path = shard_path(store, id);
-    if read_checked(&path).is_some_and(|held| held == bytes) {
-        return std::fs::File::open(&path)?.set_modified(std::time::SystemTime::now());
-    }
-    write_atomic(&path, bytes)
+/// Puts a blob in the store, unless the store already holds it intact (another guide's
+/// snapshot, or this output's before a cold build), and returns its name. An existing file is
+/// touched, so [`tidy`] sees it as in use.
+fn store_blob(store: &Path, bytes: &[u8]) -> Option<BlobId> {
+    let id = blob_id(bytes);
+    let path = blob_path(store, id);
+    let stored = if read_checked(&path).is_some_and(|held| held == bytes) {
+        std::fs::File::open(&path).and_then(|f| f.set_modified(std::time::SystemTime::now()))
+    } else {
+        write_atomic(&path, bytes)
+    };
+    stored.ok().map(|_| id)
+}
+
+/// [`store_blob`] for a value.
+fn store_value<T: Serialize>(store: &Path, value: &T) -> Option<BlobId> {
+    store_blob(store, &to_bytes(value)?)
+}
+
+/// A blob of the store, decoded, if it is there intact.
+fn load_value<T: serde::de::DeserializeOwned>(store: &Path, id: BlobId) -> Option<T> {
+    use bincode::Options;
+    let bytes = read_checked(&blob_path(store, id))?;
+    codec(bytes.len()).deserialize(&bytes).ok()
 }
 
 fn page_record(site: &Site, i: usize) -> PageRecordRef<'_> {
@@ -362,7 +380,7 @@ fn page_record(site: &Site, i: usize) -> PageRecordRef<'_> {
     }
 }
 
-/// The site-wide part of a snapshot whose shards are already written, ready to [`save`].
+/// The site-wide part of a snapshot whose blobs are already stored, ready to [`save`].
 pub struct Encoded {
     global: Global,
     /// Highlighted code blocks the cache already has, when this build loaded them (a cold build
@@ -397,17 +415,17 @@ fn load_highlights(dir: &Path) -> usize {
 
 /// Encodes a snapshot of `site`, whose build started at `started_ns` (see
 /// [`crate::content::now_ns`]; a stamp taken within a second of it is stored as unknown, see
-/// [`Stamp::trusted_at`], and the next build re-reads that file), and puts its shards in the
-/// store straight away (all of them, or with `previous` — the shards of the snapshot this one
-/// replaces and the pages changed since — only those holding changed pages). A shard's name is
-/// its content's hash, so whoever wrote a file in the store, it is the shard its name says;
-/// until [`save`] writes the site-wide part naming them, nothing uses new shards, and a failed
+/// [`Stamp::trusted_at`], and the next build re-reads that file), and puts its blobs in the
+/// store straight away (all its shards, or with `previous` — the shards of the snapshot this one
+/// replaces and the pages changed since — only those holding changed pages). A blob's name is
+/// its content's hash, so whoever wrote a file in the store, it is the blob its name says;
+/// until [`save`] writes the site-wide part naming them, nothing uses new blobs, and a failed
 /// build costs speed only.
-pub fn encode(site: &Site, previous: Option<(&[ShardId], &[usize])>, started_ns: i128, dir: &Path) -> Option<Encoded> {
+pub fn encode(site: &Site, previous: Option<(&[BlobId], &[usize])>, started_ns: i128, dir: &Path) -> Option<Encoded> {
     use rayon::prelude::*;
     let n = site.pages.len();
     let count = n.div_ceil(PAGES_PER_SHARD);
-    let (mut shards, dirty): (Vec<ShardId>, Vec<usize>) = match previous {
+    let (mut shards, dirty): (Vec<BlobId>, Vec<usize>) = match previous {
         Some((ids, changed)) if ids.len() == count => {
             let mut d: Vec<usize> = changed.iter().map(|i| i / PAGES_PER_SHARD).collect();
             d.sort_unstable();
@@ -416,7 +434,7 @@ pub fn encode(site: &Site, previous: Option<(&[ShardId], &[usize])>, started_ns:
         }
         _ => (vec![0; count], (0..count).collect()),
     };
-    let store = shard_store(dir);
+    let store = blob_store(dir);
     std::fs::create_dir_all(dir).ok()?;
     std::fs::create_dir_all(&store).ok()?;
     // Shards an older demarcate kept in the snapshot's own folder.
@@ -425,23 +443,37 @@ pub fn encode(site: &Site, previous: Option<(&[ShardId], &[usize])>, started_ns:
             break;
         }
     }
-    let stored: Option<Vec<(usize, ShardId)>> = dirty
+    let stored: Option<Vec<(usize, BlobId)>> = dirty
         .par_iter()
         .map(|&k| {
             let range = k * PAGES_PER_SHARD..((k + 1) * PAGES_PER_SHARD).min(n);
-            let bytes = to_bytes(&ShardRef { pages: range.map(|i| page_record(site, i)).collect() })?;
-            let id = shard_id(&bytes);
-            store_shard(&store, id, &bytes).ok()?;
-            Some((k, id))
+            Some((k, store_value(&store, &ShardRef { pages: range.map(|i| page_record(site, i)).collect() })?))
         })
         .collect();
     for (k, id) in stored? {
         shards[k] = id;
     }
+    let stamps: Vec<Stamp> = site.pages.iter().map(|p| p.stamp.trusted_at(started_ns)).collect();
+    let diagnostics: Vec<DiagnosticState> = site
+        .diagnostics
+        .items
+        .iter()
+        .map(|d| DiagnosticState {
+            code: d.code.to_string(),
+            severity: d.severity,
+            file: d.file.clone(),
+            line: d.line,
+            column: d.column,
+            width: d.width,
+            message: d.message.clone(),
+            help: d.help.clone(),
+        })
+        .collect();
     let global = Global {
         pages: n,
         shards,
-        stamps: site.pages.iter().map(|p| p.stamp.trusted_at(started_ns)).collect(),
+        stamps: store_value(&store, &stamps)?,
+        diagnostics: store_value(&store, &diagnostics)?,
         visible: site.visible.clone(),
         assets: site
             .assets
@@ -454,21 +486,6 @@ pub fn encode(site: &Site, previous: Option<(&[ShardId], &[usize])>, started_ns:
             })
             .collect(),
         children: site.children.clone(),
-        diagnostics: site
-            .diagnostics
-            .items
-            .iter()
-            .map(|d| DiagnosticState {
-                code: d.code.to_string(),
-                severity: d.severity,
-                file: d.file.clone(),
-                line: d.line,
-                column: d.column,
-                width: d.width,
-                message: d.message.clone(),
-                help: d.help.clone(),
-            })
-            .collect(),
     };
     Some(Encoded { global, highlights_known: Some(0) })
 }
@@ -494,7 +511,8 @@ fn read_checked(path: &Path) -> Option<Vec<u8>> {
     (crc32fast::hash(&bytes) == stored).then_some(bytes)
 }
 
-/// The folder [`encode`] writes shards into; tagged as a cache folder.
+/// The snapshot folder of this build, for [`encode`] (which stores blobs beside it); the cache
+/// folder is tagged as one.
 pub fn prepare(root: &Path, opts: &BuildOptions, output: &Path) -> PathBuf {
     let top = root.join(CACHE_DIR);
     if std::fs::create_dir_all(&top).is_ok() && !top.join("CACHEDIR.TAG").exists() {
@@ -503,8 +521,8 @@ pub fn prepare(root: &Path, opts: &BuildOptions, output: &Path) -> PathBuf {
     cache_dir(root, opts, output)
 }
 
-/// Writes the site-wide part of a snapshot after a successful build (its shards were written
-/// by [`encode`]). Failing to write only costs the next build its speed, so errors are ignored
+/// Writes the site-wide part of a snapshot after a successful build (its blobs were stored by
+/// [`encode`]). Failing to write only costs the next build its speed, so errors are ignored
 /// (and the snapshot for this output is removed).
 pub fn save(
     root: &Path,
@@ -559,35 +577,36 @@ impl Drop for TidyAtEnd {
     }
 }
 
-/// How long a shard no snapshot names is kept: another build may have just put it in the
+/// How long a blob no snapshot names is kept: another build may have just put it in the
 /// store and not yet saved the head that names it.
-const UNNAMED_SHARD_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+const UNNAMED_BLOB_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Removes the snapshots of outputs that are gone ([`prune`]), then the shards no snapshot
-/// names (older than [`UNNAMED_SHARD_GRACE`]).
+/// Removes the snapshots of outputs that are gone ([`prune`]), then the blobs no snapshot
+/// names (older than [`UNNAMED_BLOB_GRACE`]).
 fn tidy(top: &Path) {
     prune(top);
-    let store = top.join(SHARD_STORE);
+    let store = top.join(BLOB_STORE);
     let Ok(files) = std::fs::read_dir(&store) else { return };
     let Ok(entries) = std::fs::read_dir(top) else { return };
-    let named: crate::HashSet<ShardId> = entries.flatten().filter_map(|e| shards_named(&e.path().join("site.bin"))).flatten().collect();
+    let named: crate::HashSet<BlobId> = entries.flatten().filter_map(|e| blobs_named(&e.path().join("site.bin"))).flatten().collect();
     for file in files.flatten() {
         let name = file.file_name().to_string_lossy().into_owned();
-        let id = name.strip_suffix(".bin").filter(|hex| hex.len() == 32).and_then(|hex| ShardId::from_str_radix(hex, 16).ok());
+        let id = name.strip_suffix(".bin").filter(|hex| hex.len() == 32).and_then(|hex| BlobId::from_str_radix(hex, 16).ok());
         let unnamed = match id {
             Some(id) => !named.contains(&id),
             // A temporary file a build left behind (see `write_atomic`).
             None => name.contains(".tmp-"),
         };
-        let old = || file.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > UNNAMED_SHARD_GRACE);
+        let old =
+            || file.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > UNNAMED_BLOB_GRACE);
         if unnamed && old() {
             let _ = std::fs::remove_file(file.path());
         }
     }
 }
 
-/// The shards a snapshot's head names, if it is one this binary wrote.
-fn shards_named(head: &Path) -> Option<Vec<ShardId>> {
+/// The blobs a snapshot's head names, if it is one this binary wrote.
+fn blobs_named(head: &Path) -> Option<Vec<BlobId>> {
     use bincode::Options;
     let bytes = read_checked(head)?;
     let mut reader = bytes.as_slice();
@@ -595,8 +614,8 @@ fn shards_named(head: &Path) -> Option<Vec<ShardId>> {
     if header.format != FORMAT || header.version != env!("CARGO_PKG_VERSION") {
         return None;
     }
-    let global: GlobalShards = codec(reader.len()).deserialize(reader).ok()?;
-    Some(global.shards)
+    let global: GlobalBlobs = codec(reader.len()).deserialize(reader).ok()?;
+    Some(global.shards.into_iter().chain([global.stamps, global.diagnostics]).collect())
 }
 
 /// Where warm builds keep the large files they replaced until a later build deletes them.
@@ -665,7 +684,7 @@ pub struct Restored {
     /// model, with the deleted pages still in it).
     pub moved: Option<Moved>,
     /// The shards of the restored snapshot, for an incremental [`encode`].
-    pub shards: Vec<ShardId>,
+    pub shards: Vec<BlobId>,
     /// Assets (indexes into `site.assets`) that are new or whose stamp changed: copied again.
     pub assets_changed: Vec<usize>,
     /// Assets whose files are gone since the snapshot: their copies are deleted.
@@ -726,7 +745,7 @@ struct Snapshot {
     diagnostics: Diagnostics,
     edited: Vec<(usize, String, Stamp)>,
     moved: Option<Moved>,
-    shards: Vec<ShardId>,
+    shards: Vec<BlobId>,
     assets_changed: Vec<usize>,
     assets_removed: Vec<Asset>,
     exports: Option<crate::render::ExportLayouts>,
@@ -800,9 +819,11 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     }
     let global: Global = codec(reader.len()).deserialize(reader).ok()?;
     let n = global.pages;
+    let store = blob_store(&dir);
+    let then: Vec<Stamp> = load_value(&store, global.stamps)?;
     if global.shards.len() != n.div_ceil(PAGES_PER_SHARD)
         || global.visible.len() != n
-        || global.stamps.len() != n
+        || then.len() != n
         || global.children.len() != n
         || global.children.iter().any(|c| c.pages.iter().chain(&c.sections).any(|&j| j >= n))
     {
@@ -826,18 +847,16 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     // changed stamps (a checkout, a copy, or files written within a second of the last build,
     // whose stamps were stored as unknown) build cold: with as many files as before (the same
     // ones, checked once the shards are decoded), found before any shard is decoded.
-    let changed_in_place = || stamps.iter().zip(&global.stamps).filter(|(now, then)| now.as_ref() != Some(*then)).count();
+    let changed_in_place = || stamps.iter().zip(&then).filter(|(now, then)| now.as_ref() != Some(*then)).count();
     if files.len() == n && changed_in_place() > limit {
         return None;
     }
-    let store = shard_store(&dir);
     let shards: Option<Vec<Shard>> = global
         .shards
         .par_iter()
         .enumerate()
         .map(|(k, &id)| {
-            let bytes = read_checked(&shard_path(&store, id))?;
-            let shard: Shard = codec(bytes.len()).deserialize(&bytes).ok()?;
+            let shard: Shard = load_value(&store, id)?;
             let expected = ((k + 1) * PAGES_PER_SHARD).min(n) - k * PAGES_PER_SHARD;
             let ok = shard.pages.len() == expected && shard.pages.iter().all(|r| record_in_range(r, &frame.reg));
             ok.then_some(shard)
@@ -849,7 +868,7 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     let mut pages = Vec::with_capacity(n);
     let (mut rows, mut client, mut rendered, mut faqs) =
         (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    for (r, stamp) in records.zip(&global.stamps) {
+    for (r, stamp) in records.zip(&then) {
         let s = r.page;
         pages.push(Page {
             file: s.file,
@@ -883,7 +902,7 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     cached_of.iter().flatten().for_each(|&j| kept[j] = true);
     let removed: Vec<usize> = (0..n).filter(|&j| !kept[j]).collect();
     // New, or not the file the snapshot read.
-    let stale = |now: Option<Stamp>, cached: Option<usize>| cached.is_none_or(|j| now != Some(global.stamps[j]));
+    let stale = |now: Option<Stamp>, cached: Option<usize>| cached.is_none_or(|j| now != Some(then[j]));
     if stamps.iter().zip(&cached_of).filter(|(now, cached)| stale(**now, **cached)).count() + removed.len() > limit {
         return None;
     }
@@ -931,9 +950,9 @@ fn snapshot(root: &Path, opts: &BuildOptions, output: &Path, frame: &Frame, env:
     crate::site::timing("  records", t);
     let own = Ownership::from_rows(&frame.reg, rows, client, &global.visible);
     crate::site::timing("  indexes", t);
+    let diagnostics: Vec<DiagnosticState> = load_value(&store, global.diagnostics)?;
     let diagnostics = Diagnostics {
-        items: global
-            .diagnostics
+        items: diagnostics
             .into_iter()
             .map(|d| Diagnostic {
                 code: intern(&d.code),

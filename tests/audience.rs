@@ -977,6 +977,8 @@ fn a_shared_page_naming_another_client_is_client_leak_at_the_name() {
 #[test]
 fn each_client_gets_its_own_guide_in_one_build() {
     let s = two_client_site();
+    // Sources older than the racy window: every build stores the same stamps (see below).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let run = s.run(&["build", "--each-client"]);
     run.ok();
     let (acme, beta) = (lowered(&s.path().join("guides/acme")), lowered(&s.path().join("guides/beta")));
@@ -992,8 +994,9 @@ fn each_client_gets_its_own_guide_in_one_build() {
     let again = s.run(&["build", "--each-client"]);
     again.ok();
     assert_eq!(again.stdout.matches("from the build cache: nothing to update").count(), 2, "{}", again.stdout);
-    // A guide built alone finds its shards in the cache's store: four snapshots, two shards.
-    assert_eq!(snapshots_and_shards(&s), (4, 2));
+    // A guide built alone finds its blobs in the cache's store: four snapshots share each
+    // guide's shard, the stamps and the (empty) diagnostics.
+    assert_eq!(snapshots_and_blobs(&s), (4, 4));
     // One guide failing fails the run, and the others are still built.
     s.file("content/guides/reading.md", "---\ntitle: Reading a playbook\n---\nAsk Beta Ltd.\n");
     let run = s.run(&["build", "--each-client", "-o", "fresh"]);
@@ -1020,18 +1023,19 @@ fn each_client_gets_its_own_guide_in_one_build() {
     assert!(run.stderr.contains("no party in demarcate.yaml has `kind: client`"), "{}", run.stderr);
 }
 
-/// How many snapshots the site's build cache holds, and how many shards they share.
-fn snapshots_and_shards(s: &Site) -> (usize, usize) {
+/// How many snapshots the site's build cache holds, and how many blobs (shards, stamps and
+/// diagnostics lists) they share.
+fn snapshots_and_blobs(s: &Site) -> (usize, usize) {
     let cache = s.path().join(".demarcate-cache");
     let snapshots = std::fs::read_dir(&cache).unwrap().flatten().filter(|e| e.path().join("site.bin").is_file()).count();
-    (snapshots, std::fs::read_dir(cache.join("shards")).unwrap().flatten().count())
+    (snapshots, std::fs::read_dir(cache.join("blobs")).unwrap().flatten().count())
 }
 
 #[test]
 fn guides_share_the_cached_shards_of_pages_they_show_alike() {
     // Every guide's snapshot holds every page of the site, in shards of 256 pages. The first
     // shard holds the client folders (shown differently by each guide), the second only notes
-    // every guide shows: it is stored once.
+    // every guide shows: it is stored once, as are the stamps and the diagnostics.
     let s = two_client_site();
     for i in 0..300 {
         s.file(&format!("content/guides/g{i:03}.md"), &format!("---\ntitle: Note {i}\n---\nFor every client.\n"));
@@ -1039,7 +1043,7 @@ fn guides_share_the_cached_shards_of_pages_they_show_alike() {
     // Sources older than the racy window, so the second run finds them unchanged.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     s.run(&["build", "--each-client"]).ok();
-    assert_eq!(snapshots_and_shards(&s), (2, 3));
+    assert_eq!(snapshots_and_blobs(&s), (2, 3 + 2));
     let again = s.run(&["build", "--each-client"]);
     again.ok();
     assert_eq!(again.stdout.matches("from the build cache: nothing to update").count(), 2, "{}", again.stdout);

