@@ -1023,6 +1023,38 @@ fn each_client_gets_its_own_guide_in_one_build() {
     assert!(run.stderr.contains("no party in demarcate.yaml has `kind: client`"), "{}", run.stderr);
 }
 
+#[test]
+fn the_text_files_a_guide_ships_are_checked_for_other_clients_names() {
+    let s = two_client_site();
+    let clean = "team,phone\nhelp desk,555-0100\n";
+    s.file("content/guides/contacts.csv", clean);
+    // Not text: not read (a PDF or an image cannot be checked for names).
+    std::fs::write(s.path().join("content/guides/logo.png"), b"\x89PNG\r\n\x1a\n\x00Beta Ltd\x00").unwrap();
+    s.run(&["build", "--client", "acme", "-o", "acme-guide"]).ok();
+    // Sources older than the racy window: the next build is warm, and checks as a cold one.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    s.file("content/guides/contacts.csv", &format!("{clean}escalations,Beta Ltd\n"));
+    for args in [&["build", "--client", "acme", "-o", "acme-guide"][..], &["build", "--client", "acme", "-o", "acme-cold", "--no-cache"]] {
+        let run = s.run(args);
+        run.fails_with(1);
+        assert!(run.stderr.contains("content/guides/contacts.csv:3:13"), "{}", run.stderr);
+        assert_eq!(run.stderr.matches("error[client-leak]").count(), 1, "{}", run.stderr);
+    }
+    assert_eq!(s.read("acme-guide/guides/contacts.csv"), clean, "the failed build changed the guide");
+    assert!(!s.exists("acme-cold"));
+    let check = s.run(&["check", "--each-client"]);
+    check.fails_with(1);
+    assert!(check.stderr.contains("content/guides/contacts.csv:3:13") && check.stderr.contains("acme: 1 error"), "{}", check.stderr);
+    // Beta's own guide may name Beta.
+    s.run(&["build", "--client", "beta", "-o", "beta-guide"]).ok();
+    assert!(s.read("beta-guide/guides/contacts.csv").contains("Beta Ltd"));
+    // A file in Beta's folder is not in Acme's guide, nor checked for it.
+    s.file("content/guides/contacts.csv", clean);
+    s.file("content/clients/zqbeta/beta-contacts.txt", "Beta Ltd, main office\n");
+    s.run(&["build", "--client", "acme", "-o", "acme-guide"]).ok();
+    assert!(!s.exists("acme-guide/clients/zqbeta/beta-contacts.txt"));
+}
+
 /// How many snapshots the site's build cache holds, and how many blobs (shards, stamps and
 /// diagnostics lists) they share.
 fn snapshots_and_blobs(s: &Site) -> (usize, usize) {

@@ -11,7 +11,8 @@
 //!
 //! What a shared page says is the author's: the guide checks it (`client-leak`) for the names
 //! of other clients and of their people, and their people's contacts, as a reader of the page
-//! would see them.
+//! would see them; and so every text file it ships beside its pages (a note, a CSV, an SVG's
+//! labels). Files that are not UTF-8 text (a PDF, an image) cannot be read for names.
 
 use crate::HashSet;
 use crate::config::{Audience, PartyKind};
@@ -100,22 +101,14 @@ impl Site {
         }
         let Ok(matcher) = aho_corasick::AhoCorasick::new(&patterns) else { return };
         let client = self.guide_client_name().unwrap_or_default();
+        let leak = |file: &str, name: &str, at: Pos, help: &str| {
+            Diagnostic::error("client-leak", file, format!("`{name}` is another client's: the guide for {client} must not name them"))
+                .at(at)
+                .help(help)
+        };
         for (i, page) in self.visible_pages() {
             let mut named: Vec<usize> = Vec::new();
-            let mut look = |text: &str| {
-                // A name wrapped across two lines of Markdown has a line break for a space.
-                let text: std::borrow::Cow<str> = if text.contains('\n') { text.replace('\n', " ").into() } else { text.into() };
-                let text = text.as_ref();
-                for m in matcher.find_overlapping_iter(text) {
-                    if !whole_word(text, m.start(), m.end()) {
-                        continue;
-                    }
-                    let n = pattern_name[m.pattern().as_usize()];
-                    if !named.contains(&n) {
-                        named.push(n);
-                    }
-                }
-            };
+            let mut look = |text: &str| names_in(&matcher, &pattern_name, text, &mut named);
             look(&page.title);
             page.fm.summary.as_deref().into_iter().for_each(&mut look);
             if let Some(r) = &self.rendered[i] {
@@ -132,16 +125,37 @@ impl Site {
             let source = page_source(&self.root, page);
             for n in named {
                 let name = &names[n];
-                found.push(
-                    Diagnostic::error(
-                        "client-leak",
-                        page.file.as_str(),
-                        format!("`{name}` is another client's: the guide for {client} must not name them"),
-                    )
-                    .at(first_place(source.as_deref().unwrap_or(""), name))
-                    .help("write it without the name, move it into a `::: internal` block, or into that client's folder"),
-                );
+                let help = "write it without the name, move it into a `::: internal` block, or into that client's folder";
+                found.push(leak(&page.file, name, first_place(source.as_deref().unwrap_or(""), name), help));
             }
+        }
+        for asset in self.shipped_assets() {
+            let Some(text) = crate::regular_file::read_text(&asset.source).filter(|t| !t.contains('\0')) else { continue };
+            let mut named: Vec<usize> = Vec::new();
+            names_in(&matcher, &pattern_name, &text, &mut named);
+            for n in named {
+                let name = &names[n];
+                let at = place_in(&text, name).unwrap_or(Pos { line: 1, column: 1, width: 0 });
+                let file = format!("{}/{}", crate::content::CONTENT_DIR, asset.rel);
+                found.push(leak(&file, name, at, "remove the name from the file, or move the file into that client's folder"));
+            }
+        }
+    }
+}
+
+/// Adds to `named` each name (an index of `pattern_name`'s values) standing as whole words in
+/// `text`.
+fn names_in(matcher: &aho_corasick::AhoCorasick, pattern_name: &[usize], text: &str, named: &mut Vec<usize>) {
+    // A name wrapped across two lines has a line break for a space.
+    let text: std::borrow::Cow<str> = if text.contains(['\n', '\r']) { text.replace(['\n', '\r'], " ").into() } else { text.into() };
+    let text = text.as_ref();
+    for m in matcher.find_overlapping_iter(text) {
+        if !whole_word(text, m.start(), m.end()) {
+            continue;
+        }
+        let n = pattern_name[m.pattern().as_usize()];
+        if !named.contains(&n) {
+            named.push(n);
         }
     }
 }
