@@ -39,8 +39,51 @@ pub fn read_text(path: &Path) -> Option<String> {
     Some(text)
 }
 
+/// How much of a file [`read_if_text`] reads to tell text from anything else.
+const SNIFFED: u64 = 8192;
+
+/// [`read_text`] for a file that may well not be text: the first 8 KiB are read first, and a
+/// file whose beginning holds a NUL or is not UTF-8 (an image, a PDF, an archive, a video) is
+/// not read further.
+pub fn read_if_text(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let (mut file, meta) = open(path, true)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    (&mut file).take(SNIFFED).read_to_end(&mut bytes).ok()?;
+    // A character cut by the 8 KiB mark is not an error.
+    let head_is_text = !bytes.contains(&0) && std::str::from_utf8(&bytes).map_or_else(|e| e.error_len().is_none(), |_| true);
+    if !head_is_text {
+        return None;
+    }
+    file.read_to_end(&mut bytes).ok()?;
+    String::from_utf8(bytes).ok().filter(|text| !text.contains('\0'))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_utf8_text_without_nul_is_read_and_a_binary_file_only_to_8_kib() {
+        use super::read_if_text;
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            path
+        };
+        assert_eq!(read_if_text(&write("a.csv", b"team,phone\r\nhelp desk,555\r\n")).as_deref(), Some("team,phone\r\nhelp desk,555\r\n"));
+        assert!(read_if_text(&write("a.png", b"\x89PNG\r\n\x1a\n\0Beta Ltd")).is_none());
+        assert!(read_if_text(&write("a.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\nBeta Ltd")).is_none());
+        // A two-byte character cut by the 8 KiB mark; a NUL or a bad byte only after it.
+        let mut long = vec![b'a'; 8191];
+        long.extend("é and Beta Ltd".as_bytes());
+        assert!(read_if_text(&write("long.txt", &long)).is_some_and(|t| t.ends_with("Beta Ltd")));
+        long.push(0);
+        assert!(read_if_text(&write("late-nul.txt", &long)).is_none());
+        long.pop();
+        long.push(0xff);
+        assert!(read_if_text(&write("late-bad.txt", &long)).is_none());
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_named_pipe_is_not_opened_and_a_linked_file_only_when_links_are_followed() {

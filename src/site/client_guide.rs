@@ -130,7 +130,7 @@ impl Site {
             }
         }
         for asset in self.shipped_assets() {
-            let Some(text) = crate::regular_file::read_text(&asset.source).filter(|t| !t.contains('\0')) else { continue };
+            let Some(text) = crate::regular_file::read_if_text(&asset.source) else { continue };
             let mut named: Vec<usize> = Vec::new();
             names_in(&matcher, &pattern_name, &text, &mut named);
             for n in named {
