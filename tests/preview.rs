@@ -202,6 +202,25 @@ fn a_new_page_and_a_static_file_saved_together_both_show() {
 }
 
 #[test]
+fn a_text_file_saved_into_a_guide_preview_is_checked_for_other_clients_names() {
+    let s = site_with_three_playbooks();
+    let opts = BuildOptions { base_url: Some("http://127.0.0.1:1/".into()), client: Some("acme".into()), ..BuildOptions::default() };
+    let mut live = Preview::new(s.path(), opts.clone());
+    assert!(!live.has_errors(), "{:?}", live.diagnostics);
+    let leaks = |live: &Preview| {
+        live.diagnostics.items.iter().filter(|d| d.code == "client-leak").map(|d| (d.file.clone(), d.line)).collect::<Vec<_>>()
+    };
+    s.file("content/escalation-contacts.txt", "Service desk first.\nThen Beta Ltd.\n");
+    live.apply(&[Rebuild::ContentFile("escalation-contacts.txt".into())]);
+    assert_eq!(leaks(&live), [("content/escalation-contacts.txt".to_string(), 2)]);
+    assert_matches_full(&s, &mut live, &opts, "a file naming another client");
+    s.file("content/escalation-contacts.txt", "Service desk first.\n");
+    live.apply(&[Rebuild::ContentFile("escalation-contacts.txt".into())]);
+    assert!(leaks(&live).is_empty() && !live.has_errors(), "{:?}", live.diagnostics);
+    assert_matches_full(&s, &mut live, &opts, "the name taken out");
+}
+
+#[test]
 fn new_deleted_and_moved_away_content_files_rebuild_the_model_and_copy_the_assets() {
     let s = site_with_three_playbooks();
     let (mut live, opts) = preview_of(&s);
