@@ -20,7 +20,7 @@ impl Site {
     fn other_clients(&self, p: &Page) -> String {
         let whose = p.fm.client.as_deref().and_then(|c| self.reg.party(c)).map(|c| &self.reg.parties[c].1.name);
         match whose {
-            Some(name) => format!("{name}'s, {}", self.left_out_of_guide()),
+            Some(name) => format!("{}, {}", possessive(name), self.left_out_of_guide()),
             None => format!("in another client's folder, {}", self.left_out_of_guide()),
         }
     }
@@ -418,7 +418,7 @@ fn list_page<'a>(name: &str, first: &str, pages: usize, after: &str) -> Place<'a
     };
     match n {
         2.. if n <= pages => Place::Generated,
-        1 => Place::Missing(format!("{name}'s first page is {first}, not {first}page/1/"), Some(format!("link to `{first}`"))),
+        1 => Place::Missing(format!("{} first page is {first}, not {first}page/1/", possessive(name)), Some(format!("link to `{first}`"))),
         _ => Place::Missing(
             format!("{name} has {}", if pages == 1 { "one page".to_string() } else { format!("{pages} pages") }),
             Some(if pages == 1 { format!("link to `{first}`") } else { format!("its last page is `{first}page/{pages}/`") }),
@@ -468,9 +468,23 @@ pub(super) fn check_duplicate_urls(root: &Path, pages: &[Page], visible: &[bool]
     }
 }
 
+/// `name`'s, or `name`' for a name ending in s ("Linden & Marsh Architects'").
+fn possessive(name: &str) -> String {
+    match name.ends_with(['s', 'S']) {
+        true => format!("{name}'"),
+        false => format!("{name}'s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_ending_in_s_takes_an_apostrophe_alone() {
+        assert_eq!(possessive("Beta Ltd"), "Beta Ltd's");
+        assert_eq!(possessive("Linden & Marsh Architects"), "Linden & Marsh Architects'");
+    }
 
     #[test]
     fn relative_paths_for_suggestions() {
