@@ -295,8 +295,7 @@ struct ShardRef<'a> {
 /// The first fields of [`Global`], all [`tidy`] decodes of a snapshot's head.
 #[derive(Deserialize)]
 struct GlobalBlobs {
-    #[allow(dead_code)]
-    pages: usize,
+    _pages: usize,
     shards: Vec<BlobId>,
     stamps: BlobId,
     diagnostics: BlobId,

@@ -165,7 +165,7 @@ fn dotted(path: &[String]) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                out.extend(segment.chars().map(|c| if is_forbidden(c) { char::REPLACEMENT_CHARACTER } else { c }));
+                out.push_str(&visible(segment));
             }
         }
     }

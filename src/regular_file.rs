@@ -48,13 +48,15 @@ const SNIFFED: u64 = 8192;
 pub fn read_if_text(path: &Path) -> Option<String> {
     use std::io::Read;
     let (mut file, meta) = open(path, true)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let mut bytes = Vec::with_capacity(SNIFFED as usize);
     (&mut file).take(SNIFFED).read_to_end(&mut bytes).ok()?;
     // A character cut by the 8 KiB mark is not an error.
     let head_is_text = !bytes.contains(&0) && std::str::from_utf8(&bytes).map_or_else(|e| e.error_len().is_none(), |_| true);
     if !head_is_text {
         return None;
     }
+    // Room for the rest only now: a large binary file costs no allocation of its size.
+    bytes.reserve((meta.len() as usize).saturating_sub(bytes.len()));
     file.read_to_end(&mut bytes).ok()?;
     String::from_utf8(bytes).ok().filter(|text| !text.contains('\0'))
 }

@@ -133,10 +133,10 @@ impl Site {
             let Some(text) = crate::regular_file::read_if_text(&asset.source) else { continue };
             let mut named: Vec<usize> = Vec::new();
             names_in(&matcher, &pattern_name, &text, &mut named);
+            let file = format!("{}/{}", crate::content::CONTENT_DIR, asset.rel);
             for n in named {
                 let name = &names[n];
-                let at = place_in(&text, name).unwrap_or(Pos { line: 1, column: 1, width: 0 });
-                let file = format!("{}/{}", crate::content::CONTENT_DIR, asset.rel);
+                let at = place_in(&text, name).unwrap_or(Pos::line(1));
                 found.push(leak(&file, name, at, "remove the name from the file, or move the file into that client's folder"));
             }
         }
@@ -196,7 +196,7 @@ fn first_place(text: &str, name: &str) -> Pos {
     let in_body = shown.ok().and_then(|shown| Some((front.matches('\n').count(), place_in(&shown, name)?)));
     match in_body.or_else(|| Some((0, place_in(front, name)?))) {
         Some((lines_before, pos)) => Pos { line: lines_before + pos.line, ..pos },
-        None => Pos { line: 1, column: 1, width: 0 },
+        None => Pos::line(1),
     }
 }
 
